@@ -1,0 +1,111 @@
+"""The record types that flow through the pipeline: Source -> Extractor -> Enricher -> Backend."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+EVERYONE = "everyone"
+AUTHENTICATED = "authenticated"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One file as a Source sees it, before anything is read from it.
+
+    `path` is relative to the source root, '/'-separated; names that are not valid
+    UTF-8 are kept with surrogate escapes so that the path round-trips to the bytes.
+    `allow`/`deny` are principals (`everyone`, `user:x`, `group:y`, `sid:S-1-...`).
+    """
+
+    source: str
+    path: str
+    size: int
+    mtime: float
+    ctime: float
+    file_id: str | None = None
+    owner: str | None = None
+    allow: tuple[str, ...] = ()
+    deny: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ExtractLimits:
+    """Per-file bounds for an extractor."""
+
+    timeout_s: float = 60.0
+    max_text_chars: int = 2_000_000
+
+
+@dataclass
+class Extracted:
+    """What an Extractor returns for one file (and, recursively, its embedded items)."""
+
+    text: str = ""
+    title: str | None = None
+    author: str | None = None
+    created: str | None = None  # ISO 8601
+    modified: str | None = None  # ISO 8601
+    language: str | None = None
+    content_type: str | None = None
+    pages: int | None = None
+    truncated: bool = False
+    # For embedded items (mail attachments, archive members): the name inside the parent.
+    name: str | None = None
+    children: list[Extracted] = field(default_factory=list)
+
+
+class ExtractionError(Exception):
+    """A file could not be extracted. `kind` is a short machine-readable reason.
+
+    kinds: corrupt, encrypted, timeout, too_large, unsupported, unreadable, server
+    """
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+@dataclass
+class Document:
+    """One searchable item as the Backend stores it.
+
+    `terms` is the analysed token stream (lemmas, compound parts, exact tokens) produced
+    by our own German analysis; both backends index it, so results do not depend on
+    backend-specific analysers. `title_terms` likewise for the title.
+    """
+
+    id: str
+    source: str
+    path: str  # relative to the source root, '/'-separated
+    kind: str = "file"  # file | attachment | wiki
+    parent_id: str | None = None
+    title: str = ""
+    text: str = ""
+    terms: str = ""
+    title_terms: str = ""
+    author: str | None = None
+    created: str | None = None
+    modified: str | None = None  # ISO 8601; the file's mtime when the content has none
+    year: int | None = None
+    content_type: str | None = None
+    file_type: str = ""  # lower-case extension without dot, e.g. "pdf"
+    size: int = 0
+    language: str | None = None
+    pages: int | None = None
+    content_hash: str | None = None
+    display_path: str = ""  # what users know, e.g. \\server\share\Bauamt\x.pdf
+    allow: tuple[str, ...] = ()
+    deny: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def folder(self) -> str:
+        """The folder part of `path` ('' for the root)."""
+        return self.path.rsplit("/", 1)[0] if "/" in self.path else ""
+
+
+def may_read(principals: set[str] | frozenset[str], allow: tuple[str, ...], deny: tuple[str, ...]) -> bool:
+    """The one visibility rule: some principal allowed, none denied."""
+    return bool(principals.intersection(allow)) and not principals.intersection(deny)

@@ -1,0 +1,92 @@
+"""The Backend seam: every index implementation (embedded SQLite, Elasticsearch) offers this.
+
+Security trimming happens inside `search`, `similar`, `get` and facet counting, never
+after: a caller passes the principals of the user and gets only what that user may read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol, Sequence
+
+from aktenlotse.records import Document
+
+MODES = ("fulltext", "semantic", "hybrid")
+
+
+@dataclass(frozen=True)
+class Query:
+    """A parsed search request.
+
+    `text` is the user's raw query (parsed by `aktenlotse.search.query_parser`);
+    filters narrow the result set: `folder` is a path prefix ("Bauamt/632 Baugenehmigungen"),
+    `file_types` extensions without dot, `years` calendar years of `modified`,
+    `sources` source names.
+    """
+
+    text: str
+    mode: str = "fulltext"
+    folder: str | None = None
+    file_types: tuple[str, ...] = ()
+    years: tuple[int, ...] = ()
+    sources: tuple[str, ...] = ()
+    limit: int = 10
+    offset: int = 0
+    sort: str = "relevance"  # relevance | date
+    facets: bool = False
+
+
+@dataclass
+class Hit:
+    """One result. `snippet` marks matched words with <mark>…</mark>; everything else is escaped HTML."""
+
+    id: str
+    path: str
+    title: str
+    score: float
+    snippet: str
+    source: str = ""
+    display_path: str = ""
+    file_type: str = ""
+    size: int = 0
+    modified: str | None = None
+    kind: str = "file"
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class Hits:
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    # Human-readable (German) notes about how the query was understood, e.g. ignored operators.
+    notices: list[str] = field(default_factory=list)
+
+
+class BackendError(Exception):
+    """The index could not be reached or refused a request; `message` is fit for users (German)."""
+
+
+class Backend(Protocol):
+    """The index. Upserts are idempotent by document id."""
+
+    def upsert(self, docs: Sequence[Document]) -> None:
+        """Insert or replace documents by id. Returns only when they are durable."""
+
+    def delete(self, ids: Sequence[str]) -> None:
+        """Remove documents by id; unknown ids are ignored."""
+
+    def search(self, query: Query, principals: Sequence[str]) -> Hits:
+        """Run a query, trimmed to what `principals` may read."""
+
+    def get(self, doc_id: str, principals: Sequence[str]) -> Document | None:
+        """One document, or None when it does not exist or the principals may not read it."""
+
+    def ids(self) -> set[str]:
+        """All document ids (for maintenance and tests; not security-trimmed)."""
+
+    def stats(self) -> dict:
+        """Counts and sizes for `aktenlotse status` and the admin page."""
+
+    def close(self) -> None:
+        """Release connections."""
