@@ -9,13 +9,15 @@ EVERYONE = "everyone"
 AUTHENTICATED = "authenticated"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Entry:
     """One file as a Source sees it, before anything is read from it.
 
     `path` is relative to the source root, '/'-separated; names that are not valid
     UTF-8 are kept with surrogate escapes so that the path round-trips to the bytes.
     `allow`/`deny` are principals (`everyone`, `user:x`, `group:y`, `sid:S-1-...`).
+    A plain slotted dataclass (not frozen): a no-change re-crawl creates one per file,
+    so construction cost matters.
     """
 
     source: str

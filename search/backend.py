@@ -82,6 +82,10 @@ class Backend(Protocol):
     def get(self, doc_id: str, principals: Sequence[str]) -> Document | None:
         """One document, or None when it does not exist or the principals may not read it."""
 
+    def fetch(self, ids: Sequence[str]) -> list[Document]:
+        """Documents by id, NOT security-trimmed: only for the crawler's re-indexing of moved
+        files and changed permissions, never for anything a user asked."""
+
     def ids(self) -> set[str]:
         """All document ids (for maintenance and tests; not security-trimmed)."""
 

@@ -1,0 +1,99 @@
+"""Application services shared by the CLI and the portal: open the index, build the
+extractor and sources from config, run a crawl, run a search."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Callable, Sequence
+
+from aktenlotse.config import Config, ConfigError, SourceConfig
+from aktenlotse.records import ExtractLimits
+from aktenlotse.search.backend import Backend, Hits, Query
+from aktenlotse.statedb import StateDB
+
+
+def open_backend(config: Config) -> Backend:
+    """The configured index backend (the rest of the code never names a concrete one)."""
+    if config.index.backend == "embedded":
+        from aktenlotse.search.embedded import EmbeddedBackend
+
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        return EmbeddedBackend(config.index_db)
+    raise ConfigError(f"index.backend: unknown backend {config.index.backend!r}")
+
+
+def make_configured_extractor(config: Config):
+    from aktenlotse.crawler.extractors import make_extractor
+
+    ext = config.extractor
+    return make_extractor(
+        ext.kind, jar=ext.tika_jar, java=ext.java, urls=list(ext.urls), heap_mb=ext.heap_mb,
+        task_timeout_s=ext.timeout_s, log_dir=config.log_dir,
+    )
+
+
+def sources_for(config: Config, paths: Sequence[str] = ()) -> list:
+    """Configured sources, or ad-hoc sources for folders given on the command line."""
+    from aktenlotse.crawler.local_source import LocalSource
+
+    if not paths:
+        if not config.sources:
+            raise ConfigError("sources: no source configured (add a [[sources]] table or pass a folder)")
+        return [LocalSource(s) for s in config.sources]
+    chosen = []
+    for raw in paths:
+        path = Path(raw).resolve()
+        match = next((s for s in config.sources if Path(s.root).resolve() == path), None)
+        chosen.append(LocalSource(match or SourceConfig(name=path.name or "root", root=path)))
+    return chosen
+
+
+def text_analyzer() -> Callable[[str], str]:
+    """The German analysis that turns text into the indexed token stream."""
+    from aktenlotse.search.analysis import GermanAnalyzer
+
+    analyzer = GermanAnalyzer()
+    return lambda text: " ".join(analyzer.analyze(text))
+
+
+def run_crawl(config: Config, paths: Sequence[str] = (), progress=None):
+    """Crawl the configured (or given) sources once; returns the CrawlSummary."""
+    from aktenlotse.crawler.crawl import Crawler
+
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    config.log_dir.mkdir(parents=True, exist_ok=True)
+    sources = sources_for(config, paths)
+    state = StateDB(config.state_db)
+    backend = open_backend(config)
+    extractor = make_configured_extractor(config)
+    try:
+        extractor.start()
+        crawler = Crawler(
+            state, backend, extractor,
+            limits=ExtractLimits(timeout_s=config.extractor.timeout_s, max_text_chars=config.extractor.max_text_chars),
+            workers=config.crawl.workers, batch_size=config.crawl.batch_size,
+            analyze=text_analyzer(), progress=progress,
+        )
+        return crawler.run(sources)
+    finally:
+        extractor.close()
+        backend.close()
+        state.close()
+
+
+def search(config: Config, query: Query, principals: Sequence[str]) -> Hits:
+    backend = open_backend(config)
+    try:
+        return backend.search(query, list(principals))
+    finally:
+        backend.close()
+
+
+def configure_logging(config: Config, verbose: bool = False) -> None:
+    config.log_dir.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(config.log_dir / "aktenlotse.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)

@@ -1,0 +1,263 @@
+"""The `aktenlotse` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Sequence
+
+from aktenlotse.config import Config, ConfigError, load_config
+from aktenlotse.records import EVERYONE
+from aktenlotse.search.backend import MODES, BackendError, Query
+
+
+class UserError(Exception):
+    """A problem the user can fix; printed as one line, exit code 1."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except (ConfigError, UserError, BackendError) as exc:
+        print(f"Fehler: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("Abgebrochen.", file=sys.stderr)
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="aktenlotse", description="Search and Aktenplan assistant over file shares.")
+    parser.add_argument("--config", help="config file (default: $AKTENLOTSE_CONFIG or ./aktenlotse.toml)")
+    sub = parser.add_subparsers(metavar="COMMAND")
+
+    p = sub.add_parser("init", help="write a commented example config file")
+    p.add_argument("path", nargs="?", default="aktenlotse.toml")
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("setup", help="fetch what crawling needs once (the pinned Tika server jar) into the cache")
+    p.set_defaults(func=cmd_setup)
+
+    p = sub.add_parser("crawl", help="crawl the configured sources (or the given folders) incrementally")
+    p.add_argument("paths", nargs="*", metavar="PATH")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=cmd_crawl)
+
+    p = sub.add_parser("search", help="search the index")
+    p.add_argument("query")
+    p.add_argument("--limit", type=int, default=10)
+    p.add_argument("--offset", type=int, default=0)
+    p.add_argument("--mode", choices=MODES, default="fulltext")
+    p.add_argument("--folder", help="only below this folder (path relative to the source root)")
+    p.add_argument("--type", dest="file_types", action="append", default=[], help="file type, e.g. pdf (repeatable)")
+    p.add_argument("--year", dest="years", action="append", type=int, default=[], help="year modified (repeatable)")
+    p.add_argument("--sort", choices=("relevance", "date"), default="relevance")
+    p.add_argument("--principals", default=EVERYONE,
+                   help="comma-separated principals to search as (default: everyone)")
+    p.add_argument("--json", action="store_true", help="stable JSON output (see README)")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("errors", help="list files that could not be crawled")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_errors)
+
+    p = sub.add_parser("status", help="index size and the last crawl runs")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("demo", help="build a sample town share, crawl it and run example searches")
+    p.add_argument("--dir", default="aktenlotse-demo", help="folder for the demo share, config and data")
+    p.add_argument("--no-serve", action="store_true", help="do not start the portal at the end")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def _config(args) -> Config:
+    return load_config(args.config)
+
+
+def cmd_init(args) -> int:
+    target = Path(args.path)
+    if target.exists() and not args.force:
+        raise UserError(f"{target} exists already (use --force to overwrite)")
+    text = resources.files("aktenlotse").joinpath("example_config.toml").read_text(encoding="utf-8")
+    target.write_text(text, encoding="utf-8")
+    print(f"Beispielkonfiguration geschrieben: {target}")
+    return 0
+
+
+def cmd_setup(args) -> int:
+    from aktenlotse.crawler.tika_jar import fetch_tika_jar
+
+    try:
+        jar = fetch_tika_jar()
+    except OSError as exc:
+        raise UserError(f"Tika-Server konnte nicht geladen werden: {exc}") from None
+    print(f"Tika-Server bereit: {jar}")
+    return 0
+
+
+def cmd_crawl(args) -> int:
+    from aktenlotse import app
+    from aktenlotse.records import ExtractionError
+
+    config = _config(args)
+    app.configure_logging(config)
+    progress = None if args.no_progress or args.json or not sys.stderr.isatty() else _progress_bar()
+    try:
+        summary = app.run_crawl(config, args.paths, progress=progress)
+    except ExtractionError as exc:
+        raise UserError(exc.message) from None
+    finally:
+        if progress is not None:
+            progress.close()
+    data = summary.as_dict()
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        print(
+            f"Neu {summary.new}, geändert {summary.changed}, verschoben {summary.moved}, unverändert {summary.unchanged}, "
+            f"Rechte geändert {summary.permissions}, gelöscht {summary.deleted}, Fehler {summary.errors} — "
+            f"{summary.seconds:.1f} s, {data['docs_per_s']} Dok./s, {data['mb_per_s']} MB/s"
+        )
+        for message in summary.messages:
+            print(f"Hinweis: {message}", file=sys.stderr)
+        if summary.errors:
+            print("Details: aktenlotse errors", file=sys.stderr)
+    return 0 if summary.status in ("done", "incomplete") else 1
+
+
+class _progress_bar:
+    """A tqdm bar fed by the crawler's progress events (files listed / files processed)."""
+
+    def __init__(self):
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=0, unit=" Dateien", desc="Crawl", file=sys.stderr, dynamic_ncols=True)
+
+    def __call__(self, event: str, n: int) -> None:
+        if event == "listed":
+            self.bar.total += n
+            self.bar.update(0)
+        elif event == "done":
+            self.bar.update(n)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def cmd_search(args) -> int:
+    from aktenlotse import app
+
+    config = _config(args)
+    if args.limit < 1 or args.limit > 1000:
+        raise UserError("--limit must be between 1 and 1000")
+    principals = [p.strip() for p in args.principals.split(",") if p.strip()]
+    query = Query(text=args.query, mode=args.mode, folder=args.folder, file_types=tuple(args.file_types),
+                  years=tuple(args.years), limit=args.limit, offset=args.offset, sort=args.sort)
+    hits = app.search(config, query, principals)
+    if args.json:
+        print(json.dumps(hits_as_json(args.query, hits), ensure_ascii=False, indent=2))
+        return 0
+    for notice in hits.notices:
+        print(f"Hinweis: {notice}")
+    if not hits.hits:
+        print("Keine Treffer.")
+        return 0
+    print(f"{hits.total} Treffer")
+    for rank, hit in enumerate(hits.hits, start=args.offset + 1):
+        print(f"{rank:3}. {hit.title}  [{hit.file_type or '?'}]  ({hit.score:.2f})")
+        print(f"     {hit.display_path or hit.path}")
+        print(f"     {_terminal_snippet(hit.snippet)}")
+    return 0
+
+
+def hits_as_json(query_text: str, hits) -> dict:
+    """The stable `search --json` format (documented in the README)."""
+    return {
+        "query": query_text,
+        "total": hits.total,
+        "notices": hits.notices,
+        "hits": [
+            {
+                "id": h.id, "path": h.path, "display_path": h.display_path, "source": h.source,
+                "title": h.title, "score": round(h.score, 6), "snippet": h.snippet, "file_type": h.file_type,
+                "size": h.size, "modified": h.modified, "kind": h.kind,
+            }
+            for h in hits.hits
+        ],
+    }
+
+
+def _terminal_snippet(snippet: str) -> str:
+    import html
+
+    bold = sys.stdout.isatty()
+    text = re.sub(r"</?mark>", lambda m: ("\033[1m" if m.group() == "<mark>" else "\033[0m") if bold else "", snippet)
+    return html.unescape(text)
+
+
+def cmd_errors(args) -> int:
+    from aktenlotse.statedb import StateDB
+
+    config = _config(args)
+    if not config.state_db.exists():
+        print("[]" if args.json else "Noch kein Crawl gelaufen.")
+        return 0
+    state = StateDB(config.state_db)
+    try:
+        errors = state.current_errors()
+    finally:
+        state.close()
+    if args.json:
+        print(json.dumps(errors, ensure_ascii=False, indent=2))
+        return 0
+    if not errors:
+        print("Keine Fehler.")
+    for error in errors:
+        print(f"{error['kind']:<12} {error['source']}:{error['path']}  {error['message']}")
+    return 0
+
+
+def cmd_status(args) -> int:
+    from aktenlotse import app
+    from aktenlotse.statedb import StateDB
+
+    config = _config(args)
+    state = StateDB(config.state_db)
+    backend = app.open_backend(config)
+    try:
+        data = {"index": backend.stats(), "items": state.count_items(), "runs": state.runs(5)}
+    finally:
+        backend.close()
+        state.close()
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    else:
+        print(f"Index: {data['index']}")
+        print(f"Elemente: {data['items']}")
+        for run in data["runs"]:
+            print(f"Lauf {run['id']}: {run['status']}, neu {run['new']}, geändert {run['changed']}, gelöscht {run['deleted']}, Fehler {run['errors']}")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from aktenlotse.demo import run_demo
+
+    return run_demo(Path(args.dir), serve=not args.no_serve)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

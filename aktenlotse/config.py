@@ -1,0 +1,262 @@
+"""Configuration: one TOML file, environment overrides for secrets, validated into dataclasses.
+
+A wrong or missing setting raises `ConfigError` whose message is one line naming the key;
+the CLI prints it and exits, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+CONFIG_ENV = "AKTENLOTSE_CONFIG"
+DEFAULT_CONFIG_NAME = "aktenlotse.toml"
+EXTRACTOR_KINDS = ("managed", "external", "inprocess")
+BACKEND_KINDS = ("embedded",)
+
+
+class ConfigError(Exception):
+    """A setting is wrong or missing. The message names the key."""
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """One crawl root (a local folder or a mounted share)."""
+
+    name: str
+    root: Path
+    display_root: str = ""  # shown to users instead of `root`, e.g. \\rathaus\daten
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    max_file_size_mb: float = 100.0
+    # Local ids seen on the mount -> directory principals, e.g. "group:61002" -> "group:personal".
+    principal_map: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ExtractorConfig:
+    kind: str = "managed"
+    java: str = "java"
+    tika_jar: Path | None = None  # None: the cached jar fetched by `aktenlotse setup`
+    urls: tuple[str, ...] = ()
+    heap_mb: int = 1024
+    timeout_s: float = 120.0
+    max_text_chars: int = 2_000_000
+
+
+@dataclass(frozen=True)
+class CrawlConfig:
+    workers: int = 4
+    batch_size: int = 200
+
+
+@dataclass(frozen=True)
+class IndexConfig:
+    backend: str = "embedded"
+
+
+@dataclass(frozen=True)
+class Config:
+    data_dir: Path
+    sources: tuple[SourceConfig, ...] = ()
+    extractor: ExtractorConfig = ExtractorConfig()
+    crawl: CrawlConfig = CrawlConfig()
+    index: IndexConfig = IndexConfig()
+    path: Path | None = None  # the file it came from
+
+    @property
+    def state_db(self) -> Path:
+        return self.data_dir / "state.sqlite"
+
+    @property
+    def index_db(self) -> Path:
+        return self.data_dir / "index.sqlite"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+    def source(self, name: str) -> SourceConfig:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        raise ConfigError(f"sources: no source named {name!r}")
+
+
+def find_config_file(explicit: str | Path | None) -> Path | None:
+    """--config, then $AKTENLOTSE_CONFIG, then ./aktenlotse.toml; None if none exists."""
+    if explicit:
+        return Path(explicit)
+    if os.environ.get(CONFIG_ENV):
+        return Path(os.environ[CONFIG_ENV])
+    local = Path.cwd() / DEFAULT_CONFIG_NAME
+    return local if local.exists() else None
+
+
+def load_config(explicit: str | Path | None = None) -> Config:
+    """Read and validate the configuration. Without any file: defaults with ./data."""
+    path = find_config_file(explicit)
+    if path is None:
+        return parse_config({}, base_dir=Path.cwd())
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except OSError as exc:
+        raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"config file {path} is not UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    config = parse_config(data, base_dir=path.resolve().parent)
+    return Config(**{**config.__dict__, "path": path})
+
+
+def parse_config(data: dict[str, Any], base_dir: Path) -> Config:
+    """Validate a parsed TOML document; relative paths are taken relative to `base_dir`."""
+    data = _with_env_overrides(data)
+    _reject_unknown(data, {"data_dir", "sources", "extractor", "crawl", "index"}, "")
+    data_dir = _path(data.get("data_dir", "data"), "data_dir", base_dir)
+    sources_raw = data.get("sources", [])
+    if not isinstance(sources_raw, list):
+        raise ConfigError("sources: must be a list of [[sources]] tables")
+    sources = tuple(_source(item, i, base_dir) for i, item in enumerate(sources_raw))
+    names = [s.name for s in sources]
+    for name in names:
+        if names.count(name) > 1:
+            raise ConfigError(f"sources: name {name!r} is used twice")
+    return Config(
+        data_dir=data_dir,
+        sources=sources,
+        extractor=_extractor(_table(data, "extractor"), base_dir),
+        crawl=_crawl(_table(data, "crawl")),
+        index=_index(_table(data, "index")),
+    )
+
+
+def _with_env_overrides(data: dict[str, Any]) -> dict[str, Any]:
+    """Environment wins over the file for what admins keep out of files."""
+    data = dict(data)
+    if os.environ.get("AKTENLOTSE_DATA_DIR"):
+        data["data_dir"] = os.environ["AKTENLOTSE_DATA_DIR"]
+    if os.environ.get("AKTENLOTSE_TIKA_URLS"):
+        extractor = dict(data.get("extractor", {}))
+        extractor["urls"] = [u.strip() for u in os.environ["AKTENLOTSE_TIKA_URLS"].split(",") if u.strip()]
+        extractor.setdefault("kind", "external")
+        data["extractor"] = extractor
+    return data
+
+
+def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{key}: must be a table ([{key}])")
+    return value
+
+
+def _reject_unknown(table: dict[str, Any], known: set[str], prefix: str) -> None:
+    for key in table:
+        if key not in known:
+            raise ConfigError(f"{prefix}{key}: unknown setting (known: {', '.join(sorted(known))})")
+
+
+def _path(value: Any, key: str, base_dir: Path) -> Path:
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{key}: must be a non-empty path string")
+    path = Path(os.path.expanduser(value))
+    return path if path.is_absolute() else base_dir / path
+
+
+def _number(table: dict[str, Any], key: str, default: float, prefix: str, minimum: float, integer: bool = False) -> Any:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and not isinstance(value, int)):
+        kind = "a whole number" if integer else "a number"
+        raise ConfigError(f"{prefix}{key}: must be {kind}")
+    if value < minimum:
+        raise ConfigError(f"{prefix}{key}: must be at least {minimum}")
+    return value
+
+
+def _strings(table: dict[str, Any], key: str, prefix: str) -> tuple[str, ...]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{prefix}{key}: must be a list of strings")
+    return tuple(value)
+
+
+def _source(item: Any, index: int, base_dir: Path) -> SourceConfig:
+    prefix = f"sources[{index}]."
+    if not isinstance(item, dict):
+        raise ConfigError(f"sources[{index}]: must be a table")
+    _reject_unknown(item, {"name", "root", "display_root", "include", "exclude", "max_file_size_mb", "principal_map"}, prefix)
+    if "root" not in item:
+        raise ConfigError(f"{prefix}root: missing (the folder or mounted share to crawl)")
+    root = _path(item["root"], prefix + "root", base_dir)
+    name = item.get("name", root.name or "share")
+    if not isinstance(name, str) or not name or "/" in name:
+        raise ConfigError(f"{prefix}name: must be a non-empty name without '/'")
+    display_root = item.get("display_root", "")
+    if not isinstance(display_root, str):
+        raise ConfigError(f"{prefix}display_root: must be a string")
+    principal_map = item.get("principal_map", {})
+    if not isinstance(principal_map, dict) or not all(isinstance(v, str) for v in principal_map.values()):
+        raise ConfigError(f"{prefix}principal_map: must be a table of strings")
+    return SourceConfig(
+        name=name,
+        root=root,
+        display_root=display_root,
+        include=_strings(item, "include", prefix),
+        exclude=_strings(item, "exclude", prefix),
+        max_file_size_mb=_number(item, "max_file_size_mb", 100.0, prefix, 0.001),
+        principal_map=dict(principal_map),
+    )
+
+
+def _extractor(table: dict[str, Any], base_dir: Path) -> ExtractorConfig:
+    prefix = "extractor."
+    _reject_unknown(table, {"kind", "java", "tika_jar", "urls", "heap_mb", "timeout_s", "max_text_chars"}, prefix)
+    kind = table.get("kind", "managed")
+    if kind not in EXTRACTOR_KINDS:
+        raise ConfigError(f"{prefix}kind: must be one of {', '.join(EXTRACTOR_KINDS)}, not {kind!r}")
+    urls = _strings(table, "urls", prefix)
+    if kind == "external" and not urls:
+        raise ConfigError(f"{prefix}urls: needs at least one Tika server URL when kind = \"external\"")
+    for url in urls:
+        if not url.startswith(("http://", "https://")):
+            raise ConfigError(f"{prefix}urls: {url!r} is not an http(s) URL")
+    java = table.get("java", "java")
+    if not isinstance(java, str) or not java:
+        raise ConfigError(f"{prefix}java: must be a command or path")
+    jar = _path(table["tika_jar"], prefix + "tika_jar", base_dir) if table.get("tika_jar") else None
+    return ExtractorConfig(
+        kind=kind,
+        java=java,
+        tika_jar=jar,
+        urls=urls,
+        heap_mb=_number(table, "heap_mb", 1024, prefix, 128, integer=True),
+        timeout_s=_number(table, "timeout_s", 120.0, prefix, 1),
+        max_text_chars=_number(table, "max_text_chars", 2_000_000, prefix, 1000, integer=True),
+    )
+
+
+def _crawl(table: dict[str, Any]) -> CrawlConfig:
+    prefix = "crawl."
+    _reject_unknown(table, {"workers", "batch_size"}, prefix)
+    return CrawlConfig(
+        workers=_number(table, "workers", 4, prefix, 1, integer=True),
+        batch_size=_number(table, "batch_size", 200, prefix, 1, integer=True),
+    )
+
+
+def _index(table: dict[str, Any]) -> IndexConfig:
+    prefix = "index."
+    _reject_unknown(table, {"backend"}, prefix)
+    backend = table.get("backend", "embedded")
+    if backend not in BACKEND_KINDS:
+        raise ConfigError(f"{prefix}backend: must be one of {', '.join(BACKEND_KINDS)}, not {backend!r}")
+    return IndexConfig(backend=backend)

@@ -1,0 +1,79 @@
+"""`aktenlotse demo`: build a sample town share, crawl it, and show what search does."""
+
+from __future__ import annotations
+
+import html
+import re
+import sys
+from pathlib import Path
+
+import tomli_w
+
+from aktenlotse.config import load_config
+from aktenlotse.search.backend import Query
+
+DEMO_DISPLAY_ROOT = "\\\\rathaus\\daten"
+
+
+def write_demo_config(demo_dir: Path, share_root: Path, principal_map: dict[str, str]) -> Path:
+    config = {
+        "data_dir": str((demo_dir / "data").resolve()),
+        "sources": [
+            {
+                "name": "daten",
+                "root": str(share_root.resolve()),
+                "display_root": DEMO_DISPLAY_ROOT,
+                "principal_map": dict(principal_map),
+            }
+        ],
+        "extractor": {"kind": "managed"},
+    }
+    path = demo_dir / "aktenlotse.toml"
+    path.write_bytes(tomli_w.dumps(config).encode("utf-8"))
+    return path
+
+
+def run_demo(demo_dir: Path, serve: bool = True) -> int:
+    from aktenlotse import app
+    from aktenlotse.demo_share import build_demo_share
+
+    demo_dir.mkdir(parents=True, exist_ok=True)
+    share_root = demo_dir / "share"
+    print(f"1. Beispiel-Ablage einer Stadtverwaltung wird angelegt: {share_root}")
+    share = build_demo_share(share_root)
+    for note in share.notes:
+        print(f"   Hinweis: {note}")
+    config_path = write_demo_config(demo_dir, share_root, share.principal_map)
+    config = load_config(config_path)
+    print(f"2. Konfiguration: {config_path}")
+    print("3. Crawl (Tika-Server startet, Texte werden extrahiert und indexiert) …")
+    summary = app.run_crawl(config)
+    data = summary.as_dict()
+    print(f"   Neu {summary.new}, Fehler {summary.errors} (beschädigte/verschlüsselte Dateien), "
+          f"{summary.seconds:.1f} s, {data['docs_per_s']} Dok./s")
+    print("4. Beispielsuchen (als 'everyone', also nur frei lesbare Dateien):")
+    for query_text, explanation in share.searches:
+        hits = app.search(config, Query(text=query_text, limit=3), ["everyone"])
+        print(f"\n   »{query_text}« — {explanation}: {hits.total} Treffer")
+        for hit in hits.hits:
+            print(f"     • {hit.title}\n       {hit.display_path}\n       {_plain(hit.snippet)[:160]}")
+    if share.restricted:
+        folder, group = next(iter(share.restricted.items()))
+        probe = Query(text=folder.rsplit("/", 1)[-1], folder=folder, limit=3)
+        public = app.search(config, probe, ["everyone"]).total
+        member = app.search(config, probe, ["everyone", group]).total
+        print(f"\n5. Berechtigungen: im Ordner {folder} sieht 'everyone' {public} Treffer, "
+              f"ein Mitglied von {group} {member}.")
+    print(f"\nFehlerliste:  aktenlotse --config {config_path} errors")
+    print(f"Eigene Suche: aktenlotse --config {config_path} search 'Bauantrag'")
+    if serve:
+        print("(Das Suchportal kommt mit einer späteren Version; --no-serve unterdrückt diesen Hinweis.)")
+    return 0
+
+
+def _plain(snippet: str) -> str:
+    return html.unescape(re.sub(r"</?mark>", "", snippet)).replace("\n", " ")
+
+
+if __name__ == "__main__":
+    sys.exit(run_demo(Path(sys.argv[1] if len(sys.argv) > 1 else "aktenlotse-demo")))

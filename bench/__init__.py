@@ -1,0 +1,1 @@
+"""Benchmarks (not tests): each prints one summary line per figure."""

@@ -1,0 +1,205 @@
+"""A local folder or mounted share as a Source, with POSIX read principals."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import stat
+from typing import BinaryIO, Iterator
+
+from aktenlotse.config import SourceConfig
+from aktenlotse.records import Entry
+from aktenlotse.crawler.posix_acl import EXECUTE, READ, PosixGrant, grant_for, intersect, read_acl_entries
+from aktenlotse.crawler.source import DirListing, SourceUnavailable, WalkProblem
+
+# Files that are never documents: Office lock files, thumbnails caches, OS droppings.
+ALWAYS_SKIPPED = ("~$*", ".~lock.*#", "Thumbs.db", "thumbs.db", ".DS_Store", "desktop.ini", "*.tmp", "*.TMP")
+_ALWAYS_SKIPPED_RE = re.compile("|".join(fnmatch.translate(p) for p in ALWAYS_SKIPPED))
+
+
+def display_text(path: str) -> str:
+    """A path with undecodable bytes (kept as surrogate escapes) made printable."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+class LocalSource:
+    """Walks one root folder. Never follows symlinks; reports those pointing outside the root."""
+
+    def __init__(self, config: SourceConfig):
+        self.config = config
+        self.name = config.name
+        self.root = os.path.abspath(str(config.root))
+        self._max_size = int(config.max_file_size_mb * 1024 * 1024)
+        self._grant_cache: dict[tuple, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+    # -- walking -------------------------------------------------------------------
+
+    def listings(self) -> Iterator[DirListing]:
+        try:
+            root_stat = os.stat(self.root)
+        except OSError as exc:
+            raise SourceUnavailable(f"source {self.name!r}: root {self.root} is not reachable ({exc.strerror})") from None
+        if not stat.S_ISDIR(root_stat.st_mode):
+            raise SourceUnavailable(f"source {self.name!r}: root {self.root} is not a folder")
+        root_grant = self._grant(self.root, root_stat, EXECUTE)
+        stack: list[tuple[str, PosixGrant]] = [("", root_grant)]
+        while stack:
+            rel_dir, traverse = stack.pop()
+            # Only the folder being handed out is kept: memory stays flat in the tree size.
+            self._traverse = {rel_dir: traverse}
+            listing = self._list_dir(rel_dir, traverse, stack)
+            yield listing
+
+    def walk(self) -> Iterator[Entry]:
+        for listing in self.listings():
+            for entry in listing.files:
+                self.resolve_principals(listing, entry)
+                yield entry
+
+    def resolve_principals(self, listing: DirListing, entry: Entry) -> None:
+        traverse = self._traverse[listing.path]
+        abs_path = self._abs(entry.path)
+        try:
+            st = os.lstat(abs_path)
+        except OSError:
+            entry.allow, entry.deny = (), ()  # vanished: visible to nobody
+            return
+        entry.allow, entry.deny = self._principals(traverse, self._grant(abs_path, st, READ))
+
+    def _list_dir(self, rel_dir: str, traverse: PosixGrant, stack: list[tuple[str, PosixGrant]]) -> DirListing:
+        listing = DirListing(path=rel_dir, traverse_key=_grant_key(traverse))
+        abs_dir = self._abs(rel_dir)
+        try:
+            with os.scandir(abs_dir) as scan:
+                dir_entries = sorted(scan, key=lambda e: e.name)
+        except OSError as exc:
+            listing.complete = False
+            listing.problems.append(WalkProblem(rel_dir, _problem_kind(exc), f"Ordner nicht lesbar: {exc.strerror}"))
+            return listing
+        subdirs: list[tuple[str, PosixGrant]] = []
+        for dir_entry in dir_entries:
+            rel = f"{rel_dir}/{dir_entry.name}" if rel_dir else dir_entry.name
+            try:
+                if dir_entry.is_symlink():
+                    self._note_symlink(dir_entry, rel, listing)
+                    continue
+                st = dir_entry.stat(follow_symlinks=False)
+            except OSError as exc:
+                listing.problems.append(WalkProblem(rel, _problem_kind(exc), f"Eintrag nicht lesbar: {exc.strerror}"))
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                if self._excluded(rel, dir_entry.name, is_dir=True):
+                    listing.skipped += 1
+                    continue
+                child_traverse = intersect(traverse, self._grant(dir_entry.path, st, EXECUTE))
+                subdirs.append((rel, child_traverse))
+                listing.subdirs.append(rel)
+            elif stat.S_ISREG(st.st_mode):
+                if self._excluded(rel, dir_entry.name, is_dir=False) or st.st_size > self._max_size:
+                    listing.skipped += 1
+                    if st.st_size > self._max_size:
+                        listing.problems.append(WalkProblem(rel, "too_large", f"Datei größer als {self.config.max_file_size_mb:g} MB, übersprungen"))
+                    continue
+                listing.files.append(_bare_entry(self.name, rel, st))
+        # Depth first, in name order: push in reverse so the first name comes out first.
+        stack.extend(reversed(subdirs))
+        return listing
+
+    def _note_symlink(self, dir_entry: os.DirEntry, rel: str, listing: DirListing) -> None:
+        target = os.path.realpath(dir_entry.path)
+        if not os.path.exists(target):
+            listing.problems.append(WalkProblem(rel, "symlink", "Verknüpfung ins Leere, übersprungen"))
+        elif not (target == self.root or target.startswith(self.root + os.sep)):
+            listing.problems.append(WalkProblem(rel, "symlink", "Verknüpfung zeigt aus der Ablage heraus, übersprungen"))
+        # A link inside the root is skipped silently: its target is crawled where it lives.
+
+    def _excluded(self, rel: str, name: str, is_dir: bool) -> bool:
+        if not is_dir and _ALWAYS_SKIPPED_RE.match(name):
+            return True
+        if self.config.exclude and any(fnmatch.fnmatchcase(rel, p) or fnmatch.fnmatchcase(name, p) for p in self.config.exclude):
+            return True
+        if self.config.include and not is_dir:
+            return not any(fnmatch.fnmatchcase(rel, p) or fnmatch.fnmatchcase(name, p) for p in self.config.include)
+        return False
+
+    # -- permissions ---------------------------------------------------------------
+
+    def _grant(self, abs_path: str, st: os.stat_result, right: int) -> PosixGrant:
+        acl = read_acl_entries(abs_path)
+        return grant_for(st.st_mode, st.st_uid, st.st_gid, acl, right)
+
+    def _principals(self, traverse: PosixGrant, own: PosixGrant) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        key = (traverse, own)
+        cached = self._grant_cache.get(key)
+        if cached is None:
+            effective = intersect(traverse, own)
+            mapping = self.config.principal_map
+            allow = tuple(sorted({mapping.get(p, p) for p in effective.allow}))
+            deny = tuple(sorted({mapping.get(p, p) for p in effective.deny}))
+            if len(self._grant_cache) > 10_000:
+                self._grant_cache.clear()
+            cached = self._grant_cache[key] = (allow, deny)
+        return cached
+
+    def _entry(self, rel: str, abs_path: str, st: os.stat_result, traverse: PosixGrant) -> Entry:
+        entry = _bare_entry(self.name, rel, st)
+        entry.allow, entry.deny = self._principals(traverse, self._grant(abs_path, st, READ))
+        return entry
+
+    # -- reading -------------------------------------------------------------------
+
+    def _abs(self, rel: str) -> str:
+        return os.path.join(self.root, *rel.split("/")) if rel else self.root
+
+    def open(self, entry: Entry) -> BinaryIO:
+        return open(self._abs(entry.path), "rb")
+
+    def current_entry(self, path: str) -> Entry | None:
+        """Re-reads the file and every ancestor folder's permissions now (for downloads)."""
+        parts = [p for p in path.split("/") if p]
+        if not parts or ".." in parts or "." in parts:
+            return None
+        try:
+            current = self.root
+            traverse = self._grant(current, os.stat(current), EXECUTE)
+            for part in parts[:-1]:
+                current = os.path.join(current, part)
+                st = os.lstat(current)
+                if not stat.S_ISDIR(st.st_mode):
+                    return None
+                traverse = intersect(traverse, self._grant(current, st, EXECUTE))
+            full = os.path.join(current, parts[-1])
+            st = os.lstat(full)
+        except OSError:
+            return None
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        return self._entry("/".join(parts), full, st, traverse)
+
+    def display_path(self, path: str) -> str:
+        text = display_text(path)
+        if self.config.display_root:
+            sep = "\\" if "\\" in self.config.display_root or self.config.display_root.startswith("\\\\") else "/"
+            return self.config.display_root.rstrip("\\/") + sep + text.replace("/", sep)
+        return os.path.join(display_text(self.root), text)
+
+
+def _bare_entry(source: str, rel: str, st: os.stat_result) -> Entry:
+    return Entry(source, rel, st.st_size, st.st_mtime, st.st_ctime, f"{st.st_dev}:{st.st_ino}", str(st.st_uid))
+
+
+def _grant_key(grant: PosixGrant) -> str:
+    return ",".join(sorted(grant.allow)) + "|" + ",".join(sorted(grant.deny))
+
+
+def _problem_kind(exc: OSError) -> str:
+    import errno
+
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "unreadable"
+    if exc.errno == errno.ENAMETOOLONG:
+        return "too_long"
+    if exc.errno == errno.ENOENT:
+        return "gone"
+    return "unreadable"

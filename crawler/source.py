@@ -1,0 +1,63 @@
+"""The Source seam: where files come from (a local folder or mounted share; SMB later)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import BinaryIO, Iterator, Protocol
+
+from aktenlotse.records import Entry
+
+
+@dataclass(frozen=True)
+class WalkProblem:
+    """Something the walk could not handle; becomes an error record, the walk goes on."""
+
+    path: str
+    kind: str  # unreadable | symlink | too_long | gone
+    message: str
+
+
+@dataclass
+class DirListing:
+    """One folder as listed in one go. `complete` is False when the listing failed part-way;
+    then nothing in or below this folder may be treated as deleted."""
+
+    path: str  # relative, '' for the root
+    files: list[Entry] = field(default_factory=list)
+    subdirs: list[str] = field(default_factory=list)  # relative paths
+    problems: list[WalkProblem] = field(default_factory=list)
+    skipped: int = 0  # lock files, temp files, excluded, too large
+    complete: bool = True
+    # Identifies who may traverse into this folder (ancestors included). When it is the
+    # same as at the last crawl, a file whose ctime did not change keeps its principals,
+    # so a no-change re-crawl reads no per-file ACLs.
+    traverse_key: str = ""
+
+
+class Source(Protocol):
+    """A tree of files with read permissions. Memory use must not grow with the tree."""
+
+    name: str
+
+    def listings(self) -> Iterator[DirListing]:
+        """Folder by folder, depth first. Raises `SourceUnavailable` if the root itself is unusable."""
+
+    def walk(self) -> Iterator[Entry]:
+        """All files with principals resolved, flattened from `listings()`."""
+
+    def resolve_principals(self, listing: DirListing, entry: Entry) -> None:
+        """Fill `entry.allow`/`entry.deny` (listings leave them empty until asked: reading
+        per-file ACLs is the expensive part of a walk)."""
+
+    def open(self, entry: Entry) -> BinaryIO:
+        """A binary stream of the file's current content."""
+
+    def current_entry(self, path: str) -> Entry | None:
+        """The file as it is now (size, times, principals), None if gone; for downloads."""
+
+    def display_path(self, path: str) -> str:
+        """The path users know (e.g. a UNC path \\\\server\\share\\…)."""
+
+
+class SourceUnavailable(Exception):
+    """The root of a source is missing or unreadable (the crawl of it stops, nothing is deleted)."""

@@ -1,0 +1,407 @@
+"""Extractor that talks to Apache Tika servers over HTTP (`PUT /rmeta/text`).
+
+One request per file: the recursive-metadata endpoint returns text and metadata for the
+file and for every embedded document (mail attachments, archive members), which become
+`Extracted.children`. The metadata mapping here is shared with the in-process extractor
+so that both give the same fields for the same file.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import itertools
+import re
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, BinaryIO
+from urllib.parse import quote
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from aktenlotse.crawler.tika_jar import TikaSetupError
+from aktenlotse.crawler.tika_managed import MIN_CLIENT_TIMEOUT_MS, ManagedTikaServer
+from aktenlotse.records import Extracted, ExtractionError, ExtractLimits
+
+# ---------------------------------------------------------------- shared mapping
+
+# Embedded items that are not documents of their own: Office thumbnails, inline images,
+# renderings, macros and a mail's alternative (HTML) body. Attachments and archive
+# members carry no type or ATTACHMENT.
+_SKIPPED_EMBEDDED = {"THUMBNAIL", "INLINE", "RENDERING", "MACRO", "ALTERNATE_FORMAT", "VERSION"}
+
+_STOPWORDS: dict[str, frozenset[str]] = {
+    "de": frozenset(
+        "der die das und ist nicht ein eine einer mit für auf den dem des sich von zu "
+        "wird wurde werden im bei auch als nach oder wir sie ihr sind über aus".split()
+    ),
+    "en": frozenset(
+        "the and is are not with for on of to in that this be was were by from or as "
+        "it at have has which an".split()
+    ),
+    "fr": frozenset(
+        "le la les et est pas une des du pour dans que qui sur avec au ce sont par "
+        "il elle nous vous".split()
+    ),
+    "nl": frozenset("de het een en is niet van voor op met dat zijn worden wordt ook bij".split()),
+    "it": frozenset("il lo la gli le e è non di per con che una sono del della nel alla".split()),
+    "es": frozenset("el la los las y es no de para con que una son del por en se al".split()),
+}
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def guess_language(text: str) -> str | None:
+    """A cheap stop-word vote over the first words (ISO 639-1), or None if unsure.
+
+    Good enough to tell German from English/French/... in administrative documents; a
+    full language detector is not worth a second round trip per file.
+    """
+    counts = dict.fromkeys(_STOPWORDS, 0)
+    words = 0
+    for m in _WORD.finditer(text, 0, min(len(text), 5000)):
+        w = m.group().lower()
+        words += 1
+        for lang, stop in _STOPWORDS.items():
+            if w in stop:
+                counts[lang] += 1
+        if words >= 400:
+            break
+    ranked = sorted(counts.items(), key=lambda kv: kv[1], reverse=True)
+    (best, top), (_, second) = ranked[0], ranked[1]
+    if top >= 2 and top >= 1.5 * second and top >= 0.05 * words:
+        return best
+    return None
+
+
+def _first(meta: Mapping[str, Any], *keys: str) -> str | None:
+    for key in keys:
+        value = meta.get(key)
+        if isinstance(value, list):
+            value = next((v for v in value if v not in (None, "")), None)
+        if value is not None and str(value).strip():
+            return str(value).strip()
+    return None
+
+
+def _iso(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        return _dt.datetime.fromisoformat(value.replace("Z", "+00:00")).isoformat()
+    except ValueError:
+        return None
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _language(meta: Mapping[str, Any], text: str) -> str | None:
+    declared = _first(meta, "language", "dc:language", "Content-Language")
+    if declared:
+        primary = re.split(r"[-_,; ]", declared.lower(), maxsplit=1)[0]
+        if re.fullmatch(r"[a-z]{2,3}", primary):
+            return primary
+    return guess_language(text)
+
+
+def _clean_text(text: str) -> str:
+    # Tika's text handler emits one newline per XHTML block element of the head and the
+    # layout; leading/trailing runs are noise.
+    return text.strip()
+
+
+def extracted_from_metadata(meta: Mapping[str, Any], text: str, max_text_chars: int) -> Extracted:
+    """Map one Tika metadata record (+ its text) to an `Extracted` (no children)."""
+    text = _clean_text(text)
+    truncated = len(text) > max_text_chars or str(
+        _first(meta, "X-TIKA:EXCEPTION:write_limit_reached") or ""
+    ).lower() == "true"
+    text = text[:max_text_chars]
+    content_type = _first(meta, "Content-Type")
+    if content_type:
+        content_type = content_type.split(";", 1)[0].strip().lower()
+    return Extracted(
+        text=text,
+        title=_first(meta, "dc:title", "title"),
+        author=_first(meta, "dc:creator", "meta:author", "Author", "creator"),
+        created=_iso(_first(meta, "dcterms:created", "meta:creation-date", "Creation-Date")),
+        modified=_iso(_first(meta, "dcterms:modified", "Last-Modified", "modified")),
+        language=_language(meta, text),
+        content_type=content_type,
+        pages=_int(_first(meta, "xmpTPg:NPages", "meta:page-count", "Page-Count")),
+        truncated=truncated,
+    )
+
+
+def error_kind(detail: str) -> str:
+    """The ExtractionError kind for a Tika exception text (stack trace or message)."""
+    if "EncryptedDocumentException" in detail:
+        return "encrypted"
+    if "UnsupportedFormatException" in detail:
+        return "unsupported"
+    return "corrupt"
+
+
+def _first_line(detail: str) -> str:
+    line = detail.strip().splitlines()[0] if detail.strip() else ""
+    return line[:300]
+
+
+def _only_empty_parser(meta: Mapping[str, Any]) -> bool:
+    parsers = meta.get("X-TIKA:Parsed-By")
+    if isinstance(parsers, str):
+        parsers = [parsers]
+    return bool(parsers) and all(p.endswith("EmptyParser") for p in parsers)
+
+
+def tree_from_rmeta(records: Sequence[Mapping[str, Any]], max_text_chars: int) -> Extracted:
+    """Build the container + nested children from Tika's recursive metadata list.
+
+    Tika lists embedded documents depth-first but children before their parents, so
+    items are nested by their embedded id path ("/1/2" is a child of "/1"), which,
+    unlike resource names, is unique.
+    """
+    if not records:
+        # Tika does this when X-Tika-Timeout-Millis exceeds its taskTimeoutMillis.
+        raise ExtractionError("server", "Tika lieferte kein Ergebnis (leere Liste)")
+    container = records[0]
+    exc = _first(container, "X-TIKA:EXCEPTION:container_exception")
+    if exc:
+        raise ExtractionError(error_kind(exc), _first_line(exc))
+    if _only_empty_parser(container):
+        ctype = _first(container, "Content-Type") or "unbekannt"
+        raise ExtractionError("unsupported", f"kein Parser für {ctype}")
+    root = extracted_from_metadata(container, _first(container, "X-TIKA:content") or "", max_text_chars)
+    nodes: dict[str, Extracted | None] = {"": root}
+    keyed = []
+    for rec in records[1:]:
+        path = _first(rec, "X-TIKA:embedded_id_path") or _first(rec, "X-TIKA:embedded_resource_path") or ""
+        keyed.append((_path_key(path), path, rec))
+    # Parents before children, siblings in order of appearance (ids count up).
+    keyed.sort(key=lambda t: t[0])
+    for _, path, rec in keyed:
+        parent_path = path.rsplit("/", 1)[0] if "/" in path else ""
+        parent = nodes.get(parent_path, root)
+        if parent is None or _first(rec, "embeddedResourceType") in _SKIPPED_EMBEDDED:
+            nodes[path] = None  # skipped, and so is everything inside it
+            continue
+        child = extracted_from_metadata(rec, _first(rec, "X-TIKA:content") or "", max_text_chars)
+        child.name = _first(rec, "resourceName")
+        parent.children.append(child)
+        nodes[path] = child
+    return root
+
+
+def _path_key(path: str) -> tuple[int, tuple[tuple[int, str], ...]]:
+    parts = [p for p in path.split("/") if p]
+    return len(parts), tuple((int(p), "") if p.isdigit() else (0, p) for p in parts)
+
+
+# ---------------------------------------------------------------- the HTTP client
+
+_READ_AT_ONCE = 32 << 20  # files up to this size are sent from memory, larger ones streamed
+_COOL_DOWN_S = 10.0
+_RETRY_STATUS = {502, 503, 504}
+
+
+class _ServerDown(Exception):
+    """The server did not answer (refused, reset, died mid-request)."""
+
+
+class TikaServerExtractor:
+    """Extract via one or more Tika servers (`urls`) or a `ManagedTikaServer`.
+
+    Several URLs are used round-robin; a URL that fails to answer is skipped for a
+    cool-down period and tried again afterwards. With `managed`, a server found dead
+    is restarted (`ensure_running`) and the file is tried once more. `close()` stops a
+    managed server.
+    """
+
+    def __init__(
+        self,
+        urls: list[str] | None = None,
+        managed: ManagedTikaServer | None = None,
+        request_timeout_s: float = 120,
+    ) -> None:
+        if not urls and managed is None:
+            raise ValueError("TikaServerExtractor needs `urls` or `managed`")
+        self.urls = [u.rstrip("/") for u in (urls or [])]
+        self.managed = managed
+        self.request_timeout_s = request_timeout_s
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._rr = itertools.count()
+        self._dead_until: dict[str, float] = {}
+
+    # -------------------------------------------------------------- protocol
+
+    def start(self) -> None:
+        """Start the managed server (external servers are used as they are).
+
+        Raises `ExtractionError` (kind server) with a one-line message if it cannot start
+        (no Java, jar not fetched by `aktenlotse setup`, server does not come up)."""
+        if self.managed is not None:
+            try:
+                self.managed.start()
+            except TikaSetupError as exc:
+                raise ExtractionError("server", str(exc)) from None
+
+    def close(self) -> None:
+        """Stop the managed server, if any."""
+        if self.managed is not None:
+            self.managed.stop()
+
+    def extract(self, stream: BinaryIO, name: str, limits: ExtractLimits) -> Extracted:
+        """Extract one file; see `Extractor.extract`."""
+        try:
+            head = stream.read(_READ_AT_ONCE + 1)
+        except OSError as exc:
+            raise ExtractionError("unreadable", f"Datei nicht lesbar: {exc}") from exc
+        if not head:
+            return Extracted()
+        body: bytes | Iterator[bytes]
+        if len(head) <= _READ_AT_ONCE:
+            body = head
+        else:
+            body = _chain(head, stream)
+        records = self._request(body, name, limits)
+        return tree_from_rmeta(records, limits.max_text_chars)
+
+    # -------------------------------------------------------------- internals
+
+    def _session(self) -> requests.Session:
+        s = getattr(self._local, "session", None)
+        if s is None:
+            s = requests.Session()
+            # No proxy/netrc lookups from the environment on every request: measurable
+            # per-request overhead, and Tika is reached directly anyway.
+            s.trust_env = False
+            adapter = HTTPAdapter(pool_connections=max(4, len(self.urls)), pool_maxsize=4, max_retries=0)
+            s.mount("http://", adapter)
+            s.mount("https://", adapter)
+            self._local.session = s
+        return s
+
+    def _candidates(self) -> list[str]:
+        """URLs to try for one file: live ones round-robin, cooling-down ones last."""
+        if self.managed is not None:
+            if not self.managed.is_alive():  # a cheap waitpid; restarts a killed server early
+                self.managed.ensure_running()
+            return [self.managed.url]
+        now = time.monotonic()
+        start = next(self._rr) % len(self.urls)
+        ordered = self.urls[start:] + self.urls[:start]
+        with self._lock:
+            live = [u for u in ordered if self._dead_until.get(u, 0.0) <= now]
+            cooling = sorted(
+                (u for u in ordered if self._dead_until.get(u, 0.0) > now),
+                key=lambda u: self._dead_until[u],
+            )
+        return live + cooling
+
+    def _mark(self, url: str, alive: bool) -> None:
+        if alive and url not in self._dead_until:
+            return  # the common case, no lock needed
+        with self._lock:
+            if alive:
+                self._dead_until.pop(url, None)
+            else:
+                self._dead_until[url] = time.monotonic() + _COOL_DOWN_S
+
+    def _request(self, body: bytes | Iterator[bytes], name: str, limits: ExtractLimits) -> list[dict]:
+        timeout_s = min(limits.timeout_s, self.request_timeout_s)
+        if self.managed is not None:
+            # Our server kills any task after its task timeout; past that, waiting is moot.
+            timeout_s = min(timeout_s, self.managed.task_timeout_s)
+        headers = {
+            "Accept": "application/json",
+            # The name is a type hint for Tika (by extension); only ASCII is allowed in
+            # headers, so the rest is percent-quoted.
+            "Content-Disposition": f'attachment; filename="{quote(name, safe=" ._-()+,")}"',
+            "writeLimit": str(limits.max_text_chars + 1),
+        }
+        if self.managed is not None:
+            # Tika kills (and restarts) its parsing child when a file exceeds this, so a
+            # hung parser stops burning CPU. Tika answers 400 below its
+            # minimumTimeoutMillis and, worse, 200 with an empty list above its
+            # taskTimeoutMillis; both are known only for our own server. External
+            # servers keep their own task timeout; there the client alone enforces ours.
+            headers["X-Tika-Timeout-Millis"] = str(max(MIN_CLIENT_TIMEOUT_MS, int(timeout_s * 1000)))
+        retried_restart = False
+        while True:
+            errors: list[str] = []
+            try:
+                candidates = self._candidates()
+            except Exception as exc:  # noqa: BLE001 - a failed restart is a server error
+                raise ExtractionError("server", f"Tika-Server nicht verfügbar: {exc}") from exc
+            for url in candidates:
+                try:
+                    records = self._put(url, body, headers, timeout_s)
+                except _ServerDown as exc:
+                    errors.append(f"{url}: {exc}")
+                    self._mark(url, alive=False)
+                    if not isinstance(body, bytes):
+                        break  # a streamed body cannot be sent again
+                    continue
+                self._mark(url, alive=True)
+                return records
+            if self.managed is not None and not retried_restart and isinstance(body, bytes):
+                retried_restart = True
+                try:
+                    self.managed.ensure_running()
+                except Exception as exc:  # noqa: BLE001 - any start failure is a server error
+                    raise ExtractionError("server", f"Tika-Server-Neustart fehlgeschlagen: {exc}") from exc
+                continue
+            raise ExtractionError("server", "Tika-Server nicht erreichbar: " + "; ".join(errors)[:500])
+
+    def _put(self, url: str, body: bytes | Iterator[bytes], headers: dict[str, str], timeout_s: float) -> list[dict]:
+        started = time.monotonic()
+        try:
+            resp = self._session().put(
+                f"{url}/rmeta/text", data=body, headers=headers, timeout=(5.0, timeout_s)
+            )
+        except requests.ConnectTimeout as exc:
+            raise _ServerDown(f"keine Verbindung ({exc.__class__.__name__})") from exc
+        except requests.ReadTimeout as exc:
+            raise ExtractionError("timeout", f"Zeitlimit {timeout_s:g} s überschritten") from exc
+        except requests.ConnectionError as exc:
+            # Tika's watchdog kills its child when the task timeout passes: the
+            # connection then drops right at the limit. That is this file's timeout.
+            if time.monotonic() - started >= 0.9 * timeout_s:
+                raise ExtractionError("timeout", f"Zeitlimit {timeout_s:g} s überschritten") from exc
+            raise _ServerDown(f"Verbindung fehlgeschlagen ({exc.__class__.__name__})") from exc
+        except requests.RequestException as exc:
+            raise _ServerDown(str(exc)) from exc
+        if resp.status_code == 200:
+            try:
+                return resp.json()
+            except ValueError as exc:
+                raise ExtractionError("corrupt", "Tika-Antwort ist kein JSON") from exc
+        detail = resp.text or ""
+        if resp.status_code in _RETRY_STATUS:
+            raise _ServerDown(f"HTTP {resp.status_code}")
+        if resp.status_code == 413:
+            raise ExtractionError("too_large", "Datei zu groß für den Tika-Server")
+        if resp.status_code == 415:
+            raise ExtractionError("unsupported", "Dateiformat wird nicht unterstützt")
+        if resp.status_code == 422 or "EncryptedDocumentException" in detail:
+            raise ExtractionError(error_kind(detail), _first_line(detail) or f"HTTP {resp.status_code}")
+        if resp.status_code >= 500:
+            raise ExtractionError("corrupt", f"Tika-Fehler HTTP {resp.status_code}: {_first_line(detail)}")
+        if resp.status_code == 400 and not detail.strip():
+            detail = "Anfrage abgelehnt (Zeitlimit unter minimumTimeoutMillis des Servers?)"
+        raise ExtractionError("server", f"Tika antwortete HTTP {resp.status_code}: {_first_line(detail)}")
+
+
+def _chain(head: bytes, stream: BinaryIO) -> Iterator[bytes]:
+    yield head
+    while True:
+        block = stream.read(1 << 20)
+        if not block:
+            return
+        yield block

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Sets up everything the tests need on a fresh machine and runs the whole test suite.
+# Extra arguments go to pytest (e.g. `scripts/test.sh -m tika_server`).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh || { echo "setup failed" >&2; exit 1; }
+
+mkdir -p test-artifacts
+.venv/bin/python -m pytest -p no:cacheprovider "$@"
+rc=$?
+if [ "$rc" -eq 5 ]; then
+    # pytest's "no tests collected": for the full suite that means something is broken.
+    echo "pytest collected no tests" >&2
+    exit 1
+fi
+exit "$rc"

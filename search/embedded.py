@@ -1,0 +1,422 @@
+"""The embedded backend: one SQLite file (WAL) with an FTS5 index over our analysed tokens.
+
+Layout:
+- `docs`: one row per document (all `Document` fields, plus `folder`/`top_folder`/`year`
+  for filters and facets, plus the analysed `title_terms`/`terms`);
+- `docs_fts`: an external-content FTS5 table over `docs(title_terms, terms)`, kept in step
+  by triggers; tokenizer `unicode61 tokenchars '_'` so that exact tokens like
+  `632_10_2023_145` stay whole;
+- `principals`: (doc, deny, principal) rows. Every read (search, count, facets, get)
+  joins them in SQL: a document is visible iff some allow principal is the caller's
+  and no deny principal is.
+
+One connection per thread; writes in this process are serialised by a lock, and WAL lets
+readers in other processes (CLI, portal) go on while the crawler writes.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import sqlite3
+from collections import Counter
+import threading
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from aktenlotse.records import Document
+from aktenlotse.search.analysis import GermanAnalyzer
+from aktenlotse.search.backend import BackendError, Hit, Hits, Query
+from aktenlotse.search.query_parser import ParsedQuery, parse_query, to_fts5
+from aktenlotse.search.snippets import SCAN_CHARS, make_snippet
+
+SCHEMA_VERSION = 1
+TITLE_WEIGHT = 4.0
+TEXT_WEIGHT = 1.0
+MAX_LIMIT = 1000
+FACET_SIZE = 20
+
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS docs (
+    -- Small columns first: SQLite walks a row's overflow pages to reach columns stored
+    -- after a large one, and every search reads the filter/facet columns of all matches.
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    source TEXT NOT NULL,
+    folder TEXT NOT NULL,
+    top_folder TEXT NOT NULL,
+    modified TEXT,
+    year INTEGER,
+    file_type TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    parent_id TEXT,
+    author TEXT,
+    created TEXT,
+    content_type TEXT,
+    language TEXT,
+    pages INTEGER,
+    content_hash TEXT,
+    display_path TEXT NOT NULL,
+    allow TEXT NOT NULL,
+    deny TEXT NOT NULL,
+    extra TEXT NOT NULL,
+    title TEXT NOT NULL,
+    text TEXT NOT NULL,
+    title_terms TEXT NOT NULL,
+    terms TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS docs_modified ON docs(modified);
+CREATE INDEX IF NOT EXISTS docs_path ON docs(path);
+CREATE TABLE IF NOT EXISTS principals (
+    doc INTEGER NOT NULL,
+    deny INTEGER NOT NULL,
+    principal TEXT NOT NULL,
+    PRIMARY KEY (doc, deny, principal)
+) WITHOUT ROWID;
+CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5(
+    title_terms, terms, content='docs', content_rowid='rowid',
+    tokenize="unicode61 tokenchars '_'"
+);
+CREATE TRIGGER IF NOT EXISTS docs_fts_insert AFTER INSERT ON docs BEGIN
+    INSERT INTO docs_fts(rowid, title_terms, terms) VALUES (new.rowid, new.title_terms, new.terms);
+END;
+CREATE TRIGGER IF NOT EXISTS docs_fts_delete AFTER DELETE ON docs BEGIN
+    INSERT INTO docs_fts(docs_fts, rowid, title_terms, terms)
+        VALUES ('delete', old.rowid, old.title_terms, old.terms);
+    DELETE FROM principals WHERE doc = old.rowid;
+END;
+INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '{SCHEMA_VERSION}');
+"""
+
+_DOC_COLUMNS = (
+    "id", "source", "folder", "top_folder", "modified", "year", "file_type", "kind", "size",
+    "path", "parent_id", "author", "created", "content_type", "language", "pages",
+    "content_hash", "display_path", "allow", "deny", "extra", "title", "text",
+    "title_terms", "terms",
+)
+_INSERT_DOC = f"INSERT INTO docs({', '.join(_DOC_COLUMNS)}) VALUES ({', '.join('?' * len(_DOC_COLUMNS))})"
+
+# German messages for users; the SQLite detail goes to the exception chain, not the page.
+MSG_QUERY_FAILED = "Die Suche konnte nicht ausgeführt werden. Bitte die Suchanfrage vereinfachen."
+MSG_INDEX_UNAVAILABLE = "Der Suchindex ist nicht erreichbar."
+MSG_WRITE_FAILED = "Der Suchindex konnte nicht aktualisiert werden."
+
+
+def _visible_sql(principals: Sequence[str]) -> tuple[str, list[str]]:
+    """SQL condition (on alias d) and its parameters: the one visibility rule, inside SQL."""
+    if not principals:
+        return "0", []
+    marks = ", ".join("?" * len(principals))
+    condition = (
+        f"EXISTS (SELECT 1 FROM principals p WHERE p.doc = d.rowid AND p.deny = 0 AND p.principal IN ({marks}))"
+        f" AND NOT EXISTS (SELECT 1 FROM principals p WHERE p.doc = d.rowid AND p.deny = 1 AND p.principal IN ({marks}))"
+    )
+    return condition, [*principals, *principals]
+
+
+def _filter_sql(query: Query) -> tuple[list[str], list[Any]]:
+    conditions: list[str] = []
+    params: list[Any] = []
+    folder = (query.folder or "").strip("/")
+    if folder:
+        # Exact, case-sensitive prefix test; LIKE would need escaping and ignores case.
+        conditions.append("(d.folder = ? OR substr(d.folder, 1, ?) = ?)")
+        params.extend([folder, len(folder) + 1, folder + "/"])
+    for column, values in (("file_type", query.file_types), ("year", query.years), ("source", query.sources)):
+        if values:
+            conditions.append(f"d.{column} IN ({', '.join('?' * len(values))})")
+            params.extend(values)
+    return conditions, params
+
+
+def _year_of(doc: Document) -> int | None:
+    if doc.year is not None:
+        return doc.year
+    stamp = doc.modified or doc.created
+    if stamp and len(stamp) >= 4 and stamp[:4].isdigit():
+        return int(stamp[:4])
+    return None
+
+
+class EmbeddedBackend:
+    """Backend over one SQLite file. `analyzer` fills `terms`/`title_terms` for documents
+    that arrive without them, parses queries and builds snippets (default: a shared
+    `GermanAnalyzer`)."""
+
+    def __init__(self, db_path: Path, analyzer: GermanAnalyzer | None = None):
+        self.db_path = Path(db_path)
+        self.analyzer = analyzer or GermanAnalyzer()
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._connections_lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._closed = False
+        try:
+            self.db_path.parent.mkdir(parents=True, exist_ok=True)
+            connection = self._connection()
+            with self._write_lock:
+                connection.executescript(_SCHEMA)
+        except (sqlite3.Error, OSError) as error:
+            raise BackendError(MSG_INDEX_UNAVAILABLE) from error
+
+    # -- connections --
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._closed:
+            raise BackendError(MSG_INDEX_UNAVAILABLE)
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(self.db_path, timeout=30.0, isolation_level=None, check_same_thread=False)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute("PRAGMA foreign_keys=OFF")
+            connection.execute("PRAGMA cache_size=-32000")
+            self._local.connection = connection
+            with self._connections_lock:
+                self._connections.append(connection)
+        return connection
+
+    def close(self) -> None:
+        """Close every connection this backend opened (in any thread)."""
+        self._closed = True
+        with self._connections_lock:
+            for connection in self._connections:
+                try:
+                    connection.close()
+                except sqlite3.Error:
+                    pass
+            self._connections.clear()
+        self._local = threading.local()
+
+    # -- writes --
+
+    def upsert(self, docs: Sequence[Document]) -> None:
+        """Insert or replace `docs` by id in one transaction; durable on return."""
+        if not docs:
+            return
+        rows = [self._row(doc) for doc in _last_per_id(docs)]
+        try:
+            with self._write_lock:
+                connection = self._connection()
+                connection.execute("BEGIN IMMEDIATE")
+                try:
+                    connection.executemany(
+                        "DELETE FROM docs WHERE id = ?", [(row[0],) for row, _ in rows]
+                    )
+                    principal_rows: list[tuple[int, int, str]] = []
+                    for row, (allow, deny) in rows:
+                        rowid = connection.execute(_INSERT_DOC, row).lastrowid
+                        principal_rows.extend((rowid, 0, p) for p in allow)
+                        principal_rows.extend((rowid, 1, p) for p in deny)
+                    connection.executemany(
+                        "INSERT OR IGNORE INTO principals(doc, deny, principal) VALUES (?, ?, ?)", principal_rows
+                    )
+                    connection.execute("COMMIT")
+                except BaseException:
+                    connection.execute("ROLLBACK")
+                    raise
+        except sqlite3.Error as error:
+            raise BackendError(MSG_WRITE_FAILED) from error
+
+    def _row(self, doc: Document) -> tuple[tuple[Any, ...], tuple[tuple[str, ...], tuple[str, ...]]]:
+        terms = doc.terms or self.analyzer.terms(doc.text)
+        title_terms = doc.title_terms or self.analyzer.terms(doc.title)
+        folder = doc.folder
+        values = {
+            "id": doc.id, "source": doc.source, "folder": folder, "top_folder": folder.split("/", 1)[0],
+            "modified": doc.modified, "year": _year_of(doc), "file_type": doc.file_type, "kind": doc.kind,
+            "size": doc.size, "path": doc.path, "parent_id": doc.parent_id, "author": doc.author,
+            "created": doc.created, "content_type": doc.content_type, "language": doc.language,
+            "pages": doc.pages, "content_hash": doc.content_hash, "display_path": doc.display_path,
+            "allow": json.dumps(list(doc.allow)), "deny": json.dumps(list(doc.deny)),
+            "extra": json.dumps(doc.extra, ensure_ascii=False, default=str), "title": doc.title,
+            "text": doc.text, "title_terms": title_terms, "terms": terms,
+        }
+        row = tuple(values[column] for column in _DOC_COLUMNS)
+        return row, (tuple(dict.fromkeys(doc.allow)), tuple(dict.fromkeys(doc.deny)))
+
+    def delete(self, ids: Sequence[str]) -> None:
+        """Remove documents by id; unknown ids are ignored."""
+        if not ids:
+            return
+        try:
+            with self._write_lock:
+                connection = self._connection()
+                connection.execute("BEGIN IMMEDIATE")
+                try:
+                    connection.executemany("DELETE FROM docs WHERE id = ?", [(i,) for i in ids])
+                    connection.execute("COMMIT")
+                except BaseException:
+                    connection.execute("ROLLBACK")
+                    raise
+        except sqlite3.Error as error:
+            raise BackendError(MSG_WRITE_FAILED) from error
+
+    # -- reads --
+
+    def parse(self, text: str) -> ParsedQuery:
+        """The parsed form of a raw query (what `search` runs)."""
+        return parse_query(text, self.analyzer)
+
+    def search(self, query: Query, principals: Sequence[str]) -> Hits:
+        """Full-text search trimmed to `principals`; never raises for odd query text."""
+        parsed = self.parse(query.text)
+        notices = list(parsed.notices)
+        if query.mode != "fulltext":
+            notices.append("Die semantische Suche ist im eingebetteten Index noch nicht verfügbar; es wurde im Volltext gesucht.")
+        match = to_fts5(parsed)
+        if match is None or not principals:
+            return Hits(total=0, hits=[], facets={}, notices=notices)
+        principals = list(dict.fromkeys(principals))
+        visible, visible_params = _visible_sql(principals)
+        filters, filter_params = _filter_sql(query)
+        where = " AND ".join(["docs_fts MATCH ?", visible, *filters])
+        params: list[Any] = [match, *visible_params, *filter_params]
+        # One pass over the matches: MATCH and the visibility test run once, and total,
+        # facets and the page all come from the same rows (re-running MATCH per facet
+        # would cost more than counting in Python).
+        sql = (
+            f"SELECT d.rowid, bm25(docs_fts, {TITLE_WEIGHT}, {TEXT_WEIGHT}), d.id, d.modified, d.year,"
+            f" d.file_type, d.top_folder, d.source"
+            f" FROM docs_fts JOIN docs d ON d.rowid = docs_fts.rowid WHERE {where}"
+        )
+        limit = max(0, min(query.limit, MAX_LIMIT))
+        offset = max(0, query.offset)
+        try:
+            connection = self._connection()
+            matches = connection.execute(sql, params).fetchall()
+            page = _page(matches, query.sort, offset, limit)
+            rows = self._page_rows(connection, [m[0] for m in page])
+        except sqlite3.Error as error:
+            raise BackendError(MSG_QUERY_FAILED) from error
+        facets = _facets(matches) if query.facets else {}
+        hits = []
+        for match in page:
+            row = rows.get(match[0])
+            if row is None:  # deleted between the two statements
+                continue
+            hits.append(
+                Hit(
+                    id=row[0], path=row[1], title=row[2], score=-float(match[1]),
+                    snippet=make_snippet(row[3] or row[2], parsed, self.analyzer),
+                    source=row[4], display_path=row[5], file_type=row[6], size=row[7],
+                    modified=row[8], kind=row[9], extra=json.loads(row[10]),
+                )
+            )
+        total = len(matches)
+        return Hits(total=total, hits=hits, facets=facets, notices=notices)
+
+    def _page_rows(self, connection: sqlite3.Connection, rowids: list[int]) -> dict[int, tuple]:
+        if not rowids:
+            return {}
+        rows = connection.execute(
+            f"SELECT rowid, id, path, title, substr(text, 1, {SCAN_CHARS}), source, display_path,"
+            f" file_type, size, modified, kind, extra FROM docs WHERE rowid IN ({', '.join('?' * len(rowids))})",
+            rowids,
+        ).fetchall()
+        return {row[0]: row[1:] for row in rows}
+
+    def get(self, doc_id: str, principals: Sequence[str]) -> Document | None:
+        """The document, or None when it is missing or not visible to `principals`."""
+        principals = list(dict.fromkeys(principals))
+        visible, visible_params = _visible_sql(principals)
+        try:
+            row = self._connection().execute(
+                f"SELECT {', '.join('d.' + c for c in _DOC_COLUMNS)} FROM docs d WHERE d.id = ? AND {visible}",
+                [doc_id, *visible_params],
+            ).fetchone()
+        except sqlite3.Error as error:
+            raise BackendError(MSG_INDEX_UNAVAILABLE) from error
+        return None if row is None else _document(row)
+
+    def fetch(self, ids: Sequence[str]) -> list[Document]:
+        """Documents by id, NOT security-trimmed: only for the crawler (re-indexing moved
+        files and changed permissions), never for anything a user asked. Unknown ids are skipped."""
+        documents: list[Document] = []
+        try:
+            connection = self._connection()
+            for start in range(0, len(ids), 500):
+                chunk = list(ids[start : start + 500])
+                rows = connection.execute(
+                    f"SELECT {', '.join(_DOC_COLUMNS)} FROM docs WHERE id IN ({', '.join('?' * len(chunk))})", chunk
+                ).fetchall()
+                documents.extend(_document(row) for row in rows)
+        except sqlite3.Error as error:
+            raise BackendError(MSG_INDEX_UNAVAILABLE) from error
+        return documents
+
+    def ids(self) -> set[str]:
+        """All document ids (not security-trimmed; for maintenance and tests)."""
+        try:
+            return {row[0] for row in self._connection().execute("SELECT id FROM docs")}
+        except sqlite3.Error as error:
+            raise BackendError(MSG_INDEX_UNAVAILABLE) from error
+
+    def stats(self) -> dict:
+        """Document count, index file size and location."""
+        try:
+            connection = self._connection()
+            documents = connection.execute("SELECT count(*) FROM docs").fetchone()[0]
+            principals = connection.execute("SELECT count(*) FROM principals").fetchone()[0]
+        except sqlite3.Error as error:
+            raise BackendError(MSG_INDEX_UNAVAILABLE) from error
+        size = sum(p.stat().st_size for p in _db_files(self.db_path) if p.exists())
+        return {
+            "backend": "embedded",
+            "path": str(self.db_path),
+            "documents": documents,
+            "principal_entries": principals,
+            "size_bytes": size,
+        }
+
+    def __enter__(self) -> EmbeddedBackend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _document(row: tuple) -> Document:
+    values = dict(zip(_DOC_COLUMNS, row))
+    del values["folder"], values["top_folder"]
+    values["allow"] = tuple(json.loads(values["allow"]))
+    values["deny"] = tuple(json.loads(values["deny"]))
+    values["extra"] = json.loads(values["extra"])
+    return Document(**values)
+
+
+def _page(matches: list[tuple], sort: str, offset: int, limit: int) -> list[tuple]:
+    """The requested page of (rowid, bm25, id, modified, …) rows. BM25 is negative:
+    smaller is better; the id breaks ties so that pages never overlap or skip."""
+    wanted = offset + limit
+    if sort == "date":
+        ranked = sorted(matches, key=lambda m: (m[1], m[2]))
+        ranked.sort(key=lambda m: m[3] or "", reverse=True)
+        ranked.sort(key=lambda m: m[3] is None)
+    else:
+        ranked = heapq.nsmallest(wanted, matches, key=lambda m: (m[1], m[2]))
+    return ranked[offset:wanted]
+
+
+def _facets(matches: list[tuple]) -> dict[str, list[tuple[str, int]]]:
+    facets: dict[str, list[tuple[str, int]]] = {}
+    for name, column in (("file_type", 5), ("year", 4), ("folder", 6), ("source", 7)):
+        counts = Counter(str(m[column]) for m in matches if m[column] not in (None, ""))
+        facets[name] = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:FACET_SIZE]
+    return facets
+
+
+def _last_per_id(docs: Iterable[Document]) -> list[Document]:
+    # The same id twice in one call: the later one wins, as two calls in a row would do.
+    by_id: dict[str, Document] = {}
+    for doc in docs:
+        by_id.pop(doc.id, None)
+        by_id[doc.id] = doc
+    return list(by_id.values())
+
+
+def _db_files(path: Path) -> list[Path]:
+    return [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]

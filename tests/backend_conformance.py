@@ -1,0 +1,310 @@
+"""The conformance suite every Backend must pass with the same results.
+
+Use it by subclassing `BackendConformance` in a test module and providing a `backend`
+fixture that yields an empty backend (closed afterwards):
+
+    class TestMyBackend(BackendConformance):
+        @pytest.fixture
+        def backend(self, tmp_path):
+            b = MyBackend(...)
+            yield b
+            b.close()
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from aktenlotse.records import Document, may_read
+from aktenlotse.search.backend import Hits, Query
+
+EVERYONE = ["everyone"]
+BAUAMT = ["everyone", "authenticated", "group:bauamt"]
+MUELLER = ["everyone", "authenticated", "user:mueller"]
+
+
+def _doc(doc_id: str, path: str, title: str, text: str, modified: str, allow=("everyone",), deny=(), source="share") -> Document:
+    return Document(
+        id=doc_id,
+        source=source,
+        path=path,
+        title=title,
+        text=text,
+        modified=modified,
+        file_type=path.rsplit(".", 1)[-1].lower(),
+        size=len(text),
+        display_path="\\\\server\\share\\" + path.replace("/", "\\"),
+        allow=tuple(allow),
+        deny=tuple(deny),
+        extra={"note": "fixture"},
+    )
+
+
+CORPUS: tuple[Document, ...] = (
+    _doc("bau-1", "Bauamt/632 Baugenehmigungen/2023/Bauantrag_Lindenweg.pdf", "Bauantrag Lindenweg 4",
+         "Der Bauantrag für das Grundstück Lindenweg 4 wurde nach § 34 BauGB geprüft. "
+         "Az.: 632.10-2023/145. Die Aufsichtsbehörde wurde beteiligt.", "2023-05-10T09:00:00"),
+    _doc("bau-2", "Bauamt/Baumschutz/Faellungen.docx", "Baumfällungen 2024",
+         "Mehrere Anträge auf Fällung von Bäumen liegen vor. Die Frist endet im März.", "2024-02-01T10:00:00"),
+    _doc("bau-3", "Bauamt/632 Baugenehmigungen/2022/Garage.odt", "Garage Birkenallee",
+         "Der Antrag betrifft den Bau einer Garage an der Birkenallee.", "2022-07-15T08:30:00"),
+    _doc("intern-1", "Bauamt/Intern/Vermerk.pdf", "Vermerk Sonnenhang",
+         "Vertraulicher Vermerk zum Projekt Sonnenhang: Grundstücksankauf vorbereiten.", "2023-11-02T12:00:00",
+         allow=("group:bauamt",)),
+    _doc("deny-1", "Personal/Uebersicht.xlsx", "Übersicht Sonnenhang",
+         "Übersicht der Termine am Sonnenhang für das Personal.", "2024-03-03T09:00:00",
+         allow=("everyone",), deny=("user:mueller",)),
+    _doc("mueller-1", "Personal/Mueller/Notiz.txt", "Notiz Sonnenhang",
+         "Notiz für Herrn Müller: Ortstermin Sonnenhang.", "2024-04-04T09:00:00", allow=("user:mueller",)),
+    _doc("kaem-1", "Kaemmerei/Satzungen/Hundesteuersatzung.pdf", "Hundesteuersatzung der Stadt",
+         "Die Hundesteuersatzung regelt die Hundesteuer. Zuständig ist die Kämmerei, Zimmer 12.",
+         "2021-01-20T10:00:00"),
+    _doc("html-1", "Allgemein/Vergleich.txt", "Vergleich & Co",
+         'Ein Antrag mit <script>alert(1)</script> & "Anführungszeichen" im Text.', "2020-06-01T10:00:00"),
+    _doc("az-2", "Rechtsamt/Widerspruch.msg", "Widerspruch Bescheid",
+         "Az.: 20 14 03 Widerspruch gegen den Bescheid vom 1. März.", "2024-05-05T10:00:00", source="mail"),
+    _doc("ord-1", "Ordnungsamt/Parkausweise.pdf", "Parkausweise",
+         "Bewohnerparkausweise werden im Ordnungsamt ausgestellt.", "2023-09-09T10:00:00"),
+)
+BY_ID = {d.id: d for d in CORPUS}
+
+HOSTILE_QUERIES = (
+    '"', '""', '"""', "*", "**", "(", ")", "()", "NEAR", "NEAR(", "-", "--", "- -", "AND OR NOT",
+    "AND", "Antrag AND", "OR Antrag", "NOT Antrag", ":", "title:Antrag", "^Antrag", "Antrag^2",
+    "{Antrag}", "[Antrag]", "'", "'; DROP TABLE docs; --", "Antrag\x00", "\\", "%", "_", "Antrag*)",
+    '"Antrag', 'Antrag"', '"Antrag" "', "-Antrag", "Antrag -", "a*", "NEAR(Antrag Bau, 2)",
+    "Antrag + Bau", "Bau/Antrag", "§", "§§", "Az.:", "…", "🙂", "Ünïcödé ẞ", "\t\n",
+)
+
+
+def ids_of(hits: Hits) -> list[str]:
+    return [h.id for h in hits.hits]
+
+
+class BackendConformance:
+    """Behaviour every Backend shares. Subclasses provide an empty `backend` fixture."""
+
+    @pytest.fixture
+    def backend(self):  # pragma: no cover - provided by subclasses
+        raise NotImplementedError
+
+    @pytest.fixture
+    def loaded(self, backend):
+        backend.upsert(list(CORPUS))
+        return backend
+
+    def search(self, backend, text: str, principals=BAUAMT, **kwargs) -> Hits:
+        return backend.search(Query(text=text, limit=kwargs.pop("limit", 50), **kwargs), principals)
+
+    # -- German analysis through the backend --
+
+    def test_lemma_plural_query_finds_singular(self, loaded):
+        assert "bau-3" in ids_of(self.search(loaded, "Anträge"))
+
+    def test_lemma_singular_query_finds_plural(self, loaded):
+        assert "bau-2" in ids_of(self.search(loaded, "Antrag"))
+
+    def test_compound_part_query_finds_compound(self, loaded):
+        # bau-1 only says "Bauantrag".
+        assert "bau-1" in ids_of(self.search(loaded, "Antrag"))
+
+    def test_compound_query_finds_its_parts(self, loaded):
+        # bau-3 says "Antrag" and "Bau", never "Bauantrag".
+        found = ids_of(self.search(loaded, "Bauantrag"))
+        assert "bau-1" in found and "bau-3" in found
+        assert found[0] == "bau-1"
+
+    def test_umlaut_folding(self, loaded):
+        assert ids_of(self.search(loaded, "Aufsichtsbehoerde")) == ["bau-1"]
+        assert ids_of(self.search(loaded, "Aufsichtsbehörde")) == ["bau-1"]
+        assert "kaem-1" in ids_of(self.search(loaded, "Kaemmerei"))
+
+    def test_aktenzeichen_is_exact(self, loaded):
+        assert ids_of(self.search(loaded, "632.10-2023/145")) == ["bau-1"]
+        assert ids_of(self.search(loaded, "632.10-2023/146")) == []
+        assert ids_of(self.search(loaded, "Az.: 20 14 03")) == ["az-2"]
+
+    def test_legal_reference_is_exact(self, loaded):
+        assert ids_of(self.search(loaded, "§ 34 BauGB")) == ["bau-1"]
+        assert ids_of(self.search(loaded, "§ 35 BauGB")) == []
+
+    def test_question_with_stop_words(self, loaded):
+        found = ids_of(self.search(loaded, "Wer ist zuständig für die Hundesteuer?"))
+        assert found and found[0] == "kaem-1"
+
+    def test_more_query_words_rank_first(self, loaded):
+        found = ids_of(self.search(loaded, "Antrag Garage Birkenallee"))
+        assert found[0] == "bau-3"
+
+    def test_excluded_word(self, loaded):
+        found = ids_of(self.search(loaded, "Antrag -Garage"))
+        assert "bau-3" not in found and "bau-2" in found
+
+    def test_phrase(self, loaded):
+        assert ids_of(self.search(loaded, '"Projekt Sonnenhang"')) == ["intern-1"]
+
+    def test_prefix(self, loaded):
+        assert "ord-1" in ids_of(self.search(loaded, "Parkausw*"))
+
+    def test_given_terms_are_indexed_as_they_come(self, backend):
+        doc = replace(BY_ID["ord-1"], id="pre-1", text="Nichts Besonderes.", terms="sonderbegriff nichts", title_terms="titelbegriff")
+        backend.upsert([doc])
+        assert ids_of(self.search(backend, "Sonderbegriff")) == ["pre-1"]
+        assert ids_of(self.search(backend, "Titelbegriff")) == ["pre-1"]
+
+    # -- security trimming --
+
+    def test_group_document_hidden_from_everyone(self, loaded):
+        hits = self.search(loaded, "Sonnenhang", principals=EVERYONE, facets=True)
+        assert ids_of(hits) == ["deny-1"]
+        assert hits.total == 1
+        assert sum(n for _, n in hits.facets["file_type"]) == 1
+        assert dict(hits.facets["folder"]) == {"Personal": 1}
+        assert loaded.get("intern-1", EVERYONE) is None
+
+    def test_group_document_visible_to_group(self, loaded):
+        found = set(ids_of(self.search(loaded, "Sonnenhang", principals=BAUAMT)))
+        assert found == {"intern-1", "deny-1"}
+        assert loaded.get("intern-1", BAUAMT) is not None
+
+    def test_deny_wins_over_allow(self, loaded):
+        hits = self.search(loaded, "Sonnenhang", principals=MUELLER, facets=True)
+        assert ids_of(hits) == ["mueller-1"]
+        assert hits.total == 1
+        assert loaded.get("deny-1", MUELLER) is None
+
+    def test_no_principals_sees_nothing(self, loaded):
+        assert self.search(loaded, "Sonnenhang", principals=[]).total == 0
+        assert loaded.get("bau-1", []) is None
+
+    @pytest.mark.parametrize("principals", [EVERYONE, BAUAMT, MUELLER, ["group:bauamt"], ["user:mueller"]])
+    @pytest.mark.parametrize("text", ["Sonnenhang", "Antrag", "Bauantrag", "Personal", "Termin", "Bau*"])
+    def test_no_leaks(self, loaded, principals, text):
+        hits = self.search(loaded, text, principals=principals, facets=True)
+        visible = {d.id for d in CORPUS if may_read(set(principals), d.allow, d.deny)}
+        assert set(ids_of(hits)) <= visible
+        assert hits.total == len(hits.hits)
+        for name, counts in hits.facets.items():
+            assert sum(n for _, n in counts) == hits.total, name
+        for doc in CORPUS:
+            got = loaded.get(doc.id, principals)
+            assert (got is not None) == (doc.id in visible)
+
+    # -- filters, sorting, paging, facets --
+
+    def test_folder_filter(self, loaded):
+        found = set(ids_of(self.search(loaded, "Antrag", folder="Bauamt/632 Baugenehmigungen")))
+        assert found == {"bau-1", "bau-3"}
+        assert ids_of(self.search(loaded, "Antrag", folder="Bauamt/632")) == []
+        assert set(ids_of(self.search(loaded, "Antrag", folder="/Bauamt/"))) == {"bau-1", "bau-2", "bau-3"}
+
+    def test_type_year_source_filters(self, loaded):
+        assert set(ids_of(self.search(loaded, "Antrag", file_types=("pdf",)))) == {"bau-1"}
+        assert set(ids_of(self.search(loaded, "Antrag", years=(2024,)))) == {"bau-2"}
+        assert set(ids_of(self.search(loaded, "Antrag", years=(2022, 2024)))) == {"bau-2", "bau-3"}
+        assert set(ids_of(self.search(loaded, "Widerspruch", sources=("mail",)))) == {"az-2"}
+        assert ids_of(self.search(loaded, "Widerspruch", sources=("share",))) == []
+
+    def test_sort_by_date(self, loaded):
+        hits = self.search(loaded, "Antrag", sort="date")
+        dates = [BY_ID[i].modified for i in ids_of(hits)]
+        assert len(dates) >= 3 and dates == sorted(dates, reverse=True)
+
+    def test_paging(self, loaded):
+        everything = self.search(loaded, "Antrag")
+        pages = [self.search(loaded, "Antrag", limit=1, offset=i) for i in range(everything.total)]
+        assert [ids_of(p)[0] for p in pages] == ids_of(everything)
+        assert all(p.total == everything.total for p in pages)
+        assert self.search(loaded, "Antrag", limit=2, offset=everything.total).hits == []
+
+    def test_facets(self, loaded):
+        hits = self.search(loaded, "Antrag", facets=True)
+        assert dict(hits.facets["folder"]) == {"Bauamt": 3, "Allgemein": 1}
+        assert dict(hits.facets["year"]) == {"2023": 1, "2024": 1, "2022": 1, "2020": 1}
+        assert dict(hits.facets["file_type"]) == {"pdf": 1, "docx": 1, "odt": 1, "txt": 1}
+        assert dict(hits.facets["source"]) == {"share": 4}
+        assert self.search(loaded, "Antrag").facets == {}
+
+    def test_hit_fields(self, loaded):
+        hit = self.search(loaded, "Lindenweg").hits[0]
+        doc = BY_ID["bau-1"]
+        assert (hit.id, hit.path, hit.title, hit.source) == (doc.id, doc.path, doc.title, doc.source)
+        assert (hit.display_path, hit.file_type, hit.size, hit.modified) == (doc.display_path, doc.file_type, doc.size, doc.modified)
+        assert hit.score > 0
+
+    # -- writes --
+
+    def test_get_returns_full_document(self, loaded):
+        got = loaded.get("bau-1", BAUAMT)
+        doc = BY_ID["bau-1"]
+        for field in ("id", "source", "path", "title", "text", "modified", "file_type", "size", "display_path", "allow", "deny", "extra"):
+            assert getattr(got, field) == getattr(doc, field), field
+
+    def test_fetch_is_untrimmed_and_complete(self, loaded):
+        fetched = {d.id: d for d in loaded.fetch(["intern-1", "bau-1", "missing"])}
+        assert set(fetched) == {"intern-1", "bau-1"}
+        assert fetched["intern-1"].allow == ("group:bauamt",)
+        assert fetched["bau-1"].text == BY_ID["bau-1"].text
+        assert "hund" in loaded.fetch(["kaem-1"])[0].terms.split()
+        assert loaded.fetch([]) == []
+
+    def test_upsert_is_idempotent(self, loaded):
+        loaded.upsert([BY_ID["bau-1"]])
+        loaded.upsert([BY_ID["bau-1"], BY_ID["bau-1"]])
+        assert loaded.ids() == set(BY_ID)
+        assert ids_of(self.search(loaded, "Lindenweg")) == ["bau-1"]
+
+    def test_upsert_replaces_content_and_principals(self, loaded):
+        changed = replace(BY_ID["bau-1"], text="Neuer Inhalt über Kastanien.", allow=("group:bauamt",))
+        loaded.upsert([changed])
+        assert ids_of(self.search(loaded, "Aufsichtsbehörde")) == []
+        assert ids_of(self.search(loaded, "Kastanien")) == ["bau-1"]
+        assert ids_of(self.search(loaded, "Kastanien", principals=EVERYONE)) == []
+
+    def test_delete(self, loaded):
+        loaded.delete(["bau-1", "does-not-exist"])
+        assert "bau-1" not in loaded.ids()
+        assert ids_of(self.search(loaded, "Lindenweg")) == []
+        assert loaded.get("bau-1", BAUAMT) is None
+        loaded.delete([])
+
+    def test_stats(self, loaded):
+        assert loaded.stats()["documents"] == len(CORPUS)
+
+    # -- hostile input --
+
+    @pytest.mark.parametrize("text", HOSTILE_QUERIES)
+    def test_hostile_queries_never_raise(self, loaded, text):
+        hits = self.search(loaded, text, facets=True)
+        assert isinstance(hits, Hits)
+        assert hits.hits or hits.total == 0
+
+    def test_very_long_query(self, loaded):
+        hits = self.search(loaded, "Antrag " * 1500)
+        assert "bau-3" in ids_of(hits)
+        assert any("gekürzt" in n for n in hits.notices)
+        assert isinstance(self.search(loaded, "x" * 10_000), Hits)
+
+    def test_only_stop_words(self, loaded):
+        hits = self.search(loaded, "der die das und ist")
+        assert hits.total == 0 and hits.hits == []
+        assert "Die Suchanfrage enthält keine suchbaren Wörter." in hits.notices
+
+    # -- snippets --
+
+    def test_snippet_marks_original_words(self, loaded):
+        snippet = self.search(loaded, "Antrag", folder="Bauamt/Baumschutz").hits[0].snippet
+        assert "<mark>Anträge</mark>" in snippet
+
+    def test_snippet_escapes_html(self, loaded):
+        snippet = self.search(loaded, "Antrag", folder="Allgemein").hits[0].snippet
+        assert "<mark>Antrag</mark>" in snippet
+        assert "<script>" not in snippet and "&lt;script&gt;" in snippet
+        assert "&amp;" in snippet and "&quot;" in snippet
+        assert snippet.replace("<mark>", "").replace("</mark>", "").count("<") == 0
+
+    def test_snippet_marks_exact_tokens(self, loaded):
+        snippet = self.search(loaded, "§ 34 BauGB").hits[0].snippet
+        assert "<mark>§ 34 BauGB</mark>" in snippet

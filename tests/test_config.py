@@ -1,0 +1,108 @@
+"""Config: defaults, validation messages that name the key, env overrides, the CLI's handling."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from aktenlotse.config import ConfigError, load_config
+
+CLI = [sys.executable, "-m", "aktenlotse.cli"]
+
+
+def write(tmp_path, text):
+    p = tmp_path / "aktenlotse.toml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_example_config_from_init_is_valid(tmp_path):
+    target = tmp_path / "a.toml"
+    out = subprocess.run([*CLI, "init", str(target)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    config = load_config(target)
+    assert config.sources[0].name == "daten"
+    assert config.sources[0].display_root == "\\\\rathaus\\daten"
+    assert config.data_dir == tmp_path / "data"
+    again = subprocess.run([*CLI, "init", str(target)], capture_output=True, text=True)
+    assert again.returncode == 1 and "exists" in again.stderr
+
+
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        ('[extractor]\nkind = "magic"\n', "extractor.kind"),
+        ('[extractor]\nkind = "external"\n', "extractor.urls"),
+        ("[crawl]\nworkers = 0\n", "crawl.workers"),
+        ('[crawl]\nworkers = "viele"\n', "crawl.workers"),
+        ('[[sources]]\nname = "x"\n', "sources[0].root"),
+        ('[[sources]]\nroot = "/a"\nmax_file_size_mb = -1\n', "sources[0].max_file_size_mb"),
+        ('[[sources]]\nroot = "/a"\ncolour = 1\n', "sources[0].colour"),
+        ('[[sources]]\nroot = "/a"\nname = "x"\n[[sources]]\nroot = "/b"\nname = "x"\n', "sources"),
+        ("data_dir = 5\n", "data_dir"),
+        ("unknown = 1\n", "unknown"),
+        ('[index]\nbackend = "oracle"\n', "index.backend"),
+    ],
+)
+def test_bad_settings_name_the_key(tmp_path, text, key):
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, text))
+    assert str(info.value).startswith(key)
+    assert "\n" not in str(info.value)
+
+
+def test_broken_toml_and_unreadable_file(tmp_path):
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(write(tmp_path, "data_dir = \n"))
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "nope.toml")
+    bad = write(tmp_path, 'data_dir = "x"\n')
+    bad.write_bytes(b"data_dir = \"\xff\"\n")
+    with pytest.raises(ConfigError, match="UTF-8"):
+        load_config(bad)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
+def test_unreadable_config_file(tmp_path):
+    p = write(tmp_path, 'data_dir = "x"\n')
+    p.chmod(0)
+    with pytest.raises(ConfigError, match="cannot be read"):
+        load_config(p)
+
+
+def test_cli_prints_one_line_without_traceback(tmp_path):
+    p = write(tmp_path, '[extractor]\nkind = "magic"\n')
+    out = subprocess.run([*CLI, "--config", str(p), "errors"], capture_output=True, text=True)
+    assert out.returncode == 1
+    assert out.stderr.strip().count("\n") == 0
+    assert "extractor.kind" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_unreadable_config_via_cli_as_other_user(tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("needs root to switch to an unprivileged user")
+    p = write(tmp_path, 'data_dir = "x"\n')
+    p.chmod(0o600)
+    os.chmod(tmp_path, 0o755)
+    out = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *CLI, "--config", str(p), "errors"],
+                         capture_output=True, text=True, env={**os.environ, "HOME": "/tmp"})
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "cannot be read" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_environment_overrides(tmp_path, monkeypatch):
+    p = write(tmp_path, 'data_dir = "x"\n')
+    monkeypatch.setenv("AKTENLOTSE_DATA_DIR", str(tmp_path / "elsewhere"))
+    monkeypatch.setenv("AKTENLOTSE_TIKA_URLS", "http://127.0.0.1:9998, http://127.0.0.1:9999")
+    config = load_config(p)
+    assert config.data_dir == tmp_path / "elsewhere"
+    assert config.extractor.kind == "external"
+    assert config.extractor.urls == ("http://127.0.0.1:9998", "http://127.0.0.1:9999")
+
+
+def test_config_file_from_environment(tmp_path, monkeypatch):
+    p = write(tmp_path, 'data_dir = "from-env"\n')
+    monkeypatch.setenv("AKTENLOTSE_CONFIG", str(p))
+    assert load_config(None).data_dir == tmp_path / "from-env"
