@@ -99,11 +99,11 @@ def cmd_init(args) -> int:
 
 
 def cmd_setup(args) -> int:
-    from aktenlotse.crawler.tika_jar import fetch_tika_jar
+    from aktenlotse.crawler.tika_jar import TikaSetupError, fetch_tika_jar
 
     try:
         jar = fetch_tika_jar()
-    except OSError as exc:
+    except (TikaSetupError, OSError) as exc:
         raise UserError(f"Tika-Server konnte nicht geladen werden: {exc}") from None
     print(f"Tika-Server bereit: {jar}")
     return 0

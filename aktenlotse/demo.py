@@ -51,19 +51,21 @@ def run_demo(demo_dir: Path, serve: bool = True) -> int:
     data = summary.as_dict()
     print(f"   Neu {summary.new}, Fehler {summary.errors} (beschädigte/verschlüsselte Dateien), "
           f"{summary.seconds:.1f} s, {data['docs_per_s']} Dok./s")
-    print("4. Beispielsuchen (als 'everyone', also nur frei lesbare Dateien):")
+    print("4. Beispielsuchen als Mitarbeiterin ohne Sonderrechte ('everyone'):")
+    all_groups = ["everyone", *sorted(f"group:{g}" for g in set(share.restricted.values()))]
     for query_text, explanation in share.searches:
         hits = app.search(config, Query(text=query_text, limit=3), ["everyone"])
-        print(f"\n   »{query_text}« — {explanation}: {hits.total} Treffer")
+        privileged = app.search(config, Query(text=query_text, limit=1), all_groups).total
+        print(f"\n   »{query_text}« — {explanation}")
+        print(f"   {hits.total} Treffer (mit allen Fachamtsgruppen: {privileged})")
         for hit in hits.hits:
             print(f"     • {hit.title}\n       {hit.display_path}\n       {_plain(hit.snippet)[:160]}")
-    if share.restricted:
-        folder, group = next(iter(share.restricted.items()))
-        probe = Query(text=folder.rsplit("/", 1)[-1], folder=folder, limit=3)
+    print("\n5. Berechtigungen (Dokumente je Ordner, für 'everyone' und für ein Gruppenmitglied):")
+    for folder, group in share.restricted.items():
+        probe = Query(text="", folder=folder, limit=1)
         public = app.search(config, probe, ["everyone"]).total
-        member = app.search(config, probe, ["everyone", group]).total
-        print(f"\n5. Berechtigungen: im Ordner {folder} sieht 'everyone' {public} Treffer, "
-              f"ein Mitglied von {group} {member}.")
+        member = app.search(config, probe, ["everyone", f"group:{group}"]).total
+        print(f"   {folder}: everyone {public}, group:{group} {member}")
     print(f"\nFehlerliste:  aktenlotse --config {config_path} errors")
     print(f"Eigene Suche: aktenlotse --config {config_path} search 'Bauantrag'")
     if serve:

@@ -10,7 +10,9 @@ watchdog itself was killed.
 from __future__ import annotations
 
 import atexit
+import ctypes
 import os
+import queue
 import shutil
 import signal
 import socket
@@ -239,7 +241,7 @@ class ManagedTikaServer:
             str(config),
         ]
         try:
-            self._proc = subprocess.Popen(
+            self._proc = _launch(
                 cmd,
                 stdin=subprocess.DEVNULL,
                 stdout=self._log_file,
@@ -371,3 +373,47 @@ def _stop_all_at_exit() -> None:
     # A crawl that ends with an exception must not leave a Java process behind.
     for server in list(_live_servers):
         server._cleanup_at_exit()
+
+
+# -- launching with a parent-death signal ------------------------------------------
+#
+# A crawler killed with kill -9 runs no atexit handler; without help its Tika server would
+# live on. Linux's PR_SET_PDEATHSIG kills the server when its parent goes away. The signal
+# fires when the *thread* that forked exits, so every server is forked from one long-lived
+# launcher thread rather than from whichever worker thread noticed a dead server.
+
+_PR_SET_PDEATHSIG = 1
+_launch_requests: "queue.Queue[tuple[list[str], dict, queue.Queue]]" = queue.Queue()
+_launcher_started = threading.Lock()
+_launcher: threading.Thread | None = None
+
+
+def _set_parent_death_signal() -> None:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass  # not Linux: the atexit handler is all we have
+
+
+def _launcher_loop() -> None:
+    while True:
+        cmd, kwargs, reply = _launch_requests.get()
+        try:
+            reply.put(subprocess.Popen(cmd, preexec_fn=_set_parent_death_signal, **kwargs))
+        except BaseException as exc:  # handed to the caller's thread
+            reply.put(exc)
+
+
+def _launch(cmd: list[str], **kwargs) -> subprocess.Popen:
+    global _launcher
+    with _launcher_started:
+        if _launcher is None or not _launcher.is_alive():
+            _launcher = threading.Thread(target=_launcher_loop, name="tika-launcher", daemon=True)
+            _launcher.start()
+    reply: queue.Queue = queue.Queue(maxsize=1)
+    _launch_requests.put((cmd, kwargs, reply))
+    result = reply.get()
+    if isinstance(result, BaseException):
+        raise result
+    return result

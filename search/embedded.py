@@ -19,8 +19,9 @@ from __future__ import annotations
 import heapq
 import json
 import sqlite3
-from collections import Counter
 import threading
+from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -267,22 +268,29 @@ class EmbeddedBackend:
         notices = list(parsed.notices)
         if query.mode != "fulltext":
             notices.append("Die semantische Suche ist im eingebetteten Index noch nicht verfügbar; es wurde im Volltext gesucht.")
-        match = to_fts5(parsed)
-        if match is None or not principals:
+        browse = not query.text.strip()  # no words at all: list a folder / filter, newest first
+        match = None if browse else to_fts5(parsed)
+        if (match is None and not browse) or not principals:
             return Hits(total=0, hits=[], facets={}, notices=notices)
         principals = list(dict.fromkeys(principals))
         visible, visible_params = _visible_sql(principals)
         filters, filter_params = _filter_sql(query)
-        where = " AND ".join(["docs_fts MATCH ?", visible, *filters])
-        params: list[Any] = [match, *visible_params, *filter_params]
         # One pass over the matches: MATCH and the visibility test run once, and total,
         # facets and the page all come from the same rows (re-running MATCH per facet
         # would cost more than counting in Python).
-        sql = (
-            f"SELECT d.rowid, bm25(docs_fts, {TITLE_WEIGHT}, {TEXT_WEIGHT}), d.id, d.modified, d.year,"
-            f" d.file_type, d.top_folder, d.source"
-            f" FROM docs_fts JOIN docs d ON d.rowid = docs_fts.rowid WHERE {where}"
-        )
+        columns = "d.id, d.modified, d.year, d.file_type, d.top_folder, d.source"
+        if browse:
+            where = " AND ".join([visible, *filters])
+            params: list[Any] = [*visible_params, *filter_params]
+            sql = f"SELECT d.rowid, 0.0, {columns} FROM docs d WHERE {where}"
+            query = replace(query, sort="date")
+        else:
+            where = " AND ".join(["docs_fts MATCH ?", visible, *filters])
+            params = [match, *visible_params, *filter_params]
+            sql = (
+                f"SELECT d.rowid, bm25(docs_fts, {TITLE_WEIGHT}, {TEXT_WEIGHT}), {columns}"
+                f" FROM docs_fts JOIN docs d ON d.rowid = docs_fts.rowid WHERE {where}"
+            )
         limit = max(0, min(query.limit, MAX_LIMIT))
         offset = max(0, query.offset)
         try:
