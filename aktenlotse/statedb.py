@@ -142,9 +142,10 @@ class StateDB:
     def items_below(self, source: str, folder: str) -> Iterator[ItemRow]:
         """Items in `folder` and all its sub-folders."""
         raw = to_bytes(folder)
+        # A range on the (source, folder, name) index instead of substr(): no full scan.
         cursor = self.conn.execute(
-            f"SELECT {ITEM_COLUMNS} FROM items WHERE source = ? AND (folder = ? OR substr(folder, 1, ?) = ?)",
-            (source, raw, len(raw) + 1, raw + b"/"),
+            f"SELECT {ITEM_COLUMNS} FROM items WHERE source = ? AND (folder = ? OR (folder >= ? AND folder < ?))",
+            (source, raw, raw + b"/", raw + b"0"),
         )
         for row in cursor:
             yield row_to_item(row)
@@ -154,9 +155,11 @@ class StateDB:
         raw = to_bytes(folder)
         prefix = raw + b"/" if raw else b""
         names: set[str] = set()
+        # '/' + 1 == '0': the range [prefix/, prefix0) holds exactly the paths below `folder`.
+        upper = raw + b"0" if raw else b"\xff" * 8
         for (path,) in self.conn.execute(
-            "SELECT path FROM folders WHERE source = ? AND substr(path, 1, ?) = ? AND path != ?",
-            (source, len(prefix), prefix, raw),
+            "SELECT path FROM folders WHERE source = ? AND path >= ? AND path < ? AND path != ?",
+            (source, prefix, upper, raw),
         ):
             rest = path[len(prefix):]
             if rest:
@@ -224,8 +227,8 @@ class StateDB:
     def remove_folders_below(self, source: str, path: str) -> None:
         raw = to_bytes(path)
         self.conn.execute(
-            "DELETE FROM folders WHERE source = ? AND (path = ? OR substr(path, 1, ?) = ?)",
-            (source, raw, len(raw) + 1, raw + b"/"),
+            "DELETE FROM folders WHERE source = ? AND (path = ? OR (path >= ? AND path < ?))",
+            (source, raw, raw + b"/", raw + b"0"),
         )
 
     # -- runs and errors -----------------------------------------------------------

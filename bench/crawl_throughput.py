@@ -40,7 +40,7 @@ CACHE = Path(os.environ.get("AKTENLOTSE_CACHE", Path.home() / ".cache" / "aktenl
 def corpus(n_files: int) -> Path:
     """Generated once and kept in the cache (never in the repo)."""
     root = CACHE / f"corpus-{n_files}"
-    marker = root / ".complete"
+    marker = CACHE / f"corpus-{n_files}.complete"  # outside the tree: it must not be crawled
     if not marker.exists():
         shutil.rmtree(root, ignore_errors=True)
         generate_corpus(root, n_files)
