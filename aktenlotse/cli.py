@@ -77,11 +77,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_status)
 
+    for register in _extra_commands():
+        register(sub)
+
     p = sub.add_parser("demo", help="build a sample town share, crawl it and run example searches")
     p.add_argument("--dir", default="aktenlotse-demo", help="folder for the demo share, config and data")
     p.add_argument("--no-serve", action="store_true", help="do not start the portal at the end")
     p.set_defaults(func=cmd_demo)
     return parser
+
+
+def _extra_commands():
+    """Sub-commands that live beside their feature (enrichment, Aktenplan, evaluation, checks)."""
+    from aktenlotse import cli_aktenplan, cli_check, cli_enrich, cli_eval
+
+    return [cli_enrich.register, cli_aktenplan.register, cli_eval.register, cli_check.register]
 
 
 def _config(args) -> Config:

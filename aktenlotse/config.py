@@ -15,7 +15,7 @@ from typing import Any
 CONFIG_ENV = "AKTENLOTSE_CONFIG"
 DEFAULT_CONFIG_NAME = "aktenlotse.toml"
 EXTRACTOR_KINDS = ("managed", "external", "inprocess")
-BACKEND_KINDS = ("embedded",)
+BACKEND_KINDS = ("embedded", "elasticsearch")
 
 
 class ConfigError(Exception):
@@ -34,6 +34,11 @@ class SourceConfig:
     max_file_size_mb: float = 100.0
     # Local ids seen on the mount -> directory principals, e.g. "group:61002" -> "group:personal".
     principal_map: dict[str, str] = field(default_factory=dict)
+    # Per-source switches: NLP enrichment (keywords, entities, Aktenplan suggestions),
+    # embeddings (second pass), OCR of scans (second pass).
+    enrich: bool = True
+    embeddings: bool = True
+    ocr: bool = False
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,39 @@ class ExtractorConfig:
     heap_mb: int = 1024
     timeout_s: float = 120.0
     max_text_chars: int = 2_000_000
+    ocr_language: str = "deu"
+    ocr_timeout_s: float = 300.0
+
+
+@dataclass(frozen=True)
+class EnrichConfig:
+    """Enrichment. `model`: "use-multilingual" (offline default, numpy), "minilm" (offline,
+    needs the `transformers` extra), or any sentence-transformers model name or local path."""
+
+    enabled: bool = True
+    embeddings: bool = True
+    model: str = "use-multilingual"
+    chunk_words: int = 200
+    chunk_overlap: int = 40
+    batch_size: int = 32
+    threads: int = 2
+
+
+@dataclass(frozen=True)
+class ElasticsearchConfig:
+    """Connection to Elasticsearch. Secrets come from the environment:
+    AKTENLOTSE_ES_PASSWORD, AKTENLOTSE_ES_API_KEY."""
+
+    urls: tuple[str, ...] = ("http://127.0.0.1:9200",)
+    index: str = "aktenlotse"
+    username: str = ""
+    password: str = ""  # only from env AKTENLOTSE_ES_PASSWORD
+    api_key: str = ""  # only from env AKTENLOTSE_ES_API_KEY
+    ca_cert: Path | None = None
+    verify_certs: bool = True
+    timeout_s: float = 30.0
+    max_retries: int = 5
+    bulk_size: int = 500
 
 
 @dataclass(frozen=True)
@@ -56,6 +94,7 @@ class CrawlConfig:
 @dataclass(frozen=True)
 class IndexConfig:
     backend: str = "embedded"
+    elasticsearch: ElasticsearchConfig = ElasticsearchConfig()
 
 
 @dataclass(frozen=True)
@@ -65,6 +104,7 @@ class Config:
     extractor: ExtractorConfig = ExtractorConfig()
     crawl: CrawlConfig = CrawlConfig()
     index: IndexConfig = IndexConfig()
+    enrich: EnrichConfig = EnrichConfig()
     path: Path | None = None  # the file it came from
 
     @property
@@ -120,7 +160,7 @@ def load_config(explicit: str | Path | None = None) -> Config:
 def parse_config(data: dict[str, Any], base_dir: Path) -> Config:
     """Validate a parsed TOML document; relative paths are taken relative to `base_dir`."""
     data = _with_env_overrides(data)
-    _reject_unknown(data, {"data_dir", "sources", "extractor", "crawl", "index"}, "")
+    _reject_unknown(data, {"data_dir", "sources", "extractor", "crawl", "index", "enrich"}, "")
     data_dir = _path(data.get("data_dir", "data"), "data_dir", base_dir)
     sources_raw = data.get("sources", [])
     if not isinstance(sources_raw, list):
@@ -135,7 +175,8 @@ def parse_config(data: dict[str, Any], base_dir: Path) -> Config:
         sources=sources,
         extractor=_extractor(_table(data, "extractor"), base_dir),
         crawl=_crawl(_table(data, "crawl")),
-        index=_index(_table(data, "index")),
+        index=_index(_table(data, "index"), base_dir),
+        enrich=_enrich(_table(data, "enrich")),
     )
 
 
@@ -193,7 +234,8 @@ def _source(item: Any, index: int, base_dir: Path) -> SourceConfig:
     prefix = f"sources[{index}]."
     if not isinstance(item, dict):
         raise ConfigError(f"sources[{index}]: must be a table")
-    _reject_unknown(item, {"name", "root", "display_root", "include", "exclude", "max_file_size_mb", "principal_map"}, prefix)
+    _reject_unknown(item, {"name", "root", "display_root", "include", "exclude", "max_file_size_mb", "principal_map",
+                           "enrich", "embeddings", "ocr"}, prefix)
     if "root" not in item:
         raise ConfigError(f"{prefix}root: missing (the folder or mounted share to crawl)")
     root = _path(item["root"], prefix + "root", base_dir)
@@ -214,12 +256,16 @@ def _source(item: Any, index: int, base_dir: Path) -> SourceConfig:
         exclude=_strings(item, "exclude", prefix),
         max_file_size_mb=_number(item, "max_file_size_mb", 100.0, prefix, 0.001),
         principal_map=dict(principal_map),
+        enrich=_bool(item, "enrich", True, prefix),
+        embeddings=_bool(item, "embeddings", True, prefix),
+        ocr=_bool(item, "ocr", False, prefix),
     )
 
 
 def _extractor(table: dict[str, Any], base_dir: Path) -> ExtractorConfig:
     prefix = "extractor."
-    _reject_unknown(table, {"kind", "java", "tika_jar", "urls", "heap_mb", "timeout_s", "max_text_chars"}, prefix)
+    _reject_unknown(table, {"kind", "java", "tika_jar", "urls", "heap_mb", "timeout_s", "max_text_chars",
+                            "ocr_language", "ocr_timeout_s"}, prefix)
     kind = table.get("kind", "managed")
     if kind not in EXTRACTOR_KINDS:
         raise ConfigError(f"{prefix}kind: must be one of {', '.join(EXTRACTOR_KINDS)}, not {kind!r}")
@@ -241,6 +287,8 @@ def _extractor(table: dict[str, Any], base_dir: Path) -> ExtractorConfig:
         heap_mb=_number(table, "heap_mb", 1024, prefix, 128, integer=True),
         timeout_s=_number(table, "timeout_s", 120.0, prefix, 1),
         max_text_chars=_number(table, "max_text_chars", 2_000_000, prefix, 1000, integer=True),
+        ocr_language=_string(table, "ocr_language", "deu", prefix),
+        ocr_timeout_s=_number(table, "ocr_timeout_s", 300.0, prefix, 1),
     )
 
 
@@ -253,10 +301,72 @@ def _crawl(table: dict[str, Any]) -> CrawlConfig:
     )
 
 
-def _index(table: dict[str, Any]) -> IndexConfig:
+def _index(table: dict[str, Any], base_dir: Path) -> IndexConfig:
     prefix = "index."
-    _reject_unknown(table, {"backend"}, prefix)
+    _reject_unknown(table, {"backend", "elasticsearch"}, prefix)
     backend = table.get("backend", "embedded")
     if backend not in BACKEND_KINDS:
         raise ConfigError(f"{prefix}backend: must be one of {', '.join(BACKEND_KINDS)}, not {backend!r}")
-    return IndexConfig(backend=backend)
+    return IndexConfig(backend=backend, elasticsearch=_elasticsearch(_table(table, "elasticsearch"), base_dir))
+
+
+def _elasticsearch(table: dict[str, Any], base_dir: Path) -> ElasticsearchConfig:
+    prefix = "index.elasticsearch."
+    _reject_unknown(table, {"urls", "index", "username", "ca_cert", "verify_certs", "timeout_s", "max_retries",
+                            "bulk_size"}, prefix)
+    urls = _strings(table, "urls", prefix) or ElasticsearchConfig.urls
+    for url in urls:
+        if not url.startswith(("http://", "https://")):
+            raise ConfigError(f"{prefix}urls: {url!r} is not an http(s) URL")
+    index = _string(table, "index", "aktenlotse", prefix)
+    if not index or index != index.lower() or any(c in index for c in ' "*\\<|,>/?'):
+        raise ConfigError(f"{prefix}index: {index!r} is not a valid index name (lower case, no spaces or */?\\)")
+    ca_cert = _path(table["ca_cert"], prefix + "ca_cert", base_dir) if table.get("ca_cert") else None
+    return ElasticsearchConfig(
+        urls=urls,
+        index=index,
+        username=_string(table, "username", "", prefix),
+        password=os.environ.get("AKTENLOTSE_ES_PASSWORD", ""),
+        api_key=os.environ.get("AKTENLOTSE_ES_API_KEY", ""),
+        ca_cert=ca_cert,
+        verify_certs=_bool(table, "verify_certs", True, prefix),
+        timeout_s=_number(table, "timeout_s", 30.0, prefix, 0.1),
+        max_retries=_number(table, "max_retries", 5, prefix, 0, integer=True),
+        bulk_size=_number(table, "bulk_size", 500, prefix, 1, integer=True),
+    )
+
+
+def _enrich(table: dict[str, Any]) -> EnrichConfig:
+    prefix = "enrich."
+    _reject_unknown(table, {"enabled", "embeddings", "model", "chunk_words", "chunk_overlap", "batch_size", "threads"},
+                    prefix)
+    chunk_words = _number(table, "chunk_words", 200, prefix, 10, integer=True)
+    overlap = _number(table, "chunk_overlap", 40, prefix, 0, integer=True)
+    if overlap >= chunk_words:
+        raise ConfigError(f"{prefix}chunk_overlap: must be smaller than enrich.chunk_words ({chunk_words})")
+    model = _string(table, "model", "use-multilingual", prefix)
+    if not model:
+        raise ConfigError(f"{prefix}model: must name a model or a local path")
+    return EnrichConfig(
+        enabled=_bool(table, "enabled", True, prefix),
+        embeddings=_bool(table, "embeddings", True, prefix),
+        model=model,
+        chunk_words=chunk_words,
+        chunk_overlap=overlap,
+        batch_size=_number(table, "batch_size", 32, prefix, 1, integer=True),
+        threads=_number(table, "threads", 2, prefix, 1, integer=True),
+    )
+
+
+def _bool(table: dict[str, Any], key: str, default: bool, prefix: str) -> bool:
+    value = table.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{prefix}{key}: must be true or false")
+    return value
+
+
+def _string(table: dict[str, Any], key: str, default: str, prefix: str) -> str:
+    value = table.get(key, default)
+    if not isinstance(value, str):
+        raise ConfigError(f"{prefix}{key}: must be a string")
+    return value

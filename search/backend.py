@@ -34,6 +34,25 @@ class Query:
     offset: int = 0
     sort: str = "relevance"  # relevance | date
     facets: bool = False
+    # The query embedded once by the caller (semantic/hybrid); backends never embed.
+    vector: tuple[float, ...] | None = None
+    keywords: tuple[str, ...] = ()  # facet filter on enrichment keywords
+    aktenplan: tuple[str, ...] = ()  # facet filter on suggested/decided Aktenplan codes
+
+
+@dataclass
+class ChunkVectors:
+    """The embeddings of one document's text chunks (second enrichment pass).
+
+    `spans` are (start, end) character offsets of each chunk in the document's text, so a
+    semantic hit can show the best chunk as its snippet. `model` names the encoder; a
+    backend keeps vectors of one model per document.
+    """
+
+    doc_id: str
+    model: str
+    vectors: list[list[float]]
+    spans: list[tuple[int, int]]
 
 
 @dataclass
@@ -81,6 +100,14 @@ class Backend(Protocol):
 
     def get(self, doc_id: str, principals: Sequence[str]) -> Document | None:
         """One document, or None when it does not exist or the principals may not read it."""
+
+    def upsert_vectors(self, items: Sequence[ChunkVectors]) -> None:
+        """Store chunk vectors; they inherit the document's principals. A later `upsert` of
+        the same document with a different `content_hash` drops its vectors."""
+
+    def ids_without_vectors(self, model: str, limit: int) -> list[str]:
+        """Up to `limit` document ids that have no vectors of `model` yet (for the
+        resumable embedding pass; not security-trimmed)."""
 
     def fetch(self, ids: Sequence[str]) -> list[Document]:
         """Documents by id, NOT security-trimmed: only for the crawler's re-indexing of moved

@@ -1,0 +1,7 @@
+"""`aktenlotse enrich`: the resumable second pass (embeddings, OCR)."""
+
+from __future__ import annotations
+
+
+def register(sub) -> None:
+    """Add this module's sub-commands to the `aktenlotse` parser."""
