@@ -111,3 +111,16 @@ class Document:
 def may_read(principals: set[str] | frozenset[str], allow: tuple[str, ...], deny: tuple[str, ...]) -> bool:
     """The one visibility rule: some principal allowed, none denied."""
     return bool(principals.intersection(allow)) and not principals.intersection(deny)
+
+
+def normalize_principal(principal: str) -> str:
+    """One spelling per principal on both sides of the contract (crawler and login):
+    user and group names compare case-insensitively, as on Windows; SIDs are upper case."""
+    kind, sep, name = principal.partition(":")
+    if not sep:
+        return principal.strip().lower()
+    kind = kind.strip().lower()
+    name = name.strip()
+    if kind == "sid":
+        return f"sid:{name.upper()}"
+    return f"{kind}:{name.lower()}"

@@ -9,7 +9,7 @@ import stat
 from typing import BinaryIO, Iterator
 
 from aktenlotse.config import SourceConfig
-from aktenlotse.records import Entry
+from aktenlotse.records import Entry, normalize_principal
 from aktenlotse.crawler.posix_acl import EXECUTE, READ, PosixGrant, grant_for, intersect, read_acl_entries
 from aktenlotse.crawler.source import DirListing, SourceUnavailable, WalkProblem
 
@@ -135,8 +135,8 @@ class LocalSource:
         if cached is None:
             effective = intersect(traverse, own)
             mapping = self.config.principal_map
-            allow = tuple(sorted({mapping.get(p, p) for p in effective.allow}))
-            deny = tuple(sorted({mapping.get(p, p) for p in effective.deny}))
+            allow = tuple(sorted({normalize_principal(mapping.get(p, p)) for p in effective.allow}))
+            deny = tuple(sorted({normalize_principal(mapping.get(p, p)) for p in effective.deny}))
             if len(self._grant_cache) > 10_000:
                 self._grant_cache.clear()
             cached = self._grant_cache[key] = (allow, deny)

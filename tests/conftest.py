@@ -1,3 +1,3 @@
 """Shared fixtures. Real services are started once per test session (see tests/plugins/)."""
 
-pytest_plugins = ["tests.plugins.tika"]
+pytest_plugins = ["tests.plugins.tika", "tests.plugins.slapd"]
