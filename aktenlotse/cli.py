@@ -77,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_status)
 
+    p = sub.add_parser("serve", help="start the search portal (Streamlit) on portal.host:portal.port")
+    p.set_defaults(func=cmd_serve)
+
     for register in _extra_commands():
         register(sub)
 
@@ -261,6 +264,12 @@ def cmd_status(args) -> int:
         for run in data["runs"]:
             print(f"Lauf {run['id']}: {run['status']}, neu {run['new']}, geändert {run['changed']}, gelöscht {run['deleted']}, Fehler {run['errors']}")
     return 0
+
+
+def cmd_serve(args) -> int:
+    from aktenlotse.serve import serve
+
+    return serve(_config(args))
 
 
 def cmd_demo(args) -> int:

@@ -109,6 +109,14 @@ class AuthConfig:
 
 
 @dataclass(frozen=True)
+class PortalConfig:
+    host: str = "127.0.0.1"
+    port: int = 8501
+    title: str = "Aktenlotse"
+    page_size: int = 10
+
+
+@dataclass(frozen=True)
 class CrawlConfig:
     workers: int = 4
     batch_size: int = 200
@@ -129,6 +137,7 @@ class Config:
     index: IndexConfig = IndexConfig()
     enrich: EnrichConfig = EnrichConfig()
     auth: AuthConfig = AuthConfig()
+    portal: PortalConfig = PortalConfig()
     path: Path | None = None  # the file it came from
 
     @property
@@ -184,7 +193,7 @@ def load_config(explicit: str | Path | None = None) -> Config:
 def parse_config(data: dict[str, Any], base_dir: Path) -> Config:
     """Validate a parsed TOML document; relative paths are taken relative to `base_dir`."""
     data = _with_env_overrides(data)
-    _reject_unknown(data, {"data_dir", "sources", "extractor", "crawl", "index", "enrich", "auth"}, "")
+    _reject_unknown(data, {"data_dir", "sources", "extractor", "crawl", "index", "enrich", "auth", "portal"}, "")
     data_dir = _path(data.get("data_dir", "data"), "data_dir", base_dir)
     sources_raw = data.get("sources", [])
     if not isinstance(sources_raw, list):
@@ -202,6 +211,7 @@ def parse_config(data: dict[str, Any], base_dir: Path) -> Config:
         index=_index(_table(data, "index"), base_dir),
         enrich=_enrich(_table(data, "enrich")),
         auth=_auth(_table(data, "auth"), base_dir),
+        portal=_portal(_table(data, "portal")),
     )
 
 
@@ -380,6 +390,17 @@ def _enrich(table: dict[str, Any]) -> EnrichConfig:
         chunk_overlap=overlap,
         batch_size=_number(table, "batch_size", 32, prefix, 1, integer=True),
         threads=_number(table, "threads", 2, prefix, 1, integer=True),
+    )
+
+
+def _portal(table: dict[str, Any]) -> PortalConfig:
+    prefix = "portal."
+    _reject_unknown(table, {"host", "port", "title", "page_size"}, prefix)
+    return PortalConfig(
+        host=_string(table, "host", "127.0.0.1", prefix),
+        port=_number(table, "port", 8501, prefix, 1, integer=True),
+        title=_string(table, "title", "Aktenlotse", prefix),
+        page_size=_number(table, "page_size", 10, prefix, 1, integer=True),
     )
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import tomli_w
 
 from aktenlotse.config import load_config
+from aktenlotse.portal.demo_directory import DEMO_USERS
 from aktenlotse.search.backend import Query
 
 DEMO_DISPLAY_ROOT = "\\\\rathaus\\daten"
@@ -27,6 +28,8 @@ def write_demo_config(demo_dir: Path, share_root: Path, principal_map: dict[str,
             }
         ],
         "extractor": {"kind": "managed"},
+        "auth": {"mode": "demo"},
+        "portal": {"host": "127.0.0.1", "port": 8501},
     }
     path = demo_dir / "aktenlotse.toml"
     path.write_bytes(tomli_w.dumps(config).encode("utf-8"))
@@ -68,9 +71,16 @@ def run_demo(demo_dir: Path, serve: bool = True) -> int:
         print(f"   {folder}: everyone {public}, group:{group} {member}")
     print(f"\nFehlerliste:  aktenlotse --config {config_path} errors")
     print(f"Eigene Suche: aktenlotse --config {config_path} search 'Bauantrag'")
-    if serve:
-        print("(Das Suchportal kommt mit einer späteren Version; --no-serve unterdrückt diesen Hinweis.)")
-    return 0
+    print("\nDemo-Anmeldungen für das Portal (Passwort jeweils »demo«):")
+    for name, (display, groups, _password) in DEMO_USERS.items():
+        print(f"   {name:<8} {display}  [{', '.join(groups) or 'keine Gruppen'}]")
+    if not serve:
+        print(f"\nPortal starten: aktenlotse --config {config_path} serve")
+        return 0
+    from aktenlotse.serve import serve as run_portal
+
+    print()
+    return run_portal(config)
 
 
 def _plain(snippet: str) -> str:

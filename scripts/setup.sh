@@ -8,11 +8,20 @@ cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
+# `--test`: also what the test suite starts for real (OpenLDAP, headless Chromium).
+with_tests=0
+if [ "${1:-}" = "--test" ]; then with_tests=1; shift; fi
+
 missing=()
 command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 python3 -c "import venv, ensurepip" >/dev/null 2>&1 || missing+=(python3-venv)
 command -v getfacl >/dev/null 2>&1 || missing+=(acl)
+if [ "$with_tests" -eq 1 ]; then
+    command -v slapd >/dev/null 2>&1 || missing+=(slapd)
+    command -v ldapsearch >/dev/null 2>&1 || missing+=(ldap-utils)
+    command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+fi
 for pkg in "$@"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done

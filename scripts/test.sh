@@ -3,7 +3,7 @@
 # Extra arguments go to pytest (e.g. `scripts/test.sh -m tika_server`).
 set -uo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh || { echo "setup failed" >&2; exit 1; }
+bash scripts/setup.sh --test || { echo "setup failed" >&2; exit 1; }
 
 mkdir -p test-artifacts
 .venv/bin/python -m pytest -p no:cacheprovider "$@"

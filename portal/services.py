@@ -1,0 +1,90 @@
+"""What the portal pages do, without Streamlit: search as a user, download with a fresh
+permission check. The pages only render; these functions are tested on their own."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from typing import BinaryIO, Sequence
+
+from aktenlotse.config import Config, ConfigError
+from aktenlotse.crawler.documents import CHILD_SEPARATOR
+from aktenlotse.records import may_read
+from aktenlotse.search.backend import Backend, BackendError, Hits, Query
+from aktenlotse.statedb import StateDB
+
+MSG_NOT_FOUND = "Dieses Dokument gibt es nicht (mehr), oder Sie haben keinen Zugriff darauf."
+MSG_ACCESS_CHANGED = "Sie haben keinen Zugriff (mehr) auf diese Datei. Die Berechtigung wurde eben an der Ablage geprüft."
+MSG_FILE_GONE = "Die Datei liegt nicht mehr an diesem Ort. Der nächste Crawl aktualisiert den Suchindex."
+MSG_FILE_UNREADABLE = "Die Datei kann gerade nicht gelesen werden. Bitte später erneut versuchen."
+MAX_QUERY_CHARS = 1000
+
+
+class DownloadDenied(Exception):
+    """`message` is for the user (German)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def check_portal_config(config: Config) -> None:
+    """A production portal needs a directory; demo mode must be chosen explicitly."""
+    if config.auth.mode == "ldap" and not (config.auth.url and config.auth.base_dn):
+        raise ConfigError("auth.url: the portal needs an LDAP/AD server (auth.url and auth.base_dn); "
+                          "for a trial only, set auth.mode = \"demo\"")
+
+
+def run_search(backend: Backend, query: Query, principals: Sequence[str]) -> Hits:
+    """Search as the user. Overlong input is cut here too (the parser cuts as well)."""
+    if len(query.text) > MAX_QUERY_CHARS * 10:
+        query = replace(query, text=query.text[: MAX_QUERY_CHARS * 10])
+    return backend.search(query, list(principals))
+
+
+@dataclass
+class Download:
+    file_name: str
+    stream: BinaryIO
+    size: int
+
+
+def open_download(config: Config, backend: Backend, doc_id: str, principals: Sequence[str]) -> Download:
+    """The file behind a hit, re-checking the user's permission on the file as it is now.
+
+    The id comes from a hit, never a path from the user: a path in the request cannot
+    reach anything the index does not hold. The index must show the document to the
+    user, and the file's current permissions at the source must still let them read it.
+    """
+    from aktenlotse.app import sources_for
+
+    container_id = doc_id.split(CHILD_SEPARATOR, 1)[0]  # an attachment downloads its mail/archive
+    doc = backend.get(container_id, list(principals))
+    if doc is None:
+        raise DownloadDenied(MSG_NOT_FOUND)
+    state = StateDB(config.state_db)
+    try:
+        item = state.item(container_id)
+    finally:
+        state.close()
+    if item is None:
+        raise DownloadDenied(MSG_FILE_GONE)
+    try:
+        source = next(s for s in sources_for(config) if s.name == item.source)
+    except (StopIteration, ConfigError):
+        raise DownloadDenied(MSG_FILE_GONE) from None
+    current = source.current_entry(item.path)
+    if current is None:
+        raise DownloadDenied(MSG_FILE_GONE)
+    if not may_read(frozenset(principals), current.allow, current.deny):
+        raise DownloadDenied(MSG_ACCESS_CHANGED)
+    try:
+        stream = source.open(current)
+    except FileNotFoundError:
+        raise DownloadDenied(MSG_FILE_GONE) from None
+    except OSError:
+        raise DownloadDenied(MSG_FILE_UNREADABLE) from None
+    return Download(file_name=os.path.basename(doc.path) or "download", stream=stream, size=current.size)
+
+
+__all__ = ["BackendError", "Download", "DownloadDenied", "check_portal_config", "open_download", "run_search"]

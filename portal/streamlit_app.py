@@ -1,0 +1,46 @@
+"""The Aktenlotse portal (Streamlit). Started by `aktenlotse serve`; config from
+$AKTENLOTSE_CONFIG."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from aktenlotse.config import ConfigError
+from aktenlotse.portal import session, ui_login, ui_search
+from aktenlotse.portal.context import PortalContext, build_context
+
+DEMO_BANNER = ("Demo-Modus: Anmeldung über ein eingebautes Test-Verzeichnis, nicht über das Active Directory. "
+               "Nicht für echte Daten verwenden.")
+STYLE = """<style>.snippet mark { background: #fff3a3; padding: 0 .1em; }</style>"""
+
+
+@st.cache_resource(show_spinner=False)
+def _context() -> PortalContext:
+    return build_context()
+
+
+def main() -> None:
+    st.set_page_config(page_title="Aktenlotse", page_icon="🧭", layout="wide")
+    st.markdown(STYLE, unsafe_allow_html=True)
+    try:
+        ctx = _context()
+    except ConfigError as error:
+        st.error(f"Das Portal ist nicht richtig eingerichtet: {error}")
+        st.stop()
+    if ctx.demo:
+        st.warning(DEMO_BANNER)
+    user = session.current_user(st.session_state, ctx.config.auth.session_timeout_min)
+    if user is None:
+        ui_login.render(ctx)
+        return
+    with st.sidebar:
+        st.markdown(f"**{user.display_name}**")
+        st.caption("Rollen: " + ", ".join(sorted(user.roles)))
+        if st.button("Abmelden"):
+            session.log_out(st.session_state, "Sie wurden abgemeldet.")
+            st.rerun()
+    pages = [st.Page(lambda: ui_search.render(ctx, user), title="Suche", icon="🔎", url_path="suche", default=True)]
+    st.navigation(pages).run()
+
+
+main()

@@ -1,0 +1,143 @@
+"""The search page: one box, mode switch, facets, results with UNC path, download."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from aktenlotse.portal.context import PortalContext
+from aktenlotse.portal.directory import UserInfo
+from aktenlotse.portal.formatting import MODE_LABELS, facet_label, german_date, human_size, type_icon
+from aktenlotse.portal.services import DownloadDenied, open_download, run_search
+from aktenlotse.search.backend import BackendError, Hit, Hits, Query
+
+FACET_TITLES = {"folder": "Ordner", "file_type": "Dateityp", "year": "Jahr", "source": "Ablage",
+                "keywords": "Schlagwort", "aktenplan": "Aktenplan"}
+SORTS = {"Relevanz": "relevance", "Neueste zuerst": "date"}
+
+
+def _mode_from_label(label: str) -> str:
+    return next(mode for mode, text in MODE_LABELS.items() if text == label)
+
+
+def _chosen_filters() -> dict[str, list[str]]:
+    """The facet values picked in the sidebar (kept by Streamlit under the widget keys)."""
+    return {name: list(st.session_state.get(f"facet_{name}", [])) for name in FACET_TITLES}
+
+
+def _facet_widgets(facets: dict, chosen: dict[str, list[str]]) -> None:
+    """Sidebar multiselects offering the facets of the current result (counts trimmed to the user)."""
+    with st.sidebar:
+        st.subheader("Eingrenzen")
+        for name, title in FACET_TITLES.items():
+            values = facets.get(name) or []
+            options = list(dict.fromkeys([*chosen.get(name, []), *[str(v) for v, _ in values]]))
+            if not options:
+                continue
+            counts = {str(v): c for v, c in values}
+            st.multiselect(title, options, key=f"facet_{name}",
+                           format_func=lambda v, c=counts: facet_label(v, c[v]) if v in c else v)
+
+
+def build_query(text: str, mode: str, sort: str, filters: dict[str, list[str]], page: int, page_size: int) -> Query:
+    years = tuple(int(y) for y in filters.get("year", []) if str(y).isdigit())
+    folder = filters.get("folder", [])
+    return Query(
+        text=text, mode=mode, sort=sort, facets=True, limit=page_size, offset=page * page_size,
+        folder=folder[0] if len(folder) == 1 else None, file_types=tuple(filters.get("file_type", [])),
+        years=years, sources=tuple(filters.get("source", [])), keywords=tuple(filters.get("keywords", [])),
+        aktenplan=tuple(filters.get("aktenplan", [])),
+    )
+
+
+def render(ctx: PortalContext, user: UserInfo) -> None:
+    st.title("Suche")
+    text = st.text_input("Suchbegriff", key="query", placeholder="z. B. Bauantrag Lindenweg, Hundesteuer, 632.10-2023/145",
+                         max_chars=10_000)
+    columns = st.columns([3, 2])
+    mode_label = columns[0].radio("Suchmodus", list(MODE_LABELS.values()), horizontal=True, key="mode")
+    sort_label = columns[1].selectbox("Sortierung", list(SORTS), key="sort")
+    if not text.strip():
+        st.caption("Suchen Sie nach Wörtern, Aktenzeichen oder einer Frage. Sie sehen nur Dateien, die Sie öffnen dürfen.")
+        return
+    page = st.session_state.get("page", 0)
+    if st.session_state.get("last_query") != (text, mode_label, sort_label):
+        page = st.session_state["page"] = 0
+        st.session_state["last_query"] = (text, mode_label, sort_label)
+    filters = _chosen_filters()
+    query = build_query(text, _mode_from_label(mode_label), SORTS[sort_label], filters, page, ctx.config.portal.page_size)
+    try:
+        hits = run_search(ctx.backend, query, user.principals)
+    except BackendError as error:
+        st.error(str(error))
+        return
+    _facet_widgets(hits.facets, filters)
+    for notice in hits.notices:
+        st.info(notice)
+    if not hits.hits:
+        _no_hits(text, mode_label)
+        return
+    st.caption(f"{hits.total} Treffer")
+    for rank, hit in enumerate(hits.hits, start=query.offset + 1):
+        _render_hit(ctx, user, hit, rank)
+    _pager(hits, page, ctx.config.portal.page_size)
+
+
+def _no_hits(text: str, mode_label: str) -> None:
+    st.warning("Keine Treffer.")
+    tips = ["Prüfen Sie die Schreibweise oder verwenden Sie weniger Wörter."]
+    if any(c in text for c in "äöüÄÖÜß"):
+        folded = text.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss")
+        tips.append(f"Schreibweise ohne Umlaute: »{folded}«.")
+    other = [label for label in MODE_LABELS.values() if label != mode_label]
+    tips.append(f"Versuchen Sie einen anderen Suchmodus: {', '.join(other)}.")
+    st.markdown("\n".join(f"- {tip}" for tip in tips))
+
+
+def _render_hit(ctx: PortalContext, user: UserInfo, hit: Hit, rank: int) -> None:
+    with st.container(border=True):
+        st.markdown(f"**{rank}. {type_icon(hit.file_type, hit.kind)} {_escape_md(hit.title)}**")
+        st.code(hit.display_path or hit.path, language=None)
+        meta = [m for m in (german_date(hit.modified), human_size(hit.size), (hit.file_type or "").upper()) if m]
+        st.caption(" · ".join(meta))
+        st.markdown(f'<div class="snippet">{hit.snippet}</div>', unsafe_allow_html=True)
+        keywords = hit.extra.get("keywords") or []
+        if keywords:
+            st.caption("Schlagwörter: " + ", ".join(keywords[:8]))
+        suggestions = hit.extra.get("aktenplan") or []
+        if suggestions:
+            best = suggestions[0]
+            st.caption(f"Aktenplan-Vorschlag: {best.get('code')} {best.get('title', '')}")
+        if st.button("Herunterladen vorbereiten", key=f"dl_{hit.id}"):
+            st.session_state["download_id"] = hit.id
+        if st.session_state.get("download_id") == hit.id:
+            _download(ctx, user, hit)
+
+
+def _download(ctx: PortalContext, user: UserInfo, hit: Hit) -> None:
+    try:
+        download = open_download(ctx.config, ctx.backend, hit.id, user.principals)
+    except DownloadDenied as denied:
+        st.error(denied.message)
+        return
+    with download.stream:
+        data = download.stream.read()
+    st.download_button(f"⬇ {download.file_name} ({human_size(download.size)})", data=data,
+                       file_name=download.file_name, key=f"save_{hit.id}")
+
+
+def _pager(hits: Hits, page: int, page_size: int) -> None:
+    pages = max(1, -(-hits.total // page_size))
+    if pages == 1:
+        return
+    left, middle, right = st.columns([1, 2, 1])
+    if left.button("← Zurück", disabled=page == 0):
+        st.session_state["page"] = page - 1
+        st.rerun()
+    middle.caption(f"Seite {page + 1} von {pages}")
+    if right.button("Weiter →", disabled=page + 1 >= pages):
+        st.session_state["page"] = page + 1
+        st.rerun()
+
+
+def _escape_md(text: str) -> str:
+    return "".join("\\" + c if c in "\\`*_{}[]()#+-.!|<>" else c for c in text)

@@ -1,0 +1,81 @@
+"""Start the portal for real (`aktenlotse serve`) and drive it with headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def running_portal(config: Path, port: int, env: dict[str, str], log: Path):
+    process = subprocess.Popen([sys.executable, "-m", "aktenlotse.cli", "--config", str(config), "serve"],
+                               env={**os.environ, **env}, stdout=open(log, "wb"), stderr=subprocess.STDOUT)
+    try:
+        deadline = time.time() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"portal exited: {log.read_text(errors='replace')[-2000:]}")
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=1).ok:
+                    break
+            except requests.RequestException:
+                pass
+            if time.time() > deadline:
+                raise RuntimeError("portal did not answer within 60 s")
+            time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@contextmanager
+def browser_page():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="de-DE")
+            yield page
+        finally:
+            browser.close()
+
+
+def log_in_and_search(page, url: str, username: str, password: str, query: str) -> float:
+    """Returns seconds from pressing Enter in the search box to the first result shown."""
+    page.goto(url)
+    page.get_by_label("Benutzername").fill(username)
+    page.get_by_label("Passwort").fill(password)
+    page.get_by_role("button", name="Anmelden").click()
+    box = page.get_by_label("Suchbegriff")
+    box.wait_for(timeout=20_000)
+    box.fill(query)
+    start = time.perf_counter()
+    box.press("Enter")
+    page.get_by_text("Treffer", exact=False).first.wait_for(timeout=20_000)
+    return time.perf_counter() - start

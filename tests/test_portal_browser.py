@@ -1,0 +1,53 @@
+"""End to end in a real headless Chromium: log in against slapd, search, see only what
+the user may open. Saves screenshots under test-artifacts/."""
+
+from pathlib import Path
+
+import pytest
+
+from tests.browser import browser_page, chromium_path, free_port, log_in_and_search, running_portal
+from tests.ldap_directory import USERS
+from tests.portal_fixtures import SERVICE_ENV, build_index, write_config
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+pytestmark = [pytest.mark.browser, pytest.mark.ldap,
+              pytest.mark.skipif(chromium_path() is None, reason="Debian chromium missing (scripts/setup.sh installs it)")]
+
+
+@pytest.fixture(scope="module")
+def portal_url(tmp_path_factory, slapd):
+    folder = tmp_path_factory.mktemp("portal")
+    build_index(folder / "data")
+    port = free_port()
+    config = write_config(folder, slapd, port=port)
+    with running_portal(config, port, SERVICE_ENV, folder / "portal.log") as url:
+        yield url
+
+
+def test_browser_login_search_sees_only_permitted_hits(portal_url):
+    ARTIFACTS.mkdir(exist_ok=True)
+    with browser_page() as page:
+        seconds = log_in_and_search(page, portal_url, "mueller", USERS["mueller"][2], "Bauantrag Hundesteuer")
+        page.get_by_text("Bauantrag Lindenweg 12").first.wait_for()
+        page.get_by_text("Hundesteuersatzung der Stadt").first.wait_for()
+        body = page.inner_text("body")
+        assert "Beurteilung Müller" not in body
+        assert "\\\\rathaus\\daten\\Bauamt\\632\\Bauantrag Lindenweg.docx" in body
+        page.screenshot(path=str(ARTIFACTS / "portal-search-mueller.png"), full_page=True)
+        assert seconds < 20
+    with browser_page() as page:
+        log_in_and_search(page, portal_url, "schmidt", USERS["schmidt"][2], "Bauantrag Hundesteuer")
+        page.get_by_text("Hundesteuersatzung der Stadt").first.wait_for()
+        body = page.inner_text("body")
+        assert "Bauantrag Lindenweg 12" not in body and "Beurteilung" not in body
+        page.screenshot(path=str(ARTIFACTS / "portal-search-schmidt.png"), full_page=True)
+
+
+def test_browser_wrong_password(portal_url):
+    with browser_page() as page:
+        page.goto(portal_url)
+        page.get_by_label("Benutzername").fill("mueller")
+        page.get_by_label("Passwort").fill("falsch")
+        page.get_by_role("button", name="Anmelden").click()
+        page.get_by_text("Benutzername oder Passwort ist falsch").wait_for(timeout=20_000)
+        assert "Traceback" not in page.inner_text("body")
