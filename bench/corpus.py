@@ -524,6 +524,30 @@ def _restrict_folders(root: Path, plans: list[FolderPlan]) -> None:
                 os.chown(dirpath, -1, gid)
 
 
+@dataclass(frozen=True)
+class SyntheticDocument:
+    """A document's fields without a file: for index benchmarks that skip extraction."""
+
+    path: str
+    title: str
+    text: str
+    group: str | None  # directory group of a restricted folder, None when open
+    year: int
+
+
+def synthetic_documents(n_docs: int, seed: int = 1):
+    """`n_docs` documents with the same folders, vocabulary and restrictions as the files
+    of `generate_corpus` (deterministic for a seed)."""
+    for plan in plan_folders(n_docs, seed):
+        rng = random.Random(seed * 1_000_003 + plan.index)
+        dep = DEPARTMENTS[plan.department]
+        for number in range(plan.first_index, plan.first_index + plan.count):
+            title = _fill(rng.choice(_TITLES), rng, dep, plan.year)
+            text = "\n".join(_paragraphs(rng, dep, plan.year))
+            yield SyntheticDocument(f"{plan.path}/{_safe_name(title)} ({number}).docx", title, text, plan.group,
+                                    plan.year)
+
+
 def generate_corpus(root: Path, n_files: int, seed: int = 1, workers: int = 2) -> CorpusStats:
     """Write `n_files` files under `root` (deterministic for a given seed) and count them.
 

@@ -42,6 +42,49 @@ def run_search(backend: Backend, query: Query, principals: Sequence[str]) -> Hit
     return backend.search(query, list(principals))
 
 
+SIMILAR_TERMS = 12
+
+
+def similar_query_text(title: str, text: str, analyzer) -> str:
+    """The words that characterise a document: its most frequent content tokens (lemmas,
+    no numbers), title words first. Built from what the user can already see."""
+    from collections import Counter
+
+    counts = Counter(t for t in analyzer.analyze(text[:20_000]) if not t.isdigit() and "_" not in t and len(t) > 3)
+    title_tokens = [t for t in analyzer.analyze(title) if not t.isdigit() and len(t) > 3]
+    chosen = list(dict.fromkeys([*title_tokens, *(t for t, _ in counts.most_common(SIMILAR_TERMS * 2))]))
+    return " ".join(chosen[:SIMILAR_TERMS])
+
+
+def similar_documents(backend: Backend, doc_id: str, principals: Sequence[str], limit: int = 5,
+                      mode: str = "fulltext", vector: tuple[float, ...] | None = None) -> Hits:
+    """Documents like `doc_id`, trimmed to the user like every search: the document itself
+    is fetched as the user (no access, no result) and the look-alikes come from a normal
+    search, so nothing bypasses the principals filter."""
+    from aktenlotse.search.analysis import GermanAnalyzer
+
+    doc = backend.get(doc_id, list(principals))
+    if doc is None:
+        return Hits(total=0, hits=[])
+    text = similar_query_text(doc.title, doc.text, _analyzer(GermanAnalyzer))
+    if not text:
+        return Hits(total=0, hits=[])
+    hits = backend.search(Query(text=text, mode=mode, vector=vector, limit=limit + 5), list(principals))
+    own = doc.id.split(CHILD_SEPARATOR, 1)[0]
+    others = [h for h in hits.hits if h.id.split(CHILD_SEPARATOR, 1)[0] != own]
+    return Hits(total=len(others[:limit]), hits=others[:limit])
+
+
+_shared_analyzer = None
+
+
+def _analyzer(factory):
+    global _shared_analyzer
+    if _shared_analyzer is None:
+        _shared_analyzer = factory()
+    return _shared_analyzer
+
+
 @dataclass
 class Download:
     file_name: str
@@ -87,4 +130,5 @@ def open_download(config: Config, backend: Backend, doc_id: str, principals: Seq
     return Download(file_name=os.path.basename(doc.path) or "download", stream=stream, size=current.size)
 
 
-__all__ = ["BackendError", "Download", "DownloadDenied", "check_portal_config", "open_download", "run_search"]
+__all__ = ["BackendError", "Download", "DownloadDenied", "check_portal_config", "open_download", "run_search",
+           "similar_documents"]

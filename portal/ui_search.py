@@ -7,7 +7,7 @@ import streamlit as st
 from aktenlotse.portal.context import PortalContext
 from aktenlotse.portal.directory import UserInfo
 from aktenlotse.portal.formatting import MODE_LABELS, facet_label, german_date, human_size, type_icon
-from aktenlotse.portal.services import DownloadDenied, open_download, run_search
+from aktenlotse.portal.services import DownloadDenied, open_download, run_search, similar_documents
 from aktenlotse.search.backend import BackendError, Hit, Hits, Query
 
 FACET_TITLES = {"folder": "Ordner", "file_type": "Dateityp", "year": "Jahr", "source": "Ablage",
@@ -107,10 +107,29 @@ def _render_hit(ctx: PortalContext, user: UserInfo, hit: Hit, rank: int) -> None
         if suggestions:
             best = suggestions[0]
             st.caption(f"Aktenplan-Vorschlag: {best.get('code')} {best.get('title', '')}")
-        if st.button("Herunterladen vorbereiten", key=f"dl_{hit.id}"):
+        left, right = st.columns(2)
+        if left.button("Herunterladen vorbereiten", key=f"dl_{hit.id}"):
             st.session_state["download_id"] = hit.id
+        if right.button("Ähnliche Dokumente", key=f"sim_{hit.id}"):
+            st.session_state["similar_id"] = None if st.session_state.get("similar_id") == hit.id else hit.id
         if st.session_state.get("download_id") == hit.id:
             _download(ctx, user, hit)
+        if st.session_state.get("similar_id") == hit.id:
+            _similar(ctx, user, hit)
+
+
+def _similar(ctx: PortalContext, user: UserInfo, hit: Hit) -> None:
+    try:
+        similar = similar_documents(ctx.backend, hit.id, user.principals)
+    except BackendError as error:
+        st.error(str(error))
+        return
+    if not similar.hits:
+        st.caption("Keine ähnlichen Dokumente gefunden.")
+        return
+    lines = [f"- {type_icon(h.file_type, h.kind)} **{_escape_md(h.title)}** – `{h.display_path or h.path}`"
+             for h in similar.hits]
+    st.markdown("Ähnliche Dokumente:\n" + "\n".join(lines))
 
 
 def _download(ctx: PortalContext, user: UserInfo, hit: Hit) -> None:

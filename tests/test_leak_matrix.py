@@ -170,3 +170,20 @@ def test_leak_matrix_download_rechecks_permissions_at_the_source(matrix):
         assert "nicht mehr" in gone.value.message
     finally:
         os.rename(path.with_name("verschoben.txt"), path)
+
+
+def test_leak_matrix_similar_documents(matrix):
+    from aktenlotse.portal.services import similar_documents
+
+    env, rules, users, _, backend = matrix
+    docs = {d.title: d for d in env.documents()}
+    for name, user in users.items():
+        expected = expected_for(rules, name)
+        for title in ("dok00", "dok10", "dok20", "dok42"):
+            similar = similar_documents(backend, docs[title].id, user.principals, limit=50)
+            found = {h.title for h in similar.hits}
+            if title not in expected:
+                assert found == set(), (name, title)  # no access to the document: nothing about it
+            else:
+                assert found <= expected, (name, title, found - expected)
+                assert found, (name, title)  # the matrix documents all share words
