@@ -187,3 +187,12 @@ def test_leak_matrix_similar_documents(matrix):
             else:
                 assert found <= expected, (name, title, found - expected)
                 assert found, (name, title)  # the matrix documents all share words
+
+
+@pytest.mark.parametrize("hostile_id", ["../../etc/passwd", "/etc/shadow", "..%2F..%2Fetc%2Fpasswd", "", "x" * 5000,
+                                        "d0~../../x", "' OR 1=1 --"])
+def test_leak_matrix_download_rejects_path_traversal_ids(matrix, hostile_id):
+    _, _, users, config, backend = matrix
+    with pytest.raises(DownloadDenied) as denied:
+        open_download(config, backend, hostile_id, users["admin.it"].principals)
+    assert "gibt es nicht" in denied.value.message
