@@ -15,6 +15,7 @@ class PortalContext:
     config: Config
     backend: Backend
     directory: object  # LdapDirectory or DemoDirectory: authenticate(username, password) -> UserInfo
+    wiki: object = None  # WikiStore
 
     @property
     def demo(self) -> bool:
@@ -35,4 +36,7 @@ def build_context(config_path: str | Path | None = None) -> PortalContext:
         from aktenlotse.portal.directory import LdapDirectory
 
         directory = LdapDirectory(config.auth)
-    return PortalContext(config=config, backend=open_backend(config), directory=directory)
+    from aktenlotse.wiki import WikiStore
+
+    backend = open_backend(config)
+    return PortalContext(config=config, backend=backend, directory=directory, wiki=WikiStore(config.data_dir, backend))

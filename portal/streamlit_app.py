@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from aktenlotse.config import ConfigError
-from aktenlotse.portal import session, ui_login, ui_search
+from aktenlotse.portal import session, ui_login, ui_search, ui_wiki
 from aktenlotse.portal.context import PortalContext, build_context
 
 DEMO_BANNER = ("Demo-Modus: Anmeldung über ein eingebautes Test-Verzeichnis, nicht über das Active Directory. "
@@ -39,7 +39,10 @@ def main() -> None:
         if st.button("Abmelden"):
             session.log_out(st.session_state, "Sie wurden abgemeldet.")
             st.rerun()
-    pages = [st.Page(lambda: ui_search.render(ctx, user), title="Suche", icon="🔎", url_path="suche", default=True)]
+    pages = [
+        st.Page(lambda: ui_search.render(ctx, user), title="Suche", icon="🔎", url_path="suche", default=True),
+        st.Page(lambda: ui_wiki.render(ctx, user), title="Wissen & DMS-News", icon="📰", url_path="wissen"),
+    ]
     st.navigation(pages).run()
 
 

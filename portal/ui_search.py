@@ -58,6 +58,9 @@ def render(ctx: PortalContext, user: UserInfo) -> None:
     sort_label = columns[1].selectbox("Sortierung", list(SORTS), key="sort")
     if not text.strip():
         st.caption("Suchen Sie nach Wörtern, Aktenzeichen oder einer Frage. Sie sehen nur Dateien, die Sie öffnen dürfen.")
+        from aktenlotse.portal import ui_wiki
+
+        ui_wiki.render_news(ctx)
         return
     page = st.session_state.get("page", 0)
     if st.session_state.get("last_query") != (text, mode_label, sort_label):

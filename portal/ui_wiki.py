@@ -1,0 +1,122 @@
+"""The page "Wissen & DMS-News": read for everyone logged in, edit for Digitallotsen/admins."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from aktenlotse.markdown_render import render_markdown
+from aktenlotse.portal.context import PortalContext
+from aktenlotse.portal.directory import UserInfo
+from aktenlotse.wiki import CATEGORIES, EditConflict, Revision, WikiError, can_edit
+
+STATUS_LABELS = {"draft": "Entwurf", "published": "Veröffentlicht"}
+
+
+def _when(at: float) -> str:
+    return dt.datetime.fromtimestamp(at).strftime("%d.%m.%Y %H:%M")
+
+
+def render_news(ctx: PortalContext, limit: int = 3) -> None:
+    """The newest DMS news, for the start of the search page."""
+    news = ctx.wiki.news(limit)
+    if not news:
+        return
+    st.subheader("Neues zur DMS-Einführung")
+    for page in news:
+        with st.expander(f"📰 {page.title} · {_when(page.at)}"):
+            st.markdown(render_markdown(page.body, ctx.wiki.image), unsafe_allow_html=True)
+
+
+def render(ctx: PortalContext, user: UserInfo) -> None:
+    st.title("Wissen & DMS-News")
+    editor = can_edit(user.roles)
+    pages = ctx.wiki.pages(include_drafts=editor)
+    tabs = ["Lesen"] + (["Neue Seite"] if editor else [])
+    views = st.tabs(tabs)
+    with views[0]:
+        _read(ctx, user, pages, editor)
+    if editor:
+        with views[1]:
+            _edit_form(ctx, user, None)
+
+
+def _read(ctx: PortalContext, user: UserInfo, pages: list[Revision], editor: bool) -> None:
+    if not pages:
+        st.info("Noch keine Seiten.")
+        return
+    category = st.selectbox("Kategorie", ["Alle", *CATEGORIES], key="wiki_category")
+    shown = [p for p in pages if category == "Alle" or p.category == category]
+    labels = {p.slug: f"{p.title} ({p.category}{', ' + STATUS_LABELS[p.status] if not p.published else ''})" for p in shown}
+    if not shown:
+        st.caption("Keine Seiten in dieser Kategorie.")
+        return
+    slug = st.selectbox("Seite", list(labels), format_func=labels.get, key="wiki_page")
+    page = ctx.wiki.page(slug, include_drafts=editor)
+    if page is None:
+        st.warning("Diese Seite gibt es nicht (mehr).")
+        return
+    st.header(page.title)
+    st.caption(f"{page.category} · Version {page.revision} · {page.author} · {_when(page.at)}"
+               + (f" · Schlagwörter: {', '.join(page.tags)}" if page.tags else ""))
+    st.markdown(render_markdown(page.body, ctx.wiki.image), unsafe_allow_html=True)
+    if editor:
+        with st.expander("Bearbeiten"):
+            _edit_form(ctx, user, page)
+        with st.expander("Versionen"):
+            _history(ctx, user, page)
+
+
+def _edit_form(ctx: PortalContext, user: UserInfo, page: Revision | None) -> None:
+    key = page.slug if page else "new"
+    with st.form(f"wiki_edit_{key}"):
+        title = st.text_input("Titel", value=page.title if page else "", key=f"wiki_title_{key}")
+        category = st.selectbox("Kategorie", CATEGORIES, index=CATEGORIES.index(page.category) if page else 0,
+                                key=f"wiki_cat_{key}")
+        tags = st.text_input("Schlagwörter (durch Komma getrennt)", value=", ".join(page.tags) if page else "",
+                             key=f"wiki_tags_{key}")
+        body = st.text_area("Text (Markdown)", value=page.body if page else "", height=300, key=f"wiki_body_{key}")
+        status = st.radio("Status", list(STATUS_LABELS), format_func=STATUS_LABELS.get, horizontal=True,
+                          index=list(STATUS_LABELS).index(page.status) if page else 0, key=f"wiki_status_{key}")
+        image = st.file_uploader("Bild einfügen (PNG, JPEG, GIF, höchstens 2 MB)", type=["png", "jpg", "jpeg", "gif"],
+                                 key=f"wiki_image_{key}")
+        submitted = st.form_submit_button("Speichern", type="primary")
+    if not submitted:
+        return
+    try:
+        if image is not None:
+            image_id = ctx.wiki.add_image(image.name, image.getvalue(), author=user.username, roles=user.roles)
+            body = f"{body}\n\n![{image.name}](wiki-image:{image_id})"
+        saved = ctx.wiki.save(author=user.username, roles=user.roles, title=title, body=body, category=category,
+                              tags=tags.split(","), status=status, slug=page.slug if page else None,
+                              base_revision=page.revision if page else None)
+    except EditConflict as conflict:
+        st.error(conflict.message)
+        st.code(conflict.diff, language="diff")
+        return
+    except WikiError as error:
+        st.error(error.message)
+        return
+    st.success(f"Gespeichert: {saved.title} (Version {saved.revision}).")
+
+
+def _history(ctx: PortalContext, user: UserInfo, page: Revision) -> None:
+    revisions = ctx.wiki.history(page.slug)
+    for revision in revisions:
+        st.caption(f"Version {revision.revision} · {revision.author} · {_when(revision.at)} · "
+                   f"{STATUS_LABELS[revision.status]}" + (f" · {revision.comment}" if revision.comment else ""))
+    if len(revisions) < 2:
+        return
+    numbers = [r.revision for r in revisions]
+    left, right = st.columns(2)
+    old = left.selectbox("Vergleiche Version", numbers[1:], key=f"wiki_old_{page.slug}")
+    new = right.selectbox("mit Version", numbers, key=f"wiki_new_{page.slug}")
+    st.code(ctx.wiki.diff(page.slug, old, new) or "(keine Unterschiede)", language="diff")
+    if st.button(f"Version {old} wiederherstellen", key=f"wiki_restore_{page.slug}"):
+        try:
+            restored = ctx.wiki.restore(page.slug, old, author=user.username, roles=user.roles)
+        except WikiError as error:
+            st.error(error.message)
+        else:
+            st.success(f"Version {old} wiederhergestellt als Version {restored.revision}.")
