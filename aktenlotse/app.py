@@ -20,6 +20,10 @@ def open_backend(config: Config) -> Backend:
 
         config.data_dir.mkdir(parents=True, exist_ok=True)
         return EmbeddedBackend(config.index_db)
+    if config.index.backend == "elasticsearch":
+        from aktenlotse.search.elasticsearch_backend import ElasticsearchBackend
+
+        return ElasticsearchBackend(config.index.elasticsearch)
     raise ConfigError(f"index.backend: unknown backend {config.index.backend!r}")
 
 
@@ -57,6 +61,15 @@ def text_analyzer() -> Callable[[str], str]:
     return lambda text: " ".join(analyzer.analyze(text))
 
 
+def make_enricher(config: Config):
+    """The inline enrichment step (keywords, entities, sensitive data, Aktenplan), or None."""
+    if not config.enrich.enabled:
+        return None
+    from aktenlotse.enrich.enricher import Enricher
+
+    return Enricher(config.enrich, config.data_dir).enrich
+
+
 def run_crawl(config: Config, paths: Sequence[str] = (), progress=None):
     """Crawl the configured (or given) sources once; returns the CrawlSummary."""
     from aktenlotse.crawler.crawl import Crawler
@@ -73,7 +86,7 @@ def run_crawl(config: Config, paths: Sequence[str] = (), progress=None):
             state, backend, extractor,
             limits=ExtractLimits(timeout_s=config.extractor.timeout_s, max_text_chars=config.extractor.max_text_chars),
             workers=config.crawl.workers, batch_size=config.crawl.batch_size,
-            analyze=text_analyzer(), progress=progress,
+            analyze=text_analyzer(), enrich=make_enricher(config), progress=progress,
         )
         return crawler.run(sources)
     finally:

@@ -36,6 +36,17 @@ def write_demo_config(demo_dir: Path, share_root: Path, principal_map: dict[str,
     return path
 
 
+def import_sample_aktenplan(data_dir: Path):
+    """The shipped three-level sample Aktenplan, so the demo shows class suggestions."""
+    from importlib import resources
+
+    from aktenlotse.enrich.aktenplan_store import AktenplanStore
+
+    sample = resources.files("aktenlotse.enrich").joinpath("data/aktenplan_muster.csv")
+    with resources.as_file(sample) as path:
+        return AktenplanStore(data_dir).import_file(path)
+
+
 def run_demo(demo_dir: Path, serve: bool = True) -> int:
     from aktenlotse import app
     from aktenlotse.demo_share import build_demo_share
@@ -49,6 +60,8 @@ def run_demo(demo_dir: Path, serve: bool = True) -> int:
     config_path = write_demo_config(demo_dir, share_root, share.principal_map)
     config = load_config(config_path)
     print(f"2. Konfiguration: {config_path}")
+    plan = import_sample_aktenplan(config.data_dir)
+    print(f"   Muster-Aktenplan importiert: {plan.n_classes} Klassen (aktenlotse aktenplan list)")
     print("3. Crawl (Tika-Server startet, Texte werden extrahiert und indexiert) …")
     summary = app.run_crawl(config)
     data = summary.as_dict()

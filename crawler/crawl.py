@@ -92,6 +92,7 @@ class Crawler:
     def __init__(self, state: StateDB, backend: Backend, extractor: Extractor, *,
                  limits: ExtractLimits = ExtractLimits(), workers: int = 4, batch_size: int = 200,
                  analyze: Callable[[str], str] | None = None,
+                 enrich: Callable[[Document], None] | None = None,
                  progress: Callable[[str, int], None] | None = None):
         self.state = state
         self.backend = backend
@@ -100,6 +101,7 @@ class Crawler:
         self.workers = workers
         self.batch_size = batch_size
         self.analyze = analyze
+        self.enrich = enrich
         self.progress = progress or (lambda event, n: None)
         self._local = threading.local()
         self._claimed: set[str] = set()
@@ -135,6 +137,8 @@ class Crawler:
 
     def _crawl_source(self, source: Source, pool: ThreadPoolExecutor, summary: CrawlSummary) -> None:
         self._source = source
+        # Enrichment can be switched off per source (`enrich = false` in its [[sources]] table).
+        self._source_enriches = getattr(getattr(source, "config", None), "enrich", True)
         self._batch: list[Document] = []
         self._marks: list[tuple] = []
         self._stale_children: list[str] = []
@@ -237,6 +241,9 @@ class Crawler:
                 result.docs = [metadata_only_document(entry, job.item_id, display, result.content_hash, path_text, exc.kind)]
             return result
         result.docs = build_documents(entry, extracted, job.item_id, display, result.content_hash, path_text)
+        if self.enrich is not None and self._source_enriches:
+            for doc in result.docs:
+                self.enrich(doc)
         if self.analyze is not None:
             for doc in result.docs:
                 doc.terms = self.analyze(doc.text)

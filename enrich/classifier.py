@@ -107,3 +107,269 @@ class CachedEncoder:
 
     def close(self) -> None:
         self._db.close()
+
+
+# --- zero-shot ------------------------------------------------------------------------------
+
+# Weights of the z-normalised signals; chosen by cross-validation on labelled training data
+# (never on evaluation data): semantic similarity of the document to the class texts (main
+# row and sub-entries, maximum), to the single class keywords (maximum), and lexical overlap.
+W_SEMANTIC = 0.5
+W_KEYWORD_VEC = 1.0
+W_LEXICAL = 1.5
+#: softmax sharpness turning combined zero-shot scores into probabilities
+ZERO_SHOT_BETA = 1.0
+
+
+def _z(row: np.ndarray) -> np.ndarray:
+    row = np.asarray(row, dtype=np.float64)
+    std = row.std(axis=-1, keepdims=True)
+    return (row - row.mean(axis=-1, keepdims=True)) / np.where(std > 1e-9, std, 1.0)
+
+
+def softmax(scores: np.ndarray, beta: float = 1.0) -> np.ndarray:
+    s = np.asarray(scores, dtype=np.float64) * beta
+    s = s - s.max(axis=-1, keepdims=True)
+    e = np.exp(s)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+@dataclass
+class LexicalEvidence:
+    scores: np.ndarray  # (k,)
+    matched: list[list[str]]  # per class: class keywords found in the document
+
+
+class ZeroShotScorer:
+    """Scores documents against the classes `codes` of a plan using only the plan's text."""
+
+    def __init__(self, plan: Aktenplan, codes: Sequence[str], encoder=None):
+        self.plan = plan
+        self.codes = list(codes)
+        self.encoder = encoder
+        k = len(self.codes)
+        self._profiles: list[Counter] = [Counter() for _ in range(k)]
+        self._kw_lemmas: list[dict[str, str]] = [{} for _ in range(k)]
+        self._laws: list[set[str]] = [set() for _ in range(k)]
+        self._class_texts: list[str] = []
+        self._class_owner: list[int] = []
+        self._kw_texts: list[str] = []
+        self._kw_owner: list[int] = []
+        for i, code in enumerate(self.codes):
+            entries = [plan.classes[code], *plan.descendants(code)]
+            for entry in entries:
+                self._profiles[i].update(set(content_lemmas(entry.text)))
+                self._laws[i].update(legal_reference_laws(entry.text))
+                self._class_texts.append(entry.text)
+                self._class_owner.append(i)
+                for kw in entry.keywords:
+                    lemmas = set(content_lemmas(kw))
+                    for lemma in lemmas:
+                        self._profiles[i][lemma] += 2
+                    main = content_lemmas(kw)
+                    if main:
+                        self._kw_lemmas[i].setdefault(main[0], kw)
+                    self._kw_texts.append(kw)
+                    self._kw_owner.append(i)
+        df = Counter(t for p in self._profiles for t in p)
+        self._idf = {t: math.log(1 + k / n) for t, n in df.items()}
+        self._class_vecs: np.ndarray | None = None
+        self._kw_vecs: np.ndarray | None = None
+
+    # cheap, inline
+    def lexical(self, lemmas: Sequence[str]) -> LexicalEvidence:
+        tf = Counter(lemmas)
+        length = sum(tf.values()) + 1
+        norm = 1.2 * (0.25 + 0.75 * length / 400.0)
+        scores = np.zeros(len(self.codes))
+        matched: list[list[str]] = []
+        for i, profile in enumerate(self._profiles):
+            s = 0.0
+            for term, weight in profile.items():
+                n = tf.get(term)
+                if n:
+                    s += weight * self._idf[term] * n * 2.2 / (n + norm)
+            scores[i] = s
+            hits = [(tf[l], kw) for l, kw in self._kw_lemmas[i].items() if l in tf]
+            hits.sort(key=lambda h: -h[0])
+            matched.append([kw for _, kw in hits[:5]])
+        return LexicalEvidence(scores, matched)
+
+    def _ensure_vectors(self) -> bool:
+        if self.encoder is None:
+            return False
+        if self._class_vecs is None:
+            self._class_vecs = self.encoder.encode(self._class_texts)
+            self._kw_vecs = self.encoder.encode(self._kw_texts) if self._kw_texts else np.zeros((0, self.encoder.dim))
+        return True
+
+    def semantic(self, doc_vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """(n, k) similarities to class texts (max over main row and sub-entries) and to
+        single keywords (max); None without an encoder."""
+        if not self._ensure_vectors():
+            return None
+        doc_vectors = np.atleast_2d(doc_vectors)
+        k = len(self.codes)
+        owner = np.array(self._class_owner)
+        sim = doc_vectors @ self._class_vecs.T
+        text_sim = np.stack([sim[:, owner == i].max(axis=1) for i in range(k)], axis=1)
+        if len(self._kw_texts):
+            kw_owner = np.array(self._kw_owner)
+            ksim = doc_vectors @ self._kw_vecs.T
+            kw_sim = np.stack([ksim[:, kw_owner == i].max(axis=1) if (kw_owner == i).any()
+                               else np.full(len(doc_vectors), -1.0) for i in range(k)], axis=1)
+        else:
+            kw_sim = text_sim
+        return text_sim, kw_sim
+
+    @staticmethod
+    def combine(lexical: np.ndarray, semantic: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
+        """Combined zero-shot score(s): weighted sum of per-document z-normalised signals."""
+        score = W_LEXICAL * _z(lexical)
+        if semantic is not None:
+            score = score + W_SEMANTIC * _z(semantic[0]) + W_KEYWORD_VEC * _z(semantic[1])
+        return score
+
+
+# --- supervised -------------------------------------------------------------------------------
+
+
+def _folds(labels: np.ndarray, groups: Sequence[str] | None, n_splits: int = 5):
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    counts = np.bincount(labels)
+    n_splits = int(min(n_splits, counts[counts > 0].min()))
+    if n_splits < 2:
+        return None
+    groups = np.asarray(groups if groups is not None else np.arange(len(labels)))
+    return list(StratifiedGroupKFold(n_splits, shuffle=True, random_state=0).split(np.zeros(len(labels)), labels, groups))
+
+
+def expected_calibration_error(probs: np.ndarray, labels: np.ndarray, bins: int = 10) -> float:
+    """ECE of the top-1 confidence (reliability: |accuracy - confidence| averaged over bins)."""
+    conf = probs.max(axis=1)
+    correct = probs.argmax(axis=1) == labels
+    ece = 0.0
+    edges = np.linspace(0, 1, bins + 1)
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        m = (conf > lo) & (conf <= hi)
+        if m.any():
+            ece += m.mean() * abs(correct[m].mean() - conf[m].mean())
+    return float(ece)
+
+
+class SupervisedClassifier:
+    """Stacked classifier trained on confirmed decisions.
+
+    Base models: logistic regression on TF-IDF of lemmas, and on document embeddings (when
+    given). Their out-of-fold log-probabilities (grouped folds) plus the zero-shot scores
+    feed a multinomial logistic regression whose probabilities are the calibrated scores.
+    A second meta model without the embedding model serves documents whose vector has not
+    been computed yet (the inline crawl path). Regularisation strengths are chosen by
+    grouped cross-validation on the training data.
+    """
+
+    C_TEXT = (10.0, 30.0, 100.0)
+    C_VEC = (3.0, 10.0, 30.0)
+    C_META = (0.03, 0.1, 0.3, 1.0)
+
+    def __init__(self, codes: Sequence[str]):
+        self.codes = list(codes)
+        self.info: dict = {}
+
+    def _lr(self, C: float):
+        from sklearn.linear_model import LogisticRegression
+
+        return LogisticRegression(C=C, max_iter=3000)
+
+    def _full_logp(self, model, X) -> np.ndarray:
+        out = np.full((X.shape[0], len(self.codes)), -30.0)
+        out[:, model.classes_] = np.maximum(model.predict_log_proba(X), -30.0)
+        return out
+
+    def _oof(self, X, y, folds, C) -> np.ndarray:
+        out = np.zeros((X.shape[0], len(self.codes)))
+        for train, test in folds:
+            out[test] = self._full_logp(self._lr(C).fit(X[train], y[train]), X[test])
+        return out
+
+    def _select(self, X, y, folds, grid) -> tuple[float, np.ndarray]:
+        best = None
+        for C in grid:
+            oof = self._oof(X, y, folds, C)
+            nll = -np.mean(oof[np.arange(len(y)), y])
+            if best is None or nll < best[0]:
+                best = (nll, C, oof)
+        return best[1], best[2]
+
+    def fit(self, lemma_docs: Sequence[str], labels: Sequence[str], zero_shot: np.ndarray,
+            vectors: np.ndarray | None = None, groups: Sequence[str] | None = None) -> SupervisedClassifier:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        y = np.array([self.codes.index(l) for l in labels])
+        self.vectorizer = TfidfVectorizer(sublinear_tf=True, min_df=2 if len(lemma_docs) >= 50 else 1,
+                                          token_pattern=r"\S+", dtype=np.float32)
+        X = self.vectorizer.fit_transform(lemma_docs)
+        folds = _folds(y, groups)
+        Z = _z(zero_shot)
+        if folds is None:
+            c_text, c_vec, c_meta = 30.0, 10.0, 0.3
+            oof_text = self._full_logp(self._lr(c_text).fit(X, y), X)
+            oof_vec = self._full_logp(self._lr(c_vec).fit(vectors, y), vectors) if vectors is not None else None
+        else:
+            c_text, oof_text = self._select(X, y, folds, self.C_TEXT)
+            c_vec, oof_vec = self._select(vectors, y, folds, self.C_VEC) if vectors is not None else (None, None)
+        self.text_model = self._lr(c_text).fit(X, y)
+        self.vec_model = self._lr(c_vec).fit(vectors, y) if vectors is not None else None
+        metas = {"text": np.hstack([oof_text, Z])}
+        if oof_vec is not None:
+            metas["full"] = np.hstack([oof_text, oof_vec, Z])
+        self.meta = {}
+        for name, M in metas.items():
+            if folds is None:
+                C = 0.3
+            else:
+                C = self._select(M, y, folds, self.C_META)[0]
+            self.meta[name] = self._lr(C).fit(M, y)
+            self.info[f"C_meta_{name}"] = C
+        self.info.update({"C_text": c_text, "C_vec": c_vec, "n_train": len(y)})
+        self.train_vectors = vectors
+        self.train_labels = y
+        return self
+
+    def predict_proba(self, lemma_docs: Sequence[str], zero_shot: np.ndarray,
+                      vectors: np.ndarray | None = None) -> np.ndarray:
+        X = self.vectorizer.transform(lemma_docs)
+        parts = [self._full_logp(self.text_model, X)]
+        name = "text"
+        if vectors is not None and self.vec_model is not None and "full" in self.meta:
+            parts.append(self._full_logp(self.vec_model, vectors))
+            name = "full"
+        parts.append(_z(zero_shot))
+        meta = self.meta[name]
+        probs = np.zeros((X.shape[0], len(self.codes)))
+        probs[:, meta.classes_] = meta.predict_proba(np.hstack(parts))
+        return probs
+
+    def nearest(self, vector: np.ndarray, k: int = 3) -> list[tuple[int, str, float]]:
+        """(training row, code, cosine) of the most similar confirmed documents."""
+        if self.train_vectors is None or vector is None:
+            return []
+        sims = self.train_vectors @ vector
+        top = np.argsort(-sims)[:k]
+        return [(int(i), self.codes[self.train_labels[i]], float(sims[i])) for i in top]
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        with open(tmp, "wb") as f:
+            pickle.dump(self, f)
+        os.replace(tmp, path)
+
+    @staticmethod
+    def load(path: Path) -> SupervisedClassifier | None:
+        try:
+            with open(path, "rb") as f:
+                return pickle.load(f)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+            return None

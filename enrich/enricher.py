@@ -1,0 +1,96 @@
+"""The Enricher seam used by the crawl.
+
+`Enricher(config, data_dir).enrich(doc)` runs inline for every document (cheap: rules,
+lemma lookups, the lexical/TF-IDF part of the Aktenplan suggestion) and fills `doc.extra`:
+
+- `keywords`: list[str], a handful of German keywords;
+- `entities`: list of {"label", "text"} (compact, unique, capped per label);
+- `sensitive`: list of reason codes (see `sensitive.REASONS`), empty when none;
+- `aktenplan`: list of {"code", "title", "score", "reasons"} (top 3), only when a plan is imported.
+
+After the embedding pass, `suggest_with_vectors(doc, chunk_vectors)` refreshes
+`doc.extra["aktenplan"]` with the semantic evidence and the embedding model.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from aktenlotse.config import EnrichConfig
+from aktenlotse.enrich.entities import compact, find_entities
+from aktenlotse.enrich.keywords import DocumentFrequencies, KeywordExtractor
+from aktenlotse.enrich.nlp import MAX_ENRICH_CHARS, cap
+from aktenlotse.enrich.sensitive import sensitive_flags
+from aktenlotse.records import Document
+
+log = logging.getLogger(__name__)
+
+KEYWORD_DF_FILE = "models/keyword_df.json"
+
+
+class Enricher:
+    """Keywords, entities, sensitive-data flags and Aktenplan suggestions for documents.
+
+    Thread-safe for `enrich`. The Aktenplan and the trained model are read from `data_dir`
+    when the Enricher is created (`reload()` after an import or training)."""
+
+    def __init__(self, config: EnrichConfig, data_dir: Path, max_chars: int = MAX_ENRICH_CHARS):
+        self.config = config
+        self.data_dir = Path(data_dir)
+        self.max_chars = max_chars
+        self._lock = threading.Lock()
+        self._encoder = None
+        self.reload()
+
+    def reload(self) -> None:
+        """Re-read the current Aktenplan, trained model and keyword statistics."""
+        from aktenlotse.enrich.suggest import Suggester
+
+        self.suggester = Suggester.load(self.data_dir) if self.config.enabled else None
+        plan_keywords = []
+        if self.suggester is not None:
+            plan_keywords = [kw for c in self.suggester.plan.classes.values() for kw in c.keywords]
+        frequencies = DocumentFrequencies.load(self.data_dir / KEYWORD_DF_FILE)
+        self.keywords = KeywordExtractor(frequencies, plan_keywords)
+
+    def enrich(self, doc: Document) -> None:
+        """Fill `doc.extra` (keywords, entities, sensitive, aktenplan) from the document's
+        text, title and path. Never raises for odd text (empty, other languages, huge)."""
+        if not self.config.enabled:
+            return
+        text = cap(doc.text or "", self.max_chars)
+        entities = find_entities(text, self.max_chars)
+        doc.extra["entities"] = compact(entities)
+        doc.extra["sensitive"] = sensitive_flags(entities, text)
+        doc.extra["keywords"] = self.keywords.extract(text, doc.title or "")
+        if self.suggester is not None:
+            suggestions = self.suggester.suggest(text, doc.title or "", doc.path or "")
+            doc.extra["aktenplan"] = [s.as_dict() for s in suggestions]
+
+    def suggest_with_vectors(self, doc: Document, chunk_vectors: np.ndarray) -> None:
+        """Second pass: re-suggest with the document's chunk vectors (from the embedding pass).
+        The vectors must come from the configured encoder (`enrich.model`)."""
+        if self.suggester is None or chunk_vectors is None or len(chunk_vectors) == 0:
+            return
+        from aktenlotse.enrich.suggest import mean_vector
+
+        self._attach_encoder()
+        vector = mean_vector(chunk_vectors)
+        suggestions = self.suggester.suggest(cap(doc.text or "", self.max_chars), doc.title or "", doc.path or "",
+                                             doc_vector=vector)
+        doc.extra["aktenplan"] = [s.as_dict() for s in suggestions]
+
+    def _attach_encoder(self) -> None:
+        # class-text vectors need the same encoder as the documents' vectors
+        if self.suggester is not None and self.suggester.zero_shot.encoder is None:
+            with self._lock:
+                if self._encoder is None:
+                    from aktenlotse.enrich.embeddings import load_encoder
+
+                    self._encoder = load_encoder(self.config.model, self.config.threads)
+                self.suggester.encoder = self._encoder
+                self.suggester.zero_shot.encoder = self._encoder

@@ -1,0 +1,162 @@
+"""`aktenlotse eval classify`: Aktenplan suggestions measured against labelled documents.
+
+Runs the same `Suggester` as the crawl and the portal. Rows are JSONL objects or CSV rows
+with `id`, `label` and the text field; titles only with `--with-title`. Embeddings of
+chunks are cached under ~/.cache/aktenlotse (model + text hash), so repeated runs are quick.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from aktenlotse.config import ConfigError
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--aktenplan", required=True, help="Aktenplan file (CSV or XLSX); its codes are the labels")
+    parser.add_argument("--data", required=True, help="labelled test rows (JSONL or CSV)")
+    parser.add_argument("--train", help="labelled training rows: measure the supervised model (else zero-shot)")
+    parser.add_argument("--text-field", default="text", help="field holding the text (default: text)")
+    parser.add_argument("--with-title", action="store_true",
+                        help="prepend the title (title_masked with text_masked, else title)")
+    parser.add_argument("--model", default="use-multilingual", help="encoder for semantic evidence, or 'none'")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--json", action="store_true", help="print one JSON object with the figures")
+
+
+def read_rows(path: Path) -> list[dict]:
+    if not path.exists():
+        raise ConfigError(f"Datei nicht gefunden: {path}")
+    if path.suffix.lower() == ".csv":
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            return list(csv.DictReader(f))
+    rows = []
+    with path.open(encoding="utf-8") as f:
+        for number, line in enumerate(f, start=1):
+            if line.strip():
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError:
+                    raise ConfigError(f"{path}: Zeile {number} ist kein JSON") from None
+    return rows
+
+
+def auto_accept(confidence: np.ndarray, correct: np.ndarray, precision: float = 0.9) -> float:
+    """Largest share of items, taken by descending confidence, whose top-1 precision is ≥
+    `precision`; cuts only between distinct confidence values."""
+    n = len(confidence)
+    if n == 0:
+        return 0.0
+    order = np.argsort(-confidence, kind="stable")
+    conf, ok = confidence[order], correct[order].astype(float)
+    hits = np.cumsum(ok)
+    best = 0.0
+    for k in range(1, n + 1):
+        if k < n and conf[k] == conf[k - 1]:
+            continue
+        if hits[k - 1] / k >= precision:
+            best = k / n
+    return best
+
+
+def macro_f1(y_true: list[str], y_pred: list[str], labels: list[str]) -> float:
+    scores = []
+    for label in labels:
+        tp = sum(t == label and p == label for t, p in zip(y_true, y_pred))
+        fp = sum(t != label and p == label for t, p in zip(y_true, y_pred))
+        fn = sum(t == label and p != label for t, p in zip(y_true, y_pred))
+        if tp + fp + fn == 0:
+            continue
+        scores.append(2 * tp / (2 * tp + fp + fn))
+    return float(np.mean(scores)) if scores else 0.0
+
+
+def _texts(rows: list[dict], field: str, with_title: bool) -> tuple[list[str], list[str]]:
+    title_field = "title_masked" if field == "text_masked" else "title"
+    texts = [str(r.get(field) or "") for r in rows]
+    titles = [str(r.get(title_field) or "") if with_title else "" for r in rows]
+    return texts, titles
+
+
+def evaluate(args) -> dict:
+    from aktenlotse.enrich.aktenplan import AktenplanError, read_aktenplan
+    from aktenlotse.enrich.classifier import CachedEncoder, chunk_words
+    from aktenlotse.enrich.suggest import Suggester, mean_vector
+
+    try:
+        plan = read_aktenplan(args.aktenplan)
+    except AktenplanError as exc:
+        raise ConfigError(str(exc)) from None
+    test = read_rows(Path(args.data))
+    train = read_rows(Path(args.train)) if args.train else []
+    for name, rows in (("--data", test), ("--train", train)):
+        for r in rows:
+            if args.text_field not in r:
+                raise ConfigError(f"{name}: Feld {args.text_field!r} fehlt (Zeile id={r.get('id')})")
+            if str(r.get("label")) not in plan.classes:
+                raise ConfigError(f"{name}: Label {r.get('label')!r} ist keine Kennziffer des Aktenplans")
+    if not test:
+        raise ConfigError("--data enthält keine Zeilen")
+    labels = sorted({str(r["label"]) for r in test + train})
+    level = plan.classes[labels[0]].level
+    codes = [c.code for c in plan.classes.values() if c.level == level]
+    encoder = None
+    if args.model != "none":
+        from aktenlotse.enrich.embeddings import load_encoder
+
+        encoder = CachedEncoder(load_encoder(args.model, threads=args.threads))
+    suggester = Suggester(plan, encoder=encoder, codes=codes)
+
+    def vectors(texts: list[str]) -> np.ndarray | None:
+        if encoder is None:
+            return None
+        out = np.zeros((len(texts), encoder.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            v = mean_vector(encoder.encode(chunk_words(text)))
+            if v is not None:
+                out[i] = v
+        return out
+
+    if train:
+        tr_texts, tr_titles = _texts(train, args.text_field, args.with_title)
+        docs = [f"{t}\n{x}" if t else x for t, x in zip(tr_titles, tr_texts)]
+        suggester.train(tr_texts, [str(r["label"]) for r in train], tr_titles, vectors(docs),
+                        groups=[str(r.get("group") or r.get("id") or i) for i, r in enumerate(train)])
+    texts, titles = _texts(test, args.text_field, args.with_title)
+    docs = [f"{t}\n{x}" if t else x for t, x in zip(titles, texts)]
+    results = suggester.suggest_many(texts, titles, None, vectors(docs), k=len(codes))
+    y_true = [str(r["label"]) for r in test]
+    top = [[s.code for s in res] for res in results]
+    pred = [t[0] if t else "" for t in top]
+    conf = np.array([res[0].score if res else 0.0 for res in results])
+    correct = np.array([p == y for p, y in zip(pred, y_true)])
+    probs = np.zeros((len(test), len(codes)))
+    for i, res in enumerate(results):
+        for s in res:
+            probs[i, codes.index(s.code)] = s.score
+    from aktenlotse.enrich.classifier import expected_calibration_error
+
+    return {
+        "n": len(test),
+        "top1": round(float(correct.mean()), 4),
+        "top3": round(float(np.mean([y in t[:3] for y, t in zip(y_true, top)])), 4),
+        "macro_f1": round(macro_f1(y_true, pred, labels), 4),
+        "auto_accept": round(auto_accept(conf, correct), 4),
+        "ece": round(expected_calibration_error(probs, np.array([codes.index(y) for y in y_true])), 4),
+        "mode": "supervised" if train else "zero-shot",
+    }
+
+
+def run(args) -> int:
+    result = evaluate(args)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"{result['mode']}: n={result['n']} top1={result['top1']:.3f} top3={result['top3']:.3f} "
+              f"macro_f1={result['macro_f1']:.3f} auto_accept={result['auto_accept']:.3f} ece={result['ece']:.3f}")
+    return 0
