@@ -92,9 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _extra_commands():
     """Sub-commands that live beside their feature (enrichment, Aktenplan, evaluation, checks)."""
-    from aktenlotse import cli_aktenplan, cli_check, cli_enrich, cli_eval
+    from aktenlotse import cli_aktenplan, cli_check, cli_enrich, cli_eval, cli_review
 
-    return [cli_enrich.register, cli_aktenplan.register, cli_eval.register, cli_check.register]
+    return [cli_enrich.register, cli_aktenplan.register, cli_eval.register, cli_check.register, cli_review.register]
 
 
 def _config(args) -> Config:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 from aktenlotse.config import ConfigError
-from aktenlotse.portal import session, ui_login, ui_search, ui_wiki
+from aktenlotse.portal import session, ui_login, ui_review, ui_search, ui_wiki
+from aktenlotse.review import can_review
 from aktenlotse.portal.context import PortalContext, build_context
 
 DEMO_BANNER = ("Demo-Modus: Anmeldung über ein eingebautes Test-Verzeichnis, nicht über das Active Directory. "
@@ -43,6 +44,9 @@ def main() -> None:
         st.Page(lambda: ui_search.render(ctx, user), title="Suche", icon="🔎", url_path="suche", default=True),
         st.Page(lambda: ui_wiki.render(ctx, user), title="Wissen & DMS-News", icon="📰", url_path="wissen"),
     ]
+    if can_review(user.roles):
+        pages.append(st.Page(lambda: ui_review.render(ctx, user), title="Aktenplan-Prüfung", icon="🗂️",
+                             url_path="pruefung"))
     st.navigation(pages).run()
 
 

@@ -1,0 +1,82 @@
+"""`aktenlotse review export|train|status`: the AG DMS review from the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+
+def register(sub) -> None:
+    """Add `review` to the `aktenlotse` parser."""
+    parser = sub.add_parser("review", help="AG DMS review: migration export, retraining, progress")
+    review = parser.add_subparsers(metavar="WHAT")
+    p = review.add_parser("export", help="write the migration list (one row per document)")
+    p.add_argument("--format", choices=("csv", "xlsx"), default="xlsx")
+    p.add_argument("--output", help="file to write (default: migrationsliste.FORMAT)")
+    p.set_defaults(func=cmd_export)
+    p = review.add_parser("train", help="retrain the Aktenplan model from the decisions")
+    p.set_defaults(func=cmd_train)
+    p = review.add_parser("status", help="how many documents and folders are decided")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_status)
+
+
+def _config(args):
+    from aktenlotse.config import load_config
+
+    return load_config(args.config)
+
+
+def cmd_export(args) -> int:
+    from aktenlotse.migration_export import export_migration_list
+
+    config = _config(args)
+    if not config.state_db.exists():
+        print("Fehler: noch kein Crawl gelaufen (aktenlotse crawl)")
+        return 1
+    target = Path(args.output or f"migrationsliste.{args.format}")
+    rows = export_migration_list(config, target, args.format)
+    print(f"Migrationsliste geschrieben: {target} ({rows} Zeilen)")
+    return 0
+
+
+def cmd_train(args) -> int:
+    from aktenlotse.app import open_backend
+    from aktenlotse.review import ReviewError
+    from aktenlotse.review_training import train_from_decisions
+
+    config = _config(args)
+    backend = open_backend(config)
+    try:
+        # The shell of the server is the admin's: the command runs with the admin role.
+        report = train_from_decisions(config, backend, "cli", {"admin"})
+    except ReviewError as error:
+        print(f"Fehler: {error.message}")
+        return 1
+    finally:
+        backend.close()
+    if report.heldout_top1 is None:
+        print(f"Gelernt aus {report.n_decisions} Entscheidungen.")
+    else:
+        print(f"Gelernt aus {report.n_decisions} Entscheidungen; zurückgehalten {report.n_heldout}: "
+              f"Top 1 {report.heldout_top1:.1%}, Top 3 {report.heldout_top3:.1%}")
+    return 0
+
+
+def cmd_status(args) -> int:
+    from aktenlotse.review import ReviewStore, progress
+    from aktenlotse.statedb import StateDB
+
+    config = _config(args)
+    state, store = StateDB(config.state_db), ReviewStore(config.data_dir)
+    try:
+        figures = progress(state, store)
+    finally:
+        store.close()
+        state.close()
+    if args.json:
+        print(json.dumps(figures, ensure_ascii=False, indent=2))
+    else:
+        print(f"Dokumente entschieden: {figures['documents_decided']} von {figures['documents']}; "
+              f"Ordner vollständig: {figures['folders_decided']} von {figures['folders']}")
+    return 0
