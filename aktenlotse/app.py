@@ -71,12 +71,20 @@ def make_enricher(config: Config):
 
 
 def run_crawl(config: Config, paths: Sequence[str] = (), progress=None):
-    """Crawl the configured (or given) sources once; returns the CrawlSummary."""
-    from aktenlotse.crawler.crawl import Crawler
+    """Crawl the configured (or given) sources once; returns the CrawlSummary.
+    Refuses (CrawlRunning) while another crawl works on the same data directory."""
+    from aktenlotse.crawl_lock import crawl_lock
 
     config.data_dir.mkdir(parents=True, exist_ok=True)
     config.log_dir.mkdir(parents=True, exist_ok=True)
     sources = sources_for(config, paths)
+    with crawl_lock(config.data_dir):
+        return _crawl_locked(config, sources, progress)
+
+
+def _crawl_locked(config: Config, sources: list, progress):
+    from aktenlotse.crawler.crawl import Crawler
+
     state = StateDB(config.state_db)
     backend = open_backend(config)
     extractor = make_configured_extractor(config)

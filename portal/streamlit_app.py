@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from aktenlotse.config import ConfigError
-from aktenlotse.portal import session, ui_login, ui_review, ui_search, ui_wiki
+from aktenlotse.portal import session, ui_admin, ui_login, ui_overview, ui_review, ui_search, ui_wiki
 from aktenlotse.review import can_review
 from aktenlotse.portal.context import PortalContext, build_context
 
@@ -47,6 +47,9 @@ def main() -> None:
     if can_review(user.roles):
         pages.append(st.Page(lambda: ui_review.render(ctx, user), title="Aktenplan-Prüfung", icon="🗂️",
                              url_path="pruefung"))
+        pages.append(st.Page(lambda: ui_overview.render(ctx, user), title="Übersicht", icon="📊", url_path="uebersicht"))
+    if "admin" in user.roles:
+        pages.append(st.Page(lambda: ui_admin.render(ctx, user), title="Verwaltung", icon="⚙️", url_path="verwaltung"))
     st.navigation(pages).run()
 
 

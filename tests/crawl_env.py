@@ -33,6 +33,7 @@ class CrawlEnv:
         self.data = base / "data"
         self.extractor = extractor
         self.principal_map = principal_map or {}
+        self.enrich = None  # e.g. Enricher(...).enrich
 
     @property
     def source_config(self) -> SourceConfig:
@@ -44,7 +45,7 @@ class CrawlEnv:
         backend = EmbeddedBackend(self.data / "index.sqlite")
         try:
             crawler = Crawler(state, backend, self.extractor, workers=workers, batch_size=batch_size,
-                              analyze=analyzer(), progress=progress)
+                              analyze=analyzer(), enrich=self.enrich, progress=progress)
             return crawler.run([LocalSource(self.source_config)])
         finally:
             backend.close()

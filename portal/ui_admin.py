@@ -1,0 +1,76 @@
+"""The page "Verwaltung" (admin): crawl runs, error records, sources, start a crawl."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+
+import pandas as pd
+import streamlit as st
+
+from aktenlotse.crawl_lock import crawl_running
+from aktenlotse.portal.context import PortalContext
+from aktenlotse.portal.directory import UserInfo
+from aktenlotse.statedb import StateDB
+
+
+def _when(ts: float | None) -> str:
+    return dt.datetime.fromtimestamp(ts).strftime("%d.%m.%Y %H:%M") if ts else ""
+
+
+def start_background_crawl(ctx: PortalContext) -> subprocess.Popen:
+    """An incremental crawl in its own process (it takes the crawl lock itself)."""
+    command = [sys.executable, "-m", "aktenlotse.cli"]
+    if ctx.config.path is not None:
+        command += ["--config", str(ctx.config.path)]
+    command += ["crawl", "--no-progress"]
+    ctx.config.log_dir.mkdir(parents=True, exist_ok=True)
+    log = open(ctx.config.log_dir / "portal-crawl.log", "ab")
+    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def render(ctx: PortalContext, user: UserInfo) -> None:
+    st.title("Verwaltung")
+    if "admin" not in user.roles:
+        st.error("Diese Seite ist den Administratoren vorbehalten.")
+        return
+    running = crawl_running(ctx.config.data_dir)
+    if running:
+        st.info("Ein Crawl läuft gerade.")
+    if st.button("Inkrementellen Crawl starten", disabled=running, type="primary"):
+        start_background_crawl(ctx)
+        st.success("Crawl gestartet. Diese Seite zeigt ihn, sobald er fertig ist (neu laden).")
+    if not ctx.config.state_db.exists():
+        st.caption("Noch kein Crawl gelaufen.")
+        return
+    state = StateDB(ctx.config.state_db)
+    try:
+        runs = state.runs(50)
+        errors = state.current_errors()
+    finally:
+        state.close()
+    st.subheader("Quellen")
+    last_by_source = {}
+    for run in reversed(runs):
+        for name in run["sources"].split(","):
+            last_by_source[name] = run
+    st.dataframe(pd.DataFrame([{
+        "Name": s.name, "Pfad": str(s.root), "Anzeige": s.display_root, "Anreicherung": s.enrich, "OCR": s.ocr,
+        "Letzter Lauf": _when(last_by_source.get(s.name, {}).get("finished")),
+        "Status": last_by_source.get(s.name, {}).get("status", ""),
+    } for s in ctx.config.sources]), hide_index=True, use_container_width=True)
+    st.subheader("Crawl-Läufe")
+    st.dataframe(pd.DataFrame([{
+        "Lauf": r["id"], "Beginn": _when(r["started"]), "Ende": _when(r["finished"]), "Status": r["status"],
+        "Neu": r["new"], "Geändert": r["changed"], "Verschoben": r["moved"], "Unverändert": r["unchanged"],
+        "Gelöscht": r["deleted"], "Fehler": r["errors"], "Sekunden": round(r["seconds"] or 0, 1),
+        "Dateien/s": round((r["new"] + r["changed"]) / r["seconds"], 1) if r["seconds"] else None,
+    } for r in runs]), hide_index=True, use_container_width=True)
+    st.subheader("Fehler")
+    kinds = sorted({e["kind"] for e in errors})
+    chosen = st.multiselect("Art", kinds, key="admin_error_kinds")
+    text = st.text_input("Pfad enthält", key="admin_error_path")
+    shown = [e for e in errors if (not chosen or e["kind"] in chosen) and text.lower() in e["path"].lower()]
+    st.dataframe(pd.DataFrame([{"Art": e["kind"], "Quelle": e["source"], "Pfad": e["path"], "Meldung": e["message"],
+                                "Zeit": _when(e["at"])} for e in shown]), hide_index=True, use_container_width=True)
