@@ -38,18 +38,37 @@ def make_configured_extractor(config: Config):
 
 
 def sources_for(config: Config, paths: Sequence[str] = ()) -> list:
-    """Configured sources, or ad-hoc sources for folders given on the command line."""
+    """Configured sources, or ad-hoc sources for folders (or smb:// roots) given on the command line."""
+    from aktenlotse.config import parse_smb_root
     from aktenlotse.crawler.local_source import LocalSource
+
+    def make(source: SourceConfig):
+        if source.is_smb:
+            from aktenlotse.crawler.smb_source import SmbSource
+
+            return SmbSource(source)
+        return LocalSource(source)
 
     if not paths:
         if not config.sources:
             raise ConfigError("sources: no source configured (add a [[sources]] table or pass a folder)")
-        return [LocalSource(s) for s in config.sources]
+        return [make(s) for s in config.sources]
     chosen = []
     for raw in paths:
+        smb = parse_smb_root(raw)
+        if smb:
+            match = next((s for s in config.sources if s.is_smb and (s.smb_server.lower(), s.smb_share.lower(),
+                          s.smb_path.lower()) == (smb[0].lower(), smb[1].lower(), smb[2].lower())), None)
+            if match is None:
+                from aktenlotse.config import parse_config
+
+                item = {"root": raw}
+                match = parse_config({"sources": [item]}, base_dir=Path.cwd()).sources[0]
+            chosen.append(make(match))
+            continue
         path = Path(raw).resolve()
-        match = next((s for s in config.sources if Path(s.root).resolve() == path), None)
-        chosen.append(LocalSource(match or SourceConfig(name=path.name or "root", root=path)))
+        match = next((s for s in config.sources if not s.is_smb and Path(s.root).resolve() == path), None)
+        chosen.append(make(match or SourceConfig(name=path.name or "root", root=path)))
     return chosen
 
 
@@ -103,12 +122,70 @@ def _crawl_locked(config: Config, sources: list, progress):
         state.close()
 
 
+def with_query_vector(config: Config, query: Query) -> Query:
+    """Semantic and hybrid searches carry the query embedded once, here (backends never embed).
+    Without embeddings the backend falls back to full text and says so."""
+    from dataclasses import replace
+
+    if query.mode == "fulltext" or query.vector is not None or not query.text.strip():
+        return query
+    if not (config.enrich.enabled and config.enrich.embeddings):
+        return query
+    from aktenlotse.enrich.query_embedding import embed_query
+
+    return replace(query, vector=embed_query(config, query.text[:2000]))
+
+
+def has_vectors(backend: Backend) -> bool:
+    """Whether the embedding pass has stored any vectors (then hybrid is the default mode)."""
+    vectors = backend.stats().get("vectors") or {}
+    return any((v.get("chunks", v.get("documents")) or 0) > 0 for v in vectors.values())
+
+
 def search(config: Config, query: Query, principals: Sequence[str]) -> Hits:
     backend = open_backend(config)
     try:
-        return backend.search(query, list(principals))
+        return backend.search(with_query_vector(config, query), list(principals))
     finally:
         backend.close()
+
+
+def run_second_pass(config: Config, limit: int | None = None, progress=None) -> dict:
+    """What the crawl leaves for later, resumable: chunk embeddings (with the Aktenplan
+    suggestion refined by them) and OCR of scans. Returns the figures of each step."""
+    from aktenlotse.enrich.embed_pass import run_embedding_pass
+    from aktenlotse.enrich.embeddings import load_encoder
+
+    results: dict = {}
+    backend = open_backend(config)
+    try:
+        if config.enrich.enabled and config.enrich.embeddings:
+            from aktenlotse.enrich.enricher import Enricher
+
+            encoder = load_encoder(config.enrich.model, config.enrich.threads)
+            enricher = Enricher(config.enrich, config.data_dir)
+            refine = enricher.suggest_with_vectors if enricher.suggester is not None else None
+            skip = [s.name for s in config.sources if not s.embeddings]
+            results["embeddings"] = run_embedding_pass(backend, encoder, config.enrich, limit=limit, progress=progress,
+                                                       skip_sources=skip, on_vectors=refine).as_dict()
+        if any(s.ocr for s in config.sources):
+            results["ocr"] = _ocr_pass(config, backend, limit)
+    finally:
+        backend.close()
+    return results
+
+
+def _ocr_pass(config: Config, backend: Backend, limit: int | None) -> dict:
+    from aktenlotse.crawler.ocr import run_ocr_pass
+
+    state = StateDB(config.state_db)
+    extractor = make_configured_extractor(config)
+    try:
+        extractor.start()
+        return run_ocr_pass(config, state, backend, extractor, limit=limit).as_dict()
+    finally:
+        extractor.close()
+        state.close()
 
 
 def configure_logging(config: Config, verbose: bool = False) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import sys
 from importlib import resources
@@ -53,13 +52,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", metavar="PATH")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--no-enrich", action="store_true",
+                   help="index text only; leave embeddings and OCR to a later `aktenlotse enrich`")
     p.set_defaults(func=cmd_crawl)
 
     p = sub.add_parser("search", help="search the index")
     p.add_argument("query")
     p.add_argument("--limit", type=int, default=10)
     p.add_argument("--offset", type=int, default=0)
-    p.add_argument("--mode", choices=MODES, default="fulltext")
+    p.add_argument("--mode", choices=MODES, default=None,
+                   help="default: hybrid once the embedding pass has stored vectors, else fulltext")
     p.add_argument("--folder", help="only below this folder (path relative to the source root)")
     p.add_argument("--type", dest="file_types", action="append", default=[], help="file type, e.g. pdf (repeatable)")
     p.add_argument("--year", dest="years", action="append", type=int, default=[], help="year modified (repeatable)")
@@ -137,6 +139,9 @@ def cmd_crawl(args) -> int:
         if progress is not None:
             progress.close()
     data = summary.as_dict()
+    if not args.no_enrich and summary.status in ("done", "incomplete"):
+        # Text is searchable now; vectors and OCR follow (resumable: `aktenlotse enrich`).
+        data["second_pass"] = app.run_second_pass(config)
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
     else:
@@ -145,6 +150,13 @@ def cmd_crawl(args) -> int:
             f"Rechte geändert {summary.permissions}, gelöscht {summary.deleted}, Fehler {summary.errors} — "
             f"{summary.seconds:.1f} s, {data['docs_per_s']} Dok./s, {data['mb_per_s']} MB/s"
         )
+        embed = data.get("second_pass", {}).get("embeddings")
+        if embed:
+            print(f"Einbettungen: {embed['documents']} Dokumente, {embed['chunks']} Abschnitte, "
+                  f"{embed['seconds']:.1f} s ({embed['docs_per_s']} Dok./s)")
+        ocr = data.get("second_pass", {}).get("ocr")
+        if ocr:
+            print(f"OCR: {ocr}")
         for message in summary.messages:
             print(f"Hinweis: {message}", file=sys.stderr)
         if summary.errors:
@@ -178,7 +190,8 @@ def cmd_search(args) -> int:
     if args.limit < 1 or args.limit > 1000:
         raise UserError("--limit must be between 1 and 1000")
     principals = [p.strip() for p in args.principals.split(",") if p.strip()]
-    query = Query(text=args.query, mode=args.mode, folder=args.folder, file_types=tuple(args.file_types),
+    mode = args.mode or _default_mode(config)
+    query = Query(text=args.query, mode=mode, folder=args.folder, file_types=tuple(args.file_types),
                   years=tuple(args.years), limit=args.limit, offset=args.offset, sort=args.sort)
     hits = app.search(config, query, principals)
     if args.json:
@@ -195,6 +208,16 @@ def cmd_search(args) -> int:
         print(f"     {hit.display_path or hit.path}")
         print(f"     {_terminal_snippet(hit.snippet)}")
     return 0
+
+
+def _default_mode(config: Config) -> str:
+    from aktenlotse import app
+
+    backend = app.open_backend(config)
+    try:
+        return "hybrid" if app.has_vectors(backend) else "fulltext"
+    finally:
+        backend.close()
 
 
 def hits_as_json(query_text: str, hits) -> dict:

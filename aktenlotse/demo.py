@@ -67,6 +67,11 @@ def run_demo(demo_dir: Path, serve: bool = True) -> int:
     data = summary.as_dict()
     print(f"   Neu {summary.new}, Fehler {summary.errors} (beschädigte/verschlüsselte Dateien), "
           f"{summary.seconds:.1f} s, {data['docs_per_s']} Dok./s")
+    second = app.run_second_pass(config)
+    embed = second.get("embeddings")
+    if embed:
+        print(f"   Einbettungen für die semantische Suche: {embed['documents']} Dokumente, {embed['chunks']} Abschnitte, "
+              f"{embed['seconds']:.1f} s")
     print("4. Beispielsuchen als Mitarbeiterin ohne Sonderrechte ('everyone'):")
     all_groups = ["everyone", *sorted(f"group:{g}" for g in set(share.restricted.values()))]
     for query_text, explanation in share.searches:

@@ -227,16 +227,44 @@ class TikaServerExtractor:
         urls: list[str] | None = None,
         managed: ManagedTikaServer | None = None,
         request_timeout_s: float = 120,
+        ocr: bool = False,
+        ocr_language: str = "deu",
     ) -> None:
         if not urls and managed is None:
             raise ValueError("TikaServerExtractor needs `urls` or `managed`")
         self.urls = [u.rstrip("/") for u in (urls or [])]
         self.managed = managed
         self.request_timeout_s = request_timeout_s
+        # OCR (Tesseract inside the Tika server) is slow: the crawl's first pass asks the
+        # server not to OCR at all, the OCR pass (crawler/ocr.py) asks for it explicitly.
+        self.ocr = ocr
+        self.ocr_language = ocr_language
         self._local = threading.local()
         self._lock = threading.Lock()
         self._rr = itertools.count()
         self._dead_until: dict[str, float] = {}
+
+    def with_ocr(self, language: str = "deu", request_timeout_s: float | None = None) -> TikaServerExtractor:
+        """An extractor on the same servers that OCRs scanned PDF pages and images in
+        `language` (Tesseract codes, e.g. "deu" or "deu+eng"). It shares the managed
+        server; `close()` of the copy does not stop it."""
+        twin = TikaServerExtractor(
+            urls=list(self.urls) or None, managed=self.managed,
+            request_timeout_s=request_timeout_s or self.request_timeout_s, ocr=True, ocr_language=language,
+        )
+        twin._owns_server = False
+        return twin
+
+    def ocr_headers(self) -> dict[str, str]:
+        """Per-request Tika settings for OCR on or off (managed and external servers alike)."""
+        if not self.ocr:
+            return {"X-Tika-OCRskipOcr": "true", "X-Tika-PDFOcrStrategy": "no_ocr"}
+        return {
+            "X-Tika-OCRLanguage": self.ocr_language,
+            "X-Tika-OCRskipOcr": "false",
+            # OCR the pages that have (almost) no text layer, keep the text of the others.
+            "X-Tika-PDFOcrStrategy": "auto",
+        }
 
     # -------------------------------------------------------------- protocol
 
@@ -251,9 +279,11 @@ class TikaServerExtractor:
             except TikaSetupError as exc:
                 raise ExtractionError("server", str(exc)) from None
 
+    _owns_server = True
+
     def close(self) -> None:
-        """Stop the managed server, if any."""
-        if self.managed is not None:
+        """Stop the managed server, if any (not for a `with_ocr` copy)."""
+        if self.managed is not None and self._owns_server:
             self.managed.stop()
 
     def extract(self, stream: BinaryIO, name: str, limits: ExtractLimits) -> Extracted:
@@ -324,6 +354,7 @@ class TikaServerExtractor:
             # headers, so the rest is percent-quoted.
             "Content-Disposition": f'attachment; filename="{quote(name, safe=" ._-()+,")}"',
             "writeLimit": str(limits.max_text_chars + 1),
+            **self.ocr_headers(),
         }
         if self.managed is not None:
             # Tika kills (and restarts) its parsing child when a file exceeds this, so a

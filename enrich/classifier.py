@@ -19,13 +19,13 @@ import pickle
 import sqlite3
 import threading
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 
-from aktenlotse.enrich.aktenplan import Aktenplan, AktenplanClass
+from aktenlotse.enrich.aktenplan import Aktenplan
 from aktenlotse.enrich.nlp import content_lemmas, legal_reference_laws
 
 # --- chunking and cached embeddings -------------------------------------------------------
@@ -313,7 +313,7 @@ class SupervisedClassifier:
         folds = _folds(y, groups)
         Z = _z(zero_shot)
         if folds is None:
-            c_text, c_vec, c_meta = 30.0, 10.0, 0.3
+            c_text, c_vec = 30.0, 10.0
             oof_text = self._full_logp(self._lr(c_text).fit(X, y), X)
             oof_vec = self._full_logp(self._lr(c_vec).fit(vectors, y), vectors) if vectors is not None else None
         else:

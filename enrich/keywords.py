@@ -164,7 +164,6 @@ class KeywordExtractor:
             known.count += 2.0  # title words count extra
         if not found:
             return []
-        n_words = max(1, sum(c.count for c in found.values()))
         scored = []
         for c in found.values():
             if c.count < 1 and c.lemma not in self.plan:

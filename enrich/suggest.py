@@ -16,8 +16,8 @@ from typing import Sequence
 import numpy as np
 
 from aktenlotse.enrich.aktenplan import Aktenplan
-from aktenlotse.enrich.classifier import (ZERO_SHOT_BETA, CachedEncoder, SupervisedClassifier, ZeroShotScorer,
-                                          chunk_words, softmax)
+from aktenlotse.enrich.classifier import (ZERO_SHOT_BETA, SupervisedClassifier, ZeroShotScorer, chunk_words,
+                                          softmax)
 from aktenlotse.enrich.nlp import MAX_ENRICH_CHARS, cap, content_lemmas
 
 MODEL_FILE = "models/aktenplan_classifier.pkl"

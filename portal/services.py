@@ -3,6 +3,7 @@ permission check. The pages only render; these functions are tested on their own
 
 from __future__ import annotations
 
+import io
 import os
 from dataclasses import dataclass, replace
 from typing import BinaryIO, Sequence
@@ -113,21 +114,32 @@ def open_download(config: Config, backend: Backend, doc_id: str, principals: Seq
     if item is None:
         raise DownloadDenied(MSG_FILE_GONE)
     try:
-        source = next(s for s in sources_for(config) if s.name == item.source)
-    except (StopIteration, ConfigError):
+        sources = sources_for(config)
+    except ConfigError:
         raise DownloadDenied(MSG_FILE_GONE) from None
-    current = source.current_entry(item.path)
-    if current is None:
-        raise DownloadDenied(MSG_FILE_GONE)
-    if not may_read(frozenset(principals), current.allow, current.deny):
-        raise DownloadDenied(MSG_ACCESS_CHANGED)
     try:
-        stream = source.open(current)
-    except FileNotFoundError:
-        raise DownloadDenied(MSG_FILE_GONE) from None
-    except OSError:
-        raise DownloadDenied(MSG_FILE_UNREADABLE) from None
-    return Download(file_name=os.path.basename(doc.path) or "download", stream=stream, size=current.size)
+        source = next((s for s in sources if s.name == item.source), None)
+        if source is None:
+            raise DownloadDenied(MSG_FILE_GONE)
+        current = source.current_entry(item.path)
+        if current is None:
+            raise DownloadDenied(MSG_FILE_GONE)
+        if not may_read(frozenset(principals), current.allow, current.deny):
+            raise DownloadDenied(MSG_ACCESS_CHANGED)
+        try:
+            with source.open(current) as stream:
+                # Read while the source's connection is open (SMB sessions close below).
+                data = stream.read()
+        except FileNotFoundError:
+            raise DownloadDenied(MSG_FILE_GONE) from None
+        except OSError:
+            raise DownloadDenied(MSG_FILE_UNREADABLE) from None
+    finally:
+        for each in sources:
+            close = getattr(each, "close", None)
+            if close is not None:
+                close()
+    return Download(file_name=os.path.basename(doc.path) or "download", stream=io.BytesIO(data), size=len(data))
 
 
 __all__ = ["BackendError", "Download", "DownloadDenied", "check_portal_config", "open_download", "run_search",

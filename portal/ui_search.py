@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from aktenlotse.app import has_vectors, with_query_vector
+from aktenlotse.config import ConfigError
 from aktenlotse.portal.context import PortalContext
 from aktenlotse.portal.directory import UserInfo
 from aktenlotse.portal.formatting import MODE_LABELS, facet_label, german_date, human_size, type_icon
@@ -54,6 +56,9 @@ def render(ctx: PortalContext, user: UserInfo) -> None:
     text = st.text_input("Suchbegriff", key="query", placeholder="z. B. Bauantrag Lindenweg, Hundesteuer, 632.10-2023/145",
                          max_chars=10_000)
     columns = st.columns([3, 2])
+    if "mode" not in st.session_state:
+        # Hybrid is the default as soon as the embedding pass has stored vectors.
+        st.session_state["mode"] = MODE_LABELS["hybrid" if has_vectors(ctx.backend) else "fulltext"]
     mode_label = columns[0].radio("Suchmodus", list(MODE_LABELS.values()), horizontal=True, key="mode")
     sort_label = columns[1].selectbox("Sortierung", list(SORTS), key="sort")
     if not text.strip():
@@ -69,8 +74,8 @@ def render(ctx: PortalContext, user: UserInfo) -> None:
     filters = _chosen_filters()
     query = build_query(text, _mode_from_label(mode_label), SORTS[sort_label], filters, page, ctx.config.portal.page_size)
     try:
-        hits = run_search(ctx.backend, query, user.principals)
-    except BackendError as error:
+        hits = run_search(ctx.backend, with_query_vector(ctx.config, query), user.principals)
+    except (BackendError, ConfigError) as error:
         st.error(str(error))
         return
     _facet_widgets(hits.facets, filters)

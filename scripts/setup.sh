@@ -17,10 +17,21 @@ command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 python3 -c "import venv, ensurepip" >/dev/null 2>&1 || missing+=(python3-venv)
 command -v getfacl >/dev/null 2>&1 || missing+=(acl)
+# OCR of scans (Tika calls Tesseract from PATH) with German language data.
+command -v tesseract >/dev/null 2>&1 || missing+=(tesseract-ocr)
+dpkg -s tesseract-ocr-deu >/dev/null 2>&1 || missing+=(tesseract-ocr-deu)
 if [ "$with_tests" -eq 1 ]; then
+    # The TLS + basic-auth proxy in front of the test Elasticsearch.
+    command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
     command -v slapd >/dev/null 2>&1 || missing+=(slapd)
     command -v ldapsearch >/dev/null 2>&1 || missing+=(ldap-utils)
     command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+    # The Samba AD domain controller and SMB share of the `samba` tests (krb5-user's debconf
+    # questions are answered with defaults: apt-get runs with DEBIAN_FRONTEND=noninteractive).
+    [ -x /usr/sbin/samba ] || missing+=(samba)
+    command -v smbclient >/dev/null 2>&1 || missing+=(smbclient)
+    dpkg -s winbind >/dev/null 2>&1 || missing+=(winbind)
+    dpkg -s krb5-user >/dev/null 2>&1 || missing+=(krb5-user)
 fi
 for pkg in "$@"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

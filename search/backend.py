@@ -53,6 +53,9 @@ class ChunkVectors:
     model: str
     vectors: list[list[float]]
     spans: list[tuple[int, int]]
+    # What the vectors were computed from (`vector_store.content_key`): a backend refuses
+    # vectors of a text that changed while they were being computed.
+    content_key: str | None = None
 
 
 @dataclass

@@ -31,6 +31,14 @@ NOTICE_UNBALANCED_QUOTE = "Ein Anführungszeichen ohne Gegenstück wurde ignorie
 NOTICE_SHORT_PREFIX = f"Platzhalter * braucht mindestens {MIN_PREFIX_CHARS} Buchstaben davor; das Wort wird ohne * gesucht."
 
 _OPERATORS = frozenset({"AND", "OR", "NOT", "NEAR"})
+# Verbs that carry a question's grammar, not its subject ("Was passiert, wenn …", "Was
+# gilt für …", "Wie läuft … ab", "Was bedeutet …"): searched, they rank documents by
+# how often a statute says "gilt". Dropped from queries (as lemmas, so every inflected
+# form goes) unless nothing else is left; documents keep them in the index.
+QUESTION_WORDS = frozenset({
+    "passieren", "gelten", "bedeuten", "laufen", "geben", "stehen", "regeln", "bekommen",
+    "erhalten", "unterscheiden", "passiert", "gilt", "bedeutet", "gibt",
+})
 _PHRASE = re.compile(r'"([^"]*)"')
 _CHUNK = re.compile(r"\S+")
 
@@ -111,7 +119,10 @@ def parse_query(text: str, analyzer: GermanAnalyzer) -> ParsedQuery:
 
     terms: list[QueryTerm] = list(single_terms)
     excluded: list[QueryTerm] = []
-    for term, is_excluded in _terms_of(rest, analyzer, notices, allow_prefix=True):
+    found = _terms_of(rest, analyzer, notices, allow_prefix=True, drop_question_words=True)
+    if not any(not is_excluded for _, is_excluded in found) and not terms and not phrases:
+        found = _terms_of(rest, analyzer, notices, allow_prefix=True)
+    for term, is_excluded in found:
         (excluded if is_excluded else terms).append(term)
 
     terms = _unique(terms)
@@ -127,7 +138,7 @@ def parse_query(text: str, analyzer: GermanAnalyzer) -> ParsedQuery:
 
 
 def _terms_of(
-    text: str, analyzer: GermanAnalyzer, notices: list[str], allow_prefix: bool
+    text: str, analyzer: GermanAnalyzer, notices: list[str], allow_prefix: bool, drop_question_words: bool = False
 ) -> list[tuple[QueryTerm, bool]]:
     """Terms in `text` with an "excluded" flag, in order. Aktenzeichen and legal
     references become one exact term each; everything else is split into words."""
@@ -149,6 +160,9 @@ def _terms_of(
         for index, (start, _end, word) in enumerate(words):
             is_last = index == len(words) - 1
             term = _term_for_word(word, analyzer, wants_prefix and is_last, notices)
+            if term is not None and drop_question_words and not term.prefix and not is_excluded \
+                    and not QUESTION_WORDS.isdisjoint(term.variants):
+                continue
             if term is not None:
                 found.append((chunk.start() + start, term, is_excluded))
     found.sort(key=lambda item: item[0])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 
-from aktenlotse.search.analysis import GermanAnalyzer, find_exact_tokens
+from aktenlotse.search.analysis import _WORD, GermanAnalyzer, find_exact_tokens
 from aktenlotse.search.query_parser import ParsedQuery
 
 SNIPPET_CHARS = 240
@@ -18,6 +18,8 @@ SNIPPET_CHARS = 240
 # document would cost the whole query's time budget).
 SCAN_CHARS = 200_000
 _SPACE = re.compile(r"\s+")
+# Tokens only `find_exact_tokens` produces: p34_baugb, art5, 632_10_2023_145.
+_EXACT_QUERY_TOKEN = re.compile(r"(?:p|art)\d|.*_")
 
 
 def make_snippet(
@@ -26,38 +28,56 @@ def make_snippet(
     analyzer: GermanAnalyzer,
     width: int = SNIPPET_CHARS,
     scan_chars: int = SCAN_CHARS,
+    decided: dict[str, str | None] | None = None,
 ) -> str:
-    """An HTML snippet of `text` for `parsed` (pure: same input, same output)."""
+    """An HTML snippet of `text` for `parsed` (pure: same input, same output).
+    `decided` may be shared by the snippets of one query's hits (see `find_matches`)."""
     scanned = text[:scan_chars]
-    matches = find_matches(scanned, parsed, analyzer)
+    matches = find_matches(scanned, parsed, analyzer, decided)
     start, end = _best_window(scanned, matches, width)
     return _render(scanned, matches, start, end, truncated_after=end < len(text))
 
 
-def find_matches(text: str, parsed: ParsedQuery, analyzer: GermanAnalyzer) -> list[tuple[int, int, str]]:
+def find_matches(
+    text: str, parsed: ParsedQuery, analyzer: GermanAnalyzer, decided: dict[str, str | None] | None = None
+) -> list[tuple[int, int, str]]:
     """(start, end, key) of every word in `text` that the query matches; key names the
-    matched word's form so that distinct words can be counted."""
+    matched word's form so that distinct words can be counted. `decided` caches the
+    verdict per surface word; it is only valid for one `parsed`."""
     if parsed.is_empty:
         return []
     words, parts, prefixes = parsed.highlight_tokens()
     wanted = words | parts
     matches: list[tuple[int, int, str]] = []
     exact_spans: list[tuple[int, int]] = []
-    for exact in find_exact_tokens(text):
-        if words.intersection(exact.tokens):
-            matches.append((exact.start, exact.end, exact.token))
-            exact_spans.append((exact.start, exact.end))
-    for start, end, word in analyzer.iter_words(text):
-        analysis = analyzer.analyze_word(word)
-        if analysis.is_stop:
-            continue
-        hit = (
-            not wanted.isdisjoint(analysis.primary)
-            or not words.isdisjoint(analysis.parts)
-            or any(token.startswith(prefix) for prefix in prefixes for token in analysis.primary)
-        )
-        if hit and not any(s <= start < e for s, e in exact_spans):
-            matches.append((start, end, analysis.primary[-1]))
+    # Exact tokens (legal references, Aktenzeichen) cost a scan of their own; only a
+    # query that has one can match one.
+    if any(_EXACT_QUERY_TOKEN.match(token) for token in words):
+        for exact in find_exact_tokens(text):
+            if words.intersection(exact.tokens):
+                matches.append((exact.start, exact.end, exact.token))
+                exact_spans.append((exact.start, exact.end))
+    # The words of a document repeat: decide each distinct word once.
+    if decided is None:
+        decided = {}
+    for m in _WORD.finditer(text):
+        word = m.group()
+        if word in decided:
+            key = decided[word]
+        else:
+            analysis = analyzer.analyze_word(word)
+            key = None
+            if not analysis.is_stop and (
+                not wanted.isdisjoint(analysis.primary)
+                or not words.isdisjoint(analysis.parts)
+                or any(token.startswith(prefix) for prefix in prefixes for token in analysis.primary)
+            ):
+                key = analysis.primary[-1]
+            decided[word] = key
+        if key is not None:
+            start = m.start()
+            if not exact_spans or not any(s <= start < e for s, e in exact_spans):
+                matches.append((start, m.end(), key))
     matches.sort()
     return matches
 

@@ -308,3 +308,123 @@ class BackendConformance:
     def test_snippet_marks_exact_tokens(self, loaded):
         snippet = self.search(loaded, "§ 34 BauGB").hits[0].snippet
         assert "<mark>§ 34 BauGB</mark>" in snippet
+
+    # -- semantic and hybrid search (vectors from the real offline encoder) --
+
+    @pytest.fixture
+    def with_vectors(self, loaded):
+        """The corpus with chunk vectors from the resumable embedding pass."""
+        from aktenlotse.config import EnrichConfig
+        from aktenlotse.enrich.embed_pass import run_embedding_pass
+
+        stats = run_embedding_pass(loaded, shared_encoder(), EnrichConfig(chunk_words=50, chunk_overlap=10))
+        assert stats.complete and stats.documents == len(CORPUS)
+        return loaded
+
+    def vsearch(self, backend, text: str, mode: str, principals=BAUAMT, **kwargs) -> Hits:
+        vector = query_vector(text)
+        return backend.search(Query(text=text, mode=mode, vector=vector, limit=kwargs.pop("limit", 50), **kwargs), principals)
+
+    def test_semantic_finds_paraphrase_that_full_text_misses(self, with_vectors):
+        text = "Wo bekomme ich eine Erlaubnis zum Parken vor meiner Wohnung?"
+        assert ids_of(self.search(with_vectors, text)) == []
+        assert ids_of(self.vsearch(with_vectors, text, "semantic"))[0] == "ord-1"
+        assert ids_of(self.vsearch(with_vectors, text, "hybrid"))[0] == "ord-1"
+
+    def test_semantic_snippet_is_the_best_chunk(self, with_vectors):
+        hit = self.vsearch(with_vectors, "Einspruch gegen einen Bescheid einlegen", "semantic").hits[0]
+        assert hit.id == "az-2"
+        assert "Widerspruch" in hit.snippet and "<mark>Bescheid</mark>" in hit.snippet
+        assert hit.score > 0
+
+    def test_hybrid_keeps_lexical_and_semantic_matches(self, with_vectors):
+        lexical = set(ids_of(self.search(with_vectors, "Hundesteuer Parkausweise")))
+        hybrid = self.vsearch(with_vectors, "Hundesteuer Parkausweise", "hybrid", facets=True)
+        assert lexical <= set(ids_of(hybrid))
+        assert set(ids_of(hybrid)[:2]) == {"kaem-1", "ord-1"}
+        assert hybrid.total == len(hybrid.hits)
+        assert sum(n for _, n in hybrid.facets["file_type"]) == hybrid.total
+
+    def test_semantic_without_query_vector_falls_back_to_full_text(self, with_vectors):
+        hits = with_vectors.search(Query(text="Lindenweg", mode="semantic"), BAUAMT)
+        assert ids_of(hits) == ["bau-1"] and hits.notices
+
+    @pytest.mark.parametrize("mode", ["semantic", "hybrid"])
+    def test_group_document_hidden_in_vector_modes(self, with_vectors, mode):
+        text = "Vertraulicher Vermerk zum Ankauf eines Grundstücks im Projekt Sonnenhang"
+        hidden = self.vsearch(with_vectors, text, mode, principals=EVERYONE, facets=True)
+        assert "intern-1" not in ids_of(hidden)
+        assert hidden.total == len(hidden.hits)
+        assert dict(hidden.facets["folder"]).get("Bauamt", 0) == sum(1 for i in ids_of(hidden) if i.startswith("bau-"))
+        assert all("Grundstücksankauf" not in h.snippet for h in hidden.hits)
+        shown = self.vsearch(with_vectors, text, mode, principals=BAUAMT)
+        assert ids_of(shown)[0] == "intern-1"
+
+    @pytest.mark.parametrize("mode", ["semantic", "hybrid"])
+    @pytest.mark.parametrize("principals", [EVERYONE, BAUAMT, MUELLER, ["group:bauamt"], ["user:mueller"], []])
+    @pytest.mark.parametrize("text", ["Sonnenhang", "Antrag auf Bau", "Termine für das Personal"])
+    def test_no_leaks_in_vector_modes(self, with_vectors, mode, principals, text):
+        hits = self.vsearch(with_vectors, text, mode, principals=principals, facets=True)
+        visible = {d.id for d in CORPUS if may_read(set(principals), d.allow, d.deny)}
+        assert set(ids_of(hits)) <= visible
+        assert hits.total == len(hits.hits)
+        for name, counts in hits.facets.items():
+            assert sum(n for _, n in counts) == hits.total, name
+
+    @pytest.mark.parametrize("mode", ["semantic", "hybrid"])
+    def test_filters_and_paging_in_vector_modes(self, with_vectors, mode):
+        text = "Antrag auf eine Genehmigung"
+        assert set(ids_of(self.vsearch(with_vectors, text, mode, folder="Bauamt/632 Baugenehmigungen"))) <= {"bau-1", "bau-3"}
+        assert set(ids_of(self.vsearch(with_vectors, text, mode, file_types=("pdf",)))) <= {"bau-1", "intern-1", "kaem-1", "ord-1"}
+        assert ids_of(self.vsearch(with_vectors, text, mode, sources=("mail",))) in ([], ["az-2"])
+        everything = self.vsearch(with_vectors, text, mode)
+        pages = [self.vsearch(with_vectors, text, mode, limit=1, offset=i) for i in range(everything.total)]
+        assert [ids_of(p)[0] for p in pages] == ids_of(everything)
+
+    @pytest.mark.parametrize("mode", ["semantic", "hybrid"])
+    def test_excluded_word_in_vector_modes(self, with_vectors, mode):
+        assert "ord-1" not in ids_of(self.vsearch(with_vectors, "Parken in der Stadt -Bewohnerparkausweise", mode))
+
+    def test_vectors_dropped_when_content_changes(self, with_vectors):
+        model = shared_encoder().name
+        assert with_vectors.ids_without_vectors(model, 100) == []
+        changed = replace(BY_ID["ord-1"], text="Ganz anderer Inhalt über Kastanien.", content_hash="new")
+        with_vectors.upsert([changed])
+        assert with_vectors.ids_without_vectors(model, 100) == ["ord-1"]
+        text = "Wo bekomme ich eine Erlaubnis zum Parken vor meiner Wohnung?"
+        assert "ord-1" not in ids_of(self.vsearch(with_vectors, text, "semantic"))
+
+    def test_vectors_kept_on_move_and_permission_change(self, with_vectors):
+        model = shared_encoder().name
+        moved = replace(BY_ID["ord-1"], path="Archiv/Parkausweise.pdf", allow=("group:bauamt",))
+        with_vectors.upsert([moved])
+        assert with_vectors.ids_without_vectors(model, 100) == []
+        text = "Wo bekomme ich eine Erlaubnis zum Parken vor meiner Wohnung?"
+        assert ids_of(self.vsearch(with_vectors, text, "semantic", principals=BAUAMT))[0] == "ord-1"
+        # The vectors follow the new permissions at once.
+        assert "ord-1" not in ids_of(self.vsearch(with_vectors, text, "semantic", principals=EVERYONE))
+
+    def test_vectors_gone_with_their_document(self, with_vectors):
+        with_vectors.delete(["ord-1"])
+        text = "Wo bekomme ich eine Erlaubnis zum Parken vor meiner Wohnung?"
+        assert "ord-1" not in ids_of(self.vsearch(with_vectors, text, "semantic"))
+        with_vectors.upsert([BY_ID["ord-1"]])
+        assert with_vectors.ids_without_vectors(shared_encoder().name, 100) == ["ord-1"]
+
+
+def shared_encoder():
+    """The offline default encoder, loaded once per process."""
+    from aktenlotse.enrich.embeddings import load_encoder
+
+    return load_encoder("use-multilingual")
+
+
+_query_vectors: dict[str, tuple[float, ...]] = {}
+
+
+def query_vector(text: str) -> tuple[float, ...]:
+    if text not in _query_vectors:
+        from aktenlotse.enrich.embeddings import encode_queries
+
+        _query_vectors[text] = tuple(float(x) for x in encode_queries(shared_encoder(), [text])[0])
+    return _query_vectors[text]

@@ -5,7 +5,7 @@ import pytest
 
 from aktenlotse.enrich.aktenplan import read_aktenplan
 from aktenlotse.enrich.classifier import expected_calibration_error
-from aktenlotse.enrich.suggest import Suggester, Suggestion, suggest_folder
+from aktenlotse.enrich.suggest import Suggester, suggest_folder
 
 MUSTER = Path(__file__).resolve().parent.parent / "enrich" / "data" / "aktenplan_muster.csv"
 

@@ -2,7 +2,6 @@
 
 import os
 import shutil
-import signal
 import time
 
 import pytest

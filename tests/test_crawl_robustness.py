@@ -14,7 +14,7 @@ import time
 import pytest
 
 from aktenlotse.crawler.tika_client import TikaServerExtractor
-from aktenlotse.filemakers import write_corrupt, write_docx, write_pdf
+from aktenlotse.filemakers import write_corrupt, write_pdf
 from aktenlotse.statedb import StateDB
 from tests.crawl_env import CrawlEnv
 

@@ -1,6 +1,5 @@
 from pathlib import Path
 
-import numpy as np
 
 from aktenlotse.config import EnrichConfig
 from aktenlotse.enrich.aktenplan_store import AktenplanStore

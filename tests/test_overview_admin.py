@@ -77,7 +77,7 @@ def test_restricted_pages_check_roles(share, tmp_path, page, allowed):
     config.write_text(f'data_dir = "{share.data}"\n[auth]\nmode = "demo"\n[[sources]]\nname = "daten"\n'
                       f'root = "{share.root}"\n', encoding="utf-8")
     for role in ("employee", "digitallotse", "ag_dms", "admin"):
-        at = AppTest.from_function(_page_script, args=(page, ("employee", role), str(config)), default_timeout=60).run()
+        at = AppTest.from_function(_page_script, args=(page, ("employee", role), str(config)), default_timeout=90).run()
         assert not at.exception, (page, role, at.exception)
         refused = any("vorbehalten" in e.value for e in at.error)
         assert refused == (role not in allowed), (page, role)

@@ -29,7 +29,7 @@ def portal(tmp_path, slapd, monkeypatch):
 
 
 def login(name, password=None):
-    at = AppTest.from_file(APP, default_timeout=30).run()
+    at = AppTest.from_file(APP, default_timeout=90).run()
     at.text_input(key="login_username").input(name)
     at.text_input(key="login_password").input(password or USERS[name][2])
     at.button[0].click().run()
@@ -92,7 +92,7 @@ def test_production_config_without_ldap_refuses(tmp_path, monkeypatch):
     build_index(tmp_path / "data")
     monkeypatch.setenv("AKTENLOTSE_CONFIG", str(write_config(tmp_path, None, mode="ldap")))
     st.cache_resource.clear()
-    at = AppTest.from_file(APP, default_timeout=30).run()
+    at = AppTest.from_file(APP, default_timeout=90).run()
     assert any("nicht richtig eingerichtet" in e.value and "auth.url" in e.value for e in at.error)
     assert not at.text_input
 
@@ -101,7 +101,7 @@ def test_demo_mode_shows_a_banner(tmp_path, monkeypatch):
     build_index(tmp_path / "data")
     monkeypatch.setenv("AKTENLOTSE_CONFIG", str(write_config(tmp_path, None, mode="demo")))
     st.cache_resource.clear()
-    at = AppTest.from_file(APP, default_timeout=30).run()
+    at = AppTest.from_file(APP, default_timeout=90).run()
     assert any("Demo-Modus" in w.value for w in at.warning)
     at.text_input(key="login_username").input("mueller")
     at.text_input(key="login_password").input("demo")

@@ -2,7 +2,6 @@
 decisions, the migration export (also 200,000 rows in bounded memory)."""
 
 import json
-import os
 import random
 import shutil
 import time

@@ -2,10 +2,8 @@
 
 import base64
 import re
-from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from aktenlotse.markdown_render import render_markdown
@@ -122,18 +120,18 @@ def _wiki_page_script(username: str, roles: tuple[str, ...]) -> None:
 def test_wiki_page_offers_editing_only_to_editors(tmp_path, monkeypatch):
     build_index(tmp_path / "data")
     monkeypatch.setenv("AKTENLOTSE_CONFIG", str(write_config(tmp_path, None, mode="demo")))
-    employee = AppTest.from_function(_wiki_page_script, args=("schmidt", ("employee",)), default_timeout=30).run()
+    employee = AppTest.from_function(_wiki_page_script, args=("schmidt", ("employee",)), default_timeout=90).run()
     assert not employee.exception
     assert "wiki_title_new" not in [t.key for t in employee.text_input]
     lotse = AppTest.from_function(_wiki_page_script, args=("yilmaz", ("employee", "digitallotse")),
-                                  default_timeout=30).run()
+                                  default_timeout=90).run()
     assert not lotse.exception
     lotse.text_input(key="wiki_title_new").input("Scan-Anleitung")
     lotse.text_area(key="wiki_body_new").input("Erst **scannen**, dann <script>alert(1)</script> ablegen.")
     lotse.radio(key="wiki_status_new").set_value("published")
     lotse.button(key="FormSubmitter:wiki_edit_new-Speichern").click().run()
     assert [s.value for s in lotse.success] and not lotse.error
-    reader = AppTest.from_function(_wiki_page_script, args=("schmidt", ("employee",)), default_timeout=30).run()
+    reader = AppTest.from_function(_wiki_page_script, args=("schmidt", ("employee",)), default_timeout=90).run()
     rendered = [m.value for m in reader.markdown]
     assert any("<strong>scannen</strong>" in m for m in rendered)
     assert not any("<script>" in m for m in rendered)

@@ -3,9 +3,17 @@ real files built with `aktenlotse.filemakers`."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
+import requests
 
 from aktenlotse import filemakers as fm
 
@@ -89,3 +97,40 @@ def big_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
     line = "Der Bauantrag für das Grundstück in der Müllerstraße wurde vom Bauamt geprüft. "
     fm.write_pdf(path, "Groß", [line * 20] * 6000)
     return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def external_tika(tika_jar):
+    """A Tika server as IT would run it: `java -jar tika-server-standard.jar -h HOST -p PORT`,
+    default configuration, its own process group; stopped at the end of the session."""
+    port = free_port()
+    workdir = Path(tempfile.mkdtemp(prefix="aktenlotse-ext-tika-"))
+    log = (workdir / "tika.log").open("wb")
+    process = subprocess.Popen(
+        [shutil.which("java") or "java", "-jar", str(tika_jar), "-h", "127.0.0.1", "-p", str(port)],
+        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=workdir, start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError((workdir / "tika.log").read_text(errors="replace")[-2000:])
+        try:
+            if requests.get(f"{url}/version", timeout=2).status_code == 200:
+                break
+        except requests.RequestException:
+            time.sleep(0.3)
+    yield url
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=10)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(process.pid, signal.SIGKILL)
+    log.close()
+    shutil.rmtree(workdir, ignore_errors=True)

@@ -1,0 +1,89 @@
+"""Indexing throughput: the same crawl pipeline into the embedded index and into a local
+single-node Elasticsearch, side by side on the same generated corpus. Prints one
+summary line per figure.
+
+    python -m bench.es_indexing --files 5000 [--rounds 2] [--es-url http://127.0.0.1:9200]
+
+Target: Elasticsearch reaches >= 90% of the embedded backend's docs/s (the index must not
+be the bottleneck). Rounds alternate embedded / Elasticsearch so that JIT warm-up and
+machine noise hit both alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from aktenlotse.app import text_analyzer
+from aktenlotse.config import ElasticsearchConfig, SourceConfig
+from aktenlotse.crawler.crawl import Crawler
+from aktenlotse.crawler.local_source import LocalSource
+from aktenlotse.crawler.tika_client import TikaServerExtractor
+from aktenlotse.crawler.tika_jar import fetch_tika_jar
+from aktenlotse.crawler.tika_managed import ManagedTikaServer
+from aktenlotse.search.elasticsearch_backend import ElasticsearchBackend
+from aktenlotse.search.embedded import EmbeddedBackend
+from aktenlotse.statedb import StateDB
+from bench.crawl_throughput import all_files, corpus, raw_tika
+from bench.es_common import elasticsearch
+
+
+def crawl_into(backend, url: str, root: Path, data: Path, workers: int) -> float:
+    state = StateDB(data / "state.sqlite")
+    try:
+        crawler = Crawler(state, backend, TikaServerExtractor(urls=[url]), workers=workers, batch_size=200,
+                          analyze=text_analyzer())
+        start = time.perf_counter()
+        summary = crawler.run([LocalSource(SourceConfig(name="bench", root=root))])
+        seconds = time.perf_counter() - start
+        assert summary.status == "done", summary.messages
+        return summary.extracted / seconds
+    finally:
+        backend.close()
+        state.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--files", type=int, default=5000)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--es-url", default=None)
+    args = parser.parse_args()
+    root = corpus(args.files)
+    files = all_files(root)
+    work = Path(tempfile.mkdtemp(prefix="aktenlotse-bench-"))
+    server = ManagedTikaServer(fetch_tika_jar(), log_dir=work)
+    server.start()
+    try:
+        with elasticsearch(args.es_url) as es_url:
+            raw_tika(server.url, root, files[:1500], args.workers)  # JIT warm-up, not counted
+            embedded_rates, es_rates = [], []
+            for round_no in range(args.rounds):
+                data = work / f"emb-{round_no}"
+                data.mkdir()
+                embedded_rates.append(crawl_into(EmbeddedBackend(data / "index.sqlite"), server.url, root, data, args.workers))
+                data = work / f"es-{round_no}"
+                data.mkdir()
+                config = ElasticsearchConfig(urls=(es_url,), index=f"bench-{uuid.uuid4().hex[:8]}")
+                backend = ElasticsearchBackend(config)
+                es_rates.append(crawl_into(backend, server.url, root, data, args.workers))
+                cleanup = ElasticsearchBackend(config)
+                cleanup.client.indices.delete(index=cleanup.index)
+                cleanup.close()
+        emb, es = statistics.median(embedded_rates), statistics.median(es_rates)
+        print(f"crawl_embedded_docs_per_s {emb:.0f}  (runs: {', '.join(f'{r:.0f}' for r in embedded_rates)}; {len(files)} files)")
+        print(f"crawl_elasticsearch_docs_per_s {es:.0f}  (runs: {', '.join(f'{r:.0f}' for r in es_rates)}; single node, refresh per batch)")
+        print(f"elasticsearch_share_of_embedded {es / emb * 100:.0f}%  (target >= 90%)")
+    finally:
+        server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

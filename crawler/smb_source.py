@@ -1,0 +1,366 @@
+"""An SMB2/3 share as a Source, read directly over the network (no mount), with the read
+principals of each file's NT security descriptor.
+
+Listing is folder by folder (one QUERY_DIRECTORY stream per folder, only that folder in
+memory). Each file's descriptor is read with one compounded CREATE+QUERY_INFO+CLOSE round
+trip: Samba (unlike NTFS) does not move a file's change time when only its ACL changes,
+so the descriptor itself is the only reliable signal. Its digest is folded into the
+`ctime` this source reports; the orchestrator compares ctime and re-indexes principals
+without re-extracting when it differs.
+
+Folder ACLs do not restrict the files below them (Windows' "bypass traverse checking"
+is granted to everyone by default), so `traverse_key` is constant.
+"""
+
+from __future__ import annotations
+
+import errno
+import fnmatch
+import hashlib
+import io
+import logging
+import re
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from typing import BinaryIO, Callable, Iterator, TypeVar
+
+import smbclient
+from smbprotocol import exceptions as smb_errors
+
+from aktenlotse.config import SourceConfig
+from aktenlotse.crawler.local_source import ALWAYS_SKIPPED
+from aktenlotse.crawler.nt_acl import DescriptorError, descriptor_digest, parse_descriptor, read_principals
+from aktenlotse.crawler.smb_connection import query_security
+from aktenlotse.crawler.source import DirListing, SourceUnavailable, WalkProblem
+from aktenlotse.records import Entry
+
+log = logging.getLogger(__name__)
+_ALWAYS_SKIPPED_RE = re.compile("|".join(fnmatch.translate(p) for p in ALWAYS_SKIPPED))
+FILE_ATTRIBUTE_DIRECTORY = 0x10
+FILE_ATTRIBUTE_REPARSE_POINT = 0x400
+T = TypeVar("T")
+
+# NTSTATUS → (problem kind, German message) for single entries.
+_ENTRY_PROBLEMS = {
+    smb_errors.NtStatus.STATUS_ACCESS_DENIED: ("unreadable", "Zugriff verweigert"),
+    smb_errors.NtStatus.STATUS_SHARING_VIOLATION: ("locked", "Datei ist gesperrt oder in Benutzung"),
+    0xC0000054: ("locked", "Datei ist gesperrt oder in Benutzung"),  # STATUS_FILE_LOCK_CONFLICT
+    smb_errors.NtStatus.STATUS_OBJECT_NAME_NOT_FOUND: ("gone", "Datei verschwand während des Crawls"),
+    smb_errors.NtStatus.STATUS_OBJECT_PATH_NOT_FOUND: ("gone", "Ordner verschwand während des Crawls"),
+    0xC0000106: ("too_long", "Pfad zu lang"),  # STATUS_NAME_TOO_LONG
+    smb_errors.NtStatus.STATUS_OBJECT_NAME_INVALID: ("too_long", "Pfad ungültig oder zu lang"),
+    smb_errors.NtStatus.STATUS_DELETE_PENDING: ("gone", "Datei wird gerade gelöscht"),
+}
+_CONNECTION_ERRORS = (smb_errors.SMBConnectionClosed, ConnectionError, smb_errors.SMBResponseException)
+
+
+class _Politeness:
+    """At most `max_in_flight` requests at once and `per_second` request starts per second."""
+
+    def __init__(self, max_in_flight: int, per_second: float):
+        self._slots = threading.BoundedSemaphore(max_in_flight)
+        self._interval = 1.0 / per_second if per_second > 0 else 0.0
+        self._next = time.monotonic()
+        self._lock = threading.Lock()
+
+    def __enter__(self):
+        self._slots.acquire()
+        if self._interval:
+            with self._lock:
+                now = time.monotonic()
+                wait = self._next - now
+                self._next = max(now, self._next) + self._interval
+            if wait > 0:
+                time.sleep(wait)
+        return self
+
+    def __exit__(self, *exc):
+        self._slots.release()
+
+
+class SmbSource:
+    """One SMB share (or a folder in it) crawled with a service account."""
+
+    def __init__(self, config: SourceConfig):
+        if not config.is_smb:
+            raise ValueError("SmbSource needs an smb:// root")
+        self.config = config
+        self.name = config.name
+        self.server = config.smb_server
+        self.unc_root = config.unc_root
+        self._max_size = int(config.max_file_size_mb * 1024 * 1024)
+        self._cache: dict = {}  # this source's own connections (smbclient's pool is global otherwise)
+        self._registered = False
+        self._polite = _Politeness(config.smb_max_connections, config.smb_requests_per_second)
+        self._pool: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    # -- connection ----------------------------------------------------------------
+
+    def _kwargs(self) -> dict:
+        return {"connection_cache": self._cache, "port": self.config.smb_port}
+
+    def _connect(self) -> None:
+        with self._lock:
+            if self._registered:
+                return
+            try:
+                smbclient.register_session(
+                    self.server, username=self.config.smb_username or None,
+                    password=self.config.smb_password or None, port=self.config.smb_port,
+                    encrypt=True if self.config.smb_encrypt else None,
+                    auth_protocol="ntlm" if self.config.smb_username else "negotiate",
+                    connection_timeout=10, connection_cache=self._cache)
+            except smb_errors.SMBAuthenticationError as exc:
+                raise SourceUnavailable(self._auth_message(str(exc))) from None
+            except smb_errors.SMBResponseException as exc:
+                raise SourceUnavailable(self._auth_message(f"{exc.status:#x} {exc}")) from None
+            except (ValueError, OSError) as exc:
+                raise SourceUnavailable(
+                    f"source {self.name!r}: Dateiserver {self.server} nicht erreichbar "
+                    f"(server unreachable on port {self.config.smb_port}: {exc})") from None
+            self._registered = True
+
+    def _auth_message(self, detail: str) -> str:
+        lower = detail.lower()
+        if "expired" in lower or "0xc0000193" in lower or "0xc0000071" in lower:
+            reason = "Konto oder Passwort abgelaufen (account or password expired)"
+        elif "disabled" in lower or "0xc0000072" in lower:
+            reason = "Konto gesperrt (account disabled)"
+        else:
+            reason = "Anmeldung abgelehnt: Benutzername oder Passwort falsch (logon failure)"
+        return (f"source {self.name!r}: {reason} für {self.config.smb_username or 'anonym'} "
+                f"an {self.server}")
+
+    def _reset(self) -> None:
+        with self._lock:
+            try:
+                smbclient.reset_connection_cache(connection_cache=self._cache)
+            except Exception:  # a dead connection may fail to close; it is dropped either way
+                pass
+            self._cache = {}
+            self._registered = False
+
+    def _call(self, fn: Callable[..., T], *args) -> T:
+        """Run one SMB operation; a dropped session is re-established once, then the
+        server counts as down (SourceUnavailable: nothing is treated as deleted)."""
+        self._connect()
+        try:
+            with self._polite:
+                return fn(*args, **self._kwargs())
+        except smb_errors.SMBOSError:
+            raise
+        except _CONNECTION_ERRORS as exc:
+            if isinstance(exc, smb_errors.SMBResponseException) and exc.status not in (
+                    smb_errors.NtStatus.STATUS_NETWORK_NAME_DELETED, smb_errors.NtStatus.STATUS_USER_SESSION_DELETED,
+                    0xC000035C):  # STATUS_NETWORK_SESSION_EXPIRED
+                raise
+            log.warning("SMB session to %s dropped (%s), reconnecting", self.server, exc)
+        self._reset()
+        try:
+            self._connect()
+            with self._polite:
+                return fn(*args, **self._kwargs())
+        except smb_errors.SMBOSError:
+            raise
+        except (*_CONNECTION_ERRORS, ValueError) as exc:
+            raise SourceUnavailable(f"source {self.name!r}: Verbindung zu {self.server} abgebrochen "
+                                    f"(server went away mid-crawl: {exc})") from None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+        self._reset()
+
+    # -- paths ---------------------------------------------------------------------
+
+    def _unc(self, rel: str) -> str:
+        return self.unc_root + ("\\" + rel.replace("/", "\\") if rel else "")
+
+    def display_path(self, path: str) -> str:
+        if self.config.display_root:
+            return self.config.display_root.rstrip("\\/") + "\\" + path.replace("/", "\\")
+        return self._unc(path)
+
+    # -- walking -------------------------------------------------------------------
+
+    def listings(self) -> Iterator[DirListing]:
+        self._check_root()
+        stack = [""]
+        while stack:
+            rel_dir = stack.pop()
+            listing = self._list_dir(rel_dir)
+            stack.extend(reversed(listing.subdirs))
+            yield listing
+
+    def _check_root(self) -> None:
+        try:
+            info = self._call(smbclient.stat, self.unc_root)
+        except smb_errors.SMBOSError as exc:
+            raise SourceUnavailable(self._root_message(exc)) from None
+        except smb_errors.SMBResponseException as exc:
+            raise SourceUnavailable(self._root_message(exc)) from None
+        if not info.st_file_attributes & FILE_ATTRIBUTE_DIRECTORY:
+            raise SourceUnavailable(f"source {self.name!r}: {self.unc_root} ist kein Ordner (not a folder)")
+
+    def _root_message(self, exc: Exception) -> str:
+        status = getattr(exc, "ntstatus", None) or getattr(exc, "status", None)
+        # smbclient's DFS look-up turns an unknown share into STATUS_NOT_FOUND (0xc0000225).
+        if status in (smb_errors.NtStatus.STATUS_BAD_NETWORK_NAME, 0xC0000225) or "BAD_NETWORK_NAME" in str(exc):
+            reason = f"Freigabe {self.config.smb_share!r} gibt es auf {self.server} nicht (share not found)"
+        elif status == smb_errors.NtStatus.STATUS_ACCESS_DENIED:
+            reason = "Zugriff auf die Freigabe verweigert (access denied)"
+        elif status in (smb_errors.NtStatus.STATUS_OBJECT_NAME_NOT_FOUND, smb_errors.NtStatus.STATUS_OBJECT_PATH_NOT_FOUND):
+            reason = "Ordner nicht gefunden (folder not found)"
+        else:
+            reason = str(exc)
+        return f"source {self.name!r}: {self.unc_root}: {reason}"
+
+    def walk(self) -> Iterator[Entry]:
+        for listing in self.listings():
+            yield from listing.files
+
+    def resolve_principals(self, listing: DirListing, entry: Entry) -> None:
+        """Principals were read with the listing (the descriptor is the change signal)."""
+
+    def _list_dir(self, rel_dir: str) -> DirListing:
+        listing = DirListing(path=rel_dir, traverse_key="smb")
+        try:
+            raw = self._call(_scan, self._unc(rel_dir))
+        except smb_errors.SMBOSError as exc:
+            listing.complete = False
+            kind, message = _problem(exc, "Ordner nicht lesbar")
+            listing.problems.append(WalkProblem(rel_dir, kind, message))
+            return listing
+        files = []
+        for name, info in sorted(raw, key=lambda item: item[0]):
+            if name in (".", ".."):
+                continue
+            rel = f"{rel_dir}/{name}" if rel_dir else name
+            is_dir = bool(info.file_attributes & FILE_ATTRIBUTE_DIRECTORY)
+            if info.file_attributes & FILE_ATTRIBUTE_REPARSE_POINT:
+                listing.problems.append(WalkProblem(rel, "symlink", "Verknüpfung (Reparse-Punkt), übersprungen"))
+                continue
+            if len(self._unc(rel)) > self.config.smb_max_path:
+                listing.problems.append(WalkProblem(rel, "too_long", f"Pfad länger als {self.config.smb_max_path} Zeichen"))
+                continue
+            if self._excluded(rel, name, is_dir):
+                listing.skipped += 1
+                continue
+            if is_dir:
+                listing.subdirs.append(rel)
+                continue
+            if info.end_of_file > self._max_size:
+                listing.skipped += 1
+                listing.problems.append(WalkProblem(rel, "too_large", f"Datei größer als {self.config.max_file_size_mb:g} MB, übersprungen"))
+                continue
+            files.append((rel, info))
+        if files:
+            pool = self._executor()
+            results = pool.map(self._described_entry, files) if len(files) > 1 else map(self._described_entry, files)
+            for result in results:
+                if isinstance(result, WalkProblem):
+                    listing.problems.append(result)
+                else:
+                    listing.files.append(result)
+        return listing
+
+    def _executor(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=self.config.smb_max_connections, thread_name_prefix="smb-sd")
+        return self._pool
+
+    def _described_entry(self, item) -> Entry | WalkProblem:
+        rel, info = item
+        try:
+            sd = self._call(query_security, self._unc(rel))
+        except smb_errors.SMBOSError as exc:
+            kind, message = _problem(exc, "Berechtigungen nicht lesbar, Datei nicht indexiert")
+            return WalkProblem(rel, kind, message)
+        try:
+            allow, deny = read_principals(parse_descriptor(sd))
+        except DescriptorError as exc:
+            return WalkProblem(rel, "unreadable", f"Berechtigungen nicht auswertbar ({exc}), Datei nicht indexiert")
+        return _entry(self.name, rel, info, sd, allow, deny)
+
+    def _excluded(self, rel: str, name: str, is_dir: bool) -> bool:
+        if not is_dir and _ALWAYS_SKIPPED_RE.match(name):
+            return True
+        if self.config.exclude and any(fnmatch.fnmatchcase(rel, p) or fnmatch.fnmatchcase(name, p) for p in self.config.exclude):
+            return True
+        if self.config.include and not is_dir:
+            return not any(fnmatch.fnmatchcase(rel, p) or fnmatch.fnmatchcase(name, p) for p in self.config.include)
+        return False
+
+    # -- reading -------------------------------------------------------------------
+
+    def open(self, entry: Entry) -> BinaryIO:
+        """The file as a stream over SMB (same bytes as a local copy). Raises
+        FileNotFoundError when it is gone, OSError with a German reason otherwise."""
+        try:
+            return self._call(_open_read, self._unc(entry.path))
+        except smb_errors.SMBOSError as exc:
+            kind, message = _problem(exc, "Datei nicht lesbar")
+            if kind == "gone":
+                raise FileNotFoundError(errno.ENOENT, message) from None
+            raise OSError(errno.EBUSY if kind == "locked" else errno.EACCES, message) from None
+
+    def current_entry(self, path: str) -> Entry | None:
+        """The file now, with its descriptor re-read (downloads check this). A descriptor
+        that cannot be read gives no principals: nobody may download."""
+        parts = [p for p in path.split("/") if p]
+        if not parts or ".." in parts or "." in parts or any("\\" in p for p in parts):
+            return None
+        rel = "/".join(parts)
+        parent = "/".join(parts[:-1])
+        try:
+            found = [i for n, i in self._call(_scan, self._unc(parent), parts[-1]) if n == parts[-1]]
+        except (smb_errors.SMBOSError, SourceUnavailable):
+            return None
+        if not found or found[0].file_attributes & FILE_ATTRIBUTE_DIRECTORY:
+            return None
+        info = found[0]
+        try:
+            sd = self._call(query_security, self._unc(rel))
+            allow, deny = read_principals(parse_descriptor(sd))
+        except (smb_errors.SMBOSError, DescriptorError, SourceUnavailable):
+            return _entry(self.name, rel, info, b"", (), ())
+        return _entry(self.name, rel, info, sd, allow, deny)
+
+
+def _scan(path: str, pattern: str = "*", **kwargs) -> list[tuple[str, smbclient._os.SMBDirEntryInformation]]:
+    return [(e.name, e.smb_info) for e in smbclient.scandir(path, search_pattern=pattern, **kwargs)]
+
+
+def _open_read(path: str, **kwargs) -> BinaryIO:
+    return smbclient.open_file(path, mode="rb", share_access="rwd", **kwargs)
+
+
+def _timestamp(value: datetime) -> float:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.timestamp()
+
+
+def _fingerprint(change_time: float, sd: bytes) -> float:
+    """The change time and the descriptor's digest as one number the orchestrator compares
+    (52 bits: exact in a float)."""
+    digest = hashlib.blake2b(f"{change_time!r}".encode() + descriptor_digest(sd).encode(), digest_size=8).digest()
+    return float(int.from_bytes(digest, "big") >> 12)
+
+
+def _entry(source: str, rel: str, info, sd: bytes, allow, deny) -> Entry:
+    return Entry(source, rel, info.end_of_file, _timestamp(info.last_write_time),
+                 _fingerprint(_timestamp(info.change_time), sd), str(info.file_id) if info.file_id else None,
+                 None, tuple(allow), tuple(deny))
+
+
+def _problem(exc: smb_errors.SMBOSError, what: str) -> tuple[str, str]:
+    kind, reason = _ENTRY_PROBLEMS.get(exc.ntstatus, ("unreadable", f"{exc.strerror}"))
+    return kind, f"{what}: {reason}"
+
+
+__all__ = ["SmbSource", "io"]

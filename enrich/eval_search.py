@@ -1,0 +1,254 @@
+"""`aktenlotse eval search`: retrieval quality on a labelled BEIR-layout data set.
+
+It runs the production code paths: every corpus entry becomes a `Document` that
+`EmbeddedBackend.upsert` analyses, the embedding pass (`run_embedding_pass`) stores chunk
+vectors, and every query goes through `backend.search` as the principal "everyone".
+Embeddings are cached on disk (default ~/.cache/aktenlotse/embeddings, keyed by model and
+a hash of the encoder input), so a repeated evaluation encodes nothing again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import math
+import os
+import sqlite3
+import tempfile
+import time
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from aktenlotse.config import EnrichConfig
+from aktenlotse.records import EVERYONE, Document
+from aktenlotse.search.backend import MODES, Query
+
+DEPTH = 100
+REPORTED = ("mode", "n", "ndcg_at_10", "recall_at_10", "recall_at_100")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--corpus", required=True, help="corpus.jsonl ({_id, title, text})")
+    parser.add_argument("--queries", required=True, help="queries.jsonl ({_id, text})")
+    parser.add_argument("--qrels", required=True, help="qrels TSV (query-id, corpus-id, score; header line)")
+    parser.add_argument("--mode", choices=MODES, default="hybrid")
+    parser.add_argument("--model", default=None, help="encoder (default: enrich.model from the config, else use-multilingual)")
+    parser.add_argument("--chunk-words", type=int, default=None)
+    parser.add_argument("--chunk-overlap", type=int, default=None)
+    parser.add_argument("--cache-dir", default=None, help="embedding cache (default ~/.cache/aktenlotse)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def run(args: argparse.Namespace) -> int:
+    enrich = _enrich_config(args)
+    result = evaluate(
+        Path(args.corpus), Path(args.queries), Path(args.qrels), args.mode, enrich,
+        cache_dir=Path(args.cache_dir) if args.cache_dir else default_cache_dir(),
+    )
+    if args.json:
+        print(json.dumps({key: result[key] for key in REPORTED}, ensure_ascii=False))
+    else:
+        for key in (*REPORTED, "model", "ms_per_query", "seconds"):
+            print(f"{key}: {result[key]}")
+    return 0
+
+
+def _enrich_config(args: argparse.Namespace) -> EnrichConfig:
+    base = EnrichConfig()
+    if getattr(args, "config", None) or os.environ.get("AKTENLOTSE_CONFIG"):
+        from aktenlotse.config import load_config
+
+        base = load_config(getattr(args, "config", None)).enrich
+    changes = {}
+    if args.model:
+        changes["model"] = args.model
+    if args.chunk_words:
+        changes["chunk_words"] = args.chunk_words
+    if args.chunk_overlap is not None:
+        changes["chunk_overlap"] = args.chunk_overlap
+    from dataclasses import replace
+
+    return replace(base, **changes)
+
+
+def default_cache_dir() -> Path:
+    root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(root) / "aktenlotse"
+
+
+# --- data ------------------------------------------------------------------------------
+
+
+def load_corpus(path: Path) -> list[Document]:
+    """BEIR corpus entries as Documents, readable by everyone."""
+    docs = []
+    for entry in _jsonl(path):
+        doc_id, title, text = str(entry["_id"]), entry.get("title") or "", entry.get("text") or ""
+        digest = hashlib.sha1(f"{title}\x00{text}".encode()).hexdigest()
+        docs.append(Document(
+            id=doc_id, source="eval", path=f"{doc_id}.txt", title=title, text=text, file_type="txt",
+            size=len(text.encode()), content_hash=digest, display_path=doc_id, allow=(EVERYONE,),
+        ))
+    return docs
+
+
+def load_queries(path: Path) -> dict[str, str]:
+    return {str(e["_id"]): e["text"] for e in _jsonl(path)}
+
+
+def load_qrels(path: Path) -> dict[str, dict[str, int]]:
+    qrels: dict[str, dict[str, int]] = {}
+    with path.open(encoding="utf-8", newline="") as f:
+        for row in csv.reader(f, delimiter="\t"):
+            if len(row) < 3 or row[0] == "query-id":
+                continue
+            try:
+                score = int(float(row[2]))
+            except ValueError:
+                continue
+            if score > 0:
+                qrels.setdefault(row[0], {})[row[1]] = score
+    return qrels
+
+
+def _jsonl(path: Path):
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                yield json.loads(line)
+
+
+# --- metrics ---------------------------------------------------------------------------
+
+
+def ndcg_at(ranked: Sequence[str], relevant: dict[str, int], k: int = 10) -> float:
+    dcg = sum((2 ** relevant.get(d, 0) - 1) / math.log2(i + 2) for i, d in enumerate(ranked[:k]))
+    ideal = sorted(relevant.values(), reverse=True)[:k]
+    idcg = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
+    return dcg / idcg if idcg else 0.0
+
+
+def recall_at(ranked: Sequence[str], relevant: dict[str, int], k: int) -> float:
+    return len(set(ranked[:k]) & set(relevant)) / len(relevant) if relevant else 0.0
+
+
+# --- embedding cache ------------------------------------------------------------------------
+
+
+class CachedEncoder:
+    """An encoder wrapper that keeps vectors on disk, keyed by model and input hash."""
+
+    def __init__(self, encoder, cache_dir: Path):
+        self._encoder = encoder
+        self.name = encoder.name
+        self.dim = encoder.dim
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        slug = hashlib.sha1(encoder.name.encode()).hexdigest()[:12]
+        self._db = sqlite3.connect(cache_dir / f"embeddings-{slug}.sqlite", isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+
+    def _cached(self, texts: Sequence[str], kind: str, encode) -> np.ndarray:
+        keys = [hashlib.sha1(f"{self.name}\x00{kind}\x00{t}".encode("utf-8", "surrogatepass")).hexdigest() for t in texts]
+        found: dict[str, np.ndarray] = {}
+        for start in range(0, len(keys), 500):
+            part = keys[start : start + 500]
+            for key, blob in self._db.execute(
+                f"SELECT key, vector FROM vectors WHERE key IN ({', '.join('?' * len(part))})", part
+            ):
+                found[key] = np.frombuffer(blob, dtype=np.float32)
+        missing = [i for i, key in enumerate(keys) if key not in found]
+        if missing:
+            fresh = encode([texts[i] for i in missing])
+            self._db.execute("BEGIN")
+            self._db.executemany(
+                "INSERT OR REPLACE INTO vectors(key, vector) VALUES (?, ?)",
+                [(keys[i], np.asarray(v, np.float32).tobytes()) for i, v in zip(missing, fresh)],
+            )
+            self._db.execute("COMMIT")
+            for i, v in zip(missing, fresh):
+                found[keys[i]] = np.asarray(v, np.float32)
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        return np.stack([found[key] for key in keys])
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return self._cached(texts, "passage", self._encoder.encode)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        from aktenlotse.enrich.embeddings import encode_queries
+
+        return self._cached(texts, "query", lambda batch: encode_queries(self._encoder, batch))
+
+    def close(self) -> None:
+        self._db.close()
+
+
+# --- the evaluation ---------------------------------------------------------------------------
+
+
+def build_index(corpus: Path, index_path: Path, mode: str, enrich: EnrichConfig, cache_dir: Path, encoder=None):
+    """An embedded index of the corpus (with vectors unless `mode` is fulltext) and the
+    (cached) encoder, or None for full text."""
+    from aktenlotse.enrich.embed_pass import run_embedding_pass
+    from aktenlotse.enrich.embeddings import load_encoder
+    from aktenlotse.search.embedded import EmbeddedBackend
+
+    backend = EmbeddedBackend(index_path)
+    docs = load_corpus(corpus)
+    for start in range(0, len(docs), 200):
+        backend.upsert(docs[start : start + 200])
+    if mode == "fulltext":
+        return backend, None
+    if encoder is None:
+        encoder = CachedEncoder(load_encoder(enrich.model, enrich.threads), cache_dir / "embeddings")
+    run_embedding_pass(backend, encoder, enrich)
+    return backend, encoder
+
+
+def evaluate(
+    corpus: Path, queries_path: Path, qrels_path: Path, mode: str, enrich: EnrichConfig,
+    cache_dir: Path, encoder=None,
+) -> dict:
+    """n, ndcg_at_10, recall_at_10, recall_at_100 (means over queries with a relevant document)."""
+    from aktenlotse.enrich.embeddings import encode_queries
+
+    queries = load_queries(queries_path)
+    qrels = load_qrels(qrels_path)
+    evaluated = [q for q in qrels if q in queries]
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="aktenlotse-eval-") as tmp:
+        backend, encoder = build_index(corpus, Path(tmp) / "index.db", mode, enrich, cache_dir, encoder)
+        try:
+            vectors = None
+            if encoder is not None:
+                vectors = encode_queries(encoder, [queries[q] for q in evaluated])
+            ndcg = r10 = r100 = 0.0
+            search_started = time.perf_counter()
+            for i, qid in enumerate(evaluated):
+                vector = tuple(float(x) for x in vectors[i]) if vectors is not None else None
+                hits = backend.search(Query(text=queries[qid], mode=mode, limit=DEPTH, vector=vector), [EVERYONE])
+                ranked = [h.id for h in hits.hits]
+                relevant = qrels[qid]
+                ndcg += ndcg_at(ranked, relevant, 10)
+                r10 += recall_at(ranked, relevant, 10)
+                r100 += recall_at(ranked, relevant, 100)
+            search_seconds = time.perf_counter() - search_started
+        finally:
+            backend.close()
+            if hasattr(encoder, "close"):
+                encoder.close()
+    n = len(evaluated)
+    return {
+        "mode": mode, "n": n,
+        "ndcg_at_10": round(ndcg / n, 4) if n else 0.0,
+        "recall_at_10": round(r10 / n, 4) if n else 0.0,
+        "recall_at_100": round(r100 / n, 4) if n else 0.0,
+        "model": None if mode == "fulltext" else enrich.model,
+        "ms_per_query": round(1000 * search_seconds / n, 2) if n else 0.0,
+        "seconds": round(time.perf_counter() - started, 1),
+    }

@@ -1,0 +1,219 @@
+"""Chunk vectors inside the embedded index's SQLite file, searched by brute-force cosine.
+
+Storage: one row per (document, model) in `doc_vectors`: the chunk vectors as one float32
+blob (chunks x dim, L2-normalised), their (start, end) character spans as an int32 blob,
+and the `content_key` of the text they were computed from. A re-upsert of the document
+with another content key drops the row (the text changed); a move or a permission change
+keeps it. A row with zero chunks marks a document as done without vectors (empty text, a
+source with `embeddings = false`), so the resumable pass does not pick it up again.
+
+Search: per model, one float32 matrix of all chunks in memory (about 200 MB for 100k
+chunks of 512 dimensions), reloaded when `meta.vector_generation` moves (any vector write,
+by any process). A query scores every chunk with one matrix-vector product, folds chunk
+scores to documents and returns scores only for the documents the caller passes in: the
+backend passes exactly the visible, filtered documents, so an invisible document's
+vectors never influence a result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import numpy as np
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS doc_vectors (
+    doc_id TEXT NOT NULL,
+    model TEXT NOT NULL,
+    content_key TEXT NOT NULL,
+    dim INTEGER NOT NULL,
+    chunks INTEGER NOT NULL,
+    spans BLOB NOT NULL,
+    vectors BLOB NOT NULL,
+    PRIMARY KEY (doc_id, model)
+);
+CREATE INDEX IF NOT EXISTS doc_vectors_model ON doc_vectors(model);
+INSERT OR IGNORE INTO meta(key, value) VALUES ('vector_generation', '0');
+"""
+
+# How chunk scores become a document score: the best chunk, plus a small share of the
+# second best (a document that answers in two places is a little more likely the one;
+# measured against plain max in docs/evaluation-search.md).
+SECOND_CHUNK_WEIGHT = 0.3
+
+
+def content_key(content_hash: str | None, title: str, text: str) -> str:
+    """What the vectors of a document depend on: the file's content hash, or (for
+    documents without one, e.g. wiki pages) a hash of title and text."""
+    if content_hash:
+        return content_hash
+    digest = hashlib.sha1(f"{title}\x00{text}".encode("utf-8", "surrogatepass")).hexdigest()
+    return f"text:{digest}"
+
+
+@dataclass
+class ChunkMatrix:
+    """All chunks of one model: rows grouped by document, documents in `ids` order."""
+
+    model: str
+    dim: int
+    generation: str
+    ids: list[str]
+    index: dict[str, int]  # doc id -> position in ids
+    offsets: np.ndarray  # first chunk row per document (int64)
+    counts: np.ndarray  # chunks per document (int64)
+    vectors: np.ndarray  # (chunks, dim) float32
+    spans: np.ndarray  # (chunks, 2) int64
+
+    def doc_scores(self, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(score, best chunk row) per document in `ids` order."""
+        if not self.ids:
+            return np.zeros(0, np.float32), np.zeros(0, np.int64)
+        chunk_scores = self.vectors @ query
+        return fold_chunk_scores(chunk_scores, self.offsets, self.counts)
+
+
+def fold_chunk_scores(chunk_scores: np.ndarray, offsets: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Documents' scores from their chunks' scores (rows grouped per document, every
+    document with at least one chunk): max + SECOND_CHUNK_WEIGHT * second best."""
+    best = np.maximum.reduceat(chunk_scores, offsets)
+    # Best chunk row per document: the first row of the document equal to its max.
+    owner = np.repeat(np.arange(len(offsets)), counts)
+    is_best = chunk_scores >= best[owner]
+    rows = np.flatnonzero(is_best)
+    first = np.full(len(offsets), -1, dtype=np.int64)
+    first[owner[rows][::-1]] = rows[::-1]
+    if SECOND_CHUNK_WEIGHT:
+        masked = chunk_scores.copy()
+        masked[first] = -np.inf
+        has_second = counts > 1
+        second = np.where(has_second, np.maximum.reduceat(masked, offsets), best)
+        # (1 - w) * max + w * second: a one-chunk document stays on the scale of max.
+        best = best + SECOND_CHUNK_WEIGHT * (second - best)
+    return best.astype(np.float32), first
+
+
+class VectorStore:
+    """The vector half of the embedded backend. SQL runs on connections the backend
+    passes in (inside its transactions); the matrices are cached per model."""
+
+    def __init__(self) -> None:
+        self._matrices: dict[str, ChunkMatrix] = {}
+        self._lock = threading.Lock()
+
+    # -- writes (inside the backend's transaction) --
+
+    @staticmethod
+    def drop_changed(connection: sqlite3.Connection, keys: dict[str, str]) -> None:
+        """Drop vectors of documents whose content key is not the given one."""
+        ids = list(keys)
+        stale: list[tuple[str]] = []
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            rows = connection.execute(
+                f"SELECT doc_id, content_key FROM doc_vectors WHERE doc_id IN ({', '.join('?' * len(part))})", part
+            ).fetchall()
+            stale.extend((doc_id,) for doc_id, key in rows if keys[doc_id] != key)
+        if stale:
+            connection.executemany("DELETE FROM doc_vectors WHERE doc_id = ?", stale)
+            _bump(connection)
+
+    @staticmethod
+    def delete(connection: sqlite3.Connection, ids: Sequence[str]) -> None:
+        before = connection.total_changes
+        connection.executemany("DELETE FROM doc_vectors WHERE doc_id = ?", [(i,) for i in ids])
+        if connection.total_changes != before:
+            _bump(connection)
+
+    @staticmethod
+    def write(connection: sqlite3.Connection, rows: Iterable[tuple[str, str, str, np.ndarray, np.ndarray]]) -> None:
+        """Store (doc_id, model, content_key, vectors, spans); one model per document."""
+        for doc_id, model, key, vectors, spans in rows:
+            vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+            spans = np.ascontiguousarray(spans, dtype=np.int32).reshape(-1, 2)
+            dim = int(vectors.shape[1]) if vectors.ndim == 2 and vectors.shape[0] else 0
+            connection.execute("DELETE FROM doc_vectors WHERE doc_id = ?", (doc_id,))
+            connection.execute(
+                "INSERT INTO doc_vectors(doc_id, model, content_key, dim, chunks, spans, vectors) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (doc_id, model, key, dim, int(len(spans)), spans.tobytes(), vectors.tobytes()),
+            )
+        _bump(connection)
+
+    # -- reads --
+
+    @staticmethod
+    def ids_without(connection: sqlite3.Connection, model: str, limit: int) -> list[str]:
+        rows = connection.execute(
+            "SELECT d.id FROM docs d WHERE NOT EXISTS"
+            " (SELECT 1 FROM doc_vectors v WHERE v.doc_id = d.id AND v.model = ?) ORDER BY d.rowid LIMIT ?",
+            (model, max(0, int(limit))),
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    @staticmethod
+    def counts(connection: sqlite3.Connection) -> dict[str, dict[str, int]]:
+        rows = connection.execute(
+            "SELECT model, count(*), sum(chunks), max(dim) FROM doc_vectors GROUP BY model"
+        ).fetchall()
+        return {model: {"documents": docs, "chunks": chunks or 0, "dim": dim or 0} for model, docs, chunks, dim in rows}
+
+    def matrix_for(self, connection: sqlite3.Connection, dim: int) -> ChunkMatrix | None:
+        """The chunk matrix of the model whose vectors have `dim` dimensions (the one
+        with most documents when several do), or None when there are none."""
+        generation = connection.execute("SELECT value FROM meta WHERE key = 'vector_generation'").fetchone()
+        generation = generation[0] if generation else "0"
+        with self._lock:
+            cached = self._matrices.get(str(dim))
+            if cached is not None and cached.generation == generation:
+                return cached
+        row = connection.execute(
+            "SELECT model FROM doc_vectors WHERE dim = ? AND chunks > 0 GROUP BY model ORDER BY count(*) DESC LIMIT 1",
+            (dim,),
+        ).fetchone()
+        if row is None:
+            return None
+        matrix = _load(connection, row[0], dim, generation)
+        with self._lock:
+            self._matrices[str(dim)] = matrix
+        return matrix
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._matrices.clear()
+
+
+def _bump(connection: sqlite3.Connection) -> None:
+    connection.execute(
+        "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'vector_generation'"
+    )
+
+
+def _load(connection: sqlite3.Connection, model: str, dim: int, generation: str) -> ChunkMatrix:
+    # Two passes (count, then stream rows into the preallocated matrix): holding all
+    # blobs and the matrix at once would double the peak memory.
+    where = "WHERE model = ? AND dim = ? AND chunks > 0"
+    documents, total = connection.execute(
+        f"SELECT count(*), coalesce(sum(chunks), 0) FROM doc_vectors {where}", (model, dim)
+    ).fetchone()
+    vectors = np.empty((total, dim), dtype=np.float32)
+    spans = np.empty((total, 2), dtype=np.int64)
+    offsets = np.empty(documents, dtype=np.int64)
+    counts = np.empty(documents, dtype=np.int64)
+    ids: list[str] = []
+    position = 0
+    cursor = connection.execute(f"SELECT doc_id, chunks, spans, vectors FROM doc_vectors {where} ORDER BY doc_id", (model, dim))
+    for doc_id, chunks, span_blob, vector_blob in cursor:
+        if len(ids) == documents or position + chunks > total:
+            break  # rows written after the count (another process); the next query reloads
+        vectors[position : position + chunks] = np.frombuffer(vector_blob, dtype=np.float32).reshape(chunks, dim)
+        spans[position : position + chunks] = np.frombuffer(span_blob, dtype=np.int32).reshape(chunks, 2)
+        offsets[len(ids)], counts[len(ids)] = position, chunks
+        ids.append(doc_id)
+        position += chunks
+    n = len(ids)
+    return ChunkMatrix(model, dim, generation, ids, {doc_id: i for i, doc_id in enumerate(ids)},
+                       offsets[:n], counts[:n], vectors[:position], spans[:position])

@@ -1,0 +1,239 @@
+"""Elasticsearch going away during a crawl: the crawl stops with a clear message, the state
+database claims nothing that is not in the index, and the next crawl repairs everything."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import uuid
+from dataclasses import replace
+
+import pytest
+
+from aktenlotse.app import text_analyzer
+from aktenlotse.config import ElasticsearchConfig
+from aktenlotse.crawler.crawl import Crawler
+from aktenlotse.crawler.local_source import LocalSource
+from aktenlotse.crawler.tika_client import TikaServerExtractor
+from aktenlotse.records import Document
+from aktenlotse.search.backend import BackendError, Query
+from aktenlotse.search.elasticsearch_backend import ElasticsearchBackend
+from aktenlotse.statedb import StateDB
+from tests.crawl_env import CrawlEnv
+
+pytestmark = [pytest.mark.elasticsearch, pytest.mark.tika_server]
+
+
+class Forwarder:
+    """A TCP forwarder in front of Elasticsearch that can be switched off and on, like a
+    cluster that becomes unreachable (connections are refused while it is off)."""
+
+    def __init__(self, target_port: int):
+        self.target_port = target_port
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))
+        self.port = probe.getsockname()[1]
+        probe.close()
+        self._server: socket.socket | None = None
+        self._conns: list[socket.socket] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        server = socket.socket()
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", self.port))
+        server.listen(64)
+        self._server = server
+        threading.Thread(target=self._accept, args=(server,), daemon=True).start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            try:
+                self._server.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept()
+            except OSError:
+                pass
+            self._server.close()
+            self._server = None
+        for conn in self._conns:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+                conn.close()
+            except OSError:
+                pass
+        self._conns.clear()
+
+    def _accept(self, server: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = server.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            self._conns += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(a: socket.socket, b: socket.socket) -> None:
+        try:
+            while data := a.recv(65536):
+                b.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (a, b):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+
+@pytest.fixture
+def forwarder(elasticsearch_url):
+    fwd = Forwarder(int(elasticsearch_url.rsplit(":", 1)[1]))
+    fwd.start()
+    yield fwd
+    fwd.stop()
+
+
+def _crawl(env: CrawlEnv, backend) -> object:
+    state = StateDB(env.data / "state.sqlite")
+    try:
+        crawler = Crawler(state, backend, env.extractor, workers=2, batch_size=10, analyze=text_analyzer())
+        return crawler.run([LocalSource(env.source_config)])
+    finally:
+        state.close()
+
+
+def _state(env: CrawlEnv) -> dict[str, int]:
+    return env.state_rows()
+
+
+def test_crawl_against_unreachable_elasticsearch_claims_nothing_and_next_crawl_repairs(
+    tmp_path, tika_server, forwarder, elasticsearch_url
+):
+    env = CrawlEnv(tmp_path, TikaServerExtractor(managed=tika_server))
+    for i in range(30):
+        env.write(f"Akten/Teil {i // 10}/vermerk-{i:02}.txt", f"Vermerk {i} über die Sondernutzungserlaubnis Nummer {i}.")
+    config = ElasticsearchConfig(urls=(forwarder.url,), index=f"t-{uuid.uuid4().hex[:12]}", max_retries=2)
+    backend = ElasticsearchBackend(config, backoff_s=0.05)
+    direct = ElasticsearchBackend(replace(config, urls=(elasticsearch_url,)))
+    try:
+        forwarder.stop()  # Elasticsearch becomes unreachable before the first batch
+        summary = _crawl(env, backend)
+        assert summary.status == "failed"
+        assert any("nicht erreichbar" in m and "Verbindung abgelehnt" in m for m in summary.messages), summary.messages
+        assert _state(env).get("indexed", 0) == 0
+        assert direct.ids() == set()
+
+        forwarder.start()
+        summary = _crawl(env, backend)
+        assert summary.status == "done", summary.messages
+        assert _state(env) == {"indexed": 30}
+        assert len(direct.ids()) == 30
+        assert len(direct.search(Query("Sondernutzungserlaubnis", limit=100), ["everyone"]).hits) == 30
+    finally:
+        direct.client.indices.delete(index=f"{config.index}-v*")
+        backend.close()
+        direct.close()
+
+
+def test_elasticsearch_lost_mid_crawl_leaves_only_indexed_batches_marked(tmp_path, tika_server, forwarder, elasticsearch_url):
+    env = CrawlEnv(tmp_path, TikaServerExtractor(managed=tika_server))
+    for i in range(60):
+        env.write(f"Akten/vermerk-{i:02}.txt", f"Vermerk {i} über Straßenreinigung.")
+    config = ElasticsearchConfig(urls=(forwarder.url,), index=f"t-{uuid.uuid4().hex[:12]}", max_retries=1)
+    backend = ElasticsearchBackend(config, backoff_s=0.05)
+    direct = ElasticsearchBackend(replace(config, urls=(elasticsearch_url,)))
+    original = backend.upsert
+    calls = {"n": 0}
+
+    def upsert_then_fail(docs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            forwarder.stop()  # the cluster goes away after two batches
+        return original(docs)
+
+    backend.upsert = upsert_then_fail  # type: ignore[method-assign]
+    try:
+        summary = _crawl(env, backend)
+        assert summary.status == "failed"
+        state = StateDB(env.data / "state.sqlite")
+        try:
+            indexed = {row[0] for row in state.conn.execute("SELECT id FROM items WHERE status = 'indexed'")}
+        finally:
+            state.close()
+        assert indexed and indexed <= direct.ids()  # never more claimed than the index holds
+        forwarder.start()
+        backend.upsert = original  # type: ignore[method-assign]
+        assert _crawl(env, backend).status == "done"
+        assert _state(env) == {"indexed": 60}
+        assert len(direct.ids()) == 60
+    finally:
+        direct.client.indices.delete(index=f"{config.index}-v*")
+        backend.close()
+        direct.close()
+
+
+def test_upsert_retries_with_backoff_then_gives_up_with_cause(forwarder):
+    config = ElasticsearchConfig(urls=(forwarder.url,), index=f"t-{uuid.uuid4().hex[:12]}", max_retries=2)
+    backend = ElasticsearchBackend(config, backoff_s=0.05)
+    try:
+        forwarder.stop()
+        with pytest.raises(BackendError) as caught:
+            backend.upsert([Document(id="x", source="s", path="a.txt", text="Text")])
+        assert "Aufgegeben nach 3 Versuchen" in str(caught.value)
+        with pytest.raises(BackendError):
+            backend.search(Query("Text"), ["everyone"])
+        forwarder.start()
+        backend.upsert([Document(id="x", source="s", path="a.txt", text="Text")])
+        assert backend.ids() == {"x"}
+    finally:
+        backend.client.indices.delete(index=f"{config.index}-v*")
+        backend.close()
+
+
+# -- credentials and TLS (nginx with TLS + basic auth in front of the test cluster) -------
+
+
+def _tls_config(proxy, **kwargs) -> ElasticsearchConfig:
+    values = dict(urls=(proxy.url,), index=f"t-{uuid.uuid4().hex[:12]}", username=proxy.username,
+                  password=proxy.password, ca_cert=proxy.ca_cert, max_retries=0)
+    values.update(kwargs)
+    return ElasticsearchConfig(**values)
+
+
+def test_tls_and_basic_auth_work(tls_proxy):
+    backend = ElasticsearchBackend(_tls_config(tls_proxy))
+    try:
+        backend.upsert([Document(id="x", source="s", path="a.txt", text="Verschlüsselt übertragen.", allow=("everyone",))])
+        assert [h.id for h in backend.search(Query("übertragen"), ["everyone"]).hits] == ["x"]
+    finally:
+        backend.client.indices.delete(index=f"{backend.alias}-v*")
+        backend.close()
+
+
+def test_wrong_password_is_a_clear_message(tls_proxy):
+    with pytest.raises(BackendError) as caught:
+        ElasticsearchBackend(_tls_config(tls_proxy, password="falsch"))
+    message = str(caught.value)
+    assert "Anmeldung" in message and "401" in message and "AKTENLOTSE_ES_PASSWORD" in message
+
+
+def test_wrong_ca_is_a_clear_tls_message(tls_proxy):
+    with pytest.raises(BackendError) as caught:
+        ElasticsearchBackend(_tls_config(tls_proxy, ca_cert=tls_proxy.other_ca_cert))
+    message = str(caught.value)
+    assert "TLS-Zertifikat nicht vertrauenswürdig" in message and "ca_cert" in message
+
+
+def test_plain_http_to_tls_port_is_a_clear_message(tls_proxy):
+    with pytest.raises(BackendError) as caught:
+        ElasticsearchBackend(_tls_config(tls_proxy, urls=(tls_proxy.url.replace("https", "http"),)))
+    assert "ca_cert" in str(caught.value) and "https://" in str(caught.value)
+    with pytest.raises(BackendError) as caught:
+        ElasticsearchBackend(_tls_config(tls_proxy, urls=(tls_proxy.url.replace("https", "http"),), ca_cert=None))
+    assert tls_proxy.url.replace("https", "http") in str(caught.value)

@@ -1,0 +1,90 @@
+"""Chunking, the offline encoders and the query embedding (real model, no mocks)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from aktenlotse.config import Config, ConfigError, EnrichConfig
+from aktenlotse.enrich.chunking import chunk_inputs, chunk_spans
+from aktenlotse.enrich.embeddings import EncoderError, load_encoder
+from aktenlotse.enrich.query_embedding import embed_query
+from tests.backend_conformance import shared_encoder
+
+
+def test_chunks_cover_text_with_overlap():
+    words = [f"w{i}" for i in range(500)]
+    text = "  ".join(words)
+    spans = chunk_spans(text, words=200, overlap=40)
+    chunks = [text[s:e].split() for s, e in spans]
+    assert chunks[0] == words[:200]
+    assert chunks[1][:40] == words[160:200]
+    assert chunks[-1][-1] == "w499"
+    assert all(len(c) <= 200 + 50 for c in chunks)
+    covered = {w for c in chunks for w in c}
+    assert covered == set(words)
+
+
+def test_short_tail_is_folded_into_last_chunk():
+    text = " ".join(f"w{i}" for i in range(210))
+    spans = chunk_spans(text, words=200, overlap=40)
+    assert len(spans) == 1 and text[spans[0][0]:spans[0][1]].split()[-1] == "w209"
+
+
+def test_spans_are_character_offsets():
+    text = "Erster Satz hier.\n\nZweiter  Satz dort, mit Umlauten: Größe."
+    spans = chunk_spans(text, words=3, overlap=1)
+    assert text[spans[0][0]:spans[0][1]] == "Erster Satz hier."
+    assert text[spans[-1][0]:spans[-1][1]].endswith("Größe.")
+
+
+def test_blank_text_and_bad_settings():
+    assert chunk_spans("", 200, 40) == [] and chunk_spans(" \n\t ", 200, 40) == []
+    assert chunk_inputs("Titel", "", []) == ["Titel"]
+    assert chunk_inputs("", "", []) == []
+    with pytest.raises(ValueError, match="chunk_overlap"):
+        chunk_spans("a b c", 10, 10)
+    with pytest.raises(ValueError, match="chunk_words"):
+        chunk_spans("a b c", 0, 0)
+
+
+def test_huge_text_is_bounded():
+    text = "wort " * 100_000
+    assert len(chunk_spans(text, 20, 0, max_chunks=50)) == 50
+
+
+def test_title_prefix():
+    assert chunk_inputs("Satzung  über\nHunde", "a b c", [(0, 5)]) == ["Satzung über Hunde\na b c"]
+    assert chunk_inputs("T", "a b c", [(0, 5)], with_title=False) == ["a b c"]
+
+
+def test_use_encoder_offline_normalised():
+    encoder = shared_encoder()
+    vectors = encoder.encode(["Der Bauantrag wurde genehmigt.", "Die Hundesteuer ist fällig.", ""])
+    assert vectors.shape == (3, encoder.dim) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors[:2], axis=1), 1.0, atol=1e-5)
+    assert encoder.encode([]).shape == (0, encoder.dim)
+    # German paraphrases are closer than unrelated sentences.
+    a, b, c = encoder.encode(["Wann muss ich die Hundesteuer bezahlen?", "Fälligkeit der Steuer für Hunde",
+                              "Öffnungszeiten des Hallenbads"])
+    assert a @ b > a @ c
+
+
+def test_unknown_model_names_the_setting():
+    with pytest.raises(EncoderError, match=r"enrich\.model") as caught:
+        load_encoder("no-such-model-xyz")
+    assert isinstance(caught.value, ConfigError)
+
+
+def test_folder_that_is_no_model_is_a_clear_error(tmp_path):
+    # Without the `transformers` extra the message says what to install; with it, an
+    # empty folder is no model. Either way nothing is downloaded and the key is named.
+    with pytest.raises(EncoderError, match=r"enrich\.model"):
+        load_encoder(str(tmp_path))
+
+
+def test_embed_query_uses_configured_model(tmp_path):
+    vector = embed_query(Config(data_dir=tmp_path), "Wo beantrage ich einen Parkausweis?")
+    assert len(vector) == shared_encoder().dim
+    assert abs(float(np.linalg.norm(vector)) - 1.0) < 1e-5
+    assert embed_query(EnrichConfig(), "Wo beantrage ich einen Parkausweis?") == vector

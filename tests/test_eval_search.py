@@ -1,0 +1,77 @@
+"""`aktenlotse eval search` on a tiny BEIR data set built here (real analysis, real encoder)."""
+
+from __future__ import annotations
+
+import json
+
+from aktenlotse.cli import main
+from aktenlotse.enrich.eval_search import ndcg_at, recall_at
+
+DOCS = {
+    "hund": ("Hundesteuersatzung", "Die Gemeinde erhebt eine Steuer für das Halten von Hunden im Gemeindegebiet. "
+             "Die Steuer wird jährlich festgesetzt und ist zum 1. Juli fällig."),
+    "park": ("Parkausweise für Bewohner", "Bewohnerparkausweise stellt das Ordnungsamt aus. Der Antrag braucht "
+             "die Meldebescheinigung und den Fahrzeugschein."),
+    "bad": ("Benutzungsordnung Hallenbad", "Das Hallenbad ist dienstags bis sonntags geöffnet. Kinder unter "
+            "sieben Jahren dürfen nur in Begleitung Erwachsener schwimmen."),
+    "friedhof": ("Friedhofssatzung", "Grabstätten werden als Reihengräber und Wahlgräber vergeben. Die Ruhezeit "
+                 "beträgt zwanzig Jahre."),
+    "bau": ("Bauantrag", "Wer ein Gebäude errichten will, reicht den Bauantrag bei der unteren Baurechtsbehörde ein."),
+}
+QUERIES = {
+    "q1": ("Wann ist die Hundesteuer fällig?", "hund"),
+    "q2": ("Wo bekomme ich einen Parkausweis für meine Straße?", "park"),
+    "q3": ("Duerfen kleine Kinder alleine ins Schwimmbad?", "bad"),
+    "q4": ("Wie lange ist die Ruhezeit auf dem Friedhof?", "friedhof"),
+    "q5": ("Bei wem reiche ich den Antrag für ein neues Haus ein?", "bau"),
+}
+
+
+def _fixture(tmp_path):
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps({"_id": k, "title": t, "text": x}, ensure_ascii=False) + "\n"
+                              for k, (t, x) in DOCS.items()), encoding="utf-8")
+    queries = tmp_path / "queries.jsonl"
+    queries.write_text("".join(json.dumps({"_id": q, "text": t}, ensure_ascii=False) + "\n"
+                               for q, (t, _) in QUERIES.items()), encoding="utf-8")
+    qrels = tmp_path / "dev.tsv"
+    qrels.write_text("query-id\tcorpus-id\tscore\n" + "".join(f"{q}\t{d}\t1\n" for q, (_, d) in QUERIES.items()),
+                     encoding="utf-8")
+    return corpus, queries, qrels
+
+
+def test_metrics():
+    assert ndcg_at(["a", "b"], {"a": 1}) == 1.0
+    assert 0 < ndcg_at(["x", "a"], {"a": 1}) < 1
+    assert ndcg_at([], {"a": 1}) == 0.0
+    assert recall_at(["x", "a", "b"], {"a": 1, "b": 1}, 2) == 0.5
+
+
+def test_eval_search_all_modes(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    corpus, queries, qrels = _fixture(tmp_path)
+    results = {}
+    for mode in ("fulltext", "semantic", "hybrid"):
+        argv = ["eval", "search", "--corpus", str(corpus), "--queries", str(queries), "--qrels", str(qrels),
+                "--mode", mode, "--json", "--chunk-words", "20", "--chunk-overlap", "5"]
+        assert main(argv) == 0
+        out = capsys.readouterr().out.strip().splitlines()
+        assert len(out) == 1
+        results[mode] = json.loads(out[0])
+    for mode, result in results.items():
+        assert set(result) == {"mode", "n", "ndcg_at_10", "recall_at_10", "recall_at_100"}
+        assert result["mode"] == mode and result["n"] == 5
+        assert result["recall_at_100"] == 1.0
+        assert 0.6 <= result["ndcg_at_10"] <= 1.0
+    assert results["hybrid"]["ndcg_at_10"] >= results["fulltext"]["ndcg_at_10"] - 0.1
+    # The embeddings were cached on disk, keyed by model and input.
+    assert list((tmp_path / "cache" / "aktenlotse" / "embeddings").glob("embeddings-*.sqlite"))
+
+
+def test_eval_search_text_output(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    corpus, queries, qrels = _fixture(tmp_path)
+    assert main(["eval", "search", "--corpus", str(corpus), "--queries", str(queries), "--qrels", str(qrels),
+                 "--mode", "fulltext"]) == 0
+    out = capsys.readouterr().out
+    assert "ndcg_at_10:" in out and "recall_at_100:" in out
