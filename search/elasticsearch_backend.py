@@ -35,6 +35,7 @@ from aktenlotse.search.es_errors import is_transient, translate
 from aktenlotse.search.es_index import IndexSpec, ensure_index, load_spec
 from aktenlotse.search.query_parser import ParsedQuery, QueryTerm, parse_query
 from aktenlotse.search.snippets import SCAN_CHARS, make_snippet
+from aktenlotse.search.facet_values import facet_values
 from aktenlotse.search.vector_store import content_key
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,8 @@ NOTICE_NO_VECTORS = "Für die Suche nach Bedeutung sind noch keine Vektoren bere
 
 # What a result list needs from _source (never the vectors or the token streams).
 _HIT_FIELDS = ["id", "path", "title", "text", "source", "display_path", "file_type", "size", "modified", "kind", "extra"]
-_FACET_FIELDS = {"file_type": "file_type", "year": "year", "folder": "top_folder", "source": "source"}
+_FACET_FIELDS = {"file_type": "file_type", "year": "year", "folder": "top_folder", "source": "source",
+                 "keywords": "keywords", "aktenplan": "aktenplan"}
 _DOC_FIELDS = (
     "id", "source", "path", "kind", "parent_id", "title", "text", "terms", "title_terms", "author", "created",
     "modified", "year", "content_type", "file_type", "size", "language", "pages", "content_hash", "display_path",
@@ -76,36 +78,6 @@ def _folder_path(folder: str) -> list[str]:
         return []
     parts = folder.split("/")
     return ["/".join(parts[: i + 1]) for i in range(len(parts))]
-
-
-def _strings(value: Any) -> list[str]:
-    """Keyword values from an `extra` entry: a string, a list of strings, or a list of
-    dicts/tuples whose first item (or `code`/`word`/`keyword` key) is the value."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value] if value else []
-    if isinstance(value, dict):
-        for key in ("code", "keyword", "word", "value", "label"):
-            if isinstance(value.get(key), str):
-                return [value[key]]
-        return []
-    if isinstance(value, (list, tuple)):
-        found: list[str] = []
-        for item in value:
-            if isinstance(item, (list, tuple)) and item and isinstance(item[0], str):
-                found.append(item[0])
-            else:
-                found.extend(_strings(item))
-        return list(dict.fromkeys(v for v in found if v))
-    return []
-
-
-def facet_values(extra: dict[str, Any]) -> tuple[list[str], list[str]]:
-    """(keywords, Aktenplan codes) of a document for the keyword facets and filters."""
-    keywords = _strings(extra.get("keywords"))
-    aktenplan = _strings(extra.get("aktenplan_decided")) + _strings(extra.get("aktenplan"))
-    return keywords, list(dict.fromkeys(aktenplan))
 
 
 def make_client(config: ElasticsearchConfig) -> Elasticsearch:
@@ -715,8 +687,9 @@ def _facets_from_sources(sources: list[dict]) -> dict[str, list[tuple[str, int]]
         counts: dict[str, int] = {}
         for src in sources:
             value = src.get(field)
-            if value not in (None, ""):
-                counts[str(value)] = counts.get(str(value), 0) + 1
+            for each in value if isinstance(value, list) else [value]:
+                if each not in (None, ""):
+                    counts[str(each)] = counts.get(str(each), 0) + 1
         facets[name] = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:FACET_SIZE]
     return facets
 

@@ -38,6 +38,7 @@ from aktenlotse.search.hybrid import fuse
 from aktenlotse.search.query_parser import ParsedQuery, parse_query, to_fts5
 from aktenlotse.search.snippets import SCAN_CHARS, make_snippet
 from aktenlotse.search.vector_store import SCHEMA as VECTOR_SCHEMA
+from aktenlotse.search.facet_values import facet_values
 from aktenlotse.search.vector_store import VectorStore, content_key
 
 SCHEMA_VERSION = 1
@@ -86,6 +87,13 @@ CREATE TABLE IF NOT EXISTS principals (
     principal TEXT NOT NULL,
     PRIMARY KEY (doc, deny, principal)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS doc_facets (
+    doc INTEGER NOT NULL,
+    kind TEXT NOT NULL,          -- keywords | aktenplan
+    value TEXT NOT NULL,
+    PRIMARY KEY (kind, value, doc)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS doc_facets_by_doc ON doc_facets(doc);
 CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5(
     title_terms, terms, content='docs', content_rowid='rowid',
     tokenize="unicode61 tokenchars '_'"
@@ -97,6 +105,7 @@ CREATE TRIGGER IF NOT EXISTS docs_fts_delete AFTER DELETE ON docs BEGIN
     INSERT INTO docs_fts(docs_fts, rowid, title_terms, terms)
         VALUES ('delete', old.rowid, old.title_terms, old.terms);
     DELETE FROM principals WHERE doc = old.rowid;
+    DELETE FROM doc_facets WHERE doc = old.rowid;
 END;
 INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '{SCHEMA_VERSION}');
 """
@@ -149,6 +158,11 @@ def _filter_sql(query: Query) -> tuple[list[str], list[Any]]:
         if values:
             conditions.append(f"d.{column} IN ({', '.join('?' * len(values))})")
             params.extend(values)
+    for kind, values in (("keywords", query.keywords), ("aktenplan", query.aktenplan)):
+        if values:
+            conditions.append(f"d.rowid IN (SELECT doc FROM doc_facets WHERE kind = ? AND value IN "
+                              f"({', '.join('?' * len(values))}))")
+            params.extend([kind, *values])
     return conditions, params
 
 
@@ -232,12 +246,19 @@ class EmbeddedBackend:
                         "DELETE FROM docs WHERE id = ?", [(row[0],) for row, _ in rows]
                     )
                     principal_rows: list[tuple[int, int, str]] = []
-                    for row, (allow, deny) in rows:
+                    facet_rows: list[tuple[int, str, str]] = []
+                    for (row, (allow, deny)), doc in zip(rows, unique):
                         rowid = connection.execute(_INSERT_DOC, row).lastrowid
                         principal_rows.extend((rowid, 0, p) for p in allow)
                         principal_rows.extend((rowid, 1, p) for p in deny)
+                        keywords, codes = facet_values(doc.extra)
+                        facet_rows.extend((rowid, "keywords", k) for k in keywords)
+                        facet_rows.extend((rowid, "aktenplan", c) for c in codes)
                     connection.executemany(
                         "INSERT OR IGNORE INTO principals(doc, deny, principal) VALUES (?, ?, ?)", principal_rows
+                    )
+                    connection.executemany(
+                        "INSERT OR IGNORE INTO doc_facets(doc, kind, value) VALUES (?, ?, ?)", facet_rows
                     )
                     connection.execute("COMMIT")
                 except BaseException:
@@ -379,9 +400,11 @@ class EmbeddedBackend:
             page = _page(matches, query.sort, offset, limit)
             rows = self._page_rows(connection, [m[0] for m in page])
             chunk_texts = self._chunk_texts(connection, page, best_chunks)
+            facets = _facets(matches) if query.facets else {}
+            if query.facets:
+                facets.update(_keyword_facets(connection, [m[0] for m in matches]))
         except sqlite3.Error as error:
             raise BackendError(MSG_QUERY_FAILED) from error
-        facets = _facets(matches) if query.facets else {}
         lexical_rowids = {m[0] for m in lexical} if mode == "hybrid" else set()
         decided: dict[str, str | None] = {}  # word verdicts shared by this query's snippets
         hits = []
@@ -602,6 +625,18 @@ def _facets(matches: list[tuple]) -> dict[str, list[tuple[str, int]]]:
         counts = Counter(str(m[column]) for m in matches if m[column] not in (None, ""))
         facets[name] = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:FACET_SIZE]
     return facets
+
+
+def _keyword_facets(connection: sqlite3.Connection, rowids: list[int]) -> dict[str, list[tuple[str, int]]]:
+    """Keyword and Aktenplan counts over the (already visible, filtered) matches."""
+    counts: dict[str, Counter] = {"keywords": Counter(), "aktenplan": Counter()}
+    if rowids:
+        for kind, value, n in connection.execute(
+            "SELECT kind, value, count(*) FROM doc_facets WHERE doc IN (SELECT value FROM json_each(?))"
+            " GROUP BY kind, value", (json.dumps(rowids),)
+        ):
+            counts[kind][value] = n
+    return {kind: sorted(c.items(), key=lambda item: (-item[1], item[0]))[:FACET_SIZE] for kind, c in counts.items()}
 
 
 def _last_per_id(docs: Iterable[Document]) -> list[Document]:
