@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from importlib import resources
 from pathlib import Path
@@ -29,16 +28,13 @@ def portal_environment(config: Config) -> dict[str, str]:
 
 
 def serve(config: Config) -> int:
-    """Runs the portal in the foreground until interrupted."""
+    """Runs the portal in the foreground: this process becomes the Streamlit server (so a
+    service manager's stop signal reaches it directly and no child is left behind)."""
     from aktenlotse.portal.services import check_portal_config
 
     check_portal_config(config)
     url = f"http://{config.portal.host}:{config.portal.port}/"
     print(f"Portal: {url}  (Strg+C beendet)", flush=True)
-    process = subprocess.Popen(portal_command(config), env=portal_environment(config))
-    try:
-        return process.wait()
-    except KeyboardInterrupt:
-        process.terminate()
-        process.wait(10)
-        return 0
+    command = portal_command(config)
+    os.execve(command[0], command, portal_environment(config))
+    return 0  # not reached

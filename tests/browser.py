@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -30,7 +31,8 @@ def free_port() -> int:
 @contextmanager
 def running_portal(config: Path, port: int, env: dict[str, str], log: Path):
     process = subprocess.Popen([sys.executable, "-m", "aktenlotse.cli", "--config", str(config), "serve"],
-                               env={**os.environ, **env}, stdout=open(log, "wb"), stderr=subprocess.STDOUT)
+                               env={**os.environ, **env}, stdout=open(log, "wb"), stderr=subprocess.STDOUT,
+                               start_new_session=True)
     try:
         deadline = time.time() + 60
         while True:
@@ -46,11 +48,13 @@ def running_portal(config: Path, port: int, env: dict[str, str], log: Path):
             time.sleep(0.2)
         yield f"http://127.0.0.1:{port}/"
     finally:
-        process.terminate()
+        # The whole process group: nothing of the portal may outlive the test.
+        os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(10)
         except subprocess.TimeoutExpired:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
 @contextmanager
