@@ -99,7 +99,7 @@ def main() -> None:
                     items.append(ChunkVectors(doc_id, encoder.name, vectors.tolist(), [(i * 100, i * 100 + 100) for i in range(chunks)]))
                 backend.upsert_vectors(items)
             backend.client.indices.refresh(index=backend.alias)
-            backend.client.indices.forcemerge(index=backend.alias, max_num_segments=1, request_timeout=600)
+            backend.client.options(request_timeout=600).indices.forcemerge(index=backend.alias, max_num_segments=1)
             for mode in ("semantic", "hybrid"):
                 timings = []
                 for round_no in range(args.rounds + 1):
