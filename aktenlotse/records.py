@@ -108,6 +108,16 @@ class Document:
         return self.path.rsplit("/", 1)[0] if "/" in self.path else ""
 
 
+def document_year(doc: Document) -> int | None:
+    """The year for facets and filters: the document's own, else from modified/created."""
+    if doc.year is not None:
+        return doc.year
+    stamp = doc.modified or doc.created
+    if stamp and len(stamp) >= 4 and stamp[:4].isdigit():
+        return int(stamp[:4])
+    return None
+
+
 def may_read(principals: set[str] | frozenset[str], allow: tuple[str, ...], deny: tuple[str, ...]) -> bool:
     """The one visibility rule: some principal allowed, none denied."""
     return bool(principals.intersection(allow)) and not principals.intersection(deny)

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import fnmatch
 import os
-import re
 import stat
 from typing import BinaryIO, Iterator
 
 from aktenlotse.config import SourceConfig
 from aktenlotse.records import Entry, normalize_principal
 from aktenlotse.crawler.posix_acl import EXECUTE, READ, PosixGrant, grant_for, intersect, read_acl_entries
+from aktenlotse.crawler.filters import is_excluded
 from aktenlotse.crawler.source import DirListing, SourceUnavailable, WalkProblem
 
-# Files that are never documents: Office lock files, thumbnails caches, OS droppings.
-ALWAYS_SKIPPED = ("~$*", ".~lock.*#", "Thumbs.db", "thumbs.db", ".DS_Store", "desktop.ini", "*.tmp", "*.TMP")
-_ALWAYS_SKIPPED_RE = re.compile("|".join(fnmatch.translate(p) for p in ALWAYS_SKIPPED))
 
 
 def display_text(path: str) -> str:
@@ -115,13 +111,7 @@ class LocalSource:
         # A link inside the root is skipped silently: its target is crawled where it lives.
 
     def _excluded(self, rel: str, name: str, is_dir: bool) -> bool:
-        if not is_dir and _ALWAYS_SKIPPED_RE.match(name):
-            return True
-        if self.config.exclude and any(fnmatch.fnmatchcase(rel, p) or fnmatch.fnmatchcase(name, p) for p in self.config.exclude):
-            return True
-        if self.config.include and not is_dir:
-            return not any(fnmatch.fnmatchcase(rel, p) or fnmatch.fnmatchcase(name, p) for p in self.config.include)
-        return False
+        return is_excluded(self.config, rel, name, is_dir)
 
     # -- permissions ---------------------------------------------------------------
 

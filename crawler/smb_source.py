@@ -15,11 +15,9 @@ is granted to everyone by default), so `traverse_key` is constant.
 from __future__ import annotations
 
 import errno
-import fnmatch
 import hashlib
 import io
 import logging
-import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -30,14 +28,13 @@ import smbclient
 from smbprotocol import exceptions as smb_errors
 
 from aktenlotse.config import SourceConfig
-from aktenlotse.crawler.local_source import ALWAYS_SKIPPED
+from aktenlotse.crawler.filters import is_excluded
 from aktenlotse.crawler.nt_acl import DescriptorError, descriptor_digest, parse_descriptor, read_principals
 from aktenlotse.crawler.smb_connection import query_security
 from aktenlotse.crawler.source import DirListing, SourceUnavailable, WalkProblem
 from aktenlotse.records import Entry
 
 log = logging.getLogger(__name__)
-_ALWAYS_SKIPPED_RE = re.compile("|".join(fnmatch.translate(p) for p in ALWAYS_SKIPPED))
 FILE_ATTRIBUTE_DIRECTORY = 0x10
 FILE_ATTRIBUTE_REPARSE_POINT = 0x400
 T = TypeVar("T")
@@ -287,13 +284,7 @@ class SmbSource:
         return _entry(self.name, rel, info, sd, allow, deny)
 
     def _excluded(self, rel: str, name: str, is_dir: bool) -> bool:
-        if not is_dir and _ALWAYS_SKIPPED_RE.match(name):
-            return True
-        if self.config.exclude and any(fnmatch.fnmatchcase(rel, p) or fnmatch.fnmatchcase(name, p) for p in self.config.exclude):
-            return True
-        if self.config.include and not is_dir:
-            return not any(fnmatch.fnmatchcase(rel, p) or fnmatch.fnmatchcase(name, p) for p in self.config.include)
-        return False
+        return is_excluded(self.config, rel, name, is_dir)
 
     # -- reading -------------------------------------------------------------------
 

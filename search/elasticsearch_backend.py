@@ -28,7 +28,7 @@ from typing import Any, Callable, Iterable, Sequence
 from elasticsearch import BadRequestError, Elasticsearch, helpers
 
 from aktenlotse.config import ElasticsearchConfig
-from aktenlotse.records import Document
+from aktenlotse.records import Document, document_year
 from aktenlotse.search.analysis import GermanAnalyzer
 from aktenlotse.search.backend import BackendError, ChunkVectors, Hit, Hits, Query
 from aktenlotse.search.es_errors import is_transient, translate
@@ -61,15 +61,6 @@ _DOC_FIELDS = (
     "id", "source", "path", "kind", "parent_id", "title", "text", "terms", "title_terms", "author", "created",
     "modified", "year", "content_type", "file_type", "size", "language", "pages", "content_hash", "display_path",
 )
-
-
-def _year_of(doc: Document) -> int | None:
-    if doc.year is not None:
-        return doc.year
-    stamp = doc.modified or doc.created
-    if stamp and len(stamp) >= 4 and stamp[:4].isdigit():
-        return int(stamp[:4])
-    return None
 
 
 def _folder_path(folder: str) -> list[str]:
@@ -185,7 +176,7 @@ class ElasticsearchBackend:
         source.update(
             terms=doc.terms or self.analyzer.terms(doc.text),
             title_terms=doc.title_terms or self.analyzer.terms(doc.title),
-            year=_year_of(doc),
+            year=document_year(doc),
             folder=folder,
             top_folder=folder.split("/", 1)[0],
             folder_path=_folder_path(folder),

@@ -31,7 +31,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from aktenlotse.records import Document
+from aktenlotse.records import Document, document_year
 from aktenlotse.search.analysis import GermanAnalyzer
 from aktenlotse.search.backend import BackendError, ChunkVectors, Hit, Hits, Query
 from aktenlotse.search.hybrid import fuse
@@ -166,15 +166,6 @@ def _filter_sql(query: Query) -> tuple[list[str], list[Any]]:
     return conditions, params
 
 
-def _year_of(doc: Document) -> int | None:
-    if doc.year is not None:
-        return doc.year
-    stamp = doc.modified or doc.created
-    if stamp and len(stamp) >= 4 and stamp[:4].isdigit():
-        return int(stamp[:4])
-    return None
-
-
 class EmbeddedBackend:
     """Backend over one SQLite file. `analyzer` fills `terms`/`title_terms` for documents
     that arrive without them, parses queries and builds snippets (default: a shared
@@ -273,7 +264,7 @@ class EmbeddedBackend:
         folder = doc.folder
         values = {
             "id": doc.id, "source": doc.source, "folder": folder, "top_folder": folder.split("/", 1)[0],
-            "modified": doc.modified, "year": _year_of(doc), "file_type": doc.file_type, "kind": doc.kind,
+            "modified": doc.modified, "year": document_year(doc), "file_type": doc.file_type, "kind": doc.kind,
             "size": doc.size, "path": doc.path, "parent_id": doc.parent_id, "author": doc.author,
             "created": doc.created, "content_type": doc.content_type, "language": doc.language,
             "pages": doc.pages, "content_hash": doc.content_hash, "display_path": doc.display_path,
