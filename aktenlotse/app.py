@@ -98,7 +98,13 @@ def run_crawl(config: Config, paths: Sequence[str] = (), progress=None):
     config.log_dir.mkdir(parents=True, exist_ok=True)
     sources = sources_for(config, paths)
     with crawl_lock(config.data_dir):
-        return _crawl_locked(config, sources, progress)
+        try:
+            return _crawl_locked(config, sources, progress)
+        finally:
+            for source in sources:  # SMB sources hold sessions to the file server
+                close = getattr(source, "close", None)
+                if close is not None:
+                    close()
 
 
 def _crawl_locked(config: Config, sources: list, progress):
