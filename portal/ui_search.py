@@ -82,7 +82,7 @@ def render(ctx: PortalContext, user: UserInfo) -> None:
     for notice in hits.notices:
         st.info(notice)
     if not hits.hits:
-        _no_hits(text, mode_label)
+        _no_hits(ctx, user, text, mode_label)
         return
     st.caption(f"{hits.total} Treffer")
     for rank, hit in enumerate(hits.hits, start=query.offset + 1):
@@ -90,8 +90,13 @@ def render(ctx: PortalContext, user: UserInfo) -> None:
     _pager(hits, page, ctx.config.portal.page_size)
 
 
-def _no_hits(text: str, mode_label: str) -> None:
+def _no_hits(ctx: PortalContext, user: UserInfo, text: str, mode_label: str) -> None:
     st.warning("Keine Treffer.")
+    # Spelling variants come from words of documents this user may read (if the backend offers them).
+    suggest = getattr(ctx.backend, "spelling_suggestions", None)
+    variants = suggest(text, user.principals) if suggest is not None else []
+    for variant in variants:
+        st.button(f"Meinten Sie: {variant}", key=f"variant_{variant}", on_click=_set_query, args=(variant,))
     tips = ["Prüfen Sie die Schreibweise oder verwenden Sie weniger Wörter."]
     if any(c in text for c in "äöüÄÖÜß"):
         folded = text.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss")
@@ -99,6 +104,10 @@ def _no_hits(text: str, mode_label: str) -> None:
     other = [label for label in MODE_LABELS.values() if label != mode_label]
     tips.append(f"Versuchen Sie einen anderen Suchmodus: {', '.join(other)}.")
     st.markdown("\n".join(f"- {tip}" for tip in tips))
+
+
+def _set_query(text: str) -> None:
+    st.session_state["query"] = text
 
 
 def _render_hit(ctx: PortalContext, user: UserInfo, hit: Hit, rank: int) -> None:

@@ -60,6 +60,20 @@ def test_user_sees_only_permitted_hits(portal):
     assert any("Keine Treffer" in w.value for w in other.warning)
 
 
+def test_zero_hits_offer_spelling_variants_only_from_visible_documents(portal):
+    at = login("schmidt")
+    assert search(at, "Hundesteur") == []
+    variants = [b.label for b in at.main.button if b.label.startswith("Meinten Sie")]
+    assert variants == ["Meinten Sie: hundesteuer"]
+    assert search(at, "Beurteilunk") == []  # the only "Beurteilung" is readable by group personal
+    assert not [b for b in at.main.button if b.label.startswith("Meinten Sie")]
+    weber = login("weber")
+    search(weber, "Beurteilunk")
+    assert [b.label for b in weber.main.button if b.label.startswith("Meinten Sie")] == ["Meinten Sie: beurteilung"]
+    weber.main.button[0].click().run()
+    assert any("Beurteilung" in t for t in [m.value for m in weber.main.markdown])
+
+
 def test_hit_shows_unc_path_date_size_and_marked_snippet(portal):
     at = login("mueller")
     search(at, "Hundesteuer")
