@@ -25,9 +25,10 @@ import math
 import sqlite3
 import threading
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -221,6 +222,23 @@ class EmbeddedBackend:
 
     # -- writes --
 
+    @contextmanager
+    def _write_transaction(self) -> Iterator[sqlite3.Connection]:
+        """One writer at a time, one immediate transaction; any SQLite failure becomes a
+        BackendError and nothing of the transaction stays."""
+        try:
+            with self._write_lock:
+                connection = self._connection()
+                connection.execute("BEGIN IMMEDIATE")
+                try:
+                    yield connection
+                    connection.execute("COMMIT")
+                except BaseException:
+                    connection.execute("ROLLBACK")
+                    raise
+        except sqlite3.Error as error:
+            raise BackendError(MSG_WRITE_FAILED) from error
+
     def upsert(self, docs: Sequence[Document]) -> None:
         """Insert or replace `docs` by id in one transaction; durable on return."""
         if not docs:
@@ -228,36 +246,26 @@ class EmbeddedBackend:
         unique = _last_per_id(docs)
         rows = [self._row(doc) for doc in unique]
         keys = {doc.id: content_key(doc.content_hash, doc.title, doc.text) for doc in unique}
-        try:
-            with self._write_lock:
-                connection = self._connection()
-                connection.execute("BEGIN IMMEDIATE")
-                try:
-                    self._vectors.drop_changed(connection, keys)
-                    connection.executemany(
-                        "DELETE FROM docs WHERE id = ?", [(row[0],) for row, _ in rows]
-                    )
-                    principal_rows: list[tuple[int, int, str]] = []
-                    facet_rows: list[tuple[int, str, str]] = []
-                    for (row, (allow, deny)), doc in zip(rows, unique):
-                        rowid = connection.execute(_INSERT_DOC, row).lastrowid
-                        principal_rows.extend((rowid, 0, p) for p in allow)
-                        principal_rows.extend((rowid, 1, p) for p in deny)
-                        keywords, codes = facet_values(doc.extra)
-                        facet_rows.extend((rowid, "keywords", k) for k in keywords)
-                        facet_rows.extend((rowid, "aktenplan", c) for c in codes)
-                    connection.executemany(
-                        "INSERT OR IGNORE INTO principals(doc, deny, principal) VALUES (?, ?, ?)", principal_rows
-                    )
-                    connection.executemany(
-                        "INSERT OR IGNORE INTO doc_facets(doc, kind, value) VALUES (?, ?, ?)", facet_rows
-                    )
-                    connection.execute("COMMIT")
-                except BaseException:
-                    connection.execute("ROLLBACK")
-                    raise
-        except sqlite3.Error as error:
-            raise BackendError(MSG_WRITE_FAILED) from error
+        with self._write_transaction() as connection:
+            self._vectors.drop_changed(connection, keys)
+            connection.executemany(
+                "DELETE FROM docs WHERE id = ?", [(row[0],) for row, _ in rows]
+            )
+            principal_rows: list[tuple[int, int, str]] = []
+            facet_rows: list[tuple[int, str, str]] = []
+            for (row, (allow, deny)), doc in zip(rows, unique):
+                rowid = connection.execute(_INSERT_DOC, row).lastrowid
+                principal_rows.extend((rowid, 0, p) for p in allow)
+                principal_rows.extend((rowid, 1, p) for p in deny)
+                keywords, codes = facet_values(doc.extra)
+                facet_rows.extend((rowid, "keywords", k) for k in keywords)
+                facet_rows.extend((rowid, "aktenplan", c) for c in codes)
+            connection.executemany(
+                "INSERT OR IGNORE INTO principals(doc, deny, principal) VALUES (?, ?, ?)", principal_rows
+            )
+            connection.executemany(
+                "INSERT OR IGNORE INTO doc_facets(doc, kind, value) VALUES (?, ?, ?)", facet_rows
+            )
 
     def _row(self, doc: Document) -> tuple[tuple[Any, ...], tuple[tuple[str, ...], tuple[str, ...]]]:
         terms = doc.terms or self.analyzer.terms(doc.text)
@@ -280,19 +288,9 @@ class EmbeddedBackend:
         """Remove documents by id; unknown ids are ignored."""
         if not ids:
             return
-        try:
-            with self._write_lock:
-                connection = self._connection()
-                connection.execute("BEGIN IMMEDIATE")
-                try:
-                    connection.executemany("DELETE FROM docs WHERE id = ?", [(i,) for i in ids])
-                    self._vectors.delete(connection, ids)
-                    connection.execute("COMMIT")
-                except BaseException:
-                    connection.execute("ROLLBACK")
-                    raise
-        except sqlite3.Error as error:
-            raise BackendError(MSG_WRITE_FAILED) from error
+        with self._write_transaction() as connection:
+            connection.executemany("DELETE FROM docs WHERE id = ?", [(i,) for i in ids])
+            self._vectors.delete(connection, ids)
 
     def upsert_vectors(self, items: Sequence[ChunkVectors]) -> None:
         """Store chunk vectors (one model per document); vectors of documents that are
@@ -301,30 +299,20 @@ class EmbeddedBackend:
         if not items:
             return
         by_id = {item.doc_id: item for item in items}
-        try:
-            with self._write_lock:
-                connection = self._connection()
-                connection.execute("BEGIN IMMEDIATE")
-                try:
-                    ids = list(by_id)
-                    keys: dict[str, str] = {}
-                    for start in range(0, len(ids), 500):
-                        part = ids[start : start + 500]
-                        for doc_id, content_hash, title, text in connection.execute(
-                            f"SELECT id, content_hash, title, text FROM docs WHERE id IN ({', '.join('?' * len(part))})", part
-                        ):
-                            keys[doc_id] = content_key(content_hash, title, text)
-                    self._vectors.write(connection, (
-                        (doc_id, item.model, keys[doc_id], _as_matrix(item.vectors), np.asarray(item.spans, dtype=np.int64))
-                        for doc_id, item in by_id.items()
-                        if doc_id in keys and (item.content_key or keys[doc_id]) == keys[doc_id]
-                    ))
-                    connection.execute("COMMIT")
-                except BaseException:
-                    connection.execute("ROLLBACK")
-                    raise
-        except sqlite3.Error as error:
-            raise BackendError(MSG_WRITE_FAILED) from error
+        with self._write_transaction() as connection:
+            ids = list(by_id)
+            keys: dict[str, str] = {}
+            for start in range(0, len(ids), 500):
+                part = ids[start : start + 500]
+                for doc_id, content_hash, title, text in connection.execute(
+                    f"SELECT id, content_hash, title, text FROM docs WHERE id IN ({', '.join('?' * len(part))})", part
+                ):
+                    keys[doc_id] = content_key(content_hash, title, text)
+            self._vectors.write(connection, (
+                (doc_id, item.model, keys[doc_id], _as_matrix(item.vectors), np.asarray(item.spans, dtype=np.int64))
+                for doc_id, item in by_id.items()
+                if doc_id in keys and (item.content_key or keys[doc_id]) == keys[doc_id]
+            ))
 
     def ids_without_vectors(self, model: str, limit: int) -> list[str]:
         """Up to `limit` ids (index order) without a vectors row of `model`; not trimmed."""
