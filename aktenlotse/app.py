@@ -74,10 +74,9 @@ def sources_for(config: Config, paths: Sequence[str] = ()) -> list:
 
 def text_analyzer() -> Callable[[str], str]:
     """The German analysis that turns text into the indexed token stream."""
-    from aktenlotse.search.analysis import GermanAnalyzer
+    from aktenlotse.enrich.nlp import analyzer
 
-    analyzer = GermanAnalyzer()
-    return lambda text: " ".join(analyzer.analyze(text))
+    return analyzer().terms
 
 
 def make_enricher(config: Config):

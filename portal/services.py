@@ -62,28 +62,18 @@ def similar_documents(backend: Backend, doc_id: str, principals: Sequence[str], 
     """Documents like `doc_id`, trimmed to the user like every search: the document itself
     is fetched as the user (no access, no result) and the look-alikes come from a normal
     search, so nothing bypasses the principals filter."""
-    from aktenlotse.search.analysis import GermanAnalyzer
+    from aktenlotse.enrich.nlp import analyzer
 
     doc = backend.get(doc_id, list(principals))
     if doc is None:
         return Hits(total=0, hits=[])
-    text = similar_query_text(doc.title, doc.text, _analyzer(GermanAnalyzer))
+    text = similar_query_text(doc.title, doc.text, analyzer())
     if not text:
         return Hits(total=0, hits=[])
     hits = backend.search(Query(text=text, mode=mode, vector=vector, limit=limit + 5), list(principals))
     own = doc.id.split(CHILD_SEPARATOR, 1)[0]
     others = [h for h in hits.hits if h.id.split(CHILD_SEPARATOR, 1)[0] != own]
     return Hits(total=len(others[:limit]), hits=others[:limit])
-
-
-_shared_analyzer = None
-
-
-def _analyzer(factory):
-    global _shared_analyzer
-    if _shared_analyzer is None:
-        _shared_analyzer = factory()
-    return _shared_analyzer
 
 
 @dataclass
