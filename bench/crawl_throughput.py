@@ -69,9 +69,11 @@ def raw_tika(url: str, root: Path, files: list[str], threads: int) -> float:
     return len(files) / (time.perf_counter() - start)
 
 
-def crawl(url: str, root: Path, data: Path, workers: int) -> tuple[float, object]:
+def crawl(url: str, root: Path, data: Path, workers: int, backend=None) -> tuple[float, object]:
+    """One crawl of `root` into `backend` (default: an embedded index in `data`); seconds
+    and the CrawlSummary. The backend is closed afterwards."""
     state = StateDB(data / "state.sqlite")
-    backend = EmbeddedBackend(data / "index.sqlite")
+    backend = backend if backend is not None else EmbeddedBackend(data / "index.sqlite")
     try:
         crawler = Crawler(state, backend, TikaServerExtractor(urls=[url]), workers=workers, batch_size=200,
                           analyze=text_analyzer())

@@ -15,37 +15,22 @@ import argparse
 import shutil
 import statistics
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
-from aktenlotse.app import text_analyzer
-from aktenlotse.config import ElasticsearchConfig, SourceConfig
-from aktenlotse.crawler.crawl import Crawler
-from aktenlotse.crawler.local_source import LocalSource
-from aktenlotse.crawler.tika_client import TikaServerExtractor
+from aktenlotse.config import ElasticsearchConfig
 from aktenlotse.crawler.tika_jar import fetch_tika_jar
 from aktenlotse.crawler.tika_managed import ManagedTikaServer
 from aktenlotse.search.elasticsearch_backend import ElasticsearchBackend
 from aktenlotse.search.embedded import EmbeddedBackend
-from aktenlotse.statedb import StateDB
-from bench.crawl_throughput import all_files, corpus, raw_tika
+from bench.crawl_throughput import all_files, corpus, crawl, raw_tika
 from bench.es_common import elasticsearch
 
 
 def crawl_into(backend, url: str, root: Path, data: Path, workers: int) -> float:
-    state = StateDB(data / "state.sqlite")
-    try:
-        crawler = Crawler(state, backend, TikaServerExtractor(urls=[url]), workers=workers, batch_size=200,
-                          analyze=text_analyzer())
-        start = time.perf_counter()
-        summary = crawler.run([LocalSource(SourceConfig(name="bench", root=root))])
-        seconds = time.perf_counter() - start
-        assert summary.status == "done", summary.messages
-        return summary.extracted / seconds
-    finally:
-        backend.close()
-        state.close()
+    seconds, summary = crawl(url, root, data, workers, backend=backend)
+    assert summary.status == "done", summary.messages
+    return summary.extracted / seconds
 
 
 def main() -> None:
