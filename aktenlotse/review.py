@@ -211,14 +211,15 @@ def items_below(state: StateDB, backend, store: ReviewStore, source: str, folder
     rows = list(state.items_below(source, folder)) if recursive else list(state.items_in_folder(source, folder).values())
     rows.sort(key=lambda r: r.path)
     docs = {d.id: d for d in backend.fetch([r.id for r in rows])} if rows else {}
+    refs = [DocRef(source, row.path, row.content_hash) for row in rows]
+    decisions = store.decisions_for(refs)
     items = []
-    for row in rows:
+    for row, ref in zip(rows, refs):
         doc = docs.get(row.id)
-        ref = DocRef(source, row.path, row.content_hash)
         items.append(ReviewItem(
             id=row.id, ref=ref, title=doc.title if doc else row.path.rsplit("/", 1)[-1],
             suggestions=list((doc.extra.get("aktenplan") if doc else None) or []),
-            decision=store.decision_for(ref),
+            decision=decisions.get(ref),
         ))
     return items
 
@@ -230,22 +231,28 @@ def progress(state: StateDB, store: ReviewStore) -> dict:
     by_class: dict[str, int] = {}
     by_department: dict[str, list[int]] = {}
     folder_state: dict[tuple[str, str], list[int]] = {}
-    for source, folder, name, content_hash in state.conn.execute("SELECT source, folder, name, content_hash FROM items"):
-        folder_text = to_text(folder)
-        path = f"{folder_text}/{to_text(name)}" if folder_text else to_text(name)
-        decision = store.decision_for(DocRef(source, path, content_hash))
-        department = folder_text.split("/", 1)[0] or "(Wurzel)"
-        counts = by_department.setdefault(department, [0, 0])
-        counts[0] += 1
-        per_folder = folder_state.setdefault((source, folder_text), [0, 0])
-        per_folder[0] += 1
-        total_docs += 1
-        if decision is not None:
-            decided_docs += 1
-            counts[1] += 1
-            per_folder[1] += 1
-            label = decision.code or DECISIONS["skip"]
-            by_class[label] = by_class.get(label, 0) + 1
+    cursor = state.conn.execute("SELECT source, folder, name, content_hash FROM items")
+    while rows := cursor.fetchmany(2000):
+        refs = []
+        for source, folder, name, content_hash in rows:
+            folder_text = to_text(folder)
+            path = f"{folder_text}/{to_text(name)}" if folder_text else to_text(name)
+            refs.append((folder_text, DocRef(source, path, content_hash)))
+        decisions = store.decisions_for([ref for _, ref in refs])  # one look-up per chunk, not per file
+        for folder_text, ref in refs:
+            decision = decisions.get(ref)
+            department = folder_text.split("/", 1)[0] or "(Wurzel)"
+            counts = by_department.setdefault(department, [0, 0])
+            counts[0] += 1
+            per_folder = folder_state.setdefault((ref.source, folder_text), [0, 0])
+            per_folder[0] += 1
+            total_docs += 1
+            if decision is not None:
+                decided_docs += 1
+                counts[1] += 1
+                per_folder[1] += 1
+                label = decision.code or DECISIONS["skip"]
+                by_class[label] = by_class.get(label, 0) + 1
     return {
         "documents": total_docs, "documents_decided": decided_docs,
         "folders": len(folder_state), "folders_decided": sum(1 for n, d in folder_state.values() if d == n),
