@@ -7,6 +7,7 @@ import sys
 import pytest
 
 from aktenlotse.config import ConfigError, load_config
+from tests.unprivileged import IS_ROOT, WITHOUT_READ_OVERRIDE, make_unreadable
 
 CLI = [sys.executable, "-m", "aktenlotse.cli"]
 
@@ -79,14 +80,12 @@ def test_cli_prints_one_line_without_traceback(tmp_path):
     assert "extractor.kind" in out.stderr and "Traceback" not in out.stderr
 
 
-def test_unreadable_config_via_cli_as_other_user(tmp_path):
-    if os.geteuid() != 0:
-        pytest.skip("needs root to switch to an unprivileged user")
+def test_unreadable_config_via_cli_without_read_rights(tmp_path):
+    if not IS_ROOT:
+        pytest.skip("needs root to give the config file to another user")
     p = write(tmp_path, 'data_dir = "x"\n')
-    p.chmod(0o600)
-    os.chmod(tmp_path, 0o755)
-    out = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *CLI, "--config", str(p), "errors"],
-                         capture_output=True, text=True, env={**os.environ, "HOME": "/tmp"})
+    make_unreadable(p)
+    out = subprocess.run([*WITHOUT_READ_OVERRIDE, *CLI, "--config", str(p), "errors"], capture_output=True, text=True)
     assert out.returncode == 1, out.stdout + out.stderr
     assert "cannot be read" in out.stderr and "Traceback" not in out.stderr
 

@@ -2,9 +2,6 @@
 
 import json
 import os
-import shutil
-import tempfile
-from pathlib import Path
 import signal
 import sqlite3
 import subprocess
@@ -17,6 +14,7 @@ from aktenlotse.crawler.tika_client import TikaServerExtractor
 from aktenlotse.filemakers import write_corrupt, write_pdf
 from aktenlotse.statedb import StateDB
 from tests.crawl_env import CrawlEnv
+from tests.unprivileged import IS_ROOT, WITHOUT_READ_OVERRIDE, make_unreadable
 
 pytestmark = pytest.mark.tika_server
 CLI = [sys.executable, "-m", "aktenlotse.cli"]
@@ -89,31 +87,22 @@ def test_too_large_file_is_reported(env):
     assert [d.path for d in env.documents()] == ["klein.txt"]
 
 
-def test_unreadable_file_as_unprivileged_crawler(tika_server):
-    if os.geteuid() != 0:
-        pytest.skip("needs root to run the crawler as another user")
-    # pytest's tmp_path is private to root; the unprivileged crawler needs a path it can traverse.
-    tmp_path = Path(tempfile.mkdtemp(prefix="aktenlotse-unpriv-"))
-    os.chmod(tmp_path, 0o755)
-    env = CrawlEnv(tmp_path, TikaServerExtractor(urls=[tika_server.url]))
+def test_unreadable_file_for_the_crawler(env, tika_server, tmp_path):
+    if not IS_ROOT:
+        pytest.skip("needs root to give the file to another user")
     env.write("offen.txt", "Offenes Dokument zur Sitzungsvorlage.")
-    secret = env.write("gesperrt.txt", "Gesperrt")
-    os.chmod(secret, 0o600)
-    env.data.mkdir()
-    os.chown(env.data, 65534, 65534)
+    make_unreadable(env.write("gesperrt.txt", "Gesperrt"))
     config = tmp_path / "a.toml"
     config.write_text(
         f'data_dir = "{env.data}"\n[[sources]]\nname = "daten"\nroot = "{env.root}"\n'
         f'[extractor]\nkind = "external"\nurls = ["{tika_server.url}"]\n'
     )
-    os.chmod(config, 0o644)
-    out = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *CLI, "--config", str(config),
-                          "crawl", "--json"], capture_output=True, text=True, env={**os.environ, "HOME": "/tmp"})
+    out = subprocess.run([*WITHOUT_READ_OVERRIDE, *CLI, "--config", str(config), "crawl", "--json"],
+                         capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
     summary = json.loads(out.stdout)
     assert summary["new"] == 1 and summary["errors"] == 1, errors_by_path(env)
     assert errors_by_path(env)["gesperrt.txt"]["kind"] == "unreadable"
-    shutil.rmtree(tmp_path)
 
 
 def test_tika_server_killed_mid_crawl_is_restarted_and_nothing_is_lost(env, tika_server):
