@@ -49,8 +49,9 @@ class SourceConfig:
     smb_username: str = ""
     smb_password: str = field(default="", repr=False)
     smb_encrypt: bool = False  # require encryption; otherwise signing/encryption as the server demands
-    smb_max_connections: int = 4  # requests in flight at once against the file server
-    smb_requests_per_second: float = 2000.0  # 0: no limit
+    smb_connections: int = 2  # parallel SMB connections for reading security descriptors
+    smb_requests_in_flight: int = 8  # requests outstanding at once on each connection
+    smb_requests_per_second: float = 2000.0  # all connections together; 0: no limit
     smb_max_path: int = 32000  # longer UNC paths become error records
 
     @property
@@ -334,7 +335,8 @@ def _source(item: Any, index: int, base_dir: Path) -> SourceConfig:
         raise ConfigError(f"sources[{index}]: must be a table")
     _reject_unknown(item, {"name", "root", "display_root", "include", "exclude", "max_file_size_mb", "principal_map",
                            "enrich", "embeddings", "ocr", "credentials_file", "smb_port", "smb_encrypt",
-                           "smb_max_connections", "smb_requests_per_second", "smb_max_path"}, prefix)
+                           "smb_connections", "smb_requests_in_flight", "smb_requests_per_second",
+                           "smb_max_path"}, prefix)
     if "root" not in item:
         raise ConfigError(f"{prefix}root: missing (the folder or mounted share to crawl)")
     if not isinstance(item["root"], str):
@@ -352,14 +354,15 @@ def _source(item: Any, index: int, base_dir: Path) -> SourceConfig:
             smb_server=server, smb_share=share, smb_path=smb_path, smb_username=user, smb_password=password,
             smb_port=_number(item, "smb_port", 445, prefix, 1, integer=True),
             smb_encrypt=_bool(item, "smb_encrypt", False, prefix),
-            smb_max_connections=_number(item, "smb_max_connections", 4, prefix, 1, integer=True),
+            smb_connections=_number(item, "smb_connections", 2, prefix, 1, integer=True),
+            smb_requests_in_flight=_number(item, "smb_requests_in_flight", 8, prefix, 1, integer=True),
             smb_requests_per_second=_number(item, "smb_requests_per_second", 2000.0, prefix, 0),
             smb_max_path=_number(item, "smb_max_path", 32000, prefix, 10, integer=True),
         )
         default_name = (smb_path.rsplit("/", 1)[-1] if smb_path else share)
     else:
-        for key in ("credentials_file", "smb_port", "smb_encrypt", "smb_max_connections", "smb_requests_per_second",
-                    "smb_max_path"):
+        for key in ("credentials_file", "smb_port", "smb_encrypt", "smb_connections", "smb_requests_in_flight",
+                    "smb_requests_per_second", "smb_max_path"):
             if key in item:
                 raise ConfigError(f"{prefix}{key}: only for SMB roots (smb://server/share/folder)")
         root = _path(item["root"], prefix + "root", base_dir)

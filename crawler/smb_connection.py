@@ -1,13 +1,21 @@
 """Low-level SMB calls that `smbclient` has no public function for: reading and writing a
-file's security descriptor (SMB2 QUERY_INFO / SET_INFO with SMB2_0_INFO_SECURITY)."""
+file's security descriptor (SMB2 QUERY_INFO / SET_INFO with SMB2_0_INFO_SECURITY), one at a
+time or pipelined for all files of a folder."""
 
 from __future__ import annotations
 
+import struct
+from collections import deque
+from typing import Callable, Sequence
+
 import smbclient
 from smbclient._io import SMBFileTransaction, SMBRawIO
+from smbclient._pool import get_smb_tree
+from smbprotocol.exceptions import SMBResponseException
+from smbprotocol.header import Commands
 from smbprotocol.open import (
-    CreateOptions, FilePipePrinterAccessMask, InfoType, SMB2QueryInfoRequest, SMB2QueryInfoResponse,
-    SMB2SetInfoRequest, SMB2SetInfoResponse, ShareAccess,
+    CreateDisposition, CreateOptions, FilePipePrinterAccessMask, ImpersonationLevel, InfoType, SMB2CloseRequest,
+    SMB2QueryInfoRequest, SMB2QueryInfoResponse, SMB2SetInfoRequest, SMB2SetInfoResponse, ShareAccess,
 )
 
 OWNER_SECURITY_INFORMATION = 0x1
@@ -16,39 +24,155 @@ DACL_SECURITY_INFORMATION = 0x4
 SECURITY_INFO = OWNER_SECURITY_INFORMATION | GROUP_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION
 SD_BUFFER = 65536
 ALL_SHARES = ShareAccess.FILE_SHARE_READ | ShareAccess.FILE_SHARE_WRITE | ShareAccess.FILE_SHARE_DELETE
+# READ_CONTROL alone does not conflict with share modes: a file open in Word (locked for
+# writing) still gives its descriptor.
+READ_SECURITY = FilePipePrinterAccessMask.READ_CONTROL | FilePipePrinterAccessMask.FILE_READ_ATTRIBUTES
 
 
 def _open_raw(path: str, access: int, **kwargs) -> SMBRawIO:
-    # READ_CONTROL alone does not conflict with share modes: a file open in Word (locked
-    # for writing) still gives its descriptor.
     raw = SMBRawIO(path, mode="rb", share_access="rwd", desired_access=access,
                    create_options=CreateOptions.FILE_OPEN_REPARSE_POINT, **kwargs)
     raw.open()
     return raw
 
 
+def _query_security_request(file_id: bytes) -> SMB2QueryInfoRequest:
+    request = SMB2QueryInfoRequest()
+    request["info_type"] = InfoType.SMB2_0_INFO_SECURITY
+    request["output_buffer_length"] = SD_BUFFER
+    request["additional_information"] = SECURITY_INFO
+    request["file_id"] = file_id
+    return request
+
+
 def query_security(path: str, **kwargs) -> bytes:
-    """The self-relative security descriptor (owner, group, DACL) of a file or folder."""
-    raw = _open_raw(path, FilePipePrinterAccessMask.READ_CONTROL | FilePipePrinterAccessMask.FILE_READ_ATTRIBUTES,
-                    **kwargs)
-    try:
-        request = SMB2QueryInfoRequest()
-        request["info_type"] = InfoType.SMB2_0_INFO_SECURITY
-        request["output_buffer_length"] = SD_BUFFER
-        request["additional_information"] = SECURITY_INFO
-        request["file_id"] = raw.fd.file_id
+    """The self-relative security descriptor (owner, group, DACL) of a file or folder, read
+    with one compounded CREATE + QUERY_INFO + CLOSE (smbclient follows DFS referrals here)."""
+    raw = SMBRawIO(path, mode="rb", share_access="rwd", desired_access=READ_SECURITY,
+                   create_options=CreateOptions.FILE_OPEN_REPARSE_POINT, **kwargs)
 
-        def receive(req):
-            response = raw.fd.connection.receive(req)
-            query = SMB2QueryInfoResponse()
-            query.unpack(response["data"].get_value())
-            return query["buffer"].get_value()
+    def receive(req):
+        response = raw.fd.connection.receive(req)
+        query = SMB2QueryInfoResponse()
+        query.unpack(response["data"].get_value())
+        return query["buffer"].get_value()
 
-        with SMBFileTransaction(raw) as transaction:
-            transaction += (request, receive)
-        return transaction.results[0]
-    finally:
-        raw.close()
+    # The handle is not open yet, so the transaction opens and closes it in the same request.
+    with SMBFileTransaction(raw) as transaction:
+        transaction += (_query_security_request(raw.fd.file_id), receive)
+    return transaction.results[0]
+
+
+# --- pipelined descriptor reads --------------------------------------------------------------
+# smbprotocol builds every request field by field in Python, which made descriptor reads of a
+# no-change crawl CPU-bound at ~600 files/s. The three requests per file differ only in the
+# file name, so they are packed once (QUERY_INFO and CLOSE refer to the compound's own handle)
+# and several files are kept in flight on the one connection; smbprotocol still does the
+# framing, message ids, credits, signing and encryption.
+
+RELATED_FILE_ID = b"\xff" * 16  # MS-SMB2 3.2.4.1.4: the handle of the CREATE in the same compound
+FILE_NON_DIRECTORY_FILE = 0x40
+
+
+class _Packed:
+    """A request body packed in advance (Connection.send_compound needs COMMAND, pack, len)."""
+
+    __slots__ = ("COMMAND", "_body")
+
+    def __init__(self, command: int, body: bytes):
+        self.COMMAND = command
+        self._body = body
+
+    def pack(self) -> bytes:
+        return self._body
+
+    def __len__(self) -> int:
+        return len(self._body)
+
+
+def _close_request() -> SMB2CloseRequest:
+    close = SMB2CloseRequest()
+    close["file_id"] = RELATED_FILE_ID
+    return close
+
+
+_QUERY_SECURITY = _Packed(Commands.SMB2_QUERY_INFO, _query_security_request(RELATED_FILE_ID).pack())
+_CLOSE = _Packed(Commands.SMB2_CLOSE, _close_request().pack())
+# MS-SMB2 2.2.13 SMB2 CREATE request: the fixed 56 bytes, then the UTF-16 name at offset
+# 120 from the header start (64-byte header + 56); no create contexts.
+_CREATE_LAYOUT = struct.Struct("<HBBIQQIIIIIHHII")
+
+
+def _create_request(name: str) -> _Packed:
+    encoded = name.encode("utf-16-le")
+    fixed = _CREATE_LAYOUT.pack(
+        57, 0, 0, ImpersonationLevel.Impersonation, 0, 0, READ_SECURITY, 0, int(ALL_SHARES),
+        CreateDisposition.FILE_OPEN, CreateOptions.FILE_OPEN_REPARSE_POINT | FILE_NON_DIRECTORY_FILE,
+        120, len(encoded), 0, 0)
+    return _Packed(Commands.SMB2_CREATE, fixed + encoded)
+
+
+def _descriptor_from(response) -> bytes:
+    body = response["data"].get_value()
+    # SMB2 QUERY_INFO response: StructureSize(2), OutputBufferOffset(2, from the header
+    # start), OutputBufferLength(4), Buffer.
+    offset, length = struct.unpack_from("<HI", body, 2)
+    start = offset - 64
+    return body[start:start + length]
+
+
+def query_securities(folder_unc: str, names: Sequence[str], in_flight: int,
+                     pace: Callable[[], None] = lambda: None, **kwargs) -> list[bytes | int]:
+    """The descriptors of the files `names` in the folder `folder_unc`, in order: the
+    descriptor bytes, or the NTSTATUS that refused it (the caller can retry that one file
+    with `query_security`, which also follows DFS links). At most `in_flight` files are
+    outstanding at once; `pace` is called before each file is sent (rate limit).
+    Connection errors propagate."""
+    tree, folder = get_smb_tree(folder_unc, **kwargs)
+    connection = tree.session.connection
+    session_id, tree_id = tree.session.session_id, tree.tree_connect_id
+    in_flight = _credits_for(connection, session_id, in_flight)
+    prefix = folder + "\\" if folder else ""
+    results: list[bytes | int] = []
+    pending: deque = deque()
+
+    def settle() -> None:
+        create, query, close = pending.popleft()
+        outcome: bytes | int | None = None
+        # Every response is received, even after a failure, so the connection's
+        # outstanding-request table stays clean.
+        for request in (create, query, close):
+            try:
+                response = connection.receive(request)
+            except SMBResponseException as exc:
+                outcome = exc.status if outcome is None else outcome
+            else:
+                if request is query:
+                    outcome = _descriptor_from(response)
+        results.append(outcome)
+
+    for name in names:
+        pace()
+        pending.append(connection.send_compound([_create_request(prefix + name), _QUERY_SECURITY, _CLOSE],
+                                                session_id, tree_id, related=True))
+        if len(pending) >= in_flight:
+            settle()
+    while pending:
+        settle()
+    return results
+
+
+def _credits_for(connection, session_id: int, in_flight: int) -> int:
+    """How many files may be in flight: each needs 3 credits; more are asked for once
+    (an ECHO with a credit request), and what the server grants is what is used."""
+    wanted = 3 * in_flight + 8
+    with connection.sequence_lock:
+        available = connection.sequence_window["high"] - connection.sequence_window["low"]
+    if available < wanted:
+        connection.echo(sid=session_id, credit_request=wanted - available)
+        with connection.sequence_lock:
+            available = connection.sequence_window["high"] - connection.sequence_window["low"]
+    return max(1, min(in_flight, (available - 4) // 3))
 
 
 def set_security(path: str, descriptor: bytes, **kwargs) -> None:
@@ -76,4 +200,4 @@ def set_security(path: str, descriptor: bytes, **kwargs) -> None:
         raw.close()
 
 
-__all__ = ["query_security", "set_security", "smbclient"]
+__all__ = ["query_securities", "query_security", "set_security", "smbclient"]

@@ -2,9 +2,9 @@
 principals of each file's NT security descriptor.
 
 Listing is folder by folder (one QUERY_DIRECTORY stream per folder, only that folder in
-memory). Each file's descriptor is read with one compounded CREATE+QUERY_INFO+CLOSE round
-trip: Samba (unlike NTFS) does not move a file's change time when only its ACL changes,
-so the descriptor itself is the only reliable signal. Its digest is folded into the
+memory). Each file's descriptor is read with one compounded CREATE+QUERY_INFO+CLOSE, the
+files of a folder pipelined on the connection: Samba (unlike NTFS) does not move a file's
+change time when only its ACL changes, so the descriptor itself is the only reliable signal. Its digest is folded into the
 `ctime` this source reports; the orchestrator compares ctime and re-indexes principals
 without re-extracting when it differs.
 
@@ -20,7 +20,8 @@ import io
 import logging
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import BinaryIO, Callable, Iterator, TypeVar
 
@@ -30,7 +31,8 @@ from smbprotocol import exceptions as smb_errors
 from aktenlotse.config import SourceConfig
 from aktenlotse.crawler.filters import is_excluded
 from aktenlotse.crawler.nt_acl import DescriptorError, descriptor_digest, parse_descriptor, read_principals
-from aktenlotse.crawler.smb_connection import query_security
+from aktenlotse.crawler.smb_connection import query_securities, query_security
+from aktenlotse.crawler.smb_descriptor_pool import DescriptorReaders
 from aktenlotse.crawler.source import DirListing, SourceUnavailable, WalkProblem
 from aktenlotse.records import Entry
 
@@ -64,6 +66,11 @@ class _Politeness:
 
     def __enter__(self):
         self._slots.acquire()
+        self.pace()
+        return self
+
+    def pace(self) -> None:
+        """Wait until the next request may start."""
         if self._interval:
             with self._lock:
                 now = time.monotonic()
@@ -71,10 +78,19 @@ class _Politeness:
                 self._next = max(now, self._next) + self._interval
             if wait > 0:
                 time.sleep(wait)
-        return self
 
     def __exit__(self, *exc):
         self._slots.release()
+
+
+@dataclass
+class _PendingDescriptors:
+    """The descriptors of one folder's files, requested from the reader processes (batch)
+    or still to be read in this process (batch None)."""
+
+    folder_unc: str
+    names: list[str]
+    batch: object | None = None
 
 
 class SmbSource:
@@ -90,26 +106,28 @@ class SmbSource:
         self._max_size = int(config.max_file_size_mb * 1024 * 1024)
         self._cache: dict = {}  # this source's own connections (smbclient's pool is global otherwise)
         self._registered = False
-        self._polite = _Politeness(config.smb_max_connections, config.smb_requests_per_second)
-        self._pool: ThreadPoolExecutor | None = None
+        self._polite = _Politeness(config.smb_requests_in_flight, config.smb_requests_per_second)
+        self._readers = (DescriptorReaders(self._session_kwargs(), config.smb_connections, config.smb_requests_in_flight,
+                                           config.smb_requests_per_second) if config.smb_connections > 1 else None)
         self._lock = threading.Lock()
 
     # -- connection ----------------------------------------------------------------
 
     def _kwargs(self) -> dict:
-        return {"connection_cache": self._cache, "port": self.config.smb_port}
+        # With the credentials, smbclient itself re-opens a session it finds dead.
+        return {**self._session_kwargs(), "connection_cache": self._cache}
+
+    def _session_kwargs(self) -> dict:
+        return dict(username=self.config.smb_username or None, password=self.config.smb_password or None,
+                    port=self.config.smb_port, encrypt=True if self.config.smb_encrypt else None,
+                    auth_protocol="ntlm" if self.config.smb_username else "negotiate", connection_timeout=10)
 
     def _connect(self) -> None:
         with self._lock:
             if self._registered:
                 return
             try:
-                smbclient.register_session(
-                    self.server, username=self.config.smb_username or None,
-                    password=self.config.smb_password or None, port=self.config.smb_port,
-                    encrypt=True if self.config.smb_encrypt else None,
-                    auth_protocol="ntlm" if self.config.smb_username else "negotiate",
-                    connection_timeout=10, connection_cache=self._cache)
+                smbclient.register_session(self.server, **self._session_kwargs(), connection_cache=self._cache)
             except smb_errors.SMBAuthenticationError as exc:
                 raise SourceUnavailable(self._auth_message(str(exc))) from None
             except smb_errors.SMBResponseException as exc:
@@ -149,10 +167,10 @@ class SmbSource:
                 return fn(*args, **self._kwargs())
         except smb_errors.SMBOSError:
             raise
-        except _CONNECTION_ERRORS as exc:
-            if isinstance(exc, smb_errors.SMBResponseException) and exc.status not in (
-                    smb_errors.NtStatus.STATUS_NETWORK_NAME_DELETED, smb_errors.NtStatus.STATUS_USER_SESSION_DELETED,
-                    0xC000035C):  # STATUS_NETWORK_SESSION_EXPIRED
+        except smb_errors.SMBAuthenticationError as exc:  # e.g. the password was changed mid-crawl
+            raise SourceUnavailable(self._auth_message(str(exc))) from None
+        except (*_CONNECTION_ERRORS, ValueError) as exc:
+            if not _session_lost(exc):
                 raise
             log.warning("SMB session to %s dropped (%s), reconnecting", self.server, exc)
         self._reset()
@@ -162,14 +180,15 @@ class SmbSource:
                 return fn(*args, **self._kwargs())
         except smb_errors.SMBOSError:
             raise
+        except smb_errors.SMBAuthenticationError as exc:
+            raise SourceUnavailable(self._auth_message(str(exc))) from None
         except (*_CONNECTION_ERRORS, ValueError) as exc:
             raise SourceUnavailable(f"source {self.name!r}: Verbindung zu {self.server} abgebrochen "
                                     f"(server went away mid-crawl: {exc})") from None
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-            self._pool = None
+        if self._readers is not None:
+            self._readers.close()
         self._reset()
 
     # -- paths ---------------------------------------------------------------------
@@ -185,12 +204,20 @@ class SmbSource:
     # -- walking -------------------------------------------------------------------
 
     def listings(self) -> Iterator[DirListing]:
+        """Folders depth-first. The next folder is listed while the reader processes fetch
+        the descriptors of the current one (one folder of lookahead)."""
         self._check_root()
         stack = [""]
-        while stack:
-            rel_dir = stack.pop()
-            listing = self._list_dir(rel_dir)
-            stack.extend(reversed(listing.subdirs))
+        waiting: deque[tuple[DirListing, list, _PendingDescriptors]] = deque()
+        while stack or waiting:
+            if stack:
+                listing, files = self._scan_dir(stack.pop())
+                stack.extend(reversed(listing.subdirs))
+                waiting.append((listing, files, self._request_descriptors(listing.path, files)))
+                if len(waiting) < 2 and stack:
+                    continue
+            listing, files, pending = waiting.popleft()
+            self._add_files(listing, files, self._descriptors(pending))
             yield listing
 
     def _check_root(self) -> None:
@@ -223,16 +250,18 @@ class SmbSource:
     def resolve_principals(self, listing: DirListing, entry: Entry) -> None:
         """Principals were read with the listing (the descriptor is the change signal)."""
 
-    def _list_dir(self, rel_dir: str) -> DirListing:
+    def _scan_dir(self, rel_dir: str) -> tuple[DirListing, list]:
+        """The folder's listing with subfolders and problems, and its files still to be
+        described: (relative path, directory entry) pairs."""
         listing = DirListing(path=rel_dir, traverse_key="smb")
+        files: list = []
         try:
             raw = self._call(_scan, self._unc(rel_dir))
         except smb_errors.SMBOSError as exc:
             listing.complete = False
             kind, message = _problem(exc, "Ordner nicht lesbar")
             listing.problems.append(WalkProblem(rel_dir, kind, message))
-            return listing
-        files = []
+            return listing, files
         for name, info in sorted(raw, key=lambda item: item[0]):
             if name in (".", ".."):
                 continue
@@ -255,28 +284,45 @@ class SmbSource:
                 listing.problems.append(WalkProblem(rel, "too_large", f"Datei größer als {self.config.max_file_size_mb:g} MB, übersprungen"))
                 continue
             files.append((rel, info))
-        if files:
-            pool = self._executor()
-            results = pool.map(self._described_entry, files) if len(files) > 1 else map(self._described_entry, files)
-            for result in results:
-                if isinstance(result, WalkProblem):
-                    listing.problems.append(result)
-                else:
-                    listing.files.append(result)
-        return listing
+        return listing, files
 
-    def _executor(self) -> ThreadPoolExecutor:
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=self.config.smb_max_connections, thread_name_prefix="smb-sd")
-        return self._pool
+    def _add_files(self, listing: DirListing, files: list, descriptors: list[bytes | int]) -> None:
+        for (rel, info), sd in zip(files, descriptors):
+            result = self._described_entry(rel, info, sd)
+            if isinstance(result, WalkProblem):
+                listing.problems.append(result)
+            else:
+                listing.files.append(result)
 
-    def _described_entry(self, item) -> Entry | WalkProblem:
-        rel, info = item
-        try:
-            sd = self._call(query_security, self._unc(rel))
-        except smb_errors.SMBOSError as exc:
-            kind, message = _problem(exc, "Berechtigungen nicht lesbar, Datei nicht indexiert")
-            return WalkProblem(rel, kind, message)
+    def _request_descriptors(self, rel_dir: str, files: list) -> _PendingDescriptors:
+        pending = _PendingDescriptors(self._unc(rel_dir), [rel.rsplit("/", 1)[-1] for rel, _ in files])
+        if self._readers is not None and pending.names:
+            pending.batch = self._readers.submit(pending.folder_unc, pending.names)
+        return pending
+
+    def _descriptors(self, pending: _PendingDescriptors) -> list[bytes | int]:
+        if not pending.names:
+            return []
+        if pending.batch is not None:
+            try:
+                return self._readers.collect(pending.batch)
+            except ConnectionError as exc:
+                # Read on the crawler's own connection instead: the restarted readers may
+                # already hold later folders, and answers must stay in order.
+                log.warning("SMB descriptor readers for %s failed (%s), reading here", self.server, exc)
+        return self._call(query_securities, pending.folder_unc, pending.names, self.config.smb_requests_in_flight,
+                          self._polite.pace)
+
+    def _described_entry(self, rel: str, info, sd: bytes | int) -> Entry | WalkProblem:
+        """The entry with its principals, or the problem that keeps it out of the index. A
+        refused pipelined read is tried once more alone: that path follows DFS links and
+        turns the status into the German reason."""
+        if not isinstance(sd, bytes):
+            try:
+                sd = self._call(query_security, self._unc(rel))
+            except smb_errors.SMBOSError as exc:
+                kind, message = _problem(exc, "Berechtigungen nicht lesbar, Datei nicht indexiert")
+                return WalkProblem(rel, kind, message)
         try:
             allow, deny = read_principals(parse_descriptor(sd))
         except DescriptorError as exc:
@@ -320,6 +366,18 @@ class SmbSource:
         except (smb_errors.SMBOSError, DescriptorError, SourceUnavailable):
             return _entry(self.name, rel, info, b"", (), ())
         return _entry(self.name, rel, info, sd, allow, deny)
+
+
+def _session_lost(exc: Exception) -> bool:
+    """Whether `exc` means the connection or session is gone (worth one reconnect), as
+    opposed to an answer about the file itself."""
+    if isinstance(exc, smb_errors.SMBResponseException):
+        return exc.status in (smb_errors.NtStatus.STATUS_NETWORK_NAME_DELETED,
+                              smb_errors.NtStatus.STATUS_USER_SESSION_DELETED,
+                              0xC000035C)  # STATUS_NETWORK_SESSION_EXPIRED
+    if isinstance(exc, ValueError):  # smbclient's words for a refused or failed reconnect
+        return str(exc).startswith("Failed to connect")
+    return True
 
 
 def _scan(path: str, pattern: str = "*", **kwargs) -> list[tuple[str, smbclient._os.SMBDirEntryInformation]]:

@@ -1,0 +1,182 @@
+"""Security descriptors of many files read over several SMB connections at once.
+
+smbprotocol does its framing, signing and parsing in Python, so one connection is bound
+to one CPU core (~1,000 descriptors/s on the test machine). A no-change crawl reads every
+file's descriptor (see smb_source), so the reads of a folder are split over
+`smb_connections` reader processes, each with its own SMB session to the server: the same
+as several Windows clients, and the server serves each connection in its own process.
+
+The readers are plain child processes (`python -m` this module) talking pickles over
+their stdin/stdout: unlike multiprocessing's spawn they never re-import the caller's main
+script, and they end by themselves when the crawler dies (their stdin closes).
+"""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from typing import BinaryIO, Callable, Sequence
+
+from aktenlotse.crawler.smb_connection import query_securities
+
+
+class _Reader:
+    """One reader process."""
+
+    def __init__(self, session: dict):
+        self.process = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE)
+        # The session (with the password) goes through the pipe, never the command line.
+        self.send(session)
+
+    def send(self, message) -> None:
+        pickle.dump(message, self.process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        self.process.stdin.flush()
+
+    def receive(self):
+        return pickle.load(self.process.stdout)
+
+    def stop(self) -> None:
+        try:
+            self.process.stdin.close()
+            self.process.wait(5)
+        except (OSError, subprocess.TimeoutExpired):
+            self.process.kill()
+            self.process.wait()
+
+
+@dataclass
+class _Batch:
+    ticket: int
+    size: int
+    parts: int
+    generation: int
+    failure: str = ""
+
+
+class DescriptorReaders:
+    """`connections` reader processes; the rate limit is shared out among them. Started on
+    first use, stopped by `close`."""
+
+    # Below this many files a folder goes to one reader only (splitting costs more).
+    MIN_SPLIT = 16
+
+    def __init__(self, session: dict, connections: int, in_flight: int, per_second: float):
+        self._session = session
+        self._connections = connections
+        self._in_flight = in_flight
+        self._per_second = per_second / connections if per_second > 0 else 0.0
+        self._readers: list[_Reader] = []
+        self._generation = 0  # counts restarts: a batch sent before one cannot be collected
+        self._tickets = 0
+
+    def submit(self, folder_unc: str, names: Sequence[str]) -> _Batch:
+        """Send the folder's names to the readers (split when there are many); the answer
+        is picked up with `collect`, in the order of submission."""
+        self._tickets += 1
+        parts = self._connections if len(names) >= self.MIN_SPLIT else 1
+        batch = _Batch(self._tickets, len(names), parts, self._generation)
+        try:
+            if not self._readers:
+                self._readers = [_Reader(self._session) for _ in range(self._connections)]
+            # Interleaved slices keep the parts equally long.
+            for i in range(parts):
+                self._readers[i].send((batch.ticket, folder_unc, list(names[i::parts]), self._in_flight,
+                                       self._per_second))
+        except OSError as exc:
+            self.close()
+            batch.failure = f"descriptor reader process failed: {exc!r}"
+        return batch
+
+    def collect(self, batch: _Batch) -> list[bytes | int]:
+        """Descriptor bytes or refusing NTSTATUS per name, in order. Raises ConnectionError
+        when a connection or reader failed; the readers are then restarted on the next
+        submit and batches still outstanding fail too (their caller reads them elsewhere).
+        Every answer carries its request's ticket: a descriptor can never be attributed to
+        another file."""
+        if batch.failure:
+            raise ConnectionError(batch.failure)
+        if batch.generation != self._generation:
+            raise ConnectionError("descriptor readers were restarted")
+        try:
+            results: list[bytes | int] = [0] * batch.size
+            for i in range(batch.parts):
+                try:
+                    ticket, ok, value = self._readers[i].receive()
+                except (OSError, EOFError, pickle.UnpicklingError) as exc:
+                    raise ConnectionError(f"descriptor reader process failed: {exc!r}") from None
+                if not ok:
+                    raise ConnectionError(value)
+                if ticket != batch.ticket or len(value) != len(range(i, batch.size, batch.parts)):
+                    raise ConnectionError("descriptor reader answered out of order")
+                results[i::batch.parts] = value
+            return results
+        except ConnectionError:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        for reader in self._readers:
+            reader.stop()
+        self._readers = []
+        self._generation += 1
+
+
+# --- the reader process ---------------------------------------------------------------------
+
+def _pacer(per_second: float) -> Callable[[], None]:
+    if per_second <= 0:
+        return lambda: None
+    interval = 1.0 / per_second
+    next_start = [time.monotonic()]
+
+    def pace() -> None:
+        now = time.monotonic()
+        if next_start[0] > now:
+            time.sleep(next_start[0] - now)
+        next_start[0] = max(now, next_start[0]) + interval
+
+    return pace
+
+
+def _serve(requests: BinaryIO, answers: BinaryIO) -> None:
+    """Answer (ticket, folder, names, in_flight, per_second) requests with (ticket, True,
+    descriptors) or (ticket, False, reason) until stdin closes. After a failure the session is dropped, so the next
+    request connects afresh."""
+    import smbclient
+    from smbprotocol.exceptions import SMBOSError
+
+    session = pickle.load(requests)
+    cache: dict = {}
+    while True:
+        try:
+            ticket, folder_unc, names, in_flight, per_second = pickle.load(requests)
+        except EOFError:
+            return
+        try:
+            answer = (ticket, True, query_securities(folder_unc, names, in_flight, _pacer(per_second),
+                                                     connection_cache=cache, **session))
+        except SMBOSError as exc:  # the folder itself: the caller retries file by file
+            answer = (ticket, True, [exc.ntstatus] * len(names))
+        except Exception as exc:  # smbprotocol's exceptions do not all survive pickling
+            answer = (ticket, False, f"{type(exc).__name__}: {exc}")
+            try:
+                smbclient.reset_connection_cache(connection_cache=cache)
+            except Exception:  # a dead connection may fail to close; it is replaced either way
+                pass
+            cache = {}
+        pickle.dump(answer, answers, protocol=pickle.HIGHEST_PROTOCOL)
+        answers.flush()
+
+
+if __name__ == "__main__":
+    # Answers get their own copy of stdout; anything a library prints goes to stderr and
+    # cannot corrupt the pickle stream.
+    import os
+
+    answer_stream = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    _serve(sys.stdin.buffer, answer_stream)
