@@ -129,6 +129,12 @@ def query_securities(folder_unc: str, names: Sequence[str], in_flight: int,
     outstanding at once; `pace` is called before each file is sent (rate limit).
     Connection errors propagate."""
     tree, folder = get_smb_tree(folder_unc, **kwargs)
+    if tree.is_dfs_share:
+        # Opening the folder through smbclient follows its DFS referral and caches it; the
+        # tree asked for again is then the link target's (the raw compounds below do not
+        # follow referrals themselves).
+        smbclient.stat(folder_unc, **kwargs)
+        tree, folder = get_smb_tree(folder_unc, **kwargs)
     connection = tree.session.connection
     session_id, tree_id = tree.session.session_id, tree.tree_connect_id
     in_flight = _credits_for(connection, session_id, in_flight)

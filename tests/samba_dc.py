@@ -87,6 +87,12 @@ class SambaDC:
         return self.base / "samba" / "share"
 
     @property
+    def dfs_root(self) -> Path:
+        """The folder behind the `dfs` share (msdfs root): a symlink `name` ->
+        `msdfs:server\\share\\path` in it is a DFS link."""
+        return self.base / "samba" / "dfsroot"
+
+    @property
     def ca_cert(self) -> Path:
         return self.base / "tls" / "ca.crt"
 
@@ -169,6 +175,11 @@ def provision(base: Path) -> SambaDC:
 """
     text = text.replace("[global]", "[global]" + extra, 1)
     text += f"\n\n[share]\n\tpath = {share}\n\tread only = no\n"
+    # A DFS namespace: tests put `msdfs:` links into it that point into [share].
+    dfs_root = target / "dfsroot"
+    dfs_root.mkdir()
+    os.chmod(dfs_root, 0o755)
+    text += f"\n[dfs]\n\tpath = {dfs_root}\n\tmsdfs root = yes\n"
     conf.write_text(text)
     (base / "pid").mkdir(exist_ok=True)
     spec_file = base / "spec.json"

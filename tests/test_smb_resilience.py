@@ -1,10 +1,12 @@
 """SmbSource when things go wrong mid-crawl, against the real Samba DC: descriptors read over
-several connections equal those read over one, a dropped session or a killed reader process
+several connections equal those read over one, also behind a DFS link, a dropped session or a killed reader process
 is recovered without losing or widening anything, a server that goes away ends the crawl
 without deleting anything, and an expired account gets its own clear message."""
 
 import dataclasses
+import os
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -172,3 +174,20 @@ def test_expired_account_is_named_as_such_for_the_crawler_and_refused_at_login(s
     with pytest.raises(LoginError) as refused:
         LdapDirectory(auth).authenticate(name, password)
     assert refused.value.message == MSG_BAD_CREDENTIALS  # the same message as a wrong password
+
+
+@pytest.mark.parametrize("connections", [1, 2])
+def test_dfs_link_is_followed_with_the_same_permissions(samba_dc, share, reference, connections):
+    link = f"viele-{connections}"
+    os.symlink(f"msdfs:{samba_dc.host}\\{samba_dc.share}\\{FOLDER}", samba_dc.dfs_root / link)
+    cfg = dataclasses.replace(config(samba_dc, smb_connections=connections), smb_share="dfs", smb_path=link,
+                              root=Path(f"//{samba_dc.host}/dfs/{link}"))
+    src = SmbSource(cfg)
+    try:
+        assert snapshot(src.listings()) == reference
+        assert src.display_path("a/akte00.txt") == f"\\\\{samba_dc.host}\\dfs\\{link}\\a\\akte00.txt"
+        entry = src.current_entry("a/akte00.txt")
+        with src.open(entry) as stream:
+            assert stream.read() == b"Vorgang a 0"
+    finally:
+        src.close()
