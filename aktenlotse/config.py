@@ -50,7 +50,7 @@ class SourceConfig:
     smb_password: str = field(default="", repr=False)
     smb_encrypt: bool = False  # require encryption; otherwise signing/encryption as the server demands
     smb_connections: int = 2  # parallel SMB connections for reading security descriptors
-    smb_requests_in_flight: int = 8  # requests outstanding at once on each connection
+    smb_requests_in_flight: int = 4  # requests (of up to 8 files each) outstanding per connection
     smb_requests_per_second: float = 2000.0  # all connections together; 0: no limit
     smb_max_path: int = 32000  # longer UNC paths become error records
 
@@ -355,7 +355,7 @@ def _source(item: Any, index: int, base_dir: Path) -> SourceConfig:
             smb_port=_number(item, "smb_port", 445, prefix, 1, integer=True),
             smb_encrypt=_bool(item, "smb_encrypt", False, prefix),
             smb_connections=_number(item, "smb_connections", 2, prefix, 1, integer=True),
-            smb_requests_in_flight=_number(item, "smb_requests_in_flight", 8, prefix, 1, integer=True),
+            smb_requests_in_flight=_number(item, "smb_requests_in_flight", 4, prefix, 1, integer=True),
             smb_requests_per_second=_number(item, "smb_requests_per_second", 2000.0, prefix, 0),
             smb_max_path=_number(item, "smb_max_path", 32000, prefix, 10, integer=True),
         )

@@ -22,7 +22,6 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import BinaryIO, Callable, Iterator, TypeVar
 
 import smbclient
@@ -31,7 +30,7 @@ from smbprotocol import exceptions as smb_errors
 from aktenlotse.config import SourceConfig
 from aktenlotse.crawler.filters import is_excluded
 from aktenlotse.crawler.nt_acl import DescriptorError, descriptor_digest, parse_descriptor, read_principals
-from aktenlotse.crawler.smb_connection import query_securities, query_security
+from aktenlotse.crawler.smb_connection import DirEntry, list_directory, query_securities, query_security
 from aktenlotse.crawler.smb_descriptor_pool import DescriptorReaders
 from aktenlotse.crawler.source import DirListing, SourceUnavailable, WalkProblem
 from aktenlotse.records import Entry
@@ -256,13 +255,14 @@ class SmbSource:
         listing = DirListing(path=rel_dir, traverse_key="smb")
         files: list = []
         try:
-            raw = self._call(_scan, self._unc(rel_dir))
+            raw = self._call(list_directory, self._unc(rel_dir))
         except smb_errors.SMBOSError as exc:
             listing.complete = False
             kind, message = _problem(exc, "Ordner nicht lesbar")
             listing.problems.append(WalkProblem(rel_dir, kind, message))
             return listing, files
-        for name, info in sorted(raw, key=lambda item: item[0]):
+        for info in sorted(raw, key=lambda item: item.name):
+            name = info.name
             if name in (".", ".."):
                 continue
             rel = f"{rel_dir}/{name}" if rel_dir else name
@@ -313,7 +313,7 @@ class SmbSource:
         return self._call(query_securities, pending.folder_unc, pending.names, self.config.smb_requests_in_flight,
                           self._polite.pace)
 
-    def _described_entry(self, rel: str, info, sd: bytes | int) -> Entry | WalkProblem:
+    def _described_entry(self, rel: str, info: DirEntry, sd: bytes | int) -> Entry | WalkProblem:
         """The entry with its principals, or the problem that keeps it out of the index. A
         refused pipelined read is tried once more alone: that path follows DFS links and
         turns the status into the German reason."""
@@ -354,7 +354,7 @@ class SmbSource:
         rel = "/".join(parts)
         parent = "/".join(parts[:-1])
         try:
-            found = [i for n, i in self._call(_scan, self._unc(parent), parts[-1]) if n == parts[-1]]
+            found = [i for i in self._call(list_directory, self._unc(parent), parts[-1]) if i.name == parts[-1]]
         except (smb_errors.SMBOSError, SourceUnavailable):
             return None
         if not found or found[0].file_attributes & FILE_ATTRIBUTE_DIRECTORY:
@@ -380,18 +380,8 @@ def _session_lost(exc: Exception) -> bool:
     return True
 
 
-def _scan(path: str, pattern: str = "*", **kwargs) -> list[tuple[str, smbclient._os.SMBDirEntryInformation]]:
-    return [(e.name, e.smb_info) for e in smbclient.scandir(path, search_pattern=pattern, **kwargs)]
-
-
 def _open_read(path: str, **kwargs) -> BinaryIO:
     return smbclient.open_file(path, mode="rb", share_access="rwd", **kwargs)
-
-
-def _timestamp(value: datetime) -> float:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.timestamp()
 
 
 def _fingerprint(change_time: float, sd: bytes) -> float:
@@ -401,9 +391,9 @@ def _fingerprint(change_time: float, sd: bytes) -> float:
     return float(int.from_bytes(digest, "big") >> 12)
 
 
-def _entry(source: str, rel: str, info, sd: bytes, allow, deny) -> Entry:
-    return Entry(source, rel, info.end_of_file, _timestamp(info.last_write_time),
-                 _fingerprint(_timestamp(info.change_time), sd), str(info.file_id) if info.file_id else None,
+def _entry(source: str, rel: str, info: DirEntry, sd: bytes, allow, deny) -> Entry:
+    return Entry(source, rel, info.end_of_file, info.last_write_time,
+                 _fingerprint(info.change_time, sd), str(info.file_id) if info.file_id else None,
                  None, tuple(allow), tuple(deny))
 
 
