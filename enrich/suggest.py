@@ -105,8 +105,12 @@ class Suggester:
         labels = [self._to_level(l) for l in labels]
         docs = self._docs(texts, titles)
         lemma_docs = [" ".join(content_lemmas(d)) for d in docs]
-        zs = self._zero_shot_matrix(lemma_docs, vectors)
-        model = SupervisedClassifier(self.codes).fit(lemma_docs, labels, zs, vectors, groups)
+        lex = self._lexical_matrix(lemma_docs)
+        semantic = self.zero_shot.semantic(vectors) if vectors is not None else None
+        # the meta model without vectors is trained on the lexical-only zero-shot scores,
+        # which is what `suggest_many` computes for documents without a vector
+        model = SupervisedClassifier(self.codes).fit(lemma_docs, labels, self.zero_shot.combine(lex, semantic),
+                                                     vectors, groups, self.zero_shot.combine(lex, None))
         self.model = model
         return model
 
@@ -186,10 +190,10 @@ class Suggester:
             docs.append(cap(f"{title}\n{text}" if title else (text or ""), MAX_ENRICH_CHARS))
         return docs
 
-    def _zero_shot_matrix(self, lemma_docs: Sequence[str], vectors: np.ndarray | None) -> np.ndarray:
-        lex = np.array([self.zero_shot.lexical(d.split()).scores for d in lemma_docs])
-        semantic = self.zero_shot.semantic(vectors) if vectors is not None else None
-        return self.zero_shot.combine(lex, semantic)
+    def _lexical_matrix(self, lemma_docs: Sequence[str]) -> np.ndarray:
+        """(n, k) lexical zero-shot evidence of lemma documents."""
+        lex = [self.zero_shot.lexical(d.split()).scores for d in lemma_docs]
+        return np.array(lex).reshape(len(lemma_docs), len(self.codes))
 
     def _aktenzeichen_class(self, text: str, path: str) -> tuple[str, str] | None:
         """(code at this level, Aktenzeichen) when the path/name or a labelled Aktenzeichen

@@ -87,3 +87,33 @@ def test_supervised_model_is_calibrated(plan, encoder, tmp_path):
     from aktenlotse.enrich.classifier import SupervisedClassifier
 
     assert SupervisedClassifier.load(tmp_path / "models" / "aktenplan_classifier.pkl").codes == list(topics)
+
+
+def test_weighted_logit_stack_learns_weights_and_calibrates():
+    from aktenlotse.enrich.classifier import WeightedLogitStack
+
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 3, 300)
+    informative = np.eye(3)[y] * 2 + rng.normal(0, 1, (300, 3))
+    noise = rng.normal(0, 1, (300, 3))
+    meta = WeightedLogitStack(1e-3).fit(np.stack([informative, noise]), y)
+    assert meta.weights[0] > 0.5 and abs(meta.weights[1]) < 0.3
+    probs = meta.predict_proba(np.stack([informative, noise]))
+    assert np.allclose(probs.sum(axis=1), 1)
+    assert expected_calibration_error(probs, y) < 0.1
+
+
+def test_supervised_model_without_vectors_and_old_pickles(plan, tmp_path):
+    import pickle
+
+    from aktenlotse.enrich.classifier import SupervisedClassifier
+
+    texts = ["Hundesteuer Steuermarke Hund"] * 12 + ["Bauantrag Baugenehmigung Garage"] * 12
+    labels = ["902"] * 12 + ["632"] * 12
+    s = Suggester(plan, codes=["632", "902"])
+    model = s.train(texts, labels)
+    assert "full" not in model.meta and s.suggest("Steuermarke für den Hund")[0].code == "902"
+    model.version = 1  # a model saved by an older version cannot be used
+    path = tmp_path / "old.pkl"
+    path.write_bytes(pickle.dumps(model))
+    assert SupervisedClassifier.load(path) is None
