@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import importlib.util
 import io
 import logging
 import threading
@@ -117,6 +118,8 @@ class SmbSource:
         return {**self._session_kwargs(), "connection_cache": self._cache}
 
     def _session_kwargs(self) -> dict:
+        # Without a configured user, "negotiate" uses the Kerberos ticket of the process
+        # (kinit, or a keytab via KRB5_CLIENT_KTNAME).
         return dict(username=self.config.smb_username or None, password=self.config.smb_password or None,
                     port=self.config.smb_port, encrypt=True if self.config.smb_encrypt else None,
                     auth_protocol="ntlm" if self.config.smb_username else "negotiate", connection_timeout=10)
@@ -139,6 +142,13 @@ class SmbSource:
 
     def _auth_message(self, detail: str) -> str:
         lower = detail.lower()
+        if not self.config.smb_username:
+            # No credentials configured: Kerberos with the ticket of the crawler's user.
+            reason = ("kein gültiges Kerberos-Ticket und keine Zugangsdaten (kinit oder Keytab für das "
+                      "Dienstkonto, oder credentials_file)")
+            if not _kerberos_installed():
+                reason += "; Kerberos-Unterstützung fehlt: pip install 'aktenlotse[kerberos]'"
+            return f"source {self.name!r}: {reason} an {self.server}"
         if "expired" in lower or "0xc0000193" in lower or "0xc0000071" in lower:
             reason = "Konto oder Passwort abgelaufen (account or password expired)"
         elif "disabled" in lower or "0xc0000072" in lower:
@@ -366,6 +376,10 @@ class SmbSource:
         except (smb_errors.SMBOSError, DescriptorError, SourceUnavailable):
             return _entry(self.name, rel, info, b"", (), ())
         return _entry(self.name, rel, info, sd, allow, deny)
+
+
+def _kerberos_installed() -> bool:
+    return all(importlib.util.find_spec(module) for module in ("gssapi", "krb5"))
 
 
 def _session_lost(exc: Exception) -> bool:

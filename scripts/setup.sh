@@ -32,6 +32,9 @@ if [ "$with_tests" -eq 1 ]; then
     command -v smbclient >/dev/null 2>&1 || missing+=(smbclient)
     dpkg -s winbind >/dev/null 2>&1 || missing+=(winbind)
     dpkg -s krb5-user >/dev/null 2>&1 || missing+=(krb5-user)
+    # Building the `kerberos` extra (gssapi, krb5) for the Kerberos SMB test.
+    dpkg -s libkrb5-dev >/dev/null 2>&1 || missing+=(libkrb5-dev)
+    command -v gcc >/dev/null 2>&1 || missing+=(gcc)
 fi
 for pkg in "$@"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
@@ -46,5 +49,9 @@ if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
 .venv/bin/pip install -q --upgrade pip >/dev/null 2>&1 || true
-.venv/bin/pip install -q -e '.[test]'
+if [ "$with_tests" -eq 1 ]; then
+    .venv/bin/pip install -q -e '.[test,kerberos]'
+else
+    .venv/bin/pip install -q -e '.[test]'
+fi
 .venv/bin/aktenlotse setup
