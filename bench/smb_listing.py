@@ -22,23 +22,11 @@ import psutil
 
 from aktenlotse.crawler.crawl import Crawler
 from aktenlotse.crawler.smb_source import SmbSource
-from aktenlotse.records import Extracted
 from aktenlotse.search.embedded import EmbeddedBackend
 from aktenlotse.statedb import StateDB
-from tests.samba_dc import crawler_source_config, provision
+from tests.samba_dc import PlainTextExtractor, crawler_source_config, provision
 
 PER_FOLDER = 100
-
-
-class _PlainText:
-    def start(self):
-        pass
-
-    def extract(self, stream, name, limits):
-        return Extracted(text=stream.read().decode("utf-8", "replace"))
-
-    def close(self):
-        pass
 
 
 def _fill(share: Path, sub: str, count: int) -> None:
@@ -71,7 +59,7 @@ def _crawl(dc, sub: str, data: Path) -> tuple[object, list[int]]:
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     try:
-        return Crawler(state, backend, _PlainText(), workers=4, batch_size=500).run([source]), peak
+        return Crawler(state, backend, PlainTextExtractor(), workers=4, batch_size=500).run([source]), peak
     finally:
         stop.set()
         sampler.join()

@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from aktenlotse.records import Extracted
 from tests.ldap_directory import make_tls
 
 REALM = "ZEITZ.TEST"
@@ -265,3 +266,16 @@ def crawler_source_config(dc: SambaDC, name: str = "daten", path: str = "", **kw
     root = f"//{dc.host}/{dc.share}" + (f"/{path}" if path else "")
     return SourceConfig(name=name, root=Path(root), smb_server=dc.host, smb_share=dc.share, smb_path=path,
                         smb_username=SERVICE_USER, smb_password=SERVICE_PASSWORD, **kw)
+
+
+class PlainTextExtractor:
+    """Files read as UTF-8 text (for crawls where extraction is not what is tested)."""
+
+    def start(self):
+        pass
+
+    def extract(self, stream, name, limits):
+        return Extracted(text=stream.read().decode("utf-8", "replace"))
+
+    def close(self):
+        pass

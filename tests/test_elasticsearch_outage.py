@@ -3,8 +3,6 @@ database claims nothing that is not in the index, and the next crawl repairs eve
 
 from __future__ import annotations
 
-import socket
-import threading
 import uuid
 from dataclasses import replace
 
@@ -20,83 +18,18 @@ from aktenlotse.search.backend import BackendError, Query
 from aktenlotse.search.elasticsearch_backend import ElasticsearchBackend
 from aktenlotse.statedb import StateDB
 from tests.crawl_env import CrawlEnv
+from tests.tcp_proxy import TcpProxy
 
 pytestmark = [pytest.mark.elasticsearch, pytest.mark.tika_server]
 
 
-class Forwarder:
-    """A TCP forwarder in front of Elasticsearch that can be switched off and on, like a
-    cluster that becomes unreachable (connections are refused while it is off)."""
-
-    def __init__(self, target_port: int):
-        self.target_port = target_port
-        probe = socket.socket()
-        probe.bind(("127.0.0.1", 0))
-        self.port = probe.getsockname()[1]
-        probe.close()
-        self._server: socket.socket | None = None
-        self._conns: list[socket.socket] = []
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        server = socket.socket()
-        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        server.bind(("127.0.0.1", self.port))
-        server.listen(64)
-        self._server = server
-        threading.Thread(target=self._accept, args=(server,), daemon=True).start()
-
-    def stop(self) -> None:
-        if self._server is not None:
-            try:
-                self._server.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept()
-            except OSError:
-                pass
-            self._server.close()
-            self._server = None
-        for conn in self._conns:
-            try:
-                conn.shutdown(socket.SHUT_RDWR)
-                conn.close()
-            except OSError:
-                pass
-        self._conns.clear()
-
-    def _accept(self, server: socket.socket) -> None:
-        while True:
-            try:
-                client, _ = server.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(("127.0.0.1", self.target_port))
-            self._conns += [client, upstream]
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pipe(a: socket.socket, b: socket.socket) -> None:
-        try:
-            while data := a.recv(65536):
-                b.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (a, b):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-
-
 @pytest.fixture
 def forwarder(elasticsearch_url):
-    fwd = Forwarder(int(elasticsearch_url.rsplit(":", 1)[1]))
-    fwd.start()
-    yield fwd
-    fwd.stop()
+    """Elasticsearch behind a proxy that can be switched off and on, like a cluster that
+    becomes unreachable (connections are refused while it is off)."""
+    proxy = TcpProxy(int(elasticsearch_url.rsplit(":", 1)[1]))
+    yield proxy
+    proxy.stop()
 
 
 def _crawl(env: CrawlEnv, backend) -> object:

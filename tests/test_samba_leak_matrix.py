@@ -49,6 +49,8 @@ FOLDERS = {
     "Projekte": (4, [("A", "fachaemter"), ("D", "kaemmerei")], lambda u, g: "fachaemter" in g and "kaemmerei" not in g),
     "Leitung": (3, [("A", "krause")], lambda u, g: u == "krause"),  # a user's own SID
     "Intern": (2, [], lambda u, g: False),  # only the crawler and the administrators
+    # A SID no directory knows (a deleted account, a foreign domain): nobody logs in with it.
+    "Altlasten": (2, [("A", "S-1-5-21-1111111111-2222222222-3333333333-1104")], lambda u, g: False),
     "Wechsel": (3, [("A", "bauamt")], lambda u, g: "bauamt" in g),  # changed later (inherited ACL)
 }
 

@@ -15,11 +15,10 @@ from aktenlotse.crawler.crawl import Crawler
 from aktenlotse.crawler.smb_source import SmbSource
 from aktenlotse.crawler.source import SourceUnavailable
 from aktenlotse.portal.directory import MSG_BAD_CREDENTIALS, LdapDirectory, LoginError
-from aktenlotse.records import Extracted
 from aktenlotse.search.embedded import EmbeddedBackend
 from aktenlotse.statedb import StateDB
 from tests.samba_dc import (
-    BASE_DN, FULL, OICI, READ, SERVICE_PASSWORD, SERVICE_USER, ShareAdmin, crawler_source_config,
+    BASE_DN, FULL, OICI, READ, SERVICE_PASSWORD, SERVICE_USER, PlainTextExtractor, ShareAdmin, crawler_source_config,
 )
 from tests.tcp_proxy import TcpProxy
 
@@ -123,23 +122,12 @@ def test_killed_reader_process_is_replaced(samba_dc, share, reference):
         src.close()
 
 
-class _PlainText:
-    def start(self):
-        pass
-
-    def extract(self, stream, name, limits):
-        return Extracted(text=stream.read().decode("utf-8", "replace"))
-
-    def close(self):
-        pass
-
-
 def test_server_gone_mid_crawl_ends_the_crawl_and_deletes_nothing(samba_dc, share, reference, tmp_path):
     proxy = TcpProxy(445)
     cfg = config(samba_dc, smb_port=proxy.port)
     state, backend = StateDB(tmp_path / "state.sqlite"), EmbeddedBackend(tmp_path / "index.sqlite")
     try:
-        first = Crawler(state, backend, _PlainText(), workers=2).run([SmbSource(cfg)])
+        first = Crawler(state, backend, PlainTextExtractor(), workers=2).run([SmbSource(cfg)])
         indexed = len(reference[0])
         assert first.new == indexed
 
@@ -150,7 +138,7 @@ def test_server_gone_mid_crawl_ends_the_crawl_and_deletes_nothing(samba_dc, shar
                     if number == 0:
                         proxy.stop()
 
-        second = Crawler(state, backend, _PlainText(), workers=2).run([Vanishing(cfg)])
+        second = Crawler(state, backend, PlainTextExtractor(), workers=2).run([Vanishing(cfg)])
         assert second.deleted == 0 and second.errors >= 1
         assert any("abgebrochen" in m or "nicht erreichbar" in m for m in second.messages), second.messages
         assert len(backend.ids()) == indexed
