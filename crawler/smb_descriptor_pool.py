@@ -46,10 +46,13 @@ class _Reader:
         except (OSError, subprocess.TimeoutExpired):
             self.process.kill()
             self.process.wait()
+        self.process.stdout.close()
 
 
 @dataclass
-class _Batch:
+class DescriptorBatch:
+    """One folder's request to the readers: `parts` answers to collect under `ticket`."""
+
     ticket: int
     size: int
     parts: int
@@ -73,12 +76,12 @@ class DescriptorReaders:
         self._generation = 0  # counts restarts: a batch sent before one cannot be collected
         self._tickets = 0
 
-    def submit(self, folder_unc: str, names: Sequence[str]) -> _Batch:
+    def submit(self, folder_unc: str, names: Sequence[str]) -> DescriptorBatch:
         """Send the folder's names to the readers (split when there are many); the answer
         is picked up with `collect`, in the order of submission."""
         self._tickets += 1
         parts = self._connections if len(names) >= self.MIN_SPLIT else 1
-        batch = _Batch(self._tickets, len(names), parts, self._generation)
+        batch = DescriptorBatch(self._tickets, len(names), parts, self._generation)
         try:
             if not self._readers:
                 self._readers = [_Reader(self._session) for _ in range(self._connections)]
@@ -91,7 +94,7 @@ class DescriptorReaders:
             batch.failure = f"descriptor reader process failed: {exc!r}"
         return batch
 
-    def collect(self, batch: _Batch) -> list[bytes | int]:
+    def collect(self, batch: DescriptorBatch) -> list[bytes | int]:
         """Descriptor bytes or refusing NTSTATUS per name, in order. Raises ConnectionError
         when a connection or reader failed; the readers are then restarted on the next
         submit and batches still outstanding fail too (their caller reads them elsewhere).

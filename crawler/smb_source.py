@@ -2,11 +2,13 @@
 principals of each file's NT security descriptor.
 
 Listing is folder by folder (one QUERY_DIRECTORY stream per folder, only that folder in
-memory). Each file's descriptor is read with one compounded CREATE+QUERY_INFO+CLOSE, the
-files of a folder pipelined on the connection: Samba (unlike NTFS) does not move a file's
-change time when only its ACL changes, so the descriptor itself is the only reliable signal. Its digest is folded into the
-`ctime` this source reports; the orchestrator compares ctime and re-indexes principals
-without re-extracting when it differs.
+memory). Every file's descriptor is read along with the listing, because Samba (unlike
+NTFS) does not move a file's change time when only its ACL changes, so the descriptor
+itself is the only reliable signal: compounded CREATE+QUERY_INFO+CLOSE chains, pipelined,
+split over `smb_connections` reader processes (smb_descriptor_pool) while the next folder
+is listed. The descriptor's digest is folded into the `ctime` this source reports; the
+orchestrator compares ctime and re-indexes principals without re-extracting when it
+differs.
 
 Folder ACLs do not restrict the files below them (Windows' "bypass traverse checking"
 is granted to everyone by default), so `traverse_key` is constant.
@@ -32,7 +34,7 @@ from aktenlotse.config import SourceConfig
 from aktenlotse.crawler.filters import is_excluded
 from aktenlotse.crawler.nt_acl import DescriptorError, descriptor_digest, parse_descriptor, read_principals
 from aktenlotse.crawler.smb_connection import DirEntry, list_directory, query_securities, query_security
-from aktenlotse.crawler.smb_descriptor_pool import DescriptorReaders
+from aktenlotse.crawler.smb_descriptor_pool import DescriptorBatch, DescriptorReaders
 from aktenlotse.crawler.source import DirListing, SourceUnavailable, WalkProblem
 from aktenlotse.records import Entry
 
@@ -90,7 +92,7 @@ class _PendingDescriptors:
 
     folder_unc: str
     names: list[str]
-    batch: object | None = None
+    batch: DescriptorBatch | None = None
 
 
 class SmbSource:
