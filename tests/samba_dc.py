@@ -39,6 +39,7 @@ USERS: dict[str, tuple[str, tuple[str, ...], str]] = {
 GROUPS = ("bauamt", "bauamt-leitung", "kaemmerei", "personal", "standesamt", "fachaemter")
 NESTED = {"bauamt": ("bauamt-leitung",), "fachaemter": ("bauamt", "kaemmerei", "standesamt")}
 PORTS = (445, 636, 389)
+ENCRYPTED_SHARE = "verschluesselt"
 
 _CREATE_SCRIPT = r"""
 import json, sys
@@ -181,6 +182,11 @@ def provision(base: Path) -> SambaDC:
     dfs_root.mkdir()
     os.chmod(dfs_root, 0o755)
     text += f"\n[dfs]\n\tpath = {dfs_root}\n\tmsdfs root = yes\n"
+    # A share that demands encryption (like a Windows share with "Encrypt data access").
+    encrypted = target / "encrypted"
+    encrypted.mkdir()
+    os.chmod(encrypted, 0o755)
+    text += f"\n[{ENCRYPTED_SHARE}]\n\tpath = {encrypted}\n\tread only = no\n\tsmb encrypt = required\n"
     conf.write_text(text)
     (base / "pid").mkdir(exist_ok=True)
     spec_file = base / "spec.json"

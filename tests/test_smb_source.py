@@ -3,14 +3,18 @@ clear message or error record (never a wider audience)."""
 
 import dataclasses
 import os
+from pathlib import Path
 
 import pytest
 import smbclient
+from smbclient._pool import get_smb_tree
 
+from aktenlotse.crawler import smb_source
+from aktenlotse.crawler.smb_connection import query_security
 from aktenlotse.crawler.smb_source import SmbSource
 from aktenlotse.crawler.source import SourceUnavailable
 from tests.ldap_directory import free_port
-from tests.samba_dc import FULL, OICI, READ, SERVICE_USER, ShareAdmin, crawler_source_config
+from tests.samba_dc import ENCRYPTED_SHARE, FULL, OICI, READ, SERVICE_USER, ShareAdmin, crawler_source_config
 
 pytestmark = pytest.mark.samba
 FOLDER = "Fehlerfaelle"
@@ -108,3 +112,28 @@ def test_path_too_long_is_an_error_record(samba_dc, share):
         assert not any("tief.txt" in e.path for e in src.walk())
     finally:
         src.close()
+
+
+def test_share_that_demands_encryption_is_read_encrypted(samba_dc, share, monkeypatch):
+    admin, _ = share
+    single_reads = []
+    monkeypatch.setattr(smb_source, "query_security", lambda *a, **kw: single_reads.append(a) or query_security(*a, **kw))
+    unc = f"\\\\{samba_dc.host}\\{ENCRYPTED_SHARE}"
+    smbclient.makedirs(unc + "\\Akten", exist_ok=True, connection_cache=admin.cache)
+    for i in range(20):
+        with smbclient.open_file(f"{unc}\\Akten\\brief{i:02}.txt", "wb", connection_cache=admin.cache) as f:
+            f.write(f"Brief {i}".encode())
+    config = dataclasses.replace(crawler_source_config(samba_dc, name="geheim", path="Akten"),
+                                 smb_share=ENCRYPTED_SHARE, root=Path(f"//{samba_dc.host}/{ENCRYPTED_SHARE}/Akten"))
+    for settings in ({}, {"smb_encrypt": True, "smb_connections": 1}):
+        src = SmbSource(dataclasses.replace(config, **settings))
+        try:
+            entries = {e.path: e for e in src.walk()}
+            assert len(entries) == 20 and all(e.allow for e in entries.values())
+            tree, _ = get_smb_tree(src._unc("Akten"), **src._kwargs())
+            assert tree.encrypt_data  # every request on this share went encrypted
+            assert single_reads == []  # the pipelined (reader) reads were accepted too
+            with src.open(entries["brief03.txt"]) as stream:
+                assert stream.read() == b"Brief 3"
+        finally:
+            src.close()
