@@ -13,6 +13,9 @@ from aktenlotse.statedb import StateDB
 
 MIN_DECISIONS = 20
 HELDOUT_SHARE = 0.2
+# Undecided documents whose words shape the vocabulary of a retrained model (a sample:
+# each text is fetched and lemmatised at every retraining).
+UNLABELLED_SAMPLE = 1_000
 
 
 @dataclass(frozen=True)
@@ -29,23 +32,32 @@ def _heldout(group: str) -> bool:
 
 
 def evaluate_and_train(suggester, texts: Sequence[str], labels: Sequence[str], groups: Sequence[str],
-                       titles: Sequence[str] | None = None, vectors=None) -> TrainingReport:
+                       titles: Sequence[str] | None = None, vectors=None,
+                       unlabelled_texts: Sequence[str] = ()) -> TrainingReport:
     """Train on the decisions outside the held-back folders, measure on those, then train
-    on everything (the model that is kept)."""
+    on everything (the model that is kept). `unlabelled_texts`: undecided documents, whose
+    words shape the model's vocabulary."""
     train_idx = [i for i, g in enumerate(groups) if not _heldout(g)]
     test_idx = [i for i, g in enumerate(groups) if _heldout(g)]
     top1 = top3 = None
     if len(train_idx) >= MIN_DECISIONS // 2 and test_idx and len({labels[i] for i in train_idx}) > 1:
         pick = lambda seq, idx: None if seq is None else [seq[i] for i in idx]  # noqa: E731
         suggester.train(pick(texts, train_idx), pick(labels, train_idx), pick(titles, train_idx),
-                        None if vectors is None else vectors[train_idx], pick(groups, train_idx))
+                        None if vectors is None else vectors[train_idx], pick(groups, train_idx), unlabelled_texts)
         results = suggester.suggest_many(pick(texts, test_idx), pick(titles, test_idx),
                                          vectors=None if vectors is None else vectors[test_idx])
         expected = [suggester._to_level(labels[i]) for i in test_idx]
         top1 = sum(r[0].code == e for r, e in zip(results, expected) if r) / len(test_idx)
         top3 = sum(e in [s.code for s in r[:3]] for r, e in zip(results, expected)) / len(test_idx)
-    suggester.train(texts, labels, titles, vectors, groups)
+    suggester.train(texts, labels, titles, vectors, groups, unlabelled_texts)
     return TrainingReport(len(labels), len(test_idx), top1, top3)
+
+
+def _undecided_texts(backend, decided: set[str]) -> list[str]:
+    """Texts of up to UNLABELLED_SAMPLE documents without a decision: a stable sample (by
+    hash of the id), so retraining twice on the same decisions gives the same model."""
+    undecided = sorted(backend.ids() - decided, key=lambda i: hashlib.sha1(i.encode("utf-8")).digest())
+    return [doc.text for doc in backend.fetch(undecided[:UNLABELLED_SAMPLE])]
 
 
 def train_from_decisions(config: Config, backend, trained_by: str, roles, encoder=None) -> TrainingReport:
@@ -77,7 +89,8 @@ def train_from_decisions(config: Config, backend, trained_by: str, roles, encode
             raise ReviewError(f"Zu wenige Entscheidungen zum Lernen ({len(keep)}; mindestens {MIN_DECISIONS}).")
         texts = [docs[ids[i]].text for i in keep]
         titles = [docs[ids[i]].title for i in keep]
-        report = evaluate_and_train(suggester, texts, [labels[i] for i in keep], [groups[i] for i in keep], titles)
+        report = evaluate_and_train(suggester, texts, [labels[i] for i in keep], [groups[i] for i in keep], titles,
+                                    unlabelled_texts=_undecided_texts(backend, set(ids)))
         suggester.save_model(config.data_dir)
         store.record_model(trained_by, report.n_decisions, report.n_heldout, report.heldout_top1, report.heldout_top3)
         return report

