@@ -21,6 +21,7 @@ from aktenlotse.records import ExtractionError, ExtractLimits
 from aktenlotse.statedb import StateDB
 from tests.crawl_env import CrawlEnv
 from tests.plugins.tika import free_port
+from tests.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.tika_server
 
@@ -78,10 +79,7 @@ def test_file_tika_times_out_on_is_a_timeout(external_tika, big_pdf, sample_file
 
 
 def test_external_server_lost_mid_crawl_loses_nothing(tmp_path, external_tika):
-    from tests.test_elasticsearch_outage import Forwarder
-
-    forwarder = Forwarder(int(external_tika.rsplit(":", 1)[1]))
-    forwarder.start()
+    forwarder = TcpProxy(int(external_tika.rsplit(":", 1)[1]))
     env = CrawlEnv(tmp_path, TikaServerExtractor(urls=[forwarder.url]))
     for i in range(40):
         env.write(f"Akten/vermerk-{i:02}.txt", f"Vermerk {i} über die Gewerbeanmeldung.")
