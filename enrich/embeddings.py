@@ -96,7 +96,9 @@ class SentenceTransformerEncoder:
                 f"enrich.model: model {model!r} is not on this machine (no download at run time): {error}"
             ) from error
         self.name = name or model
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        # sentence-transformers 5 renamed the method; older releases only have the old name.
+        dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(dimension())
         lowered = model.lower()
         self._prefixes = ("query: ", "passage: ") if "e5" in Path(lowered).name or "/e5" in lowered else ("", "")
         self._lock = threading.Lock()
