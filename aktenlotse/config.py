@@ -51,7 +51,7 @@ class SourceConfig:
     smb_encrypt: bool = False  # require encryption; otherwise signing/encryption as the server demands
     smb_connections: int = 2  # parallel SMB connections for reading security descriptors
     smb_requests_in_flight: int = 4  # requests (of up to 8 files each) outstanding per connection
-    smb_requests_per_second: float = 2000.0  # all connections together; 0: no limit
+    smb_requests_per_second: float = 2000.0  # file operations, all connections together; 0: no limit
     smb_max_path: int = 32000  # longer UNC paths become error records
 
     @property
