@@ -54,7 +54,10 @@ _ENTRY_PROBLEMS = {
     smb_errors.NtStatus.STATUS_OBJECT_NAME_INVALID: ("too_long", "Pfad ungültig oder zu lang"),
     smb_errors.NtStatus.STATUS_DELETE_PENDING: ("gone", "Datei wird gerade gelöscht"),
 }
-_CONNECTION_ERRORS = (smb_errors.SMBConnectionClosed, ConnectionError, smb_errors.SMBResponseException)
+# Everything a cut connection can surface as: OSError (a send on a socket the receiver
+# thread already closed fails with EBADF), SMBException (e.g. a response that never came).
+# File answers (SMBOSError) and logon failures are told apart before these are looked at.
+_CONNECTION_ERRORS = (OSError, smb_errors.SMBException)
 
 
 class _Politeness:
