@@ -17,6 +17,19 @@ from aktenlotse.statedb import StateDB
 _ANALYZE = None
 
 
+def search_as(backend, text: str, principals, mode: str = "fulltext", limit: int = 100):
+    """(hits, titles) of a portal search as the user, the query embedded as the portal does;
+    a semantic or hybrid search that silently fell back to full text fails the test."""
+    from aktenlotse.app import with_query_vector
+    from aktenlotse.config import Config
+    from aktenlotse.portal.services import run_search
+
+    query = Query(text=text, mode=mode, limit=limit, facets=True)
+    hits = run_search(backend, with_query_vector(Config(data_dir=Path("/nonexistent")), query), principals)
+    assert not hits.notices, hits.notices  # no silent fallback: the vector index answered
+    return hits, {h.title for h in hits.hits}
+
+
 def analyzer():
     global _ANALYZE
     if _ANALYZE is None:

@@ -10,18 +10,14 @@ import subprocess
 
 import pytest
 
-from pathlib import Path
-
-from aktenlotse.app import with_query_vector
 from aktenlotse.config import AuthConfig, Config, EnrichConfig, ExtractorConfig
 from aktenlotse.crawler.tika_client import TikaServerExtractor
 from aktenlotse.enrich.embed_pass import run_embedding_pass
 from aktenlotse.enrich.embeddings import load_encoder
 from aktenlotse.portal.directory import LdapDirectory
-from aktenlotse.portal.services import DownloadDenied, open_download, run_search
-from aktenlotse.search.backend import Query
+from aktenlotse.portal.services import DownloadDenied, open_download
 from aktenlotse.search.embedded import EmbeddedBackend
-from tests.crawl_env import CrawlEnv
+from tests.crawl_env import CrawlEnv, search_as
 from tests.ldap_directory import BASE_DN, SERVICE_DN, SERVICE_PASSWORD, USERS
 
 pytestmark = [pytest.mark.ldap, pytest.mark.tika_server,
@@ -109,10 +105,7 @@ def expected_for(rules, user_name):
 
 
 def visible_docs(backend, principals, mode="fulltext"):
-    query = Query(text="Matrixwort Verwaltungsvorgang", mode=mode, limit=100, facets=True)
-    hits = run_search(backend, with_query_vector(Config(data_dir=Path("/nonexistent")), query), principals)
-    assert not hits.notices, hits.notices  # no silent fallback: the vector index answered
-    return hits, {h.title for h in hits.hits}
+    return search_as(backend, "Matrixwort Verwaltungsvorgang", principals, mode)
 
 
 def test_leak_matrix_groups_resolved_from_the_directory(matrix):

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import pytest
 
-from aktenlotse.config import AuthConfig, Config, ExtractorConfig
+from aktenlotse.config import AuthConfig, Config, EnrichConfig, ExtractorConfig
 from aktenlotse.crawler.crawl import Crawler
 from aktenlotse.crawler.smb_source import SmbSource
 from aktenlotse.crawler.tika_client import TikaServerExtractor
+from aktenlotse.enrich.embed_pass import run_embedding_pass
+from aktenlotse.enrich.embeddings import load_encoder
 from aktenlotse.portal.directory import LdapDirectory
-from aktenlotse.portal.services import DownloadDenied, open_download, run_search
-from aktenlotse.search.backend import Query
+from aktenlotse.portal.services import DownloadDenied, open_download
 from aktenlotse.search.embedded import EmbeddedBackend
 from aktenlotse.statedb import StateDB
-from tests.crawl_env import analyzer
+from tests.crawl_env import analyzer, search_as
 from tests.samba_dc import (
     BASE_DN, FULL, OICI, READ, SERVICE_PASSWORD, SERVICE_USER, USERS, ShareAdmin, crawler_source_config,
 )
@@ -134,6 +135,8 @@ def matrix(samba_dc, tika_server, tmp_path_factory):
     config = Config(data_dir=env.data, sources=(env.source_config,),
                     extractor=ExtractorConfig(kind="external", urls=(tika_server.url,)))
     backend = EmbeddedBackend(env.data / "index.sqlite")
+    # Vectors too, so that semantic and hybrid searches really go through the vector index.
+    assert run_embedding_pass(backend, load_encoder(), EnrichConfig()).documents == len(rules)
     yield env, rules, users, config, backend
     backend.close()
 
@@ -143,8 +146,7 @@ def expected_for(rules, user):
 
 
 def visible(backend, principals, mode="fulltext"):
-    hits = run_search(backend, Query(text="Sambawort", mode=mode, limit=200, facets=True), principals)
-    return hits, {h.title for h in hits.hits}
+    return search_as(backend, "Sambawort", principals, mode, limit=200)
 
 
 def test_ad_login_resolves_sids_with_nesting(matrix, samba_dc):
