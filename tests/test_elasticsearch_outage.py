@@ -41,10 +41,6 @@ def _crawl(env: CrawlEnv, backend) -> object:
         state.close()
 
 
-def _state(env: CrawlEnv) -> dict[str, int]:
-    return env.state_rows()
-
-
 def test_crawl_against_unreachable_elasticsearch_claims_nothing_and_next_crawl_repairs(
     tmp_path, tika_server, forwarder, elasticsearch_url
 ):
@@ -59,13 +55,13 @@ def test_crawl_against_unreachable_elasticsearch_claims_nothing_and_next_crawl_r
         summary = _crawl(env, backend)
         assert summary.status == "failed"
         assert any("nicht erreichbar" in m and "Verbindung abgelehnt" in m for m in summary.messages), summary.messages
-        assert _state(env).get("indexed", 0) == 0
+        assert env.state_rows().get("indexed", 0) == 0
         assert direct.ids() == set()
 
         forwarder.start()
         summary = _crawl(env, backend)
         assert summary.status == "done", summary.messages
-        assert _state(env) == {"indexed": 30}
+        assert env.state_rows() == {"indexed": 30}
         assert len(direct.ids()) == 30
         assert len(direct.search(Query("Sondernutzungserlaubnis", limit=100), ["everyone"]).hits) == 30
     finally:
@@ -103,7 +99,7 @@ def test_elasticsearch_lost_mid_crawl_leaves_only_indexed_batches_marked(tmp_pat
         forwarder.start()
         backend.upsert = original  # type: ignore[method-assign]
         assert _crawl(env, backend).status == "done"
-        assert _state(env) == {"indexed": 60}
+        assert env.state_rows() == {"indexed": 60}
         assert len(direct.ids()) == 60
     finally:
         direct.client.indices.delete(index=f"{config.index}-v*")
