@@ -5,6 +5,8 @@ time or pipelined for all files of a folder."""
 from __future__ import annotations
 
 import struct
+import threading
+import time
 from collections import deque
 from datetime import datetime, timezone
 from typing import Callable, NamedTuple, Sequence
@@ -126,6 +128,25 @@ def _descriptor_from(response) -> bytes:
     offset, length = struct.unpack_from("<HI", body, 2)
     start = offset - 64
     return body[start:start + length]
+
+
+class RatePacer:
+    """Spaces request starts at least 1/`per_second` apart (0: no limit); thread-safe."""
+
+    def __init__(self, per_second: float):
+        self._interval = 1.0 / per_second if per_second > 0 else 0.0
+        self._next = time.monotonic()
+        self._lock = threading.Lock()
+
+    def pace(self) -> None:
+        """Wait until the next request may start."""
+        if self._interval:
+            with self._lock:
+                now = time.monotonic()
+                wait = self._next - now
+                self._next = max(now, self._next) + self._interval
+            if wait > 0:
+                time.sleep(wait)
 
 
 def query_securities(folder_unc: str, names: Sequence[str], in_flight: int,
@@ -305,4 +326,4 @@ def set_security(path: str, descriptor: bytes, **kwargs) -> None:
         raw.close()
 
 
-__all__ = ["DirEntry", "list_directory", "query_securities", "query_security", "set_security", "smbclient"]
+__all__ = ["DirEntry", "RatePacer", "list_directory", "query_securities", "query_security", "set_security", "smbclient"]

@@ -16,11 +16,10 @@ from __future__ import annotations
 import pickle
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
-from typing import BinaryIO, Callable, Sequence
+from typing import BinaryIO, Sequence
 
-from aktenlotse.crawler.smb_connection import query_securities
+from aktenlotse.crawler.smb_connection import RatePacer, query_securities
 
 
 class _Reader:
@@ -130,21 +129,6 @@ class DescriptorReaders:
 
 # --- the reader process ---------------------------------------------------------------------
 
-def _pacer(per_second: float) -> Callable[[], None]:
-    if per_second <= 0:
-        return lambda: None
-    interval = 1.0 / per_second
-    next_start = [time.monotonic()]
-
-    def pace() -> None:
-        now = time.monotonic()
-        if next_start[0] > now:
-            time.sleep(next_start[0] - now)
-        next_start[0] = max(now, next_start[0]) + interval
-
-    return pace
-
-
 def _serve(requests: BinaryIO, answers: BinaryIO) -> None:
     """Answer (ticket, folder, names, in_flight, per_second) requests with (ticket, True,
     descriptors) or (ticket, False, reason) until stdin closes. After a failure the session is dropped, so the next
@@ -154,14 +138,16 @@ def _serve(requests: BinaryIO, answers: BinaryIO) -> None:
 
     session = pickle.load(requests)
     cache: dict = {}
+    pacers: dict[float, RatePacer] = {}  # one per rate, kept across folders
     while True:
         try:
             ticket, folder_unc, names, in_flight, per_second = pickle.load(requests)
         except EOFError:
             return
         try:
-            answer = (ticket, True, query_securities(folder_unc, names, in_flight, _pacer(per_second),
-                                                     connection_cache=cache, **session))
+            pace = pacers.setdefault(per_second, RatePacer(per_second)).pace
+            answer = (ticket, True, query_securities(folder_unc, names, in_flight, pace, connection_cache=cache,
+                                                     **session))
         except SMBOSError as exc:  # the folder itself: the caller retries file by file
             answer = (ticket, True, [exc.ntstatus] * len(names))
         except Exception as exc:  # smbprotocol's exceptions do not all survive pickling

@@ -22,7 +22,6 @@ import importlib.util
 import io
 import logging
 import threading
-import time
 from collections import deque
 from dataclasses import dataclass
 from typing import BinaryIO, Callable, Iterator, TypeVar
@@ -33,7 +32,9 @@ from smbprotocol import exceptions as smb_errors
 from aktenlotse.config import SourceConfig
 from aktenlotse.crawler.filters import is_excluded
 from aktenlotse.crawler.nt_acl import DescriptorError, descriptor_digest, parse_descriptor, read_principals
-from aktenlotse.crawler.smb_connection import DirEntry, list_directory, query_securities, query_security
+from aktenlotse.crawler.smb_connection import (
+    DirEntry, RatePacer, list_directory, query_securities, query_security,
+)
 from aktenlotse.crawler.smb_descriptor_pool import DescriptorBatch, DescriptorReaders
 from aktenlotse.crawler.source import DirListing, SourceUnavailable, WalkProblem
 from aktenlotse.records import Entry
@@ -65,24 +66,12 @@ class _Politeness:
 
     def __init__(self, max_in_flight: int, per_second: float):
         self._slots = threading.BoundedSemaphore(max_in_flight)
-        self._interval = 1.0 / per_second if per_second > 0 else 0.0
-        self._next = time.monotonic()
-        self._lock = threading.Lock()
+        self.pace = RatePacer(per_second).pace
 
     def __enter__(self):
         self._slots.acquire()
         self.pace()
         return self
-
-    def pace(self) -> None:
-        """Wait until the next request may start."""
-        if self._interval:
-            with self._lock:
-                now = time.monotonic()
-                wait = self._next - now
-                self._next = max(now, self._next) + self._interval
-            if wait > 0:
-                time.sleep(wait)
 
     def __exit__(self, *exc):
         self._slots.release()
