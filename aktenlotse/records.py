@@ -29,6 +29,9 @@ class Entry:
     owner: str | None = None
     allow: tuple[str, ...] = ()
     deny: tuple[str, ...] = ()
+    # Further checks on the way to the file (share ACL, folder traverse grants): a reader
+    # must pass each of these clauses as well as `allow` (see aktenlotse.visibility).
+    require: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,7 @@ class Document:
     display_path: str = ""  # what users know, e.g. \\server\share\Bauamt\x.pdf
     allow: tuple[str, ...] = ()
     deny: tuple[str, ...] = ()
+    require: tuple[tuple[str, ...], ...] = ()  # as Entry.require
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

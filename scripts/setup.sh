@@ -28,7 +28,11 @@ if [ "$with_tests" -eq 1 ]; then
     command -v chromium >/dev/null 2>&1 || missing+=(chromium)
     # The Samba AD domain controller and SMB share of the `samba` tests (krb5-user's debconf
     # questions are answered with defaults: apt-get runs with DEBIAN_FRONTEND=noninteractive).
-    [ -x /usr/sbin/samba ] || missing+=(samba)
+    # samba-ad-provision (the AD schema files), samba-dsdb-modules and samba-vfs-modules
+    # are only Recommends of samba, which --no-install-recommends drops: named here.
+    for pkg in samba samba-ad-provision samba-dsdb-modules samba-vfs-modules; do
+        dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+    done
     command -v smbclient >/dev/null 2>&1 || missing+=(smbclient)
     dpkg -s winbind >/dev/null 2>&1 || missing+=(winbind)
     dpkg -s krb5-user >/dev/null 2>&1 || missing+=(krb5-user)
