@@ -121,6 +121,16 @@ def cmd_setup(args) -> int:
     except (TikaSetupError, OSError) as exc:
         raise UserError(f"Tika-Server konnte nicht geladen werden: {exc}") from None
     print(f"Tika-Server bereit: {jar}")
+    # The default encoder's table is derived once from the package's weights (~20 s);
+    # doing it here keeps the first embedding pass and the first search fast.
+    from aktenlotse.crawler.tika_jar import default_cache_dir
+    from aktenlotse.enrich.static_use import StaticUseEncoder, table_path
+
+    try:
+        StaticUseEncoder(default_cache_dir())
+    except OSError as exc:
+        raise UserError(f"Einbettungstabelle konnte nicht geschrieben werden: {exc}") from None
+    print(f"Einbettungstabelle bereit: {table_path(default_cache_dir())}")
     return 0
 
 

@@ -5,7 +5,7 @@ corpus in ../shared/data), same batch size and threads, one after the other; bes
 runs each. The pass figure includes everything the pass does around the encoder: asking
 the index for ids without vectors, fetching the documents, chunking, storing vectors.
 
-    python -m bench.embedding_throughput [--docs 40] [--repeat 2] [--model use-multilingual]
+    python -m bench.embedding_throughput [--docs 40] [--repeat 2] [--model use-static]
 
 Prints one line per figure.
 """
@@ -41,7 +41,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=40)
     parser.add_argument("--repeat", type=int, default=2)
-    parser.add_argument("--model", default="use-multilingual")
+    parser.add_argument("--model", default=EnrichConfig.model)
     parser.add_argument("--chunk-words", type=int, default=EnrichConfig.chunk_words)
     parser.add_argument("--chunk-overlap", type=int, default=EnrichConfig.chunk_overlap)
     parser.add_argument("--threads", type=int, default=EnrichConfig.threads)

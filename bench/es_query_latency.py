@@ -22,7 +22,7 @@ import uuid
 
 import numpy as np
 
-from aktenlotse.config import ElasticsearchConfig
+from aktenlotse.config import ElasticsearchConfig, EnrichConfig
 from aktenlotse.records import Document
 from aktenlotse.search.backend import ChunkVectors, Query
 from aktenlotse.search.elasticsearch_backend import ElasticsearchBackend
@@ -58,7 +58,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--docs", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--model", default="use-multilingual")
+    parser.add_argument("--model", default=EnrichConfig.model)
     parser.add_argument("--es-url", default=None)
     args = parser.parse_args()
     with elasticsearch(args.es_url) as url:

@@ -36,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--queries", required=True, help="queries.jsonl ({_id, text})")
     parser.add_argument("--qrels", required=True, help="qrels TSV (query-id, corpus-id, score; header line)")
     parser.add_argument("--mode", choices=MODES, default="hybrid")
-    parser.add_argument("--model", default=None, help="encoder (default: enrich.model from the config, else use-multilingual)")
+    parser.add_argument("--model", default=None, help="encoder (default: enrich.model from the config, else use-static)")
     parser.add_argument("--chunk-words", type=int, default=None)
     parser.add_argument("--chunk-overlap", type=int, default=None)
     parser.add_argument("--cache-dir", default=None, help="embedding cache (default ~/.cache/aktenlotse)")

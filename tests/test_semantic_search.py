@@ -103,7 +103,7 @@ def test_enrich_command(tmp_path, monkeypatch, capsys):
         backend.upsert(list(CORPUS))
     assert main(["--config", str(config), "enrich", "--limit", "3", "--json"]) == 0
     first = json.loads(capsys.readouterr().out)["embeddings"]
-    assert first["documents"] == 3 and first["complete"] is False and first["model"] == "use-multilingual"
+    assert first["documents"] == 3 and first["complete"] is False and first["model"] == "use-static"
     assert main(["--config", str(config), "enrich"]) == 0
     out = capsys.readouterr().out
     assert "7 Dokumente" in out and "alle Dokumente haben Vektoren" in out
