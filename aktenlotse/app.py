@@ -4,6 +4,8 @@ extractor and sources from config, run a crawl, run a search."""
 from __future__ import annotations
 
 import logging
+import os
+import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -29,10 +31,11 @@ def open_backend(config: Config) -> Backend:
 
 def make_configured_extractor(config: Config):
     from aktenlotse.crawler.extractors import make_extractor
+    from aktenlotse.crawler.tika_jar import tika_jar_path
 
     ext = config.extractor
     return make_extractor(
-        ext.kind, jar=ext.tika_jar, java=ext.java, urls=list(ext.urls), heap_mb=ext.heap_mb,
+        ext.kind, jar=ext.tika_jar or tika_jar_path(config.cache_dir), java=ext.java, urls=list(ext.urls), heap_mb=ext.heap_mb,
         task_timeout_s=ext.timeout_s, log_dir=config.log_dir,
     )
 
@@ -194,9 +197,16 @@ def _ocr_pass(config: Config, backend: Backend, limit: int | None) -> dict:
 
 
 def configure_logging(config: Config, verbose: bool = False) -> None:
-    config.log_dir.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(config.log_dir / "aktenlotse.log", encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    """Log to data_dir/logs/aktenlotse.log; under systemd (which sets JOURNAL_STREAM for a
+    service whose stderr goes to the journal) to stderr instead, so `journalctl -u …` has it."""
+    if os.environ.get("JOURNAL_STREAM"):
+        handler: logging.Handler = logging.StreamHandler(sys.stderr)
+        # The journal stamps each line itself.
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    else:
+        config.log_dir.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(config.log_dir / "aktenlotse.log", encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)

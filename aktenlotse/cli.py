@@ -10,7 +10,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Sequence
 
-from aktenlotse.config import Config, ConfigError, load_config
+from aktenlotse.cli_status import cmd_status
+from aktenlotse.config import Config, ConfigError, load_config, parse_smb_root
 from aktenlotse.records import EVERYONE
 from aktenlotse.search.backend import MODES, BackendError, Query
 
@@ -94,9 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _extra_commands():
     """Sub-commands that live beside their feature (enrichment, Aktenplan, evaluation, checks)."""
-    from aktenlotse import cli_aktenplan, cli_check, cli_enrich, cli_eval, cli_review
+    from aktenlotse import cli_aktenplan, cli_backup, cli_check, cli_doctor, cli_enrich, cli_eval, cli_review
 
-    return [cli_enrich.register, cli_aktenplan.register, cli_eval.register, cli_check.register, cli_review.register]
+    return [cli_enrich.register, cli_aktenplan.register, cli_eval.register, cli_check.register, cli_review.register,
+            cli_backup.register, cli_doctor.register]
 
 
 def _config(args) -> Config:
@@ -117,7 +119,7 @@ def cmd_setup(args) -> int:
     from aktenlotse.crawler.tika_jar import TikaSetupError, fetch_tika_jar
 
     try:
-        jar = fetch_tika_jar()
+        jar = fetch_tika_jar(_config(args).cache_dir)
     except (TikaSetupError, OSError) as exc:
         raise UserError(f"Tika-Server konnte nicht geladen werden: {exc}") from None
     print(f"Tika-Server bereit: {jar}")
@@ -139,6 +141,7 @@ def cmd_crawl(args) -> int:
     from aktenlotse.records import ExtractionError
 
     config = _config(args)
+    _require_local_paths(args.paths)
     app.configure_logging(config)
     progress = None if args.no_progress or args.json or not sys.stderr.isatty() else _progress_bar()
     try:
@@ -171,7 +174,17 @@ def cmd_crawl(args) -> int:
             print(f"Hinweis: {message}", file=sys.stderr)
         if summary.errors:
             print("Details: aktenlotse errors", file=sys.stderr)
-    return 0 if summary.status in ("done", "incomplete") else 1
+    # "incomplete": a source was unreachable. cron and systemd must notice that.
+    return 0 if summary.status == "done" else 1
+
+
+def _require_local_paths(paths: Sequence[str]) -> None:
+    """A folder named on the command line that does not exist is a typo, not an outage:
+    one line, before anything is started or written."""
+    for raw in paths:
+        if parse_smb_root(raw) is None and not Path(raw).is_dir():
+            what = "ist kein Ordner" if Path(raw).exists() else "nicht gefunden"
+            raise UserError(f"Ordner {what}: {raw}")
 
 
 class _progress_bar:
@@ -196,6 +209,8 @@ class _progress_bar:
 def cmd_search(args) -> int:
     from aktenlotse import app
 
+    if not args.query.strip():
+        raise UserError("Bitte einen Suchbegriff angeben, z. B.: aktenlotse search Bauantrag")
     config = _config(args)
     if args.limit < 1 or args.limit > 1000:
         raise UserError("--limit must be between 1 and 1000")
@@ -277,32 +292,13 @@ def cmd_errors(args) -> int:
     return 0
 
 
-def cmd_status(args) -> int:
-    from aktenlotse import app
-    from aktenlotse.statedb import StateDB
-
-    config = _config(args)
-    state = StateDB(config.state_db)
-    backend = app.open_backend(config)
-    try:
-        data = {"index": backend.stats(), "items": state.count_items(), "runs": state.runs(5)}
-    finally:
-        backend.close()
-        state.close()
-    if args.json:
-        print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-    else:
-        print(f"Index: {data['index']}")
-        print(f"Elemente: {data['items']}")
-        for run in data["runs"]:
-            print(f"Lauf {run['id']}: {run['status']}, neu {run['new']}, geändert {run['changed']}, gelöscht {run['deleted']}, Fehler {run['errors']}")
-    return 0
-
-
 def cmd_serve(args) -> int:
-    from aktenlotse.serve import serve
+    from aktenlotse.serve import PortalStartError, serve
 
-    return serve(_config(args))
+    try:
+        return serve(_config(args))
+    except PortalStartError as exc:
+        raise UserError(str(exc)) from None
 
 
 def cmd_demo(args) -> int:

@@ -96,11 +96,11 @@ def check_tika(config: Config) -> list[ServiceCheck]:
             except requests.RequestException as exc:
                 checks.append(ServiceCheck("Tika-Server", url, False, problem=f"antwortet nicht wie ein Tika-Server ({exc})"))
         return checks
-    from aktenlotse.crawler.tika_jar import TikaSetupError, require_tika_jar
+    from aktenlotse.crawler.tika_jar import TikaSetupError, require_tika_jar, tika_jar_path
 
     problems = []
     try:
-        jar = str(require_tika_jar(extractor.tika_jar))
+        jar = str(require_tika_jar(extractor.tika_jar or tika_jar_path(config.cache_dir)))
     except TikaSetupError as exc:
         jar = str(extractor.tika_jar or "Tika-Jar")
         problems.append(str(exc))

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from aktenlotse.cache_dir import CACHE_DIR_ENV, default_cache_dir
+
 CONFIG_ENV = "AKTENLOTSE_CONFIG"
 DEFAULT_CONFIG_NAME = "aktenlotse.toml"
 EXTRACTOR_KINDS = ("managed", "external", "inprocess")
@@ -205,6 +207,8 @@ class Config:
     auth: AuthConfig = AuthConfig()
     portal: PortalConfig = PortalConfig()
     path: Path | None = None  # the file it came from
+    # Downloads and derived caches (Tika jar, models): `cache_dir`, env AKTENLOTSE_CACHE_DIR.
+    cache_dir: Path = field(default_factory=default_cache_dir)
 
     @property
     def state_db(self) -> Path:
@@ -259,8 +263,10 @@ def load_config(explicit: str | Path | None = None) -> Config:
 def parse_config(data: dict[str, Any], base_dir: Path) -> Config:
     """Validate a parsed TOML document; relative paths are taken relative to `base_dir`."""
     data = _with_env_overrides(data)
-    _reject_unknown(data, {"data_dir", "sources", "extractor", "crawl", "index", "enrich", "auth", "portal"}, "")
+    _reject_unknown(data, {"data_dir", "cache_dir", "sources", "extractor", "crawl", "index", "enrich", "auth",
+                           "portal"}, "")
     data_dir = _path(data.get("data_dir", "data"), "data_dir", base_dir)
+    cache_dir = _path(data["cache_dir"], "cache_dir", base_dir) if "cache_dir" in data else default_cache_dir()
     sources_raw = data.get("sources", [])
     if not isinstance(sources_raw, list):
         raise ConfigError("sources: must be a list of [[sources]] tables")
@@ -271,6 +277,7 @@ def parse_config(data: dict[str, Any], base_dir: Path) -> Config:
             raise ConfigError(f"sources: name {name!r} is used twice")
     return Config(
         data_dir=data_dir,
+        cache_dir=cache_dir,
         sources=sources,
         extractor=_extractor(_table(data, "extractor"), base_dir),
         crawl=_crawl(_table(data, "crawl")),
@@ -286,6 +293,8 @@ def _with_env_overrides(data: dict[str, Any]) -> dict[str, Any]:
     data = dict(data)
     if os.environ.get("AKTENLOTSE_DATA_DIR"):
         data["data_dir"] = os.environ["AKTENLOTSE_DATA_DIR"]
+    if os.environ.get(CACHE_DIR_ENV):
+        data["cache_dir"] = os.environ[CACHE_DIR_ENV]
     if os.environ.get("AKTENLOTSE_TIKA_URLS"):
         extractor = dict(data.get("extractor", {}))
         extractor["urls"] = [u.strip() for u in os.environ["AKTENLOTSE_TIKA_URLS"].split(",") if u.strip()]
@@ -494,10 +503,17 @@ def _portal(table: dict[str, Any]) -> PortalConfig:
     _reject_unknown(table, {"host", "port", "title", "page_size"}, prefix)
     return PortalConfig(
         host=_string(table, "host", "127.0.0.1", prefix),
-        port=_number(table, "port", 8501, prefix, 1, integer=True),
+        port=_port(table, prefix),
         title=_string(table, "title", "Aktenlotse", prefix),
         page_size=_number(table, "page_size", 10, prefix, 1, integer=True),
     )
+
+
+def _port(table: dict[str, Any], prefix: str) -> int:
+    port = _number(table, "port", 8501, prefix, 1, integer=True)
+    if port > 65535:
+        raise ConfigError(f"{prefix}port: {port} ist kein Port (erlaubt: 1 bis 65535)")
+    return port
 
 
 AUTH_MODES = ("ldap", "demo")

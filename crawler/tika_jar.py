@@ -14,6 +14,8 @@ from pathlib import Path
 
 import requests
 
+from aktenlotse.cache_dir import default_cache_dir
+
 TIKA_VERSION = "3.2.2"
 TIKA_JAR_NAME = f"tika-server-standard-{TIKA_VERSION}.jar"
 TIKA_JAR_SHA256 = "04bcb61826403957cfab93cb1e14d4c305fbeb949475f031b0b73dab7e976995"
@@ -32,14 +34,9 @@ class TikaSetupError(OSError):
     and callers that report OSErrors as one-line messages report this one too."""
 
 
-def default_cache_dir() -> Path:
-    """$AKTENLOTSE_CACHE, else ~/.cache/aktenlotse."""
-    env = os.environ.get("AKTENLOTSE_CACHE")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "aktenlotse"
-
-
 def tika_jar_path(cache_dir: Path | None = None) -> Path:
-    """Where the pinned jar lives (it may not exist yet)."""
+    """Where the pinned jar lives (it may not exist yet); without `cache_dir` the default
+    cache (aktenlotse.cache_dir: $AKTENLOTSE_CACHE_DIR or ~/.cache/aktenlotse)."""
     base = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     return base / "tika" / TIKA_JAR_NAME
 

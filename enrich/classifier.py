@@ -25,6 +25,7 @@ from typing import Sequence
 
 import numpy as np
 
+from aktenlotse.cache_dir import default_cache_dir
 from aktenlotse.enrich.aktenplan import Aktenplan
 from aktenlotse.enrich.nlp import content_lemmas, legal_reference_laws
 
@@ -46,11 +47,6 @@ def chunk_words(text: str, size: int = 200, overlap: int = 0, max_words: int = M
         if start + size >= len(words):
             break
     return chunks
-
-
-def default_cache_dir() -> Path:
-    base = os.environ.get("AKTENLOTSE_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "aktenlotse")
-    return Path(base)
 
 
 class CachedEncoder:

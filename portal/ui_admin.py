@@ -59,18 +59,18 @@ def render(ctx: PortalContext, user: UserInfo) -> None:
         "Name": s.name, "Pfad": str(s.root), "Anzeige": s.display_root, "Anreicherung": s.enrich, "OCR": s.ocr,
         "Letzter Lauf": _when(last_by_source.get(s.name, {}).get("finished")),
         "Status": last_by_source.get(s.name, {}).get("status", ""),
-    } for s in ctx.config.sources]), hide_index=True, use_container_width=True)
+    } for s in ctx.config.sources]), hide_index=True, width="stretch")
     st.subheader("Crawl-Läufe")
     st.dataframe(pd.DataFrame([{
         "Lauf": r["id"], "Beginn": _when(r["started"]), "Ende": _when(r["finished"]), "Status": r["status"],
         "Neu": r["new"], "Geändert": r["changed"], "Verschoben": r["moved"], "Unverändert": r["unchanged"],
         "Gelöscht": r["deleted"], "Fehler": r["errors"], "Sekunden": round(r["seconds"] or 0, 1),
         "Dateien/s": round((r["new"] + r["changed"]) / r["seconds"], 1) if r["seconds"] else None,
-    } for r in runs]), hide_index=True, use_container_width=True)
+    } for r in runs]), hide_index=True, width="stretch")
     st.subheader("Fehler")
     kinds = sorted({e["kind"] for e in errors})
     chosen = st.multiselect("Art", kinds, key="admin_error_kinds")
     text = st.text_input("Pfad enthält", key="admin_error_path")
     shown = [e for e in errors if (not chosen or e["kind"] in chosen) and text.lower() in e["path"].lower()]
     st.dataframe(pd.DataFrame([{"Art": e["kind"], "Quelle": e["source"], "Pfad": e["path"], "Meldung": e["message"],
-                                "Zeit": _when(e["at"])} for e in shown]), hide_index=True, use_container_width=True)
+                                "Zeit": _when(e["at"])} for e in shown]), hide_index=True, width="stretch")

@@ -42,7 +42,7 @@ def render(ctx: PortalContext, user: UserInfo) -> None:
     st.subheader("Personenbezogene Daten in frei lesbaren Ordnern")
     if view.open_personal_data:
         st.dataframe(pd.DataFrame([(s, p, ", ".join(r)) for s, p, r in view.open_personal_data],
-                                  columns=["Ablage", "Pfad", "Hinweise"]), hide_index=True, use_container_width=True)
+                                  columns=["Ablage", "Pfad", "Hinweise"]), hide_index=True, width="stretch")
     else:
         st.caption("Keine gefunden (oder die Anreicherung ist ausgeschaltet).")
     st.subheader("Größte Dubletten")
@@ -50,4 +50,4 @@ def render(ctx: PortalContext, user: UserInfo) -> None:
                               columns=["Gruppe", "Kopien", "Größe", "Verschwendet"]), hide_index=True)
     st.subheader(f"Archiv-Kandidaten (seit {STALE_YEARS}+ Jahren unverändert)")
     st.dataframe(pd.DataFrame(view.stale_examples, columns=["Ablage", "Pfad", "Jahr"]), hide_index=True,
-                 use_container_width=True)
+                 width="stretch")

@@ -90,7 +90,7 @@ def _page(ctx, user, plan, state, store) -> None:
         "Gründe": "; ".join(i.suggestions[0].get("reasons", [])) if i.suggestions else "",
         "Entscheidung": (f"{i.decision.label} {i.decision.code or ''} ({i.decision.reviewer})" if i.decision else "offen"),
     } for i in shown]
-    st.dataframe(table, hide_index=True, use_container_width=True)
+    st.dataframe(table, hide_index=True, width="stretch")
     _decide_form(ctx, user, plan, store, shown)
     _exports(ctx)
 

@@ -104,3 +104,18 @@ def test_config_file_from_environment(tmp_path, monkeypatch):
     p = write(tmp_path, 'data_dir = "from-env"\n')
     monkeypatch.setenv("AKTENLOTSE_CONFIG", str(p))
     assert load_config(None).data_dir == tmp_path / "from-env"
+
+
+def test_cache_dir_from_file_env_and_default(tmp_path, monkeypatch):
+    from aktenlotse.crawler.tika_jar import TIKA_JAR_NAME, tika_jar_path
+
+    monkeypatch.delenv("AKTENLOTSE_CACHE_DIR", raising=False)
+    monkeypatch.delenv("AKTENLOTSE_CACHE", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert load_config(write(tmp_path, "")).cache_dir == tmp_path / "home" / ".cache" / "aktenlotse"
+    config = load_config(write(tmp_path, 'cache_dir = "cache"\n'))
+    assert config.cache_dir == tmp_path / "cache"
+    assert tika_jar_path(config.cache_dir) == tmp_path / "cache" / "tika" / TIKA_JAR_NAME
+    monkeypatch.setenv("AKTENLOTSE_CACHE_DIR", str(tmp_path / "var-cache"))
+    assert load_config(write(tmp_path, 'cache_dir = "cache"\n')).cache_dir == tmp_path / "var-cache"
+    assert tika_jar_path() == tmp_path / "var-cache" / "tika" / TIKA_JAR_NAME

@@ -7,11 +7,17 @@ import pytest
 
 from tests.browser import browser_page, chromium_path, free_port, log_in_and_search, running_portal
 from tests.ldap_directory import USERS
+from tests.plugins.requirements import missing_service
 from tests.portal_fixtures import SERVICE_ENV, build_index, write_config
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
-pytestmark = [pytest.mark.browser, pytest.mark.ldap,
-              pytest.mark.skipif(chromium_path() is None, reason="Debian chromium missing (scripts/setup.sh installs it)")]
+pytestmark = [pytest.mark.browser, pytest.mark.ldap]
+
+
+@pytest.fixture(autouse=True)
+def chromium_installed():
+    if chromium_path() is None:
+        missing_service("Debian chromium missing (scripts/setup.sh installs it)")
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ import pytest
 
 from aktenlotse.crawler.smb_source import SmbSource
 from aktenlotse.crawler.source import SourceUnavailable
+from tests.plugins.requirements import missing_service
 from tests.samba_dc import FULL, OICI, READ, REALM, SERVICE_PASSWORD, SERVICE_USER, ShareAdmin, crawler_source_config
 
 pytestmark = pytest.mark.samba
@@ -43,7 +44,7 @@ def host_name():
     if address != "127.0.0.1":
         pytest.skip(f"host name {name!r} does not resolve to 127.0.0.1 (the test DC listens on loopback only)")
     if not all(importlib.util.find_spec(m) for m in ("gssapi", "krb5")):
-        pytest.skip("the kerberos extra is not installed (scripts/setup.sh --test installs it)")
+        missing_service("the kerberos extra is not installed (scripts/setup.sh --test installs it)")
     return name
 
 
