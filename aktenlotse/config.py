@@ -7,10 +7,13 @@ the CLI prints it and exits, never a traceback.
 from __future__ import annotations
 
 import os
+import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from aktenlotse.config_dms import DmsConfig, ReportConfig, parse_dms, parse_report
 
 CONFIG_ENV = "AKTENLOTSE_CONFIG"
 DEFAULT_CONFIG_NAME = "aktenlotse.toml"
@@ -202,6 +205,8 @@ class Config:
     enrich: EnrichConfig = EnrichConfig()
     auth: AuthConfig = AuthConfig()
     portal: PortalConfig = PortalConfig()
+    dms: DmsConfig = DmsConfig()
+    report: ReportConfig = ReportConfig()
     path: Path | None = None  # the file it came from
 
     @property
@@ -257,7 +262,7 @@ def load_config(explicit: str | Path | None = None) -> Config:
 def parse_config(data: dict[str, Any], base_dir: Path) -> Config:
     """Validate a parsed TOML document; relative paths are taken relative to `base_dir`."""
     data = _with_env_overrides(data)
-    _reject_unknown(data, {"data_dir", "sources", "extractor", "crawl", "index", "enrich", "auth", "portal"}, "")
+    _reject_unknown(data, {"data_dir", "sources", "extractor", "crawl", "index", "enrich", "auth", "portal", "dms", "report"}, "")
     data_dir = _path(data.get("data_dir", "data"), "data_dir", base_dir)
     sources_raw = data.get("sources", [])
     if not isinstance(sources_raw, list):
@@ -276,6 +281,8 @@ def parse_config(data: dict[str, Any], base_dir: Path) -> Config:
         enrich=_enrich(_table(data, "enrich")),
         auth=_auth(_table(data, "auth"), base_dir),
         portal=_portal(_table(data, "portal")),
+        dms=parse_dms(_table(data, "dms"), base_dir, sys.modules[__name__]),
+        report=parse_report(_table(data, "report"), base_dir, sys.modules[__name__]),
     )
 
 
