@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 
@@ -10,9 +11,13 @@ def register(sub) -> None:
     """Add `review` to the `aktenlotse` parser."""
     parser = sub.add_parser("review", help="AG DMS review: migration export, retraining, progress")
     review = parser.add_subparsers(metavar="WHAT")
-    p = review.add_parser("export", help="write the migration list (one row per document)")
-    p.add_argument("--format", choices=("csv", "xlsx"), default="xlsx")
-    p.add_argument("--output", help="file to write (default: migrationsliste.FORMAT)")
+    p = review.add_parser("export", help="write the migration list, or hand the decided documents to the DMS (xdomea)")
+    p.add_argument("--format", choices=("csv", "xlsx", "xdomea", "xdomea-aktenplan"), default="xlsx",
+                   help="xdomea: Abgabe.Abgabe.0401 ZIP; xdomea-aktenplan: the Aktenplan alone (0301)")
+    p.add_argument("--output", help="file to write (default: migrationsliste.FORMAT; for xdomea a folder or .zip)")
+    p.add_argument("--source", help="xdomea: only this source")
+    p.add_argument("--folder", help="xdomea: only below this folder (relative to the source root)")
+    p.add_argument("--with-files", action="store_true", help="xdomea: put the primary files into the ZIP")
     p.set_defaults(func=cmd_export)
     p = review.add_parser("train", help="retrain the Aktenplan model from the decisions")
     p.set_defaults(func=cmd_train)
@@ -31,12 +36,39 @@ def cmd_export(args) -> int:
     from aktenlotse.migration_export import export_migration_list
 
     config = _config(args)
+    if args.format.startswith("xdomea"):
+        return _export_xdomea(args, config)
     if not config.state_db.exists():
         print("Fehler: noch kein Crawl gelaufen (aktenlotse crawl)")
         return 1
     target = Path(args.output or f"migrationsliste.{args.format}")
     rows = export_migration_list(config, target, args.format)
     print(f"Migrationsliste geschrieben: {target} ({rows} Zeilen)")
+    return 0
+
+
+def _export_xdomea(args, config) -> int:
+    from aktenlotse.xdomea_schema import SchemaError
+    from aktenlotse.xdomea_service import HandoverError, Scope, export_aktenplan, export_handover
+
+    output = Path(args.output or ".")
+    try:
+        if args.format == "xdomea-aktenplan":
+            target = export_aktenplan(config, output)
+            print(f"Aktenplan als xdomea 0301 geschrieben: {target}")
+            return 0
+        scope = Scope(source=args.source, folder=(args.folder or "").strip("/") or None)
+        report = export_handover(config, output, scope, with_files=args.with_files)
+    except (HandoverError, SchemaError) as error:
+        print(f"Fehler: {error.message}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"Fehler: {output} kann nicht geschrieben werden ({error.strerror or error})", file=sys.stderr)
+        return 1
+    print(f"xdomea-Abgabe geschrieben: {report.zip_path}")
+    print(report.summary())
+    if report.list_path is not None:
+        print(f"Nicht oder geändert übergebene Dokumente: {report.list_path}")
     return 0
 
 

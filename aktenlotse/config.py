@@ -7,12 +7,14 @@ the CLI prints it and exits, never a traceback.
 from __future__ import annotations
 
 import os
+import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from aktenlotse.cache_dir import CACHE_DIR_ENV, default_cache_dir
+from aktenlotse.config_dms import DmsConfig, ReportConfig, parse_dms, parse_report
 
 CONFIG_ENV = "AKTENLOTSE_CONFIG"
 DEFAULT_CONFIG_NAME = "aktenlotse.toml"
@@ -206,6 +208,8 @@ class Config:
     enrich: EnrichConfig = EnrichConfig()
     auth: AuthConfig = AuthConfig()
     portal: PortalConfig = PortalConfig()
+    dms: DmsConfig = DmsConfig()
+    report: ReportConfig = ReportConfig()
     path: Path | None = None  # the file it came from
     # Downloads and derived caches (Tika jar, models): `cache_dir`, env AKTENLOTSE_CACHE_DIR.
     cache_dir: Path = field(default_factory=default_cache_dir)
@@ -264,7 +268,7 @@ def parse_config(data: dict[str, Any], base_dir: Path) -> Config:
     """Validate a parsed TOML document; relative paths are taken relative to `base_dir`."""
     data = _with_env_overrides(data)
     _reject_unknown(data, {"data_dir", "cache_dir", "sources", "extractor", "crawl", "index", "enrich", "auth",
-                           "portal"}, "")
+                           "portal", "dms", "report"}, "")
     data_dir = _path(data.get("data_dir", "data"), "data_dir", base_dir)
     cache_dir = _path(data["cache_dir"], "cache_dir", base_dir) if "cache_dir" in data else default_cache_dir()
     sources_raw = data.get("sources", [])
@@ -285,6 +289,8 @@ def parse_config(data: dict[str, Any], base_dir: Path) -> Config:
         enrich=_enrich(_table(data, "enrich")),
         auth=_auth(_table(data, "auth"), base_dir),
         portal=_portal(_table(data, "portal")),
+        dms=parse_dms(_table(data, "dms"), base_dir, sys.modules[__name__]),
+        report=parse_report(_table(data, "report"), base_dir, sys.modules[__name__]),
     )
 
 

@@ -136,18 +136,23 @@ class ReviewStore:
         by_hash: dict[str, Decision] = {}
         by_path: dict[tuple[str, str], Decision] = {}
         hashes = sorted({d.content_hash for d in docs if d.content_hash})
-        paths = sorted({d.path for d in docs})
+        paths_by_source: dict[str, set[str]] = {}
+        for d in docs:
+            paths_by_source.setdefault(d.source, set()).add(d.path)
         columns = "source, path, content_hash, code, decision, comment, reviewer, at"
         for start in range(0, len(hashes), 500):
             part = hashes[start:start + 500]
             for row in self.conn.execute(f"SELECT {columns} FROM review_decisions WHERE content_hash IN "
                                          f"({','.join('?' * len(part))}) ORDER BY at, id", part):
                 by_hash[row[2]] = Decision(*row)  # ascending: the newest wins
-        for start in range(0, len(paths), 500):
-            part = paths[start:start + 500]
-            for row in self.conn.execute(f"SELECT {columns} FROM review_decisions WHERE path IN "
-                                         f"({','.join('?' * len(part))}) ORDER BY at, id", part):
-                by_path[(row[0], row[1])] = Decision(*row)
+        for source, source_paths in paths_by_source.items():
+            paths = sorted(source_paths)
+            for start in range(0, len(paths), 500):
+                part = paths[start:start + 500]
+                # source first: the (source, path) index answers it, no scan of all decisions
+                for row in self.conn.execute(f"SELECT {columns} FROM review_decisions WHERE source = ? AND path IN "
+                                             f"({','.join('?' * len(part))}) ORDER BY at, id", [source, *part]):
+                    by_path[(row[0], row[1])] = Decision(*row)
         found = {}
         for doc in docs:
             candidates = [d for d in (by_hash.get(doc.content_hash) if doc.content_hash else None,

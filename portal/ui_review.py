@@ -154,3 +154,22 @@ def _exports(ctx) -> None:
             rows = export_migration_list(ctx.config, target, fmt)
             column.download_button(f"⬇ migrationsliste.{fmt} ({rows} Zeilen)", target.read_bytes(),
                                    file_name=target.name, key=f"export_dl_{fmt}")
+    _xdomea_export(ctx)
+
+
+def _xdomea_export(ctx) -> None:
+    from aktenlotse.xdomea_schema import SchemaError
+    from aktenlotse.xdomea_service import HandoverError, export_handover
+
+    with_files = st.checkbox("mit den Dateien", key="xdomea_with_files")
+    if st.button("Übergabe an das DMS (xdomea 0401) erstellen", key="export_xdomea"):
+        try:
+            report = export_handover(ctx.config, Path(tempfile.mkdtemp(prefix="aktenlotse-xdomea-")),
+                                     with_files=with_files)
+        except (HandoverError, SchemaError) as error:
+            st.error(error.message)
+            return
+        st.success(report.summary())
+        with open(report.zip_path, "rb") as stream:
+            st.download_button(f"⬇ {report.zip_path.name}", stream, file_name=report.zip_path.name,
+                               key="export_dl_xdomea")
