@@ -122,11 +122,6 @@ def document_year(doc: Document) -> int | None:
     return None
 
 
-def may_read(principals: set[str] | frozenset[str], allow: tuple[str, ...], deny: tuple[str, ...]) -> bool:
-    """The one visibility rule: some principal allowed, none denied."""
-    return bool(principals.intersection(allow)) and not principals.intersection(deny)
-
-
 def normalize_principal(principal: str) -> str:
     """One spelling per principal on both sides of the contract (crawler and login):
     user and group names compare case-insensitively, as on Windows; SIDs are upper case."""

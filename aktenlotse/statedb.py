@@ -1,7 +1,8 @@
 """The state database: what was crawled, how it looked, whether it is in the index.
 
 One row per file (`items`), its folder's traverse key (`folders`), crawl runs and error
-records. Paths are stored as file-system bytes (names that are not UTF-8 round-trip).
+records, and the folders whose access could not be verified (`unverified`: everything
+below them is hidden in the index until a crawl lists them again). Paths are stored as file-system bytes (names that are not UTF-8 round-trip).
 The crawl marks an item `indexed` only after the backend write succeeded; anything else
 is redone by the next crawl.
 """
@@ -62,7 +63,22 @@ CREATE TABLE IF NOT EXISTS errors (
     at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS errors_by_run ON errors(run_id);
+CREATE TABLE IF NOT EXISTS unverified (
+    source TEXT NOT NULL,
+    path BLOB NOT NULL,              -- folder relative to the source root, b'' for the root
+    reason TEXT NOT NULL,
+    since REAL NOT NULL,
+    PRIMARY KEY (source, path)
+);
 """
+
+# Columns added after the first release: (table, column, definition).
+_ADDED_COLUMNS = (
+    # The permission set id (visibility.Permissions.id) the index holds for the item;
+    # UNVERIFIED while it is hidden because its folder could not be listed.
+    ("items", "perm_id", "TEXT"),
+)
+UNVERIFIED = "unverified"
 
 
 def to_bytes(path: str) -> bytes:
@@ -94,9 +110,11 @@ class ItemRow:
     status: str
     error_kind: str | None = None
     last_error: str | None = None
+    perm_id: str | None = None
 
 
-ITEM_COLUMNS = "id, source, folder, name, size, mtime, ctime, file_id, content_hash, allow, deny, children, status, error_kind, last_error"
+ITEM_COLUMNS = ("id, source, folder, name, size, mtime, ctime, file_id, content_hash, allow, deny, children, status,"
+                " error_kind, last_error, perm_id")
 
 
 def row_to_item(row: tuple) -> ItemRow:
@@ -105,7 +123,7 @@ def row_to_item(row: tuple) -> ItemRow:
         id=row[0], source=row[1], path=f"{folder}/{name}" if folder else name,
         size=row[4], mtime=row[5], ctime=row[6], file_id=row[7], content_hash=row[8],
         allow=tuple(row[9].split("\n")) if row[9] else (), deny=tuple(row[10].split("\n")) if row[10] else (),
-        children=row[11], status=row[12], error_kind=row[13], last_error=row[14],
+        children=row[11], status=row[12], error_kind=row[13], last_error=row[14], perm_id=row[15],
     )
 
 
@@ -123,6 +141,10 @@ class StateDB:
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.executescript(SCHEMA)
+        for table, column, definition in _ADDED_COLUMNS:
+            present = {row[1] for row in self.conn.execute(f"PRAGMA table_info({table})")}
+            if column not in present:
+                self.conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
         self.conn.commit()
 
     def close(self) -> None:
@@ -188,13 +210,13 @@ class StateDB:
 
     def mark_indexed(self, item_id: str, *, size: int, mtime: float, ctime: float, file_id: str | None,
                      content_hash: str | None, allow: Iterable[str], deny: Iterable[str], children: int,
-                     error_kind: str | None = None, error: str | None = None) -> None:
+                     error_kind: str | None = None, error: str | None = None, perm_id: str | None = None) -> None:
         """Record what the index now holds for this item (after the backend write)."""
         self.conn.execute(
             "UPDATE items SET size=?, mtime=?, ctime=?, file_id=?, content_hash=?, allow=?, deny=?, children=?,"
-            " status=?, error_kind=?, last_error=?, indexed_at=? WHERE id=?",
+            " status=?, error_kind=?, last_error=?, indexed_at=?, perm_id=? WHERE id=?",
             (size, mtime, ctime, file_id, content_hash, join_principals(allow), join_principals(deny), children,
-             "error" if error_kind else "indexed", error_kind, error, time.time(), item_id),
+             "error" if error_kind else "indexed", error_kind, error, time.time(), perm_id, item_id),
         )
 
     def update_times(self, item_id: str, size: int, mtime: float, ctime: float) -> None:
@@ -230,6 +252,55 @@ class StateDB:
             "DELETE FROM folders WHERE source = ? AND (path = ? OR (path >= ? AND path < ?))",
             (source, raw, raw + b"/", raw + b"0"),
         )
+
+    # -- unverified folders (fail closed) --------------------------------------------
+
+    def mark_unverified(self, source: str, folder: str, reason: str, item_ids: Iterable[str]) -> None:
+        """`folder` (and all below it) could not be verified: remember why, mark `item_ids`
+        (its items, already hidden in the index) hidden, and forget the folder keys below
+        it, so that the crawl that lists them again re-reads every item's permissions."""
+        raw = to_bytes(folder)
+        self.conn.execute(
+            "INSERT INTO unverified (source, path, reason, since) VALUES (?,?,?,?) "
+            "ON CONFLICT(source, path) DO UPDATE SET reason = excluded.reason",
+            (source, raw, reason, time.time()),
+        )
+        self.conn.executemany("UPDATE items SET perm_id = ? WHERE id = ?", [(UNVERIFIED, i) for i in item_ids])
+        if raw:
+            where, params = "source = ? AND (path = ? OR (path >= ? AND path < ?))", (source, raw, raw + b"/", raw + b"0")
+        else:
+            where, params = "source = ?", (source,)
+        self.conn.execute(f"UPDATE folders SET traverse_key = '' WHERE {where}", params)
+
+    def mark_verified(self, source: str, folder: str) -> None:
+        """`folder` was listed completely: it is no longer unverified (its items get their
+        real permissions back as the crawl compares them)."""
+        self.conn.execute("DELETE FROM unverified WHERE source = ? AND path = ?", (source, to_bytes(folder)))
+
+    def items_under(self, source: str, folder: str) -> list[ItemRow]:
+        """Items in `folder` and below; for the root '' every item of the source."""
+        if folder:
+            return list(self.items_below(source, folder))
+        rows = self.conn.execute(f"SELECT {ITEM_COLUMNS} FROM items WHERE source = ?", (source,)).fetchall()
+        return [row_to_item(row) for row in rows]
+
+    def forget_unverified_below(self, source: str, folder: str) -> None:
+        """`folder` is gone (its parent was listed without it)."""
+        raw = to_bytes(folder)
+        self.conn.execute("DELETE FROM unverified WHERE source = ? AND (path = ? OR (path >= ? AND path < ?))",
+                          (source, raw, raw + b"/", raw + b"0"))
+
+    def unverified(self) -> list[dict]:
+        """Folders hidden because they could not be verified, with the reason and the number
+        of items hidden below them (for the admin page)."""
+        result = []
+        for source, raw, reason, since in self.conn.execute(
+            "SELECT source, path, reason, since FROM unverified ORDER BY source, path"
+        ).fetchall():
+            folder = to_text(raw)
+            hidden = sum(1 for row in self.items_under(source, folder) if row.perm_id == UNVERIFIED)
+            result.append({"source": source, "path": folder, "reason": reason, "since": since, "hidden": hidden})
+        return result
 
     # -- runs and errors -----------------------------------------------------------
 
@@ -276,5 +347,5 @@ class StateDB:
             item = row_to_item(row)
             if (item.source, item.path) not in seen:
                 result.append({"run": None, "source": item.source, "path": item.path, "kind": item.error_kind or "error",
-                               "message": item.last_error or "", "at": row[15]})
+                               "message": item.last_error or "", "at": row[16]})
         return result

@@ -2,7 +2,11 @@
 
 Main thread: walks folder listings, classifies each file against the state database
 (new / changed / moved / unchanged / gone), writes to the backend in batches and marks
-state rows indexed only after the backend accepted them. Worker threads: read, hash and
+state rows indexed only after the backend accepted them. The crawl is the one writer of
+permissions: whole documents (`upsert`) and permission changes (`set_permissions`).
+Fail closed: a folder that cannot be listed completely (or a source whose root is
+unusable) hides everything known below it at once (`visibility.NOBODY`, kept in state and
+index, the reason in the state DB) until a crawl lists it again. Worker threads: read, hash and
 extract files (Tika works over HTTP, so threads overlap well with the server's work).
 """
 
@@ -28,7 +32,9 @@ from aktenlotse.crawler.local_source import display_text
 from aktenlotse.crawler.source import DirListing, Source, SourceUnavailable
 from aktenlotse.records import Document, Entry, ExtractionError, ExtractLimits
 from aktenlotse.search.backend import Backend, BackendError
-from aktenlotse.statedb import ITEM_COLUMNS, ItemRow, StateDB, row_to_item
+from aktenlotse.statedb import ITEM_COLUMNS, UNVERIFIED, ItemRow, StateDB, row_to_item
+from aktenlotse.storage_errors import storage_problem
+from aktenlotse.visibility import NOBODY, of_item, permissions
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +53,7 @@ class CrawlSummary:
     deleted: int = 0
     errors: int = 0
     permissions: int = 0  # items re-indexed only because their principals changed
+    hidden: int = 0  # items hidden because their folder could not be verified
     extracted: int = 0
     bytes_extracted: int = 0
     seconds: float = 0.0
@@ -121,6 +128,13 @@ class Crawler:
         except BackendError as exc:
             summary.status = "failed"
             summary.messages.append(str(exc))
+        except (sqlite3.Error, OSError) as exc:  # the data directory: disk full, read-only, locked, corrupt
+            summary.status = "failed"
+            summary.messages.append(storage_problem(exc))
+            try:
+                self.state.conn.rollback()  # frees the failed transaction, so the run can be closed
+            except sqlite3.Error:
+                pass
         except KeyboardInterrupt:
             summary.status = "interrupted"
             raise
@@ -160,8 +174,11 @@ class Crawler:
             summary.messages.append(str(exc))
             summary.errors += 1
             self.state.add_error(self._run_id, source.name, "", "unavailable", str(exc))
-            # Nothing of this source is treated as deleted: the root may come back.
+            # Nothing of this source is treated as deleted: the root may come back. Until
+            # then nobody sees it: its permissions cannot be verified.
             self._gone.clear()
+            self._flush()
+            self._hide_unverified("", f"Quelle nicht erreichbar: {exc}", summary)
         finally:
             for future in as_completed(in_flight):
                 self._apply(future.result(), summary)
@@ -170,6 +187,10 @@ class Crawler:
 
     def _classify(self, listing: DirListing, summary: CrawlSummary) -> list[_Job]:
         source = self._source
+        if listing.complete:
+            self.state.mark_verified(source.name, listing.path)
+        else:
+            self._hide_unverified(listing.path, _unverified_reason(listing), summary)
         known = self.state.items_in_folder(source.name, listing.path)
         folder_key_changed = self.state.folder_key(source.name, listing.path) != listing.traverse_key
         if folder_key_changed and listing.complete:
@@ -192,7 +213,7 @@ class Crawler:
             elif row.size != entry.size or row.mtime != entry.mtime:
                 source.resolve_principals(listing, entry)
                 jobs.append(_Job(entry, row.id, "changed", row.content_hash, row.children))
-            elif row.ctime != entry.ctime or folder_key_changed:
+            elif row.ctime != entry.ctime or folder_key_changed or row.perm_id == UNVERIFIED:
                 source.resolve_principals(listing, entry)
                 self._update_principals(row, entry, summary)
             else:
@@ -205,6 +226,7 @@ class Crawler:
                 for row in self.state.items_below(source.name, folder):
                     self._gone[row.id] = row
                 self.state.remove_folders_below(source.name, folder)
+                self.state.forget_unverified_below(source.name, folder)
         self.progress("listed", len(listing.files))
         return jobs
 
@@ -283,7 +305,7 @@ class Crawler:
         if result.same_content:
             self.state.update_times(job.item_id, entry.size, entry.mtime, entry.ctime)
             row = self.state.item(job.item_id)
-            if row and (row.allow != tuple(entry.allow) or row.deny != tuple(entry.deny)):
+            if row:
                 self._update_principals(row, entry, summary)
             else:
                 summary.unchanged += 1
@@ -333,7 +355,8 @@ class Crawler:
             if doc.id == old.id:
                 name = path_text.rsplit("/", 1)[-1]
                 moved = replace(doc, path=path_text, display_path=display, allow=tuple(entry.allow),
-                                deny=tuple(entry.deny), modified=iso_from_timestamp(entry.mtime),
+                                deny=tuple(entry.deny), require=tuple(entry.require),
+                                modified=iso_from_timestamp(entry.mtime),
                                 extra={**doc.extra, "file_name": name})
                 if doc.extra.get("title_from_name"):
                     moved.title = title_from_name(name)
@@ -342,7 +365,8 @@ class Crawler:
             else:
                 child_name = doc.path.rsplit("/", 1)[-1]
                 moved_docs.append(replace(doc, path=f"{path_text}/{child_name}", display_path=f"{display} › {child_name}",
-                                          allow=tuple(entry.allow), deny=tuple(entry.deny)))
+                                          allow=tuple(entry.allow), deny=tuple(entry.deny),
+                                          require=tuple(entry.require)))
         self.state.remove(job.item_id)  # the placeholder row of the "new" file
         self.state.move(old.id, entry.path)
         self.state.commit()
@@ -350,24 +374,47 @@ class Crawler:
             self.backend.upsert(moved_docs)
         self.state.mark_indexed(old.id, size=entry.size, mtime=entry.mtime, ctime=entry.ctime, file_id=entry.file_id,
                                 content_hash=result.content_hash, allow=entry.allow, deny=entry.deny,
-                                children=old.children, error_kind=old.error_kind, error=old.last_error)
+                                children=old.children, error_kind=old.error_kind, error=old.last_error,
+                                perm_id=of_item(entry).id)
         self.state.commit()
         summary.moved += 1
 
     def _update_principals(self, row: ItemRow, entry: Entry, summary: CrawlSummary) -> None:
-        """Permissions changed, content did not: re-index principals without extraction."""
-        if row.allow == tuple(entry.allow) and row.deny == tuple(entry.deny):
+        """Permissions changed (or were unverified), content did not: write the new
+        permission set without extraction and without touching anything else."""
+        perms = of_item(entry)
+        # State rows of older versions have no perm_id: their allow/deny say what is indexed.
+        stored = row.perm_id or permissions(row.allow, row.deny).id
+        if stored == perms.id:
             self.state.update_times(row.id, entry.size, entry.mtime, entry.ctime)
             summary.unchanged += 1
             return
-        self._flush()
-        docs = self.backend.fetch([row.id, *child_ids(row.id, row.children)])
-        if docs:
-            self.backend.upsert([replace(d, allow=tuple(entry.allow), deny=tuple(entry.deny)) for d in docs])
+        ids = [row.id, *child_ids(row.id, row.children)]
+        self.backend.set_permissions(ids, perms, (entry.allow, entry.deny, entry.require))
         self.state.mark_indexed(row.id, size=entry.size, mtime=entry.mtime, ctime=entry.ctime, file_id=entry.file_id,
                                 content_hash=row.content_hash, allow=entry.allow, deny=entry.deny, children=row.children,
-                                error_kind=row.error_kind, error=row.last_error)
-        summary.permissions += 1
+                                error_kind=row.error_kind, error=row.last_error, perm_id=perms.id)
+        if row.perm_id == UNVERIFIED and not entry.require and permissions(row.allow, row.deny).id == perms.id:
+            summary.unchanged += 1  # verified again, access as before
+        else:
+            summary.permissions += 1
+
+    def _hide_unverified(self, folder: str, reason: str, summary: CrawlSummary) -> None:
+        """Hide everything known in and below `folder` from everyone (index first, then
+        state), and record why; nothing is deleted."""
+        source = self._source.name
+        rows = self.state.items_under(source, folder)
+        ids: list[str] = []
+        for row in rows:
+            ids.append(row.id)
+            ids.extend(child_ids(row.id, row.children))
+        for start in range(0, len(ids), 1000):
+            self.backend.set_permissions(ids[start:start + 1000], NOBODY)
+        self.state.mark_unverified(source, folder, reason, [row.id for row in rows])
+        self.state.commit()
+        summary.hidden += sum(1 for row in rows if row.perm_id != UNVERIFIED)
+        if rows:
+            log.warning("%s: %d Dateien unter %r verborgen: %s", source, len(rows), folder or "/", reason)
 
     def _flush_if_full(self) -> None:
         if len(self._batch) >= self.batch_size or len(self._marks) >= self.batch_size:
@@ -384,7 +431,8 @@ class Crawler:
             entry = job.entry
             self.state.mark_indexed(job.item_id, size=entry.size, mtime=entry.mtime, ctime=entry.ctime,
                                     file_id=entry.file_id, content_hash=content_hash, allow=entry.allow,
-                                    deny=entry.deny, children=children, error_kind=error_kind, error=error)
+                                    deny=entry.deny, children=children, error_kind=error_kind, error=error,
+                                    perm_id=of_item(entry).id)
         self.state.commit()
         self._batch, self._marks, self._stale_children = [], [], []
 
@@ -410,3 +458,9 @@ class Crawler:
         self.state.add_error(self._run_id, self._source.name, display_text(path), kind, message)
 
 
+def _unverified_reason(listing: DirListing) -> str:
+    """Why a listing is incomplete, in German, for the admin page."""
+    for problem in listing.problems:
+        if problem.path == listing.path:
+            return problem.message
+    return "Ordner konnte nicht vollständig gelesen werden"

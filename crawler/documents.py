@@ -75,6 +75,7 @@ def build_documents(entry: Entry, extracted: Extracted, item_id: str, display_pa
         display_path=display_path,
         allow=tuple(entry.allow),
         deny=tuple(entry.deny),
+        require=tuple(tuple(clause) for clause in entry.require),
         extra=extra,
     )
     docs = [parent]

@@ -6,7 +6,10 @@ takes the candidates of sources with `ocr = true`: PDFs with no or very little t
 page and images, whose index entry does not say `extra["ocr"]` yet. Each is read again,
 extracted by the Tika server with Tesseract in `extractor.ocr_language` (German: `deu`,
 Debian package `tesseract-ocr-deu`, found by Tika on PATH, on managed and external
-servers alike), analysed and upserted; the document keeps its id, path and principals.
+servers alike), analysed and stored as a partial update (`update_fields`: text, terms, language, pages
+and the `ocr` mark, refused when the crawl re-indexed the document meanwhile). The pass
+never writes a document whole: permissions stay what the crawl last wrote. Files are read
+through the configured sources (`app.sources_for`), so SMB sources are OCR'd as well.
 
 Resumable: a document is marked `extra["ocr"] = "done"` (or "failed: <kind>") in the
 index, so a later pass skips it; a changed file is re-indexed by the crawl without that
@@ -19,12 +22,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from dataclasses import dataclass, field, replace
-from typing import Callable, Iterator
+import io
+from dataclasses import dataclass, field
+from typing import Callable, Iterator, Mapping
 
-from aktenlotse.config import Config, SourceConfig
+from aktenlotse.config import Config
 from aktenlotse.records import Document, ExtractionError, ExtractLimits
-from aktenlotse.search.backend import Backend
+from aktenlotse.search.backend import FieldUpdate, PassIndex
+from aktenlotse.search.vector_store import content_key
 from aktenlotse.statedb import ITEM_COLUMNS, StateDB, row_to_item
 
 log = logging.getLogger(__name__)
@@ -77,33 +82,46 @@ def _indexed_items(state: StateDB, source: str) -> Iterator:
         yield row_to_item(row)
 
 
-def run_ocr_pass(config: Config, state: StateDB, backend: Backend, extractor, limit: int | None = None,
-                 analyze: Callable[[str], str] | None = None, sources=None) -> OcrStats:
+def run_ocr_pass(config: Config, state: StateDB, backend: PassIndex, extractor, limit: int | None = None,
+                 analyze: Callable[[str], str] | None = None, sources: Mapping[str, object] | None = None) -> OcrStats:
     """OCR the candidates of every source with `ocr = true` (at most `limit` files).
 
     `extractor` is the crawl's Tika extractor (started); OCR headers are added here.
     `analyze` turns text into the indexed token stream (default: the German analysis).
-    `sources` (optional) maps source names to Source objects; default: LocalSource.
+    `sources` maps source names to Source objects; default: the configured sources
+    (`app.sources_for`, local and SMB), closed again at the end.
     Returns counts; raises BackendError when the index cannot be written (nothing is
     marked then, the next pass redoes it)."""
-    if analyze is None:
-        from aktenlotse.app import text_analyzer
+    # app imports the crawler; imported here to keep the dependency one-way at import time.
+    from aktenlotse import app
 
-        analyze = text_analyzer()
+    if analyze is None:
+        analyze = app.text_analyzer()
+    if sources is None and any(s.ocr for s in config.sources):
+        opened = app.sources_for(config)
+        try:
+            return run_ocr_pass(config, state, backend, extractor, limit, analyze, {s.name: s for s in opened})
+        finally:
+            for source in opened:
+                close = getattr(source, "close", None)
+                if close is not None:
+                    close()
     stats = OcrStats()
     ocr = ocr_extractor(config, extractor)
     limits = ExtractLimits(timeout_s=config.extractor.ocr_timeout_s, max_text_chars=config.extractor.max_text_chars)
     for source_config in config.sources:
         if not source_config.ocr:
             continue
-        source = (sources or {}).get(source_config.name) or _local_source(source_config)
+        source = (sources or {}).get(source_config.name)
+        if source is None:
+            continue
         items = list(_indexed_items(state, source_config.name))
         for start in range(0, len(items), BATCH):
             if limit is not None and stats.candidates >= limit:
                 return stats
             chunk = items[start : start + BATCH]
             docs = {d.id: d for d in backend.fetch([item.id for item in chunk])}
-            updated: list[Document] = []
+            updated: list[FieldUpdate] = []
             for item in chunk:
                 doc = docs.get(item.id)
                 if doc is None or not is_candidate(doc):
@@ -115,17 +133,11 @@ def run_ocr_pass(config: Config, state: StateDB, backend: Backend, extractor, li
                 if new_doc is not None:
                     updated.append(new_doc)
             if updated:
-                backend.upsert(updated)
+                backend.update_fields(updated)
     return stats
 
 
-def _local_source(source_config: SourceConfig):
-    from aktenlotse.crawler.local_source import LocalSource
-
-    return LocalSource(source_config)
-
-
-def _ocr_one(source, item, doc: Document, ocr, limits: ExtractLimits, analyze, stats: OcrStats) -> Document | None:
+def _ocr_one(source, item, doc: Document, ocr, limits: ExtractLimits, analyze, stats: OcrStats) -> FieldUpdate | None:
     entry = source.current_entry(item.path)
     if entry is None:
         stats.skipped += 1
@@ -139,8 +151,7 @@ def _ocr_one(source, item, doc: Document, ocr, limits: ExtractLimits, analyze, s
     if doc.content_hash and hashlib.blake2b(data, digest_size=16).hexdigest() != doc.content_hash:
         stats.skipped += 1  # changed since the crawl; the next crawl re-indexes it
         return None
-    import io
-
+    key = content_key(doc.content_hash, doc.title, doc.text)
     try:
         extracted = ocr.extract(io.BytesIO(data), os.path.basename(doc.path), limits)
     except ExtractionError as exc:
@@ -148,11 +159,11 @@ def _ocr_one(source, item, doc: Document, ocr, limits: ExtractLimits, analyze, s
             raise  # the service, not the file: stop, mark nothing
         stats.errors += 1
         stats.messages.append(f"{doc.path}: {exc.message}")
-        return replace(doc, extra={**doc.extra, "ocr": f"failed: {exc.kind}"})
+        return FieldUpdate(doc.id, {"extra": {"ocr": f"failed: {exc.kind}"}}, key)
     text = extracted.text.strip()
     if len(text) <= len(doc.text.strip()):
         stats.unchanged += 1
-        return replace(doc, extra={**doc.extra, "ocr": "done"})
+        return FieldUpdate(doc.id, {"extra": {"ocr": "done"}}, key)
     stats.ocred += 1
-    return replace(doc, text=text, terms=analyze(text), language=extracted.language or doc.language,
-                   pages=extracted.pages or doc.pages, extra={**doc.extra, "ocr": "done"})
+    return FieldUpdate(doc.id, {"text": text, "terms": analyze(text), "language": extracted.language or doc.language,
+                                "pages": extracted.pages or doc.pages, "extra": {"ocr": "done"}}, key)

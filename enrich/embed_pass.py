@@ -4,12 +4,17 @@ Full-text indexing never waits for this: the crawler upserts documents, and this
 asks the backend for `ids_without_vectors`, embeds them in batches and stores the vectors
 with `upsert_vectors`. Each batch is durable when stored, so a killed pass loses at most
 the batch in flight and a rerun continues with the documents still without vectors.
+
+The pass writes only its own fields (`PassIndex`: vectors, and the extra keys a
+refinement changed, as `update_fields` refused when the content moved). It never writes
+a document whole, so a crawl that changes permissions while the pass runs is never undone.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from copy import deepcopy
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
@@ -18,7 +23,7 @@ from aktenlotse.config import EnrichConfig
 from aktenlotse.enrich.chunking import chunk_inputs, chunk_spans
 from aktenlotse.enrich.embeddings import Encoder
 from aktenlotse.records import Document
-from aktenlotse.search.backend import Backend, ChunkVectors
+from aktenlotse.search.backend import ChunkVectors, FieldUpdate, PassIndex
 from aktenlotse.search.vector_store import content_key
 
 # Documents fetched per round trip; chunks go to the encoder in `config.batch_size` groups.
@@ -57,7 +62,7 @@ class EmbedStats:
 
 
 def run_embedding_pass(
-    backend: Backend,
+    backend: PassIndex,
     encoder: Encoder,
     config: EnrichConfig,
     limit: int | None = None,
@@ -67,9 +72,9 @@ def run_embedding_pass(
 ) -> EmbedStats:
     """Embed documents without vectors of `encoder.name`, at most `limit` of them.
 
-    `on_vectors(doc, chunk_vectors)` may refine a document with its vectors (the Aktenplan
-    suggestion uses semantic evidence); the document is then stored again — with the same
-    content, so its new vectors are kept.
+    `on_vectors(doc, chunk_vectors)` may refine a document's `extra` with its vectors (the
+    Aktenplan suggestion uses semantic evidence); the keys it changed are stored with
+    `update_fields` (skipped when the document's content changed meanwhile), nothing else.
 
     `skip_sources` are source names whose documents get an empty vectors row (sources
     configured with `embeddings = false`): marked done, never embedded. Chunks of several
@@ -99,14 +104,7 @@ def run_embedding_pass(
         results.extend(_vectors_of(doc, encoder.name, np.zeros((0, encoder.dim), np.float32), []) for doc in empty)
         backend.upsert_vectors(results)
         if on_vectors is not None:
-            position = 0
-            refined = []
-            for doc, _spans, inputs in items:
-                on_vectors(doc, vectors[position : position + len(inputs)])
-                position += len(inputs)
-                refined.append(doc)
-            if refined:
-                backend.upsert(refined)
+            backend.update_fields(_refinements(items, vectors, on_vectors))
         stats.documents += len(items)
         stats.skipped += len(empty)
         stats.chunks += sum(len(item[1]) for item in items)
@@ -115,6 +113,21 @@ def run_embedding_pass(
             progress(stats)
     stats.seconds = time.perf_counter() - started
     return stats
+
+
+def _refinements(items, vectors: np.ndarray, on_vectors: Callable[[Document, np.ndarray], None]) -> list[FieldUpdate]:
+    """The extra keys `on_vectors` changed per document, as partial updates."""
+    updates = []
+    position = 0
+    for doc, _spans, inputs in items:
+        scratch = replace(doc, extra=deepcopy(doc.extra))
+        on_vectors(scratch, vectors[position : position + len(inputs)])
+        position += len(inputs)
+        changed = {key: value for key, value in scratch.extra.items() if doc.extra.get(key) != value}
+        changed.update({key: None for key in doc.extra if key not in scratch.extra})
+        if changed:
+            updates.append(FieldUpdate(doc.id, {"extra": changed}, content_key(doc.content_hash, doc.title, doc.text)))
+    return updates
 
 
 def _vectors_of(doc: Document, model: str, vectors, spans) -> ChunkVectors:

@@ -10,7 +10,7 @@ from typing import BinaryIO, Sequence
 
 from aktenlotse.config import Config, ConfigError
 from aktenlotse.crawler.documents import CHILD_SEPARATOR
-from aktenlotse.records import may_read
+from aktenlotse.visibility import may_read, of_item
 from aktenlotse.search.backend import Backend, BackendError, Hits, Query
 from aktenlotse.statedb import StateDB
 
@@ -114,7 +114,7 @@ def open_download(config: Config, backend: Backend, doc_id: str, principals: Seq
         current = source.current_entry(item.path)
         if current is None:
             raise DownloadDenied(MSG_FILE_GONE)
-        if not may_read(frozenset(principals), current.allow, current.deny):
+        if not may_read(principals, of_item(current)):
             raise DownloadDenied(MSG_ACCESS_CHANGED)
         try:
             with source.open(current) as stream:

@@ -2,6 +2,19 @@
 
 Security trimming happens inside `search`, `similar`, `get` and facet counting, never
 after: a caller passes the principals of the user and gets only what that user may read.
+Each document names its permission set (`aktenlotse.visibility.of_item`); the backend
+keeps the registry of distinct sets and filters every read by the sets the caller may read.
+
+Who may write what (one writer of permissions):
+- `upsert`, `delete`, `set_permissions`: the crawl (and the wiki for its own pages) only.
+  They are the only operations that write a document's permissions.
+- `update_fields`, `upsert_vectors`: second passes (embeddings, OCR, enrichment reruns).
+  They cannot carry permissions and are refused when the document's content moved on, so
+  a pass that read a document before a crawl changed it can never write old state back.
+  Passes get a `PassIndex`, which has no whole-document write at all.
+- `fetch`, `ids`, `ids_without_vectors`: not trimmed; for the crawler, the passes and the
+  admin's own tools, never for anything a user asked. What `fetch` returns is never
+  written back whole by anybody but the crawl.
 """
 
 from __future__ import annotations
@@ -10,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, Sequence
 
 from aktenlotse.records import Document
+from aktenlotse.visibility import Permissions
 
 MODES = ("fulltext", "semantic", "hybrid")
 
@@ -85,6 +99,31 @@ class Hits:
     notices: list[str] = field(default_factory=list)
 
 
+# What a second pass may change on a document. `extra` is merged key by key (a key with
+# the value None is removed); the rest replace the stored value. Never permissions,
+# path, id or content hash: those belong to the crawl.
+UPDATABLE_FIELDS = frozenset({"text", "terms", "language", "pages", "extra"})
+
+
+@dataclass(frozen=True)
+class FieldUpdate:
+    """A partial update of one document by a second pass.
+
+    `expected_content_key` is `vector_store.content_key(...)` of the document as the pass
+    read it; the update is refused when the stored document's key differs (the crawl
+    re-indexed it meanwhile).
+    """
+
+    doc_id: str
+    fields: dict
+    expected_content_key: str
+
+    def __post_init__(self) -> None:
+        unknown = set(self.fields) - UPDATABLE_FIELDS
+        if unknown:
+            raise ValueError(f"fields a pass may not update: {sorted(unknown)}")
+
+
 class BackendError(Exception):
     """The index could not be reached or refused a request; `message` is fit for users (German)."""
 
@@ -104,17 +143,29 @@ class Backend(Protocol):
     def get(self, doc_id: str, principals: Sequence[str]) -> Document | None:
         """One document, or None when it does not exist or the principals may not read it."""
 
+    def set_permissions(self, ids: Sequence[str], perms: Permissions,
+                        acl: tuple[Sequence[str], Sequence[str], Sequence[Sequence[str]]] | None = None) -> None:
+        """Crawl only: make `perms` the permission set of the documents `ids` (unknown ids
+        are ignored). `acl` = (allow, deny, require) as read from the source, stored with
+        the documents; None keeps the stored ACL (used to hide with `visibility.NOBODY`
+        what could not be verified, until a crawl verifies it again)."""
+
+    def update_fields(self, updates: Sequence[FieldUpdate]) -> list[str]:
+        """Second passes: apply partial updates (only `UPDATABLE_FIELDS`; permissions stay
+        as the crawl wrote them). Returns the ids updated; an update of a missing document
+        or of one whose content key moved is skipped."""
+
     def upsert_vectors(self, items: Sequence[ChunkVectors]) -> None:
-        """Store chunk vectors; they inherit the document's principals. A later `upsert` of
-        the same document with a different `content_hash` drops its vectors."""
+        """Store chunk vectors; they inherit the document's permission set. A later `upsert`
+        of the same document with a different `content_hash` drops its vectors."""
 
     def ids_without_vectors(self, model: str, limit: int) -> list[str]:
         """Up to `limit` document ids that have no vectors of `model` yet (for the
         resumable embedding pass; not security-trimmed)."""
 
     def fetch(self, ids: Sequence[str]) -> list[Document]:
-        """Documents by id, NOT security-trimmed: only for the crawler's re-indexing of moved
-        files and changed permissions, never for anything a user asked."""
+        """Documents by id, NOT security-trimmed and not shortened: for the crawler, the
+        passes (to read text) and admin tools, never for anything a user asked."""
 
     def ids(self) -> set[str]:
         """All document ids (for maintenance and tests; not security-trimmed)."""
@@ -124,3 +175,17 @@ class Backend(Protocol):
 
     def close(self) -> None:
         """Release connections."""
+
+
+class PassIndex(Protocol):
+    """What a second pass (embeddings, OCR, enrichment reruns) may do with the index:
+    read documents and write only its own fields. No whole-document write, no
+    permissions: a pass cannot bring back what a crawl hid."""
+
+    def fetch(self, ids: Sequence[str]) -> list[Document]: ...
+
+    def ids_without_vectors(self, model: str, limit: int) -> list[str]: ...
+
+    def upsert_vectors(self, items: Sequence[ChunkVectors]) -> None: ...
+
+    def update_fields(self, updates: Sequence[FieldUpdate]) -> list[str]: ...

@@ -7,9 +7,10 @@
   needed. Keyword fields carry the folder hierarchy (`folder_path`: every ancestor
   folder, for the prefix filter), file type, year, source, principals and the enrichment
   keywords / Aktenplan codes for facets. Chunk embeddings are nested under `chunks`.
-- Security trimming is part of every query: `terms` on `allow` as a filter and `terms`
-  on `deny` as must_not, also inside the kNN filter and the facet aggregations. Nothing
-  is filtered after Elasticsearch answered.
+- Security trimming is part of every query: a `terms` filter on `perm_id` with the
+  permission sets the caller may read (`es_permissions`, `visibility.es_filter`), also
+  inside the kNN filter and the facet aggregations. Nothing is filtered after
+  Elasticsearch answered.
 - Writes are bulk requests in batches (by count and bytes), retried with exponential
   back-off on connection errors and overload (429/503). When the retries are used up a
   BackendError says why; the crawl then stops without marking the batch indexed.
@@ -30,13 +31,15 @@ from elasticsearch import BadRequestError, Elasticsearch, helpers
 from aktenlotse.config import ElasticsearchConfig
 from aktenlotse.records import Document, document_year
 from aktenlotse.search.analysis import GermanAnalyzer
-from aktenlotse.search.backend import BackendError, ChunkVectors, Hit, Hits, Query
+from aktenlotse.search.backend import BackendError, ChunkVectors, FieldUpdate, Hit, Hits, Query
 from aktenlotse.search.es_errors import is_transient, translate
 from aktenlotse.search.es_index import IndexSpec, ensure_index, load_spec
+from aktenlotse.search.es_permissions import EsPermissionRegistry, upgrade_source
 from aktenlotse.search.query_parser import ParsedQuery, QueryTerm, parse_query
 from aktenlotse.search.snippets import SCAN_CHARS, make_snippet
 from aktenlotse.search.facet_values import facet_values
 from aktenlotse.search.vector_store import content_key
+from aktenlotse.visibility import Permissions, of_item
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +125,21 @@ class ElasticsearchBackend:
         self.backoff_s = backoff_s
         self.spec = spec or load_spec()
         self.client = client or make_client(config)
-        self.index = self._call(lambda: ensure_index(self.client, self.alias, self.spec, upgrade), retry=True)
+        self.permissions = EsPermissionRegistry(self.client, self.alias, self._call)
+        self.permissions.ensure()
+        migrated: dict[str, Permissions] = {}
+
+        def with_permission_set(version: int, source: dict) -> dict:
+            if upgrade is not None:
+                source = upgrade(version, source)
+            if "perm_id" not in source:
+                source, perms = upgrade_source(source)
+                migrated[perms.id] = perms
+            return source
+
+        self.index = self._call(lambda: ensure_index(self.client, self.alias, self.spec, with_permission_set), retry=True)
+        self.permissions.register(migrated.values())
+        self._add_missing_permission_sets()
 
     # -- plumbing --
 
@@ -182,6 +199,8 @@ class ElasticsearchBackend:
             folder_path=_folder_path(folder),
             allow=list(dict.fromkeys(doc.allow)),
             deny=list(dict.fromkeys(doc.deny)),
+            require=[list(clause) for clause in doc.require],
+            perm_id=of_item(doc).id,
             extra=json.loads(json.dumps(doc.extra, ensure_ascii=False, default=str)),
             keywords=keywords,
             aktenplan=aktenplan,
@@ -195,6 +214,7 @@ class ElasticsearchBackend:
         if not docs:
             return
         unique = list({doc.id: doc for doc in docs}.values())
+        self.permissions.register(of_item(doc) for doc in unique)  # before any document names them
         for batch in self._batches(unique):
             sources = {doc.id: self._source(doc) for doc in batch}
             self._keep_vectors(batch, sources)
@@ -287,6 +307,99 @@ class ElasticsearchBackend:
         for start in range(0, len(unique), self.config.bulk_size):
             chunk = unique[start : start + self.config.bulk_size]
             self._bulk([({"delete": {"_index": self.alias, "_id": doc_id}}, None) for doc_id in chunk])
+
+    def _add_missing_permission_sets(self) -> None:
+        """Documents written before permission sets existed (an index that had the field
+        added in place) get theirs now; until then they are visible to nobody."""
+        query = {"bool": {"must_not": [{"exists": {"field": "perm_id"}}]}}
+        if not self._call(lambda: self.client.count(index=self.alias, query=query), retry=True)["count"]:
+            return
+        operations = []
+        sets: dict[str, Permissions] = {}
+        for hit in helpers.scan(self.client, index=self.alias, query={"query": query, "_source": ["allow", "deny", "require"]},
+                                size=1000):
+            _, perms = upgrade_source(hit["_source"])
+            sets[perms.id] = perms
+            operations.append(({"update": {"_index": self.alias, "_id": hit["_id"]}}, {"doc": {"perm_id": perms.id}}))
+        self.permissions.register(sets.values())
+        for start in range(0, len(operations), self.config.bulk_size):
+            self._bulk(operations[start : start + self.config.bulk_size])
+        log.warning("Elasticsearch: %d Dokumente bekamen ihren Berechtigungssatz.", len(operations))
+
+    def set_permissions(self, ids: Sequence[str], perms: Permissions,
+                        acl: tuple[Sequence[str], Sequence[str], Sequence[Sequence[str]]] | None = None) -> None:
+        """Crawl only: `perms` becomes the permission set of `ids` (partial updates; unknown
+        ids are ignored); `acl` (allow, deny, require) replaces the stored ACL, None keeps it."""
+        unique = list(dict.fromkeys(ids))
+        if not unique:
+            return
+        self.permissions.register([perms])
+        partial: dict[str, Any] = {"perm_id": perms.id}
+        if acl is not None:
+            partial.update(allow=list(dict.fromkeys(acl[0])), deny=list(dict.fromkeys(acl[1])),
+                           require=[list(clause) for clause in acl[2]])
+        for start in range(0, len(unique), self.config.bulk_size):
+            chunk = unique[start : start + self.config.bulk_size]
+            self._bulk([({"update": {"_index": self.alias, "_id": doc_id}}, {"doc": partial}) for doc_id in chunk])
+
+    def update_fields(self, updates: Sequence[FieldUpdate]) -> list[str]:
+        """Second passes: partial updates that never touch permissions, refused when the
+        stored content key differs from the expected one. Each write is conditional on the
+        version read (if_seq_no), so a crawl's write in between is re-checked, not lost."""
+        pending = {update.doc_id: update for update in updates}
+        done: list[str] = []
+        for _attempt in range(5):
+            if not pending:
+                break
+            ids = list(pending)
+            found = self._call(lambda: self.client.mget(
+                index=self.alias, ids=ids, source_includes=["content_hash", "title", "text", "extra"]), retry=True)
+            body: list[dict] = []
+            order: list[str] = []
+            for hit in found["docs"]:
+                update = pending.get(hit["_id"])
+                if update is None or not hit.get("found"):
+                    pending.pop(hit["_id"], None)
+                    continue
+                src = hit["_source"]
+                if content_key(src.get("content_hash"), src.get("title") or "", src.get("text") or "") != update.expected_content_key:
+                    pending.pop(hit["_id"])
+                    continue
+                body.append({"update": {"_index": self.alias, "_id": hit["_id"], "if_seq_no": hit["_seq_no"],
+                                        "if_primary_term": hit["_primary_term"]}})
+                body.append({"doc": self._partial(update, src.get("extra") or {})})
+                order.append(hit["_id"])
+            if not body:
+                break
+            response = self._call(lambda: self.client.bulk(operations=body, refresh=self.refresh), retry=True)
+            for doc_id, item in zip(order, response["items"]):
+                status = item["update"].get("status", 500)
+                if status < 300:
+                    done.append(doc_id)
+                    pending.pop(doc_id)
+                elif status == 404:
+                    pending.pop(doc_id)
+                elif status != 409:  # 409: written meanwhile; read again and re-check
+                    raise BackendError(f"Elasticsearch lehnte die Aktualisierung von {doc_id!r} ab (HTTP {status}).")
+        return done
+
+    def _partial(self, update: FieldUpdate, stored_extra: dict) -> dict[str, Any]:
+        partial: dict[str, Any] = {k: v for k, v in update.fields.items() if k != "extra"}
+        if "text" in partial and "terms" not in partial:
+            partial["terms"] = self.analyzer.terms(partial["text"])
+        if "text" in partial:  # vectors of the old text are stale; the embedding pass redoes them
+            partial.update(vector_model=None, vector_key=None, chunks=[])
+        if "extra" in update.fields:
+            extra = dict(stored_extra)
+            for key, value in update.fields["extra"].items():
+                if value is None:
+                    extra.pop(key, None)
+                else:
+                    extra[key] = value
+            # A partial `doc` merges objects key by key and could not remove a key: replace it whole.
+            partial["extra"] = json.loads(json.dumps(extra, ensure_ascii=False, default=str))
+            partial["keywords"], partial["aktenplan"] = facet_values(extra)
+        return partial
 
     def upsert_vectors(self, items: Sequence[ChunkVectors]) -> None:
         """Store chunk vectors as nested chunks of their documents (partial updates, so
@@ -403,8 +516,8 @@ class ElasticsearchBackend:
         return Hits(total=response["hits"]["total"]["value"], hits=hits, facets=facets, notices=notices)
 
     def _visibility(self, query: Query, principals: list[str], parsed: ParsedQuery) -> dict[str, Any]:
-        """The bool query parts every mode shares: principals, filters, excluded words."""
-        filters: list[dict] = [{"terms": {"allow": principals}}]
+        """The bool query parts every mode shares: permission sets, filters, excluded words."""
+        filters: list[dict] = [self.permissions.filter_for(principals)]
         folder = (query.folder or "").strip("/")
         if folder:
             filters.append({"term": {"folder_path": folder}})
@@ -412,7 +525,7 @@ class ElasticsearchBackend:
                               ("keywords", query.keywords), ("aktenplan", query.aktenplan)):
             if values:
                 filters.append({"terms": {field: list(values)}})
-        must_not: list[dict] = [{"terms": {"deny": principals}}]
+        must_not: list[dict] = []
         for term in parsed.excluded:
             must_not.extend(_excluded_clauses(term))
         return {"filter": filters, "must_not": must_not}
@@ -544,8 +657,7 @@ class ElasticsearchBackend:
         if not principals:
             return None
         body = {
-            "query": {"bool": {"filter": [{"ids": {"values": [doc_id]}}, {"terms": {"allow": principals}}],
-                               "must_not": [{"terms": {"deny": principals}}]}},
+            "query": {"bool": {"filter": [{"ids": {"values": [doc_id]}}, self.permissions.filter_for(principals)]}},
             "size": 1,
             "_source": {"excludes": ["chunks"]},
         }
@@ -711,5 +823,6 @@ def _document(src: dict) -> Document:
     values["size"] = int(values["size"] or 0)
     values["allow"] = tuple(src.get("allow") or ())
     values["deny"] = tuple(src.get("deny") or ())
+    values["require"] = tuple(tuple(clause) for clause in src.get("require") or ())
     values["extra"] = src.get("extra") or {}
     return Document(**values)

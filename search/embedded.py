@@ -6,9 +6,11 @@ Layout:
 - `docs_fts`: an external-content FTS5 table over `docs(title_terms, terms)`, kept in step
   by triggers; tokenizer `unicode61 tokenchars '_'` so that exact tokens like
   `632_10_2023_145` stay whole;
-- `principals`: (doc, deny, principal) rows. Every read (search, count, facets, get)
-  joins them in SQL: a document is visible iff some allow principal is the caller's
-  and no deny principal is;
+- `permission_sets`: the registry of distinct permission sets (id -> canonical
+  `Permissions` JSON); each `docs` row names its set in `perm_id`. Every read (search in
+  all modes, count, facets, snippets, get, suggestions) filters `perm_id` by the sets the
+  caller may read (`visibility.visible_ids`, cached per reader until the registry's
+  `meta.permission_generation` moves) with `visibility.sql_condition`;
 - `doc_vectors`: chunk vectors per document and model (see `vector_store`). Semantic
   and hybrid search score only the documents that the same visibility and filter SQL
   returns, so vectors are trimmed exactly like text.
@@ -33,28 +35,34 @@ from typing import Any, Iterable, Iterator, Sequence
 import numpy as np
 
 from aktenlotse.records import Document, document_year
+from aktenlotse.storage_errors import storage_problem
 from aktenlotse.search.analysis import GermanAnalyzer, fold
-from aktenlotse.search.backend import BackendError, ChunkVectors, Hit, Hits, Query
+from aktenlotse.search.backend import BackendError, ChunkVectors, FieldUpdate, Hit, Hits, Query
+from aktenlotse.search.embedded_migration import migrate_v1
+from aktenlotse.search.permission_sets import PermissionCache
 from aktenlotse.search.hybrid import fuse
 from aktenlotse.search.query_parser import ParsedQuery, parse_query, to_fts5
 from aktenlotse.search.snippets import SCAN_CHARS, make_snippet
 from aktenlotse.search.vector_store import SCHEMA as VECTOR_SCHEMA
 from aktenlotse.search.facet_values import facet_values
 from aktenlotse.search.vector_store import VectorStore, content_key
+from aktenlotse.visibility import Permissions, of_item, sql_condition
 
-SCHEMA_VERSION = 1
+# 2: permission sets (`docs.perm_id`, `permission_sets`) instead of per-document
+# principal rows; an index of version 1 is migrated in place when it is opened.
+SCHEMA_VERSION = 2
 TITLE_WEIGHT = 4.0
 TEXT_WEIGHT = 1.0
 MAX_LIMIT = 1000
 FACET_SIZE = 20
 
-_SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS docs (
+_DOCS_TABLE = """
+CREATE TABLE IF NOT EXISTS {name} (
     -- Small columns first: SQLite walks a row's overflow pages to reach columns stored
     -- after a large one, and every search reads the filter/facet columns of all matches.
     rowid INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
+    perm_id TEXT NOT NULL,
     source TEXT NOT NULL,
     folder TEXT NOT NULL,
     top_folder TEXT NOT NULL,
@@ -74,20 +82,20 @@ CREATE TABLE IF NOT EXISTS docs (
     display_path TEXT NOT NULL,
     allow TEXT NOT NULL,
     deny TEXT NOT NULL,
+    require TEXT NOT NULL,
     extra TEXT NOT NULL,
     title TEXT NOT NULL,
     text TEXT NOT NULL,
     title_terms TEXT NOT NULL,
     terms TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS docs_modified ON docs(modified);
+"""
+
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+{_DOCS_TABLE.format(name="docs")}CREATE INDEX IF NOT EXISTS docs_modified ON docs(modified);
 CREATE INDEX IF NOT EXISTS docs_path ON docs(path);
-CREATE TABLE IF NOT EXISTS principals (
-    doc INTEGER NOT NULL,
-    deny INTEGER NOT NULL,
-    principal TEXT NOT NULL,
-    PRIMARY KEY (doc, deny, principal)
-) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS permission_sets (id TEXT PRIMARY KEY, permissions TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS doc_facets (
     doc INTEGER NOT NULL,
     kind TEXT NOT NULL,          -- keywords | aktenplan
@@ -106,16 +114,16 @@ END;
 CREATE TRIGGER IF NOT EXISTS docs_fts_delete AFTER DELETE ON docs BEGIN
     INSERT INTO docs_fts(docs_fts, rowid, title_terms, terms)
         VALUES ('delete', old.rowid, old.title_terms, old.terms);
-    DELETE FROM principals WHERE doc = old.rowid;
     DELETE FROM doc_facets WHERE doc = old.rowid;
 END;
 INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '{SCHEMA_VERSION}');
+INSERT OR IGNORE INTO meta(key, value) VALUES ('permission_generation', '0');
 """
 
 _DOC_COLUMNS = (
-    "id", "source", "folder", "top_folder", "modified", "year", "file_type", "kind", "size",
+    "id", "perm_id", "source", "folder", "top_folder", "modified", "year", "file_type", "kind", "size",
     "path", "parent_id", "author", "created", "content_type", "language", "pages",
-    "content_hash", "display_path", "allow", "deny", "extra", "title", "text",
+    "content_hash", "display_path", "allow", "deny", "require", "extra", "title", "text",
     "title_terms", "terms",
 )
 _INSERT_DOC = f"INSERT INTO docs({', '.join(_DOC_COLUMNS)}) VALUES ({', '.join('?' * len(_DOC_COLUMNS))})"
@@ -134,18 +142,6 @@ NOTICE_NO_VECTORS = "Für die Suche nach Bedeutung sind noch keine Vektoren bere
 # average 77 of 216 documents.
 SEMANTIC_FLOOR = 0.15
 SEMANTIC_BAND = 0.25
-
-
-def _visible_sql(principals: Sequence[str]) -> tuple[str, list[str]]:
-    """SQL condition (on alias d) and its parameters: the one visibility rule, inside SQL."""
-    if not principals:
-        return "0", []
-    marks = ", ".join("?" * len(principals))
-    condition = (
-        f"EXISTS (SELECT 1 FROM principals p WHERE p.doc = d.rowid AND p.deny = 0 AND p.principal IN ({marks}))"
-        f" AND NOT EXISTS (SELECT 1 FROM principals p WHERE p.doc = d.rowid AND p.deny = 1 AND p.principal IN ({marks}))"
-    )
-    return condition, [*principals, *principals]
 
 
 def _filter_sql(query: Query) -> tuple[list[str], list[Any]]:
@@ -182,10 +178,12 @@ class EmbeddedBackend:
         self._write_lock = threading.Lock()
         self._closed = False
         self._vectors = VectorStore()
+        self._permissions = PermissionCache()
         try:
             self.db_path.parent.mkdir(parents=True, exist_ok=True)
             connection = self._connection()
             with self._write_lock:
+                migrate_v1(connection, _DOCS_TABLE, _DOC_COLUMNS)
                 connection.executescript(_SCHEMA)
                 connection.executescript(VECTOR_SCHEMA)
         except (sqlite3.Error, OSError) as error:
@@ -237,52 +235,127 @@ class EmbeddedBackend:
                     connection.execute("ROLLBACK")
                     raise
         except sqlite3.Error as error:
-            raise BackendError(MSG_WRITE_FAILED) from error
+            raise BackendError(f"{MSG_WRITE_FAILED} {storage_problem(error)}") from error
 
     def upsert(self, docs: Sequence[Document]) -> None:
-        """Insert or replace `docs` by id in one transaction; durable on return."""
+        """Insert or replace `docs` by id in one transaction; durable on return. Crawl
+        (and wiki) only: this writes the documents' permissions."""
         if not docs:
             return
         unique = _last_per_id(docs)
-        rows = [self._row(doc) for doc in unique]
+        perms = {doc.id: of_item(doc) for doc in unique}
+        rows = [self._row(doc, perms[doc.id].id) for doc in unique]
         keys = {doc.id: content_key(doc.content_hash, doc.title, doc.text) for doc in unique}
         with self._write_transaction() as connection:
+            registered = self._register(connection, perms.values())
             self._vectors.drop_changed(connection, keys)
-            connection.executemany(
-                "DELETE FROM docs WHERE id = ?", [(row[0],) for row, _ in rows]
-            )
-            principal_rows: list[tuple[int, int, str]] = []
+            connection.executemany("DELETE FROM docs WHERE id = ?", [(row[0],) for row in rows])
             facet_rows: list[tuple[int, str, str]] = []
-            for (row, (allow, deny)), doc in zip(rows, unique):
+            for row, doc in zip(rows, unique):
                 rowid = connection.execute(_INSERT_DOC, row).lastrowid
-                principal_rows.extend((rowid, 0, p) for p in allow)
-                principal_rows.extend((rowid, 1, p) for p in deny)
-                keywords, codes = facet_values(doc.extra)
-                facet_rows.extend((rowid, "keywords", k) for k in keywords)
-                facet_rows.extend((rowid, "aktenplan", c) for c in codes)
-            connection.executemany(
-                "INSERT OR IGNORE INTO principals(doc, deny, principal) VALUES (?, ?, ?)", principal_rows
-            )
+                facet_rows.extend(_facet_rows(rowid, doc.extra))
             connection.executemany(
                 "INSERT OR IGNORE INTO doc_facets(doc, kind, value) VALUES (?, ?, ?)", facet_rows
             )
+        self._permissions.remember(registered)
 
-    def _row(self, doc: Document) -> tuple[tuple[Any, ...], tuple[tuple[str, ...], tuple[str, ...]]]:
+    def _register(self, connection: sqlite3.Connection, sets: Iterable[Permissions]) -> list[str]:
+        """Store permission sets the registry lacks (inside the caller's transaction);
+        moves the registry's generation when one was new. Returns the ids written."""
+        fresh = {perms.id: perms for perms in sets if perms.id not in self._permissions.known}
+        if not fresh:
+            return []
+        before = connection.total_changes
+        connection.executemany(
+            "INSERT OR IGNORE INTO permission_sets(id, permissions) VALUES (?, ?)",
+            [(perm_id, perms.to_json()) for perm_id, perms in fresh.items()],
+        )
+        if connection.total_changes != before:
+            connection.execute(
+                "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'permission_generation'"
+            )
+        return list(fresh)
+
+    def set_permissions(self, ids: Sequence[str], perms: Permissions,
+                        acl: tuple[Sequence[str], Sequence[str], Sequence[Sequence[str]]] | None = None) -> None:
+        """Crawl only: `perms` becomes the permission set of `ids`; `acl` (allow, deny,
+        require) replaces the stored ACL, None keeps it (hiding what is unverified)."""
+        if not ids:
+            return
+        with self._write_transaction() as connection:
+            registered = self._register(connection, [perms])
+            if acl is None:
+                connection.executemany("UPDATE docs SET perm_id = ? WHERE id = ?", [(perms.id, i) for i in ids])
+            else:
+                allow, deny, require = (json.dumps(list(acl[0])), json.dumps(list(acl[1])),
+                                        json.dumps([list(c) for c in acl[2]]))
+                connection.executemany(
+                    "UPDATE docs SET perm_id = ?, allow = ?, deny = ?, require = ? WHERE id = ?",
+                    [(perms.id, allow, deny, require, i) for i in ids],
+                )
+        self._permissions.remember(registered)
+
+    def update_fields(self, updates: Sequence[FieldUpdate]) -> list[str]:
+        """Second passes: apply partial updates in one transaction; permissions, path and
+        content hash are never touched. An update whose document is gone or whose content
+        key moved is skipped. A new text drops the document's vectors (they were computed
+        from the old one)."""
+        done: list[str] = []
+        if not updates:
+            return done
+        with self._write_transaction() as connection:
+            for update in updates:
+                row = connection.execute(
+                    "SELECT rowid, content_hash, title, text, extra, title_terms, terms FROM docs WHERE id = ?",
+                    (update.doc_id,),
+                ).fetchone()
+                if row is None or content_key(row[1], row[2], row[3]) != update.expected_content_key:
+                    continue
+                rowid, extra = row[0], json.loads(row[4])
+                values = dict(update.fields)
+                if "extra" in values:
+                    extra = _merged_extra(extra, values["extra"])
+                    values["extra"] = json.dumps(extra, ensure_ascii=False, default=str)
+                if "text" in values and "terms" not in values:
+                    values["terms"] = self.analyzer.terms(values["text"])
+                if "terms" in values:  # external-content FTS: remove the old tokens first
+                    connection.execute(
+                        "INSERT INTO docs_fts(docs_fts, rowid, title_terms, terms) VALUES ('delete', ?, ?, ?)",
+                        (rowid, row[5], row[6]),
+                    )
+                assignments = ", ".join(f"{name} = ?" for name in values)
+                connection.execute(f"UPDATE docs SET {assignments} WHERE rowid = ?", [*values.values(), rowid])
+                if "terms" in values:
+                    connection.execute(
+                        "INSERT INTO docs_fts(rowid, title_terms, terms) VALUES (?, ?, ?)", (rowid, row[5], values["terms"])
+                    )
+                if "extra" in values:
+                    connection.execute("DELETE FROM doc_facets WHERE doc = ?", (rowid,))
+                    connection.executemany(
+                        "INSERT OR IGNORE INTO doc_facets(doc, kind, value) VALUES (?, ?, ?)", _facet_rows(rowid, extra)
+                    )
+                if "text" in values and values["text"] != row[3]:
+                    self._vectors.delete(connection, [update.doc_id])
+                done.append(update.doc_id)
+        return done
+
+    def _row(self, doc: Document, perm_id: str) -> tuple[Any, ...]:
         terms = doc.terms or self.analyzer.terms(doc.text)
         title_terms = doc.title_terms or self.analyzer.terms(doc.title)
         folder = doc.folder
         values = {
-            "id": doc.id, "source": doc.source, "folder": folder, "top_folder": folder.split("/", 1)[0],
+            "id": doc.id, "perm_id": perm_id, "source": doc.source, "folder": folder,
+            "top_folder": folder.split("/", 1)[0],
             "modified": doc.modified, "year": document_year(doc), "file_type": doc.file_type, "kind": doc.kind,
             "size": doc.size, "path": doc.path, "parent_id": doc.parent_id, "author": doc.author,
             "created": doc.created, "content_type": doc.content_type, "language": doc.language,
             "pages": doc.pages, "content_hash": doc.content_hash, "display_path": doc.display_path,
             "allow": json.dumps(list(doc.allow)), "deny": json.dumps(list(doc.deny)),
+            "require": json.dumps([list(c) for c in doc.require]),
             "extra": json.dumps(doc.extra, ensure_ascii=False, default=str), "title": doc.title,
             "text": doc.text, "title_terms": title_terms, "terms": terms,
         }
-        row = tuple(values[column] for column in _DOC_COLUMNS)
-        return row, (tuple(dict.fromkeys(doc.allow)), tuple(dict.fromkeys(doc.deny)))
+        return tuple(values[column] for column in _DOC_COLUMNS)
 
     def delete(self, ids: Sequence[str]) -> None:
         """Remove documents by id; unknown ids are ignored."""
@@ -294,7 +367,7 @@ class EmbeddedBackend:
 
     def upsert_vectors(self, items: Sequence[ChunkVectors]) -> None:
         """Store chunk vectors (one model per document); vectors of documents that are
-        no longer in the index are dropped. They inherit the document's principals:
+        no longer in the index are dropped. They inherit the document's permission set:
         visibility is always read from the document row at query time."""
         if not items:
             return
@@ -323,6 +396,16 @@ class EmbeddedBackend:
 
     # -- reads --
 
+    def _visible(self, connection: sqlite3.Connection, principals: Sequence[str]) -> tuple[str, list[str]]:
+        """SQL condition on alias `d` (and its parameters): only documents whose permission
+        set `principals` may read. Every read goes through here."""
+        if not principals:
+            return "0", []
+        generation = connection.execute("SELECT value FROM meta WHERE key = 'permission_generation'").fetchone()
+        ids = self._permissions.visible(principals, generation[0] if generation else None,
+                                        lambda: _load_registry(connection))
+        return sql_condition("d.perm_id", ids)
+
     def parse(self, text: str) -> ParsedQuery:
         """The parsed form of a raw query (what `search` runs)."""
         return parse_query(text, self.analyzer)
@@ -342,7 +425,6 @@ class EmbeddedBackend:
         if not principals:
             return Hits(total=0, hits=[], facets={}, notices=notices)
         principals = list(dict.fromkeys(principals))
-        visible, visible_params = _visible_sql(principals)
         filters, filter_params = _filter_sql(query)
         # One pass over the matches: MATCH and the visibility test run once, and total,
         # facets and the page all come from the same rows (re-running MATCH per facet
@@ -353,6 +435,7 @@ class EmbeddedBackend:
         best_chunks: dict[str, tuple[int, int]] = {}
         try:
             connection = self._connection()
+            visible, visible_params = self._visible(connection, principals)
             lexical: list[tuple] = []
             if browse:
                 where = " AND ".join([visible, *filters])
@@ -493,12 +576,12 @@ class EmbeddedBackend:
         principals = list(dict.fromkeys(principals))
         if not principals:
             return []
-        visible, visible_params = _visible_sql(principals)
         words = [(start, end, word) for start, end, word in self.analyzer.iter_words(text[:500])
                  if len(word) >= 4 and not self.analyzer.is_stop_word(word)][:6]
         suggestions: list[str] = []
         try:
             connection = self._connection()
+            visible, visible_params = self._visible(connection, principals)
             for start, end, word in words:
                 folded = fold(word)
                 if connection.execute("SELECT 1 FROM docs_vocab WHERE term = ?", (folded,)).fetchone():
@@ -523,9 +606,10 @@ class EmbeddedBackend:
     def get(self, doc_id: str, principals: Sequence[str]) -> Document | None:
         """The document, or None when it is missing or not visible to `principals`."""
         principals = list(dict.fromkeys(principals))
-        visible, visible_params = _visible_sql(principals)
         try:
-            row = self._connection().execute(
+            connection = self._connection()
+            visible, visible_params = self._visible(connection, principals)
+            row = connection.execute(
                 f"SELECT {', '.join('d.' + c for c in _DOC_COLUMNS)} FROM docs d WHERE d.id = ? AND {visible}",
                 [doc_id, *visible_params],
             ).fetchone()
@@ -561,7 +645,7 @@ class EmbeddedBackend:
         try:
             connection = self._connection()
             documents = connection.execute("SELECT count(*) FROM docs").fetchone()[0]
-            principals = connection.execute("SELECT count(*) FROM principals").fetchone()[0]
+            permission_sets = connection.execute("SELECT count(*) FROM permission_sets").fetchone()[0]
             vectors = self._vectors.counts(connection)
         except sqlite3.Error as error:
             raise BackendError(MSG_INDEX_UNAVAILABLE) from error
@@ -570,7 +654,7 @@ class EmbeddedBackend:
             "backend": "embedded",
             "path": str(self.db_path),
             "documents": documents,
-            "principal_entries": principals,
+            "permission_sets": permission_sets,
             "vectors": vectors,
             "size_bytes": size,
         }
@@ -587,6 +671,8 @@ def _document(row: tuple) -> Document:
     del values["folder"], values["top_folder"]
     values["allow"] = tuple(json.loads(values["allow"]))
     values["deny"] = tuple(json.loads(values["deny"]))
+    values["require"] = tuple(tuple(clause) for clause in json.loads(values["require"]))
+    del values["perm_id"]
     values["extra"] = json.loads(values["extra"])
     return Document(**values)
 
@@ -664,6 +750,26 @@ def _last_per_id(docs: Iterable[Document]) -> list[Document]:
         by_id.pop(doc.id, None)
         by_id[doc.id] = doc
     return list(by_id.values())
+
+
+def _facet_rows(rowid: int, extra: dict) -> list[tuple[int, str, str]]:
+    keywords, codes = facet_values(extra)
+    return [(rowid, "keywords", k) for k in keywords] + [(rowid, "aktenplan", c) for c in codes]
+
+
+def _merged_extra(stored: dict, changes: dict) -> dict:
+    """`stored` with the keys of `changes` set (None removes a key)."""
+    merged = dict(stored)
+    for key, value in changes.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _load_registry(connection: sqlite3.Connection) -> list[Permissions]:
+    return [Permissions.from_json(raw) for (raw,) in connection.execute("SELECT permissions FROM permission_sets")]
 
 
 def _db_files(path: Path) -> list[Path]:

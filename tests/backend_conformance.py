@@ -17,7 +17,8 @@ from dataclasses import replace
 
 import pytest
 
-from aktenlotse.records import Document, may_read
+from aktenlotse.records import Document
+from aktenlotse.visibility import may_read, of_item
 from aktenlotse.search.backend import Hits, Query
 
 EVERYONE = ["everyone"]
@@ -194,13 +195,113 @@ class BackendConformance:
     @pytest.mark.parametrize("text", ["Sonnenhang", "Antrag", "Bauantrag", "Personal", "Termin", "Bau*"])
     def test_no_leaks(self, loaded, principals, text):
         hits = self.search(loaded, text, principals=principals, facets=True)
-        visible = {d.id for d in CORPUS if may_read(set(principals), d.allow, d.deny)}
+        visible = {d.id for d in CORPUS if may_read(principals, of_item(d))}
         assert set(ids_of(hits)) <= visible
         assert hits.total == len(hits.hits)
         assert_facet_totals(hits)
         for doc in CORPUS:
             got = loaded.get(doc.id, principals)
             assert (got is not None) == (doc.id in visible)
+
+    # -- permission sets: further clauses (share ACL, traverse) and deny --
+
+    @pytest.fixture
+    def clauses(self, backend):
+        """Documents whose access needs the share's clause as well as their own ACL."""
+        docs = [
+            replace(BY_ID["bau-1"], id="share-1", path="Freigabe/Plan.pdf", text="Freigabeplan Eichenhof für alle.",
+                    allow=("everyone",), require=(("group:bauamt", "group:kaemmerei"),)),
+            replace(BY_ID["bau-1"], id="share-2", path="Freigabe/Notiz.pdf", text="Freigabenotiz Eichenhof.",
+                    allow=("user:mueller",), require=(("group:bauamt",),)),
+            replace(BY_ID["bau-1"], id="share-3", path="Freigabe/Liste.pdf", text="Freigabeliste Eichenhof.",
+                    allow=("group:bauamt",), deny=("user:schmidt",), require=(("everyone",), ("group:bauamt",))),
+            replace(BY_ID["bau-1"], id="open-1", path="Offen/Info.pdf", text="Information Eichenhof.", allow=("everyone",)),
+        ]
+        backend.upsert(docs)
+        return backend, docs
+
+    READERS = (
+        [], ["everyone"], ["everyone", "group:bauamt"], ["everyone", "user:mueller"],
+        ["everyone", "user:mueller", "group:bauamt"], ["everyone", "group:kaemmerei"],
+        ["everyone", "user:schmidt", "group:bauamt"], ["group:bauamt"],
+    )
+
+    @pytest.mark.parametrize("principals", READERS)
+    def test_require_clauses_and_deny_trim_every_read(self, clauses, principals):
+        backend, docs = clauses
+        visible = {d.id for d in docs if may_read(principals, of_item(d))}
+        hits = self.search(backend, "Eichenhof", principals=principals, facets=True)
+        assert set(ids_of(hits)) == visible
+        assert hits.total == len(visible)
+        assert_facet_totals(hits)
+        browse = self.search(backend, "", principals=principals, folder="Freigabe")
+        assert set(ids_of(browse)) == visible - {"open-1"}
+        for doc in docs:
+            assert (backend.get(doc.id, principals) is not None) == (doc.id in visible)
+
+    def test_require_clauses_expected_visibility(self, clauses):
+        backend, _ = clauses
+        found = lambda principals: set(ids_of(self.search(backend, "Eichenhof", principals=principals)))  # noqa: E731
+        assert found(["everyone"]) == {"open-1"}
+        assert found(["everyone", "group:kaemmerei"]) == {"open-1", "share-1"}
+        assert found(["everyone", "user:mueller"]) == {"open-1"}  # own ACL yes, share clause no
+        assert found(["everyone", "user:mueller", "group:bauamt"]) == {"open-1", "share-1", "share-2", "share-3"}
+        assert found(["everyone", "user:schmidt", "group:bauamt"]) == {"open-1", "share-1"}  # deny wins
+
+    def test_fetch_returns_the_stored_acl_with_its_clauses(self, clauses):
+        backend, _ = clauses
+        [doc] = backend.fetch(["share-2"])
+        assert (doc.allow, doc.deny, doc.require) == (("user:mueller",), (), (("group:bauamt",),))
+
+    def test_set_permissions_hides_and_restores(self, loaded):
+        from aktenlotse.visibility import NOBODY, permissions
+
+        loaded.set_permissions(["bau-1", "missing"], NOBODY)
+        assert ids_of(self.search(loaded, "Lindenweg", principals=BAUAMT)) == []
+        assert loaded.get("bau-1", BAUAMT) is None
+        assert loaded.fetch(["bau-1"])[0].allow == ("everyone",)  # the ACL as crawled is kept
+        loaded.set_permissions(["bau-1"], permissions(["group:bauamt"]), (("group:bauamt",), (), ()))
+        assert ids_of(self.search(loaded, "Lindenweg", principals=BAUAMT)) == ["bau-1"]
+        assert ids_of(self.search(loaded, "Lindenweg", principals=EVERYONE)) == []
+        assert loaded.fetch(["bau-1"])[0].allow == ("group:bauamt",)
+
+    def test_update_fields_cannot_carry_permissions(self):
+        from aktenlotse.search.backend import FieldUpdate
+
+        with pytest.raises(ValueError):
+            FieldUpdate("bau-1", {"allow": ("everyone",)}, "key")
+        with pytest.raises(ValueError):
+            FieldUpdate("bau-1", {"path": "x"}, "key")
+
+    def test_update_fields_keeps_permissions_set_after_the_read(self, loaded):
+        from aktenlotse.search.backend import FieldUpdate
+        from aktenlotse.search.vector_store import content_key
+        from aktenlotse.visibility import permissions
+
+        [read] = loaded.fetch(["bau-3"])  # a pass reads the document ...
+        loaded.set_permissions(["bau-3"], permissions(["group:bauamt"]), (("group:bauamt",), (), ()))  # ... a crawl hides it
+        key = content_key(read.content_hash, read.title, read.text)
+        done = loaded.update_fields([FieldUpdate("bau-3", {"text": read.text + " Carport Ahornweg.",
+                                                           "extra": {"keywords": ["Carport"]}}, key)])
+        assert done == ["bau-3"]
+        assert ids_of(self.search(loaded, "Carport", principals=EVERYONE)) == []
+        assert ids_of(self.search(loaded, "Carport", principals=BAUAMT, facets=True)) == ["bau-3"]
+        assert dict(self.search(loaded, "Carport", principals=BAUAMT, facets=True).facets["keywords"]) == {"Carport": 1}
+        [stored] = loaded.fetch(["bau-3"])
+        assert stored.allow == ("group:bauamt",)
+        assert stored.extra == {"note": "fixture", "keywords": ["Carport"]}  # merged, not replaced
+
+    def test_update_fields_refused_when_content_moved(self, loaded):
+        from aktenlotse.search.backend import FieldUpdate
+        from aktenlotse.search.vector_store import content_key
+
+        [read] = loaded.fetch(["ord-1"])
+        key = content_key(read.content_hash, read.title, read.text)
+        loaded.upsert([replace(BY_ID["ord-1"], text="Neu: Anwohnerparken.", content_hash="neu")])
+        assert loaded.update_fields([FieldUpdate("ord-1", {"extra": {"ocr": "done"}}, key),
+                                     FieldUpdate("missing", {"extra": {"ocr": "done"}}, key)]) == []
+        assert "ocr" not in loaded.fetch(["ord-1"])[0].extra
+        assert loaded.update_fields([]) == []
 
     # -- filters, sorting, paging, facets --
 
@@ -396,7 +497,7 @@ class BackendConformance:
     @pytest.mark.parametrize("text", ["Sonnenhang", "Antrag auf Bau", "Termine für das Personal"])
     def test_no_leaks_in_vector_modes(self, with_vectors, mode, principals, text):
         hits = self.vsearch(with_vectors, text, mode, principals=principals, facets=True)
-        visible = {d.id for d in CORPUS if may_read(set(principals), d.allow, d.deny)}
+        visible = {d.id for d in CORPUS if may_read(principals, of_item(d))}
         assert set(ids_of(hits)) <= visible
         assert hits.total == len(hits.hits)
         assert_facet_totals(hits)

@@ -34,6 +34,7 @@ def make_es(elasticsearch_url):
     for backend in made:
         try:
             backend.client.indices.delete(index=f"{backend.alias}-v*", ignore_unavailable=True)
+            backend.client.indices.delete(index=backend.permissions.index, ignore_unavailable=True)
         except Exception:  # noqa: BLE001 - cleanup only
             pass
         backend.close()
@@ -90,6 +91,7 @@ def both_backends(elasticsearch_url, tmp_path_factory):
     yield embedded, es
     embedded.close()
     es.client.indices.delete(index=es.index)
+    es.client.indices.delete(index=es.permissions.index)
     es.close()
 
 
