@@ -104,6 +104,11 @@ class Backend(Protocol):
     def get(self, doc_id: str, principals: Sequence[str]) -> Document | None:
         """One document, or None when it does not exist or the principals may not read it."""
 
+    def spelling_suggestions(self, text: str, principals: Sequence[str], limit: int = 3) -> list[str]:
+        """"Meinten Sie": variants of `text` with misspelt words replaced by words of
+        documents the principals may read, and only those (a word of a hidden document
+        must be indistinguishable from one that exists nowhere)."""
+
     def upsert_vectors(self, items: Sequence[ChunkVectors]) -> None:
         """Store chunk vectors; they inherit the document's principals. A later `upsert` of
         the same document with a different `content_hash` drops its vectors."""
