@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from typing import BinaryIO, Iterator
 
 from aktenlotse.config import SourceConfig
 from aktenlotse.records import Entry, normalize_principal
-from aktenlotse.crawler.posix_acl import EXECUTE, READ, PosixGrant, grant_for, intersect, read_acl_entries
+from aktenlotse.crawler.posix_acl import (
+    ACL_XATTR, EXECUTE, READ, PosixGrant, grant_for, intersect, parse_acl_xattr, read_acl_entries,
+)
 from aktenlotse.crawler.filters import is_excluded
-from aktenlotse.crawler.source import DirListing, SourceUnavailable, WalkProblem
+from aktenlotse.crawler.source import DirListing, SourceUnavailable, WalkProblem, safe_parts
 
+# Every folder below the root and the file itself are opened relative to the handle of the
+# folder above, never following a link: what is checked is what is read.
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+# O_NONBLOCK: a FIFO swapped in at the last moment must not hang the download.
+_FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NOCTTY | os.O_NONBLOCK
 
 
 def display_text(path: str) -> str:
@@ -145,6 +153,54 @@ class LocalSource:
     def open(self, entry: Entry) -> BinaryIO:
         return open(self._abs(entry.path), "rb")
 
+    def open_verified(self, path: str) -> tuple[Entry, BinaryIO] | None:
+        """The file at `path` opened for reading, with the principals of exactly what was
+        opened (for downloads). None when it is gone or is not a regular file (a link,
+        a folder, a device); OSError when the crawler account cannot open it.
+
+        Each folder is opened relative to the one above it without following links, the
+        file likewise, and the permissions come from `fstat` and the ACL of those open
+        handles: a file swapped for a link between the check and the read cannot slip
+        through, because there is no second look-up by name.
+        """
+        parts = safe_parts(path)
+        if parts is None:
+            return None
+        dir_fd = -1
+        try:
+            dir_fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            traverse = self._grant_of_handle(dir_fd, os.fstat(dir_fd), EXECUTE)
+            for part in parts[:-1]:
+                next_fd = os.open(part, _DIR_FLAGS, dir_fd=dir_fd)
+                os.close(dir_fd)
+                dir_fd = next_fd
+                traverse = intersect(traverse, self._grant_of_handle(dir_fd, os.fstat(dir_fd), EXECUTE))
+            # Looked at before opening, so that a device or FIFO is never opened at all.
+            if not stat.S_ISREG(os.stat(parts[-1], dir_fd=dir_fd, follow_symlinks=False).st_mode):
+                return None
+            fd = os.open(parts[-1], _FILE_FLAGS, dir_fd=dir_fd)
+        except OSError as exc:
+            if exc.errno in _NOT_THERE:
+                return None
+            raise
+        finally:
+            if dir_fd >= 0:
+                os.close(dir_fd)
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                os.close(fd)
+                return None
+            entry = _bare_entry(self.name, "/".join(parts), st)
+            entry.allow, entry.deny = self._principals(traverse, self._grant_of_handle(fd, st, READ))
+            return entry, os.fdopen(fd, "rb")
+        except BaseException:
+            os.close(fd)
+            raise
+
+    def _grant_of_handle(self, fd: int, st: os.stat_result, right: int) -> PosixGrant:
+        return grant_for(st.st_mode, st.st_uid, st.st_gid, _acl_of_handle(fd), right)
+
     def current_entry(self, path: str) -> Entry | None:
         """Re-reads the file and every ancestor folder's permissions now (for downloads)."""
         parts = [p for p in path.split("/") if p]
@@ -177,6 +233,22 @@ class LocalSource:
 
 def _bare_entry(source: str, rel: str, st: os.stat_result) -> Entry:
     return Entry(source, rel, st.st_size, st.st_mtime, st.st_ctime, f"{st.st_dev}:{st.st_ino}", str(st.st_uid))
+
+
+# ELOOP: a link where a folder or the file should be; ENOTDIR: a file where a folder should be.
+_NOT_THERE = (errno.ENOENT, errno.ENOTDIR, errno.ELOOP)
+
+
+def _acl_of_handle(fd: int) -> list[tuple[int, int, int]] | None:
+    """The access ACL of an open file or folder. No ACL (or no ACL support): None, the mode
+    bits decide; any other failure is raised, so a download is refused, not guessed."""
+    try:
+        raw = os.getxattr(fd, ACL_XATTR)
+    except OSError as exc:
+        if exc.errno in (errno.ENODATA, errno.ENOTSUP):
+            return None
+        raise
+    return parse_acl_xattr(raw)
 
 
 def _grant_key(grant: PosixGrant) -> str:

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from typing import Callable, NamedTuple, Sequence
 
 import smbclient
-from smbclient._io import SMBFileTransaction, SMBRawIO
+from smbclient._io import SMBFileIO, SMBFileTransaction, SMBRawIO
 from smbclient._pool import get_smb_tree
 from smbprotocol.exceptions import NoMoreFiles, SMBOSError, SMBResponseException
 from smbprotocol.file_info import FileInformationClass
@@ -32,6 +32,7 @@ ALL_SHARES = ShareAccess.FILE_SHARE_READ | ShareAccess.FILE_SHARE_WRITE | ShareA
 # READ_CONTROL alone does not conflict with share modes: a file open in Word (locked for
 # writing) still gives its descriptor.
 READ_SECURITY = FilePipePrinterAccessMask.READ_CONTROL | FilePipePrinterAccessMask.FILE_READ_ATTRIBUTES
+READ_DATA_AND_SECURITY = READ_SECURITY | FilePipePrinterAccessMask.FILE_READ_DATA | FilePipePrinterAccessMask.SYNCHRONIZE
 
 
 def _open_raw(path: str, access: int, **kwargs) -> SMBRawIO:
@@ -66,6 +67,30 @@ def query_security(path: str, **kwargs) -> bytes:
     with SMBFileTransaction(raw) as transaction:
         transaction += (_query_security_request(raw.fd.file_id), receive)
     return transaction.results[0]
+
+
+def open_with_security(path: str, **kwargs) -> tuple[SMBFileIO, bytes]:
+    """A file opened for reading (a reparse point itself, never what it points to) and the
+    security descriptor read on that same open handle: what the descriptor says is about
+    the object the bytes will come from, with no second look-up by name. The caller
+    closes the handle; SMBOSError when the file cannot be opened."""
+    raw = SMBFileIO(path, mode="rb", share_access="rwd", desired_access=READ_DATA_AND_SECURITY,
+                    create_options=CreateOptions.FILE_OPEN_REPARSE_POINT, **kwargs)
+    raw.open()
+    try:
+        def receive(req):
+            response = raw.fd.connection.receive(req)
+            query = SMB2QueryInfoResponse()
+            query.unpack(response["data"].get_value())
+            return query["buffer"].get_value()
+
+        # The handle is open: the transaction sends only the QUERY_INFO on its file id.
+        with SMBFileTransaction(raw) as transaction:
+            transaction += (_query_security_request(raw.fd.file_id), receive)
+        return raw, transaction.results[0]
+    except BaseException:
+        raw.close()
+        raise
 
 
 # --- pipelined descriptor reads --------------------------------------------------------------
@@ -326,4 +351,5 @@ def set_security(path: str, descriptor: bytes, **kwargs) -> None:
         raw.close()
 
 
-__all__ = ["DirEntry", "RatePacer", "list_directory", "query_securities", "query_security", "set_security", "smbclient"]
+__all__ = ["DirEntry", "RatePacer", "list_directory", "open_with_security", "query_securities", "query_security",
+           "set_security", "smbclient"]

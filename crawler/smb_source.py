@@ -33,15 +33,16 @@ from aktenlotse.config import SourceConfig
 from aktenlotse.crawler.filters import is_excluded
 from aktenlotse.crawler.nt_acl import DescriptorError, descriptor_digest, parse_descriptor, read_principals
 from aktenlotse.crawler.smb_connection import (
-    DirEntry, RatePacer, list_directory, query_securities, query_security,
+    DirEntry, RatePacer, datetime_seconds, list_directory, open_with_security, query_securities, query_security,
 )
 from aktenlotse.crawler.smb_descriptor_pool import DescriptorBatch, DescriptorReaders
-from aktenlotse.crawler.source import DirListing, SourceUnavailable, WalkProblem
+from aktenlotse.crawler.source import DirListing, SourceUnavailable, WalkProblem, safe_parts
 from aktenlotse.records import Entry
 
 log = logging.getLogger(__name__)
 FILE_ATTRIBUTE_DIRECTORY = 0x10
 FILE_ATTRIBUTE_REPARSE_POINT = 0x400
+STATUS_FILE_IS_A_DIRECTORY = 0xC00000BA
 T = TypeVar("T")
 
 # NTSTATUS → (problem kind, German message) for single entries.
@@ -349,8 +350,42 @@ class SmbSource:
                 raise FileNotFoundError(errno.ENOENT, message) from None
             raise OSError(errno.EBUSY if kind == "locked" else errno.EACCES, message) from None
 
+    def open_verified(self, path: str) -> tuple[Entry, BinaryIO] | None:
+        """The file opened once for reading, with the principals of the descriptor read
+        on that same open handle (downloads check exactly what they stream). None when it
+        is gone, a folder or a reparse point (link, junction); OSError when it cannot be
+        opened or its descriptor cannot be read or understood (nobody may download)."""
+        parts = safe_parts(path)
+        if parts is None or any("\\" in p for p in parts):
+            return None
+        rel = "/".join(parts)
+        try:
+            raw, sd = self._call(open_with_security, self._unc(rel))
+        except smb_errors.SMBOSError as exc:
+            kind, message = _problem(exc, "Datei nicht lesbar")
+            if kind == "gone" or exc.ntstatus == STATUS_FILE_IS_A_DIRECTORY:
+                return None
+            raise OSError(errno.EBUSY if kind == "locked" else errno.EACCES, message) from None
+        except SourceUnavailable as exc:
+            raise OSError(errno.EIO, str(exc)) from None
+        opened = raw.fd
+        try:
+            if opened.file_attributes & (FILE_ATTRIBUTE_DIRECTORY | FILE_ATTRIBUTE_REPARSE_POINT):
+                raw.close()
+                return None
+            allow, deny = read_principals(parse_descriptor(sd))
+        except DescriptorError as exc:
+            raw.close()
+            raise OSError(errno.EACCES, f"Berechtigungen nicht auswertbar ({exc})") from None
+        except BaseException:
+            raw.close()
+            raise
+        info = DirEntry(parts[-1], opened.file_attributes, opened.end_of_file, datetime_seconds(opened.last_write_time),
+                        datetime_seconds(opened.change_time), 0)
+        return _entry(self.name, rel, info, sd, allow, deny), io.BufferedReader(raw)
+
     def current_entry(self, path: str) -> Entry | None:
-        """The file now, with its descriptor re-read (downloads check this). A descriptor
+        """The file now, with its descriptor re-read. A descriptor
         that cannot be read gives no principals: nobody may download."""
         parts = [p for p in path.split("/") if p]
         if not parts or ".." in parts or "." in parts or any("\\" in p for p in parts):

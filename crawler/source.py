@@ -53,10 +53,24 @@ class Source(Protocol):
         """A binary stream of the file's current content."""
 
     def current_entry(self, path: str) -> Entry | None:
-        """The file as it is now (size, times, principals), None if gone; for downloads."""
+        """The file as it is now (size, times, principals), None if gone."""
+
+    def open_verified(self, path: str) -> tuple[Entry, BinaryIO] | None:
+        """For downloads: the file opened once, with the principals read from that very
+        open (not from a second look-up by name), so that nothing swapped in between a
+        check and the read is served. None when it is gone or not a regular file;
+        OSError when it cannot be opened. The caller closes the stream."""
 
     def display_path(self, path: str) -> str:
         """The path users know (e.g. a UNC path \\\\server\\share\\…)."""
+
+
+def safe_parts(path: str) -> list[str] | None:
+    """The components of a relative '/'-path, or None when it could leave the root."""
+    parts = [p for p in path.split("/") if p]
+    if not parts or ".." in parts or "." in parts or any("\0" in p for p in parts):
+        return None
+    return parts
 
 
 class SourceUnavailable(Exception):

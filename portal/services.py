@@ -10,7 +10,7 @@ from typing import BinaryIO, Sequence
 
 from aktenlotse.config import Config, ConfigError
 from aktenlotse.crawler.documents import CHILD_SEPARATOR
-from aktenlotse.visibility import may_read, of_item
+from aktenlotse import visibility
 from aktenlotse.search.backend import Backend, BackendError, Hits, Query
 from aktenlotse.statedb import StateDB
 
@@ -88,7 +88,8 @@ def open_download(config: Config, backend: Backend, doc_id: str, principals: Seq
 
     The id comes from a hit, never a path from the user: a path in the request cannot
     reach anything the index does not hold. The index must show the document to the
-    user, and the file's current permissions at the source must still let them read it.
+    user, and the file's current permissions at the source must still let them read it:
+    checked on the very handle the bytes are read from (`Source.open_verified`).
     """
     from aktenlotse.app import sources_for
 
@@ -111,19 +112,22 @@ def open_download(config: Config, backend: Backend, doc_id: str, principals: Seq
         source = next((s for s in sources if s.name == item.source), None)
         if source is None:
             raise DownloadDenied(MSG_FILE_GONE)
-        current = source.current_entry(item.path)
-        if current is None:
-            raise DownloadDenied(MSG_FILE_GONE)
-        if not may_read(principals, of_item(current)):
-            raise DownloadDenied(MSG_ACCESS_CHANGED)
         try:
-            with source.open(current) as stream:
-                # Read while the source's connection is open (SMB sessions close below).
-                data = stream.read()
-        except FileNotFoundError:
-            raise DownloadDenied(MSG_FILE_GONE) from None
+            opened = source.open_verified(item.path)
         except OSError:
             raise DownloadDenied(MSG_FILE_UNREADABLE) from None
+        if opened is None:
+            raise DownloadDenied(MSG_FILE_GONE)
+        current, stream = opened
+        with stream:
+            # The check is on what was opened; the bytes come from that same handle, read
+            # while the source's connection is open (SMB sessions close below).
+            if not visibility.may_read(principals, visibility.of_item(current)):
+                raise DownloadDenied(MSG_ACCESS_CHANGED)
+            try:
+                data = stream.read()
+            except OSError:
+                raise DownloadDenied(MSG_FILE_UNREADABLE) from None
     finally:
         for each in sources:
             close = getattr(each, "close", None)

@@ -92,9 +92,11 @@ def render(ctx: PortalContext, user: UserInfo) -> None:
 
 def _no_hits(ctx: PortalContext, user: UserInfo, text: str, mode_label: str) -> None:
     st.warning("Keine Treffer.")
-    # Spelling variants come from words of documents this user may read (if the backend offers them).
-    suggest = getattr(ctx.backend, "spelling_suggestions", None)
-    variants = suggest(text, user.principals) if suggest is not None else []
+    # Spelling variants come from words of documents this user may read, and only those.
+    try:
+        variants = ctx.backend.spelling_suggestions(text, user.principals)
+    except BackendError:
+        variants = []
     for variant in variants:
         st.button(f"Meinten Sie: {variant}", key=f"variant_{variant}", on_click=_set_query, args=(variant,))
     tips = ["Prüfen Sie die Schreibweise oder verwenden Sie weniger Wörter."]

@@ -155,6 +155,11 @@ class Backend(Protocol):
         as the crawl wrote them). Returns the ids updated; an update of a missing document
         or of one whose content key moved is skipped."""
 
+    def spelling_suggestions(self, text: str, principals: Sequence[str], limit: int = 3) -> list[str]:
+        """"Meinten Sie": variants of `text` with misspelt words replaced by words of
+        documents the principals may read, and only those (a word of a hidden document
+        must be indistinguishable from one that exists nowhere)."""
+
     def upsert_vectors(self, items: Sequence[ChunkVectors]) -> None:
         """Store chunk vectors; they inherit the document's permission set. A later `upsert`
         of the same document with a different `content_hash` drops its vectors."""

@@ -35,6 +35,7 @@ from aktenlotse.search.backend import BackendError, ChunkVectors, FieldUpdate, H
 from aktenlotse.search.es_errors import is_transient, translate
 from aktenlotse.search.es_index import IndexSpec, ensure_index, load_spec
 from aktenlotse.search.es_permissions import EsPermissionRegistry, upgrade_source
+from aktenlotse.search import spelling
 from aktenlotse.search.query_parser import ParsedQuery, QueryTerm, parse_query
 from aktenlotse.search.snippets import SCAN_CHARS, make_snippet
 from aktenlotse.search.facet_values import facet_values
@@ -64,6 +65,10 @@ _DOC_FIELDS = (
     "id", "source", "path", "kind", "parent_id", "title", "text", "terms", "title_terms", "author", "created",
     "modified", "year", "content_type", "file_type", "size", "language", "pages", "content_hash", "display_path",
 )
+
+
+SPELLING_FIELDS = ("terms", "title_terms")
+SPELLING_DOCS = 50  # readable documents whose fuzzy matches are read as candidates
 
 
 def _folder_path(folder: str) -> list[str]:
@@ -648,6 +653,46 @@ class ElasticsearchBackend:
     def _has_vectors(self) -> bool:
         response = self._call(lambda: self.client.count(index=self.alias, query={"exists": {"field": "vector_model"}}))
         return response["count"] > 0
+
+    # spelling
+
+    def spelling_suggestions(self, text: str, principals: Sequence[str], limit: int = 3) -> list[str]:
+        """Spelling variants of a query that found nothing, from the words of documents
+        `principals` may read only (see `search.spelling`): the known-word test is a count
+        of readable documents holding the term, and candidates are the terms a fuzzy query
+        matched in readable documents (read back from the highlighter), so no term of a
+        hidden document can take part."""
+        principals = list(dict.fromkeys(principals))
+        if not principals:
+            return []
+        visible = self._visible_filter(principals)
+
+        def readable(term: str) -> bool:
+            query = {"bool": {"filter": [visible], "should": [{"term": {f: term}} for f in SPELLING_FIELDS],
+                              "minimum_should_match": 1}}
+            return self._call(lambda: self.client.count(index=self.alias, query=query))["count"] > 0
+
+        def candidates(word: str) -> set[str]:
+            fuzzy = [{"fuzzy": {f: {"value": word, "fuzziness": 2, "prefix_length": 1, "max_expansions": 100}}}
+                     for f in SPELLING_FIELDS]
+            body = {"query": {"bool": {"filter": [visible], "should": fuzzy, "minimum_should_match": 1}},
+                    "size": SPELLING_DOCS, "_source": False,
+                    "highlight": {"fields": {f: {"type": "unified", "fragment_size": 1, "number_of_fragments": 20}
+                                             for f in SPELLING_FIELDS}}}
+            response = self._call(lambda: self.client.search(index=self.alias, **body))
+            found: set[str] = set()
+            for hit in response["hits"]["hits"]:
+                for fragments in hit.get("highlight", {}).values():
+                    for fragment in fragments:
+                        # Default tags: <em>term</em> (the token stream has no "<").
+                        found.update(part.split("</em>", 1)[0] for part in fragment.split("<em>")[1:])
+            return found
+
+        return spelling.suggest(text, self.analyzer, readable, candidates, limit)
+
+    def _visible_filter(self, principals: list[str]) -> dict[str, Any]:
+        """The visibility rule as one filter clause (what `search` and `get` apply too)."""
+        return self.permissions.filter_for(principals)
 
     # single documents and maintenance
 

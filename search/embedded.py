@@ -36,11 +36,12 @@ import numpy as np
 
 from aktenlotse.records import Document, document_year
 from aktenlotse.storage_errors import storage_problem
-from aktenlotse.search.analysis import GermanAnalyzer, fold
+from aktenlotse.search.analysis import GermanAnalyzer
 from aktenlotse.search.backend import BackendError, ChunkVectors, FieldUpdate, Hit, Hits, Query
 from aktenlotse.search.embedded_migration import migrate_v1
 from aktenlotse.search.permission_sets import PermissionCache
 from aktenlotse.search.hybrid import fuse
+from aktenlotse.search import spelling
 from aktenlotse.search.query_parser import ParsedQuery, parse_query, to_fts5
 from aktenlotse.search.snippets import SCAN_CHARS, make_snippet
 from aktenlotse.search.vector_store import SCHEMA as VECTOR_SCHEMA
@@ -566,42 +567,31 @@ class EmbeddedBackend:
         return {row[0]: row[1:] for row in rows}
 
     def spelling_suggestions(self, text: str, principals: Sequence[str], limit: int = 3) -> list[str]:
-        """Spelling variants of a query that found nothing, from the index's own vocabulary.
-
-        Only words that occur in a document `principals` may read are offered: a
-        suggestion must never reveal a word of a hidden document.
-        """
-        import difflib
-
+        """Spelling variants of a query that found nothing, from the words of documents
+        `principals` may read only (see `search.spelling`): both "is this word known" and
+        "is this candidate a word" are asked of readable documents; the index-wide
+        vocabulary only proposes candidates."""
         principals = list(dict.fromkeys(principals))
         if not principals:
             return []
-        words = [(start, end, word) for start, end, word in self.analyzer.iter_words(text[:500])
-                 if len(word) >= 4 and not self.analyzer.is_stop_word(word)][:6]
-        suggestions: list[str] = []
         try:
             connection = self._connection()
             visible, visible_params = self._visible(connection, principals)
-            for start, end, word in words:
-                folded = fold(word)
-                if connection.execute("SELECT 1 FROM docs_vocab WHERE term = ?", (folded,)).fetchone():
-                    continue  # known word: not the one that failed
-                candidates = [row[0] for row in connection.execute(
+
+            def readable(term: str) -> bool:
+                phrase = '"' + term.replace('"', '""') + '"'
+                return connection.execute(
+                    f"SELECT 1 FROM docs_fts JOIN docs d ON d.rowid = docs_fts.rowid"
+                    f" WHERE docs_fts MATCH ? AND {visible} LIMIT 1", [phrase, *visible_params]).fetchone() is not None
+
+            def candidates(word: str) -> list[str]:
+                return [row[0] for row in connection.execute(
                     "SELECT term FROM docs_vocab WHERE term >= ? AND term < ? AND length(term) BETWEEN ? AND ?",
-                    (folded[0], folded[0] + "\uffff", len(folded) - 2, len(folded) + 2))]
-                for candidate in difflib.get_close_matches(folded, candidates, n=5, cutoff=0.8):
-                    seen = connection.execute(
-                        f"SELECT 1 FROM docs_fts JOIN docs d ON d.rowid = docs_fts.rowid"
-                        f" WHERE docs_fts MATCH ? AND {visible} LIMIT 1", [f'"{candidate}"', *visible_params]
-                    ).fetchone()
-                    if seen:
-                        suggestions.append(text[:start] + candidate + text[end:])
-                        break
-                if len(suggestions) >= limit:
-                    break
+                    (word[0], word[0] + "\uffff", len(word) - spelling.LENGTH_SLACK, len(word) + spelling.LENGTH_SLACK))]
+
+            return spelling.suggest(text, self.analyzer, readable, candidates, limit)
         except sqlite3.Error:
             return []
-        return suggestions
 
     def get(self, doc_id: str, principals: Sequence[str]) -> Document | None:
         """The document, or None when it is missing or not visible to `principals`."""
