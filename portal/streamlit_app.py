@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from aktenlotse.config import ConfigError
+from aktenlotse.portal import markdown_text as md
 from aktenlotse.portal import session, ui_admin, ui_login, ui_overview, ui_review, ui_search, ui_wiki
 from aktenlotse.review import can_review
 from aktenlotse.portal.context import PortalContext, build_context
@@ -35,8 +36,8 @@ def main() -> None:
         ui_login.render(ctx)
         return
     with st.sidebar:
-        st.markdown(f"**{user.display_name}**")
-        st.caption("Rollen: " + ", ".join(sorted(user.roles)))
+        st.markdown(f"**{md.text(user.display_name)}**")
+        st.caption("Rollen: " + md.text(", ".join(sorted(user.roles))))
         if st.button("Abmelden"):
             session.log_out(st.session_state, "Sie wurden abgemeldet.")
             st.rerun()

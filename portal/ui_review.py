@@ -8,6 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from aktenlotse.portal import markdown_text as md
 from aktenlotse.portal.context import PortalContext
 from aktenlotse.portal.directory import UserInfo
 from aktenlotse.review import DECISIONS, ReviewError, ReviewStore, can_review, folders, items_below, progress
@@ -52,7 +53,7 @@ def _page(ctx, user, plan, state, store) -> None:
     stale = store.stale_decisions(plan.classes)
     if stale:
         st.warning(f"{len(stale)} Entscheidungen nennen Klassen, die es im aktuellen Aktenplan nicht mehr gibt "
-                   "(z. B. " + ", ".join(sorted({d.code for d in stale})[:5]) + "). Bitte neu entscheiden.")
+                   "(z. B. " + md.text(", ".join(sorted({d.code for d in stale})[:5])) + "). Bitte neu entscheiden.")
 
     all_folders = folders(state)
     sources = sorted({s for s, _, _ in all_folders})
@@ -81,7 +82,8 @@ def _page(ctx, user, plan, state, store) -> None:
          for s in i.suggestions if s.get("code") in plan.classes] for i in items])
     if folder_suggestions:
         best = folder_suggestions[0]
-        st.info(f"Vorschlag für den Ordner: **{best.code} {best.title}** ({best.score:.0%}) – " + "; ".join(best.reasons))
+        st.info(f"Vorschlag für den Ordner: **{md.text(best.code)} {md.text(best.title)}** ({best.score:.0%}) – "
+                + md.text("; ".join(best.reasons)))
 
     table = [{
         "Datei": i.ref.path.rsplit("/", 1)[-1], "Titel": i.title,

@@ -6,6 +6,7 @@ import streamlit as st
 
 from aktenlotse.app import has_vectors, with_query_vector
 from aktenlotse.config import ConfigError
+from aktenlotse.portal import markdown_text as md
 from aktenlotse.portal.context import PortalContext
 from aktenlotse.portal.directory import UserInfo
 from aktenlotse.portal.formatting import MODE_LABELS, facet_label, german_date, human_size, type_icon
@@ -80,7 +81,7 @@ def render(ctx: PortalContext, user: UserInfo) -> None:
         return
     _facet_widgets(hits.facets, filters)
     for notice in hits.notices:
-        st.info(notice)
+        st.info(md.text(notice))
     if not hits.hits:
         _no_hits(ctx, user, text, mode_label)
         return
@@ -98,11 +99,11 @@ def _no_hits(ctx: PortalContext, user: UserInfo, text: str, mode_label: str) -> 
     except BackendError:
         variants = []
     for variant in variants:
-        st.button(f"Meinten Sie: {variant}", key=f"variant_{variant}", on_click=_set_query, args=(variant,))
+        st.button(f"Meinten Sie: {md.text(variant)}", key=f"variant_{variant}", on_click=_set_query, args=(variant,))
     tips = ["Prüfen Sie die Schreibweise oder verwenden Sie weniger Wörter."]
     if any(c in text for c in "äöüÄÖÜß"):
         folded = text.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss")
-        tips.append(f"Schreibweise ohne Umlaute: »{folded}«.")
+        tips.append(f"Schreibweise ohne Umlaute: »{md.text(folded)}«.")
     other = [label for label in MODE_LABELS.values() if label != mode_label]
     tips.append(f"Versuchen Sie einen anderen Suchmodus: {', '.join(other)}.")
     st.markdown("\n".join(f"- {tip}" for tip in tips))
@@ -114,18 +115,18 @@ def _set_query(text: str) -> None:
 
 def _render_hit(ctx: PortalContext, user: UserInfo, hit: Hit, rank: int) -> None:
     with st.container(border=True):
-        st.markdown(f"**{rank}. {type_icon(hit.file_type, hit.kind)} {_escape_md(hit.title)}**")
+        st.markdown(f"**{rank}. {type_icon(hit.file_type, hit.kind)} {md.text(hit.title)}**")
         st.code(hit.display_path or hit.path, language=None)
-        meta = [m for m in (german_date(hit.modified), human_size(hit.size), (hit.file_type or "").upper()) if m]
+        meta = [m for m in (german_date(hit.modified), human_size(hit.size), md.text((hit.file_type or "").upper())) if m]
         st.caption(" · ".join(meta))
-        st.markdown(f'<div class="snippet">{hit.snippet}</div>', unsafe_allow_html=True)
+        st.markdown(f'<div class="snippet">{md.snippet_html(hit.snippet)}</div>', unsafe_allow_html=True)
         keywords = hit.extra.get("keywords") or []
         if keywords:
-            st.caption("Schlagwörter: " + ", ".join(keywords[:8]))
+            st.caption("Schlagwörter: " + ", ".join(md.text(k) for k in keywords[:8]))
         suggestions = hit.extra.get("aktenplan") or []
         if suggestions:
             best = suggestions[0]
-            st.caption(f"Aktenplan-Vorschlag: {best.get('code')} {best.get('title', '')}")
+            st.caption(f"Aktenplan-Vorschlag: {md.text(best.get('code'))} {md.text(best.get('title', ''))}")
         left, right = st.columns(2)
         if left.button("Herunterladen vorbereiten", key=f"dl_{hit.id}"):
             st.session_state["download_id"] = hit.id
@@ -146,7 +147,7 @@ def _similar(ctx: PortalContext, user: UserInfo, hit: Hit) -> None:
     if not similar.hits:
         st.caption("Keine ähnlichen Dokumente gefunden.")
         return
-    lines = [f"- {type_icon(h.file_type, h.kind)} **{_escape_md(h.title)}** – `{h.display_path or h.path}`"
+    lines = [f"- {type_icon(h.file_type, h.kind)} **{md.text(h.title)}** – {md.text(h.display_path or h.path)}"
              for h in similar.hits]
     st.markdown("Ähnliche Dokumente:\n" + "\n".join(lines))
 
@@ -159,7 +160,7 @@ def _download(ctx: PortalContext, user: UserInfo, hit: Hit) -> None:
         return
     with download.stream:
         data = download.stream.read()
-    st.download_button(f"⬇ {download.file_name} ({human_size(download.size)})", data=data,
+    st.download_button(f"⬇ {md.text(download.file_name)} ({human_size(download.size)})", data=data,
                        file_name=download.file_name, key=f"save_{hit.id}")
 
 
@@ -176,6 +177,3 @@ def _pager(hits: Hits, page: int, page_size: int) -> None:
         st.session_state["page"] = page + 1
         st.rerun()
 
-
-def _escape_md(text: str) -> str:
-    return "".join("\\" + c if c in "\\`*_{}[]()#+-.!|<>" else c for c in text)

@@ -7,6 +7,7 @@ import datetime as dt
 import streamlit as st
 
 from aktenlotse.markdown_render import render_markdown
+from aktenlotse.portal import markdown_text as md
 from aktenlotse.portal.context import PortalContext
 from aktenlotse.portal.directory import UserInfo
 from aktenlotse.wiki import CATEGORIES, EditConflict, Revision, WikiError, can_edit
@@ -25,7 +26,7 @@ def render_news(ctx: PortalContext, limit: int = 3) -> None:
         return
     st.subheader("Neues zur DMS-Einführung")
     for page in news:
-        with st.expander(f"📰 {page.title} · {_when(page.at)}"):
+        with st.expander(f"📰 {md.text(page.title)} · {_when(page.at)}"):
             st.markdown(render_markdown(page.body, ctx.wiki.image), unsafe_allow_html=True)
 
 
@@ -57,9 +58,9 @@ def _read(ctx: PortalContext, user: UserInfo, pages: list[Revision], editor: boo
     if page is None:
         st.warning("Diese Seite gibt es nicht (mehr).")
         return
-    st.header(page.title)
-    st.caption(f"{page.category} · Version {page.revision} · {page.author} · {_when(page.at)}"
-               + (f" · Schlagwörter: {', '.join(page.tags)}" if page.tags else ""))
+    st.header(md.text(page.title))
+    st.caption(f"{md.text(page.category)} · Version {page.revision} · {md.text(page.author)} · {_when(page.at)}"
+               + (f" · Schlagwörter: {md.text(', '.join(page.tags))}" if page.tags else ""))
     st.markdown(render_markdown(page.body, ctx.wiki.image), unsafe_allow_html=True)
     if editor:
         with st.expander("Bearbeiten"):
@@ -98,14 +99,14 @@ def _edit_form(ctx: PortalContext, user: UserInfo, page: Revision | None) -> Non
     except WikiError as error:
         st.error(error.message)
         return
-    st.success(f"Gespeichert: {saved.title} (Version {saved.revision}).")
+    st.success(f"Gespeichert: {md.text(saved.title)} (Version {saved.revision}).")
 
 
 def _history(ctx: PortalContext, user: UserInfo, page: Revision) -> None:
     revisions = ctx.wiki.history(page.slug)
     for revision in revisions:
-        st.caption(f"Version {revision.revision} · {revision.author} · {_when(revision.at)} · "
-                   f"{STATUS_LABELS[revision.status]}" + (f" · {revision.comment}" if revision.comment else ""))
+        st.caption(f"Version {revision.revision} · {md.text(revision.author)} · {_when(revision.at)} · "
+                   f"{STATUS_LABELS[revision.status]}" + (f" · {md.text(revision.comment)}" if revision.comment else ""))
     if len(revisions) < 2:
         return
     numbers = [r.revision for r in revisions]

@@ -9,12 +9,17 @@ from aktenlotse.records import Document
 from aktenlotse.search.embedded import EmbeddedBackend
 from tests.ldap_directory import BASE_DN, SERVICE_DN, SERVICE_PASSWORD
 
+HOSTILE_PATH = "Kämmerei/[Klick](https://example.org) x.pdf"
+HOSTILE_TITLE = "[Klick](https://example.org) x **fett** Hundesteuer"
 DOCS = [
     ("Kämmerei/Hundesteuersatzung.pdf", "Hundesteuersatzung der Stadt", "Die Hundesteuer beträgt 90 Euro je Hund.",
      ("everyone",)),
     ("Bauamt/632/Bauantrag Lindenweg.docx", "Bauantrag Lindenweg 12", "Bauantrag Az. 632.10-2023/145 nach § 34 BauGB.",
      ("group:bauamt",)),
     ("Personal/Beurteilung.docx", "Beurteilung Müller", "Vertrauliche Beurteilung, Personalakte.", ("group:personal",)),
+    # Anyone may name a file like this: it must render as text, never as a link or markup.
+    (HOSTILE_PATH, HOSTILE_TITLE, "Hundesteuer je Hund: <b>dick</b> [Link](https://example.org/snippet) :red[rot] $x$",
+     ("everyone",)),
 ]
 
 
