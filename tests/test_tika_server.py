@@ -85,9 +85,15 @@ def test_killed_watchdog_alone_is_noticed(tika_server, sample_files):
 def test_per_file_timeout_and_server_stays_usable(tika_server, sample_files, big_pdf):
     ex = TikaServerExtractor(managed=tika_server)
     started = time.monotonic()
-    with pytest.raises(ExtractionError) as err:
-        _extract(ex, big_pdf, ExtractLimits(timeout_s=1.5))
-    assert err.value.kind == "timeout"
+    # The server's floor (1 s) is the surest limit: the big PDF takes several seconds.
+    try:
+        doc = _extract(ex, big_pdf, ExtractLimits(timeout_s=1.0))
+    except ExtractionError as err:
+        assert err.kind == "timeout", err
+    else:
+        pytest.fail(
+            f"no timeout: {len(doc.text)} characters after {time.monotonic() - started:.1f} s"
+        )
     assert time.monotonic() - started < 10
     for key in ("docx", "pdf", "eml"):
         assert _extract(ex, sample_files[key]).text
