@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from aktenlotse.config import Config, ConfigError, SourceConfig
-from aktenlotse.records import ExtractLimits
 from aktenlotse.search.backend import Backend, Hits, Query
 from aktenlotse.statedb import StateDB
 
@@ -91,7 +90,7 @@ def make_enricher(config: Config):
     return Enricher(config.enrich, config.data_dir).enrich
 
 
-def run_crawl(config: Config, paths: Sequence[str] = (), progress=None):
+def run_crawl(config: Config, paths: Sequence[str] = (), progress=None, retry_kinds=None):
     """Crawl the configured (or given) sources once; returns the CrawlSummary.
     Refuses (CrawlRunning) while another crawl works on the same data directory."""
     from aktenlotse.crawl_lock import crawl_lock
@@ -101,7 +100,7 @@ def run_crawl(config: Config, paths: Sequence[str] = (), progress=None):
     sources = sources_for(config, paths)
     with crawl_lock(config.data_dir):
         try:
-            return _crawl_locked(config, sources, progress)
+            return _crawl_locked(config, sources, progress, retry_kinds)
         finally:
             for source in sources:  # SMB sources hold sessions to the file server
                 close = getattr(source, "close", None)
@@ -109,7 +108,7 @@ def run_crawl(config: Config, paths: Sequence[str] = (), progress=None):
                     close()
 
 
-def _crawl_locked(config: Config, sources: list, progress):
+def _crawl_locked(config: Config, sources: list, progress, retry_kinds=None):
     from aktenlotse.crawler.crawl import Crawler
 
     state = StateDB(config.state_db)
@@ -119,9 +118,9 @@ def _crawl_locked(config: Config, sources: list, progress):
         extractor.start()
         crawler = Crawler(
             state, backend, extractor,
-            limits=ExtractLimits(timeout_s=config.extractor.timeout_s, max_text_chars=config.extractor.max_text_chars),
+            limits=config.extractor.limits(),
             workers=config.crawl.workers, batch_size=config.crawl.batch_size,
-            analyze=text_analyzer(), enrich=make_enricher(config), progress=progress,
+            analyze=text_analyzer(), enrich=make_enricher(config), progress=progress, retry_kinds=retry_kinds,
         )
         return crawler.run(sources)
     finally:

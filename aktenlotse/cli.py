@@ -55,6 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true")
     p.add_argument("--no-enrich", action="store_true",
                    help="index text only; leave embeddings and OCR to a later `aktenlotse enrich`")
+    p.add_argument("--retry-errors", action="store_true",
+                   help="read files again that failed before although they did not change")
+    p.add_argument("--kind", type=_error_kinds, default=None, metavar="KIND[,KIND…]",
+                   help="with --retry-errors: only these kinds (e.g. corrupt,timeout)")
     p.set_defaults(func=cmd_crawl)
 
     p = sub.add_parser("search", help="search the index")
@@ -136,6 +140,26 @@ def cmd_setup(args) -> int:
     return 0
 
 
+def _error_kinds(text: str) -> tuple[str, ...]:
+    from aktenlotse.records import ERROR_KINDS
+
+    kinds = tuple(k.strip() for k in text.split(",") if k.strip())
+    unknown = [k for k in kinds if k not in ERROR_KINDS]
+    if unknown or not kinds:
+        raise argparse.ArgumentTypeError(
+            f"unbekannte Fehlerart {', '.join(unknown) or '(leer)'}; möglich: {', '.join(ERROR_KINDS)}")
+    return kinds
+
+
+def _retry_kinds(args) -> tuple[str | None, ...] | None:
+    """What `--retry-errors [--kind …]` asks for: None (nothing), the kinds, or (None,) for all."""
+    if args.kind and not args.retry_errors:
+        raise UserError("--kind gilt nur zusammen mit --retry-errors")
+    if not args.retry_errors:
+        return None
+    return args.kind or (None,)
+
+
 def cmd_crawl(args) -> int:
     from aktenlotse import app
     from aktenlotse.records import ExtractionError
@@ -145,7 +169,7 @@ def cmd_crawl(args) -> int:
     app.configure_logging(config)
     progress = None if args.no_progress or args.json or not sys.stderr.isatty() else _progress_bar()
     try:
-        summary = app.run_crawl(config, args.paths, progress=progress)
+        summary = app.run_crawl(config, args.paths, progress=progress, retry_kinds=_retry_kinds(args))
     except ExtractionError as exc:
         raise UserError(exc.message) from None
     finally:

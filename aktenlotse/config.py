@@ -15,6 +15,7 @@ from typing import Any
 
 from aktenlotse.cache_dir import CACHE_DIR_ENV, default_cache_dir
 from aktenlotse.config_dms import DmsConfig, ReportConfig, parse_dms, parse_report
+from aktenlotse.records import ExtractLimits
 
 CONFIG_ENV = "AKTENLOTSE_CONFIG"
 DEFAULT_CONFIG_NAME = "aktenlotse.toml"
@@ -116,8 +117,15 @@ class ExtractorConfig:
     heap_mb: int = 1024
     timeout_s: float = 120.0
     max_text_chars: int = 2_000_000
+    max_members: int = 1000
+    max_total_chars: int = 50_000_000
     ocr_language: str = "deu"
     ocr_timeout_s: float = 300.0
+
+    def limits(self, timeout_s: float | None = None) -> ExtractLimits:
+        """The per-file bounds for an extractor (`timeout_s` overrides the configured one)."""
+        return ExtractLimits(timeout_s=timeout_s or self.timeout_s, max_text_chars=self.max_text_chars,
+                             max_members=self.max_members, max_total_chars=self.max_total_chars)
 
 
 @dataclass(frozen=True)
@@ -411,7 +419,7 @@ def _source(item: Any, index: int, base_dir: Path) -> SourceConfig:
 def _extractor(table: dict[str, Any], base_dir: Path) -> ExtractorConfig:
     prefix = "extractor."
     _reject_unknown(table, {"kind", "java", "tika_jar", "urls", "heap_mb", "timeout_s", "max_text_chars",
-                            "ocr_language", "ocr_timeout_s"}, prefix)
+                            "max_members", "max_total_chars", "ocr_language", "ocr_timeout_s"}, prefix)
     kind = table.get("kind", "managed")
     if kind not in EXTRACTOR_KINDS:
         raise ConfigError(f"{prefix}kind: must be one of {', '.join(EXTRACTOR_KINDS)}, not {kind!r}")
@@ -433,6 +441,8 @@ def _extractor(table: dict[str, Any], base_dir: Path) -> ExtractorConfig:
         heap_mb=_number(table, "heap_mb", 1024, prefix, 128, integer=True),
         timeout_s=_number(table, "timeout_s", 120.0, prefix, 1),
         max_text_chars=_number(table, "max_text_chars", 2_000_000, prefix, 1000, integer=True),
+        max_members=_number(table, "max_members", 1000, prefix, 1, integer=True),
+        max_total_chars=_number(table, "max_total_chars", 50_000_000, prefix, 1000, integer=True),
         ocr_language=_string(table, "ocr_language", "deu", prefix),
         ocr_timeout_s=_number(table, "ocr_timeout_s", 300.0, prefix, 1),
     )

@@ -39,7 +39,11 @@ class ExtractLimits:
     """Per-file bounds for an extractor."""
 
     timeout_s: float = 60.0
-    max_text_chars: int = 2_000_000
+    max_text_chars: int = 2_000_000  # per item: the file and each attachment/member alone
+    # A container (archive, mail) yields at most this many embedded items ...
+    max_members: int = 1000
+    # ... and at most this much text in all, which bounds one file's memory in the crawler.
+    max_total_chars: int = 50_000_000
 
 
 @dataclass
@@ -55,15 +59,31 @@ class Extracted:
     content_type: str | None = None
     pages: int | None = None
     truncated: bool = False
+    # Set when the extractor read only part of the file (a parse error after some text, a
+    # member limit): the text is kept and indexed, the warning is shown to admins.
+    warning: str | None = None
     # For embedded items (mail attachments, archive members): the name inside the parent.
     name: str | None = None
     children: list[Extracted] = field(default_factory=list)
 
 
+# What went wrong with a file, as error records and the admin page name it (German labels).
+ERROR_KINDS = {
+    "corrupt": "beschädigt", "encrypted": "verschlüsselt", "timeout": "Zeitlimit", "too_large": "zu groß",
+    "unsupported": "Format nicht unterstützt", "no_text": "kein Text erwartet", "unreadable": "nicht lesbar",
+    "server": "Tika-Server", "partial": "teilweise gelesen", "unavailable": "Quelle nicht erreichbar",
+}
+# Problems recorded for an item whose text was indexed all the same (shown to admins).
+WARNING_KINDS = frozenset({"partial"})
+# Formats that hold no text: listed apart from the errors an admin should act on.
+EXPECTED_KINDS = frozenset({"no_text"})
+
+
 class ExtractionError(Exception):
     """A file could not be extracted. `kind` is a short machine-readable reason.
 
-    kinds: corrupt, encrypted, timeout, too_large, unsupported, unreadable, server
+    kinds: corrupt, encrypted, timeout, too_large, unsupported, no_text (a format that holds
+    no text: images, media, binaries), unreadable, server
     """
 
     def __init__(self, kind: str, message: str):

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from aktenlotse.records import WARNING_KINDS
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
     id TEXT PRIMARY KEY,
@@ -69,6 +71,10 @@ CREATE TABLE IF NOT EXISTS unverified (
     reason TEXT NOT NULL,
     since REAL NOT NULL,
     PRIMARY KEY (source, path)
+);
+CREATE TABLE IF NOT EXISTS settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
 );
 """
 
@@ -216,7 +222,7 @@ class StateDB:
             "UPDATE items SET size=?, mtime=?, ctime=?, file_id=?, content_hash=?, allow=?, deny=?, children=?,"
             " status=?, error_kind=?, last_error=?, indexed_at=?, perm_id=? WHERE id=?",
             (size, mtime, ctime, file_id, content_hash, join_principals(allow), join_principals(deny), children,
-             "error" if error_kind else "indexed", error_kind, error, time.time(), perm_id, item_id),
+             "error" if error_kind and error_kind not in WARNING_KINDS else "indexed", error_kind, error, time.time(), perm_id, item_id),
         )
 
     def update_times(self, item_id: str, size: int, mtime: float, ctime: float) -> None:
@@ -321,6 +327,15 @@ class StateDB:
         )
         self.conn.commit()
 
+    def setting(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_setting(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                          (key, value))
+        self.conn.commit()
+
     def add_error(self, run_id: int, source: str, path: str, kind: str, message: str) -> None:
         self.conn.execute(
             "INSERT INTO errors (run_id, source, path, kind, message, at) VALUES (?,?,?,?,?,?)",
@@ -343,7 +358,7 @@ class StateDB:
             ):
                 result.append({"run": run_id, "source": source, "path": path, "kind": kind, "message": message, "at": at})
         seen = {(e["source"], e["path"]) for e in result}
-        for row in self.conn.execute(f"SELECT {ITEM_COLUMNS}, indexed_at FROM items WHERE status = 'error'"):
+        for row in self.conn.execute(f"SELECT {ITEM_COLUMNS}, indexed_at FROM items WHERE error_kind IS NOT NULL"):
             item = row_to_item(row)
             if (item.source, item.path) not in seen:
                 result.append({"run": None, "source": item.source, "path": item.path, "kind": item.error_kind or "error",

@@ -22,7 +22,7 @@ import time
 import uuid
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field, replace
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from aktenlotse.crawler.documents import (
     build_documents, child_ids, iso_from_timestamp, metadata_only_document, title_from_name,
@@ -30,7 +30,7 @@ from aktenlotse.crawler.documents import (
 from aktenlotse.crawler.extractor import Extractor
 from aktenlotse.crawler.local_source import display_text
 from aktenlotse.crawler.source import DirListing, Source, SourceUnavailable
-from aktenlotse.records import Document, Entry, ExtractionError, ExtractLimits
+from aktenlotse.records import WARNING_KINDS, Document, Entry, ExtractionError, ExtractLimits
 from aktenlotse.search.backend import Backend, BackendError
 from aktenlotse.statedb import ITEM_COLUMNS, UNVERIFIED, ItemRow, StateDB, row_to_item
 from aktenlotse.storage_errors import storage_problem
@@ -100,7 +100,8 @@ class Crawler:
                  limits: ExtractLimits = ExtractLimits(), workers: int = 4, batch_size: int = 200,
                  analyze: Callable[[str], str] | None = None,
                  enrich: Callable[[Document], None] | None = None,
-                 progress: Callable[[str, int], None] | None = None):
+                 progress: Callable[[str, int], None] | None = None,
+                 retry_kinds: Iterable[str | None] | None = None):
         self.state = state
         self.backend = backend
         self.extractor = extractor
@@ -112,6 +113,9 @@ class Crawler:
         self.progress = progress or (lambda event, n: None)
         self._local = threading.local()
         self._claimed: set[str] = set()
+        # Failed files are kept as they are until they change, except those of these kinds
+        # (`crawl --retry-errors`); `None` in the set means every kind.
+        self._retry_kinds: set[str | None] = set(retry_kinds or ())
 
     # -- public --------------------------------------------------------------------
 
@@ -120,11 +124,18 @@ class Crawler:
         started = time.monotonic()
         run_id = self.state.start_run([s.name for s in sources])
         self._run_id = run_id
+        extractor_version = _extractor_version(self.extractor)
+        previous_version = self.state.setting(EXTRACTOR_VERSION_KEY)
+        if previous_version is not None and previous_version != extractor_version:
+            log.info("Extraktor geändert (%s → %s): fehlerhafte Dateien werden erneut gelesen",
+                     previous_version, extractor_version)
+            self._retry_kinds.add(None)
         try:
             with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="extract") as pool:
                 for source in sources:
                     self._crawl_source(source, pool, summary)
             summary.status = "done" if not summary.messages else "incomplete"
+            self.state.set_setting(EXTRACTOR_VERSION_KEY, extractor_version)
         except BackendError as exc:
             summary.status = "failed"
             summary.messages.append(str(exc))
@@ -210,6 +221,9 @@ class Crawler:
             if row.status == "pending":
                 source.resolve_principals(listing, entry)
                 jobs.append(_Job(entry, row.id, "redo", None, row.children))
+            elif row.error_kind and (None in self._retry_kinds or row.error_kind in self._retry_kinds):
+                source.resolve_principals(listing, entry)
+                jobs.append(_Job(entry, row.id, "redo", None, row.children))
             elif row.size != entry.size or row.mtime != entry.mtime:
                 source.resolve_principals(listing, entry)
                 jobs.append(_Job(entry, row.id, "changed", row.content_hash, row.children))
@@ -263,6 +277,8 @@ class Crawler:
                 result.docs = [metadata_only_document(entry, job.item_id, display, result.content_hash, path_text, exc.kind)]
             return result
         result.docs = build_documents(entry, extracted, job.item_id, display, result.content_hash, path_text)
+        if extracted.warning:
+            result.error_kind, result.error = "partial", extracted.warning
         if self.enrich is not None and self._source_enriches:
             for doc in result.docs:
                 self.enrich(doc)
@@ -319,8 +335,8 @@ class Crawler:
             self._apply(self._work(job_copy), summary)
             return
         if result.error_kind:
-            summary.errors += 1
-            self._record_error(entry.path, result.error_kind, result.error or "", summary, count=False)
+            self._record_error(entry.path, result.error_kind, result.error or "", summary,
+                               count=result.error_kind not in WARNING_KINDS)
             if result.error_kind in SERVICE_PROBLEMS:
                 return  # stays pending; the next crawl retries it
             if not result.docs:
@@ -456,6 +472,17 @@ class Crawler:
         if count:
             summary.errors += 1
         self.state.add_error(self._run_id, self._source.name, display_text(path), kind, message)
+
+
+EXTRACTOR_VERSION_KEY = "extractor_version"
+
+
+def _extractor_version(extractor: Extractor) -> str:
+    """Aktenlotse's and the extractor's version: either may read files the other could not."""
+    from aktenlotse import __version__
+
+    reader = getattr(extractor, "version", None)
+    return f"Aktenlotse {__version__}; {reader() if reader else type(extractor).__name__}"
 
 
 def _unverified_reason(listing: DirListing) -> str:

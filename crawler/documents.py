@@ -55,6 +55,8 @@ def build_documents(entry: Entry, extracted: Extracted, item_id: str, display_pa
         extra["title_from_name"] = True  # a rename must rename the title too
     if extracted.truncated:
         extra["truncated"] = True
+    if extracted.warning:
+        extra["warning"] = extracted.warning
     parent = Document(
         id=item_id,
         source=entry.source,

@@ -24,3 +24,7 @@ class Extractor(Protocol):
 
     def close(self) -> None:
         """Stop whatever `start` started."""
+
+    def version(self) -> str:
+        """What reads the files, e.g. "Apache Tika 3.2.2" (after `start`). When it changes,
+        the next crawl retries the files that failed before: a new version may read them."""

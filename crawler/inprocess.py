@@ -31,6 +31,7 @@ from collections.abc import Mapping
 from multiprocessing.connection import Connection
 from typing import Any, BinaryIO
 
+from aktenlotse.crawler.content_types import no_parser_error
 from aktenlotse.crawler.tika_client import error_kind, extracted_from_metadata
 from aktenlotse.records import Extracted, ExtractionError, ExtractLimits
 
@@ -70,8 +71,7 @@ def _parse(data: bytes, max_chars: int) -> tuple[str, dict[str, list[str]]]:
         raise ExtractionError("encrypted", warnings[:300])
     parsers = meta.get("X-TIKA:Parsed-By", [])
     if parsers and all(p.endswith("EmptyParser") for p in parsers):
-        ctype = (meta.get("Content-Type") or ["unbekannt"])[0]
-        raise ExtractionError("unsupported", f"kein Parser für {ctype}")
+        raise no_parser_error((meta.get("Content-Type") or [None])[0])
     return text, meta
 
 
@@ -259,6 +259,15 @@ class InProcessExtractor:
             workers, self._all = list(self._all), set()
         for w in workers:
             w.shutdown()
+
+    def version(self) -> str:
+        """The iscc-tika package version (it bundles its own Tika)."""
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return f"iscc-tika {version('iscc-tika')}"
+        except PackageNotFoundError:
+            return "iscc-tika (Version unbekannt)"
 
     def extract(self, stream: BinaryIO, name: str, limits: ExtractLimits) -> Extracted:
         """Extract one file; see `Extractor.extract`."""

@@ -108,7 +108,7 @@ def run_ocr_pass(config: Config, state: StateDB, backend: PassIndex, extractor, 
                     close()
     stats = OcrStats()
     ocr = ocr_extractor(config, extractor)
-    limits = ExtractLimits(timeout_s=config.extractor.ocr_timeout_s, max_text_chars=config.extractor.max_text_chars)
+    limits = config.extractor.limits(timeout_s=config.extractor.ocr_timeout_s)
     for source_config in config.sources:
         if not source_config.ocr:
             continue

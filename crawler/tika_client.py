@@ -20,16 +20,21 @@ from urllib.parse import quote
 import requests
 from requests.adapters import HTTPAdapter
 
+from aktenlotse.crawler.content_types import no_parser_error
 from aktenlotse.crawler.tika_jar import TikaSetupError
 from aktenlotse.crawler.tika_managed import MIN_CLIENT_TIMEOUT_MS, ManagedTikaServer
 from aktenlotse.records import Extracted, ExtractionError, ExtractLimits
 
 # ---------------------------------------------------------------- shared mapping
 
-# Embedded items that are not documents of their own: Office thumbnails, inline images,
-# renderings, macros and a mail's alternative (HTML) body. Attachments and archive
-# members carry no type or ATTACHMENT.
-_SKIPPED_EMBEDDED = {"THUMBNAIL", "INLINE", "RENDERING", "MACRO", "ALTERNATE_FORMAT", "VERSION"}
+# Embedded items that are not documents of their own: renderings, macros, versions and a
+# mail's alternative (HTML) body repeat what the parent already says; they are skipped with
+# everything inside them. Attachments and archive members carry no type or ATTACHMENT.
+_SKIPPED_EMBEDDED = {"RENDERING", "MACRO", "ALTERNATE_FORMAT", "VERSION"}
+# Inline objects and thumbnails are mostly pictures, but an inline object can be a whole
+# document (a PDF embedded in a spreadsheet): kept when they carry text, and what is inside
+# one without text is kept under its parent.
+_KEPT_WITH_TEXT = {"INLINE", "THUMBNAIL"}
 
 _STOPWORDS: dict[str, frozenset[str]] = {
     "de": frozenset(
@@ -159,27 +164,54 @@ def _only_empty_parser(meta: Mapping[str, Any]) -> bool:
     return bool(parsers) and all(p.endswith("EmptyParser") for p in parsers)
 
 
-def tree_from_rmeta(records: Sequence[Mapping[str, Any]], max_text_chars: int) -> Extracted:
+def tree_from_rmeta(records: Sequence[Mapping[str, Any]], max_text_chars: int,
+                    max_members: int | None = None) -> Extracted:
     """Build the container + nested children from Tika's recursive metadata list.
 
     Tika lists embedded documents depth-first but children before their parents, so
     items are nested by their embedded id path ("/1/2" is a child of "/1"), which,
     unlike resource names, is unique.
+
+    A parse error after some text (an XFA form, an XML with an undeclared entity, a
+    damaged archive whose first members are readable) keeps that text with a warning;
+    only a file that yielded no text at all is an error.
     """
     if not records:
         # Tika does this when X-Tika-Timeout-Millis exceeds its taskTimeoutMillis.
         raise ExtractionError("server", "Tika lieferte kein Ergebnis (leere Liste)")
     container = records[0]
     exc = _first(container, "X-TIKA:EXCEPTION:container_exception")
+    if _only_empty_parser(container) and not exc:
+        raise no_parser_error(_first(container, "Content-Type"))
+    root = _tree(container, records[1:], max_text_chars)
     if exc:
-        raise ExtractionError(error_kind(exc), _first_line(exc))
-    if _only_empty_parser(container):
-        ctype = _first(container, "Content-Type") or "unbekannt"
-        raise ExtractionError("unsupported", f"kein Parser für {ctype}")
+        if not _has_text(root) or error_kind(exc) == "encrypted":
+            raise ExtractionError(error_kind(exc), _first_line(exc))
+        root.warning = f"Nur teilweise gelesen: {_first_line(exc)}"
+    warnings = [root.warning] if root.warning else []
+    if _flag(container, "X-TIKA:EXCEPTION:embedded_resource_limit_reached"):
+        root.truncated = True
+        warnings.append(f"Nur die ersten {max_members or 'n'} eingebetteten Dokumente gelesen")
+    if any(_flag(rec, "X-TIKA:EXCEPTION:write_limit_reached") for rec in records):
+        root.truncated = True
+        warnings.append("Textmenge je Datei erreicht, weitere Inhalte nicht gelesen")
+    root.warning = "; ".join(warnings) or None
+    return root
+
+
+def _flag(meta: Mapping[str, Any], key: str) -> bool:
+    return str(_first(meta, key) or "").lower() == "true"
+
+
+def _has_text(item: Extracted) -> bool:
+    return bool(item.text.strip()) or any(_has_text(child) for child in item.children)
+
+
+def _tree(container: Mapping[str, Any], embedded: Sequence[Mapping[str, Any]], max_text_chars: int) -> Extracted:
     root = extracted_from_metadata(container, _first(container, "X-TIKA:content") or "", max_text_chars)
     nodes: dict[str, Extracted | None] = {"": root}
     keyed = []
-    for rec in records[1:]:
+    for rec in embedded:
         path = _first(rec, "X-TIKA:embedded_id_path") or _first(rec, "X-TIKA:embedded_resource_path") or ""
         keyed.append((_path_key(path), path, rec))
     # Parents before children, siblings in order of appearance (ids count up).
@@ -187,10 +219,15 @@ def tree_from_rmeta(records: Sequence[Mapping[str, Any]], max_text_chars: int) -
     for _, path, rec in keyed:
         parent_path = path.rsplit("/", 1)[0] if "/" in path else ""
         parent = nodes.get(parent_path, root)
-        if parent is None or _first(rec, "embeddedResourceType") in _SKIPPED_EMBEDDED:
+        resource_type = _first(rec, "embeddedResourceType")
+        if parent is None or resource_type in _SKIPPED_EMBEDDED:
             nodes[path] = None  # skipped, and so is everything inside it
             continue
-        child = extracted_from_metadata(rec, _first(rec, "X-TIKA:content") or "", max_text_chars)
+        text = _first(rec, "X-TIKA:content") or ""
+        if resource_type in _KEPT_WITH_TEXT and not text.strip():
+            nodes[path] = parent  # a picture: whatever it holds belongs to its parent
+            continue
+        child = extracted_from_metadata(rec, text, max_text_chars)
         child.name = _first(rec, "resourceName")
         parent.children.append(child)
         nodes[path] = child
@@ -281,6 +318,17 @@ class TikaServerExtractor:
 
     _owns_server = True
 
+    def version(self) -> str:
+        """The server's own answer to GET /version (the first that answers)."""
+        for url in self._candidates():
+            try:
+                resp = self._session().get(f"{url}/version", timeout=(5.0, 10.0))
+            except requests.RequestException:
+                continue
+            if resp.status_code == 200 and resp.text.strip():
+                return resp.text.strip()[:100]
+        return "Apache Tika (Version unbekannt)"
+
     def close(self) -> None:
         """Stop the managed server, if any (not for a `with_ocr` copy)."""
         if self.managed is not None and self._owns_server:
@@ -300,7 +348,7 @@ class TikaServerExtractor:
         else:
             body = _chain(head, stream)
         records = self._request(body, name, limits)
-        return tree_from_rmeta(records, limits.max_text_chars)
+        return tree_from_rmeta(records, limits.max_text_chars, limits.max_members)
 
     # -------------------------------------------------------------- internals
 
@@ -353,7 +401,10 @@ class TikaServerExtractor:
             # The name is a type hint for Tika (by extension); only ASCII is allowed in
             # headers, so the rest is percent-quoted.
             "Content-Disposition": f'attachment; filename="{quote(name, safe=" ._-()+,")}"',
-            "writeLimit": str(limits.max_text_chars + 1),
+            # Tika's write limit counts the text of all items together; the per-item cap
+            # (max_text_chars) is applied here, so one long member cannot starve the rest.
+            "writeLimit": str(max(limits.max_total_chars, limits.max_text_chars) + 1),
+            "maxEmbeddedResources": str(limits.max_members),
             **self.ocr_headers(),
         }
         if self.managed is not None:

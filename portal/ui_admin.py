@@ -12,6 +12,7 @@ import streamlit as st
 from aktenlotse.crawl_lock import crawl_running
 from aktenlotse.portal.context import PortalContext
 from aktenlotse.portal.directory import UserInfo
+from aktenlotse.records import ERROR_KINDS, EXPECTED_KINDS
 from aktenlotse.statedb import StateDB
 
 
@@ -68,9 +69,25 @@ def render(ctx: PortalContext, user: UserInfo) -> None:
         "Dateien/s": round((r["new"] + r["changed"]) / r["seconds"], 1) if r["seconds"] else None,
     } for r in runs]), hide_index=True, width="stretch")
     st.subheader("Fehler")
-    kinds = sorted({e["kind"] for e in errors})
-    chosen = st.multiselect("Art", kinds, key="admin_error_kinds")
+    # Pictures, media and programs hold no text: listed apart, so that the list above them
+    # holds only what an admin can act on.
+    expected = [e for e in errors if e["kind"] in EXPECTED_KINDS]
+    actionable = [e for e in errors if e["kind"] not in EXPECTED_KINDS]
+    kinds = sorted({e["kind"] for e in actionable})
+    chosen = st.multiselect("Art", kinds, format_func=_kind_label, key="admin_error_kinds")
     text = st.text_input("Pfad enthält", key="admin_error_path")
-    shown = [e for e in errors if (not chosen or e["kind"] in chosen) and text.lower() in e["path"].lower()]
-    st.dataframe(pd.DataFrame([{"Art": e["kind"], "Quelle": e["source"], "Pfad": e["path"], "Meldung": e["message"],
-                                "Zeit": _when(e["at"])} for e in shown]), hide_index=True, width="stretch")
+    shown = [e for e in actionable if (not chosen or e["kind"] in chosen) and text.lower() in e["path"].lower()]
+    st.dataframe(_error_table(shown), hide_index=True, width="stretch")
+    if expected:
+        with st.expander(f"Kein Text erwartet ({len(expected)} Dateien: Bilder, Audio, Video, Programme …)"):
+            st.caption("Diese Dateien bleiben über ihren Namen auffindbar; ein Fehler ist das nicht.")
+            st.dataframe(_error_table(expected), hide_index=True, width="stretch")
+
+
+def _kind_label(kind: str) -> str:
+    return ERROR_KINDS.get(kind, kind)
+
+
+def _error_table(errors: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame([{"Art": _kind_label(e["kind"]), "Quelle": e["source"], "Pfad": e["path"],
+                          "Meldung": e["message"], "Zeit": _when(e["at"])} for e in errors])

@@ -53,12 +53,12 @@ class CrawlEnv:
         return SourceConfig(name="daten", root=self.root, display_root="\\\\rathaus\\daten",
                             principal_map=self.principal_map)
 
-    def crawl(self, progress=None, batch_size: int = 25, workers: int = 4) -> CrawlSummary:
+    def crawl(self, progress=None, batch_size: int = 25, workers: int = 4, **options) -> CrawlSummary:
         state = StateDB(self.data / "state.sqlite")
         backend = EmbeddedBackend(self.data / "index.sqlite")
         try:
             crawler = Crawler(state, backend, self.extractor, workers=workers, batch_size=batch_size,
-                              analyze=analyzer(), enrich=self.enrich, progress=progress)
+                              analyze=analyzer(), enrich=self.enrich, progress=progress, **options)
             return crawler.run([LocalSource(self.source_config)])
         finally:
             backend.close()
