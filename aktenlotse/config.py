@@ -142,6 +142,10 @@ class EnrichConfig:
     # texts (docs/evaluation.md).
     chunk_words: int = 100
     chunk_overlap: int = 20
+    # Bounds that keep one file from filling memory or stalling a pass: characters per
+    # chunk and chunks per document (the rest stays found by full text).
+    chunk_chars: int = 2000
+    max_chunks: int = 500
     batch_size: int = 32
     threads: int = 2
 
@@ -494,7 +498,8 @@ def _elasticsearch(table: dict[str, Any], base_dir: Path) -> ElasticsearchConfig
 
 def _enrich(table: dict[str, Any]) -> EnrichConfig:
     prefix = "enrich."
-    _reject_unknown(table, {"enabled", "embeddings", "model", "chunk_words", "chunk_overlap", "batch_size", "threads"},
+    _reject_unknown(table, {"enabled", "embeddings", "model", "chunk_words", "chunk_overlap", "chunk_chars",
+                            "max_chunks", "batch_size", "threads"},
                     prefix)
     chunk_words = _number(table, "chunk_words", EnrichConfig.chunk_words, prefix, 10, integer=True)
     overlap = _number(table, "chunk_overlap", EnrichConfig.chunk_overlap, prefix, 0, integer=True)
@@ -509,6 +514,8 @@ def _enrich(table: dict[str, Any]) -> EnrichConfig:
         model=model,
         chunk_words=chunk_words,
         chunk_overlap=overlap,
+        chunk_chars=_number(table, "chunk_chars", EnrichConfig.chunk_chars, prefix, 200, integer=True),
+        max_chunks=_number(table, "max_chunks", EnrichConfig.max_chunks, prefix, 1, integer=True),
         batch_size=_number(table, "batch_size", 32, prefix, 1, integer=True),
         threads=_number(table, "threads", 2, prefix, 1, integer=True),
     )

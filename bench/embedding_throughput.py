@@ -50,7 +50,9 @@ def main() -> None:
                           threads=args.threads)
     encoder = load_encoder(config.model, config.threads)
     docs = _documents(args.docs)
-    texts = [t for d in docs for t in chunk_inputs(d.title, d.text, chunk_spans(d.text, config.chunk_words, config.chunk_overlap))]
+    texts = [t for d in docs for t in chunk_inputs(d.title, d.text, chunk_spans(d.text, config.chunk_words, config.chunk_overlap,
+                                                                      config.max_chunks, config.chunk_chars),
+                                           max_chars=config.chunk_chars)]
     encoder.encode(texts[:8])  # warm up
 
     raw = 0.0

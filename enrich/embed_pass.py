@@ -144,8 +144,8 @@ def _chunk_documents(
         if doc.source in skipped_sources:
             empty.append(doc)
             continue
-        spans = chunk_spans(doc.text, config.chunk_words, config.chunk_overlap)
-        inputs = chunk_inputs(doc.title, doc.text, spans)
+        spans = chunk_spans(doc.text, config.chunk_words, config.chunk_overlap, config.max_chunks, config.chunk_chars)
+        inputs = chunk_inputs(doc.title, doc.text, spans, max_chars=config.chunk_chars)
         if not inputs:
             empty.append(doc)
             continue

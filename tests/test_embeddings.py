@@ -88,3 +88,37 @@ def test_embed_query_uses_configured_model(tmp_path):
     assert len(vector) == shared_encoder().dim
     assert abs(float(np.linalg.norm(vector)) - 1.0) < 1e-5
     assert embed_query(EnrichConfig(), "Wo beantrage ich einen Parkausweis?") == vector
+
+
+def test_chunks_are_bounded_in_characters_and_skip_noise():
+    import base64
+    import os
+
+    blob = base64.b64encode(os.urandom(300_000)).decode()  # one 400,000-character "word"
+    hexdump = os.urandom(64).hex()
+    text = f"Haushaltsplan der Stadt {blob} Straßenbau {hexdump} Grünflächen " + "Bürgerhaus " * 30
+    spans = chunk_spans(text, words=100, overlap=20, max_chars=2000)
+    inputs = chunk_inputs("Haushalt", text, spans, max_chars=2000)
+    assert all(len(i) <= 2000 + len("Haushalt\n") for i in inputs)
+    assert all(blob not in i and hexdump not in i for i in inputs)
+    assert "Straßenbau" in inputs[0] and "Grünflächen" in inputs[0]
+    # A text of nothing but data gives no chunk at all.
+    assert chunk_spans(f"{blob} {hexdump}", 100, 20) == []
+
+
+def test_long_words_make_shorter_windows_not_longer_chunks():
+    text = " ".join(["Grundstücksverkehrsgenehmigungszuständigkeitsübertragungsverordnung"] * 200)
+    spans = chunk_spans(text, words=100, overlap=20, max_chars=700)
+    assert len(spans) > 2
+    assert all(e - s <= 700 for s, e in spans)
+    assert spans[-1][1] == len(text)  # everything covered
+
+
+def test_noise_words():
+    from aktenlotse.enrich.chunking import is_noise_word
+
+    for word in ("Grundstücksverkehrsgenehmigungszuständigkeitsübertragungsverordnung", "Straßenbau",
+                 "Donaudampfschifffahrtsgesellschaftskapitän", "https://www.zeitz.de/rathaus"):
+        assert not is_noise_word(word), word
+    for word in ("d41d8cd98f00b204e9800998ecf8427e", "iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB", "x" * 120):
+        assert is_noise_word(word), word
