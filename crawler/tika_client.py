@@ -12,6 +12,7 @@ import datetime as _dt
 import itertools
 import re
 import threading
+from contextlib import contextmanager
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, BinaryIO
@@ -19,6 +20,7 @@ from urllib.parse import quote
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ProtocolError
 
 from aktenlotse.crawler.content_types import no_parser_error
 from aktenlotse.crawler.tika_jar import TikaSetupError
@@ -249,6 +251,63 @@ _RETRY_STATUS = {502, 503, 504}
 class _ServerDown(Exception):
     """The server did not answer (refused, reset, died mid-request)."""
 
+    def __init__(self, message: str, mid_request: bool = False):
+        super().__init__(message)
+        self.mid_request = mid_request  # it took the file and went down while parsing
+
+
+class _ParserCrashed(ExtractionError):
+    """HTTP 500 without a parse error of the file: the parser JVM failed (out of memory,
+    killed). Files parsed in the same JVM at that moment fail with it, so this says nothing
+    about the file yet: it is tried once more alone before it counts as corrupt."""
+
+
+class _SoloGate:
+    """Requests run side by side (`shared`); a retry of a suspect file runs `alone`, so
+    that its outcome is its own and not a neighbour's crash."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._active = 0
+        self._solo = False
+
+    @contextmanager
+    def shared(self) -> Iterator[None]:
+        with self._cond:
+            while self._solo:
+                self._cond.wait()
+            self._active += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._active -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def alone(self) -> Iterator[None]:
+        with self._cond:
+            while self._solo:
+                self._cond.wait()
+            self._solo = True
+            while self._active:
+                self._cond.wait()
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._solo = False
+                self._cond.notify_all()
+
+
+def _body(stream: BinaryIO) -> bytes | Iterator[bytes]:
+    """A file's bytes to send: in memory up to `_READ_AT_ONCE`, streamed beyond."""
+    try:
+        head = stream.read(_READ_AT_ONCE + 1)
+    except OSError as exc:
+        raise ExtractionError("unreadable", f"Datei nicht lesbar: {exc}") from exc
+    return head if len(head) <= _READ_AT_ONCE else _chain(head, stream)
+
 
 class TikaServerExtractor:
     """Extract via one or more Tika servers (`urls`) or a `ManagedTikaServer`.
@@ -280,6 +339,7 @@ class TikaServerExtractor:
         self._lock = threading.Lock()
         self._rr = itertools.count()
         self._dead_until: dict[str, float] = {}
+        self._gate = _SoloGate()
 
     def with_ocr(self, language: str = "deu", request_timeout_s: float | None = None) -> TikaServerExtractor:
         """An extractor on the same servers that OCRs scanned PDF pages and images in
@@ -290,6 +350,7 @@ class TikaServerExtractor:
             request_timeout_s=request_timeout_s or self.request_timeout_s, ocr=True, ocr_language=language,
         )
         twin._owns_server = False
+        twin._gate = self._gate  # the same parser JVM: a retry alone must be alone there too
         return twin
 
     def ocr_headers(self) -> dict[str, str]:
@@ -320,14 +381,30 @@ class TikaServerExtractor:
 
     def version(self) -> str:
         """The server's own answer to GET /version (the first that answers)."""
-        for url in self._candidates():
+        return self._version() or "Apache Tika (Version unbekannt)"
+
+    def _version(self) -> str | None:
+        try:
+            candidates = self._candidates()
+        except Exception:  # noqa: BLE001 - a managed server that cannot restart answers nothing
+            return None
+        for url in candidates:
             try:
                 resp = self._session().get(f"{url}/version", timeout=(5.0, 10.0))
             except requests.RequestException:
                 continue
             if resp.status_code == 200 and resp.text.strip():
                 return resp.text.strip()[:100]
-        return "Apache Tika (Version unbekannt)"
+        return None
+
+    def _answers_again(self, wait_s: float = 60.0) -> bool:
+        """Whether a server answers within `wait_s` (Tika restarts a crashed parser JVM)."""
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline:
+            if self._version() is not None:
+                return True
+            time.sleep(1.0)
+        return False
 
     def close(self) -> None:
         """Stop the managed server, if any (not for a `with_ocr` copy)."""
@@ -336,18 +413,34 @@ class TikaServerExtractor:
 
     def extract(self, stream: BinaryIO, name: str, limits: ExtractLimits) -> Extracted:
         """Extract one file; see `Extractor.extract`."""
-        try:
-            head = stream.read(_READ_AT_ONCE + 1)
-        except OSError as exc:
-            raise ExtractionError("unreadable", f"Datei nicht lesbar: {exc}") from exc
-        if not head:
+        start = stream.tell() if stream.seekable() else None
+        body = _body(stream)
+        if not body:
             return Extracted()
-        body: bytes | Iterator[bytes]
-        if len(head) <= _READ_AT_ONCE:
-            body = head
-        else:
-            body = _chain(head, stream)
-        records = self._request(body, name, limits)
+        try:
+            with self._gate.shared():
+                records = self._request(body, name, limits)
+        except ExtractionError as exc:
+            if not isinstance(exc, _ParserCrashed):
+                raise
+            if not isinstance(body, bytes):  # streamed: sent again only if it can be re-read
+                if start is None:
+                    raise
+                stream.seek(start)
+                body = _body(stream)
+            # The parser went down while this file was in it: once more, alone (after a
+            # restart of our own server if needed). A second crash is the file's own.
+            with self._gate.alone():
+                self._answers_again()  # Tika restarts its crashed parser JVM: wait for it
+                try:
+                    records = self._request(body, name, limits)
+                except ExtractionError as again:
+                    if isinstance(again, _ParserCrashed) and self._answers_again():
+                        # Alone, and the server is fine without it: this file brings it down.
+                        raise ExtractionError(
+                            "corrupt", "Parser stürzt an dieser Datei ab, auch allein "
+                            "(zu wenig Speicher? [extractor] heap_mb)") from None
+                    raise
         return tree_from_rmeta(records, limits.max_text_chars, limits.max_members)
 
     # -------------------------------------------------------------- internals
@@ -415,6 +508,7 @@ class TikaServerExtractor:
             # servers keep their own task timeout; there the client alone enforces ours.
             headers["X-Tika-Timeout-Millis"] = str(max(MIN_CLIENT_TIMEOUT_MS, int(timeout_s * 1000)))
         retried_restart = False
+        crashed = False
         while True:
             errors: list[str] = []
             try:
@@ -426,6 +520,7 @@ class TikaServerExtractor:
                     records = self._put(url, body, headers, timeout_s)
                 except _ServerDown as exc:
                     errors.append(f"{url}: {exc}")
+                    crashed = crashed or exc.mid_request
                     self._mark(url, alive=False)
                     if not isinstance(body, bytes):
                         break  # a streamed body cannot be sent again
@@ -439,7 +534,8 @@ class TikaServerExtractor:
                 except Exception as exc:  # noqa: BLE001 - any start failure is a server error
                     raise ExtractionError("server", f"Tika-Server-Neustart fehlgeschlagen: {exc}") from exc
                 continue
-            raise ExtractionError("server", "Tika-Server nicht erreichbar: " + "; ".join(errors)[:500])
+            message = "Tika-Server nicht erreichbar: " + "; ".join(errors)[:500]
+            raise _ParserCrashed("server", message) if crashed else ExtractionError("server", message)
 
     def _put(self, url: str, body: bytes | Iterator[bytes], headers: dict[str, str], timeout_s: float) -> list[dict]:
         started = time.monotonic()
@@ -456,7 +552,9 @@ class TikaServerExtractor:
             # connection then drops right at the limit. That is this file's timeout.
             if time.monotonic() - started >= 0.9 * timeout_s:
                 raise ExtractionError("timeout", f"Zeitlimit {timeout_s:g} s überschritten") from exc
-            raise _ServerDown(f"Verbindung fehlgeschlagen ({exc.__class__.__name__})") from exc
+            # Refused: nothing listens (yet). Aborted or reset: it went down with the file.
+            mid_request = bool(exc.args) and isinstance(exc.args[0], ProtocolError)
+            raise _ServerDown(f"Verbindung fehlgeschlagen ({exc.__class__.__name__})", mid_request) from exc
         except requests.RequestException as exc:
             raise _ServerDown(str(exc)) from exc
         if resp.status_code == 200:
@@ -474,6 +572,8 @@ class TikaServerExtractor:
         if resp.status_code == 422 or "EncryptedDocumentException" in detail:
             raise ExtractionError(error_kind(detail), _first_line(detail) or f"HTTP {resp.status_code}")
         if resp.status_code >= 500:
+            if not detail.strip() or "OutOfMemoryError" in detail:
+                raise _ParserCrashed("corrupt", f"Parser abgestürzt (HTTP {resp.status_code}, Speicher?)")
             raise ExtractionError("corrupt", f"Tika-Fehler HTTP {resp.status_code}: {_first_line(detail)}")
         if resp.status_code == 400 and not detail.strip():
             detail = "Anfrage abgelehnt (Zeitlimit unter minimumTimeoutMillis des Servers?)"

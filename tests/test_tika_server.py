@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import socket
@@ -157,3 +158,42 @@ def test_managed_server_context_manager_leaves_no_process(tika_jar, sample_files
         assert "Bauantrag" in _extract(ex, sample_files["pdf"]).text
     assert not server.is_alive()
     assert _group_pids(pgid) == []
+
+
+def test_a_file_that_crashes_the_parser_does_not_fail_its_neighbours(tika_jar, tmp_path):
+    # One file of 80 MB of text runs a 128 MB parser JVM out of memory; the healthy files
+    # parsed in that JVM at the same time get HTTP 500 or a dropped connection. Each of
+    # them is tried once more alone and must come back with its text; the culprit ends
+    # as a file error with a German reason, not as "server" (which would retry it forever).
+    server = ManagedTikaServer(tika_jar, heap_mb=128, task_timeout_s=60, log_dir=tmp_path)
+    server.start()
+    try:
+        ex = TikaServerExtractor(managed=server)
+        big = ("Bauantrag " * 8_000_000).encode()
+        healthy = ("Gewerbeanmeldung Marktplatz " * 200_000).encode()
+        limits = ExtractLimits(timeout_s=60, max_total_chars=50_000_000)
+        results: dict[str, object] = {}
+
+        def run(name: str, data: bytes) -> None:
+            try:
+                results[name] = ex.extract(io.BytesIO(data), name, limits)
+            except ExtractionError as exc:
+                results[name] = exc
+
+        threads = [threading.Thread(target=run, args=("gross.txt", big))]
+        threads += [threading.Thread(target=run, args=(f"gesund{i}.txt", healthy)) for i in range(8)]
+        threads[0].start()
+        time.sleep(0.3)
+        for t in threads[1:]:
+            t.start()
+            time.sleep(0.25)
+        for t in threads:
+            t.join(300)
+        failed = {k: v for k, v in results.items() if k != "gross.txt" and isinstance(v, ExtractionError)}
+        assert failed == {}
+        assert all("Gewerbeanmeldung" in results[f"gesund{i}.txt"].text for i in range(8))
+        culprit = results["gross.txt"]
+        if isinstance(culprit, ExtractionError):
+            assert culprit.kind == "corrupt" and "Parser" in culprit.message, culprit.message
+    finally:
+        server.stop()
