@@ -252,8 +252,8 @@ def explanation_lines(explanation: Explanation) -> list[str]:
         lines += [f"     {line}" for line in step.check.entries]
     lines.append("")
     decision = explanation.decision
-    lines.append(("Entscheidung: Lesen erlaubt. " if decision.allowed else "Entscheidung: Lesen verweigert. ")
-                 + decision.reason)
+    lines.append("Entscheidung: " + decision.reason if decision.allowed
+                 else "Entscheidung: Lesen verweigert – " + decision.reason)
     if explanation.deciding_entries:
         lines.append("Maßgeblich: " + " | ".join(explanation.deciding_entries))
     return lines

@@ -108,7 +108,7 @@ def test_cli_explain_shows_principals_checks_and_the_deciding_check(share, slapd
     assert refused.returncode == 0, refused.stderr
     assert "group:kaemmerei" in refused.stdout.splitlines()[1]  # the directory's principals
     assert "Ordner „Bauamt“: nicht bestanden" in refused.stdout
-    assert "Entscheidung: Lesen verweigert." in refused.stdout
+    assert "Entscheidung: Lesen verweigert – Ordner „Bauamt“" in refused.stdout
     assert "Gruppe group:bauamt (group:63101): r-x → Durchsuchen: ja" in refused.stdout
     allowed = cli(config, "explain", "mueller", str(root / "Bauamt" / "antrag.txt"), "--json")
     data = json.loads(allowed.stdout)
