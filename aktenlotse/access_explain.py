@@ -16,6 +16,7 @@ from typing import Any, Sequence
 
 from aktenlotse.access_checks import FOLDER, ITEM, SHARE, AccessCheck, CheckUnavailable, Decision, decide
 from aktenlotse.config import Config, SourceConfig
+from aktenlotse.crawler.source import SourceUnavailable
 from aktenlotse.records import AUTHENTICATED, EVERYONE, normalize_principal
 
 
@@ -151,6 +152,8 @@ def checks_for(target: Target) -> list[AccessCheck]:
             return list(method(target.path))
         except CheckUnavailable as exc:
             raise AccessQueryError(str(exc)) from None
+        except SourceUnavailable:
+            raise AccessQueryError(f"Die Quelle „{target.source.name}“ ist nicht erreichbar.") from None
         except OSError as exc:
             raise AccessQueryError(f"Die Quelle „{target.source.name}“ ist nicht erreichbar: {exc.strerror or exc}.") from None
     finally:
