@@ -17,6 +17,11 @@ from aktenlotse.visibility import Permissions, permissions
 SHARE, FOLDER, ITEM = "share", "folder", "item"
 
 
+class CheckUnavailable(Exception):
+    """The checks for a path cannot be read (it does not exist, is a link, the server is
+    down). The message is one German sentence for the user."""
+
+
 @dataclass(frozen=True)
 class AccessCheck:
     """One check on the way to a file.

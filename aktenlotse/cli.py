@@ -99,10 +99,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _extra_commands():
     """Sub-commands that live beside their feature (enrichment, Aktenplan, evaluation, checks)."""
-    from aktenlotse import cli_aktenplan, cli_backup, cli_check, cli_doctor, cli_enrich, cli_eval, cli_review
+    from aktenlotse import (
+        cli_access, cli_aktenplan, cli_backup, cli_check, cli_doctor, cli_enrich, cli_eval, cli_review,
+    )
 
     return [cli_enrich.register, cli_aktenplan.register, cli_eval.register, cli_check.register, cli_review.register,
-            cli_backup.register, cli_doctor.register]
+            cli_backup.register, cli_doctor.register, cli_access.register]
 
 
 def _config(args) -> Config:

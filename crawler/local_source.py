@@ -12,7 +12,9 @@ from aktenlotse.records import Entry, normalize_principal
 from aktenlotse.crawler.posix_acl import (
     ACL_XATTR, EXECUTE, READ, PosixGrant, grant_for, intersect, parse_acl_xattr, read_acl_entries,
 )
+from aktenlotse.access_checks import AccessCheck
 from aktenlotse.crawler.filters import is_excluded
+from aktenlotse.crawler.local_access import local_access_checks
 from aktenlotse.crawler.source import DirListing, SourceUnavailable, WalkProblem, safe_parts
 
 # Every folder below the root and the file itself are opened relative to the handle of the
@@ -222,6 +224,10 @@ class LocalSource:
         if not stat.S_ISREG(st.st_mode):
             return None
         return self._entry("/".join(parts), full, st, traverse)
+
+    def access_checks(self, path: str) -> list[AccessCheck]:
+        """The kernel's checks on the way to `path` (for `aktenlotse access explain`)."""
+        return local_access_checks(self.root, path, self.config.principal_map)
 
     def display_path(self, path: str) -> str:
         text = display_text(path)

@@ -49,3 +49,20 @@ class DemoDirectory:
         display, groups, _ = record
         return UserInfo(username=username, display_name=display, mail=f"{username}@demo.invalid", dn="",
                         groups=tuple(groups), sids=(), roles=roles_for(tuple(groups), self.config))
+
+    # The look-ups "Zugriff prüfen" uses, as in LdapDirectory.
+
+    def lookup(self, username: str) -> UserInfo:
+        name = (username or "").strip().lower()
+        record = self._users.get(name)
+        if record is None:
+            raise LoginError(f"Benutzer „{username}“ ist im Verzeichnis nicht bekannt.", "unknown_user")
+        display, groups, _ = record
+        return UserInfo(username=name, display_name=display, mail=f"{name}@demo.invalid", dn="",
+                        groups=tuple(groups), sids=(), roles=roles_for(tuple(groups), self.config))
+
+    def user_names(self, page_size: int = 500) -> list[str]:
+        return sorted(self._users)
+
+    def group_names(self, page_size: int = 500) -> dict[str, str]:
+        return {g: "" for _, groups, _ in self._users.values() for g in groups}

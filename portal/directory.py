@@ -167,6 +167,71 @@ class LdapDirectory:
             roles=roles_for(groups, self.config),
         )
 
+    # -- look-ups with the service account (no password of the user) ---------------
+
+    def lookup(self, username: str) -> UserInfo:
+        """The user's groups, SIDs and principals as a login would resolve them, found with
+        the service account only (for "Zugriff prüfen"). Unknown or ambiguous names raise a
+        LoginError whose message names the user (this is an admin tool, not the login)."""
+        username = (username or "").strip()
+        if not username or len(username) > MAX_USERNAME or any(ord(c) < 32 for c in username):
+            raise LoginError("Bitte einen gültigen Benutzernamen angeben.", "input")
+        with self._connection(self.config.bind_dn, self.config.bind_password) as service:
+            try:
+                entry = self._find_user(service, username)
+            except LoginError as error:
+                if error.reason == "unknown_user":
+                    raise LoginError(f"Benutzer „{username}“ ist im Verzeichnis nicht bekannt.", error.reason) from None
+                if error.reason == "ambiguous":
+                    raise LoginError(f"Der Name „{username}“ passt auf mehrere Verzeichniseinträge.", error.reason) from None
+                raise
+            is_ad = self._is_active_directory(service)
+            groups, sids = self._groups_and_sids(service, entry, is_ad)
+        name = (_first(entry, "sAMAccountName") or _first(entry, "uid") or username).lower()
+        return UserInfo(username=name, display_name=_first(entry, "displayName") or _first(entry, "cn") or name,
+                        mail=_first(entry, "mail") or "", dn=entry.entry_dn, groups=groups, sids=sids,
+                        roles=roles_for(groups, self.config))
+
+    def user_names(self, page_size: int = 500) -> list[str]:
+        """Every user the login filter can find, read page by page (AD returns at most
+        1000 entries per search without paging)."""
+        search_filter = self.config.user_filter.replace("{username}", "*")
+        names = set()
+        for entry in self._paged(search_filter, ["uid", "sAMAccountName"], page_size):
+            attributes = entry.get("attributes", {})
+            name = _plain(attributes.get("sAMAccountName")) or _plain(attributes.get("uid"))
+            if name:
+                names.add(name.lower())
+        return sorted(names)
+
+    def group_names(self, page_size: int = 500) -> dict[str, str]:
+        """Every group of the directory: lower-case name -> its SID ('' without one)."""
+        found = {}
+        for entry in self._paged("(|(objectClass=groupOfNames)(objectClass=group))", ["cn", "objectSid"], page_size):
+            name = _plain(entry.get("attributes", {}).get("cn"))
+            raw_sid = entry.get("raw_attributes", {}).get("objectSid") or []
+            if name:
+                found[name.lower()] = format_sid(raw_sid[0]) if raw_sid else ""
+        return found
+
+    def _paged(self, search_filter: str, attributes: list[str], page_size: int) -> list[dict]:
+        """Entries only (referrals to other directories are not followed)."""
+        return [e for e in self._paged_all(search_filter, attributes, page_size) if e.get("type") == "searchResEntry"]
+
+    def _paged_all(self, search_filter: str, attributes: list[str], page_size: int) -> list[dict]:
+        with self._connection(self.config.bind_dn, self.config.bind_password) as service:
+            try:
+                return list(service.extend.standard.paged_search(
+                    self.config.base_dn, search_filter, ldap3.SUBTREE, attributes=attributes, paged_size=page_size,
+                    generator=True))
+            except ldap_errors.LDAPAttributeError:
+                return list(service.extend.standard.paged_search(
+                    self.config.base_dn, search_filter, ldap3.SUBTREE, attributes=["cn", "uid"],
+                    paged_size=page_size, generator=True))
+            except ldap_errors.LDAPException as error:
+                log.error("directory listing failed: %s", error)
+                raise LoginError(MSG_SERVER_DOWN, "server") from None
+
     def _server(self) -> ldap3.Server:
         tls = None
         if self.config.url.startswith("ldaps://") or self.config.start_tls:
@@ -296,6 +361,13 @@ def _values(entry, attribute: str) -> list:
         return list(entry[attribute].values)
     except (KeyError, ldap_errors.LDAPKeyError, ldap_errors.LDAPCursorAttributeError):
         return []
+
+
+def _plain(value) -> str:
+    """One attribute value of a paged search result (a list or a single value)."""
+    if isinstance(value, (list, tuple)):
+        value = value[0] if value else ""
+    return str(value or "")
 
 
 def _first(entry, attribute: str) -> str | None:

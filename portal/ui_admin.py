@@ -1,4 +1,5 @@
-"""The page "Verwaltung" (admin): crawl runs, error records, sources, start a crawl."""
+"""The page "Verwaltung" (admin): crawl runs, error records, sources, start a crawl,
+"Zugriff prüfen"."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import streamlit as st
 from aktenlotse.crawl_lock import crawl_running
 from aktenlotse.portal.context import PortalContext
 from aktenlotse.portal.directory import UserInfo
+from aktenlotse.portal.ui_access import render_access_check
 from aktenlotse.records import ERROR_KINDS, EXPECTED_KINDS
 from aktenlotse.statedb import StateDB
 
@@ -42,6 +44,7 @@ def render(ctx: PortalContext, user: UserInfo) -> None:
     if st.button("Inkrementellen Crawl starten", disabled=running, type="primary"):
         start_background_crawl(ctx)
         st.success("Crawl gestartet. Diese Seite zeigt ihn, sobald er fertig ist (neu laden).")
+    render_access_check(ctx)
     if not ctx.config.state_db.exists():
         st.caption("Noch kein Crawl gelaufen.")
         return
