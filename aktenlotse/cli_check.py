@@ -11,7 +11,6 @@ import shutil
 import subprocess
 from dataclasses import asdict, dataclass
 
-import requests
 
 from aktenlotse.config import Config
 
@@ -67,6 +66,8 @@ def check_index(config: Config) -> ServiceCheck:
 
 def tika_version(url: str, timeout_s: float = 5.0) -> str:
     """The version a Tika server reports at /version; raises requests exceptions."""
+    import requests
+
     with requests.Session() as session:
         session.trust_env = False
         response = session.get(f"{url.rstrip('/')}/version", timeout=timeout_s)
@@ -84,6 +85,8 @@ def check_tika(config: Config) -> list[ServiceCheck]:
             return [ServiceCheck("Tika (im Prozess)", "iscc-tika", False, problem=f"nicht installiert ({exc})")]
         return [ServiceCheck("Tika (im Prozess)", "iscc-tika", True)]
     if extractor.kind == "external":
+        import requests  # only here: every CLI command loads this module to register itself
+
         checks = []
         for url in extractor.urls:
             try:

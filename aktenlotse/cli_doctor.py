@@ -17,9 +17,6 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-import ldap3
-from ldap3.core import exceptions as ldap_errors
-
 from aktenlotse import cli_check
 from aktenlotse.config import Config, ConfigError, SourceConfig, load_config
 from aktenlotse.serve import port_problem
@@ -114,6 +111,9 @@ def _service_fix(service: str) -> str:
 
 def check_ldap(config: Config) -> Finding:
     """Connect, TLS with certificate check, bind as the service account."""
+    import ldap3  # only here: every CLI command loads this module to register itself
+    from ldap3.core import exceptions as ldap_errors
+
     auth = config.auth
     if auth.mode != "ldap":
         return Finding("LDAP", True, f"nicht benutzt (auth.mode = {auth.mode})")

@@ -13,19 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from aktenlotse.config import ConfigError, EnrichConfig
-
-
-def add_arguments(parser) -> None:
-    parser.add_argument("--aktenplan", required=True, help="Aktenplan file (CSV or XLSX); its codes are the labels")
-    parser.add_argument("--data", required=True, help="labelled test rows (JSONL or CSV)")
-    parser.add_argument("--train", help="labelled training rows: measure the supervised model (else zero-shot)")
-    parser.add_argument("--text-field", default="text", help="field holding the text (default: text)")
-    parser.add_argument("--with-title", action="store_true",
-                        help="prepend the title (title_masked with text_masked, else title)")
-    parser.add_argument("--model", default=EnrichConfig.model, help="encoder for semantic evidence, or 'none'")
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--json", action="store_true", help="print one JSON object with the figures")
+from aktenlotse.config import ConfigError
 
 
 def read_rows(path: Path) -> list[dict]:

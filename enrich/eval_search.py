@@ -25,22 +25,10 @@ import numpy as np
 
 from aktenlotse.config import EnrichConfig
 from aktenlotse.records import EVERYONE, Document
-from aktenlotse.search.backend import MODES, Query
+from aktenlotse.search.backend import Query
 
 DEPTH = 100
 REPORTED = ("mode", "n", "ndcg_at_10", "recall_at_10", "recall_at_100")
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--corpus", required=True, help="corpus.jsonl ({_id, title, text})")
-    parser.add_argument("--queries", required=True, help="queries.jsonl ({_id, text})")
-    parser.add_argument("--qrels", required=True, help="qrels TSV (query-id, corpus-id, score; header line)")
-    parser.add_argument("--mode", choices=MODES, default="hybrid")
-    parser.add_argument("--model", default=None, help="encoder (default: enrich.model from the config, else use-static)")
-    parser.add_argument("--chunk-words", type=int, default=None)
-    parser.add_argument("--chunk-overlap", type=int, default=None)
-    parser.add_argument("--cache-dir", default=None, help="embedding cache (default ~/.cache/aktenlotse)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from aktenlotse.cli_eval import classify_arguments
 from aktenlotse.enrich import eval_classify
 
 REVOSAX = Path(__file__).resolve().parents[2] / "shared" / "data" / "revosax"
@@ -13,7 +14,7 @@ if not REVOSAX.exists():
 
 def _args(**kw):
     parser = argparse.ArgumentParser()
-    eval_classify.add_arguments(parser)
+    classify_arguments(parser)
     argv = []
     for k, v in kw.items():
         flag = "--" + k.replace("_", "-")
