@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from copy import deepcopy
 from dataclasses import dataclass, field, replace
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -28,6 +28,9 @@ from aktenlotse.search.vector_store import content_key
 
 # Documents fetched per round trip; chunks go to the encoder in `config.batch_size` groups.
 DOCS_PER_ROUND = 64
+# Encoder inputs between two writes: at the slowest offline encoder (~50 chunks/s on 2
+# cores) a group takes well under a minute; one archive cannot stall the pass.
+CHUNKS_PER_ROUND = 1024
 
 
 @dataclass
@@ -40,6 +43,7 @@ class EmbedStats:
     skipped: int = 0  # documents of sources with embeddings = false, or without text
     seconds: float = 0.0
     encode_seconds: float = 0.0
+    longest_round_seconds: float = 0.0  # the longest time between two stored groups
     model: str = ""
     complete: bool = False  # no document without vectors was left
     errors: list[str] = field(default_factory=list)
@@ -56,6 +60,7 @@ class EmbedStats:
         return {
             "model": self.model, "documents": self.documents, "chunks": self.chunks, "skipped": self.skipped,
             "seconds": round(self.seconds, 3), "encode_seconds": round(self.encode_seconds, 3),
+            "longest_round_seconds": round(self.longest_round_seconds, 3),
             "docs_per_s": round(self.docs_per_s, 2), "chunks_per_s": round(self.chunks_per_s, 2),
             "complete": self.complete,
         }
@@ -94,25 +99,45 @@ def run_embedding_pass(
         if not docs:  # deleted in between; ask again
             continue
         items, empty = _chunk_documents(docs, config, skipped_sources)
-        vectors = _encode_all(encoder, [text for item in items for text in item[2]], batch_size, stats)
-        results: list[ChunkVectors] = []
-        position = 0
-        for doc, spans, inputs in items:
-            doc_vectors = vectors[position : position + len(inputs)]
-            position += len(inputs)
-            results.append(_vectors_of(doc, encoder.name, doc_vectors, spans))
-        results.extend(_vectors_of(doc, encoder.name, np.zeros((0, encoder.dim), np.float32), []) for doc in empty)
-        backend.upsert_vectors(results)
-        if on_vectors is not None:
-            backend.update_fields(_refinements(items, vectors, on_vectors))
-        stats.documents += len(items)
+        backend.upsert_vectors([_vectors_of(doc, encoder.name, np.zeros((0, encoder.dim), np.float32), [])
+                                for doc in empty])
         stats.skipped += len(empty)
-        stats.chunks += sum(len(item[1]) for item in items)
-        stats.seconds = time.perf_counter() - started
-        if progress is not None:
-            progress(stats)
+        for group in _rounds(items, CHUNKS_PER_ROUND):
+            # Stored group by group: progress is visible and a restart loses one group at most.
+            round_started = time.perf_counter()
+            vectors = _encode_all(encoder, [text for item in group for text in item[2]], batch_size, stats)
+            results: list[ChunkVectors] = []
+            position = 0
+            for doc, spans, inputs in group:
+                doc_vectors = vectors[position : position + len(inputs)]
+                position += len(inputs)
+                results.append(_vectors_of(doc, encoder.name, doc_vectors, spans))
+            backend.upsert_vectors(results)
+            if on_vectors is not None:
+                backend.update_fields(_refinements(group, vectors, on_vectors))
+            stats.documents += len(group)
+            stats.chunks += sum(len(item[1]) for item in group)
+            stats.longest_round_seconds = max(stats.longest_round_seconds, time.perf_counter() - round_started)
+            stats.seconds = time.perf_counter() - started
+            if progress is not None:
+                progress(stats)
     stats.seconds = time.perf_counter() - started
     return stats
+
+
+def _rounds(items: list, max_chunks: int) -> Iterator[list]:
+    """Consecutive groups of chunked documents with at most `max_chunks` encoder inputs
+    each (a document with more is a group of its own: it is bounded by enrich.max_chunks)."""
+    group: list = []
+    count = 0
+    for item in items:
+        if group and count + len(item[2]) > max_chunks:
+            yield group
+            group, count = [], 0
+        group.append(item)
+        count += len(item[2])
+    if group:
+        yield group
 
 
 def _refinements(items, vectors: np.ndarray, on_vectors: Callable[[Document, np.ndarray], None]) -> list[FieldUpdate]:
