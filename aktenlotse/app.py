@@ -3,13 +3,14 @@ extractor and sources from config, run a crawl, run a search."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
-from aktenlotse.config import Config, ConfigError, SourceConfig
+from aktenlotse.config import ADHOC_PREFIX, Config, ConfigError, SourceConfig
 from aktenlotse.records import ExtractLimits
 from aktenlotse.search.backend import Backend, Hits, Query
 from aktenlotse.statedb import StateDB
@@ -63,16 +64,32 @@ def sources_for(config: Config, paths: Sequence[str] = ()) -> list:
             match = next((s for s in config.sources if s.is_smb and (s.smb_server.lower(), s.smb_share.lower(),
                           s.smb_path.lower()) == (smb[0].lower(), smb[1].lower(), smb[2].lower())), None)
             if match is None:
+                from dataclasses import replace
+
                 from aktenlotse.config import parse_config
 
-                item = {"root": raw}
-                match = parse_config({"sources": [item]}, base_dir=Path.cwd()).sources[0]
+                name = adhoc_source_name(smb[2].rsplit("/", 1)[-1] or smb[1],
+                                         "//" + "/".join(part.lower() for part in smb if part))
+                match = replace(parse_config({"sources": [{"root": raw}]}, base_dir=Path.cwd()).sources[0], name=name)
             chosen.append(make(match))
             continue
         path = Path(raw).resolve()
         match = next((s for s in config.sources if not s.is_smb and Path(s.root).resolve() == path), None)
-        chosen.append(make(match or SourceConfig(name=path.name or "root", root=path)))
+        chosen.append(make(match or SourceConfig(name=adhoc_source_name(path.name or "root", str(path)), root=path)))
     return chosen
+
+
+def adhoc_source_name(folder: str, location: str) -> str:
+    """The source name of a folder crawled by path that is no configured source's root.
+
+    Crawl state, deletions and index documents are kept per source name, so an ad-hoc
+    folder named like a configured source (".../akten" beside the source "akten") must never
+    get that name: it would share the source's state and delete its documents. The prefix
+    is reserved (config.py refuses it for configured sources); the hash of the absolute
+    location keeps two folders of the same name apart and gives a re-crawl of the same
+    folder the same name, so it stays incremental."""
+    digest = hashlib.sha256(location.encode("utf-8", "surrogateescape")).hexdigest()[:10]
+    return f"{ADHOC_PREFIX}{folder}-{digest}"
 
 
 def text_analyzer() -> Callable[[str], str]:
