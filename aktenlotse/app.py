@@ -12,7 +12,7 @@ from typing import Callable, Sequence
 
 from aktenlotse.config import ADHOC_PREFIX, Config, ConfigError, SourceConfig
 from aktenlotse.records import ExtractLimits
-from aktenlotse.search.backend import Backend, Hits, Query
+from aktenlotse.search.backend import Backend, BackendError, Hits, Query
 from aktenlotse.statedb import StateDB
 
 
@@ -130,7 +130,16 @@ def _crawl_locked(config: Config, sources: list, progress):
     from aktenlotse.crawler.crawl import Crawler
 
     state = StateDB(config.state_db)
-    backend = open_backend(config)
+    try:
+        backend = open_backend(config)
+    except BackendError as error:
+        # The index cannot be opened (locked, corrupt, unwritable): the run is recorded as
+        # failed with the reason; the index file itself stays as found.
+        try:
+            state.finish_run(state.start_run([s.name for s in sources]), "failed", {}, 0.0, str(error))
+        finally:
+            state.close()
+        raise
     extractor = make_configured_extractor(config)
     try:
         extractor.start()
@@ -222,8 +231,16 @@ def configure_logging(config: Config, verbose: bool = False) -> None:
         handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     else:
         config.log_dir.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(config.log_dir / "aktenlotse.log", encoding="utf-8")
+        handler = _QuietFileHandler(config.log_dir / "aktenlotse.log", encoding="utf-8")
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
+
+
+class _QuietFileHandler(logging.FileHandler):
+    """A log file that cannot be written (full or read-only disk) must not print
+    tracebacks beside the one German line the command ends with."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        pass
