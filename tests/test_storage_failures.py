@@ -16,7 +16,6 @@ import pytest
 
 from tests.test_cli_exit_codes import run
 
-WORDS = ("Bauantrag", "Haushalt", "Satzung", "Vermerk", "Bescheid", "Stellungnahme", "Gebühr", "Friedhof")
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="a size-limited or read-only tmpfs needs root (mount)")
 
 
@@ -78,12 +77,12 @@ def tmpfs(tmp_path):
 
 @needs_root
 def test_disk_full_mid_crawl(tmp_path, tmpfs):
-    data = tmpfs("3m")
+    data = tmpfs("2m")
     config, share = _earlier_crawl(tmp_path, data)
     rng = random.Random(7)
-    for n in range(400):  # ~8 MB of text: the index outgrows the 3 MB disk part way through
-        (share / f"gross-{n:03}.txt").write_text(" ".join(rng.choice(WORDS) + str(rng.randrange(10**6))
-                                                           for _ in range(1500)), encoding="utf-8")
+    for n in range(40):  # ~0.8 MB of long, distinct tokens: text and full-text index outgrow the 2 MB disk
+        (share / f"gross-{n:03}.txt").write_text(" ".join(f"{rng.getrandbits(160):040x}" for _ in range(500)),
+                                                 encoding="utf-8")
     line = _failed_crawl(config)
     assert "Kein Speicherplatz" in line, line
     status, message = _runs(data)[-1]
