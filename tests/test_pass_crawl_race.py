@@ -39,7 +39,7 @@ from tests.unprivileged import IS_ROOT, OTHER_UID
 pytestmark = [pytest.mark.tika_server,
               pytest.mark.skipif(not IS_ROOT, reason="opening the files as another uid (setpriv) needs root")]
 
-ROUNDS = 15  # every round overlaps passes and a permission crawl; ~60 s on Elasticsearch
+ROUNDS = 15  # every round overlaps both passes with a permission-changing crawl; ~60 s on Elasticsearch
 STEADY_FILES = 20  # never change: the bulk a real crawl walks past
 FLIPPED_FILES = 6  # content and mode change every round
 # nobody/nogroup as the portal would resolve them; the ground truth opens the files as that uid.
