@@ -3,14 +3,15 @@ extractor and sources from config, run a crawl, run a search."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
-from aktenlotse.config import Config, ConfigError, SourceConfig
-from aktenlotse.search.backend import Backend, Hits, Query
+from aktenlotse.config import ADHOC_PREFIX, Config, ConfigError, SourceConfig
+from aktenlotse.search.backend import Backend, BackendError, Hits, Query
 from aktenlotse.statedb import StateDB
 
 
@@ -62,16 +63,32 @@ def sources_for(config: Config, paths: Sequence[str] = ()) -> list:
             match = next((s for s in config.sources if s.is_smb and (s.smb_server.lower(), s.smb_share.lower(),
                           s.smb_path.lower()) == (smb[0].lower(), smb[1].lower(), smb[2].lower())), None)
             if match is None:
+                from dataclasses import replace
+
                 from aktenlotse.config import parse_config
 
-                item = {"root": raw}
-                match = parse_config({"sources": [item]}, base_dir=Path.cwd()).sources[0]
+                name = adhoc_source_name(smb[2].rsplit("/", 1)[-1] or smb[1],
+                                         "//" + "/".join(part.lower() for part in smb if part))
+                match = replace(parse_config({"sources": [{"root": raw}]}, base_dir=Path.cwd()).sources[0], name=name)
             chosen.append(make(match))
             continue
         path = Path(raw).resolve()
         match = next((s for s in config.sources if not s.is_smb and Path(s.root).resolve() == path), None)
-        chosen.append(make(match or SourceConfig(name=path.name or "root", root=path)))
+        chosen.append(make(match or SourceConfig(name=adhoc_source_name(path.name or "root", str(path)), root=path)))
     return chosen
+
+
+def adhoc_source_name(folder: str, location: str) -> str:
+    """The source name of a folder crawled by path that is no configured source's root.
+
+    Crawl state, deletions and index documents are kept per source name, so an ad-hoc
+    folder named like a configured source (".../akten" beside the source "akten") must never
+    get that name: it would share the source's state and delete its documents. The prefix
+    is reserved (config.py refuses it for configured sources); the hash of the absolute
+    location keeps two folders of the same name apart and gives a re-crawl of the same
+    folder the same name, so it stays incremental."""
+    digest = hashlib.sha256(location.encode("utf-8", "surrogateescape")).hexdigest()[:10]
+    return f"{ADHOC_PREFIX}{folder}-{digest}"
 
 
 def text_analyzer() -> Callable[[str], str]:
@@ -112,7 +129,16 @@ def _crawl_locked(config: Config, sources: list, progress, retry_kinds=None):
     from aktenlotse.crawler.crawl import Crawler
 
     state = StateDB(config.state_db)
-    backend = open_backend(config)
+    try:
+        backend = open_backend(config)
+    except BackendError as error:
+        # The index cannot be opened (locked, corrupt, unwritable): the run is recorded as
+        # failed with the reason; the index file itself stays as found.
+        try:
+            state.finish_run(state.start_run([s.name for s in sources]), "failed", {}, 0.0, str(error))
+        finally:
+            state.close()
+        raise
     extractor = make_configured_extractor(config)
     try:
         extractor.start()
@@ -204,8 +230,16 @@ def configure_logging(config: Config, verbose: bool = False) -> None:
         handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     else:
         config.log_dir.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(config.log_dir / "aktenlotse.log", encoding="utf-8")
+        handler = _QuietFileHandler(config.log_dir / "aktenlotse.log", encoding="utf-8")
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
+
+
+class _QuietFileHandler(logging.FileHandler):
+    """A log file that cannot be written (full or read-only disk) must not print
+    tracebacks beside the one German line the command ends with."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        pass

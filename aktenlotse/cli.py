@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import sqlite3
 import sys
 from importlib import resources
 from pathlib import Path
@@ -14,6 +15,7 @@ from aktenlotse.cli_status import cmd_status
 from aktenlotse.config import Config, ConfigError, load_config, parse_smb_root
 from aktenlotse.records import EVERYONE
 from aktenlotse.search.backend import MODES, BackendError, Query
+from aktenlotse.storage_errors import storage_problem
 
 
 class UserError(Exception):
@@ -168,15 +170,23 @@ def cmd_crawl(args) -> int:
 
     config = _config(args)
     _require_local_paths(args.paths)
-    app.configure_logging(config)
     progress = None if args.no_progress or args.json or not sys.stderr.isatty() else _progress_bar()
     try:
+        app.configure_logging(config)
         summary = app.run_crawl(config, args.paths, progress=progress, retry_kinds=_retry_kinds(args))
     except ExtractionError as exc:
         raise UserError(exc.message) from None
+    except (sqlite3.Error, OSError) as exc:  # the data directory itself: full, read-only, locked, corrupt
+        raise UserError(storage_problem(exc)) from None
     finally:
         if progress is not None:
             progress.close()
+    if summary.status == "failed":
+        # The run stopped (index or data directory); its reason is the one line, the run
+        # record keeps it for the admin page.
+        if args.json:
+            print(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
+        raise UserError("; ".join(summary.messages) or "Der Crawl ist fehlgeschlagen.")
     data = summary.as_dict()
     if not args.no_enrich and summary.status in ("done", "incomplete"):
         # Text is searchable now; vectors and OCR follow (resumable: `aktenlotse enrich`).

@@ -16,6 +16,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
+from aktenlotse.space_reserve import RESERVE_NAME
 from aktenlotse.config import Config, load_config
 
 SKIPPED_SUFFIXES = ("-wal", "-shm", "-journal", ".lock")
@@ -58,7 +59,8 @@ def backup(config: Config, dest: Path) -> list[Path]:
     written: list[Path] = []
     for path in sorted(config.data_dir.rglob("*")):
         relative = path.relative_to(config.data_dir)
-        if not path.is_file() or relative.parts[0] == "logs" or path.name.endswith(SKIPPED_SUFFIXES):
+        if (not path.is_file() or relative.parts[0] == "logs" or path.name.endswith(SKIPPED_SUFFIXES)
+                or path.name == RESERVE_NAME):  # ballast, recreated on the restored machine
             continue
         target = data_target / relative
         target.parent.mkdir(parents=True, exist_ok=True)

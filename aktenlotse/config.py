@@ -21,6 +21,8 @@ CONFIG_ENV = "AKTENLOTSE_CONFIG"
 DEFAULT_CONFIG_NAME = "aktenlotse.toml"
 EXTRACTOR_KINDS = ("managed", "external", "inprocess")
 BACKEND_KINDS = ("embedded", "elasticsearch")
+# Source names of folders crawled by path (`aktenlotse crawl PATH`); never a configured name.
+ADHOC_PREFIX = "adhoc:"
 
 
 class ConfigError(Exception):
@@ -399,6 +401,8 @@ def _source(item: Any, index: int, base_dir: Path) -> SourceConfig:
     name = item.get("name", default_name)
     if not isinstance(name, str) or not name or "/" in name:
         raise ConfigError(f"{prefix}name: must be a non-empty name without '/'")
+    if name.startswith(ADHOC_PREFIX):
+        raise ConfigError(f"{prefix}name: {ADHOC_PREFIX!r} is reserved for folders crawled by path")
     display_root = item.get("display_root", "")
     if not isinstance(display_root, str):
         raise ConfigError(f"{prefix}display_root: must be a string")

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from aktenlotse.records import WARNING_KINDS
+from aktenlotse.space_reserve import ensure_reserve, release_reserve
+from aktenlotse.storage_errors import MSG_FULL, storage_problem
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
@@ -152,6 +154,7 @@ class StateDB:
             if column not in present:
                 self.conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
         self.conn.commit()
+        ensure_reserve(path.parent)
 
     def close(self) -> None:
         self.conn.close()
@@ -320,6 +323,25 @@ class StateDB:
         return int(cursor.lastrowid)
 
     def finish_run(self, run_id: int, status: str, counts: dict[str, int], seconds: float, message: str = "") -> None:
+        """Close the run; on a full disk the space reserve is given up for this record, so
+        a run never stays "running" because the disk filled up during it."""
+        try:
+            self._write_finish(run_id, status, counts, seconds, message)
+        except sqlite3.Error as error:
+            if storage_problem(error) != MSG_FULL:
+                raise
+            try:
+                self.conn.rollback()
+            except sqlite3.Error:
+                pass
+            release_reserve(self.path.parent)
+            self._write_finish(run_id, status, counts, seconds, message)
+            try:
+                self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # hand the WAL's space back, too
+            except sqlite3.Error:
+                pass
+
+    def _write_finish(self, run_id: int, status: str, counts: dict[str, int], seconds: float, message: str) -> None:
         self.conn.execute(
             "UPDATE runs SET finished=?, status=?, new=?, changed=?, moved=?, unchanged=?, deleted=?, errors=?, seconds=?, message=? WHERE id=?",
             (time.time(), status, counts.get("new", 0), counts.get("changed", 0), counts.get("moved", 0),

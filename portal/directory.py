@@ -38,6 +38,9 @@ IN_CHAIN = "1.2.840.113556.1.4.1941"  # LDAP_MATCHING_RULE_IN_CHAIN
 UAC_DISABLED = 0x2
 MAX_USERNAME = 128
 MAX_GROUP_DEPTH = 10
+# The target of the bind that makes a refusal for an unknown name take as long as a wrong
+# password; no directory entry has this name (a hyphenated random tail, not a real cn).
+DUMMY_RDN = "aktenlotse-kein-konto-7f3c9a1e"
 
 
 class LoginError(Exception):
@@ -148,10 +151,15 @@ class LdapDirectory:
 
     def _authenticate(self, username: str, password: str) -> UserInfo:
         with self._connection(self.config.bind_dn, self.config.bind_password) as service:
-            entry = self._find_user(service, username)
-            is_ad = self._is_active_directory(service)
-            if is_ad and int(_first(entry, "userAccountControl") or 0) & UAC_DISABLED:
-                raise LoginError(MSG_BAD_CREDENTIALS, "disabled")
+            try:
+                entry = self._find_user(service, username)
+                is_ad = self._is_active_directory(service)
+                if is_ad and int(_first(entry, "userAccountControl") or 0) & UAC_DISABLED:
+                    raise LoginError(MSG_BAD_CREDENTIALS, "disabled")
+            except LoginError as refused:
+                if refused.reason in ("unknown_user", "ambiguous", "disabled"):
+                    self._equal_time_bind(service, password, refused.reason != "disabled")
+                raise
             user_dn = entry.entry_dn
             # Bind as the user: the directory itself checks the password (and locks, expiry).
             with self._connection(user_dn, password, user_bind=True) as as_user:
@@ -231,6 +239,19 @@ class LdapDirectory:
             except ldap_errors.LDAPException as error:
                 log.error("directory listing failed: %s", error)
                 raise LoginError(MSG_SERVER_DOWN, "server") from None
+
+    def _equal_time_bind(self, service: ldap3.Connection, password: str, detect_ad: bool) -> None:
+        """Do the work a known user's login does (directory type look-up, a second
+        connection and a bind with the given password) so that the answer time does not
+        tell whether an account exists. The bind goes to a DN that cannot exist, so it
+        always fails; its result is ignored and the caller raises the original refusal."""
+        if detect_ad:
+            self._is_active_directory(service)
+        try:
+            with self._connection(f"cn={DUMMY_RDN},{self.config.base_dn}", password, user_bind=True):
+                pass
+        except LoginError:
+            pass
 
     def _server(self) -> ldap3.Server:
         tls = None

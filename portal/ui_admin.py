@@ -33,6 +33,21 @@ def start_background_crawl(ctx: PortalContext) -> subprocess.Popen:
     return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
+def render_unverified(folders: list[dict]) -> None:
+    """Folders the last crawls could not verify (not listable, ACL unreadable): everything
+    below them is hidden from everyone until a crawl verifies them again."""
+    st.subheader("Nicht verifizierte Ordner")
+    if not folders:
+        st.caption("Alle Ordner wurden beim letzten Crawl geprüft.")
+        return
+    st.warning(f"{len(folders)} Ordner konnten nicht geprüft werden; ihr Inhalt ist für alle ausgeblendet, "
+               "bis ein Crawl sie wieder lesen kann.")
+    st.dataframe(pd.DataFrame([{
+        "Quelle": f["source"], "Pfad": f["path"] or "(Wurzel)", "Grund": f["reason"], "Seit": _when(f["since"]),
+        "Ausgeblendete Dateien": f["hidden"],
+    } for f in folders]), hide_index=True, width="stretch")
+
+
 def render(ctx: PortalContext, user: UserInfo) -> None:
     st.title("Verwaltung")
     if "admin" not in user.roles:
@@ -52,6 +67,7 @@ def render(ctx: PortalContext, user: UserInfo) -> None:
     try:
         runs = state.runs(50)
         errors = state.current_errors()
+        unverified = state.unverified()
     finally:
         state.close()
     st.subheader("Quellen")
@@ -64,12 +80,14 @@ def render(ctx: PortalContext, user: UserInfo) -> None:
         "Letzter Lauf": _when(last_by_source.get(s.name, {}).get("finished")),
         "Status": last_by_source.get(s.name, {}).get("status", ""),
     } for s in ctx.config.sources]), hide_index=True, width="stretch")
+    render_unverified(unverified)
     st.subheader("Crawl-Läufe")
     st.dataframe(pd.DataFrame([{
         "Lauf": r["id"], "Beginn": _when(r["started"]), "Ende": _when(r["finished"]), "Status": r["status"],
         "Neu": r["new"], "Geändert": r["changed"], "Verschoben": r["moved"], "Unverändert": r["unchanged"],
         "Gelöscht": r["deleted"], "Fehler": r["errors"], "Sekunden": round(r["seconds"] or 0, 1),
         "Dateien/s": round((r["new"] + r["changed"]) / r["seconds"], 1) if r["seconds"] else None,
+        "Meldung": r.get("message") or "",
     } for r in runs]), hide_index=True, width="stretch")
     st.subheader("Fehler")
     # Pictures, media and programs hold no text: listed apart, so that the list above them

@@ -35,7 +35,7 @@ from typing import Any, Iterable, Iterator, Sequence
 import numpy as np
 
 from aktenlotse.records import Document, document_year
-from aktenlotse.storage_errors import storage_problem
+from aktenlotse.storage_errors import MSG_FULL, storage_problem
 from aktenlotse.search.analysis import GermanAnalyzer
 from aktenlotse.search.backend import BackendError, ChunkVectors, FieldUpdate, Hit, Hits, Query
 from aktenlotse.search.embedded_migration import migrate_v1
@@ -188,7 +188,7 @@ class EmbeddedBackend:
                 connection.executescript(_SCHEMA)
                 connection.executescript(VECTOR_SCHEMA)
         except (sqlite3.Error, OSError) as error:
-            raise BackendError(MSG_INDEX_UNAVAILABLE) from error
+            raise BackendError(f"{MSG_INDEX_UNAVAILABLE} {storage_problem(error)}") from error
 
     # -- connections --
 
@@ -236,7 +236,18 @@ class EmbeddedBackend:
                     connection.execute("ROLLBACK")
                     raise
         except sqlite3.Error as error:
-            raise BackendError(f"{MSG_WRITE_FAILED} {storage_problem(error)}") from error
+            message = storage_problem(error)
+            if message == MSG_FULL:
+                self._give_back_wal_space()
+            raise BackendError(f"{MSG_WRITE_FAILED} {message}") from error
+
+    def _give_back_wal_space(self) -> None:
+        # The rolled-back transaction's pages stay in the WAL file; on a full disk they are
+        # the space the crawl still needs to close its run as failed, so truncate the WAL.
+        try:
+            self._connection().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except (sqlite3.Error, BackendError):
+            pass
 
     def upsert(self, docs: Sequence[Document]) -> None:
         """Insert or replace `docs` by id in one transaction; durable on return. Crawl
