@@ -2,3 +2,43 @@
 
 pytest_plugins = ["tests.plugins.tika", "tests.plugins.slapd", "tests.plugins.elasticsearch", "tests.plugins.nginx",
                   "tests.plugins.samba"]
+
+import os
+import shutil
+import tempfile
+
+import pytest
+
+
+def pytest_configure(config):
+    """The folders above a source root count for access, as the kernel checks them on the
+    way in. pytest's shared temporary root is forced to 0700 by every session that starts
+    (which would hide every test share from every user but the owner, at random moments
+    when sessions overlap), so each session gets its own traversable root instead."""
+    if config.option.basetemp is None and not hasattr(config, "workerinput"):
+        parent = tempfile.mkdtemp(prefix="aktenlotse-pytest-")
+        os.chmod(parent, 0o755)
+        config.option.basetemp = os.path.join(parent, "t")
+        config._aktenlotse_temp_parent = parent
+
+
+def pytest_unconfigure(config):
+    parent = getattr(config, "_aktenlotse_temp_parent", None)
+    if parent:
+        shutil.rmtree(parent, ignore_errors=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def traversable_temp_root(tmp_path_factory):
+    """A test that wants a closed ancestor closes one itself."""
+    base = tmp_path_factory.getbasetemp()
+    if base.stat().st_uid == os.geteuid():
+        os.chmod(base, 0o755)
+    yield
+
+
+@pytest.fixture
+def tmp_path(tmp_path):
+    """pytest's per-test folder, traversable like the rest of the temporary root."""
+    os.chmod(tmp_path, 0o755)
+    return tmp_path
