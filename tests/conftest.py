@@ -29,16 +29,20 @@ def pytest_unconfigure(config):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def traversable_temp_root(tmp_path_factory):
-    """A test that wants a closed ancestor closes one itself."""
+def traversable_temp_folders(tmp_path_factory):
+    """Every folder pytest makes (0700 by default) is traversable, like the folders above a
+    real share; a test that wants a closed folder closes one itself."""
     base = tmp_path_factory.getbasetemp()
     if base.stat().st_uid == os.geteuid():
         os.chmod(base, 0o755)
-    yield
+    factory = type(tmp_path_factory)
+    original = factory.mktemp
 
+    def mktemp(self, basename: str, numbered: bool = True):
+        path = original(self, basename, numbered)
+        os.chmod(path, 0o755)
+        return path
 
-@pytest.fixture
-def tmp_path(tmp_path):
-    """pytest's per-test folder, traversable like the rest of the temporary root."""
-    os.chmod(tmp_path, 0o755)
-    return tmp_path
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(factory, "mktemp", mktemp)
+        yield
