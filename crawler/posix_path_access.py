@@ -82,10 +82,14 @@ class PosixPathAccess:
         if cached is not None:
             return cached
         key = hashlib.blake2b(f"{parent.key}/{_grant_key(grant)}".encode(), digest_size=12).hexdigest()
-        deny = tuple(sorted({*parent.deny, *self.names(grant.deny)}))
-        canonical = permissions(("everyone",), deny, (*parent.require, self.names(grant.allow)))
-        require = ((),) if canonical.readable_by_nobody else canonical.clauses
-        access = TraverseAccess(key, require, deny)
+        if grant.is_public and not grant.deny:
+            # Most folders: everyone may traverse, the checks above decide alone.
+            access = TraverseAccess(key, parent.require, parent.deny)
+        else:
+            deny = tuple(sorted({*parent.deny, *self.names(grant.deny)}))
+            canonical = permissions(("everyone",), deny, (*parent.require, self.names(grant.allow)))
+            require = ((),) if canonical.readable_by_nobody else canonical.clauses
+            access = TraverseAccess(key, require, deny)
         if len(self._folders) > _CACHE_LIMIT:
             self._folders.clear()
         self._folders[cache_key] = access
