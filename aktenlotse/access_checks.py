@@ -67,15 +67,16 @@ def decide(principals: Iterable[str], checks: Sequence[AccessCheck]) -> Decision
     for check in checks:
         denied = sorted(held.intersection(check.deny))
         if denied:
-            return Decision(False, check, f"{_label(check)}: Zugriff verweigert für {', '.join(denied)}.")
+            return Decision(False, check, f"{step_label(check)}: Zugriff verweigert für {', '.join(denied)}.")
         if not held.intersection(check.allow) and "everyone" not in check.allow:
-            return Decision(False, check, f"{_label(check)}: keiner der Prinzipale ist berechtigt.")
+            return Decision(False, check, f"{step_label(check)}: keiner der Prinzipale ist berechtigt.")
     return Decision(True, None, "Lesen erlaubt: alle Prüfungen bestanden.")
 
 
-def _label(check: AccessCheck) -> str:
+def step_label(check: AccessCheck) -> str:
+    """How a check is named to people: "Freigabe", "Ordner „Bauamt“", "„Bauamt/antrag.pdf“"."""
     if check.kind == SHARE:
         return "Freigabe"
     if check.kind == FOLDER:
-        return f"Ordner „{check.path or '/'}“"
-    return f"Datei „{check.path}“"
+        return f"Ordner „{check.path or '(Wurzel der Quelle)'}“"
+    return f"„{check.path or '(Wurzel der Quelle)'}“"

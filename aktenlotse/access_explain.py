@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from aktenlotse.access_checks import FOLDER, ITEM, SHARE, AccessCheck, CheckUnavailable, Decision, decide
+from aktenlotse.access_checks import AccessCheck, CheckUnavailable, Decision, decide, step_label
 from aktenlotse.config import Config, SourceConfig
 from aktenlotse.crawler.source import SourceUnavailable
 from aktenlotse.records import AUTHENTICATED, EVERYONE, normalize_principal
@@ -210,14 +210,6 @@ def _lookup(directory: Any, username: str):
         raise AccessQueryError(exc.message) from None
 
 
-def step_label(check: AccessCheck) -> str:
-    if check.kind == SHARE:
-        return "Freigabe"
-    if check.kind == FOLDER:
-        return f"Ordner „{check.path or '/'}“"
-    if check.kind == ITEM:
-        return f"„{check.path or '/'}“"
-    return check.kind
 
 
 def explanation_dict(explanation: Explanation) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from typing import Mapping
 
 from aktenlotse.access_checks import FOLDER, ITEM, AccessCheck, CheckUnavailable
 from aktenlotse.crawler.posix_acl import (
-    EXECUTE, READ, PosixGrant, grant_for, group_principal, intersect, read_acl_entries, user_principal,
+    EXECUTE, READ, PosixGrant, grant_for, group_principal, read_acl_entries, user_principal,
 )
 from aktenlotse.crawler.source import safe_parts
 from aktenlotse.records import normalize_principal
@@ -26,7 +26,8 @@ _USER_OBJ, _USER, _GROUP_OBJ, _GROUP, _MASK, _OTHER = 0x01, 0x02, 0x04, 0x08, 0x
 
 def local_access_checks(root: Path | str, rel_path: str,
                         principal_map: Mapping[str, str] | None = None) -> list[AccessCheck]:
-    """Folder checks from the root down to the parent, then the item check.
+    """Folder checks from '/' down to the parent (the folders above the root count as well:
+    the kernel checks them), then the item check.
 
     `rel_path` is '/'-separated below `root` ('' for the root folder itself). Links are
     never followed, as the crawler does not follow them. Raises `CheckUnavailable` with a
@@ -37,7 +38,7 @@ def local_access_checks(root: Path | str, rel_path: str,
     if parts is None:
         raise CheckUnavailable(f"Ungültiger Pfad „{rel_path}“.")
     current = os.path.abspath(str(root))
-    checks: list[AccessCheck] = []
+    checks = [_ancestor_check(folder, mapping) for folder in reversed(Path(current).parents)]
     for depth in range(len(parts) + 1):
         rel = "/".join(parts[:depth])
         st = _lstat(current, rel)
@@ -51,10 +52,12 @@ def local_access_checks(root: Path | str, rel_path: str,
             grant = grant_for(st.st_mode, st.st_uid, st.st_gid, acl, EXECUTE)
             checks.append(_check(FOLDER, rel, grant, _entries(st, acl, EXECUTE, mapping), mapping))
         elif stat.S_ISDIR(st.st_mode):
-            # Listing a folder: read for the names, search for anything about them.
-            grant = intersect(grant_for(st.st_mode, st.st_uid, st.st_gid, acl, READ),
-                              grant_for(st.st_mode, st.st_uid, st.st_gid, acl, EXECUTE))
-            checks.append(_check(ITEM, rel, grant, _entries(st, acl, READ | EXECUTE, mapping), mapping))
+            # Listing a folder: search on it for anything about its entries, read for the
+            # names. Two checks, not one grant: a user may hold each through another group.
+            search = grant_for(st.st_mode, st.st_uid, st.st_gid, acl, EXECUTE)
+            checks.append(_check(FOLDER, rel, search, _entries(st, acl, EXECUTE, mapping), mapping))
+            grant = grant_for(st.st_mode, st.st_uid, st.st_gid, acl, READ)
+            checks.append(_check(ITEM, rel, grant, _entries(st, acl, READ, mapping), mapping))
         elif stat.S_ISREG(st.st_mode):
             grant = grant_for(st.st_mode, st.st_uid, st.st_gid, acl, READ)
             checks.append(_check(ITEM, rel, grant, _entries(st, acl, READ, mapping), mapping))
@@ -63,6 +66,14 @@ def local_access_checks(root: Path | str, rel_path: str,
         if not is_last:
             current = os.path.join(current, parts[depth])
     return checks
+
+
+def _ancestor_check(folder: Path, mapping: Mapping[str, str]) -> AccessCheck:
+    """Search on a folder above the source root (shown by its absolute path)."""
+    st = _lstat(str(folder), str(folder))
+    acl = read_acl_entries(str(folder))
+    grant = grant_for(st.st_mode, st.st_uid, st.st_gid, acl, EXECUTE)
+    return _check(FOLDER, str(folder), grant, _entries(st, acl, EXECUTE, mapping), mapping)
 
 
 def _lstat(path: str, rel: str) -> os.stat_result:

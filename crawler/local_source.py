@@ -8,11 +8,10 @@ import stat
 from typing import BinaryIO, Iterator
 
 from aktenlotse.config import SourceConfig
-from aktenlotse.records import Entry, normalize_principal
-from aktenlotse.crawler.posix_acl import (
-    ACL_XATTR, EXECUTE, READ, PosixGrant, grant_for, intersect, parse_acl_xattr, read_acl_entries,
-)
 from aktenlotse.access_checks import AccessCheck
+from aktenlotse.records import Entry
+from aktenlotse.crawler.posix_acl import ACL_XATTR, EXECUTE, READ, PosixGrant, grant_for, parse_acl_xattr, read_acl_entries
+from aktenlotse.crawler.posix_path_access import PosixPathAccess, TraverseAccess
 from aktenlotse.crawler.filters import is_excluded
 from aktenlotse.crawler.local_access import local_access_checks
 from aktenlotse.crawler.source import DirListing, SourceUnavailable, WalkProblem, safe_parts
@@ -37,7 +36,8 @@ class LocalSource:
         self.name = config.name
         self.root = os.path.abspath(str(config.root))
         self._max_size = int(config.max_file_size_mb * 1024 * 1024)
-        self._grant_cache: dict[tuple, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        self._access = PosixPathAccess(config.principal_map)
+        self._traverse: dict[str, TraverseAccess] = {}
 
     # -- walking -------------------------------------------------------------------
 
@@ -48,8 +48,12 @@ class LocalSource:
             raise SourceUnavailable(f"source {self.name!r}: root {self.root} is not reachable ({exc.strerror})") from None
         if not stat.S_ISDIR(root_stat.st_mode):
             raise SourceUnavailable(f"source {self.name!r}: root {self.root} is not a folder")
-        root_grant = self._grant(self.root, root_stat, EXECUTE)
-        stack: list[tuple[str, PosixGrant]] = [("", root_grant)]
+        try:
+            outside = self._access.outside_root(self.root)
+        except OSError as exc:
+            raise SourceUnavailable(f"source {self.name!r}: folders above {self.root} are not readable ({exc.strerror})") from None
+        root_access = self._access.descend(outside, self._grant(self.root, root_stat, EXECUTE))
+        stack: list[tuple[str, TraverseAccess]] = [("", root_access)]
         while stack:
             rel_dir, traverse = stack.pop()
             # Only the folder being handed out is kept: memory stays flat in the tree size.
@@ -69,12 +73,12 @@ class LocalSource:
         try:
             st = os.lstat(abs_path)
         except OSError:
-            entry.allow, entry.deny = (), ()  # vanished: visible to nobody
+            entry.allow, entry.deny, entry.require = (), (), ()  # vanished: visible to nobody
             return
-        entry.allow, entry.deny = self._principals(traverse, self._grant(abs_path, st, READ))
+        entry.allow, entry.deny, entry.require = self._access.of_file(traverse, self._grant(abs_path, st, READ))
 
-    def _list_dir(self, rel_dir: str, traverse: PosixGrant, stack: list[tuple[str, PosixGrant]]) -> DirListing:
-        listing = DirListing(path=rel_dir, traverse_key=_grant_key(traverse))
+    def _list_dir(self, rel_dir: str, traverse: TraverseAccess, stack: list[tuple[str, TraverseAccess]]) -> DirListing:
+        listing = DirListing(path=rel_dir, traverse_key=traverse.key)
         abs_dir = self._abs(rel_dir)
         try:
             with os.scandir(abs_dir) as scan:
@@ -83,7 +87,7 @@ class LocalSource:
             listing.complete = False
             listing.problems.append(WalkProblem(rel_dir, _problem_kind(exc), f"Ordner nicht lesbar: {exc.strerror}"))
             return listing
-        subdirs: list[tuple[str, PosixGrant]] = []
+        subdirs: list[tuple[str, TraverseAccess]] = []
         for dir_entry in dir_entries:
             rel = f"{rel_dir}/{dir_entry.name}" if rel_dir else dir_entry.name
             try:
@@ -98,7 +102,7 @@ class LocalSource:
                 if self._excluded(rel, dir_entry.name, is_dir=True):
                     listing.skipped += 1
                     continue
-                child_traverse = intersect(traverse, self._grant(dir_entry.path, st, EXECUTE))
+                child_traverse = self._access.descend(traverse, self._grant(dir_entry.path, st, EXECUTE))
                 subdirs.append((rel, child_traverse))
                 listing.subdirs.append(rel)
             elif stat.S_ISREG(st.st_mode):
@@ -129,22 +133,9 @@ class LocalSource:
         acl = read_acl_entries(abs_path)
         return grant_for(st.st_mode, st.st_uid, st.st_gid, acl, right)
 
-    def _principals(self, traverse: PosixGrant, own: PosixGrant) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        key = (traverse, own)
-        cached = self._grant_cache.get(key)
-        if cached is None:
-            effective = intersect(traverse, own)
-            mapping = self.config.principal_map
-            allow = tuple(sorted({normalize_principal(mapping.get(p, p)) for p in effective.allow}))
-            deny = tuple(sorted({normalize_principal(mapping.get(p, p)) for p in effective.deny}))
-            if len(self._grant_cache) > 10_000:
-                self._grant_cache.clear()
-            cached = self._grant_cache[key] = (allow, deny)
-        return cached
-
-    def _entry(self, rel: str, abs_path: str, st: os.stat_result, traverse: PosixGrant) -> Entry:
+    def _entry(self, rel: str, st: os.stat_result, traverse: TraverseAccess, own: PosixGrant) -> Entry:
         entry = _bare_entry(self.name, rel, st)
-        entry.allow, entry.deny = self._principals(traverse, self._grant(abs_path, st, READ))
+        entry.allow, entry.deny, entry.require = self._access.of_file(traverse, own)
         return entry
 
     # -- reading -------------------------------------------------------------------
@@ -170,13 +161,14 @@ class LocalSource:
             return None
         dir_fd = -1
         try:
+            outside = self._access.outside_root(self.root)
             dir_fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-            traverse = self._grant_of_handle(dir_fd, os.fstat(dir_fd), EXECUTE)
+            traverse = self._access.descend(outside, self._grant_of_handle(dir_fd, os.fstat(dir_fd), EXECUTE))
             for part in parts[:-1]:
                 next_fd = os.open(part, _DIR_FLAGS, dir_fd=dir_fd)
                 os.close(dir_fd)
                 dir_fd = next_fd
-                traverse = intersect(traverse, self._grant_of_handle(dir_fd, os.fstat(dir_fd), EXECUTE))
+                traverse = self._access.descend(traverse, self._grant_of_handle(dir_fd, os.fstat(dir_fd), EXECUTE))
             # Looked at before opening, so that a device or FIFO is never opened at all.
             if not stat.S_ISREG(os.stat(parts[-1], dir_fd=dir_fd, follow_symlinks=False).st_mode):
                 return None
@@ -193,8 +185,7 @@ class LocalSource:
             if not stat.S_ISREG(st.st_mode):
                 os.close(fd)
                 return None
-            entry = _bare_entry(self.name, "/".join(parts), st)
-            entry.allow, entry.deny = self._principals(traverse, self._grant_of_handle(fd, st, READ))
+            entry = self._entry("/".join(parts), st, traverse, self._grant_of_handle(fd, st, READ))
             return entry, os.fdopen(fd, "rb")
         except BaseException:
             os.close(fd)
@@ -210,20 +201,21 @@ class LocalSource:
             return None
         try:
             current = self.root
-            traverse = self._grant(current, os.stat(current), EXECUTE)
+            traverse = self._access.descend(self._access.outside_root(current),
+                                            self._grant(current, os.stat(current), EXECUTE))
             for part in parts[:-1]:
                 current = os.path.join(current, part)
                 st = os.lstat(current)
                 if not stat.S_ISDIR(st.st_mode):
                     return None
-                traverse = intersect(traverse, self._grant(current, st, EXECUTE))
+                traverse = self._access.descend(traverse, self._grant(current, st, EXECUTE))
             full = os.path.join(current, parts[-1])
             st = os.lstat(full)
         except OSError:
             return None
         if not stat.S_ISREG(st.st_mode):
             return None
-        return self._entry("/".join(parts), full, st, traverse)
+        return self._entry("/".join(parts), st, traverse, self._grant(full, st, READ))
 
     def access_checks(self, path: str) -> list[AccessCheck]:
         """The kernel's checks on the way to `path` (for `aktenlotse access explain`)."""
@@ -255,10 +247,6 @@ def _acl_of_handle(fd: int) -> list[tuple[int, int, int]] | None:
             return None
         raise
     return parse_acl_xattr(raw)
-
-
-def _grant_key(grant: PosixGrant) -> str:
-    return ",".join(sorted(grant.allow)) + "|" + ",".join(sorted(grant.deny))
 
 
 def _problem_kind(exc: OSError) -> str:

@@ -1,9 +1,8 @@
 """Read principals from POSIX permissions: owner/group/mode bits and POSIX ACLs.
 
 The result for one file or folder is a `PosixGrant`: the principals that hold a given
-right (read for files, traverse for folders). Effective visibility of a file is the
-intersection of its own read grant with the traverse grants of all its ancestors,
-computed in `crawler.local_source`.
+right (read for files, traverse for folders). How the grants along a path combine into a
+file's effective access is `crawler.posix_path_access`.
 """
 
 from __future__ import annotations
@@ -133,18 +132,3 @@ def grant_for(st_mode: int, uid: int, gid: int, acl: list[tuple[int, int, int]] 
     # A denied owner keeps being denied even if a group would allow them.
     allow -= deny
     return PosixGrant(frozenset(allow), frozenset(deny))
-
-
-def intersect(outer: PosixGrant, inner: PosixGrant) -> PosixGrant:
-    """Who passes both checks (a folder's traverse grant, then the item's own grant).
-
-    Principals of different kinds cannot be intersected exactly with allow lists (a user
-    in group A and group B); we keep only principals present on both sides, which can
-    hide a file from someone who could open it, but never shows it to someone who cannot.
-    """
-    deny = outer.deny | inner.deny
-    if outer.is_public:
-        return PosixGrant(inner.allow, deny)
-    if inner.is_public:
-        return PosixGrant(outer.allow, deny)
-    return PosixGrant(outer.allow & inner.allow, deny)

@@ -699,7 +699,7 @@ class ElasticsearchBackend:
     def get(self, doc_id: str, principals: Sequence[str]) -> Document | None:
         """The document, or None when it is missing or not visible to `principals`."""
         principals = list(dict.fromkeys(principals))
-        if not principals:
+        if not principals or not doc_id:  # Elasticsearch refuses an empty id outright
             return None
         body = {
             "query": {"bool": {"filter": [{"ids": {"values": [doc_id]}}, self.permissions.filter_for(principals)]}},

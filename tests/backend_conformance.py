@@ -374,6 +374,10 @@ class BackendConformance:
         for field in ("id", "source", "path", "title", "text", "modified", "file_type", "size", "display_path", "allow", "deny", "extra"):
             assert getattr(got, field) == getattr(doc, field), field
 
+    @pytest.mark.parametrize("doc_id", ["", "nicht-da", "../bau-1"])
+    def test_get_of_an_unknown_or_empty_id_is_none(self, loaded, doc_id):
+        assert loaded.get(doc_id, BAUAMT) is None  # a download with a hostile id is refused, not an error
+
     def test_fetch_is_untrimmed_and_complete(self, loaded):
         fetched = {d.id: d for d in loaded.fetch(["intern-1", "bau-1", "missing"])}
         assert set(fetched) == {"intern-1", "bau-1"}

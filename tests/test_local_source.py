@@ -6,6 +6,8 @@ import subprocess
 
 import pytest
 
+from aktenlotse.visibility import may_read, of_item
+
 from aktenlotse.config import SourceConfig
 from aktenlotse.crawler.local_source import LocalSource
 from aktenlotse.crawler.posix_acl import group_principal
@@ -107,8 +109,12 @@ def test_restricted_folder_limits_public_files_and_maps_principals(tmp_path):
     os.chmod(personal, 0o750)
     src = source(tmp_path, principal_map={group_principal(61002): "group:personal"})
     [entry] = list(src.walk())
-    assert "everyone" not in entry.allow
-    assert "group:personal" in entry.allow
+    # The file is world-readable; the folder's traverse grant is a clause every reader must pass.
+    assert entry.allow == ("everyone",)
+    assert ("group:personal", "user:root") in entry.require
+    perms = of_item(entry)
+    assert may_read(["everyone", "group:personal"], perms)
+    assert not may_read(["everyone", "group:bauamt"], perms)
 
 
 @pytest.mark.skipif(shutil.which("setfacl") is None, reason="setfacl (Debian package acl) missing")

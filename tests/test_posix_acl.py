@@ -3,8 +3,10 @@
 import stat
 import struct
 
+from aktenlotse.crawler.posix_path_access import PosixPathAccess, TraverseAccess
+from aktenlotse.visibility import may_read, permissions
 from aktenlotse.crawler.posix_acl import (
-    EXECUTE, READ, PosixGrant, WORLD, grant_for, group_principal, intersect, parse_acl_xattr, user_principal,
+    EXECUTE, READ, PosixGrant, WORLD, grant_for, group_principal, parse_acl_xattr, user_principal,
 )
 
 REG = stat.S_IFREG
@@ -55,20 +57,55 @@ def test_folder_traverse_right_is_execute():
     assert g.allow == {user_principal(0), group_principal(61001)}
 
 
-def test_intersect_public_folder_keeps_file_grant():
-    file_grant = PosixGrant(frozenset({"group:bauamt"}))
-    assert intersect(WORLD, file_grant).allow == {"group:bauamt"}
+def _readers(folder_grants, file_grant):
+    """Permissions of a file below folders with these execute grants (from '/' down)."""
+    access = PosixPathAccess({})
+    folder = TraverseAccess(key="")
+    for grant in folder_grants:
+        folder = access.descend(folder, grant)
+    allow, deny, require = access.of_file(folder, file_grant)
+    return permissions(allow, deny, require)
 
 
-def test_intersect_restricted_folder_restricts_public_file():
-    folder = PosixGrant(frozenset({"group:personal", "user:root"}))
-    assert intersect(folder, WORLD).allow == {"group:personal", "user:root"}
+def test_public_folders_keep_the_file_grant():
+    perms = _readers([WORLD, WORLD], PosixGrant(frozenset({"group:bauamt"})))
+    assert perms.clauses == (("group:bauamt",),)
 
 
-def test_intersect_of_different_groups_hides():
-    assert intersect(PosixGrant(frozenset({"group:a"})), PosixGrant(frozenset({"group:b"}))).allow == set()
+def test_restricted_folder_restricts_public_file():
+    perms = _readers([WORLD, PosixGrant(frozenset({"group:personal", "user:root"}))], WORLD)
+    assert may_read(["everyone", "group:personal"], perms)
+    assert not may_read(["everyone", "group:bauamt"], perms)
 
 
-def test_deny_survives_intersection():
-    folder = PosixGrant(frozenset({"everyone"}), frozenset({"user:x"}))
-    assert "user:x" in intersect(folder, WORLD).deny
+def test_traverse_via_group_and_read_via_user_is_visible():
+    # Intersecting principal lists hid this file from the one user who can open it.
+    perms = _readers([PosixGrant(frozenset({"group:a"}))], PosixGrant(frozenset({"user:x"})))
+    assert may_read(["everyone", "user:x", "group:a"], perms)
+    assert not may_read(["everyone", "user:x"], perms)  # reads, but cannot traverse
+    assert not may_read(["everyone", "group:a"], perms)  # traverses, but cannot read
+
+
+def test_different_groups_need_both():
+    perms = _readers([PosixGrant(frozenset({"group:a"}))], PosixGrant(frozenset({"group:b"})))
+    assert not may_read(["group:a"], perms) and not may_read(["group:b"], perms)
+    assert may_read(["group:a", "group:b"], perms)
+
+
+def test_folder_deny_survives():
+    perms = _readers([PosixGrant(frozenset({"everyone"}), frozenset({"user:x"}))], WORLD)
+    assert "user:x" in perms.deny
+    assert not may_read(["everyone", "user:x"], perms)
+
+
+def test_folder_key_changes_with_any_ancestor_grant():
+    access = PosixPathAccess({})
+    top_a = access.descend(TraverseAccess(key=""), WORLD)
+    top_b = access.descend(TraverseAccess(key=""), PosixGrant(frozenset({"group:a"})))
+    below = PosixGrant(frozenset({"group:c"}))
+    assert access.descend(top_a, below).key != access.descend(top_b, below).key
+
+
+def test_folder_nobody_traverses_hides_everything():
+    perms = _readers([PosixGrant(frozenset(), frozenset({"user:root"}))], WORLD)
+    assert perms.readable_by_nobody
