@@ -122,12 +122,15 @@ def test_decision_equals_what_each_user_can_open(tree):
 
 def test_checks_name_each_folder_and_explain_entries(tree):
     root, _ = tree
-    checks = local_access_checks(root, "G1/Unter/tief.txt")
+    every = local_access_checks(root, "G1/Unter/tief.txt")
+    above = [c.path for c in every if c.path.startswith("/")]  # the kernel checks those too
+    assert above == [str(p) for p in reversed(root.parents)]
+    checks = every[len(above):]
     assert [(c.kind, c.path) for c in checks] == [(FOLDER, ""), (FOLDER, "G1"), (FOLDER, "G1/Unter"),
                                                   (ITEM, "G1/Unter/tief.txt")]
     assert checks[1].allow == ("group:62101", "user:root")
     assert any(line.startswith(f"Gruppe group:{G1}: r-x") for line in checks[1].entries)
-    refused = decide(principals(62002), checks)
+    refused = decide(principals(62002), every)
     assert not refused.allowed and refused.deciding is checks[1]
     masked = local_access_checks(root, "Allgemein/maske.txt")[-1]
     assert "Maske: --- (begrenzt benannte Benutzer und alle Gruppen)" in masked.entries
@@ -141,3 +144,22 @@ def test_missing_links_and_escapes_are_refused_in_german(tree):
                        ("Allgemein/offen.txt/x", "kein Ordner"), ("../etc/passwd", "Ungültiger Pfad")):
         with pytest.raises(CheckUnavailable, match=words):
             local_access_checks(root, rel)
+
+
+def test_checks_give_the_permissions_the_crawl_stores(tree):
+    # `access explain` and the index must not disagree: the same model, two views.
+    from aktenlotse.access_checks import permissions_of
+    from aktenlotse.config import SourceConfig
+    from aktenlotse.crawler.local_source import LocalSource
+    from aktenlotse.visibility import of_item
+
+    root, rels = tree
+    source = LocalSource(SourceConfig(name="daten", root=root))
+    files = [r for r in rels if r and (root / r).is_file()]
+    for rel in files:
+        entry = source.current_entry(rel)
+        assert of_item(entry) == permissions_of(source.access_checks(rel)), rel
+    walked = {e.path: of_item(e) for e in source.walk()}
+    for rel in files:
+        if rel in walked:
+            assert walked[rel] == permissions_of(source.access_checks(rel)), rel
