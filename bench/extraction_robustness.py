@@ -102,7 +102,7 @@ def child(url: str, root: Path, data: Path) -> None:
     backend = EmbeddedBackend(data / "index.sqlite")
     enrich = EnrichConfig()
     crawler = Crawler(state, backend, TikaServerExtractor(urls=[url]), limits=ExtractorConfig().limits(),
-                      workers=2, analyze=text_analyzer(), enrich=Enricher().enrich)
+                      workers=2, analyze=text_analyzer(), enrich=Enricher(enrich, data).enrich)
     started = time.perf_counter()
     summary = crawler.run([LocalSource(SourceConfig(name="bench", root=root))])
     extraction_s = time.perf_counter() - started
