@@ -224,6 +224,39 @@ def principals_with(sd: SecurityDescriptor, rights: int) -> tuple[tuple[str, ...
     return tuple(sorted(allow)), tuple(sorted(deny))
 
 
+_TYPE_WORDS = {ACCESS_ALLOWED_OBJECT: "Objekt-Eintrag", ACCESS_ALLOWED_CALLBACK: "bedingter Eintrag",
+               ACCESS_ALLOWED_CALLBACK_OBJECT: "bedingter Objekt-Eintrag"}
+
+
+def describe_entries(sd: SecurityDescriptor, rights: int, right_name: str) -> tuple[str, ...]:
+    """The DACL as a person reads it, one German line per entry, saying what each entry
+    does for the right `rights` (called `right_name`, e.g. "Lesen"), in the same terms
+    as `principals_with` decides."""
+    if sd.dacl is None:
+        return (f"erlaubt  everyone  {right_name} (keine Zugriffsliste)",)
+    if not sd.dacl:
+        return (f"leere Zugriffsliste: niemand darf {right_name}",)
+    lines = []
+    for ace in sd.dacl:
+        who = sid_principal(ace.sid) if ace.sid else "?"
+        if ace.sid is None:
+            lines.append(f"ohne Wirkung  unbekannter Eintragstyp {ace.type:#04x}")
+        elif ace.flags & INHERIT_ONLY:
+            lines.append(f"ohne Wirkung  {who}  nur für Unterordner/Dateien vererbt")
+        elif ace.sid.upper() in CREATOR_SIDS:
+            lines.append(f"ohne Wirkung  {who}  Platzhalter für den Ersteller")
+        elif ace.type in NON_GRANTING_ALLOW_TYPES:
+            lines.append(f"ohne Wirkung  {who}  {_TYPE_WORDS[ace.type]} ({ace.type:#04x}) erlaubt nichts")
+        elif ace.type in GRANTING_TYPES:
+            lines.append(f"erlaubt  {who}  {right_name}" if ace.mask & rights
+                         else f"ohne Wirkung  {who}  erlaubt anderes als {right_name}")
+        elif ace.mask & (rights | MAXIMUM_ALLOWED):
+            lines.append(f"verweigert  {who}  {right_name}")
+        else:
+            lines.append(f"ohne Wirkung  {who}  verweigert anderes als {right_name}")
+    return tuple(lines)
+
+
 def descriptor_digest(data: bytes) -> str:
     """A short stable fingerprint of a descriptor (to notice ACL changes)."""
     return hashlib.blake2b(data, digest_size=8).hexdigest()
