@@ -320,21 +320,13 @@ def _list(folder_unc: str, pattern: str, with_security: bool, **kwargs) -> tuple
         | DirectoryAccessMask.SYNCHRONIZE
     directory = Open(tree, folder)
     try:
-        try:
-            directory.create(ImpersonationLevel.Impersonation, access | (READ_SECURITY if with_security else 0), 0,
-                             ALL_SHARES, CreateDisposition.FILE_OPEN, CreateOptions.FILE_DIRECTORY_FILE)
-        except SMBResponseException as exc:
-            if not with_security or exc.status != 0xC0000022:
-                raise
-            # Listing allowed but not reading the folder's permissions: say which.
-            directory.create(ImpersonationLevel.Impersonation, access, 0, ALL_SHARES, CreateDisposition.FILE_OPEN,
-                             CreateOptions.FILE_DIRECTORY_FILE)
-            with_security = False
-            descriptor: bytes | int = exc.status
-        else:
-            descriptor = b""
+        # One open with READ_CONTROL when the descriptor is wanted: a folder whose
+        # permissions the account may not read is refused like one it may not list.
+        directory.create(ImpersonationLevel.Impersonation, access | (READ_SECURITY if with_security else 0), 0,
+                         ALL_SHARES, CreateDisposition.FILE_OPEN, CreateOptions.FILE_DIRECTORY_FILE)
     except SMBResponseException as exc:
         raise SMBOSError(exc.status, folder_unc) from None
+    descriptor: bytes | int = b""
     entries: list[DirEntry] = []
     connection = tree.session.connection
     try:
