@@ -140,8 +140,26 @@ def check_tesseract(language: str) -> ServiceCheck:
     return ServiceCheck("Tesseract (OCR)", tesseract, True, version)
 
 
+def check_share_acls(config: Config) -> list[ServiceCheck]:
+    """Per SMB source: whether its share's own ACL is read and counted, ignored by
+    setting, or unreadable (then nobody sees the share: fail closed)."""
+    from aktenlotse.crawler.smb_source import SmbSource
+
+    checks = []
+    for source_config in config.sources:
+        if not source_config.is_smb:
+            continue
+        source = SmbSource(source_config)
+        try:
+            ok, line = source.share_acl_status()
+        finally:
+            source.close()
+        checks.append(ServiceCheck(f"Freigabe {source_config.name}", source_config.unc_root, ok, problem=line))
+    return checks
+
+
 def run_checks(config: Config) -> list[ServiceCheck]:
-    return [check_index(config), *check_tika(config)]
+    return [check_index(config), *check_tika(config), *check_share_acls(config)]
 
 
 def cmd_check(args) -> int:

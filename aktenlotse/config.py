@@ -46,6 +46,10 @@ class SourceConfig:
     enrich: bool = True
     embeddings: bool = True
     ocr: bool = False
+    # Whether the server checks traverse on every folder of a path ("enforced": a folder
+    # that refuses a user hides everything below it from them) or lets everyone pass
+    # ("bypass": Windows' "Bypass traverse checking" granted to all users).
+    traverse: str = "enforced"
     # SMB share crawled directly (root `smb://server/share/path` or `\\server\share\path`).
     # Credentials: env AKTENLOTSE_SMB_USER / AKTENLOTSE_SMB_PASSWORD, else `credentials_file`
     # (lines `username = …`, `password = …`, optional `domain = …`, as smbclient -A reads).
@@ -60,6 +64,9 @@ class SourceConfig:
     smb_requests_in_flight: int = 4  # requests (of up to 8 files each) outstanding per connection
     smb_requests_per_second: float = 2000.0  # file operations, all connections together; 0: no limit
     smb_max_path: int = 32000  # longer UNC paths become error records
+    # "enforced": the share's own ACL counts (unreadable for the account: nobody sees the
+    # share); "ignore": the admin asserts that the share ACL does not restrict reading.
+    share_acl: str = "enforced"
 
     @property
     def is_smb(self) -> bool:
@@ -367,7 +374,7 @@ def _source(item: Any, index: int, base_dir: Path) -> SourceConfig:
     _reject_unknown(item, {"name", "root", "display_root", "include", "exclude", "max_file_size_mb", "principal_map",
                            "enrich", "embeddings", "ocr", "credentials_file", "smb_port", "smb_encrypt",
                            "smb_connections", "smb_requests_in_flight", "smb_requests_per_second",
-                           "smb_max_path"}, prefix)
+                           "smb_max_path", "traverse", "share_acl"}, prefix)
     if "root" not in item:
         raise ConfigError(f"{prefix}root: missing (the folder or mounted share to crawl)")
     if not isinstance(item["root"], str):
@@ -389,11 +396,12 @@ def _source(item: Any, index: int, base_dir: Path) -> SourceConfig:
             smb_requests_in_flight=_number(item, "smb_requests_in_flight", 4, prefix, 1, integer=True),
             smb_requests_per_second=_number(item, "smb_requests_per_second", 2000.0, prefix, 0),
             smb_max_path=_number(item, "smb_max_path", 32000, prefix, 10, integer=True),
+            share_acl=_choice(item, "share_acl", ("enforced", "ignore"), prefix),
         )
         default_name = (smb_path.rsplit("/", 1)[-1] if smb_path else share)
     else:
         for key in ("credentials_file", "smb_port", "smb_encrypt", "smb_connections", "smb_requests_in_flight",
-                    "smb_requests_per_second", "smb_max_path"):
+                    "smb_requests_per_second", "smb_max_path", "share_acl"):
             if key in item:
                 raise ConfigError(f"{prefix}{key}: only for SMB roots (smb://server/share/folder)")
         root = _path(item["root"], prefix + "root", base_dir)
@@ -420,6 +428,7 @@ def _source(item: Any, index: int, base_dir: Path) -> SourceConfig:
         enrich=_bool(item, "enrich", True, prefix),
         embeddings=_bool(item, "embeddings", True, prefix),
         ocr=_bool(item, "ocr", False, prefix),
+        traverse=_choice(item, "traverse", ("enforced", "bypass"), prefix),
         **smb_settings,
     )
 
@@ -602,6 +611,15 @@ def _bool(table: dict[str, Any], key: str, default: bool, prefix: str) -> bool:
     value = table.get(key, default)
     if not isinstance(value, bool):
         raise ConfigError(f"{prefix}{key}: must be true or false")
+    return value
+
+
+def _choice(table: dict[str, Any], key: str, allowed: tuple[str, ...], prefix: str) -> str:
+    """One of `allowed` (the first is the default)."""
+    value = table.get(key, allowed[0])
+    if value not in allowed:
+        spelled = " oder ".join(f'"{a}"' for a in allowed)
+        raise ConfigError(f"{prefix}{key}: muss {spelled} sein, nicht {value!r}")
     return value
 
 

@@ -1,13 +1,16 @@
-"""NT security descriptors (self-relative, as SMB2 QUERY_INFO returns them) → read principals.
+"""NT security descriptors (self-relative, as SMB2 QUERY_INFO returns them) → principals
+that hold a right (read data on a file, traverse on a folder, read on a share).
 
 Pure functions, no I/O. Our visibility model is "some principal allowed, none denied";
 Windows evaluates ACEs in order (an allow before a deny can win there). Treating every
-deny that covers reading as final is stricter than Windows: when in doubt, hidden.
+deny that covers the right as final is stricter than Windows: when in doubt, hidden.
 
-Folder ACLs do not restrict the files below them: Windows grants "bypass traverse
-checking" to everyone by default, so a user who may read a file can open it by path
-even without access to the folders above. Only the file's own DACL (inherited ACEs
-included, which Windows copies into the file's DACL) decides.
+Every ACE type is handled explicitly. Only a plain ACCESS_ALLOWED ACE grants: an object
+allow (0x05) is about AD object classes, not files; a conditional (callback) allow
+(0x09, 0x0B) grants only when its condition holds for the user's claims, which the
+index cannot know; an ACE type this module does not know grants nothing. Every deny
+type (0x01, 0x06, 0x0A, 0x0C) denies, its condition or object type notwithstanding.
+Whether folders on the path count (traverse) is the source's decision, not this module's.
 """
 
 from __future__ import annotations
@@ -23,7 +26,10 @@ FILE_READ_DATA = 0x0001  # also FILE_LIST_DIRECTORY
 GENERIC_ALL = 0x10000000
 GENERIC_READ = 0x80000000
 MAXIMUM_ALLOWED = 0x02000000
+GENERIC_EXECUTE = 0x20000000
+FILE_TRAVERSE = 0x0020  # also FILE_EXECUTE
 READ_RIGHTS = FILE_READ_DATA | GENERIC_READ | GENERIC_ALL
+TRAVERSE_RIGHTS = FILE_TRAVERSE | GENERIC_EXECUTE | GENERIC_ALL
 FILE_ALL_ACCESS = 0x001F01FF
 READ_CONTROL = 0x00020000
 
@@ -35,8 +41,15 @@ ACCESS_ALLOWED_CALLBACK = 0x09
 ACCESS_DENIED_CALLBACK = 0x0A
 ACCESS_ALLOWED_CALLBACK_OBJECT = 0x0B
 ACCESS_DENIED_CALLBACK_OBJECT = 0x0C
-ALLOW_TYPES = {ACCESS_ALLOWED, ACCESS_ALLOWED_OBJECT, ACCESS_ALLOWED_CALLBACK, ACCESS_ALLOWED_CALLBACK_OBJECT}
-DENY_TYPES = {ACCESS_DENIED, ACCESS_DENIED_OBJECT, ACCESS_DENIED_CALLBACK, ACCESS_DENIED_CALLBACK_OBJECT}
+# The only type that grants (see the module docstring for why the other allows do not).
+GRANTING_TYPES = frozenset({ACCESS_ALLOWED})
+# Allows that carry a condition or an object type: kept for explanations, grant nothing.
+NON_GRANTING_ALLOW_TYPES = frozenset({ACCESS_ALLOWED_OBJECT, ACCESS_ALLOWED_CALLBACK, ACCESS_ALLOWED_CALLBACK_OBJECT})
+DENY_TYPES = frozenset({ACCESS_DENIED, ACCESS_DENIED_OBJECT, ACCESS_DENIED_CALLBACK, ACCESS_DENIED_CALLBACK_OBJECT})
+OBJECT_TYPES = frozenset({ACCESS_ALLOWED_OBJECT, ACCESS_DENIED_OBJECT, ACCESS_ALLOWED_CALLBACK_OBJECT,
+                          ACCESS_DENIED_CALLBACK_OBJECT})
+# Audit, alarm, label and resource-attribute ACEs: about logging and integrity, not access.
+SYSTEM_TYPES = frozenset({0x02, 0x03, 0x07, 0x08, 0x0D, 0x0E, 0x0F, 0x10, 0x11, 0x12, 0x13})
 
 OBJECT_INHERIT = 0x01
 CONTAINER_INHERIT = 0x02
@@ -63,10 +76,14 @@ class DescriptorError(ValueError):
 
 @dataclass(frozen=True)
 class Ace:
+    """One ACE. `sid` is None for an ACE whose body this module does not parse (unknown
+    type); `data`: bytes after the SID (a callback ACE's condition)."""
+
     type: int
     flags: int
     mask: int
-    sid: str
+    sid: str | None
+    data: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -129,14 +146,17 @@ def _parse_acl(data: bytes, offset: int) -> list[Ace]:
             raise DescriptorError("bad ACE size")
         mask = struct.unpack_from("<I", data, pos + 4)[0]
         sid_at = pos + 8
-        if ace_type in (ACCESS_ALLOWED_OBJECT, ACCESS_DENIED_OBJECT, ACCESS_ALLOWED_CALLBACK_OBJECT,
-                        ACCESS_DENIED_CALLBACK_OBJECT):
+        if ace_type in OBJECT_TYPES:
+            if sid_at + 4 > pos + ace_size:
+                raise DescriptorError("object ACE truncated")
             object_flags = struct.unpack_from("<I", data, sid_at)[0]
             sid_at += 4 + 16 * bin(object_flags & 0x3).count("1")
-        if ace_type in ALLOW_TYPES or ace_type in DENY_TYPES:
-            sid = parse_sid(data, sid_at)[0]
-            aces.append(Ace(ace_type, flags, mask, sid))
-        # Audit/alarm/label ACEs do not grant or deny access: skipped.
+        if ace_type in GRANTING_TYPES or ace_type in NON_GRANTING_ALLOW_TYPES or ace_type in DENY_TYPES:
+            sid, length = parse_sid(data[:pos + ace_size], sid_at)
+            aces.append(Ace(ace_type, flags, mask, sid, data[sid_at + length:pos + ace_size]))
+        elif ace_type not in SYSTEM_TYPES:
+            # Unknown: kept without a SID so that it is visibly there and grants nothing.
+            aces.append(Ace(ace_type, flags, mask, None, data[sid_at:pos + ace_size]))
         pos += ace_size
     return aces
 
@@ -156,8 +176,11 @@ def encode_descriptor(owner: str | None, group: str | None, aces: list[Ace] | No
     if aces is not None:
         ace_bytes = b""
         for ace in aces:
-            raw_sid = encode_sid(ace.sid)
-            ace_bytes += struct.pack("<BBHI", ace.type, ace.flags, 8 + len(raw_sid), ace.mask) + raw_sid
+            # Object ACEs are written without object types (flags 0); `data` follows the SID.
+            head = struct.pack("<I", 0) if ace.type in OBJECT_TYPES else b""
+            body_bytes = head + (encode_sid(ace.sid) if ace.sid else b"") + ace.data
+            body_bytes += b"\0" * (-len(body_bytes) % 4)
+            ace_bytes += struct.pack("<BBHI", ace.type, ace.flags, 8 + len(body_bytes), ace.mask) + body_bytes
         acl = struct.pack("<BBHHH", 2, 0, 8 + len(ace_bytes), len(aces), 0) + ace_bytes
         offsets[3] = pos
         body += acl
@@ -171,24 +194,67 @@ def sid_principal(sid: str) -> str:
 
 
 def read_principals(sd: SecurityDescriptor) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(allow, deny) principals for reading the file's content.
+    """(allow, deny) principals for reading the file's content (FILE_READ_DATA)."""
+    return principals_with(sd, READ_RIGHTS)
 
-    NULL DACL: everyone may read. Empty DACL: nobody. INHERIT_ONLY ACEs apply to children
-    only and are skipped. An allow needs a read right; a deny counts as soon as it covers
-    any read right (MAXIMUM_ALLOWED included), whatever its position.
+
+def traverse_principals(sd: SecurityDescriptor) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(allow, deny) principals for passing through a folder to what is below it."""
+    return principals_with(sd, TRAVERSE_RIGHTS)
+
+
+def principals_with(sd: SecurityDescriptor, rights: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(allow, deny) principals for any of the access bits `rights`.
+
+    NULL DACL: everyone. Empty DACL: nobody. INHERIT_ONLY ACEs apply to children only and
+    are skipped. Only ACCESS_ALLOWED grants (module docstring); a deny of any type counts
+    as soon as it covers one of `rights` (MAXIMUM_ALLOWED included), whatever its position.
     """
     if sd.dacl is None:
         return (EVERYONE,), ()
     allow: set[str] = set()
     deny: set[str] = set()
     for ace in sd.dacl:
-        if ace.flags & INHERIT_ONLY or ace.sid.upper() in CREATOR_SIDS:
+        if ace.sid is None or ace.flags & INHERIT_ONLY or ace.sid.upper() in CREATOR_SIDS:
             continue
-        if ace.type in ALLOW_TYPES and ace.mask & READ_RIGHTS:
+        if ace.type in GRANTING_TYPES and ace.mask & rights:
             allow.add(sid_principal(ace.sid))
-        elif ace.type in DENY_TYPES and ace.mask & (READ_RIGHTS | MAXIMUM_ALLOWED):
+        elif ace.type in DENY_TYPES and ace.mask & (rights | MAXIMUM_ALLOWED):
             deny.add(sid_principal(ace.sid))
     return tuple(sorted(allow)), tuple(sorted(deny))
+
+
+_TYPE_WORDS = {ACCESS_ALLOWED_OBJECT: "Objekt-Eintrag", ACCESS_ALLOWED_CALLBACK: "bedingter Eintrag",
+               ACCESS_ALLOWED_CALLBACK_OBJECT: "bedingter Objekt-Eintrag"}
+
+
+def describe_entries(sd: SecurityDescriptor, rights: int, right_name: str) -> tuple[str, ...]:
+    """The DACL as a person reads it, one German line per entry, saying what each entry
+    does for the right `rights` (called `right_name`, e.g. "Lesen"), in the same terms
+    as `principals_with` decides."""
+    if sd.dacl is None:
+        return (f"erlaubt  everyone  {right_name} (keine Zugriffsliste)",)
+    if not sd.dacl:
+        return (f"leere Zugriffsliste: niemand darf {right_name}",)
+    lines = []
+    for ace in sd.dacl:
+        who = sid_principal(ace.sid) if ace.sid else "?"
+        if ace.sid is None:
+            lines.append(f"ohne Wirkung  unbekannter Eintragstyp {ace.type:#04x}")
+        elif ace.flags & INHERIT_ONLY:
+            lines.append(f"ohne Wirkung  {who}  nur für Unterordner/Dateien vererbt")
+        elif ace.sid.upper() in CREATOR_SIDS:
+            lines.append(f"ohne Wirkung  {who}  Platzhalter für den Ersteller")
+        elif ace.type in NON_GRANTING_ALLOW_TYPES:
+            lines.append(f"ohne Wirkung  {who}  {_TYPE_WORDS[ace.type]} ({ace.type:#04x}) erlaubt nichts")
+        elif ace.type in GRANTING_TYPES:
+            lines.append(f"erlaubt  {who}  {right_name}" if ace.mask & rights
+                         else f"ohne Wirkung  {who}  erlaubt anderes als {right_name}")
+        elif ace.mask & (rights | MAXIMUM_ALLOWED):
+            lines.append(f"verweigert  {who}  {right_name}")
+        else:
+            lines.append(f"ohne Wirkung  {who}  verweigert anderes als {right_name}")
+    return tuple(lines)
 
 
 def descriptor_digest(data: bytes) -> str:

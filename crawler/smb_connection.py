@@ -293,30 +293,59 @@ def list_directory(folder_unc: str, pattern: str = "*", **kwargs) -> list[DirEnt
     """The entries of one folder ('.' and '..' included, as the server sends them). Raises
     SMBOSError for a folder that cannot be listed. DFS folders go through smbclient, which
     follows referrals."""
+    return _list(folder_unc, pattern, False, **kwargs)[0]
+
+
+def list_directory_with_security(folder_unc: str, **kwargs) -> tuple[list[DirEntry], bytes | int]:
+    """The folder's entries and its own security descriptor, read on the one directory
+    handle (one request more per folder, no second open): the descriptor bytes, or the
+    NTSTATUS that refused them (the listing itself raises SMBOSError as above)."""
+    return _list(folder_unc, "*", True, **kwargs)
+
+
+def _list(folder_unc: str, pattern: str, with_security: bool, **kwargs) -> tuple[list[DirEntry], bytes | int]:
     tree, folder = get_smb_tree(folder_unc, **kwargs)
     if tree.is_dfs_share:
-        return [DirEntry(e.name, e.smb_info.file_attributes, e.smb_info.end_of_file,
-                         datetime_seconds(e.smb_info.last_write_time), datetime_seconds(e.smb_info.change_time),
-                         e.smb_info.file_id)
-                for e in smbclient.scandir(folder_unc, search_pattern=pattern, **kwargs)]
+        entries = [DirEntry(e.name, e.smb_info.file_attributes, e.smb_info.end_of_file,
+                            datetime_seconds(e.smb_info.last_write_time), datetime_seconds(e.smb_info.change_time),
+                            e.smb_info.file_id)
+                   for e in smbclient.scandir(folder_unc, search_pattern=pattern, **kwargs)]
+        if not with_security:
+            return entries, b""
+        try:
+            return entries, query_security(folder_unc, **kwargs)
+        except SMBOSError as exc:
+            return entries, exc.ntstatus
+    access = DirectoryAccessMask.FILE_LIST_DIRECTORY | DirectoryAccessMask.FILE_READ_ATTRIBUTES \
+        | DirectoryAccessMask.SYNCHRONIZE
     directory = Open(tree, folder)
     try:
-        directory.create(ImpersonationLevel.Impersonation,
-                         DirectoryAccessMask.FILE_LIST_DIRECTORY | DirectoryAccessMask.FILE_READ_ATTRIBUTES
-                         | DirectoryAccessMask.SYNCHRONIZE, 0, ALL_SHARES, CreateDisposition.FILE_OPEN,
-                         CreateOptions.FILE_DIRECTORY_FILE)
+        # One open with READ_CONTROL when the descriptor is wanted: a folder whose
+        # permissions the account may not read is refused like one it may not list.
+        directory.create(ImpersonationLevel.Impersonation, access | (READ_SECURITY if with_security else 0), 0,
+                         ALL_SHARES, CreateDisposition.FILE_OPEN, CreateOptions.FILE_DIRECTORY_FILE)
     except SMBResponseException as exc:
         raise SMBOSError(exc.status, folder_unc) from None
+    descriptor: bytes | int = b""
     entries: list[DirEntry] = []
+    connection = tree.session.connection
     try:
+        if with_security:
+            sent = connection.send(_query_security_request(directory.file_id), tree.session.session_id,
+                                   tree.tree_connect_id)
+            try:
+                response = connection.receive(sent)
+                descriptor = _descriptor_from(response)
+            except SMBResponseException as exc:
+                descriptor = exc.status
         while True:
             request, _ = directory.query_directory(pattern, FileInformationClass.FILE_ID_FULL_DIRECTORY_INFORMATION,
                                                    max_output=65536, send=False)
-            sent = tree.session.connection.send(request, tree.session.session_id, tree.tree_connect_id)
+            sent = connection.send(request, tree.session.session_id, tree.tree_connect_id)
             try:
-                response = tree.session.connection.receive(sent)
+                response = connection.receive(sent)
             except NoMoreFiles:
-                return entries
+                return entries, descriptor
             except SMBResponseException as exc:
                 raise SMBOSError(exc.status, folder_unc) from None
             body = SMB2QueryDirectoryResponse()
@@ -324,6 +353,14 @@ def list_directory(folder_unc: str, pattern: str = "*", **kwargs) -> list[DirEnt
             entries += _parse_directory(body["buffer"].get_value())
     finally:
         directory.close()
+
+
+def read_share_security(server: str, share: str, **kwargs) -> bytes:
+    """The share's own security descriptor (srvsvc over IPC$ on the account's session)."""
+    from aktenlotse.crawler.smb_share_acl import read_share_descriptor
+
+    tree, _ = get_smb_tree(f"\\\\{server}\\IPC$", **kwargs)
+    return read_share_descriptor(tree, server, share)
 
 
 def set_security(path: str, descriptor: bytes, **kwargs) -> None:
@@ -351,5 +388,6 @@ def set_security(path: str, descriptor: bytes, **kwargs) -> None:
         raw.close()
 
 
-__all__ = ["DirEntry", "RatePacer", "list_directory", "open_with_security", "query_securities", "query_security",
+__all__ = ["DirEntry", "RatePacer", "list_directory", "list_directory_with_security", "open_with_security",
+           "read_share_security", "query_securities", "query_security",
            "set_security", "smbclient"]

@@ -10,8 +10,13 @@ is listed. The descriptor's digest is folded into the `ctime` this source report
 orchestrator compares ctime and re-indexes principals without re-extracting when it
 differs.
 
-Folder ACLs do not restrict the files below them (Windows' "bypass traverse checking"
-is granted to everyone by default), so `traverse_key` is constant.
+A file's access is a chain of checks (crawler/smb_access.py): the share's own ACL
+(read over srvsvc; unreadable: nobody, unless `share_acl = "ignore"`), with `traverse =
+"enforced"` every folder from the share root down (its descriptor read on the listing's
+own directory handle, once per folder), then the file's DACL. The folder checks become
+`Entry.require` clauses; `traverse_key` changes with any descriptor on the chain, so a
+changed folder or share ACL re-resolves the files below. A folder whose descriptor
+cannot be read is an incomplete listing: everything below it is hidden (fail closed).
 """
 
 from __future__ import annotations
@@ -29,12 +34,18 @@ from typing import BinaryIO, Callable, Iterator, TypeVar
 import smbclient
 from smbprotocol import exceptions as smb_errors
 
+from aktenlotse.access_checks import FOLDER, AccessCheck
 from aktenlotse.config import SourceConfig
 from aktenlotse.crawler.filters import is_excluded
 from aktenlotse.crawler.nt_acl import DescriptorError, descriptor_digest, parse_descriptor, read_principals
-from aktenlotse.crawler.smb_connection import (
-    DirEntry, RatePacer, datetime_seconds, list_directory, open_with_security, query_securities, query_security,
+from aktenlotse.crawler.smb_access import (
+    PathChecks, closed_share_check, folder_check, item_check, share_check, start,
 )
+from aktenlotse.crawler.smb_connection import (
+    DirEntry, RatePacer, datetime_seconds, list_directory, list_directory_with_security, open_with_security,
+    query_securities, query_security, read_share_security,
+)
+from aktenlotse.crawler.smb_share_acl import ShareAclError
 from aktenlotse.crawler.smb_descriptor_pool import DescriptorBatch, DescriptorReaders
 from aktenlotse.crawler.source import DirListing, SourceUnavailable, WalkProblem, safe_parts
 from aktenlotse.records import Entry
@@ -105,6 +116,9 @@ class SmbSource:
         self._readers = (DescriptorReaders(self._session_kwargs(), config.smb_connections, config.smb_requests_in_flight,
                                            config.smb_requests_per_second) if config.smb_connections > 1 else None)
         self._lock = threading.Lock()
+        self._enforce_traverse = config.traverse == "enforced"
+        # How the share ACL was taken into account at the last look (one German line).
+        self.share_acl_state = ""
 
     # -- connection ----------------------------------------------------------------
 
@@ -211,18 +225,105 @@ class SmbSource:
         """Folders depth-first. The next folder is listed while the reader processes fetch
         the descriptors of the current one (one folder of lookahead)."""
         self._check_root()
-        stack = [""]
-        waiting: deque[tuple[DirListing, list, _PendingDescriptors]] = deque()
+        stack: list[tuple[str, PathChecks]] = [("", self._root_parent_checks())]
+        waiting: deque[tuple[DirListing, list, _PendingDescriptors, PathChecks | None]] = deque()
         while stack or waiting:
             if stack:
-                listing, files = self._scan_dir(stack.pop())
-                stack.extend(reversed(listing.subdirs))
-                waiting.append((listing, files, self._request_descriptors(listing.path, files)))
+                rel_dir, parent = stack.pop()
+                listing, files, checks = self._scan_dir(rel_dir, parent)
+                stack.extend((sub, checks) for sub in reversed(listing.subdirs))
+                waiting.append((listing, files, self._request_descriptors(listing.path, files), checks))
                 if len(waiting) < 2 and stack:
                     continue
-            listing, files, pending = waiting.popleft()
-            self._add_files(listing, files, self._descriptors(pending))
+            listing, files, pending, checks = waiting.popleft()
+            self._add_files(listing, files, self._descriptors(pending), checks)
             yield listing
+
+    # -- the checks above a file -----------------------------------------------------
+
+    def _share_start(self) -> PathChecks:
+        """The share ACL's check (read now), as the start of every path's checks."""
+        if self.config.share_acl == "ignore":
+            self.share_acl_state = ('Freigabeberechtigungen nicht berücksichtigt (share_acl = "ignore": laut '
+                                    'Administrator schränken sie das Lesen nicht ein)')
+            return start(None, b"ignore")
+        try:
+            raw = self._call(read_share_security, self.server, self.config.smb_share)
+            if not raw:
+                # The Samba DC's RPC server answered the first question after a change of
+                # its share store without a descriptor, the next one with it: ask once more.
+                raw = self._call(read_share_security, self.server, self.config.smb_share)
+            if not raw:
+                raise ShareAclError("der Server gab keine heraus")
+            check = share_check(raw)
+        except (ShareAclError, DescriptorError) as exc:
+            self.share_acl_state = (f"Freigabeberechtigungen nicht lesbar ({exc}): die Freigabe bleibt für alle "
+                                    f'verborgen (share_acl = "ignore" nur, wenn sie das Lesen nicht einschränken)')
+            return start(closed_share_check(str(exc)), b"unreadable")
+        self.share_acl_state = "Freigabeberechtigungen gelesen und berücksichtigt"
+        return start(check, raw)
+
+    def share_acl_status(self) -> tuple[bool, str]:
+        """(counted or deliberately ignored, one German line) for `aktenlotse check`;
+        False when the share ACL cannot be read and the share is hidden from everyone."""
+        try:
+            checks = self._share_start()
+        except SourceUnavailable as exc:
+            return False, str(exc)
+        closed = bool(checks.checks) and not checks.checks[0].allow
+        return not closed, self.share_acl_state
+
+    def _root_parent_checks(self) -> PathChecks:
+        """The share's check and, with traverse enforced, those of the folders between the
+        share root and the source's root (the root itself is checked by its listing). A
+        folder there that cannot be read makes the source unavailable (nothing deleted,
+        everything hidden)."""
+        checks = self._share_start()
+        if not self._enforce_traverse:
+            return checks
+        parts = [p for p in self.config.smb_path.split("/") if p]
+        share_unc = f"\\\\{self.server}\\{self.config.smb_share}"
+        for depth in range(len(parts)):
+            unc = share_unc + "".join("\\" + p for p in parts[:depth])
+            try:
+                raw = self._call(query_security, unc)
+                checks = checks.below(folder_check(unc, raw), raw)
+            except (smb_errors.SMBOSError, DescriptorError) as exc:
+                raise SourceUnavailable(f"source {self.name!r}: Berechtigungen des Ordners {unc} nicht lesbar "
+                                        f"({exc}), alles darunter bleibt verborgen") from None
+        return checks
+
+    def _live_checks(self, rel_dir: str) -> PathChecks:
+        """The checks before the inside of `rel_dir`, read now (downloads, explanations). A
+        folder whose descriptor cannot be read is a check nobody passes."""
+        checks = self._root_parent_checks()
+        if not self._enforce_traverse:
+            return checks
+        parts = [p for p in rel_dir.split("/") if p]
+        for depth in range(len(parts) + 1):
+            rel = "/".join(parts[:depth])
+            try:
+                raw = self._call(query_security, self._unc(rel))
+                checks = checks.below(folder_check(rel, raw), raw)
+            except (smb_errors.SMBOSError, DescriptorError) as exc:
+                closed = AccessCheck(FOLDER, rel, (), (), (f"niemand  Berechtigungen nicht lesbar: {exc}",))
+                checks = checks.below(closed, b"unreadable")
+        return checks
+
+    def access_checks(self, rel_path: str) -> list[AccessCheck]:
+        """Every check the server makes before `rel_path` (a file) is read, live: the share
+        ACL, the folders on the path (traverse enforced), the file's own DACL (last). An
+        unreadable descriptor is a check nobody passes."""
+        parts = safe_parts(rel_path)
+        if parts is None:
+            raise ValueError(f"kein Pfad unterhalb der Quelle: {rel_path!r}")
+        rel = "/".join(parts)
+        checks = self._live_checks("/".join(parts[:-1]))
+        try:
+            item = item_check(rel, self._call(query_security, self._unc(rel)))
+        except (smb_errors.SMBOSError, DescriptorError) as exc:
+            item = AccessCheck("item", rel, (), (), (f"niemand  Berechtigungen nicht lesbar: {exc}",))
+        return [*checks.checks, item]
 
     def _check_root(self) -> None:
         try:
@@ -254,18 +355,34 @@ class SmbSource:
     def resolve_principals(self, listing: DirListing, entry: Entry) -> None:
         """Principals were read with the listing (the descriptor is the change signal)."""
 
-    def _scan_dir(self, rel_dir: str) -> tuple[DirListing, list]:
-        """The folder's listing with subfolders and problems, and its files still to be
-        described: (relative path, directory entry) pairs."""
-        listing = DirListing(path=rel_dir, traverse_key="smb")
+    def _scan_dir(self, rel_dir: str, parent: PathChecks) -> tuple[DirListing, list, PathChecks | None]:
+        """The folder's listing with subfolders and problems, its files still to be
+        described ((relative path, directory entry) pairs), and the checks before its
+        inside (None: its descriptor could not be read, the listing is incomplete)."""
+        listing = DirListing(path=rel_dir, traverse_key=parent.key)
         files: list = []
         try:
-            raw = self._call(list_directory, self._unc(rel_dir))
+            if self._enforce_traverse:
+                raw, descriptor = self._call(list_directory_with_security, self._unc(rel_dir))
+            else:
+                raw, descriptor = self._call(list_directory, self._unc(rel_dir)), None
         except smb_errors.SMBOSError as exc:
             listing.complete = False
             kind, message = _problem(exc, "Ordner nicht lesbar")
             listing.problems.append(WalkProblem(rel_dir, kind, message))
-            return listing, files
+            return listing, files, None
+        checks = parent
+        if descriptor is not None:
+            try:
+                if not isinstance(descriptor, bytes):
+                    raise DescriptorError(f"Status {descriptor:#x}")
+                checks = parent.below(folder_check(rel_dir, descriptor), descriptor)
+            except DescriptorError as exc:
+                listing.complete = False
+                listing.problems.append(WalkProblem(rel_dir, "unreadable", f"Ordnerberechtigungen nicht lesbar ({exc}): "
+                                                                           "alles darin bleibt verborgen"))
+                return listing, files, None
+        listing.traverse_key = checks.key
         for info in sorted(raw, key=lambda item: item.name):
             name = info.name
             if name in (".", ".."):
@@ -289,11 +406,12 @@ class SmbSource:
                 listing.problems.append(WalkProblem(rel, "too_large", f"Datei größer als {self.config.max_file_size_mb:g} MB, übersprungen"))
                 continue
             files.append((rel, info))
-        return listing, files
+        return listing, files, checks
 
-    def _add_files(self, listing: DirListing, files: list, descriptors: list[bytes | int]) -> None:
+    def _add_files(self, listing: DirListing, files: list, descriptors: list[bytes | int],
+                   checks: PathChecks | None) -> None:
         for (rel, info), sd in zip(files, descriptors):
-            result = self._described_entry(rel, info, sd)
+            result = self._described_entry(rel, info, sd, checks)
             if isinstance(result, WalkProblem):
                 listing.problems.append(result)
             else:
@@ -318,7 +436,7 @@ class SmbSource:
         return self._call(query_securities, pending.folder_unc, pending.names, self.config.smb_requests_in_flight,
                           self._polite.pace)
 
-    def _described_entry(self, rel: str, info: DirEntry, sd: bytes | int) -> Entry | WalkProblem:
+    def _described_entry(self, rel: str, info: DirEntry, sd: bytes | int, checks: PathChecks) -> Entry | WalkProblem:
         """The entry with its principals, or the problem that keeps it out of the index. A
         refused pipelined read is tried once more alone: that path follows DFS links and
         turns the status into the German reason."""
@@ -332,7 +450,7 @@ class SmbSource:
             allow, deny = read_principals(parse_descriptor(sd))
         except DescriptorError as exc:
             return WalkProblem(rel, "unreadable", f"Berechtigungen nicht auswertbar ({exc}), Datei nicht indexiert")
-        return _entry(self.name, rel, info, sd, allow, deny)
+        return _entry(self.name, rel, info, sd, allow, deny, checks)
 
     def _excluded(self, rel: str, name: str, is_dir: bool) -> bool:
         return is_excluded(self.config, rel, name, is_dir)
@@ -374,6 +492,7 @@ class SmbSource:
                 raw.close()
                 return None
             allow, deny = read_principals(parse_descriptor(sd))
+            checks = self._live_checks("/".join(parts[:-1]))
         except DescriptorError as exc:
             raw.close()
             raise OSError(errno.EACCES, f"Berechtigungen nicht auswertbar ({exc})") from None
@@ -382,7 +501,7 @@ class SmbSource:
             raise
         info = DirEntry(parts[-1], opened.file_attributes, opened.end_of_file, datetime_seconds(opened.last_write_time),
                         datetime_seconds(opened.change_time), 0)
-        return _entry(self.name, rel, info, sd, allow, deny), io.BufferedReader(raw)
+        return _entry(self.name, rel, info, sd, allow, deny, checks), io.BufferedReader(raw)
 
     def current_entry(self, path: str) -> Entry | None:
         """The file now, with its descriptor re-read. A descriptor
@@ -402,9 +521,10 @@ class SmbSource:
         try:
             sd = self._call(query_security, self._unc(rel))
             allow, deny = read_principals(parse_descriptor(sd))
+            checks = self._live_checks(parent)
         except (smb_errors.SMBOSError, DescriptorError, SourceUnavailable):
             return _entry(self.name, rel, info, b"", (), ())
-        return _entry(self.name, rel, info, sd, allow, deny)
+        return _entry(self.name, rel, info, sd, allow, deny, checks)
 
 
 def _kerberos_installed() -> bool:
@@ -434,10 +554,15 @@ def _fingerprint(change_time: float, sd: bytes) -> float:
     return float(int.from_bytes(digest, "big") >> 12)
 
 
-def _entry(source: str, rel: str, info: DirEntry, sd: bytes, allow, deny) -> Entry:
+def _entry(source: str, rel: str, info: DirEntry, sd: bytes, allow, deny, checks: PathChecks | None = None) -> Entry:
+    """The file's entry: its own DACL's principals as allow, the checks on the way to it
+    as require, and the denies of all of them together."""
+    if checks is None:
+        return Entry(source, rel, info.end_of_file, info.last_write_time, _fingerprint(info.change_time, sd),
+                     str(info.file_id) if info.file_id else None, None, tuple(allow), tuple(deny))
     return Entry(source, rel, info.end_of_file, info.last_write_time,
                  _fingerprint(info.change_time, sd), str(info.file_id) if info.file_id else None,
-                 None, tuple(allow), tuple(deny))
+                 None, tuple(allow), tuple(sorted(set(deny) | checks.deny())), checks.require())
 
 
 def _problem(exc: smb_errors.SMBOSError, what: str) -> tuple[str, str]:

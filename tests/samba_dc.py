@@ -40,6 +40,8 @@ GROUPS = ("bauamt", "bauamt-leitung", "kaemmerei", "personal", "standesamt", "fa
 NESTED = {"bauamt": ("bauamt-leitung",), "fachaemter": ("bauamt", "kaemmerei", "standesamt")}
 PORTS = (445, 636, 389)
 ENCRYPTED_SHARE = "verschluesselt"
+# A second plain share, for share-level permissions (`sharesec`) without touching [share].
+SECOND_SHARE = "freigabe"
 
 _CREATE_SCRIPT = r"""
 import json, sys
@@ -127,6 +129,11 @@ class SambaDC:
     def sid(self, name: str) -> str:
         return self.sids[name]
 
+    def set_share_acl(self, share: str, aces: str) -> None:
+        """Replace a share's own ACL (the "Freigabeberechtigungen") with `sharesec`, e.g.
+        "S-1-5-21-…-1102:ALLOWED/0/READ,…" (`net sharesec` does not reach the DC's store)."""
+        subprocess.run(["sharesec", "-s", str(self.conf), share, f"--replace={aces}"], check=True, capture_output=True)
+
 
 def provision(base: Path) -> SambaDC:
     """Provision the domain (~10 s); the caller starts and stops it."""
@@ -187,6 +194,10 @@ def provision(base: Path) -> SambaDC:
     encrypted.mkdir()
     os.chmod(encrypted, 0o755)
     text += f"\n[{ENCRYPTED_SHARE}]\n\tpath = {encrypted}\n\tread only = no\n\tsmb encrypt = required\n"
+    second = target / SECOND_SHARE
+    second.mkdir()
+    os.chmod(second, 0o755)
+    text += f"\n[{SECOND_SHARE}]\n\tpath = {second}\n\tread only = no\n"
     conf.write_text(text)
     (base / "pid").mkdir(exist_ok=True)
     spec_file = base / "spec.json"
@@ -196,7 +207,17 @@ def provision(base: Path) -> SambaDC:
     if out.returncode:
         raise RuntimeError(f"creating users and groups failed: {out.stderr[-2000:]}")
     sids = json.loads(out.stdout.strip().splitlines()[-1])
-    return SambaDC(base, sids)
+    dc = SambaDC(base, sids)
+    # Samba's default share ACL (Everyone: Full) written out: the DC answers srvsvc level
+    # 502 without a descriptor for a share that has none stored.
+    for share in (dc.share, ENCRYPTED_SHARE, SECOND_SHARE):
+        dc.set_share_acl(share, "S-1-1-0:ALLOWED/0/FULL")
+    # Samba's RPC server opens its share ACL store as the calling user: with the store
+    # readable by root only (its default), a plain account such as the crawler's gets an
+    # answer without a descriptor (the crawler then hides the share: fail closed). Open to
+    # all here so that the share ACL itself is what the tests exercise.
+    os.chmod(target / "state" / "share_info.tdb", 0o666)
+    return dc
 
 
 def cleanup(base: Path) -> None:
@@ -212,16 +233,17 @@ INHERITED = 0x10
 
 
 class ShareAdmin:
-    def __init__(self, dc: SambaDC):
+    def __init__(self, dc: SambaDC, share: str = ""):
         import smbclient
 
         self.dc = dc
+        self.share = share or dc.share
         self.cache: dict = {}
         smbclient.register_session(dc.host, username="Administrator", password=ADMIN_PASSWORD, auth_protocol="ntlm",
                                    connection_cache=self.cache)
 
     def unc(self, rel: str = "") -> str:
-        return f"\\\\{self.dc.host}\\{self.dc.share}" + ("\\" + rel.replace("/", "\\") if rel else "")
+        return f"\\\\{self.dc.host}\\{self.share}" + ("\\" + rel.replace("/", "\\") if rel else "")
 
     def mkdir(self, rel: str) -> None:
         import smbclient
@@ -265,12 +287,13 @@ class ShareAdmin:
         smbclient.reset_connection_cache(connection_cache=self.cache)
 
 
-def crawler_source_config(dc: SambaDC, name: str = "daten", path: str = "", **kw):
+def crawler_source_config(dc: SambaDC, name: str = "daten", path: str = "", share: str = "", **kw):
     """The crawler's view of the share: the service account, read rights only."""
     from aktenlotse.config import SourceConfig
 
-    root = f"//{dc.host}/{dc.share}" + (f"/{path}" if path else "")
-    return SourceConfig(name=name, root=Path(root), smb_server=dc.host, smb_share=dc.share, smb_path=path,
+    share = share or dc.share
+    root = f"//{dc.host}/{share}" + (f"/{path}" if path else "")
+    return SourceConfig(name=name, root=Path(root), smb_server=dc.host, smb_share=share, smb_path=path,
                         smb_username=SERVICE_USER, smb_password=SERVICE_PASSWORD, **kw)
 
 

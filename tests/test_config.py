@@ -44,6 +44,9 @@ def test_example_config_from_init_is_valid(tmp_path):
         ("data_dir = 5\n", "data_dir"),
         ("unknown = 1\n", "unknown"),
         ('[index]\nbackend = "oracle"\n', "index.backend"),
+        ('[[sources]]\nroot = "/a"\ntraverse = "aus"\n', "sources[0].traverse"),
+        ('[[sources]]\nroot = "smb://srv/daten"\nshare_acl = "yes"\n', "sources[0].share_acl"),
+        ('[[sources]]\nroot = "/a"\nshare_acl = "ignore"\n', "sources[0].share_acl"),
     ],
 )
 def test_bad_settings_name_the_key(tmp_path, text, key):
@@ -119,3 +122,13 @@ def test_cache_dir_from_file_env_and_default(tmp_path, monkeypatch):
     monkeypatch.setenv("AKTENLOTSE_CACHE_DIR", str(tmp_path / "var-cache"))
     assert load_config(write(tmp_path, 'cache_dir = "cache"\n')).cache_dir == tmp_path / "var-cache"
     assert tika_jar_path() == tmp_path / "var-cache" / "tika" / TIKA_JAR_NAME
+
+
+def test_traverse_and_share_acl_settings(tmp_path):
+    default = load_config(write(tmp_path, '[[sources]]\nroot = "smb://srv/daten"\n')).sources[0]
+    assert (default.traverse, default.share_acl) == ("enforced", "enforced")
+    chosen = load_config(write(tmp_path, '[[sources]]\nroot = "smb://srv/daten"\ntraverse = "bypass"\n'
+                                         'share_acl = "ignore"\n')).sources[0]
+    assert (chosen.traverse, chosen.share_acl) == ("bypass", "ignore")
+    with pytest.raises(ConfigError, match='muss "enforced" oder "bypass" sein'):
+        load_config(write(tmp_path, '[[sources]]\nroot = "/a"\ntraverse = "aus"\n'))
