@@ -158,20 +158,3 @@ def test_directory_lists_users_and_groups_page_by_page(slapd):
     directory = LdapDirectory(auth(slapd))
     assert directory.user_names(page_size=2) == sorted(USERS)
     assert {"bauamt", "fachaemter", "portal-admins"} <= set(directory.group_names(page_size=3))
-
-
-def test_smb_source_without_its_own_checks_says_so(share, slapd, tmp_path):
-    from aktenlotse.crawler.smb_source import SmbSource
-
-    if hasattr(SmbSource, "access_checks"):
-        pytest.skip("the SMB source explains its own checks (tested with the Samba DC)")
-    base, root = share
-    config = write_config(base, root, slapd)
-    config.write_text(config.read_text(encoding="utf-8").replace(
-        "[auth]", '[[sources]]\nname = "smbdaten"\nroot = "smb://127.0.0.1/daten"\n[auth]'), encoding="utf-8")
-    env = {**ENV, "AKTENLOTSE_SMB_USER": "svc", "AKTENLOTSE_SMB_PASSWORD": "x"}
-    result = subprocess.run([sys.executable, "-m", "aktenlotse.cli", "--config", str(config), "access", "explain",
-                             "mueller", r"\\127.0.0.1\daten\Bauamt\antrag.txt"], capture_output=True, text=True, env=env,
-                            timeout=120)
-    assert result.returncode == 2, result.stderr
-    assert result.stderr == "Fehler: Die Zugriffsprüfung ist für die Quelle „smbdaten“ nicht verfügbar.\n"
