@@ -3,6 +3,7 @@ failed files: nothing Tika can read is lost, and the admin sees what was partial
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import os
@@ -16,7 +17,7 @@ import pytest
 import requests
 
 from aktenlotse.crawler.tika_client import TikaServerExtractor, tree_from_rmeta
-from aktenlotse.filemakers import write_corrupt
+from aktenlotse.filemakers import write_corrupt, write_docx, write_eml
 from aktenlotse.records import ExtractionError, ExtractLimits
 from aktenlotse.statedb import StateDB
 from tests.crawl_env import CrawlEnv
@@ -196,13 +197,26 @@ def _direct_texts(url: str, path: Path) -> list[str]:
             if r.get("embeddedResourceType") not in repeats and (r.get("X-TIKA:content") or "").strip()]
 
 
-def test_nothing_tika_returns_is_missing_from_the_index(env, tika_server, sample_files):
+def test_nothing_tika_returns_is_missing_from_the_index(env, tika_server, sample_files, tmp_path):
     for key, path in sample_files.items():
         (env.root / path.name).write_bytes(path.read_bytes())
     (env.root / "formular.xml").write_bytes(UNDECLARED_ENTITY_XML)
     truncated = _zip(_members(4))
     (env.root / "abgebrochen.zip").write_bytes(truncated[: len(truncated) * 2 // 3])
     (env.root / "akten.zip").write_bytes(_zip(_members(25, words=400)))
+    # base64 runs beside real words (an XML export with an embedded scan)
+    blob = base64.b64encode(os.urandom(200_000)).decode()
+    (env.root / "export.xml").write_text(
+        f"<?xml version='1.0'?><export><titel>Meldewesen Export Friedhofsgebühren</titel><scan>{blob}</scan>"
+        "<vermerk>Bitte an das Ordnungsamt weiterleiten</vermerk></export>")
+    # a mail forwarded as an attachment of a mail, with a document inside
+    inner_doc = tmp_path / "gutachten.docx"
+    write_docx(inner_doc, "Gutachten", ["Das Gutachten zur Standsicherheit der Brücke am Mühlgraben."])
+    inner = tmp_path / "inner.eml"
+    write_eml(inner, "Gutachten Brücke", "Anbei das Gutachten.", "bauamt@zeitz.test", "ob@zeitz.test",
+              [("gutachten.docx", inner_doc.read_bytes())])
+    write_eml(env.root / "weiterleitung.eml", "WG: Gutachten Brücke", "Zur Kenntnis.", "ob@zeitz.test",
+              "rat@zeitz.test", [("Gutachten Brücke.eml", inner.read_bytes())])
     env.crawl()
     indexed = [" ".join(d.text.split()) for d in env.documents()]
     lost = []
@@ -211,3 +225,5 @@ def test_nothing_tika_returns_is_missing_from_the_index(env, tika_server, sample
             if not any(text[:200] in doc for doc in indexed):
                 lost.append((path.name, text[:60]))
     assert lost == []
+    # nested attachments are flattened below the file the user sees in Explorer
+    assert env.search("Standsicherheit") == ["weiterleitung.eml/gutachten.docx"]
