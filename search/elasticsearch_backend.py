@@ -532,6 +532,14 @@ class ElasticsearchBackend:
             must_not.extend(_excluded_clauses(term))
         return {"filter": filters, "must_not": must_not}
 
+    def _knn_filter(self, query: Query, principals: list[str], parsed: ParsedQuery) -> dict[str, Any]:
+        # Permissions and excluded words only (facet filters come after the kNN), and no
+        # 0-byte file: it has nothing to be near to, only its name, which the full text finds.
+        bool_query = self._visibility(query, principals, parsed, with_filters=False)
+        bool_query["must_not"] = [*bool_query["must_not"],
+                                  {"bool": {"filter": [{"term": {"kind": "file"}}, {"term": {"size": 0}}]}}]
+        return bool_query
+
     def _hit(self, src: dict, score: float, parsed: ParsedQuery, chunk: tuple[int, int] | None = None,
              lexical_match: bool = False) -> Hit:
         text = src.get("text") or ""
@@ -569,7 +577,7 @@ class ElasticsearchBackend:
             "query_vector": vector,
             "k": k,
             "num_candidates": min(MAX_WINDOW, max(k + k // 2, 100)),
-            "filter": {"bool": self._visibility(query, principals, parsed, with_filters=False)},
+            "filter": {"bool": self._knn_filter(query, principals, parsed)},
             "inner_hits": {"size": 1, "_source": False, "fields": ["chunks.start", "chunks.end"]},
         }
         body = {"knn": knn, "size": k, "_source": ["id", *_FACET_FIELDS.values()]}

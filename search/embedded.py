@@ -142,6 +142,9 @@ NOTICE_NO_VECTORS = "Für die Suche nach Bedeutung sind noch keine Vektoren bere
 # On ragsource dev with USE, the band keeps 99.8 % of the relevant documents and on
 # average 77 of 216 documents.
 SEMANTIC_FLOOR = 0.15
+# A 0-byte file has no content to be similar to (its vector is its name's); the semantic
+# side leaves it out, the full text still finds it by its name.
+NOT_EMPTY_FILE = "NOT (d.kind = 'file' AND d.size = 0)"
 SEMANTIC_BAND = 0.25
 
 
@@ -523,7 +526,7 @@ class EmbeddedBackend:
         matrix = self._vectors.matrix_for(connection, int(vector.shape[0]))
         if matrix is None:
             return None
-        where = " AND ".join([visible, *filters])
+        where = " AND ".join([visible, NOT_EMPTY_FILE, *filters])
         candidates = connection.execute(
             f"SELECT d.rowid, 0.0, d.id, d.modified, d.year, d.file_type, d.top_folder, d.source FROM docs d WHERE {where}",
             [*visible_params, *filter_params],
@@ -542,7 +545,8 @@ class EmbeddedBackend:
             # picking a facet value must give exactly the hits its count promised, so the
             # filtered set has to be a subset of the unfiltered one.
             unfiltered = [matrix.index.get(doc_id, -1) for rowid, doc_id in connection.execute(
-                f"SELECT d.rowid, d.id FROM docs d WHERE {visible}", visible_params) if rowid not in excluded]
+                f"SELECT d.rowid, d.id FROM docs d WHERE {visible} AND {NOT_EMPTY_FILE}", visible_params)
+                if rowid not in excluded]
             unfiltered = [pos for pos in unfiltered if pos >= 0]
             anchor = max(anchor, float(scores[np.asarray(unfiltered, dtype=np.int64)].max()))
         order = np.argsort(-chosen_scores, kind="stable")

@@ -569,6 +569,22 @@ class BackendConformance:
                         assert both.total == second_count == len(both.hits), (name, value, second_name, second_value)
         assert checked >= 4
 
+    def test_empty_file_found_by_its_name_only(self, backend):
+        from aktenlotse.config import EnrichConfig
+        from aktenlotse.enrich.embed_pass import run_embedding_pass
+
+        empty = replace(_doc("leer-1", "Allgemein/Notizen Parkausweise.txt", "Notizen Parkausweise", "",
+                             "2024-01-01T10:00:00"), size=0)
+        backend.upsert([*CORPUS, empty])
+        assert run_embedding_pass(backend, shared_encoder(), EnrichConfig(chunk_words=50, chunk_overlap=10)).complete
+        text = "Wo bekomme ich einen Parkausweis für meine Straße?"
+        semantic = self.vsearch(backend, text, "semantic", facets=True)
+        assert "ord-1" in ids_of(semantic) and "leer-1" not in ids_of(semantic)
+        hybrid = self.vsearch(backend, "Erlaubnis zum Parken vor der Wohnung", "hybrid")
+        assert "ord-1" in ids_of(hybrid) and "leer-1" not in ids_of(hybrid)
+        assert "leer-1" in ids_of(self.search(backend, "Notizen"))  # by its name
+        assert "leer-1" in ids_of(self.vsearch(backend, "Notizen Parkausweise", "hybrid"))
+
     @pytest.mark.parametrize("mode", ["semantic", "hybrid"])
     def test_excluded_word_in_vector_modes(self, with_vectors, mode):
         assert "ord-1" not in ids_of(self.vsearch(with_vectors, "Parken in der Stadt -Bewohnerparkausweise", mode))
