@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
-from aktenlotse.statedb import StateDB, to_text
+from aktenlotse.statedb import ITEM_COLUMNS, StateDB, row_to_item, to_text
 
 APP_DB_NAME = "app.sqlite"
 REVIEW_ROLES = frozenset({"ag_dms", "admin"})
@@ -204,16 +204,44 @@ class ReviewItem:
     decision: Decision | None
 
 
-def folders(state: StateDB) -> list[tuple[str, str, int]]:
-    """(source, folder, number of files) for every folder that holds files."""
-    rows = state.conn.execute("SELECT source, folder, count(*) FROM items GROUP BY source, folder ORDER BY source, folder")
-    return [(source, to_text(folder), n) for source, folder, n in rows.fetchall()]
+@dataclass(frozen=True)
+class ReviewFolder:
+    """A folder as the review lists it: files of its own and files below it."""
+
+    source: str
+    path: str
+    own_files: int
+    files_below: int  # including its own
+
+
+def folders(state: StateDB) -> list[ReviewFolder]:
+    """Every folder that holds files, itself or in a sub-folder (a department folder with
+    only sub-folders must be listed, or it cannot be decided "mit Unterordnern" at once).
+    The share root is listed only when it holds files of its own."""
+    own: dict[tuple[str, str], int] = {}
+    below: dict[tuple[str, str], int] = {}
+    rows = state.conn.execute("SELECT source, folder, count(*) FROM items GROUP BY source, folder")
+    for source, raw, n in rows.fetchall():
+        folder = to_text(raw)
+        own[(source, folder)] = n
+        parts = folder.split("/") if folder else []
+        for key in [(source, "")] + [(source, "/".join(parts[:depth])) for depth in range(1, len(parts) + 1)]:
+            below[key] = below.get(key, 0) + n
+    listed = [key for key in below if key[1] or key in own]
+    return [ReviewFolder(source, folder, own.get((source, folder), 0), below[(source, folder)])
+            for source, folder in sorted(listed)]
 
 
 def items_below(state: StateDB, backend, store: ReviewStore, source: str, folder: str,
                 recursive: bool = False) -> list[ReviewItem]:
     """The documents of a folder (and its sub-folders) with suggestions and decisions."""
-    rows = list(state.items_below(source, folder)) if recursive else list(state.items_in_folder(source, folder).values())
+    if recursive and not folder:  # the share root: everything of the source
+        rows = [row_to_item(r) for r in state.conn.execute(f"SELECT {ITEM_COLUMNS} FROM items WHERE source = ?",
+                                                            (source,))]
+    elif recursive:
+        rows = list(state.items_below(source, folder))
+    else:
+        rows = list(state.items_in_folder(source, folder).values())
     rows.sort(key=lambda r: r.path)
     docs = {d.id: d for d in backend.fetch([r.id for r in rows])} if rows else {}
     refs = [DocRef(source, row.path, row.content_hash) for row in rows]

@@ -11,7 +11,7 @@ from typing import BinaryIO, Sequence
 from aktenlotse.config import Config, ConfigError
 from aktenlotse.crawler.documents import CHILD_SEPARATOR
 from aktenlotse import visibility
-from aktenlotse.search.backend import Backend, BackendError, Hits, Query
+from aktenlotse.search.backend import Backend, BackendError, Hit, Hits, Query
 from aktenlotse.statedb import StateDB
 
 MSG_NOT_FOUND = "Dieses Dokument gibt es nicht (mehr), oder Sie haben keinen Zugriff darauf."
@@ -40,7 +40,16 @@ def run_search(backend: Backend, query: Query, principals: Sequence[str]) -> Hit
     """Search as the user. Overlong input is cut here too (the parser cuts as well)."""
     if len(query.text) > MAX_QUERY_CHARS * 10:
         query = replace(query, text=query.text[: MAX_QUERY_CHARS * 10])
-    return backend.search(query, list(principals))
+    hits = backend.search(query, list(principals))
+    hits.hits = [_with_display_title(hit) for hit in hits.hits]
+    return hits
+
+
+def _with_display_title(hit: Hit) -> Hit:
+    from aktenlotse.portal.hit_titles import display_title
+
+    title = display_title(hit.title, hit.path)
+    return hit if title == hit.title else replace(hit, title=title)
 
 
 SIMILAR_TERMS = 12
@@ -72,7 +81,7 @@ def similar_documents(backend: Backend, doc_id: str, principals: Sequence[str], 
         return Hits(total=0, hits=[])
     hits = backend.search(Query(text=text, mode=mode, vector=vector, limit=limit + 5), list(principals))
     own = doc.id.split(CHILD_SEPARATOR, 1)[0]
-    others = [h for h in hits.hits if h.id.split(CHILD_SEPARATOR, 1)[0] != own]
+    others = [_with_display_title(h) for h in hits.hits if h.id.split(CHILD_SEPARATOR, 1)[0] != own]
     return Hits(total=len(others[:limit]), hits=others[:limit])
 
 

@@ -11,7 +11,8 @@ import streamlit as st
 from aktenlotse.portal import markdown_text as md
 from aktenlotse.portal.context import PortalContext
 from aktenlotse.portal.directory import UserInfo
-from aktenlotse.review import DECISIONS, ReviewError, ReviewStore, can_review, folders, items_below, progress
+from aktenlotse.review import (DECISIONS, ReviewError, ReviewFolder, ReviewStore, can_review, folders, items_below,
+                               progress)
 from aktenlotse.statedb import StateDB
 
 
@@ -39,6 +40,9 @@ def render(ctx: PortalContext, user: UserInfo) -> None:
 
 
 def _page(ctx, user, plan, state, store) -> None:
+    done = st.session_state.pop(DONE_MESSAGE, None)
+    if done:
+        st.success(done)
     figures = progress(state, store)
     cols = st.columns(4)
     cols[0].metric("Dokumente entschieden", f"{figures['documents_decided']} / {figures['documents']}")
@@ -56,17 +60,17 @@ def _page(ctx, user, plan, state, store) -> None:
                    "(z. B. " + md.text(", ".join(sorted({d.code for d in stale})[:5])) + "). Bitte neu entscheiden.")
 
     all_folders = folders(state)
-    sources = sorted({s for s, _, _ in all_folders})
+    sources = sorted({f.source for f in all_folders})
     left, middle, right = st.columns(3)
     source = left.selectbox("Ablage", sources, key="review_source")
     folder_filter = middle.text_input("Ordner enthält", key="review_folder_filter")
     min_confidence = right.slider("Sicherheit mindestens", 0.0, 1.0, 0.0, 0.05, key="review_confidence")
-    candidates = [(f, n) for s, f, n in all_folders if s == source and folder_filter.lower() in f.lower()]
+    candidates = {f.path: f for f in all_folders if f.source == source and folder_filter.lower() in f.path.lower()}
     if not candidates:
         st.info("Keine Ordner für diese Auswahl.")
         return
-    folder = st.selectbox("Ordner", [f for f, _ in candidates], key="review_folder",
-                          format_func=lambda f: f"{f or '(Wurzel)'} ({dict(candidates)[f]} Dateien)")
+    folder = st.selectbox("Ordner", list(candidates), key="review_folder",
+                          format_func=lambda f: _folder_label(candidates[f]))
     recursive = st.checkbox("mit Unterordnern", key="review_recursive")
     items = items_below(state, ctx.backend, store, source, folder, recursive=recursive)
     shown = [i for i in items if not i.suggestions or i.suggestions[0].get("score", 0) >= min_confidence]
@@ -90,27 +94,50 @@ def _page(ctx, user, plan, state, store) -> None:
         "Vorschlag": f"{i.suggestions[0]['code']} {i.suggestions[0].get('title', '')}" if i.suggestions else "",
         "Sicherheit": round(float(i.suggestions[0].get("score", 0)), 2) if i.suggestions else None,
         "Gründe": "; ".join(i.suggestions[0].get("reasons", [])) if i.suggestions else "",
-        "Entscheidung": (f"{i.decision.label} {i.decision.code or ''} ({i.decision.reviewer})" if i.decision else "offen"),
+        "Entscheidung": (" ".join(filter(None, (i.decision.label, i.decision.code))) + f" ({i.decision.reviewer})"
+                         if i.decision else "offen"),
     } for i in shown]
     st.dataframe(table, hide_index=True, width="stretch")
     _decide_form(ctx, user, plan, store, shown)
     _exports(ctx)
 
 
+def _folder_label(folder: ReviewFolder) -> str:
+    name = folder.path or "(Wurzel)"
+    if folder.files_below == folder.own_files:
+        return f"{name} ({folder.own_files} Dateien)"
+    return f"{name} ({folder.own_files} Dateien, mit Unterordnern {folder.files_below})"
+
+
+# The form's widgets: emptied after a saved decision, so the next one starts from nothing.
+FORM_KEYS = ("review_chosen", "review_action", "review_code", "review_comment")
+RESET_FLAG = "review_form_reset"
+DONE_MESSAGE = "review_done_message"
+
+
 def _decide_form(ctx, user, plan, store, shown) -> None:
     options = {i.id: i for i in shown}
     codes = sorted(plan.classes)
+    if st.session_state.pop(RESET_FLAG, False):
+        # Widget values can only be dropped before the widgets exist in this run.
+        for key in FORM_KEYS:
+            st.session_state.pop(key, None)
     with st.form("review_decide"):
-        chosen = st.multiselect("Dokumente (leer = alle angezeigten)", list(options),
-                                format_func=lambda i: options[i].ref.path)
-        action = st.radio("Entscheidung", list(DECISIONS), format_func=DECISIONS.get, horizontal=True)
-        code = st.selectbox("Andere Klasse (Suche mit Tippen)", codes,
-                            format_func=lambda c: f"{c} {plan.classes[c].title}")
-        comment = st.text_input("Kommentar (z. B. Dublette, veraltet, archivieren)")
+        chosen = st.multiselect("Dokumente (leer = alle angezeigten)", list(options), key="review_chosen",
+                                format_func=lambda i: options[i].ref.path if i in options else i)
+        action = st.radio("Entscheidung", list(DECISIONS), format_func=DECISIONS.get, horizontal=True,
+                          key="review_action")
+        # No preselected class: a reassignment without a chosen class is refused, never class 0.
+        code = st.selectbox("Andere Klasse (Suche mit Tippen)", codes, index=None, key="review_code",
+                            placeholder="Klasse wählen …", format_func=lambda c: f"{c} {plan.classes[c].title}")
+        comment = st.text_input("Kommentar (z. B. Dublette, veraltet, archivieren)", key="review_comment")
         submitted = st.form_submit_button("Entscheiden", type="primary")
     if not submitted:
         return
-    targets = [options[i] for i in chosen] or list(options.values())
+    targets = [options[i] for i in chosen if i in options] or list(options.values())
+    if not targets:
+        st.error("Keine Dokumente angezeigt: bitte einen Ordner mit Dateien wählen oder „mit Unterordnern“ ankreuzen.")
+        return
     try:
         if action == "accept":
             count = 0
@@ -126,7 +153,10 @@ def _decide_form(ctx, user, plan, store, shown) -> None:
     except ReviewError as error:
         st.error(error.message)
         return
-    st.success(f"{count} Dokumente entschieden.")
+    # Rerun so that counter, table and form show the state after this decision, not before.
+    st.session_state[DONE_MESSAGE] = f"{count} Dokumente entschieden."
+    st.session_state[RESET_FLAG] = True
+    st.rerun()
 
 
 def _retrain(ctx, user) -> None:

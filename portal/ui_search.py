@@ -83,7 +83,10 @@ def render(ctx: PortalContext, user: UserInfo) -> None:
     for notice in hits.notices:
         st.info(md.text(notice))
     if not hits.hits:
-        _no_hits(ctx, user, text, mode_label)
+        if any(filters.values()) and hits.total == 0:
+            _no_hits_with_filters()
+        else:
+            _no_hits(ctx, user, text, mode_label)
         return
     st.caption(f"{hits.total} Treffer")
     for rank, hit in enumerate(hits.hits, start=query.offset + 1):
@@ -107,6 +110,18 @@ def _no_hits(ctx: PortalContext, user: UserInfo, text: str, mode_label: str) -> 
     other = [label for label in MODE_LABELS.values() if label != mode_label]
     tips.append(f"Versuchen Sie einen anderen Suchmodus: {', '.join(other)}.")
     st.markdown("\n".join(f"- {tip}" for tip in tips))
+
+
+def _no_hits_with_filters() -> None:
+    # The words found something; the chosen facet values left nothing. Spelling is not the problem.
+    st.warning("Keine Treffer mit den gewählten Filtern.")
+    st.button("Filter zurücksetzen", key="reset_filters", on_click=_reset_filters)
+
+
+def _reset_filters() -> None:
+    for name in FACET_TITLES:
+        st.session_state.pop(f"facet_{name}", None)
+    st.session_state["page"] = 0
 
 
 def _set_query(text: str) -> None:

@@ -520,20 +520,25 @@ class ElasticsearchBackend:
         facets = _facets_from_aggs(response.get("aggregations", {})) if query.facets else {}
         return Hits(total=response["hits"]["total"]["value"], hits=hits, facets=facets, notices=notices)
 
-    def _visibility(self, query: Query, principals: list[str], parsed: ParsedQuery) -> dict[str, Any]:
-        """The bool query parts every mode shares: permission sets, filters, excluded words."""
+    def _visibility(self, query: Query, principals: list[str], parsed: ParsedQuery,
+                    with_filters: bool = True) -> dict[str, Any]:
+        """The bool query parts every mode shares: permission sets, filters (unless
+        `with_filters` is false), excluded words."""
         filters: list[dict] = [self.permissions.filter_for(principals)]
-        folder = (query.folder or "").strip("/")
-        if folder:
-            filters.append({"term": {"folder_path": folder}})
-        for field, values in (("file_type", query.file_types), ("year", query.years), ("source", query.sources),
-                              ("keywords", query.keywords), ("aktenplan", query.aktenplan)):
-            if values:
-                filters.append({"terms": {field: list(values)}})
+        if with_filters:
+            filters.extend(_query_filters(query))
         must_not: list[dict] = []
         for term in parsed.excluded:
             must_not.extend(_excluded_clauses(term))
         return {"filter": filters, "must_not": must_not}
+
+    def _knn_filter(self, query: Query, principals: list[str], parsed: ParsedQuery) -> dict[str, Any]:
+        # Permissions and excluded words only (facet filters come after the kNN), and no
+        # 0-byte file: it has nothing to be near to, only its name, which the full text finds.
+        bool_query = self._visibility(query, principals, parsed, with_filters=False)
+        bool_query["must_not"] = [*bool_query["must_not"],
+                                  {"bool": {"filter": [{"term": {"kind": "file"}}, {"term": {"size": 0}}]}}]
+        return bool_query
 
     def _hit(self, src: dict, score: float, parsed: ParsedQuery, chunk: tuple[int, int] | None = None,
              lexical_match: bool = False) -> Hit:
@@ -564,12 +569,15 @@ class ElasticsearchBackend:
             return None
         visibility = self._visibility(query, principals, parsed)
         k = min(MAX_WINDOW, max(SEMANTIC_K, offset + limit))
+        # The nearest documents are chosen WITHOUT the facet filters, which are applied to
+        # them afterwards: a facet count then equals the hits after picking that value
+        # (inside the kNN filter they would pull in other documents and move the floor).
         knn = {
             "field": "chunks.vector",
             "query_vector": vector,
             "k": k,
             "num_candidates": min(MAX_WINDOW, max(k + k // 2, 100)),
-            "filter": {"bool": visibility},
+            "filter": {"bool": self._knn_filter(query, principals, parsed)},
             "inner_hits": {"size": 1, "_source": False, "fields": ["chunks.start", "chunks.end"]},
         }
         body = {"knn": knn, "size": k, "_source": ["id", *_FACET_FIELDS.values()]}
@@ -596,6 +604,13 @@ class ElasticsearchBackend:
         if not ranked and not self._has_vectors():
             return None
         above = _above_floor(ranked)
+        filters = _query_filters(query)
+        if filters and ranked:
+            candidates = {"ids": {"values": [doc_id for doc_id, _, _ in ranked]}}
+            kept = set(self._ids_matching({"bool": {**visibility, "filter": [*visibility["filter"], candidates]}},
+                                          len(ranked)))
+            above = [row for row in above if row[0] in kept]  # the floor stays where the unfiltered set put it
+            ranked = [row for row in ranked if row[0] in kept]
         if mode == "semantic":
             page_ids = [(doc_id, score) for doc_id, score, _ in above[offset : offset + limit]]
             facets = _facets_from_sources([src for _, _, src in above]) if query.facets else {}
@@ -810,6 +825,19 @@ def _sort(by_date: bool) -> list:
     if by_date:
         return [{"modified": {"order": "desc", "missing": "_last"}}, {"_score": "desc"}, {"id": "asc"}]
     return [{"_score": "desc"}, {"id": "asc"}]
+
+
+def _query_filters(query: Query) -> list[dict]:
+    """The user's facet filters (folder, type, year, source, keywords, Aktenplan)."""
+    filters: list[dict] = []
+    folder = (query.folder or "").strip("/")
+    if folder:
+        filters.append({"term": {"folder_path": folder}})
+    for field, values in (("file_type", query.file_types), ("year", query.years), ("source", query.sources),
+                          ("keywords", query.keywords), ("aktenplan", query.aktenplan)):
+        if values:
+            filters.append({"terms": {field: list(values)}})
+    return filters
 
 
 def _facet_aggs() -> dict:

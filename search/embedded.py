@@ -142,6 +142,9 @@ NOTICE_NO_VECTORS = "Für die Suche nach Bedeutung sind noch keine Vektoren bere
 # On ragsource dev with USE, the band keeps 99.8 % of the relevant documents and on
 # average 77 of 216 documents.
 SEMANTIC_FLOOR = 0.15
+# A 0-byte file has no content to be similar to (its vector is its name's); the semantic
+# side leaves it out, the full text still finds it by its name.
+NOT_EMPTY_FILE = "NOT (d.kind = 'file' AND d.size = 0)"
 SEMANTIC_BAND = 0.25
 
 
@@ -468,8 +471,9 @@ class EmbeddedBackend:
                     notices.append(NOTICE_NO_VECTORS)
                     mode = "fulltext"
                 else:
-                    ranked, best_chunks = semantic
-                    matches = _semantic_matches(ranked) if mode == "semantic" else _hybrid_matches(lexical, ranked)
+                    ranked, best_chunks, anchor = semantic
+                    matches = (_semantic_matches(ranked, anchor) if mode == "semantic"
+                               else _hybrid_matches(lexical, ranked, anchor))
             if mode == "fulltext" and match is None and not browse:
                 return Hits(total=0, hits=[], facets={}, notices=notices)
             page = _page(matches, query.sort, offset, limit)
@@ -510,10 +514,11 @@ class EmbeddedBackend:
     def _semantic(
         self, connection: sqlite3.Connection, query: Query, parsed: ParsedQuery,
         visible: str, visible_params: list[str], filters: list[str], filter_params: list[Any],
-    ) -> tuple[list[tuple], dict[str, tuple[int, int]]] | None:
+    ) -> tuple[list[tuple], dict[str, tuple[int, int]], float | None] | None:
         """(visible, filtered documents with vectors as match rows with the cosine as
-        score, best first; best chunk span per id), or None when no vectors of the query
-        vector's dimension exist. Only rows the visibility SQL returned are ever scored."""
+        score, best first; best chunk span per id; the best cosine of the visible documents
+        regardless of filters), or None when no vectors of the query vector's dimension
+        exist. Only rows the visibility SQL returned are ever scored."""
         vector = np.asarray(query.vector, dtype=np.float32)
         norm = float(np.linalg.norm(vector))
         if vector.ndim != 1 or norm == 0 or not math.isfinite(norm):
@@ -521,7 +526,7 @@ class EmbeddedBackend:
         matrix = self._vectors.matrix_for(connection, int(vector.shape[0]))
         if matrix is None:
             return None
-        where = " AND ".join([visible, *filters])
+        where = " AND ".join([visible, NOT_EMPTY_FILE, *filters])
         candidates = connection.execute(
             f"SELECT d.rowid, 0.0, d.id, d.modified, d.year, d.file_type, d.top_folder, d.source FROM docs d WHERE {where}",
             [*visible_params, *filter_params],
@@ -530,10 +535,20 @@ class EmbeddedBackend:
         positions = [matrix.index.get(row[2], -1) for row in candidates]
         keep = [i for i, pos in enumerate(positions) if pos >= 0 and candidates[i][0] not in excluded]
         if not keep:
-            return [], {}
+            return [], {}, None
         scores, best_rows = matrix.doc_scores(vector / norm)
         chosen = np.asarray([positions[i] for i in keep], dtype=np.int64)
         chosen_scores = scores[chosen]
+        anchor = float(chosen_scores.max())
+        if filters:
+            # The band hangs from the best document the user may see WITHOUT the filters:
+            # picking a facet value must give exactly the hits its count promised, so the
+            # filtered set has to be a subset of the unfiltered one.
+            unfiltered = [matrix.index.get(doc_id, -1) for rowid, doc_id in connection.execute(
+                f"SELECT d.rowid, d.id FROM docs d WHERE {visible} AND {NOT_EMPTY_FILE}", visible_params)
+                if rowid not in excluded]
+            unfiltered = [pos for pos in unfiltered if pos >= 0]
+            anchor = max(anchor, float(scores[np.asarray(unfiltered, dtype=np.int64)].max()))
         order = np.argsort(-chosen_scores, kind="stable")
         ranked = []
         best_chunks: dict[str, tuple[int, int]] = {}
@@ -542,7 +557,7 @@ class EmbeddedBackend:
             ranked.append((row[0], float(chosen_scores[j]), *row[2:]))
             start, end = matrix.spans[best_rows[chosen[j]]]
             best_chunks[row[2]] = (int(start), int(end))
-        return ranked, best_chunks
+        return ranked, best_chunks, anchor
 
     def _excluded_rowids(self, connection: sqlite3.Connection, parsed: ParsedQuery) -> set[int]:
         # "-Wort" excludes documents in every mode, not only in full text.
@@ -691,17 +706,18 @@ def _page(matches: list[tuple], sort: str, offset: int, limit: int) -> list[tupl
     return ranked[offset:wanted]
 
 
-def _semantic_matches(ranked: list[tuple]) -> list[tuple]:
-    """Semantic rows above the similarity floor, as match rows (score negated like BM25)."""
+def _semantic_matches(ranked: list[tuple], anchor: float | None) -> list[tuple]:
+    """Semantic rows above the similarity floor (`SEMANTIC_BAND` below `anchor`, the best
+    unfiltered score), as match rows (score negated like BM25)."""
     if not ranked:
         return []
-    floor = max(SEMANTIC_FLOOR, ranked[0][1] - SEMANTIC_BAND)
+    floor = max(SEMANTIC_FLOOR, (ranked[0][1] if anchor is None else anchor) - SEMANTIC_BAND)
     return [(row[0], -row[1], *row[2:]) for row in ranked if row[1] >= floor]
 
 
-def _hybrid_matches(lexical: list[tuple], ranked: list[tuple]) -> list[tuple]:
+def _hybrid_matches(lexical: list[tuple], ranked: list[tuple], anchor: float | None) -> list[tuple]:
     """Lexical matches and semantic rows above the floor, ranked by `fuse`."""
-    above = {row[2] for row in _semantic_matches(ranked)}
+    above = {row[2] for row in _semantic_matches(ranked, anchor)}
     lexical_sorted = sorted(lexical, key=lambda m: (m[1], m[2]))
     by_id = {row[2]: row for row in ranked}
     by_id.update({m[2]: m for m in lexical_sorted})

@@ -70,6 +70,16 @@ CORPUS: tuple[Document, ...] = (
          "Bewohnerparkausweise werden im Ordnungsamt ausgestellt.", "2023-09-09T10:00:00"),
 )
 BY_ID = {d.id: d for d in CORPUS}
+DOG_DOCUMENTS: tuple[Document, ...] = (
+    _doc("hund-2", "Kaemmerei/Hunde/Anmeldung.docx", "Anmeldung Hund",
+         "Anmeldung eines Hundes zur Hundesteuer bei der Stadtkasse.", "2022-01-01T10:00:00"),
+    _doc("hund-3", "Kaemmerei/Hunde/Tierheim.docx", "Tierheim",
+         "Das Tierheim nimmt Katzen und Hunde auf. Öffnungszeiten montags.", "2023-01-01T10:00:00"),
+    _doc("hund-4", "Ordnungsamt/Leinenpflicht.docx", "Leinenpflicht",
+         "Im Stadtpark gilt Leinenpflicht für alle Hunde.", "2023-01-01T10:00:00"),
+    _doc("hund-5", "Ordnungsamt/Tiere.docx", "Haustiere", "Haltung von Haustieren in Mietwohnungen.",
+         "2023-01-01T10:00:00"),
+)
 
 HOSTILE_QUERIES = (
     '"', '""', '"""', "*", "**", "(", ")", "()", "NEAR", "NEAR(", "-", "--", "- -", "AND OR NOT",
@@ -515,6 +525,65 @@ class BackendConformance:
         everything = self.vsearch(with_vectors, text, mode)
         pages = [self.vsearch(with_vectors, text, mode, limit=1, offset=i) for i in range(everything.total)]
         assert [ids_of(p)[0] for p in pages] == ids_of(everything)
+
+    @pytest.fixture
+    def with_dog_vectors(self, backend):
+        """The corpus plus documents about dogs whose cosines to a dog question spread over
+        more than the semantic band (a filter must not move the band's floor)."""
+        from aktenlotse.config import EnrichConfig
+        from aktenlotse.enrich.embed_pass import run_embedding_pass
+
+        backend.upsert([*CORPUS, *DOG_DOCUMENTS])
+        stats = run_embedding_pass(backend, shared_encoder(), EnrichConfig(chunk_words=50, chunk_overlap=10))
+        assert stats.complete and stats.documents == len(CORPUS) + len(DOG_DOCUMENTS)
+        return backend
+
+    @pytest.mark.parametrize("mode", ["fulltext", "semantic", "hybrid"])
+    @pytest.mark.parametrize("text", ["Wie melde ich meinen Hund an?", "Hund", "Sonnenhang Termine"])
+    def test_facet_count_equals_hits_after_picking_it(self, with_dog_vectors, mode, text):
+        """Each facet value shown promises a number of hits; picking it (and then a value
+        of the narrowed facets) must give exactly that many, in every mode."""
+        def run(**filters) -> Hits:
+            return self.vsearch(with_dog_vectors, text, mode, facets=True, limit=100, **filters)
+
+        def picked(name: str, value: str) -> dict:
+            if name == "year":
+                return {"years": (int(value),)}
+            return {"file_type": {"file_types": (value,)}, "folder": {"folder": value},
+                    "source": {"sources": (value,)}}[name]
+
+        first = run()
+        assert first.total > 0 and not first.notices
+        checked = 0
+        for name in ("file_type", "year", "folder", "source"):
+            for value, count in first.facets[name]:
+                narrowed = run(**picked(name, value))
+                assert (narrowed.total, len(narrowed.hits)) == (count, count), (name, value)
+                assert set(ids_of(narrowed)) <= set(ids_of(first))
+                checked += 1
+                for second_name in ("file_type", "year"):
+                    if second_name == name:
+                        continue
+                    for second_value, second_count in narrowed.facets[second_name]:
+                        both = run(**picked(name, value), **picked(second_name, second_value))
+                        assert both.total == second_count == len(both.hits), (name, value, second_name, second_value)
+        assert checked >= 4
+
+    def test_empty_file_found_by_its_name_only(self, backend):
+        from aktenlotse.config import EnrichConfig
+        from aktenlotse.enrich.embed_pass import run_embedding_pass
+
+        empty = replace(_doc("leer-1", "Allgemein/Notizen Parkausweise.txt", "Notizen Parkausweise", "",
+                             "2024-01-01T10:00:00"), size=0)
+        backend.upsert([*CORPUS, empty])
+        assert run_embedding_pass(backend, shared_encoder(), EnrichConfig(chunk_words=50, chunk_overlap=10)).complete
+        text = "Wo bekomme ich einen Parkausweis für meine Straße?"
+        semantic = self.vsearch(backend, text, "semantic", facets=True)
+        assert "ord-1" in ids_of(semantic) and "leer-1" not in ids_of(semantic)
+        hybrid = self.vsearch(backend, "Erlaubnis zum Parken vor der Wohnung", "hybrid")
+        assert "ord-1" in ids_of(hybrid) and "leer-1" not in ids_of(hybrid)
+        assert "leer-1" in ids_of(self.search(backend, "Notizen"))  # by its name
+        assert "leer-1" in ids_of(self.vsearch(backend, "Notizen Parkausweise", "hybrid"))
 
     @pytest.mark.parametrize("mode", ["semantic", "hybrid"])
     def test_excluded_word_in_vector_modes(self, with_vectors, mode):

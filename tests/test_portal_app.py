@@ -121,3 +121,17 @@ def test_demo_mode_shows_a_banner(tmp_path, monkeypatch):
     at.text_input(key="login_password").input("demo")
     at.button[0].click().run()
     assert any("Bauantrag" in t for t in search(at, "Bauantrag"))
+
+
+def test_filters_that_leave_nothing_offer_a_reset_not_a_spelling_hint(portal):
+    at = login("mueller")
+    assert search(at, "Hundesteuer")
+    at.multiselect(key="facet_file_type").select("pdf").run()
+    assert search(at, "Bauantrag") == []  # the docx is readable, the pdf filter leaves nothing
+    assert [w.value for w in at.warning] == ["Keine Treffer mit den gewählten Filtern."]
+    assert not any("Schreibweise" in m.value for m in at.markdown)
+    reset = [b for b in at.main.button if b.label == "Filter zurücksetzen"]
+    assert len(reset) == 1
+    reset[0].click().run()
+    assert any("Bauantrag Lindenweg" in m.value for m in at.main.markdown)
+    assert at.multiselect(key="facet_file_type").value == []

@@ -18,7 +18,7 @@ from aktenlotse.enrich.aktenplan import read_aktenplan
 from aktenlotse.enrich.aktenplan_store import AktenplanStore
 from aktenlotse.enrich.suggest import Suggester
 from aktenlotse.migration_export import COLUMNS, export_chunks, write_export
-from aktenlotse.review import DocRef, NotAllowed, ReviewError, ReviewStore, items_below, progress
+from aktenlotse.review import DocRef, NotAllowed, ReviewError, ReviewStore, folders, items_below, progress
 from aktenlotse.review_training import evaluate_and_train, train_from_decisions
 from aktenlotse.search.embedded import EmbeddedBackend
 from aktenlotse.statedb import StateDB
@@ -192,3 +192,84 @@ def test_training_report_measures_on_heldout_folders():
                                 [r["id"] for r in rows])
     assert report.n_decisions == 80 and 5 <= report.n_heldout <= 30
     assert 0.0 <= report.heldout_top1 <= report.heldout_top3 <= 1.0
+
+
+def _review_page(config: str, roles: tuple[str, ...]) -> None:
+    from aktenlotse.portal import ui_review
+    from aktenlotse.portal.context import build_context
+    from aktenlotse.portal.directory import UserInfo
+
+    ui_review.render(build_context(config), UserInfo("krause", "Eva Krause", "", "", (), (), frozenset(roles)))
+
+
+def _review_app(env, tmp_path):
+    from streamlit.testing.v1 import AppTest
+
+    config = tmp_path / "portal.toml"
+    config.write_text(f'data_dir = "{env.data}"\n[auth]\nmode = "demo"\n[[sources]]\nname = "daten"\n'
+                      f'root = "{env.root}"\n', encoding="utf-8")
+    return AppTest.from_function(_review_page, args=(str(config), tuple(AG_DMS)), default_timeout=90).run()
+
+
+def _decisions_column(at) -> dict[str, str]:
+    frame = at.dataframe[0].value
+    return dict(zip(frame["Datei"], frame["Entscheidung"]))
+
+
+def _submit(at):
+    [button] = [b for b in at.button if b.label == "Entscheiden"]
+    return button.click().run()
+
+
+def test_review_folders_list_department_folders_without_files_of_their_own(crawled):
+    state = StateDB(crawled.data / "state.sqlite")
+    try:
+        listed = {(f.path, f.own_files, f.files_below) for f in folders(state)}
+    finally:
+        state.close()
+    assert listed == {("Bauamt", 0, 2), ("Bauamt/632", 2, 2), ("Kämmerei", 0, 1), ("Kämmerei/Hundesteuer", 1, 1)}
+
+
+def test_review_page_shows_a_decision_at_once_and_clears_the_form(crawled, tmp_path):
+    at = _review_app(crawled, tmp_path)
+    assert not at.exception, at.exception
+    assert at.metric[0].value == "0 / 3"
+    assert "Bauamt" in at.selectbox(key="review_folder").options[0]  # listed although it holds no files itself
+    at.selectbox(key="review_folder").set_value("Bauamt")
+    at.checkbox(key="review_recursive").check().run()
+    assert _decisions_column(at) == {"bauantrag-1.txt": "offen", "bauantrag-2.txt": "offen"}
+
+    # "andere Klasse" without a class: refused, nothing saved, never a preselected class 0
+    assert at.selectbox(key="review_code").value is None
+    at.radio(key="review_action").set_value("reassign")
+    _submit(at)
+    assert [e.value for e in at.error] == ["Bitte eine Aktenplan-Klasse wählen."]
+    assert at.metric[0].value == "0 / 3"
+
+    first = next(i for i in at.multiselect(key="review_chosen").options if "bauantrag-1" in i)
+    at.multiselect(key="review_chosen").select(first)
+    at.selectbox(key="review_code").set_value("632")
+    at.text_input(key="review_comment").input("Bauakte")
+    _submit(at)
+    assert not at.exception, at.exception
+    assert [s.value for s in at.success] == ["1 Dokumente entschieden."]
+    assert at.metric[0].value == "1 / 3"  # the counter of this very run, not the one before
+    assert _decisions_column(at) == {"bauantrag-1.txt": "andere Klasse 632 (krause)", "bauantrag-2.txt": "offen"}
+    assert at.multiselect(key="review_chosen").value == []
+    assert at.text_input(key="review_comment").value == ""
+    assert at.selectbox(key="review_code").value is None
+    assert at.radio(key="review_action").value == "accept"
+
+    # the next decision (the whole Bauamt in one step) does not carry the previous comment or class
+    at.radio(key="review_action").set_value("skip")
+    _submit(at)
+    assert at.metric[0].value == "2 / 3"
+    assert _decisions_column(at) == {"bauantrag-1.txt": "nicht migrieren (krause)",
+                                     "bauantrag-2.txt": "nicht migrieren (krause)"}
+    store = ReviewStore(crawled.data)
+    try:
+        decision = store.decision_for(DocRef("daten", "Bauamt/632/bauantrag-2.txt", None))
+        assert (decision.decision, decision.code, decision.comment) == ("skip", None, "")
+    finally:
+        store.close()
+    assert at.metric[1].value == "1 / 2"
