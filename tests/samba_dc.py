@@ -17,6 +17,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
+
 from aktenlotse.records import Extracted
 from tests.ldap_directory import make_tls
 
@@ -125,6 +127,15 @@ class SambaDC:
                 self.process.kill()
                 self.process.wait(5)
         self.process = None
+        # smbd starts samba-dcerpcd and its rpcd_* workers on demand, outside the DC's own
+        # process; left running they would answer the named pipes (srvsvc: the share ACL)
+        # of the next DC with this one's data.
+        for proc in psutil.process_iter(["cmdline"]):
+            if str(self.conf) in " ".join(proc.info["cmdline"] or ()):
+                try:
+                    proc.kill()
+                except psutil.Error:
+                    pass
 
     def sid(self, name: str) -> str:
         return self.sids[name]
@@ -171,6 +182,7 @@ def provision(base: Path) -> SambaDC:
     extra = f"""
 	log file = {base}/log.%m
 	pid directory = {base}/pid
+	ncalrpc dir = {base}/ncalrpc
 	ntp signd socket directory = {base}/ntp_signd
 	load printers = no
 	printing = bsd
