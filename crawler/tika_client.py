@@ -125,9 +125,7 @@ def _clean_text(text: str) -> str:
 def extracted_from_metadata(meta: Mapping[str, Any], text: str, max_text_chars: int) -> Extracted:
     """Map one Tika metadata record (+ its text) to an `Extracted` (no children)."""
     text = _clean_text(text)
-    truncated = len(text) > max_text_chars or str(
-        _first(meta, "X-TIKA:EXCEPTION:write_limit_reached") or ""
-    ).lower() == "true"
+    truncated = len(text) > max_text_chars or _flag(meta, "X-TIKA:EXCEPTION:write_limit_reached")
     text = text[:max_text_chars]
     content_type = _first(meta, "Content-Type")
     if content_type:
