@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 
-from aktenlotse import filemakers
-from aktenlotse.demo_share import DEPARTMENT_GIDS
+from aktenlotse.demo import filemakers
+from aktenlotse.demo.share import DEPARTMENT_GIDS
 
 # The queries a search benchmark runs: every one occurs in a generated corpus.
 BENCH_QUERIES: list[str] = [
@@ -60,7 +60,13 @@ BENCH_QUERIES: list[str] = [
 
 # Relative weights of the file types, close to what a town's shares hold.
 TYPE_WEIGHTS: dict[str, int] = {
-    "docx": 22, "pdf": 20, "txt": 14, "xlsx": 10, "html": 10, "eml": 14, "odt": 10,
+    "docx": 22,
+    "pdf": 20,
+    "txt": 14,
+    "xlsx": 10,
+    "html": 10,
+    "eml": 14,
+    "odt": 10,
 }
 RESTRICTED_SHARE = 0.15
 FOLDER_SIZE = (20, 200)
@@ -141,7 +147,12 @@ DEPARTMENTS: tuple[Department, ...] = (
         (),
         (
             ("Gewerbeanmeldung", "Gewerbeanmeldung", "Gewerbeanmeldungen", "Gewerbeanmeldungen"),
-            ("Sondernutzungserlaubnis", "Sondernutzungserlaubnis", "Sondernutzungserlaubnisse", "Sondernutzungserlaubnissen"),
+            (
+                "Sondernutzungserlaubnis",
+                "Sondernutzungserlaubnis",
+                "Sondernutzungserlaubnisse",
+                "Sondernutzungserlaubnissen",
+            ),
             ("Veranstaltung", "Veranstaltung", "Veranstaltungen", "Veranstaltungen"),
             ("Verkehrsanordnung", "Verkehrsanordnung", "Verkehrsanordnungen", "Verkehrsanordnungen"),
             ("Fundsache", "Fundsache", "Fundsachen", "Fundsachen"),
@@ -184,7 +195,12 @@ DEPARTMENTS: tuple[Department, ...] = (
         ("IT/DMS-Einführung", "IT/Anleitungen", "IT/Beschaffung"),
         (),
         (
-            ("Dokumentenmanagementsystem", "Dokumentenmanagementsystems", "Dokumentenmanagementsysteme", "Dokumentenmanagementsystemen"),
+            (
+                "Dokumentenmanagementsystem",
+                "Dokumentenmanagementsystems",
+                "Dokumentenmanagementsysteme",
+                "Dokumentenmanagementsystemen",
+            ),
             ("Digitallotse", "Digitallotsen", "Digitallotsen", "Digitallotsen"),
             ("Schulung", "Schulung", "Schulungen", "Schulungen"),
             ("Anleitung", "Anleitung", "Anleitungen", "Anleitungen"),
@@ -198,16 +214,46 @@ DEPARTMENTS: tuple[Department, ...] = (
 DEPARTMENT_WEIGHTS = (26, 14, 18, 16, 6, 10, 10)
 
 _PEOPLE = (
-    "Frau Wolf", "Herr Hartmann", "Frau Keller", "Herr Neumann", "Frau Schwarz", "Herr Lang",
-    "Frau Vogt", "Herr Aydın", "Frau Sommer", "Herr Fuchs", "Frau Krüger", "Herr Köhler",
+    "Frau Wolf",
+    "Herr Hartmann",
+    "Frau Keller",
+    "Herr Neumann",
+    "Frau Schwarz",
+    "Herr Lang",
+    "Frau Vogt",
+    "Herr Aydın",
+    "Frau Sommer",
+    "Herr Fuchs",
+    "Frau Krüger",
+    "Herr Köhler",
 )
 _STREETS = (
-    "Lindenweg", "Am Mühlbach", "Bahnhofstraße", "Kirchgasse", "Schillerstraße", "Rosenstraße",
-    "Industriestraße", "Am Sonnenhang", "Feldstraße", "Marktplatz", "Talstraße", "Birkenallee",
+    "Lindenweg",
+    "Am Mühlbach",
+    "Bahnhofstraße",
+    "Kirchgasse",
+    "Schillerstraße",
+    "Rosenstraße",
+    "Industriestraße",
+    "Am Sonnenhang",
+    "Feldstraße",
+    "Marktplatz",
+    "Talstraße",
+    "Birkenallee",
 )
 _MONTHS = (
-    "Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
-    "Oktober", "November", "Dezember",
+    "Januar",
+    "Februar",
+    "März",
+    "April",
+    "Mai",
+    "Juni",
+    "Juli",
+    "August",
+    "September",
+    "Oktober",
+    "November",
+    "Dezember",
 )
 _SENTENCES = (
     "Die {pl} wurden am {date} geprüft und an {person} weitergeleitet.",
@@ -295,7 +341,7 @@ def plan_folders(n_files: int, seed: int) -> list[FolderPlan]:
         while True:
             dep_index = rng.choices(range(len(DEPARTMENTS)), DEPARTMENT_WEIGHTS)[0]
             dep = DEPARTMENTS[dep_index]
-            if (dep.restricted_folders if make_restricted else dep.open_folders):
+            if dep.restricted_folders if make_restricted else dep.open_folders:
                 break
         if make_restricted:
             top, group = rng.choice(dep.restricted_folders)
@@ -309,8 +355,7 @@ def plan_folders(n_files: int, seed: int) -> list[FolderPlan]:
         while path in used:
             path, extra = f"{base}/Teil {extra}", extra + 1
         used.add(path)
-        plans.append(FolderPlan(len(plans), path, dep_index, count, placed, group,
-                                top if group else None, year))
+        plans.append(FolderPlan(len(plans), path, dep_index, count, placed, group, top if group else None, year))
         placed += count
         restricted += count if group else 0
     return plans
@@ -377,8 +422,16 @@ def _table(rng: random.Random, dep: Department, year: int) -> list[list[object]]
     rows: list[list[object]] = [["Aktenzeichen", "Datum", "Gegenstand", "Bearbeitung", "Betrag (€)", "Status"]]
     for _ in range(rng.randint(8, 40)):
         s = _Slots(rng, dep, year)
-        rows.append([s["az"], s["date"], f"{s['sg']} {s['street']} {s['no']}", s["person"],
-                     rng.randint(10, 90_000), rng.choice(("offen", "erledigt", "in Prüfung", "abgelehnt"))])
+        rows.append(
+            [
+                s["az"],
+                s["date"],
+                f"{s['sg']} {s['street']} {s['no']}",
+                s["person"],
+                rng.randint(10, 90_000),
+                rng.choice(("offen", "erledigt", "in Prüfung", "abgelehnt")),
+            ]
+        )
     return rows
 
 
@@ -405,8 +458,8 @@ class _XlsxTemplate:
         sheet = parts.pop(self._SHEET).decode("utf-8")
         head, rest = sheet.split("<dimension", 1)
         self.sheet_head = head
-        self.sheet_mid = rest[rest.index("<sheetViews"):rest.index("<sheetData>")]
-        self.sheet_tail = rest[rest.index("</sheetData>") + len("</sheetData>"):]
+        self.sheet_mid = rest[rest.index("<sheetViews") : rest.index("<sheetData>")]
+        self.sheet_tail = rest[rest.index("</sheetData>") + len("</sheetData>") :]
         core = parts.pop(self._CORE).decode("utf-8")
         core = re.sub(r"(<dcterms:modified\b[^>]*>)[^<]*", r"\g<1>2024-03-01T09:30:00Z", core)
         self.core = core
@@ -428,8 +481,10 @@ class _XlsxTemplate:
                     cells.append(f'<c r="{ref}" t="inlineStr"><is><t>{xml_escape(str(value))}</t></is></c>')
             xml_rows.append(f'<row r="{r}">{"".join(cells)}</row>')
         last = f"{chr(64 + max(len(row) for row in rows))}{len(rows)}"
-        sheet = (f'{self.sheet_head}<dimension ref="A1:{last}"/>{self.sheet_mid}'
-                 f'<sheetData>{"".join(xml_rows)}</sheetData>{self.sheet_tail}')
+        sheet = (
+            f'{self.sheet_head}<dimension ref="A1:{last}"/>{self.sheet_mid}'
+            f"<sheetData>{''.join(xml_rows)}</sheetData>{self.sheet_tail}"
+        )
         core = self.core.replace(self._TITLE, xml_escape(title)).replace(self._AUTHOR, xml_escape(author))
         buf = io.BytesIO(self.static)
         with zipfile.ZipFile(buf, "a", zipfile.ZIP_DEFLATED) as z:
@@ -455,9 +510,11 @@ def _write_file(target: Path, kind: str, title: str, rng: random.Random, dep: De
         target.write_bytes(text.encode(encoding, errors="replace"))
     elif kind == "html":
         body = "\n".join(f"<p>{html.escape(p)}</p>" for p in _paragraphs(rng, dep, year))
-        page = (f'<!DOCTYPE html>\n<html lang="de">\n<head>\n<meta charset="utf-8">\n'
-                f"<title>{html.escape(title)}</title>\n</head>\n<body>\n<h1>{html.escape(title)}</h1>\n"
-                f"{body}\n</body>\n</html>\n")
+        page = (
+            f'<!DOCTYPE html>\n<html lang="de">\n<head>\n<meta charset="utf-8">\n'
+            f"<title>{html.escape(title)}</title>\n</head>\n<body>\n<h1>{html.escape(title)}</h1>\n"
+            f"{body}\n</body>\n</html>\n"
+        )
         target.write_bytes(page.encode("utf-8"))
     elif kind == "docx":
         filemakers.write_docx(target, title, _paragraphs(rng, dep, year), author=rng.choice(_PEOPLE))
@@ -474,9 +531,20 @@ def _write_file(target: Path, kind: str, title: str, rng: random.Random, dep: De
             rows = _table(rng, dep, year)
             csv = "\r\n".join(";".join(str(c) for c in row) for row in rows).encode("utf-8")
             attachments.append((f"{_safe_name(title)}.csv", csv))
-        body = "Guten Tag,\n\n" + "\n\n".join(_paragraphs(rng, dep, year)) + "\n\nMit freundlichen Grüßen\n" + rng.choice(_PEOPLE)
-        filemakers.write_eml(target, title, body, f"{mailbox}@stadt-hohenbrueck.example",
-                             "poststelle@stadt-hohenbrueck.example", attachments)
+        body = (
+            "Guten Tag,\n\n"
+            + "\n\n".join(_paragraphs(rng, dep, year))
+            + "\n\nMit freundlichen Grüßen\n"
+            + rng.choice(_PEOPLE)
+        )
+        filemakers.write_eml(
+            target,
+            title,
+            body,
+            f"{mailbox}@stadt-hohenbrueck.example",
+            "poststelle@stadt-hohenbrueck.example",
+            attachments,
+        )
     else:
         raise ValueError(kind)
 
@@ -544,8 +612,9 @@ def synthetic_documents(n_docs: int, seed: int = 1):
         for number in range(plan.first_index, plan.first_index + plan.count):
             title = _fill(rng.choice(_TITLES), rng, dep, plan.year)
             text = "\n".join(_paragraphs(rng, dep, plan.year))
-            yield SyntheticDocument(f"{plan.path}/{_safe_name(title)} ({number}).docx", title, text, plan.group,
-                                    plan.year)
+            yield SyntheticDocument(
+                f"{plan.path}/{_safe_name(title)} ({number}).docx", title, text, plan.group, plan.year
+            )
 
 
 def generate_corpus(root: Path, n_files: int, seed: int = 1, workers: int = 2) -> CorpusStats:

@@ -45,11 +45,17 @@ def main() -> None:
         results = {}
         for n in (args.small, args.large):
             root = corpus(n)
-            out = subprocess.run([sys.executable, "-m", "bench.crawl_memory", "--child", server.url, str(root),
-                                  str(work / f"data-{n}")], capture_output=True, text=True, check=True)
+            out = subprocess.run(
+                [sys.executable, "-m", "bench.crawl_memory", "--child", server.url, str(root), str(work / f"data-{n}")],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             results[n] = json.loads(out.stdout.strip().splitlines()[-1])
-            print(f"crawler_peak_rss_mb_at_{n}_files {results[n]['peak_rss_mb']:.0f}  "
-                  f"({results[n]['files']} docs in {results[n]['seconds']:.0f} s)")
+            print(
+                f"crawler_peak_rss_mb_at_{n}_files {results[n]['peak_rss_mb']:.0f}  "
+                f"({results[n]['files']} docs in {results[n]['seconds']:.0f} s)"
+            )
         small, large = results[args.small]["peak_rss_mb"], results[args.large]["peak_rss_mb"]
         print(f"crawler_rss_growth_{args.small}_to_{args.large} {(large / small - 1) * 100:+.1f}%  (target within 10%)")
     finally:

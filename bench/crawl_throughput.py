@@ -22,16 +22,16 @@ from pathlib import Path
 
 import requests
 
-from aktenlotse.app import text_analyzer
-from aktenlotse.config import SourceConfig
-from aktenlotse.crawler.crawl import Crawler
+from aktenlotse.core.config import SourceConfig
 from aktenlotse.crawler.local_source import LocalSource
 from aktenlotse.crawler.tika_client import TikaServerExtractor
 from aktenlotse.crawler.tika_jar import fetch_tika_jar
 from aktenlotse.crawler.tika_managed import ManagedTikaServer
+from aktenlotse.pipeline.app import text_analyzer
+from aktenlotse.pipeline.crawl import Crawler
 from aktenlotse.search.backend import Query
 from aktenlotse.search.embedded import EmbeddedBackend
-from aktenlotse.statedb import StateDB
+from aktenlotse.stores.statedb import StateDB
 from bench.corpus import BENCH_QUERIES, generate_corpus
 
 CACHE = Path(os.environ.get("AKTENLOTSE_CACHE", Path.home() / ".cache" / "aktenlotse")) / "bench"
@@ -75,8 +75,9 @@ def crawl(url: str, root: Path, data: Path, workers: int, backend=None) -> tuple
     state = StateDB(data / "state.sqlite")
     backend = backend if backend is not None else EmbeddedBackend(data / "index.sqlite")
     try:
-        crawler = Crawler(state, backend, TikaServerExtractor(urls=[url]), workers=workers, batch_size=200,
-                          analyze=text_analyzer())
+        crawler = Crawler(
+            state, backend, TikaServerExtractor(urls=[url]), workers=workers, batch_size=200, analyze=text_analyzer()
+        )
         start = time.perf_counter()
         summary = crawler.run([LocalSource(SourceConfig(name="bench", root=root))])
         return time.perf_counter() - start, summary
@@ -142,8 +143,12 @@ def main() -> None:
             ratios.append(full / raw)
         mb = sum(os.path.getsize(root / f) for f in files) / 1e6
         print(f"raw_tika_docs_per_s {statistics.median(raws):.0f}  (runs: {', '.join(f'{r:.0f}' for r in raws)})")
-        print(f"full_crawl_docs_per_s {statistics.median(crawls):.0f}  ({statistics.median(crawls) * mb / len(files):.2f} MB/s; runs: {', '.join(f'{c:.0f}' for c in crawls)})")
-        print(f"full_crawl_share_of_raw_tika {statistics.median(ratios) * 100:.0f}%  (target >= 60%; pairs: {', '.join(f'{r * 100:.0f}%' for r in ratios)})")
+        print(
+            f"full_crawl_docs_per_s {statistics.median(crawls):.0f}  ({statistics.median(crawls) * mb / len(files):.2f} MB/s; runs: {', '.join(f'{c:.0f}' for c in crawls)})"
+        )
+        print(
+            f"full_crawl_share_of_raw_tika {statistics.median(ratios) * 100:.0f}%  (target >= 60%; pairs: {', '.join(f'{r * 100:.0f}%' for r in ratios)})"
+        )
         data = work / "data-0"
         recrawls, walks = [], []
         for _ in range(3):
@@ -156,7 +161,9 @@ def main() -> None:
         print(f"bare_scandir_walk_files_per_s {walk:.0f}")
         print(f"nochange_recrawl_share_of_walk {recrawl / walk * 100:.0f}%  (target >= 20%)")
         p50, p95 = query_latency(data)
-        print(f"fulltext_query_ms p50 {p50:.1f} p95 {p95:.1f}  (target p95 <= 50 ms, {len(files)} files, principals filter)")
+        print(
+            f"fulltext_query_ms p50 {p50:.1f} p95 {p95:.1f}  (target p95 <= 50 ms, {len(files)} files, principals filter)"
+        )
     finally:
         server.stop()
         shutil.rmtree(work, ignore_errors=True)

@@ -19,11 +19,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from aktenlotse.config import EnrichConfig
+from aktenlotse.core.config import EnrichConfig
+from aktenlotse.core.records import Document
 from aktenlotse.enrich.chunking import chunk_inputs, chunk_spans
-from aktenlotse.enrich.embed_pass import run_embedding_pass
 from aktenlotse.enrich.embeddings import load_encoder
-from aktenlotse.records import Document
+from aktenlotse.pipeline.embed_pass import run_embedding_pass
 from aktenlotse.search.embedded import EmbeddedBackend
 
 RAGSOURCE = Path(__file__).resolve().parents[2] / "shared" / "data" / "ragsource" / "corpus.jsonl"
@@ -33,8 +33,18 @@ def _documents(limit: int) -> list[Document]:
     if not RAGSOURCE.exists():
         raise SystemExit(f"corpus not found: {RAGSOURCE}")
     rows = [json.loads(line) for line in RAGSOURCE.open(encoding="utf-8")][:limit]
-    return [Document(id=r["_id"], source="bench", path=r["_id"] + ".txt", title=r["title"], text=r["text"],
-                     content_hash=r["_id"], allow=("everyone",)) for r in rows]
+    return [
+        Document(
+            id=r["_id"],
+            source="bench",
+            path=r["_id"] + ".txt",
+            title=r["title"],
+            text=r["text"],
+            content_hash=r["_id"],
+            allow=("everyone",),
+        )
+        for r in rows
+    ]
 
 
 def main() -> None:
@@ -46,13 +56,21 @@ def main() -> None:
     parser.add_argument("--chunk-overlap", type=int, default=EnrichConfig.chunk_overlap)
     parser.add_argument("--threads", type=int, default=EnrichConfig.threads)
     args = parser.parse_args()
-    config = EnrichConfig(model=args.model, chunk_words=args.chunk_words, chunk_overlap=args.chunk_overlap,
-                          threads=args.threads)
+    config = EnrichConfig(
+        model=args.model, chunk_words=args.chunk_words, chunk_overlap=args.chunk_overlap, threads=args.threads
+    )
     encoder = load_encoder(config.model, config.threads)
     docs = _documents(args.docs)
-    texts = [t for d in docs for t in chunk_inputs(d.title, d.text, chunk_spans(d.text, config.chunk_words, config.chunk_overlap,
-                                                                      config.max_chunks, config.chunk_chars),
-                                           max_chars=config.chunk_chars)]
+    texts = [
+        t
+        for d in docs
+        for t in chunk_inputs(
+            d.title,
+            d.text,
+            chunk_spans(d.text, config.chunk_words, config.chunk_overlap, config.max_chunks, config.chunk_chars),
+            max_chars=config.chunk_chars,
+        )
+    ]
     encoder.encode(texts[:8])  # warm up
 
     raw = 0.0
@@ -72,10 +90,16 @@ def main() -> None:
                 best = stats
     assert best is not None and best.chunks == len(texts)
     load = os.getloadavg()[0]
-    print(f"embedding raw batch throughput ({config.model}, batch {config.batch_size}, {config.threads} threads): {raw:.1f} chunks/s")
-    print(f"embedding pass throughput (same chunks, via index): {best.chunks_per_s:.1f} chunks/s, {best.docs_per_s:.2f} docs/s")
+    print(
+        f"embedding raw batch throughput ({config.model}, batch {config.batch_size}, {config.threads} threads): {raw:.1f} chunks/s"
+    )
+    print(
+        f"embedding pass throughput (same chunks, via index): {best.chunks_per_s:.1f} chunks/s, {best.docs_per_s:.2f} docs/s"
+    )
     print(f"embedding pass / raw: {100 * best.chunks_per_s / raw:.1f} %")
-    print(f"chunks: {len(texts)} from {len(docs)} documents ({config.chunk_words} words, overlap {config.chunk_overlap}); load average {load:.2f}")
+    print(
+        f"chunks: {len(texts)} from {len(docs)} documents ({config.chunk_words} words, overlap {config.chunk_overlap}); load average {load:.2f}"
+    )
 
 
 if __name__ == "__main__":

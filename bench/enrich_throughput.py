@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     here = Path(__file__).resolve().parents[1]
@@ -54,8 +53,11 @@ def main() -> None:
     timed("aktenplan lexical suggestion", lambda t: suggester.suggest(t))
     chunk_vectors = timed("embedding (USE, 200-word chunks)", lambda t: encoder.encode(chunk_words(t)), warm=False)
     vectors = iter([mean_vector(v) for v in chunk_vectors])
-    timed("aktenplan suggestion with vector (excl. embedding)", lambda t: suggester.suggest(t, doc_vector=next(vectors)),
-          warm=False)
+    timed(
+        "aktenplan suggestion with vector (excl. embedding)",
+        lambda t: suggester.suggest(t, doc_vector=next(vectors)),
+        warm=False,
+    )
 
 
 if __name__ == "__main__":

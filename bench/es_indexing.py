@@ -18,7 +18,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from aktenlotse.config import ElasticsearchConfig
+from aktenlotse.core.config import ElasticsearchConfig
 from aktenlotse.crawler.tika_jar import fetch_tika_jar
 from aktenlotse.crawler.tika_managed import ManagedTikaServer
 from aktenlotse.search.elasticsearch_backend import ElasticsearchBackend
@@ -52,7 +52,9 @@ def main() -> None:
             for round_no in range(args.rounds):
                 data = work / f"emb-{round_no}"
                 data.mkdir()
-                embedded_rates.append(crawl_into(EmbeddedBackend(data / "index.sqlite"), server.url, root, data, args.workers))
+                embedded_rates.append(
+                    crawl_into(EmbeddedBackend(data / "index.sqlite"), server.url, root, data, args.workers)
+                )
                 data = work / f"es-{round_no}"
                 data.mkdir()
                 config = ElasticsearchConfig(urls=(es_url,), index=f"bench-{uuid.uuid4().hex[:8]}")
@@ -62,8 +64,12 @@ def main() -> None:
                 cleanup.client.indices.delete(index=cleanup.index)
                 cleanup.close()
         emb, es = statistics.median(embedded_rates), statistics.median(es_rates)
-        print(f"crawl_embedded_docs_per_s {emb:.0f}  (runs: {', '.join(f'{r:.0f}' for r in embedded_rates)}; {len(files)} files)")
-        print(f"crawl_elasticsearch_docs_per_s {es:.0f}  (runs: {', '.join(f'{r:.0f}' for r in es_rates)}; single node, refresh per batch)")
+        print(
+            f"crawl_embedded_docs_per_s {emb:.0f}  (runs: {', '.join(f'{r:.0f}' for r in embedded_rates)}; {len(files)} files)"
+        )
+        print(
+            f"crawl_elasticsearch_docs_per_s {es:.0f}  (runs: {', '.join(f'{r:.0f}' for r in es_rates)}; single node, refresh per batch)"
+        )
         print(f"elasticsearch_share_of_embedded {es / emb * 100:.0f}%  (target >= 90%)")
     finally:
         server.stop()

@@ -22,11 +22,11 @@ import uuid
 
 import numpy as np
 
-from aktenlotse.config import ElasticsearchConfig, EnrichConfig
-from aktenlotse.records import Document
+from aktenlotse.core.config import ElasticsearchConfig, EnrichConfig
+from aktenlotse.core.records import Document
 from aktenlotse.search.backend import ChunkVectors, Query
 from aktenlotse.search.elasticsearch_backend import ElasticsearchBackend
-from bench.corpus import BENCH_QUERIES, DEPARTMENTS, _TITLES, _fill, _paragraphs
+from bench.corpus import _TITLES, BENCH_QUERIES, DEPARTMENTS, _fill, _paragraphs
 from bench.es_common import elasticsearch
 
 PRINCIPALS = ["everyone", "authenticated", "group:bauamt"]
@@ -41,9 +41,15 @@ def documents(n: int, seed: int = 3):
         text = "\n".join(_paragraphs(rng, dep, year))
         file_type = rng.choice(["pdf", "docx", "txt", "eml", "xlsx"])
         yield Document(
-            id=f"d{i:06d}", source="share", path=f"{dep.name}/{folder}/{year}/dok-{i}.{file_type}",
-            title=_fill(rng.choice(_TITLES), rng, dep, year), text=text, modified=f"{year}-03-01T10:00:00",
-            file_type=file_type, size=len(text), content_hash=f"h{i}",
+            id=f"d{i:06d}",
+            source="share",
+            path=f"{dep.name}/{folder}/{year}/dok-{i}.{file_type}",
+            title=_fill(rng.choice(_TITLES), rng, dep, year),
+            text=text,
+            modified=f"{year}-03-01T10:00:00",
+            file_type=file_type,
+            size=len(text),
+            content_hash=f"h{i}",
             allow=("everyone",) if rng.random() > 0.15 else (f"group:{dep.name.lower()}",),
             deny=("user:mueller",) if rng.random() < 0.05 else (),
         )
@@ -83,7 +89,9 @@ def main() -> None:
                     backend.search(Query(text=text, limit=10), PRINCIPALS)
                     timings.append((time.perf_counter() - start) * 1000)
             p50, p95 = percentiles(timings)
-            print(f"es_fulltext_query_ms p50 {p50:.1f} p95 {p95:.1f}  (target p95 <= 100 ms; {args.docs} docs, {len(timings)} queries)")
+            print(
+                f"es_fulltext_query_ms p50 {p50:.1f} p95 {p95:.1f}  (target p95 <= 100 ms; {args.docs} docs, {len(timings)} queries)"
+            )
 
             from aktenlotse.enrich.embeddings import encode_queries, load_encoder
 
@@ -96,7 +104,11 @@ def main() -> None:
                     chunks = int(rng.integers(1, 4))
                     vectors = rng.standard_normal((chunks, encoder.dim)).astype(np.float32)
                     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-                    items.append(ChunkVectors(doc_id, encoder.name, vectors.tolist(), [(i * 100, i * 100 + 100) for i in range(chunks)]))
+                    items.append(
+                        ChunkVectors(
+                            doc_id, encoder.name, vectors.tolist(), [(i * 100, i * 100 + 100) for i in range(chunks)]
+                        )
+                    )
                 backend.upsert_vectors(items)
             backend.client.indices.refresh(index=backend.alias)
             backend.client.options(request_timeout=600).indices.forcemerge(index=backend.alias, max_num_segments=1)
@@ -106,12 +118,16 @@ def main() -> None:
                     for text in BENCH_QUERIES:
                         start = time.perf_counter()
                         vector = encode_queries(encoder, [text])[0]
-                        backend.search(Query(text=text, mode=mode, vector=tuple(float(x) for x in vector), limit=10), PRINCIPALS)
+                        backend.search(
+                            Query(text=text, mode=mode, vector=tuple(float(x) for x in vector), limit=10), PRINCIPALS
+                        )
                         if round_no:  # the first round warms up
                             timings.append((time.perf_counter() - start) * 1000)
                 p50, p95 = percentiles(timings)
                 name = "knn" if mode == "semantic" else "hybrid"
-                print(f"es_{name}_query_ms p50 {p50:.1f} p95 {p95:.1f}  (target p95 <= 200 ms incl. query embedding; {args.docs} docs)")
+                print(
+                    f"es_{name}_query_ms p50 {p50:.1f} p95 {p95:.1f}  (target p95 <= 200 ms incl. query embedding; {args.docs} docs)"
+                )
         finally:
             backend.client.indices.delete(index=backend.index)
             backend.close()

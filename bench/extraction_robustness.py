@@ -17,7 +17,6 @@ import argparse
 import base64
 import io
 import json
-import os
 import random
 import resource
 import shutil
@@ -33,11 +32,10 @@ from pathlib import Path
 import psutil
 import requests
 
-from aktenlotse import filemakers as fm
+from aktenlotse.demo import filemakers as fm
 
 SKIPPED_TYPES = {"RENDERING", "ALTERNATE_FORMAT", "VERSION", "MACRO"}
-WORDS = ("Bauantrag Gewerbeanmeldung Haushaltsplan Satzung Straßenbau Grünfläche Bebauungsplan "
-         "Stellungnahme Ordnungsamt Friedhof Kita Feuerwehr Vergabe Widerspruch Bescheid").split()
+WORDS = ["Bauantrag", "Gewerbeanmeldung", "Haushaltsplan", "Satzung", "Straßenbau", "Grünfläche", "Bebauungsplan", "Stellungnahme", "Ordnungsamt", "Friedhof", "Kita", "Feuerwehr", "Vergabe", "Widerspruch", "Bescheid"]
 
 
 def build_corpus(root: Path, office: int) -> None:
@@ -63,10 +61,14 @@ def build_corpus(root: Path, office: int) -> None:
     blob_words = [base64.b64encode(rng.randbytes(9450)).decode() for _ in range(68)]
     (hard / "export-base64.xml").write_text(
         "<?xml version='1.0'?><export><titel>Datenexport Meldewesen</titel><daten>"
-        + " ".join(blob_words) + "</daten></export>")
+        + " ".join(blob_words)
+        + "</daten></export>"
+    )
     (hard / "export-gross.xml").write_text(
         "<?xml version='1.0'?><export><titel>Anhang Scan</titel><blob>"
-        + base64.b64encode(rng.randbytes(9_000_000)).decode() + "</blob></export>")
+        + base64.b64encode(rng.randbytes(9_000_000)).decode()
+        + "</blob></export>"
+    )
     with tarfile.open(hard / "archiv.tgz", "w:gz") as tar:
         for i in range(91):
             data = (f"Protokoll{i} " + sentence(30_000)).encode()[:260_000]
@@ -74,7 +76,8 @@ def build_corpus(root: Path, office: int) -> None:
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
     (hard / "formular.xml").write_bytes(
-        b'<?xml version="1.0"?><akte><p>Antrag Sondernutzung Marktplatz</p><p>&nicht;</p></akte>')
+        b'<?xml version="1.0"?><akte><p>Antrag Sondernutzung Marktplatz</p><p>&nicht;</p></akte>'
+    )
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         for i in range(4):
@@ -87,22 +90,29 @@ def build_corpus(root: Path, office: int) -> None:
 
 def child(url: str, root: Path, data: Path) -> None:
     """The crawl and the embedding pass, in this process (its peak RSS is the figure)."""
-    from aktenlotse.app import text_analyzer
-    from aktenlotse.config import EnrichConfig, ExtractorConfig, SourceConfig
-    from aktenlotse.crawler.crawl import Crawler
+    from aktenlotse.core.config import EnrichConfig, ExtractorConfig, SourceConfig
     from aktenlotse.crawler.local_source import LocalSource
     from aktenlotse.crawler.tika_client import TikaServerExtractor
-    from aktenlotse.enrich.embed_pass import run_embedding_pass
     from aktenlotse.enrich.embeddings import load_encoder
     from aktenlotse.enrich.enricher import Enricher
+    from aktenlotse.pipeline.app import text_analyzer
+    from aktenlotse.pipeline.crawl import Crawler
+    from aktenlotse.pipeline.embed_pass import run_embedding_pass
     from aktenlotse.search.embedded import EmbeddedBackend
-    from aktenlotse.statedb import StateDB
+    from aktenlotse.stores.statedb import StateDB
 
     state = StateDB(data / "state.sqlite")
     backend = EmbeddedBackend(data / "index.sqlite")
     enrich = EnrichConfig()
-    crawler = Crawler(state, backend, TikaServerExtractor(urls=[url]), limits=ExtractorConfig().limits(),
-                      workers=2, analyze=text_analyzer(), enrich=Enricher(enrich, data).enrich)
+    crawler = Crawler(
+        state,
+        backend,
+        TikaServerExtractor(urls=[url]),
+        limits=ExtractorConfig().limits(),
+        workers=2,
+        analyze=text_analyzer(),
+        enrich=Enricher(enrich, data).enrich,
+    )
     started = time.perf_counter()
     summary = crawler.run([LocalSource(SourceConfig(name="bench", root=root))])
     extraction_s = time.perf_counter() - started
@@ -112,12 +122,21 @@ def child(url: str, root: Path, data: Path) -> None:
     errors = {e["path"]: e["kind"] for e in state.current_errors()}
     backend.close()
     state.close()
-    print(json.dumps({
-        "files": summary.extracted, "documents": len(documents), "extraction_s": extraction_s,
-        "embedding_s": stats.seconds, "chunks": stats.chunks, "longest_round_s": stats.longest_round_seconds,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "errors": errors,
-        "texts_file": _dump(data, texts),
-    }))
+    print(
+        json.dumps(
+            {
+                "files": summary.extracted,
+                "documents": len(documents),
+                "extraction_s": extraction_s,
+                "embedding_s": stats.seconds,
+                "chunks": stats.chunks,
+                "longest_round_s": stats.longest_round_seconds,
+                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "errors": errors,
+                "texts_file": _dump(data, texts),
+            }
+        )
+    )
 
 
 def _dump(data: Path, texts: list[str]) -> str:
@@ -129,13 +148,23 @@ def _dump(data: Path, texts: list[str]) -> str:
 def direct_texts(url: str, path: Path) -> list[str]:
     """The non-empty texts Tika itself returns for a file, each item on its own."""
     with path.open("rb") as f:
-        resp = requests.put(f"{url}/rmeta/text", data=f, timeout=600, headers={
-            "Accept": "application/json", "writeLimit": "100000000",
-            "Content-Disposition": f'attachment; filename="{path.name}"'})
+        resp = requests.put(
+            f"{url}/rmeta/text",
+            data=f,
+            timeout=600,
+            headers={
+                "Accept": "application/json",
+                "writeLimit": "100000000",
+                "Content-Disposition": f'attachment; filename="{path.name}"',
+            },
+        )
     if resp.status_code != 200:
         return []
-    return [" ".join((r.get("X-TIKA:content") or "").split()) for r in resp.json()
-            if r.get("embeddedResourceType") not in SKIPPED_TYPES and (r.get("X-TIKA:content") or "").strip()]
+    return [
+        " ".join((r.get("X-TIKA:content") or "").split())
+        for r in resp.json()
+        if r.get("embeddedResourceType") not in SKIPPED_TYPES and (r.get("X-TIKA:content") or "").strip()
+    ]
 
 
 class TreePeak:
@@ -185,8 +214,11 @@ def main() -> None:
     server.start()
     try:
         with TreePeak(server.pid) as tika:
-            out = subprocess.run([sys.executable, "-m", "bench.extraction_robustness", "--child", server.url,
-                                  str(root), str(data)], capture_output=True, text=True)
+            out = subprocess.run(
+                [sys.executable, "-m", "bench.extraction_robustness", "--child", server.url, str(root), str(data)],
+                capture_output=True,
+                text=True,
+            )
         if out.returncode:
             sys.exit(out.stderr[-2000:])
         result = json.loads(out.stdout.strip().splitlines()[-1])
@@ -200,8 +232,10 @@ def main() -> None:
         print(f"data_loss_files {len(lost_files)} of {files}  {sorted(lost_files)}  (target 0)")
         print(f"crawler_peak_rss_mb {result['peak_rss_mb']:.0f}  (target <= 1536)")
         print(f"tika_child_peak_rss_mb {tika.peak_child_mb:.0f}  (heap configured {args.heap_mb} MB)")
-        print(f"first_crawl_extraction_s {result['extraction_s']:.1f}  ({result['files']} files, "
-              f"{result['documents']} documents)")
+        print(
+            f"first_crawl_extraction_s {result['extraction_s']:.1f}  ({result['files']} files, "
+            f"{result['documents']} documents)"
+        )
         print(f"first_crawl_embedding_s {result['embedding_s']:.1f}  ({result['chunks']} chunks)")
         print(f"embedding_longest_round_s {result['longest_round_s']:.1f}  (target <= 60)")
         print(f"error_records {json.dumps(result['errors'], ensure_ascii=False)}")

@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from aktenlotse.records import Document
+from aktenlotse.core.records import Document
 from aktenlotse.search.embedded import EmbeddedBackend
 from bench.corpus import synthetic_documents
 from bench.crawl_throughput import CACHE
@@ -34,16 +34,27 @@ def build_index(data_dir: Path, n_docs: int) -> list[int]:
         allow = ("everyone",) if doc.group is None else (f"group:{doc.group}",)
         if doc.group in (None, "bauamt"):
             visible.append(i)
-        docs.append(Document(id=f"b{i}", source="daten", path=doc.path, title=doc.title,
-                             text=f"{doc.text}\nVorgangsnummer{i}", allow=allow, year=doc.year, file_type="docx",
-                             modified=f"{doc.year}-06-01T10:00:00+00:00", size=len(doc.text) * 3,
-                             display_path="\\\\rathaus\\daten\\" + doc.path.replace("/", "\\")))
+        docs.append(
+            Document(
+                id=f"b{i}",
+                source="daten",
+                path=doc.path,
+                title=doc.title,
+                text=f"{doc.text}\nVorgangsnummer{i}",
+                allow=allow,
+                year=doc.year,
+                file_type="docx",
+                modified=f"{doc.year}-06-01T10:00:00+00:00",
+                size=len(doc.text) * 3,
+                display_path="\\\\rathaus\\daten\\" + doc.path.replace("/", "\\"),
+            )
+        )
     if not marker.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
         backend = EmbeddedBackend(data_dir / "index.sqlite")
         try:
             for start in range(0, len(docs), 500):
-                backend.upsert(docs[start:start + 500])
+                backend.upsert(docs[start : start + 500])
         finally:
             backend.close()
         marker.write_text("ok")
@@ -76,8 +87,10 @@ def main() -> None:
             timings.append(time.perf_counter() - start)
     timings = sorted(timings[3:])  # the first queries warm caches
     p95 = timings[max(0, int(len(timings) * 0.95) - 1)]
-    print(f"portal_enter_to_results_s p50 {statistics.median(timings):.2f} p95 {p95:.2f}  "
-          f"(target p95 <= 1 s; {args.docs} docs, embedded index, headless Chromium, {len(timings)} queries)")
+    print(
+        f"portal_enter_to_results_s p50 {statistics.median(timings):.2f} p95 {p95:.2f}  "
+        f"(target p95 <= 1 s; {args.docs} docs, embedded index, headless Chromium, {len(timings)} queries)"
+    )
 
 
 if __name__ == "__main__":

@@ -40,8 +40,10 @@ def main() -> None:
             encode_queries(encoder, [text])
             times.append((time.perf_counter() - started) * 1000)
         p95 = statistics.quantiles(times, n=20)[18]
-        print(f"query embedding {model}: p50 {statistics.median(times):.2f} ms, p95 {p95:.2f} ms "
-              f"({len(times)} queries, {args.threads} threads, load average {os.getloadavg()[0]:.2f})")
+        print(
+            f"query embedding {model}: p50 {statistics.median(times):.2f} ms, p95 {p95:.2f} ms "
+            f"({len(times)} queries, {args.threads} threads, load average {os.getloadavg()[0]:.2f})"
+        )
 
 
 if __name__ == "__main__":

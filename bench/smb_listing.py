@@ -20,10 +20,10 @@ from pathlib import Path
 
 import psutil
 
-from aktenlotse.crawler.crawl import Crawler
 from aktenlotse.crawler.smb_source import SmbSource
+from aktenlotse.pipeline.crawl import Crawler
 from aktenlotse.search.embedded import EmbeddedBackend
-from aktenlotse.statedb import StateDB
+from aktenlotse.stores.statedb import StateDB
 from tests.samba_dc import PlainTextExtractor, crawler_source_config, provision
 
 PER_FOLDER = 100
@@ -90,12 +90,16 @@ def main() -> None:
             assert again.unchanged == count and again.extracted == 0, again
             results[sub] = (count, seconds, max(0, peak[0] - rss_before), peak[1])
         count, seconds, _, _ = results["gross"]
-        print(f"smb_listing no-change re-crawl: {count} files in {seconds:.1f} s = {count / seconds:.0f} entries/s "
-              f"(target >= 1000)")
+        print(
+            f"smb_listing no-change re-crawl: {count} files in {seconds:.1f} s = {count / seconds:.0f} entries/s "
+            f"(target >= 1000)"
+        )
         for sub in ("klein", "gross"):
             n, _, grown, readers = results[sub]
-            print(f"smb_listing memory: RSS growth during re-crawl of {n} files = {grown / 1e6:.1f} MB, "
-                  f"descriptor reader processes peak RSS {readers / 1e6:.1f} MB")
+            print(
+                f"smb_listing memory: RSS growth during re-crawl of {n} files = {grown / 1e6:.1f} MB, "
+                f"descriptor reader processes peak RSS {readers / 1e6:.1f} MB"
+            )
     finally:
         dc.stop()
         import shutil

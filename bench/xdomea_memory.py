@@ -13,13 +13,13 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from aktenlotse.config import Config, SourceConfig
+from aktenlotse.core.config import Config, SourceConfig
 from aktenlotse.crawler.local_source import LocalSource
-from aktenlotse.enrich.aktenplan_store import AktenplanStore
-from aktenlotse.review import DocRef, ReviewStore
 from aktenlotse.search.embedded import EmbeddedBackend
-from aktenlotse.statedb import StateDB
-from aktenlotse.xdomea_export import HandoverWriter
+from aktenlotse.services.review import DocRef, ReviewStore
+from aktenlotse.stores.aktenplan_store import AktenplanStore
+from aktenlotse.stores.statedb import StateDB
+from aktenlotse.xdomea.export import HandoverWriter
 
 PLAN = "code,title,parent\n6,Bauen,\n63,Bau,6\n632,Baugenehmigungen,63\n9,Finanzen,\n902,Hundesteuer,9\n"
 
@@ -37,8 +37,25 @@ def build(data: Path, n: int) -> None:
     state.conn.executemany(
         "INSERT INTO items (id, source, folder, name, size, mtime, ctime, file_id, content_hash, allow, deny,"
         " children, status) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        ((f"{i:032x}", "daten", _folder(i).encode(), f"datei-{i}.pdf".encode(), 1000 + i, 1.7e9, 1.7e9, None,
-          f"{i:032x}", "everyone", "", 0, "indexed") for i in range(n)))
+        (
+            (
+                f"{i:032x}",
+                "daten",
+                _folder(i).encode(),
+                f"datei-{i}.pdf".encode(),
+                1000 + i,
+                1.7e9,
+                1.7e9,
+                None,
+                f"{i:032x}",
+                "everyone",
+                "",
+                0,
+                "indexed",
+            )
+            for i in range(n)
+        ),
+    )
     state.conn.commit()
     state.close()
     store = ReviewStore(data)
@@ -65,8 +82,10 @@ def measure(n: int) -> None:
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         seconds = time.perf_counter() - started
-        print(f"xdomea 0401 export: {n} documents, {report.counts['exported']} exported in {report.akten} Akten, "
-              f"peak {peak / 1e6:.2f} MB (tracemalloc), {seconds:.1f} s, ZIP {report.zip_path.stat().st_size / 1e6:.1f} MB")
+        print(
+            f"xdomea 0401 export: {n} documents, {report.counts['exported']} exported in {report.akten} Akten, "
+            f"peak {peak / 1e6:.2f} MB (tracemalloc), {seconds:.1f} s, ZIP {report.zip_path.stat().st_size / 1e6:.1f} MB"
+        )
         backend.close()
         store.close()
         state.close()

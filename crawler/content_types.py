@@ -7,26 +7,46 @@ error buries the errors an admin should act on. They stay findable by name eithe
 
 from __future__ import annotations
 
-from aktenlotse.records import ExtractionError
+from aktenlotse.core.records import ExtractionError
 
 # Whole families without text of their own (a scanned page is an image: OCR reads it).
 _NO_TEXT_FAMILIES = ("image/", "audio/", "video/", "font/", "model/")
-_NO_TEXT_TYPES = frozenset({
-    "application/octet-stream",
-    # programs and libraries
-    "application/x-dosexec", "application/x-msdownload", "application/x-executable",
-    "application/x-sharedlib", "application/x-mach-binary", "application/java-vm",
-    # certificates and keys
-    "application/pkix-cert", "application/x-x509-cert", "application/x-x509-ca-cert",
-    "application/pkcs7-signature", "application/pkcs7-mime", "application/x-pkcs12",
-    "application/pkcs10", "application/pkix-crl", "application/x-java-keystore",
-    # databases and disk images
-    "application/x-sqlite3", "application/x-msaccess", "application/x-ms-installer",
-    "application/x-iso9660-image", "application/x-dbf",
-    # CAD and GIS
-    "application/acad", "application/dwg", "application/x-dwg", "image/vnd.dwg",
-    "application/dxf", "image/vnd.dxf", "application/x-shapefile",
-})
+_NO_TEXT_TYPES = frozenset(
+    {
+        "application/octet-stream",
+        # programs and libraries
+        "application/x-dosexec",
+        "application/x-msdownload",
+        "application/x-executable",
+        "application/x-sharedlib",
+        "application/x-mach-binary",
+        "application/java-vm",
+        # certificates and keys
+        "application/pkix-cert",
+        "application/x-x509-cert",
+        "application/x-x509-ca-cert",
+        "application/pkcs7-signature",
+        "application/pkcs7-mime",
+        "application/x-pkcs12",
+        "application/pkcs10",
+        "application/pkix-crl",
+        "application/x-java-keystore",
+        # databases and disk images
+        "application/x-sqlite3",
+        "application/x-msaccess",
+        "application/x-ms-installer",
+        "application/x-iso9660-image",
+        "application/x-dbf",
+        # CAD and GIS
+        "application/acad",
+        "application/dwg",
+        "application/x-dwg",
+        "image/vnd.dwg",
+        "application/dxf",
+        "image/vnd.dxf",
+        "application/x-shapefile",
+    }
+)
 
 
 def holds_no_text(content_type: str | None) -> bool:

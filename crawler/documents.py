@@ -6,7 +6,7 @@ import datetime as dt
 import os
 from dataclasses import replace
 
-from aktenlotse.records import Document, Entry, Extracted
+from aktenlotse.core.records import Document, Entry, Extracted
 
 # Mail attachments and archive members get ids derived from their container.
 CHILD_SEPARATOR = "~"
@@ -26,7 +26,7 @@ def _file_type(name: str) -> str:
 
 
 def iso_from_timestamp(ts: float) -> str:
-    return dt.datetime.fromtimestamp(ts, dt.timezone.utc).replace(microsecond=0).isoformat()
+    return dt.datetime.fromtimestamp(ts, dt.UTC).replace(microsecond=0).isoformat()
 
 
 def _year(iso: str | None) -> int | None:
@@ -40,8 +40,9 @@ def title_from_name(name: str) -> str:
     return stem.replace("_", " ").strip() or name
 
 
-def build_documents(entry: Entry, extracted: Extracted, item_id: str, display_path: str,
-                    content_hash: str | None, path_text: str) -> list[Document]:
+def build_documents(
+    entry: Entry, extracted: Extracted, item_id: str, display_path: str, content_hash: str | None, path_text: str
+) -> list[Document]:
     """The file itself plus one document per embedded item (attachment, archive member).
 
     `modified` is the file's mtime (what users see in Explorer); the content's own dates
@@ -107,8 +108,9 @@ def build_documents(entry: Entry, extracted: Extracted, item_id: str, display_pa
     return docs
 
 
-def metadata_only_document(entry: Entry, item_id: str, display_path: str, content_hash: str | None,
-                           path_text: str, problem: str) -> Document:
+def metadata_only_document(
+    entry: Entry, item_id: str, display_path: str, content_hash: str | None, path_text: str, problem: str
+) -> Document:
     """A file whose content could not be read stays findable by its name and folder."""
     docs = build_documents(entry, Extracted(), item_id, display_path, content_hash, path_text)
     doc = docs[0]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import BinaryIO, Protocol
 
-from aktenlotse.records import Extracted, ExtractLimits
+from aktenlotse.core.records import Extracted, ExtractLimits
 
 
 class Extractor(Protocol):

@@ -49,6 +49,4 @@ def make_extractor(
         from aktenlotse.crawler.inprocess import InProcessExtractor
 
         return InProcessExtractor()
-    raise ValueError(
-        f"extractor.kind: unbekannter Wert {kind!r} (erlaubt: {', '.join(EXTRACTOR_KINDS)})"
-    )
+    raise ValueError(f"extractor.kind: unbekannter Wert {kind!r} (erlaubt: {', '.join(EXTRACTOR_KINDS)})")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import fnmatch
 import re
 
-from aktenlotse.config import SourceConfig
+from aktenlotse.core.config import SourceConfig
 
 # Files that are never documents: Office lock files, thumbnail caches, OS droppings.
 ALWAYS_SKIPPED = ("~$*", ".~lock.*#", "Thumbs.db", "thumbs.db", ".DS_Store", "desktop.ini", "*.tmp", "*.TMP")

@@ -10,22 +10,29 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
-from aktenlotse.access_checks import FOLDER, ITEM, AccessCheck, CheckUnavailable
+from aktenlotse.core.access_checks import FOLDER, ITEM, AccessCheck, CheckUnavailable
+from aktenlotse.core.records import normalize_principal
 from aktenlotse.crawler.posix_acl import (
-    EXECUTE, READ, PosixGrant, grant_for, group_principal, read_acl_entries, user_principal,
+    EXECUTE,
+    READ,
+    PosixGrant,
+    grant_for,
+    group_principal,
+    read_acl_entries,
+    user_principal,
 )
 from aktenlotse.crawler.source import safe_parts
-from aktenlotse.records import normalize_principal
 
 # Tags of Linux's ACL entries (see crawler.posix_acl).
 _USER_OBJ, _USER, _GROUP_OBJ, _GROUP, _MASK, _OTHER = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20
 
 
-def local_access_checks(root: Path | str, rel_path: str,
-                        principal_map: Mapping[str, str] | None = None) -> list[AccessCheck]:
+def local_access_checks(
+    root: Path | str, rel_path: str, principal_map: Mapping[str, str] | None = None
+) -> list[AccessCheck]:
     """Folder checks from '/' down to the parent (the folders above the root count as well:
     the kernel checks them), then the item check.
 
@@ -102,10 +109,12 @@ def _verdict(perm: int, right: int) -> str:
     return "ja" if perm & right == right else "nein"
 
 
-def _entries(st: os.stat_result, acl: list[tuple[int, int, int]] | None, right: int,
-             mapping: Mapping[str, str]) -> list[str]:
+def _entries(
+    st: os.stat_result, acl: list[tuple[int, int, int]] | None, right: int, mapping: Mapping[str, str]
+) -> list[str]:
     """One German line per class or ACL entry: who, the bits, whether they give `right`.
     A mapped id shows both spellings: "group:personal (group:61002)"."""
+
     def name(principal: str) -> str:
         mapped = normalize_principal(mapping.get(principal, principal))
         return principal if mapped == normalize_principal(principal) else f"{mapped} ({principal})"

@@ -5,15 +5,24 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from typing import BinaryIO, Iterator
+from collections.abc import Iterator
+from typing import BinaryIO
 
-from aktenlotse.config import SourceConfig
-from aktenlotse.access_checks import AccessCheck
-from aktenlotse.records import Entry
-from aktenlotse.crawler.posix_acl import ACL_XATTR, EXECUTE, READ, PosixGrant, grant_for, parse_acl_xattr, read_acl_entries
-from aktenlotse.crawler.posix_path_access import PosixPathAccess, TraverseAccess
+from aktenlotse.core.access_checks import AccessCheck
+from aktenlotse.core.config import SourceConfig
+from aktenlotse.core.records import Entry
 from aktenlotse.crawler.filters import is_excluded
 from aktenlotse.crawler.local_access import local_access_checks
+from aktenlotse.crawler.posix_acl import (
+    ACL_XATTR,
+    EXECUTE,
+    READ,
+    PosixGrant,
+    grant_for,
+    parse_acl_xattr,
+    read_acl_entries,
+)
+from aktenlotse.crawler.posix_path_access import PosixPathAccess, TraverseAccess
 from aktenlotse.crawler.source import DirListing, SourceUnavailable, WalkProblem, safe_parts
 
 # Every folder below the root and the file itself are opened relative to the handle of the
@@ -45,13 +54,17 @@ class LocalSource:
         try:
             root_stat = os.stat(self.root)
         except OSError as exc:
-            raise SourceUnavailable(f"source {self.name!r}: root {self.root} is not reachable ({exc.strerror})") from None
+            raise SourceUnavailable(
+                f"source {self.name!r}: root {self.root} is not reachable ({exc.strerror})"
+            ) from None
         if not stat.S_ISDIR(root_stat.st_mode):
             raise SourceUnavailable(f"source {self.name!r}: root {self.root} is not a folder")
         try:
             outside = self._access.outside_root(self.root)
         except OSError as exc:
-            raise SourceUnavailable(f"source {self.name!r}: folders above {self.root} are not readable ({exc.strerror})") from None
+            raise SourceUnavailable(
+                f"source {self.name!r}: folders above {self.root} are not readable ({exc.strerror})"
+            ) from None
         root_access = self._access.descend(outside, self._grant(self.root, root_stat, EXECUTE))
         stack: list[tuple[str, TraverseAccess]] = [("", root_access)]
         while stack:
@@ -109,7 +122,11 @@ class LocalSource:
                 if self._excluded(rel, dir_entry.name, is_dir=False) or st.st_size > self._max_size:
                     listing.skipped += 1
                     if st.st_size > self._max_size:
-                        listing.problems.append(WalkProblem(rel, "too_large", f"Datei größer als {self.config.max_file_size_mb:g} MB, übersprungen"))
+                        listing.problems.append(
+                            WalkProblem(
+                                rel, "too_large", f"Datei größer als {self.config.max_file_size_mb:g} MB, übersprungen"
+                            )
+                        )
                     continue
                 listing.files.append(_bare_entry(self.name, rel, st))
         # Depth first, in name order: push in reverse so the first name comes out first.
@@ -121,7 +138,9 @@ class LocalSource:
         if not os.path.exists(target):
             listing.problems.append(WalkProblem(rel, "symlink", "Verknüpfung ins Leere, übersprungen"))
         elif not (target == self.root or target.startswith(self.root + os.sep)):
-            listing.problems.append(WalkProblem(rel, "symlink", "Verknüpfung zeigt aus der Ablage heraus, übersprungen"))
+            listing.problems.append(
+                WalkProblem(rel, "symlink", "Verknüpfung zeigt aus der Ablage heraus, übersprungen")
+            )
         # A link inside the root is skipped silently: its target is crawled where it lives.
 
     def _excluded(self, rel: str, name: str, is_dir: bool) -> bool:
@@ -201,8 +220,9 @@ class LocalSource:
             return None
         try:
             current = self.root
-            traverse = self._access.descend(self._access.outside_root(current),
-                                            self._grant(current, os.stat(current), EXECUTE))
+            traverse = self._access.descend(
+                self._access.outside_root(current), self._grant(current, os.stat(current), EXECUTE)
+            )
             for part in parts[:-1]:
                 current = os.path.join(current, part)
                 st = os.lstat(current)

@@ -19,7 +19,7 @@ import hashlib
 import struct
 from dataclasses import dataclass
 
-from aktenlotse.records import AUTHENTICATED, EVERYONE
+from aktenlotse.core.records import AUTHENTICATED, EVERYONE
 
 # Access mask bits that let a user read a file's content.
 FILE_READ_DATA = 0x0001  # also FILE_LIST_DIRECTORY
@@ -46,8 +46,9 @@ GRANTING_TYPES = frozenset({ACCESS_ALLOWED})
 # Allows that carry a condition or an object type: kept for explanations, grant nothing.
 NON_GRANTING_ALLOW_TYPES = frozenset({ACCESS_ALLOWED_OBJECT, ACCESS_ALLOWED_CALLBACK, ACCESS_ALLOWED_CALLBACK_OBJECT})
 DENY_TYPES = frozenset({ACCESS_DENIED, ACCESS_DENIED_OBJECT, ACCESS_DENIED_CALLBACK, ACCESS_DENIED_CALLBACK_OBJECT})
-OBJECT_TYPES = frozenset({ACCESS_ALLOWED_OBJECT, ACCESS_DENIED_OBJECT, ACCESS_ALLOWED_CALLBACK_OBJECT,
-                          ACCESS_DENIED_CALLBACK_OBJECT})
+OBJECT_TYPES = frozenset(
+    {ACCESS_ALLOWED_OBJECT, ACCESS_DENIED_OBJECT, ACCESS_ALLOWED_CALLBACK_OBJECT, ACCESS_DENIED_CALLBACK_OBJECT}
+)
 # Audit, alarm, label and resource-attribute ACEs: about logging and integrity, not access.
 SYSTEM_TYPES = frozenset({0x02, 0x03, 0x07, 0x08, 0x0D, 0x0E, 0x0F, 0x10, 0x11, 0x12, 0x13})
 
@@ -99,7 +100,7 @@ def parse_sid(data: bytes, offset: int = 0) -> tuple[str, int]:
     if offset + 8 > len(data):
         raise DescriptorError("SID truncated")
     revision, count = data[offset], data[offset + 1]
-    authority = int.from_bytes(data[offset + 2:offset + 8], "big")
+    authority = int.from_bytes(data[offset + 2 : offset + 8], "big")
     end = offset + 8 + 4 * count
     if revision != 1 or end > len(data):
         raise DescriptorError("bad SID")
@@ -152,11 +153,11 @@ def _parse_acl(data: bytes, offset: int) -> list[Ace]:
             object_flags = struct.unpack_from("<I", data, sid_at)[0]
             sid_at += 4 + 16 * bin(object_flags & 0x3).count("1")
         if ace_type in GRANTING_TYPES or ace_type in NON_GRANTING_ALLOW_TYPES or ace_type in DENY_TYPES:
-            sid, length = parse_sid(data[:pos + ace_size], sid_at)
-            aces.append(Ace(ace_type, flags, mask, sid, data[sid_at + length:pos + ace_size]))
+            sid, length = parse_sid(data[: pos + ace_size], sid_at)
+            aces.append(Ace(ace_type, flags, mask, sid, data[sid_at + length : pos + ace_size]))
         elif ace_type not in SYSTEM_TYPES:
             # Unknown: kept without a SID so that it is visibly there and grants nothing.
-            aces.append(Ace(ace_type, flags, mask, None, data[sid_at:pos + ace_size]))
+            aces.append(Ace(ace_type, flags, mask, None, data[sid_at : pos + ace_size]))
         pos += ace_size
     return aces
 
@@ -224,8 +225,11 @@ def principals_with(sd: SecurityDescriptor, rights: int) -> tuple[tuple[str, ...
     return tuple(sorted(allow)), tuple(sorted(deny))
 
 
-_TYPE_WORDS = {ACCESS_ALLOWED_OBJECT: "Objekt-Eintrag", ACCESS_ALLOWED_CALLBACK: "bedingter Eintrag",
-               ACCESS_ALLOWED_CALLBACK_OBJECT: "bedingter Objekt-Eintrag"}
+_TYPE_WORDS = {
+    ACCESS_ALLOWED_OBJECT: "Objekt-Eintrag",
+    ACCESS_ALLOWED_CALLBACK: "bedingter Eintrag",
+    ACCESS_ALLOWED_CALLBACK_OBJECT: "bedingter Objekt-Eintrag",
+}
 
 
 def describe_entries(sd: SecurityDescriptor, rights: int, right_name: str) -> tuple[str, ...]:
@@ -248,8 +252,11 @@ def describe_entries(sd: SecurityDescriptor, rights: int, right_name: str) -> tu
         elif ace.type in NON_GRANTING_ALLOW_TYPES:
             lines.append(f"ohne Wirkung  {who}  {_TYPE_WORDS[ace.type]} ({ace.type:#04x}) erlaubt nichts")
         elif ace.type in GRANTING_TYPES:
-            lines.append(f"erlaubt  {who}  {right_name}" if ace.mask & rights
-                         else f"ohne Wirkung  {who}  erlaubt anderes als {right_name}")
+            lines.append(
+                f"erlaubt  {who}  {right_name}"
+                if ace.mask & rights
+                else f"ohne Wirkung  {who}  erlaubt anderes als {right_name}"
+            )
         elif ace.mask & (rights | MAXIMUM_ALLOWED):
             lines.append(f"verweigert  {who}  {right_name}")
         else:

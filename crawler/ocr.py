@@ -20,17 +20,17 @@ stop the pass without marking anything.
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import os
-import io
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Mapping
 
-from aktenlotse.config import Config
-from aktenlotse.records import Document, ExtractionError, ExtractLimits
+from aktenlotse.core.config import Config
+from aktenlotse.core.records import Document, ExtractionError, ExtractLimits
 from aktenlotse.search.backend import FieldUpdate, PassIndex
 from aktenlotse.search.vector_store import content_key
-from aktenlotse.statedb import ITEM_COLUMNS, StateDB, row_to_item
+from aktenlotse.stores.statedb import ITEM_COLUMNS, StateDB, row_to_item
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +82,15 @@ def _indexed_items(state: StateDB, source: str) -> Iterator:
         yield row_to_item(row)
 
 
-def run_ocr_pass(config: Config, state: StateDB, backend: PassIndex, extractor, limit: int | None = None,
-                 analyze: Callable[[str], str] | None = None, sources: Mapping[str, object] | None = None) -> OcrStats:
+def run_ocr_pass(
+    config: Config,
+    state: StateDB,
+    backend: PassIndex,
+    extractor,
+    limit: int | None = None,
+    analyze: Callable[[str], str] | None = None,
+    sources: Mapping[str, object] | None = None,
+) -> OcrStats:
     """OCR the candidates of every source with `ocr = true` (at most `limit` files).
 
     `extractor` is the crawl's Tika extractor (started); OCR headers are added here.
@@ -93,7 +100,7 @@ def run_ocr_pass(config: Config, state: StateDB, backend: PassIndex, extractor, 
     Returns counts; raises BackendError when the index cannot be written (nothing is
     marked then, the next pass redoes it)."""
     # app imports the crawler; imported here to keep the dependency one-way at import time.
-    from aktenlotse import app
+    from aktenlotse.pipeline import app
 
     if analyze is None:
         analyze = app.text_analyzer()
@@ -165,5 +172,14 @@ def _ocr_one(source, item, doc: Document, ocr, limits: ExtractLimits, analyze, s
         stats.unchanged += 1
         return FieldUpdate(doc.id, {"extra": {"ocr": "done"}}, key)
     stats.ocred += 1
-    return FieldUpdate(doc.id, {"text": text, "terms": analyze(text), "language": extracted.language or doc.language,
-                                "pages": extracted.pages or doc.pages, "extra": {"ocr": "done"}}, key)
+    return FieldUpdate(
+        doc.id,
+        {
+            "text": text,
+            "terms": analyze(text),
+            "language": extracted.language or doc.language,
+            "pages": extracted.pages or doc.pages,
+            "extra": {"ocr": "done"},
+        },
+        key,
+    )

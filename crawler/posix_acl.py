@@ -15,7 +15,7 @@ import struct
 from dataclasses import dataclass
 from functools import lru_cache
 
-from aktenlotse.records import EVERYONE
+from aktenlotse.core.records import EVERYONE
 
 ACL_XATTR = "system.posix_acl_access"
 _ACL_VERSION = 2

@@ -3,7 +3,7 @@
 The kernel lets a user read a file iff the user may traverse (execute) every folder from
 '/' down to the file's folder and may read the file itself. Each folder's execute grant is
 one clause of `Entry.require` (its deny principals go into the deny list), the file's read
-grant is `Entry.allow`/`deny`; `aktenlotse.visibility` decides from that without knowing
+grant is `Entry.allow`/`deny`; `aktenlotse.core.visibility` decides from that without knowing
 group membership. Intersecting principal lists instead would hide a file from a user who
 traverses via one group and reads via another, or show it to a group the folder refuses.
 
@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Mapping
 
+from aktenlotse.core.records import normalize_principal
+from aktenlotse.core.visibility import Clause, permissions
 from aktenlotse.crawler.posix_acl import EXECUTE, PosixGrant, grant_for, read_acl_entries
-from aktenlotse.records import normalize_principal
-from aktenlotse.visibility import Clause, permissions
 
 _CACHE_LIMIT = 10_000
 
@@ -72,7 +72,9 @@ class PosixPathAccess:
         access = TraverseAccess(key="")
         for folder in sorted(folders.values()):
             st = os.stat(folder)
-            access = self.descend(access, grant_for(st.st_mode, st.st_uid, st.st_gid, read_acl_entries(folder), EXECUTE))
+            access = self.descend(
+                access, grant_for(st.st_mode, st.st_uid, st.st_gid, read_acl_entries(folder), EXECUTE)
+            )
         return access
 
     def descend(self, parent: TraverseAccess, grant: PosixGrant) -> TraverseAccess:

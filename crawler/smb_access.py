@@ -15,9 +15,13 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from aktenlotse.access_checks import FOLDER, ITEM, SHARE, AccessCheck
+from aktenlotse.core.access_checks import FOLDER, ITEM, SHARE, AccessCheck
 from aktenlotse.crawler.nt_acl import (
-    READ_RIGHTS, TRAVERSE_RIGHTS, describe_entries, parse_descriptor, principals_with,
+    READ_RIGHTS,
+    TRAVERSE_RIGHTS,
+    describe_entries,
+    parse_descriptor,
+    principals_with,
 )
 
 READ_WORD, TRAVERSE_WORD = "Lesen", "Durchsuchen"

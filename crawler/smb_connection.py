@@ -8,8 +8,9 @@ import struct
 import threading
 import time
 from collections import deque
-from datetime import datetime, timezone
-from typing import Callable, NamedTuple, Sequence
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import NamedTuple
 
 import smbclient
 from smbclient._io import SMBFileIO, SMBFileTransaction, SMBRawIO
@@ -18,9 +19,20 @@ from smbprotocol.exceptions import NoMoreFiles, SMBOSError, SMBResponseException
 from smbprotocol.file_info import FileInformationClass
 from smbprotocol.header import Commands
 from smbprotocol.open import (
-    CreateDisposition, CreateOptions, DirectoryAccessMask, FilePipePrinterAccessMask, ImpersonationLevel, InfoType,
-    Open, SMB2CloseRequest, SMB2QueryDirectoryResponse, SMB2QueryInfoRequest, SMB2QueryInfoResponse,
-    SMB2SetInfoRequest, SMB2SetInfoResponse, ShareAccess,
+    CreateDisposition,
+    CreateOptions,
+    DirectoryAccessMask,
+    FilePipePrinterAccessMask,
+    ImpersonationLevel,
+    InfoType,
+    Open,
+    ShareAccess,
+    SMB2CloseRequest,
+    SMB2QueryDirectoryResponse,
+    SMB2QueryInfoRequest,
+    SMB2QueryInfoResponse,
+    SMB2SetInfoRequest,
+    SMB2SetInfoResponse,
 )
 
 OWNER_SECURITY_INFORMATION = 0x1
@@ -32,12 +44,20 @@ ALL_SHARES = ShareAccess.FILE_SHARE_READ | ShareAccess.FILE_SHARE_WRITE | ShareA
 # READ_CONTROL alone does not conflict with share modes: a file open in Word (locked for
 # writing) still gives its descriptor.
 READ_SECURITY = FilePipePrinterAccessMask.READ_CONTROL | FilePipePrinterAccessMask.FILE_READ_ATTRIBUTES
-READ_DATA_AND_SECURITY = READ_SECURITY | FilePipePrinterAccessMask.FILE_READ_DATA | FilePipePrinterAccessMask.SYNCHRONIZE
+READ_DATA_AND_SECURITY = (
+    READ_SECURITY | FilePipePrinterAccessMask.FILE_READ_DATA | FilePipePrinterAccessMask.SYNCHRONIZE
+)
 
 
 def _open_raw(path: str, access: int, **kwargs) -> SMBRawIO:
-    raw = SMBRawIO(path, mode="rb", share_access="rwd", desired_access=access,
-                   create_options=CreateOptions.FILE_OPEN_REPARSE_POINT, **kwargs)
+    raw = SMBRawIO(
+        path,
+        mode="rb",
+        share_access="rwd",
+        desired_access=access,
+        create_options=CreateOptions.FILE_OPEN_REPARSE_POINT,
+        **kwargs,
+    )
     raw.open()
     return raw
 
@@ -54,8 +74,14 @@ def _query_security_request(file_id: bytes) -> SMB2QueryInfoRequest:
 def query_security(path: str, **kwargs) -> bytes:
     """The self-relative security descriptor (owner, group, DACL) of a file or folder, read
     with one compounded CREATE + QUERY_INFO + CLOSE (smbclient follows DFS referrals here)."""
-    raw = SMBRawIO(path, mode="rb", share_access="rwd", desired_access=READ_SECURITY,
-                   create_options=CreateOptions.FILE_OPEN_REPARSE_POINT, **kwargs)
+    raw = SMBRawIO(
+        path,
+        mode="rb",
+        share_access="rwd",
+        desired_access=READ_SECURITY,
+        create_options=CreateOptions.FILE_OPEN_REPARSE_POINT,
+        **kwargs,
+    )
 
     def receive(req):
         response = raw.fd.connection.receive(req)
@@ -74,10 +100,17 @@ def open_with_security(path: str, **kwargs) -> tuple[SMBFileIO, bytes]:
     security descriptor read on that same open handle: what the descriptor says is about
     the object the bytes will come from, with no second look-up by name. The caller
     closes the handle; SMBOSError when the file cannot be opened."""
-    raw = SMBFileIO(path, mode="rb", share_access="rwd", desired_access=READ_DATA_AND_SECURITY,
-                    create_options=CreateOptions.FILE_OPEN_REPARSE_POINT, **kwargs)
+    raw = SMBFileIO(
+        path,
+        mode="rb",
+        share_access="rwd",
+        desired_access=READ_DATA_AND_SECURITY,
+        create_options=CreateOptions.FILE_OPEN_REPARSE_POINT,
+        **kwargs,
+    )
     raw.open()
     try:
+
         def receive(req):
             response = raw.fd.connection.receive(req)
             query = SMB2QueryInfoResponse()
@@ -140,9 +173,22 @@ _CREATE_LAYOUT = struct.Struct("<HBBIQQIIIIIHHII")
 def _create_request(name: str) -> _Packed:
     encoded = name.encode("utf-16-le")
     fixed = _CREATE_LAYOUT.pack(
-        57, 0, 0, ImpersonationLevel.Impersonation, 0, 0, READ_SECURITY, 0, int(ALL_SHARES),
-        CreateDisposition.FILE_OPEN, CreateOptions.FILE_OPEN_REPARSE_POINT | FILE_NON_DIRECTORY_FILE,
-        120, len(encoded), 0, 0)
+        57,
+        0,
+        0,
+        ImpersonationLevel.Impersonation,
+        0,
+        0,
+        READ_SECURITY,
+        0,
+        int(ALL_SHARES),
+        CreateDisposition.FILE_OPEN,
+        CreateOptions.FILE_OPEN_REPARSE_POINT | FILE_NON_DIRECTORY_FILE,
+        120,
+        len(encoded),
+        0,
+        0,
+    )
     return _Packed(Commands.SMB2_CREATE, fixed + encoded)
 
 
@@ -152,7 +198,7 @@ def _descriptor_from(response) -> bytes:
     # start), OutputBufferLength(4), Buffer.
     offset, length = struct.unpack_from("<HI", body, 2)
     start = offset - 64
-    return body[start:start + length]
+    return body[start : start + length]
 
 
 class RatePacer:
@@ -174,8 +220,9 @@ class RatePacer:
                 time.sleep(wait)
 
 
-def query_securities(folder_unc: str, names: Sequence[str], in_flight: int,
-                     pace: Callable[[], None] = lambda: None, **kwargs) -> list[bytes | int]:
+def query_securities(
+    folder_unc: str, names: Sequence[str], in_flight: int, pace: Callable[[], None] = lambda: None, **kwargs
+) -> list[bytes | int]:
     """The descriptors of the files `names` in the folder `folder_unc`, in order: the
     descriptor bytes, or the NTSTATUS that refused it (the caller can retry that one file
     with `query_security`, which also follows DFS links). At most `in_flight` compound
@@ -200,7 +247,7 @@ def query_securities(folder_unc: str, names: Sequence[str], in_flight: int,
         # Every response is received, even after a failure, so the connection's
         # outstanding-request table stays clean.
         for first in range(0, len(requests), 3):
-            create, query, close = requests[first:first + 3]
+            create, query, close = requests[first : first + 3]
             outcome: bytes | int | None = None
             for request in (create, query, close):
                 try:
@@ -214,7 +261,7 @@ def query_securities(folder_unc: str, names: Sequence[str], in_flight: int,
 
     for start in range(0, len(names), per_request):
         chain = []
-        for name in names[start:start + per_request]:
+        for name in names[start : start + per_request]:
             pace()
             chain += [_create_request(prefix + name), _QUERY_SECURITY, _CLOSE]
         pending.append(connection.send_compound(chain, session_id, tree_id, related=True))
@@ -271,7 +318,7 @@ def filetime_seconds(filetime: int) -> float:
 
 def datetime_seconds(value: datetime) -> float:
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return value.timestamp()
 
 
@@ -279,10 +326,11 @@ def _parse_directory(buffer: bytes) -> list[DirEntry]:
     entries = []
     offset = 0
     while True:
-        (next_offset, _, _, _, written, changed, size, _, attributes, name_length, _, _,
-         file_id) = _DIR_ENTRY.unpack_from(buffer, offset)
+        (next_offset, _, _, _, written, changed, size, _, attributes, name_length, _, _, file_id) = (
+            _DIR_ENTRY.unpack_from(buffer, offset)
+        )
         start = offset + _DIR_ENTRY.size
-        name = buffer[start:start + name_length].decode("utf-16-le", "surrogatepass")
+        name = buffer[start : start + name_length].decode("utf-16-le", "surrogatepass")
         entries.append(DirEntry(name, attributes, size, filetime_seconds(written), filetime_seconds(changed), file_id))
         if not next_offset:
             return entries
@@ -306,24 +354,40 @@ def list_directory_with_security(folder_unc: str, **kwargs) -> tuple[list[DirEnt
 def _list(folder_unc: str, pattern: str, with_security: bool, **kwargs) -> tuple[list[DirEntry], bytes | int]:
     tree, folder = get_smb_tree(folder_unc, **kwargs)
     if tree.is_dfs_share:
-        entries = [DirEntry(e.name, e.smb_info.file_attributes, e.smb_info.end_of_file,
-                            datetime_seconds(e.smb_info.last_write_time), datetime_seconds(e.smb_info.change_time),
-                            e.smb_info.file_id)
-                   for e in smbclient.scandir(folder_unc, search_pattern=pattern, **kwargs)]
+        entries = [
+            DirEntry(
+                e.name,
+                e.smb_info.file_attributes,
+                e.smb_info.end_of_file,
+                datetime_seconds(e.smb_info.last_write_time),
+                datetime_seconds(e.smb_info.change_time),
+                e.smb_info.file_id,
+            )
+            for e in smbclient.scandir(folder_unc, search_pattern=pattern, **kwargs)
+        ]
         if not with_security:
             return entries, b""
         try:
             return entries, query_security(folder_unc, **kwargs)
         except SMBOSError as exc:
             return entries, exc.ntstatus
-    access = DirectoryAccessMask.FILE_LIST_DIRECTORY | DirectoryAccessMask.FILE_READ_ATTRIBUTES \
+    access = (
+        DirectoryAccessMask.FILE_LIST_DIRECTORY
+        | DirectoryAccessMask.FILE_READ_ATTRIBUTES
         | DirectoryAccessMask.SYNCHRONIZE
+    )
     directory = Open(tree, folder)
     try:
         # One open with READ_CONTROL when the descriptor is wanted: a folder whose
         # permissions the account may not read is refused like one it may not list.
-        directory.create(ImpersonationLevel.Impersonation, access | (READ_SECURITY if with_security else 0), 0,
-                         ALL_SHARES, CreateDisposition.FILE_OPEN, CreateOptions.FILE_DIRECTORY_FILE)
+        directory.create(
+            ImpersonationLevel.Impersonation,
+            access | (READ_SECURITY if with_security else 0),
+            0,
+            ALL_SHARES,
+            CreateDisposition.FILE_OPEN,
+            CreateOptions.FILE_DIRECTORY_FILE,
+        )
     except SMBResponseException as exc:
         raise SMBOSError(exc.status, folder_unc) from None
     descriptor: bytes | int = b""
@@ -331,16 +395,18 @@ def _list(folder_unc: str, pattern: str, with_security: bool, **kwargs) -> tuple
     connection = tree.session.connection
     try:
         if with_security:
-            sent = connection.send(_query_security_request(directory.file_id), tree.session.session_id,
-                                   tree.tree_connect_id)
+            sent = connection.send(
+                _query_security_request(directory.file_id), tree.session.session_id, tree.tree_connect_id
+            )
             try:
                 response = connection.receive(sent)
                 descriptor = _descriptor_from(response)
             except SMBResponseException as exc:
                 descriptor = exc.status
         while True:
-            request, _ = directory.query_directory(pattern, FileInformationClass.FILE_ID_FULL_DIRECTORY_INFORMATION,
-                                                   max_output=65536, send=False)
+            request, _ = directory.query_directory(
+                pattern, FileInformationClass.FILE_ID_FULL_DIRECTORY_INFORMATION, max_output=65536, send=False
+            )
             sent = connection.send(request, tree.session.session_id, tree.tree_connect_id)
             try:
                 response = connection.receive(sent)
@@ -365,8 +431,11 @@ def read_share_security(server: str, share: str, **kwargs) -> bytes:
 
 def set_security(path: str, descriptor: bytes, **kwargs) -> None:
     """Replace owner, group and DACL (admin tooling and tests; the crawler never writes)."""
-    access = (FilePipePrinterAccessMask.WRITE_DAC | FilePipePrinterAccessMask.WRITE_OWNER
-              | FilePipePrinterAccessMask.READ_CONTROL)
+    access = (
+        FilePipePrinterAccessMask.WRITE_DAC
+        | FilePipePrinterAccessMask.WRITE_OWNER
+        | FilePipePrinterAccessMask.READ_CONTROL
+    )
     raw = _open_raw(path, access, **kwargs)
     try:
         request = SMB2SetInfoRequest()
@@ -388,6 +457,15 @@ def set_security(path: str, descriptor: bytes, **kwargs) -> None:
         raw.close()
 
 
-__all__ = ["DirEntry", "RatePacer", "list_directory", "list_directory_with_security", "open_with_security",
-           "read_share_security", "query_securities", "query_security",
-           "set_security", "smbclient"]
+__all__ = [
+    "DirEntry",
+    "RatePacer",
+    "list_directory",
+    "list_directory_with_security",
+    "open_with_security",
+    "read_share_security",
+    "query_securities",
+    "query_security",
+    "set_security",
+    "smbclient",
+]

@@ -16,8 +16,9 @@ from __future__ import annotations
 import pickle
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import BinaryIO, Sequence
+from typing import BinaryIO
 
 from aktenlotse.crawler.smb_connection import RatePacer, query_securities
 
@@ -26,8 +27,7 @@ class _Reader:
     """One reader process."""
 
     def __init__(self, session: dict):
-        self.process = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE)
+        self.process = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         # The session (with the password) goes through the pipe, never the command line.
         self.send(session)
 
@@ -86,8 +86,9 @@ class DescriptorReaders:
                 self._readers = [_Reader(self._session) for _ in range(self._connections)]
             # Interleaved slices keep the parts equally long.
             for i in range(parts):
-                self._readers[i].send((batch.ticket, folder_unc, list(names[i::parts]), self._in_flight,
-                                       self._per_second))
+                self._readers[i].send(
+                    (batch.ticket, folder_unc, list(names[i::parts]), self._in_flight, self._per_second)
+                )
         except OSError as exc:
             self.close()
             batch.failure = f"descriptor reader process failed: {exc!r}"
@@ -114,7 +115,7 @@ class DescriptorReaders:
                     raise ConnectionError(value)
                 if ticket != batch.ticket or len(value) != len(range(i, batch.size, batch.parts)):
                     raise ConnectionError("descriptor reader answered out of order")
-                results[i::batch.parts] = value
+                results[i :: batch.parts] = value
             return results
         except ConnectionError:
             self.close()
@@ -128,6 +129,7 @@ class DescriptorReaders:
 
 
 # --- the reader process ---------------------------------------------------------------------
+
 
 def _serve(requests: BinaryIO, answers: BinaryIO) -> None:
     """Answer (ticket, folder, names, in_flight, per_second) requests with (ticket, True,
@@ -146,8 +148,11 @@ def _serve(requests: BinaryIO, answers: BinaryIO) -> None:
             return
         try:
             pace = pacers.setdefault(per_second, RatePacer(per_second)).pace
-            answer = (ticket, True, query_securities(folder_unc, names, in_flight, pace, connection_cache=cache,
-                                                     **session))
+            answer = (
+                ticket,
+                True,
+                query_securities(folder_unc, names, in_flight, pace, connection_cache=cache, **session),
+            )
         except SMBOSError as exc:  # the folder itself: the caller retries file by file
             answer = (ticket, True, [exc.ntstatus] * len(names))
         except Exception as exc:  # smbprotocol's exceptions do not all survive pickling

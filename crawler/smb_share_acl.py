@@ -13,7 +13,12 @@ import uuid
 
 from smbprotocol.exceptions import SMBResponseException
 from smbprotocol.open import (
-    CreateDisposition, CreateOptions, FilePipePrinterAccessMask, ImpersonationLevel, Open, ShareAccess,
+    CreateDisposition,
+    CreateOptions,
+    FilePipePrinterAccessMask,
+    ImpersonationLevel,
+    Open,
+    ShareAccess,
 )
 
 SRVSVC_UUID = uuid.UUID("4b324fc8-1670-01d3-1278-5a47bf6ee188")
@@ -42,9 +47,14 @@ class ShareAclError(Exception):
 
 # -- DCE/RPC PDUs -----------------------------------------------------------------------------
 
+
 def _header(ptype: int, body: bytes, call_id: int) -> bytes:
-    return _HEADER.pack(5, 0, ptype, PFC_FIRST_FRAG | PFC_LAST_FRAG, _LITTLE_ENDIAN_ASCII_IEEE,
-                        _HEADER.size + len(body), 0, call_id) + body
+    return (
+        _HEADER.pack(
+            5, 0, ptype, PFC_FIRST_FRAG | PFC_LAST_FRAG, _LITTLE_ENDIAN_ASCII_IEEE, _HEADER.size + len(body), 0, call_id
+        )
+        + body
+    )
 
 
 def encode_bind(call_id: int = 1) -> bytes:
@@ -86,7 +96,7 @@ def decode_response(pdu: bytes) -> tuple[bytes, bool]:
     if ptype != PTYPE_RESPONSE:
         raise ShareAclError(f"srvsvc: unerwartete Antwort (Typ {ptype})")
     (frag_length,) = struct.unpack_from("<H", pdu, 8)
-    return pdu[_HEADER.size + 8:frag_length], bool(pdu[3] & PFC_LAST_FRAG)
+    return pdu[_HEADER.size + 8 : frag_length], bool(pdu[3] & PFC_LAST_FRAG)
 
 
 def _check_header(pdu: bytes) -> int:
@@ -99,6 +109,7 @@ def _check_header(pdu: bytes) -> int:
 
 
 # -- NDR for NetrShareGetInfo -----------------------------------------------------------------
+
 
 def _ndr_string(text: str) -> bytes:
     """A conformant varying UTF-16 string with its terminating NUL, padded to 4 bytes."""
@@ -128,7 +139,7 @@ class _Reader:
     def raw(self, length: int) -> bytes:
         if self.pos + length > len(self.data):
             raise ShareAclError("srvsvc: Antwort zu kurz")
-        value = self.data[self.pos:self.pos + length]
+        value = self.data[self.pos : self.pos + length]
         self.pos += length
         return value
 
@@ -153,7 +164,8 @@ def decode_get_info_502(stub: bytes) -> bytes:
     if reader.u32() != LEVEL_502 or not reader.u32():
         raise ShareAclError("srvsvc: Antwort ohne Level-502-Daten")
     name_ref, _type, remark_ref, _perms, _max_uses, _uses, path_ref, password_ref, _size, sd_ref = (
-        reader.u32() for _ in range(10))
+        reader.u32() for _ in range(10)
+    )
     for ref in (name_ref, remark_ref, path_ref, password_ref):
         if ref:
             reader.string()
@@ -169,8 +181,9 @@ def encode_get_info_502_response(name: str, path: str, descriptor: bytes, status
         return struct.pack("<II", LEVEL_502, 0) + struct.pack("<I", status)
     head = struct.pack("<II", LEVEL_502, 0x00020000)
     refs = [0x00020004, 0, 0x00020008, 0, 0x0002000C, 0, 0x00020010 if descriptor else 0]
-    fixed = struct.pack("<IIIIIIIIII", refs[0], 0, refs[1], 0, 0xFFFFFFFF, 1, refs[2], refs[3], len(descriptor),
-                        refs[6])
+    fixed = struct.pack(
+        "<IIIIIIIIII", refs[0], 0, refs[1], 0, 0xFFFFFFFF, 1, refs[2], refs[3], len(descriptor), refs[6]
+    )
     deferred = _ndr_string(name) + _ndr_string(path)
     if descriptor:
         deferred += struct.pack("<I", len(descriptor)) + descriptor
@@ -180,18 +193,22 @@ def encode_get_info_502_response(name: str, path: str, descriptor: bytes, status
 
 # -- the call ---------------------------------------------------------------------------------
 
+
 def read_share_descriptor(tree, server: str, share: str) -> bytes:
     """The security descriptor of `share`, asked on the IPC$ tree `tree` (a
     smbprotocol TreeConnect of the account). ShareAclError when it cannot be had."""
     pipe = Open(tree, "srvsvc")
     try:
-        pipe.create(ImpersonationLevel.Impersonation,
-                    FilePipePrinterAccessMask.FILE_READ_DATA | FilePipePrinterAccessMask.FILE_WRITE_DATA,
-                    0, ShareAccess.FILE_SHARE_READ | ShareAccess.FILE_SHARE_WRITE, CreateDisposition.FILE_OPEN,
-                    CreateOptions.FILE_NON_DIRECTORY_FILE)
+        pipe.create(
+            ImpersonationLevel.Impersonation,
+            FilePipePrinterAccessMask.FILE_READ_DATA | FilePipePrinterAccessMask.FILE_WRITE_DATA,
+            0,
+            ShareAccess.FILE_SHARE_READ | ShareAccess.FILE_SHARE_WRITE,
+            CreateDisposition.FILE_OPEN,
+            CreateOptions.FILE_NON_DIRECTORY_FILE,
+        )
     except SMBResponseException as exc:
-        raise ShareAclError(f"srvsvc nicht erreichbar ({exc.status:#x})",
-                            denied=exc.status == 0xC0000022) from None
+        raise ShareAclError(f"srvsvc nicht erreichbar ({exc.status:#x})", denied=exc.status == 0xC0000022) from None
     try:
         pipe.write(encode_bind())
         decode_bind_ack(pipe.read(0, MAX_FRAGMENT))

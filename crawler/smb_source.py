@@ -28,27 +28,40 @@ import io
 import logging
 import threading
 from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import BinaryIO, Callable, Iterator, TypeVar
+from typing import BinaryIO, TypeVar
 
 import smbclient
 from smbprotocol import exceptions as smb_errors
 
-from aktenlotse.access_checks import FOLDER, AccessCheck
-from aktenlotse.config import SourceConfig
+from aktenlotse.core.access_checks import FOLDER, AccessCheck
+from aktenlotse.core.config import SourceConfig
+from aktenlotse.core.records import Entry
 from aktenlotse.crawler.filters import is_excluded
 from aktenlotse.crawler.nt_acl import DescriptorError, descriptor_digest, parse_descriptor, read_principals
 from aktenlotse.crawler.smb_access import (
-    PathChecks, closed_share_check, folder_check, item_check, share_check, start,
+    PathChecks,
+    closed_share_check,
+    folder_check,
+    item_check,
+    share_check,
+    start,
 )
 from aktenlotse.crawler.smb_connection import (
-    DirEntry, RatePacer, datetime_seconds, list_directory, list_directory_with_security, open_with_security,
-    query_securities, query_security, read_share_security,
+    DirEntry,
+    RatePacer,
+    datetime_seconds,
+    list_directory,
+    list_directory_with_security,
+    open_with_security,
+    query_securities,
+    query_security,
+    read_share_security,
 )
-from aktenlotse.crawler.smb_share_acl import ShareAclError
 from aktenlotse.crawler.smb_descriptor_pool import DescriptorBatch, DescriptorReaders
+from aktenlotse.crawler.smb_share_acl import ShareAclError
 from aktenlotse.crawler.source import DirListing, SourceUnavailable, WalkProblem, safe_parts
-from aktenlotse.records import Entry
 
 log = logging.getLogger(__name__)
 FILE_ATTRIBUTE_DIRECTORY = 0x10
@@ -113,8 +126,16 @@ class SmbSource:
         self._cache: dict = {}  # this source's own connections (smbclient's pool is global otherwise)
         self._registered = False
         self._polite = _Politeness(config.smb_requests_in_flight, config.smb_requests_per_second)
-        self._readers = (DescriptorReaders(self._session_kwargs(), config.smb_connections, config.smb_requests_in_flight,
-                                           config.smb_requests_per_second) if config.smb_connections > 1 else None)
+        self._readers = (
+            DescriptorReaders(
+                self._session_kwargs(),
+                config.smb_connections,
+                config.smb_requests_in_flight,
+                config.smb_requests_per_second,
+            )
+            if config.smb_connections > 1
+            else None
+        )
         self._lock = threading.Lock()
         self._enforce_traverse = config.traverse == "enforced"
         # How the share ACL was taken into account at the last look (one German line).
@@ -129,9 +150,14 @@ class SmbSource:
     def _session_kwargs(self) -> dict:
         # Without a configured user, "negotiate" uses the Kerberos ticket of the process
         # (kinit, or a keytab via KRB5_CLIENT_KTNAME).
-        return dict(username=self.config.smb_username or None, password=self.config.smb_password or None,
-                    port=self.config.smb_port, encrypt=True if self.config.smb_encrypt else None,
-                    auth_protocol="ntlm" if self.config.smb_username else "negotiate", connection_timeout=10)
+        return dict(
+            username=self.config.smb_username or None,
+            password=self.config.smb_password or None,
+            port=self.config.smb_port,
+            encrypt=True if self.config.smb_encrypt else None,
+            auth_protocol="ntlm" if self.config.smb_username else "negotiate",
+            connection_timeout=10,
+        )
 
     def _connect(self) -> None:
         with self._lock:
@@ -146,15 +172,18 @@ class SmbSource:
             except (ValueError, OSError) as exc:
                 raise SourceUnavailable(
                     f"source {self.name!r}: Dateiserver {self.server} nicht erreichbar "
-                    f"(server unreachable on port {self.config.smb_port}: {exc})") from None
+                    f"(server unreachable on port {self.config.smb_port}: {exc})"
+                ) from None
             self._registered = True
 
     def _auth_message(self, detail: str) -> str:
         lower = detail.lower()
         if not self.config.smb_username:
             # No credentials configured: Kerberos with the ticket of the crawler's user.
-            reason = ("kein gültiges Kerberos-Ticket und keine Zugangsdaten (kinit oder Keytab für das "
-                      "Dienstkonto, oder credentials_file)")
+            reason = (
+                "kein gültiges Kerberos-Ticket und keine Zugangsdaten (kinit oder Keytab für das "
+                "Dienstkonto, oder credentials_file)"
+            )
             if not _kerberos_installed():
                 reason += "; Kerberos-Unterstützung fehlt: pip install 'aktenlotse[kerberos]'"
             return f"source {self.name!r}: {reason} an {self.server}"
@@ -164,8 +193,7 @@ class SmbSource:
             reason = "Konto gesperrt (account disabled)"
         else:
             reason = "Anmeldung abgelehnt: Benutzername oder Passwort falsch (logon failure)"
-        return (f"source {self.name!r}: {reason} für {self.config.smb_username or 'anonym'} "
-                f"an {self.server}")
+        return f"source {self.name!r}: {reason} für {self.config.smb_username or 'anonym'} an {self.server}"
 
     def _reset(self) -> None:
         with self._lock:
@@ -201,8 +229,9 @@ class SmbSource:
         except smb_errors.SMBAuthenticationError as exc:
             raise SourceUnavailable(self._auth_message(str(exc))) from None
         except (*_CONNECTION_ERRORS, ValueError) as exc:
-            raise SourceUnavailable(f"source {self.name!r}: Verbindung zu {self.server} abgebrochen "
-                                    f"(server went away mid-crawl: {exc})") from None
+            raise SourceUnavailable(
+                f"source {self.name!r}: Verbindung zu {self.server} abgebrochen (server went away mid-crawl: {exc})"
+            ) from None
 
     def close(self) -> None:
         if self._readers is not None:
@@ -244,8 +273,10 @@ class SmbSource:
     def _share_start(self) -> PathChecks:
         """The share ACL's check (read now), as the start of every path's checks."""
         if self.config.share_acl == "ignore":
-            self.share_acl_state = ('Freigabeberechtigungen nicht berücksichtigt (share_acl = "ignore": laut '
-                                    'Administrator schränken sie das Lesen nicht ein)')
+            self.share_acl_state = (
+                'Freigabeberechtigungen nicht berücksichtigt (share_acl = "ignore": laut '
+                "Administrator schränken sie das Lesen nicht ein)"
+            )
             return start(None, b"ignore")
         try:
             raw = self._call(read_share_security, self.server, self.config.smb_share)
@@ -257,8 +288,10 @@ class SmbSource:
                 raise ShareAclError("der Server gab keine heraus")
             check = share_check(raw)
         except (ShareAclError, DescriptorError) as exc:
-            self.share_acl_state = (f"Freigabeberechtigungen nicht lesbar ({exc}): die Freigabe bleibt für alle "
-                                    f'verborgen (share_acl = "ignore" nur, wenn sie das Lesen nicht einschränken)')
+            self.share_acl_state = (
+                f"Freigabeberechtigungen nicht lesbar ({exc}): die Freigabe bleibt für alle "
+                f'verborgen (share_acl = "ignore" nur, wenn sie das Lesen nicht einschränken)'
+            )
             return start(closed_share_check(str(exc)), b"unreadable")
         self.share_acl_state = "Freigabeberechtigungen gelesen und berücksichtigt"
         return start(check, raw)
@@ -289,8 +322,10 @@ class SmbSource:
                 raw = self._call(query_security, unc)
                 checks = checks.below(folder_check(unc, raw), raw)
             except (smb_errors.SMBOSError, DescriptorError) as exc:
-                raise SourceUnavailable(f"source {self.name!r}: Berechtigungen des Ordners {unc} nicht lesbar "
-                                        f"({exc}), alles darunter bleibt verborgen") from None
+                raise SourceUnavailable(
+                    f"source {self.name!r}: Berechtigungen des Ordners {unc} nicht lesbar "
+                    f"({exc}), alles darunter bleibt verborgen"
+                ) from None
         return checks
 
     def _live_checks(self, rel_dir: str) -> PathChecks:
@@ -342,7 +377,10 @@ class SmbSource:
             reason = f"Freigabe {self.config.smb_share!r} gibt es auf {self.server} nicht (share not found)"
         elif status == smb_errors.NtStatus.STATUS_ACCESS_DENIED:
             reason = "Zugriff auf die Freigabe verweigert (access denied)"
-        elif status in (smb_errors.NtStatus.STATUS_OBJECT_NAME_NOT_FOUND, smb_errors.NtStatus.STATUS_OBJECT_PATH_NOT_FOUND):
+        elif status in (
+            smb_errors.NtStatus.STATUS_OBJECT_NAME_NOT_FOUND,
+            smb_errors.NtStatus.STATUS_OBJECT_PATH_NOT_FOUND,
+        ):
             reason = "Ordner nicht gefunden (folder not found)"
         else:
             reason = str(exc)
@@ -379,8 +417,13 @@ class SmbSource:
                 checks = parent.below(folder_check(rel_dir, descriptor), descriptor)
             except DescriptorError as exc:
                 listing.complete = False
-                listing.problems.append(WalkProblem(rel_dir, "unreadable", f"Ordnerberechtigungen nicht lesbar ({exc}): "
-                                                                           "alles darin bleibt verborgen"))
+                listing.problems.append(
+                    WalkProblem(
+                        rel_dir,
+                        "unreadable",
+                        f"Ordnerberechtigungen nicht lesbar ({exc}): alles darin bleibt verborgen",
+                    )
+                )
                 return listing, files, None
         listing.traverse_key = checks.key
         for info in sorted(raw, key=lambda item: item.name):
@@ -393,7 +436,9 @@ class SmbSource:
                 listing.problems.append(WalkProblem(rel, "symlink", "Verknüpfung (Reparse-Punkt), übersprungen"))
                 continue
             if len(self._unc(rel)) > self.config.smb_max_path:
-                listing.problems.append(WalkProblem(rel, "too_long", f"Pfad länger als {self.config.smb_max_path} Zeichen"))
+                listing.problems.append(
+                    WalkProblem(rel, "too_long", f"Pfad länger als {self.config.smb_max_path} Zeichen")
+                )
                 continue
             if self._excluded(rel, name, is_dir):
                 listing.skipped += 1
@@ -403,13 +448,16 @@ class SmbSource:
                 continue
             if info.end_of_file > self._max_size:
                 listing.skipped += 1
-                listing.problems.append(WalkProblem(rel, "too_large", f"Datei größer als {self.config.max_file_size_mb:g} MB, übersprungen"))
+                listing.problems.append(
+                    WalkProblem(rel, "too_large", f"Datei größer als {self.config.max_file_size_mb:g} MB, übersprungen")
+                )
                 continue
             files.append((rel, info))
         return listing, files, checks
 
-    def _add_files(self, listing: DirListing, files: list, descriptors: list[bytes | int],
-                   checks: PathChecks | None) -> None:
+    def _add_files(
+        self, listing: DirListing, files: list, descriptors: list[bytes | int], checks: PathChecks | None
+    ) -> None:
         for (rel, info), sd in zip(files, descriptors):
             result = self._described_entry(rel, info, sd, checks)
             if isinstance(result, WalkProblem):
@@ -433,8 +481,9 @@ class SmbSource:
                 # Read on the crawler's own connection instead: the restarted readers may
                 # already hold later folders, and answers must stay in order.
                 log.warning("SMB descriptor readers for %s failed (%s), reading here", self.server, exc)
-        return self._call(query_securities, pending.folder_unc, pending.names, self.config.smb_requests_in_flight,
-                          self._polite.pace)
+        return self._call(
+            query_securities, pending.folder_unc, pending.names, self.config.smb_requests_in_flight, self._polite.pace
+        )
 
     def _described_entry(self, rel: str, info: DirEntry, sd: bytes | int, checks: PathChecks) -> Entry | WalkProblem:
         """The entry with its principals, or the problem that keeps it out of the index. A
@@ -499,8 +548,14 @@ class SmbSource:
         except BaseException:
             raw.close()
             raise
-        info = DirEntry(parts[-1], opened.file_attributes, opened.end_of_file, datetime_seconds(opened.last_write_time),
-                        datetime_seconds(opened.change_time), 0)
+        info = DirEntry(
+            parts[-1],
+            opened.file_attributes,
+            opened.end_of_file,
+            datetime_seconds(opened.last_write_time),
+            datetime_seconds(opened.change_time),
+            0,
+        )
         return _entry(self.name, rel, info, sd, allow, deny, checks), io.BufferedReader(raw)
 
     def current_entry(self, path: str) -> Entry | None:
@@ -535,9 +590,11 @@ def _session_lost(exc: Exception) -> bool:
     """Whether `exc` means the connection or session is gone (worth one reconnect), as
     opposed to an answer about the file itself."""
     if isinstance(exc, smb_errors.SMBResponseException):
-        return exc.status in (smb_errors.NtStatus.STATUS_NETWORK_NAME_DELETED,
-                              smb_errors.NtStatus.STATUS_USER_SESSION_DELETED,
-                              0xC000035C)  # STATUS_NETWORK_SESSION_EXPIRED
+        return exc.status in (
+            smb_errors.NtStatus.STATUS_NETWORK_NAME_DELETED,
+            smb_errors.NtStatus.STATUS_USER_SESSION_DELETED,
+            0xC000035C,
+        )  # STATUS_NETWORK_SESSION_EXPIRED
     if isinstance(exc, ValueError):  # smbclient's words for a refused or failed reconnect
         return str(exc).startswith("Failed to connect")
     return True
@@ -558,11 +615,29 @@ def _entry(source: str, rel: str, info: DirEntry, sd: bytes, allow, deny, checks
     """The file's entry: its own DACL's principals as allow, the checks on the way to it
     as require, and the denies of all of them together."""
     if checks is None:
-        return Entry(source, rel, info.end_of_file, info.last_write_time, _fingerprint(info.change_time, sd),
-                     str(info.file_id) if info.file_id else None, None, tuple(allow), tuple(deny))
-    return Entry(source, rel, info.end_of_file, info.last_write_time,
-                 _fingerprint(info.change_time, sd), str(info.file_id) if info.file_id else None,
-                 None, tuple(allow), tuple(sorted(set(deny) | checks.deny())), checks.require())
+        return Entry(
+            source,
+            rel,
+            info.end_of_file,
+            info.last_write_time,
+            _fingerprint(info.change_time, sd),
+            str(info.file_id) if info.file_id else None,
+            None,
+            tuple(allow),
+            tuple(deny),
+        )
+    return Entry(
+        source,
+        rel,
+        info.end_of_file,
+        info.last_write_time,
+        _fingerprint(info.change_time, sd),
+        str(info.file_id) if info.file_id else None,
+        None,
+        tuple(allow),
+        tuple(sorted(set(deny) | checks.deny())),
+        checks.require(),
+    )
 
 
 def _problem(exc: smb_errors.SMBOSError, what: str) -> tuple[str, str]:

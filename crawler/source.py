@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO, Iterator, Protocol
+from typing import BinaryIO, Protocol
 
-from aktenlotse.records import Entry
+from aktenlotse.core.records import Entry
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ import datetime as _dt
 import itertools
 import re
 import threading
-from contextlib import contextmanager
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, BinaryIO
 from urllib.parse import quote
 
@@ -22,10 +22,10 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ProtocolError
 
+from aktenlotse.core.records import Extracted, ExtractionError, ExtractLimits
 from aktenlotse.crawler.content_types import no_parser_error
 from aktenlotse.crawler.tika_jar import TikaSetupError
 from aktenlotse.crawler.tika_managed import MIN_CLIENT_TIMEOUT_MS, ManagedTikaServer
-from aktenlotse.records import Extracted, ExtractionError, ExtractLimits
 
 # ---------------------------------------------------------------- shared mapping
 
@@ -40,20 +40,17 @@ _KEPT_WITH_TEXT = {"INLINE", "THUMBNAIL"}
 
 _STOPWORDS: dict[str, frozenset[str]] = {
     "de": frozenset(
-        "der die das und ist nicht ein eine einer mit für auf den dem des sich von zu "
-        "wird wurde werden im bei auch als nach oder wir sie ihr sind über aus".split()
+        ["der", "die", "das", "und", "ist", "nicht", "ein", "eine", "einer", "mit", "für", "auf", "den", "dem", "des", "sich", "von", "zu", "wird", "wurde", "werden", "im", "bei", "auch", "als", "nach", "oder", "wir", "sie", "ihr", "sind", "über", "aus"]
     ),
     "en": frozenset(
-        "the and is are not with for on of to in that this be was were by from or as "
-        "it at have has which an".split()
+        ["the", "and", "is", "are", "not", "with", "for", "on", "of", "to", "in", "that", "this", "be", "was", "were", "by", "from", "or", "as", "it", "at", "have", "has", "which", "an"]
     ),
     "fr": frozenset(
-        "le la les et est pas une des du pour dans que qui sur avec au ce sont par "
-        "il elle nous vous".split()
+        ["le", "la", "les", "et", "est", "pas", "une", "des", "du", "pour", "dans", "que", "qui", "sur", "avec", "au", "ce", "sont", "par", "il", "elle", "nous", "vous"]
     ),
-    "nl": frozenset("de het een en is niet van voor op met dat zijn worden wordt ook bij".split()),
-    "it": frozenset("il lo la gli le e è non di per con che una sono del della nel alla".split()),
-    "es": frozenset("el la los las y es no de para con que una son del por en se al".split()),
+    "nl": frozenset(["de", "het", "een", "en", "is", "niet", "van", "voor", "op", "met", "dat", "zijn", "worden", "wordt", "ook", "bij"]),
+    "it": frozenset(["il", "lo", "la", "gli", "le", "e", "è", "non", "di", "per", "con", "che", "una", "sono", "del", "della", "nel", "alla"]),
+    "es": frozenset(["el", "la", "los", "las", "y", "es", "no", "de", "para", "con", "que", "una", "son", "del", "por", "en", "se", "al"]),
 }
 _WORD = re.compile(r"[^\W\d_]+")
 
@@ -164,8 +161,9 @@ def _only_empty_parser(meta: Mapping[str, Any]) -> bool:
     return bool(parsers) and all(p.endswith("EmptyParser") for p in parsers)
 
 
-def tree_from_rmeta(records: Sequence[Mapping[str, Any]], max_text_chars: int,
-                    max_members: int | None = None) -> Extracted:
+def tree_from_rmeta(
+    records: Sequence[Mapping[str, Any]], max_text_chars: int, max_members: int | None = None
+) -> Extracted:
     """Build the container + nested children from Tika's recursive metadata list.
 
     Tika lists embedded documents depth-first but children before their parents, so
@@ -344,8 +342,11 @@ class TikaServerExtractor:
         `language` (Tesseract codes, e.g. "deu" or "deu+eng"). It shares the managed
         server; `close()` of the copy does not stop it."""
         twin = TikaServerExtractor(
-            urls=list(self.urls) or None, managed=self.managed,
-            request_timeout_s=request_timeout_s or self.request_timeout_s, ocr=True, ocr_language=language,
+            urls=list(self.urls) or None,
+            managed=self.managed,
+            request_timeout_s=request_timeout_s or self.request_timeout_s,
+            ocr=True,
+            ocr_language=language,
         )
         twin._owns_server = False
         twin._gate = self._gate  # the same parser JVM: a retry alone must be alone there too
@@ -436,8 +437,9 @@ class TikaServerExtractor:
                     if isinstance(again, _ParserCrashed) and self._answers_again():
                         # Alone, and the server is fine without it: this file brings it down.
                         raise ExtractionError(
-                            "corrupt", "Parser stürzt an dieser Datei ab, auch allein "
-                            "(zu wenig Speicher? [extractor] heap_mb)") from None
+                            "corrupt",
+                            "Parser stürzt an dieser Datei ab, auch allein (zu wenig Speicher? [extractor] heap_mb)",
+                        ) from None
                     raise
         return tree_from_rmeta(records, limits.max_text_chars, limits.max_members)
 
@@ -538,9 +540,7 @@ class TikaServerExtractor:
     def _put(self, url: str, body: bytes | Iterator[bytes], headers: dict[str, str], timeout_s: float) -> list[dict]:
         started = time.monotonic()
         try:
-            resp = self._session().put(
-                f"{url}/rmeta/text", data=body, headers=headers, timeout=(5.0, timeout_s)
-            )
+            resp = self._session().put(f"{url}/rmeta/text", data=body, headers=headers, timeout=(5.0, timeout_s))
         except requests.ConnectTimeout as exc:
             raise _ServerDown(f"keine Verbindung ({exc.__class__.__name__})") from exc
         except requests.ReadTimeout as exc:

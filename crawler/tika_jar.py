@@ -14,15 +14,12 @@ from pathlib import Path
 
 import requests
 
-from aktenlotse.cache_dir import default_cache_dir
+from aktenlotse.core.cache_dir import default_cache_dir
 
 TIKA_VERSION = "3.2.2"
 TIKA_JAR_NAME = f"tika-server-standard-{TIKA_VERSION}.jar"
 TIKA_JAR_SHA256 = "04bcb61826403957cfab93cb1e14d4c305fbeb949475f031b0b73dab7e976995"
-TIKA_JAR_URL = (
-    "https://repo1.maven.org/maven2/org/apache/tika/tika-server-standard/"
-    f"{TIKA_VERSION}/{TIKA_JAR_NAME}"
-)
+TIKA_JAR_URL = f"https://repo1.maven.org/maven2/org/apache/tika/tika-server-standard/{TIKA_VERSION}/{TIKA_JAR_NAME}"
 
 _CHUNK = 1 << 20
 
@@ -36,7 +33,7 @@ class TikaSetupError(OSError):
 
 def tika_jar_path(cache_dir: Path | None = None) -> Path:
     """Where the pinned jar lives (it may not exist yet); without `cache_dir` the default
-    cache (aktenlotse.cache_dir: $AKTENLOTSE_CACHE_DIR or ~/.cache/aktenlotse)."""
+    cache (aktenlotse.core.cache_dir: $AKTENLOTSE_CACHE_DIR or ~/.cache/aktenlotse)."""
     base = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     return base / "tika" / TIKA_JAR_NAME
 

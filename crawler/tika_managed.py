@@ -190,7 +190,7 @@ class ManagedTikaServer:
             raise TikaServerError(
                 f"Java nicht gefunden ({self.java!r}). Der Tika-Server braucht Java 17 "
                 "(Debian: `apt-get install openjdk-17-jre-headless`); oder `extractor.java` "
-                "auf das java-Programm setzen, oder `extractor.kind = \"inprocess\"` wählen."
+                'auf das java-Programm setzen, oder `extractor.kind = "inprocess"` wählen.'
             )
         return found
 
@@ -215,9 +215,7 @@ class ManagedTikaServer:
         log_config = self._workdir / "log4j2-forked.xml"
         log_config.write_text(_CHILD_LOG4J2, encoding="utf-8")
         config = self._workdir / "tika-config.xml"
-        config.write_text(
-            server_config_xml(self.task_timeout_s, self.heap_mb, log_config), encoding="utf-8"
-        )
+        config.write_text(server_config_xml(self.task_timeout_s, self.heap_mb, log_config), encoding="utf-8")
         if self.log_dir is not None:
             self.log_dir.mkdir(parents=True, exist_ok=True)
             log_path = self.log_dir / "tika-server.log"
@@ -281,8 +279,7 @@ class ManagedTikaServer:
                 time.sleep(0.2)
         if raise_on_exit:
             raise TikaServerError(
-                f"Tika-Server antwortet nicht nach {timeout_s:.0f} s. Log: {self._log_path}\n"
-                f"{self._log_tail()}"
+                f"Tika-Server antwortet nicht nach {timeout_s:.0f} s. Log: {self._log_path}\n{self._log_tail()}"
             )
         return False
 
@@ -383,7 +380,7 @@ def _stop_all_at_exit() -> None:
 # launcher thread rather than from whichever worker thread noticed a dead server.
 
 _PR_SET_PDEATHSIG = 1
-_launch_requests: "queue.Queue[tuple[list[str], dict, queue.Queue]]" = queue.Queue()
+_launch_requests: queue.Queue[tuple[list[str], dict, queue.Queue]] = queue.Queue()
 _launcher_started = threading.Lock()
 _launcher: threading.Thread | None = None
 

@@ -17,22 +17,56 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 MAX_LEVELS = 3
 
 _HEADERS = {
-    "code": ("code", "kennziffer", "kennzeichen", "aktenplankennzeichen", "aktenplannummer", "nummer", "nr",
-             "schluessel", "klasse", "id"),
+    "code": (
+        "code",
+        "kennziffer",
+        "kennzeichen",
+        "aktenplankennzeichen",
+        "aktenplannummer",
+        "nummer",
+        "nr",
+        "schluessel",
+        "klasse",
+        "id",
+    ),
     "title": ("title", "titel", "bezeichnung", "name", "betreff", "benennung", "aktenplaneinheit"),
-    "parent": ("parent", "parent_code", "uebergeordnet", "uebergeordnete_kennziffer", "oberbegriff", "eltern",
-               "vater", "obergruppe"),
-    "description": ("description", "beschreibung", "erlaeuterung", "erlaeuterungen", "inhalt", "hinweise",
-                    "bemerkung", "bemerkungen"),
-    "keywords": ("keywords", "schlagworte", "schlagwoerter", "stichworte", "stichwoerter", "schlagwort",
-                 "stichwort", "suchbegriffe"),
+    "parent": (
+        "parent",
+        "parent_code",
+        "uebergeordnet",
+        "uebergeordnete_kennziffer",
+        "oberbegriff",
+        "eltern",
+        "vater",
+        "obergruppe",
+    ),
+    "description": (
+        "description",
+        "beschreibung",
+        "erlaeuterung",
+        "erlaeuterungen",
+        "inhalt",
+        "hinweise",
+        "bemerkung",
+        "bemerkungen",
+    ),
+    "keywords": (
+        "keywords",
+        "schlagworte",
+        "schlagwoerter",
+        "stichworte",
+        "stichwoerter",
+        "schlagwort",
+        "stichwort",
+        "suchbegriffe",
+    ),
 }
 
 
@@ -189,7 +223,9 @@ def _read_xlsx(path: Path) -> tuple[list[tuple[int, dict[str, str]]], list[str]]
     grid = [[cell for cell in row] for row in ws.iter_rows(values_only=True)]
     merged = list(ws.merged_cells.ranges)
     if merged:
-        warnings.append(f"{len(merged)} verbundene Zellen aufgelöst (Wert in alle Zellen übernommen) / merged cells filled")
+        warnings.append(
+            f"{len(merged)} verbundene Zellen aufgelöst (Wert in alle Zellen übernommen) / merged cells filled"
+        )
         for rng in merged:
             top = grid[rng.min_row - 1][rng.min_col - 1] if rng.min_row - 1 < len(grid) else None
             for r in range(rng.min_row - 1, min(rng.max_row, len(grid))):
@@ -270,22 +306,33 @@ def build_aktenplan(rows: Iterable[tuple[int, dict[str, str | None]]]) -> Aktenp
             continue
         seen[code] = number
         keywords = tuple(k.strip() for k in re.split(r"[;|\n]", values.get("keywords") or "") if k.strip())
-        raw[code] = {"row": number, "title": title, "parent": (values.get("parent") or "").strip() or None,
-                     "description": (values.get("description") or "").strip(), "keywords": keywords}
+        raw[code] = {
+            "row": number,
+            "title": title,
+            "parent": (values.get("parent") or "").strip() or None,
+            "description": (values.get("description") or "").strip(),
+            "keywords": keywords,
+        }
     if infer_parents:
         codes = sorted(raw, key=len)
         for code in raw:
             compact = code.replace(".", "")
             best = None
             for other in codes:
-                if other != code and compact.startswith(other.replace(".", "")) and len(other.replace(".", "")) < len(compact):
+                if (
+                    other != code
+                    and compact.startswith(other.replace(".", ""))
+                    and len(other.replace(".", "")) < len(compact)
+                ):
                     if best is None or len(other) > len(best):
                         best = other
             raw[code]["parent"] = best
     for code, info in raw.items():
         parent = info["parent"]
         if parent is not None and parent not in raw:
-            problems.append(f"Zeile {info['row']}: übergeordnete Kennziffer {parent} von {code} existiert nicht / parent missing")
+            problems.append(
+                f"Zeile {info['row']}: übergeordnete Kennziffer {parent} von {code} existiert nicht / parent missing"
+            )
         if parent == code:
             problems.append(f"Zeile {info['row']}: {code} ist sich selbst übergeordnet / class is its own parent")
     if not problems:
@@ -293,9 +340,9 @@ def build_aktenplan(rows: Iterable[tuple[int, dict[str, str | None]]]) -> Aktenp
             chain, current = [], code
             while current is not None:
                 if current in chain:
-                    cycle = chain[chain.index(current):] + [current]
+                    cycle = chain[chain.index(current) :] + [current]
                     rows_in = sorted(raw[c]["row"] for c in set(cycle))
-                    msg = (f"Zyklus / cycle: {' → '.join(cycle)} (Zeilen {', '.join(map(str, rows_in))})")
+                    msg = f"Zyklus / cycle: {' → '.join(cycle)} (Zeilen {', '.join(map(str, rows_in))})"
                     if msg not in problems:
                         problems.append(msg)
                     break
@@ -326,7 +373,9 @@ def build_aktenplan(rows: Iterable[tuple[int, dict[str, str | None]]]) -> Aktenp
             folded[code] = ancestor
             extra_keywords.setdefault(ancestor, []).extend([info["title"], *info["keywords"]])
             continue
-        classes[code] = AktenplanClass(code, info["title"], info["parent"], info["description"], info["keywords"], level)
+        classes[code] = AktenplanClass(
+            code, info["title"], info["parent"], info["description"], info["keywords"], level
+        )
     for code, extra in extra_keywords.items():
         cls = classes[code]
         merged = tuple(dict.fromkeys((*cls.keywords, *extra)))

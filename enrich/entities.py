@@ -17,49 +17,102 @@ from dataclasses import dataclass
 
 from aktenlotse.enrich.nlp import MAX_ENRICH_CHARS, cap
 
-_MONTHS = ("Januar|Februar|März|Maerz|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember|"
-           "Jan\\.|Feb\\.|Mär\\.|Apr\\.|Jun\\.|Jul\\.|Aug\\.|Sep\\.|Sept\\.|Okt\\.|Nov\\.|Dez\\.")
+_MONTHS = (
+    "Januar|Februar|März|Maerz|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember|"
+    "Jan\\.|Feb\\.|Mär\\.|Apr\\.|Jun\\.|Jul\\.|Aug\\.|Sep\\.|Sept\\.|Okt\\.|Nov\\.|Dez\\."
+)
 
 _RULES: list[tuple[str, re.Pattern[str]]] = [
     ("EMAIL", re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")),
     ("IBAN", re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){3,7}(?:[ ]?[A-Z0-9]{1,3})?\b")),
-    ("AKTENZEICHEN", re.compile(
-        r"\b(?:Az|AZ|Aktenzeichen|Gz|GZ|Geschäftszeichen|Unser Zeichen|Ihr Zeichen)\.?\s*:?\s*"
-        r"((?:[A-Za-z]{1,6}[./ -]?)?\d[\w./-]*(?:[ ]\d[\w./-]*)*)")),
+    (
+        "AKTENZEICHEN",
+        re.compile(
+            r"\b(?:Az|AZ|Aktenzeichen|Gz|GZ|Geschäftszeichen|Unser Zeichen|Ihr Zeichen)\.?\s*:?\s*"
+            r"((?:[A-Za-z]{1,6}[./ -]?)?\d[\w./-]*(?:[ ]\d[\w./-]*)*)"
+        ),
+    ),
     ("AKTENZEICHEN", re.compile(r"(?<![\w.,/-])\d{2,4}(?:\.\d{1,4})+-\d{4}/\d{1,6}(?![\w])")),
-    ("RECHTSNORM", re.compile(
-        r"(?:§§?|\bArt\.|\bArtikel)\s*\d+[a-z]?(?:\s*(?:,|und|bis|-|–)\s*\d+[a-z]?)*"
-        r"(?:\s+(?:Abs\.?|Absatz)\s*\d+[a-z]?)?(?:\s+(?:S\.|Satz)\s*\d+)?(?:\s+(?:Nr\.?|Nummer)\s*\d+[a-z]?)?"
-        r"(?:\s+[A-ZÄÖÜ][A-Za-zÄÖÜäöü]*[A-ZÄÖÜ][A-Za-zÄÖÜäöü-]*)?")),
-    ("DATUM", re.compile(r"\b(?:0?[1-9]|[12]\d|3[01])\.\s?(?:0?[1-9]|1[0-2])\.\s?(?:19|20)?\d{2}\b"
-                         r"|\b(?:0?[1-9]|[12]\d|3[01])\.\s?(?:" + _MONTHS + r")\s+(?:19|20)\d{2}\b"
-                         r"|\b(?:19|20)\d{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])\b")),
-    ("BETRAG", re.compile(r"(?:€|EUR)\s?\d{1,3}(?:\.\d{3})*(?:,\d{1,2}|,-{1,2})?(?!\d)"
-                          r"|\b\d{1,3}(?:\.\d{3})*(?:,\d{1,2}|,-{1,2})?\s?(?:€|EUR\b|Euro\b)"
-                          r"|\b\d+(?:,\d+)?\s?(?:Mio\.|Millionen|Tsd\.)\s?(?:€|EUR\b|Euro\b)")),
-    ("FLURSTUECK", re.compile(r"\b(?:Flurstücke?|Flurst\.|Flst\.|Flurstücksnummer)\s*(?:Nr\.?\s*)?"
-                              r"\d+(?:/\d+)?(?:\s*(?:,|und)\s*\d+(?:/\d+)?)*")),
+    (
+        "RECHTSNORM",
+        re.compile(
+            r"(?:§§?|\bArt\.|\bArtikel)\s*\d+[a-z]?(?:\s*(?:,|und|bis|-|–)\s*\d+[a-z]?)*"
+            r"(?:\s+(?:Abs\.?|Absatz)\s*\d+[a-z]?)?(?:\s+(?:S\.|Satz)\s*\d+)?(?:\s+(?:Nr\.?|Nummer)\s*\d+[a-z]?)?"
+            r"(?:\s+[A-ZÄÖÜ][A-Za-zÄÖÜäöü]*[A-ZÄÖÜ][A-Za-zÄÖÜäöü-]*)?"
+        ),
+    ),
+    (
+        "DATUM",
+        re.compile(
+            r"\b(?:0?[1-9]|[12]\d|3[01])\.\s?(?:0?[1-9]|1[0-2])\.\s?(?:19|20)?\d{2}\b"
+            r"|\b(?:0?[1-9]|[12]\d|3[01])\.\s?(?:" + _MONTHS + r")\s+(?:19|20)\d{2}\b"
+            r"|\b(?:19|20)\d{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])\b"
+        ),
+    ),
+    (
+        "BETRAG",
+        re.compile(
+            r"(?:€|EUR)\s?\d{1,3}(?:\.\d{3})*(?:,\d{1,2}|,-{1,2})?(?!\d)"
+            r"|\b\d{1,3}(?:\.\d{3})*(?:,\d{1,2}|,-{1,2})?\s?(?:€|EUR\b|Euro\b)"
+            r"|\b\d+(?:,\d+)?\s?(?:Mio\.|Millionen|Tsd\.)\s?(?:€|EUR\b|Euro\b)"
+        ),
+    ),
+    (
+        "FLURSTUECK",
+        re.compile(
+            r"\b(?:Flurstücke?|Flurst\.|Flst\.|Flurstücksnummer)\s*(?:Nr\.?\s*)?"
+            r"\d+(?:/\d+)?(?:\s*(?:,|und)\s*\d+(?:/\d+)?)*"
+        ),
+    ),
     ("GEMARKUNG", re.compile(r"\bGemarkung\s+[A-ZÄÖÜ][\wäöüß-]+(?:\s[A-ZÄÖÜ][\wäöüß-]+)?")),
-    ("ADRESSE", re.compile(
-        r"\b[A-ZÄÖÜ][\wäöüß-]*(?:straße|strasse|str\.|weg|platz|allee|gasse|ring|damm|ufer|markt|steig|chaussee)"
-        r"\s\d{1,4}\s?[a-z]?\b(?:,\s*\d{5}\s[A-ZÄÖÜ][\wäöüß-]+)?"
-        r"|\b(?:Am|An der|Im|In der|Auf der|Zum|Zur)\s[A-ZÄÖÜ][\wäöüß-]+\s\d{1,4}[a-z]?,\s*\d{5}\s[A-ZÄÖÜ][\wäöüß-]+")),
-    ("TELEFON", re.compile(r"(?:(?:Tel\.?|Telefon|Fax|Mobil|Handy)\s*:?\s*)"
-                           r"(?:\+49|0049|0)[\s/-]?\(?\d{2,5}\)?[\s/-]?\d{2,}(?:[\s-]?\d{1,})*"
-                           r"|(?<![\w.])\+49[\s-]?\(?0?\)?\d{2,5}[\s/-]?\d{3,}(?:[\s-]?\d{1,})*")),
-    ("PERSONENDATEN", re.compile(
-        r"\b(?:Geburtsdatum|Geburtstag|Geburtsort|geb\.\s?am|geboren am|geb\.(?=\s*\d)|Sozialversicherungsnummer|"
-        r"Rentenversicherungsnummer|Steuer-?ID|Steueridentifikationsnummer|Personalausweisnummer|Ausweisnummer|"
-        r"Krankenversicherungsnummer|Krankheit(?:en)?|Erkrankung(?:en)?|Diagnose[n]?|Befund(?:e)?|ärztliche[snm]? Attest|"
-        r"Attest|Arbeitsunfähigkeit(?:sbescheinigung)?|Schwerbehinderung|Behinderungsgrad|Grad der Behinderung|"
-        r"Pflegegrad|Sozialhilfe|Bürgergeld|Arbeitslosengeld|Grundsicherung|Wohngeld|Asylbewerberleistung(?:en)?|"
-        r"Sozialleistung(?:en)?|Religionszugehörigkeit|Konfession|Vorstrafe[n]?|Führungszeugnis|Gewerkschaftszugehörigkeit|"
-        r"Schwangerschaft|Therapie|Medikation)(?!\w)",
-        re.IGNORECASE)),
+    (
+        "ADRESSE",
+        re.compile(
+            r"\b[A-ZÄÖÜ][\wäöüß-]*(?:straße|strasse|str\.|weg|platz|allee|gasse|ring|damm|ufer|markt|steig|chaussee)"
+            r"\s\d{1,4}\s?[a-z]?\b(?:,\s*\d{5}\s[A-ZÄÖÜ][\wäöüß-]+)?"
+            r"|\b(?:Am|An der|Im|In der|Auf der|Zum|Zur)\s[A-ZÄÖÜ][\wäöüß-]+\s\d{1,4}[a-z]?,\s*\d{5}\s[A-ZÄÖÜ][\wäöüß-]+"
+        ),
+    ),
+    (
+        "TELEFON",
+        re.compile(
+            r"(?:(?:Tel\.?|Telefon|Fax|Mobil|Handy)\s*:?\s*)"
+            r"(?:\+49|0049|0)[\s/-]?\(?\d{2,5}\)?[\s/-]?\d{2,}(?:[\s-]?\d{1,})*"
+            r"|(?<![\w.])\+49[\s-]?\(?0?\)?\d{2,5}[\s/-]?\d{3,}(?:[\s-]?\d{1,})*"
+        ),
+    ),
+    (
+        "PERSONENDATEN",
+        re.compile(
+            r"\b(?:Geburtsdatum|Geburtstag|Geburtsort|geb\.\s?am|geboren am|geb\.(?=\s*\d)|Sozialversicherungsnummer|"
+            r"Rentenversicherungsnummer|Steuer-?ID|Steueridentifikationsnummer|Personalausweisnummer|Ausweisnummer|"
+            r"Krankenversicherungsnummer|Krankheit(?:en)?|Erkrankung(?:en)?|Diagnose[n]?|Befund(?:e)?|ärztliche[snm]? Attest|"
+            r"Attest|Arbeitsunfähigkeit(?:sbescheinigung)?|Schwerbehinderung|Behinderungsgrad|Grad der Behinderung|"
+            r"Pflegegrad|Sozialhilfe|Bürgergeld|Arbeitslosengeld|Grundsicherung|Wohngeld|Asylbewerberleistung(?:en)?|"
+            r"Sozialleistung(?:en)?|Religionszugehörigkeit|Konfession|Vorstrafe[n]?|Führungszeugnis|Gewerkschaftszugehörigkeit|"
+            r"Schwangerschaft|Therapie|Medikation)(?!\w)",
+            re.IGNORECASE,
+        ),
+    ),
 ]
 
-_IBAN_LENGTHS = {"DE": 22, "AT": 20, "CH": 21, "NL": 18, "FR": 27, "IT": 27, "ES": 24, "BE": 16, "LU": 20,
-                 "PL": 28, "CZ": 24, "DK": 18, "GB": 22, "IE": 22, "LI": 21}
+_IBAN_LENGTHS = {
+    "DE": 22,
+    "AT": 20,
+    "CH": 21,
+    "NL": 18,
+    "FR": 27,
+    "IT": 27,
+    "ES": 24,
+    "BE": 16,
+    "LU": 20,
+    "PL": 28,
+    "CZ": 24,
+    "DK": 18,
+    "GB": 22,
+    "IE": 22,
+    "LI": 21,
+}
 
 
 def iban_valid(raw: str) -> bool:

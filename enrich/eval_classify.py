@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from aktenlotse.config import ConfigError
+from aktenlotse.core.config import ConfigError
 
 
 def read_rows(path: Path) -> list[dict]:
@@ -115,10 +115,15 @@ def evaluate(args) -> dict:
         tr_texts, tr_titles = _texts(train, args.text_field, args.with_title)
         tr_docs = [f"{t}\n{x}" if t else x for t, x in zip(tr_titles, tr_texts)]
         # The texts to classify (never their labels) shape the vocabulary, as the crawled
-        # documents do in production (aktenlotse.review_training).
-        suggester.train(tr_texts, [str(r["label"]) for r in train], tr_titles, vectors(tr_docs),
-                        groups=[str(r.get("group") or r.get("id") or i) for i, r in enumerate(train)],
-                        unlabelled_texts=docs)
+        # documents do in production (aktenlotse.services.review_training).
+        suggester.train(
+            tr_texts,
+            [str(r["label"]) for r in train],
+            tr_titles,
+            vectors(tr_docs),
+            groups=[str(r.get("group") or r.get("id") or i) for i, r in enumerate(train)],
+            unlabelled_texts=docs,
+        )
     results = suggester.suggest_many(texts, titles, None, vectors(docs), k=len(codes))
     y_true = [str(r["label"]) for r in test]
     top = [[s.code for s in res] for res in results]
@@ -147,6 +152,8 @@ def run(args) -> int:
     if args.json:
         print(json.dumps(result))
     else:
-        print(f"{result['mode']}: n={result['n']} top1={result['top1']:.3f} top3={result['top3']:.3f} "
-              f"macro_f1={result['macro_f1']:.3f} auto_accept={result['auto_accept']:.3f} ece={result['ece']:.3f}")
+        print(
+            f"{result['mode']}: n={result['n']} top1={result['top1']:.3f} top3={result['top3']:.3f} "
+            f"macro_f1={result['macro_f1']:.3f} auto_accept={result['auto_accept']:.3f} ece={result['ece']:.3f}"
+        )
     return 0

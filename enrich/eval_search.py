@@ -18,13 +18,13 @@ import os
 import sqlite3
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
-from aktenlotse.config import EnrichConfig
-from aktenlotse.records import EVERYONE, Document
+from aktenlotse.core.config import EnrichConfig
+from aktenlotse.core.records import EVERYONE, Document
 from aktenlotse.search.backend import Query
 
 DEPTH = 100
@@ -34,7 +34,11 @@ REPORTED = ("mode", "n", "ndcg_at_10", "recall_at_10", "recall_at_100")
 def run(args: argparse.Namespace) -> int:
     enrich = _enrich_config(args)
     result = evaluate(
-        Path(args.corpus), Path(args.queries), Path(args.qrels), args.mode, enrich,
+        Path(args.corpus),
+        Path(args.queries),
+        Path(args.qrels),
+        args.mode,
+        enrich,
         cache_dir=Path(args.cache_dir) if args.cache_dir else default_cache_dir(),
     )
     if args.json:
@@ -48,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
 def _enrich_config(args: argparse.Namespace) -> EnrichConfig:
     base = EnrichConfig()
     if getattr(args, "config", None) or os.environ.get("AKTENLOTSE_CONFIG"):
-        from aktenlotse.config import load_config
+        from aktenlotse.core.config import load_config
 
         base = load_config(getattr(args, "config", None)).enrich
     changes = {}
@@ -77,10 +81,20 @@ def load_corpus(path: Path) -> list[Document]:
     for entry in _jsonl(path):
         doc_id, title, text = str(entry["_id"]), entry.get("title") or "", entry.get("text") or ""
         digest = hashlib.sha1(f"{title}\x00{text}".encode()).hexdigest()
-        docs.append(Document(
-            id=doc_id, source="eval", path=f"{doc_id}.txt", title=title, text=text, file_type="txt",
-            size=len(text.encode()), content_hash=digest, display_path=doc_id, allow=(EVERYONE,),
-        ))
+        docs.append(
+            Document(
+                id=doc_id,
+                source="eval",
+                path=f"{doc_id}.txt",
+                title=title,
+                text=text,
+                file_type="txt",
+                size=len(text.encode()),
+                content_hash=digest,
+                display_path=doc_id,
+                allow=(EVERYONE,),
+            )
+        )
     return docs
 
 
@@ -141,7 +155,9 @@ class CachedEncoder:
         self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
 
     def _cached(self, texts: Sequence[str], kind: str, encode) -> np.ndarray:
-        keys = [hashlib.sha1(f"{self.name}\x00{kind}\x00{t}".encode("utf-8", "surrogatepass")).hexdigest() for t in texts]
+        keys = [
+            hashlib.sha1(f"{self.name}\x00{kind}\x00{t}".encode("utf-8", "surrogatepass")).hexdigest() for t in texts
+        ]
         found: dict[str, np.ndarray] = {}
         for start in range(0, len(keys), 500):
             part = keys[start : start + 500]
@@ -182,8 +198,8 @@ class CachedEncoder:
 def build_index(corpus: Path, index_path: Path, mode: str, enrich: EnrichConfig, cache_dir: Path, encoder=None):
     """An embedded index of the corpus (with vectors unless `mode` is fulltext) and the
     (cached) encoder, or None for full text."""
-    from aktenlotse.enrich.embed_pass import run_embedding_pass
     from aktenlotse.enrich.embeddings import load_encoder
+    from aktenlotse.pipeline.embed_pass import run_embedding_pass
     from aktenlotse.search.embedded import EmbeddedBackend
 
     backend = EmbeddedBackend(index_path)
@@ -199,8 +215,13 @@ def build_index(corpus: Path, index_path: Path, mode: str, enrich: EnrichConfig,
 
 
 def evaluate(
-    corpus: Path, queries_path: Path, qrels_path: Path, mode: str, enrich: EnrichConfig,
-    cache_dir: Path, encoder=None,
+    corpus: Path,
+    queries_path: Path,
+    qrels_path: Path,
+    mode: str,
+    enrich: EnrichConfig,
+    cache_dir: Path,
+    encoder=None,
 ) -> dict:
     """n, ndcg_at_10, recall_at_10, recall_at_100 (means over queries with a relevant document)."""
     from aktenlotse.enrich.embeddings import encode_queries
@@ -232,7 +253,8 @@ def evaluate(
                 encoder.close()
     n = len(evaluated)
     return {
-        "mode": mode, "n": n,
+        "mode": mode,
+        "n": n,
         "ndcg_at_10": round(ndcg / n, 4) if n else 0.0,
         "recall_at_10": round(r10 / n, 4) if n else 0.0,
         "recall_at_100": round(r100 / n, 4) if n else 0.0,

@@ -17,24 +17,17 @@ import math
 import os
 import tempfile
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from aktenlotse.enrich.nlp import MAX_ENRICH_CHARS, analyzer, cap, fold
 
 # Words that occur in almost every office document and say nothing about its subject.
-BOILERPLATE = frozenset(fold(w) for w in """
-Seite Seiten Anlage Anlagen Datum Absatz Satz Nummer Nr Herr Herrn Frau Damen Herren Gruß Grüße Anrede
-Telefon Telefax Fax Mail E-Mail Email Internet Bearbeiter Bearbeiterin Zimmer Sprechzeit Sprechzeiten Postfach
-Anschrift Betreff Bezug Az Aktenzeichen Zeichen Schreiben Mitteilung Kenntnis Kenntnisnahme Rückfragen Fragen Hinweis
-Hinweise Information Informationen Unterschrift Auftrag Vertretung Dank Januar Februar März April Mai Juni Juli
-August September Oktober November Dezember Montag Dienstag Mittwoch Donnerstag Freitag Samstag Sonntag Uhr Tag Tage
-Jahr Jahre Monat Monate Woche Wochen Stand Fassung Version Inhalt Inhaltsverzeichnis Abs Art Artikel Buchstabe
-Punkt Punkte Ziffer Teil Teile Fall Fälle Rahmen Grundlage Grundlagen Sinne Regel Weise Art Zweck Zwecke Verfügung
-Bekanntmachung Geltung Kraft Inkrafttreten Text Abschnitt Kapitel Liste Beispiel Angabe Angaben Prozent Euro EUR
-Freistaat Sachsen BEHÖRDE Behörde Stelle Stellen Tabelle Spalte Zeile Vorschrift Vorschriften Vorbemerkung
-""".split())
+BOILERPLATE = frozenset(
+    fold(w)
+    for w in ["Seite", "Seiten", "Anlage", "Anlagen", "Datum", "Absatz", "Satz", "Nummer", "Nr", "Herr", "Herrn", "Frau", "Damen", "Herren", "Gruß", "Grüße", "Anrede", "Telefon", "Telefax", "Fax", "Mail", "E-Mail", "Email", "Internet", "Bearbeiter", "Bearbeiterin", "Zimmer", "Sprechzeit", "Sprechzeiten", "Postfach", "Anschrift", "Betreff", "Bezug", "Az", "Aktenzeichen", "Zeichen", "Schreiben", "Mitteilung", "Kenntnis", "Kenntnisnahme", "Rückfragen", "Fragen", "Hinweis", "Hinweise", "Information", "Informationen", "Unterschrift", "Auftrag", "Vertretung", "Dank", "Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember", "Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag", "Uhr", "Tag", "Tage", "Jahr", "Jahre", "Monat", "Monate", "Woche", "Wochen", "Stand", "Fassung", "Version", "Inhalt", "Inhaltsverzeichnis", "Abs", "Art", "Artikel", "Buchstabe", "Punkt", "Punkte", "Ziffer", "Teil", "Teile", "Fall", "Fälle", "Rahmen", "Grundlage", "Grundlagen", "Sinne", "Regel", "Weise", "Art", "Zweck", "Zwecke", "Verfügung", "Bekanntmachung", "Geltung", "Kraft", "Inkrafttreten", "Text", "Abschnitt", "Kapitel", "Liste", "Beispiel", "Angabe", "Angaben", "Prozent", "Euro", "EUR", "Freistaat", "Sachsen", "BEHÖRDE", "Behörde", "Stelle", "Stellen", "Tabelle", "Spalte", "Zeile", "Vorschrift", "Vorschriften", "Vorbemerkung"]
+)
 
 MAX_CANDIDATE_LEN = 40
 
@@ -139,8 +132,9 @@ class KeywordExtractor:
 
     `plan_keywords`: the Aktenplan's keywords (as written); matching ones are preferred."""
 
-    def __init__(self, frequencies: DocumentFrequencies | None = None, plan_keywords: Iterable[str] = (),
-                 top_n: int = 6):
+    def __init__(
+        self, frequencies: DocumentFrequencies | None = None, plan_keywords: Iterable[str] = (), top_n: int = 6
+    ):
         self.frequencies = frequencies if frequencies and frequencies.n_docs >= 20 else None
         self.top_n = top_n
         self.plan: dict[str, str] = {}

@@ -1,7 +1,7 @@
 """German NLP for enrichment: one shared analyzer, an optional spaCy pipeline, text caps.
 
 The hot path (run inline during the crawl) does not run a spaCy pipeline over the text:
-lemmas and compound parts come from `aktenlotse.search.analysis.GermanAnalyzer` (spaCy's
+lemmas and compound parts come from `aktenlotse.text.analysis.GermanAnalyzer` (spaCy's
 German lookup table, cached per word) and entities from compiled rules (`entities`).
 `load_pipeline()` gives the spaCy pipeline for callers that want one: a trained German
 pipeline (`de_core_news_lg/md/sm`) when installed, else blank German with the lookup
@@ -12,9 +12,9 @@ organisation names (on a capped prefix of the text).
 from __future__ import annotations
 
 import threading
-from typing import Iterator
+from collections.abc import Iterator
 
-from aktenlotse.search.analysis import GermanAnalyzer, WordAnalysis, find_exact_tokens, fold
+from aktenlotse.text.analysis import GermanAnalyzer, WordAnalysis, find_exact_tokens, fold
 
 #: Characters of a document that enrichment reads (a 500-page PDF is not scanned whole:
 #: keywords, entities and class suggestions are decided by its beginning).
@@ -122,5 +122,15 @@ def trained_pipeline_available() -> bool:
     return load_pipeline()[1]
 
 
-__all__ = ["MAX_ENRICH_CHARS", "analyzer", "cap", "lemma_tokens", "content_lemmas", "word_analyses",
-           "legal_reference_laws", "load_pipeline", "trained_pipeline_available", "fold"]
+__all__ = [
+    "MAX_ENRICH_CHARS",
+    "analyzer",
+    "cap",
+    "lemma_tokens",
+    "content_lemmas",
+    "word_analyses",
+    "legal_reference_laws",
+    "load_pipeline",
+    "trained_pipeline_available",
+    "fold",
+]

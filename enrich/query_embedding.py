@@ -3,7 +3,7 @@ encoder (loaded once per process and kept), for the CLI and the portal."""
 
 from __future__ import annotations
 
-from aktenlotse.config import Config, EnrichConfig
+from aktenlotse.core.config import Config, EnrichConfig
 from aktenlotse.enrich.embeddings import encode_queries, load_encoder
 
 

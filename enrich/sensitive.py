@@ -7,10 +7,16 @@ import re
 
 from aktenlotse.enrich.entities import Entity
 
-_HEALTH = re.compile(r"krank|erkrank|diagnose|befund|attest|arbeitsunfähig|therapie|medikation|schwangerschaft|"
-                     r"behinderung|pflegegrad", re.IGNORECASE)
-_SOCIAL = re.compile(r"sozialhilfe|bürgergeld|arbeitslosengeld|grundsicherung|wohngeld|asylbewerberleistung|"
-                     r"sozialleistung", re.IGNORECASE)
+_HEALTH = re.compile(
+    r"krank|erkrank|diagnose|befund|attest|arbeitsunfähig|therapie|medikation|schwangerschaft|"
+    r"behinderung|pflegegrad",
+    re.IGNORECASE,
+)
+_SOCIAL = re.compile(
+    r"sozialhilfe|bürgergeld|arbeitslosengeld|grundsicherung|wohngeld|asylbewerberleistung|"
+    r"sozialleistung",
+    re.IGNORECASE,
+)
 _BIRTH = re.compile(r"geburt|^geb\b|geboren", re.IGNORECASE)
 _IDS = re.compile(r"versicherungsnummer|steuer-?id|steueridentifikation|ausweisnummer", re.IGNORECASE)
 _SPECIAL = re.compile(r"religion|konfession|gewerkschaft|vorstrafe|führungszeugnis", re.IGNORECASE)

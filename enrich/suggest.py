@@ -9,15 +9,14 @@ the same `Suggester` (batch form `suggest_many`).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
 from aktenlotse.enrich.aktenplan import Aktenplan
-from aktenlotse.enrich.classifier import (ZERO_SHOT_BETA, SupervisedClassifier, ZeroShotScorer, chunk_words,
-                                          softmax)
+from aktenlotse.enrich.classifier import ZERO_SHOT_BETA, SupervisedClassifier, ZeroShotScorer, chunk_words, softmax
 from aktenlotse.enrich.nlp import MAX_ENRICH_CHARS, cap, content_lemmas
 
 MODEL_FILE = "models/aktenplan_classifier.pkl"
@@ -63,8 +62,14 @@ class Suggester:
     `encoder` (an Encoder) enables semantic evidence; `model` a trained SupervisedClassifier
     whose codes are this suggester's codes."""
 
-    def __init__(self, plan: Aktenplan, encoder=None, model: SupervisedClassifier | None = None,
-                 level: int | None = None, codes: Sequence[str] | None = None):
+    def __init__(
+        self,
+        plan: Aktenplan,
+        encoder=None,
+        model: SupervisedClassifier | None = None,
+        level: int | None = None,
+        codes: Sequence[str] | None = None,
+    ):
         self.plan = plan
         if codes is None:
             if level is not None:
@@ -83,7 +88,7 @@ class Suggester:
     def load(cls, data_dir: Path, encoder=None) -> Suggester | None:
         """The suggester for the current imported plan (with its trained model when one was
         saved for this plan), or None when no plan is imported."""
-        from aktenlotse.enrich.aktenplan_store import load_current_plan
+        from aktenlotse.stores.aktenplan_store import load_current_plan
 
         plan = load_current_plan(data_dir)
         if plan is None or not plan.classes:
@@ -98,9 +103,15 @@ class Suggester:
 
     # -- training --
 
-    def train(self, texts: Sequence[str], labels: Sequence[str], titles: Sequence[str] | None = None,
-              vectors: np.ndarray | None = None, groups: Sequence[str] | None = None,
-              unlabelled_texts: Sequence[str] = ()) -> SupervisedClassifier:
+    def train(
+        self,
+        texts: Sequence[str],
+        labels: Sequence[str],
+        titles: Sequence[str] | None = None,
+        vectors: np.ndarray | None = None,
+        groups: Sequence[str] | None = None,
+        unlabelled_texts: Sequence[str] = (),
+    ) -> SupervisedClassifier:
         """Fit the supervised model from confirmed decisions (labels are codes of this level;
         deeper codes are mapped to their ancestor at this level). `unlabelled_texts`:
         documents still to be classified, whose words shape the vocabulary (see
@@ -113,8 +124,15 @@ class Suggester:
         semantic = self.zero_shot.semantic(vectors) if vectors is not None else None
         # the meta model without vectors is trained on the lexical-only zero-shot scores,
         # which is what `suggest_many` computes for documents without a vector
-        model = SupervisedClassifier(self.codes).fit(lemma_docs, labels, self.zero_shot.combine(lex, semantic),
-                                                     vectors, groups, self.zero_shot.combine(lex, None), unlabelled)
+        model = SupervisedClassifier(self.codes).fit(
+            lemma_docs,
+            labels,
+            self.zero_shot.combine(lex, semantic),
+            vectors,
+            groups,
+            self.zero_shot.combine(lex, None),
+            unlabelled,
+        )
         self.model = model
         return model
 
@@ -131,14 +149,20 @@ class Suggester:
     def doc_vector(self, text: str) -> np.ndarray | None:
         return document_vector(self.encoder, text) if self.encoder is not None else None
 
-    def suggest(self, text: str, title: str = "", path: str = "", doc_vector: np.ndarray | None = None,
-                k: int = 3) -> list[Suggestion]:
+    def suggest(
+        self, text: str, title: str = "", path: str = "", doc_vector: np.ndarray | None = None, k: int = 3
+    ) -> list[Suggestion]:
         """Top-k classes for one document. Without `doc_vector` only the cheap evidence is used."""
         return self.suggest_many([text], [title], [path], None if doc_vector is None else doc_vector[None, :], k)[0]
 
-    def suggest_many(self, texts: Sequence[str], titles: Sequence[str] | None = None,
-                     paths: Sequence[str] | None = None, vectors: np.ndarray | None = None,
-                     k: int = 3) -> list[list[Suggestion]]:
+    def suggest_many(
+        self,
+        texts: Sequence[str],
+        titles: Sequence[str] | None = None,
+        paths: Sequence[str] | None = None,
+        vectors: np.ndarray | None = None,
+        k: int = 3,
+    ) -> list[list[Suggestion]]:
         docs = self._docs(texts, titles)
         lemmas = [content_lemmas(d) for d in docs]
         lemma_docs = [" ".join(l) for l in lemmas]
@@ -179,8 +203,9 @@ class Suggester:
                 if self.model is not None and vectors is not None:
                     near = [n for n in self.model.nearest(vectors[i], 5) if n[1] == cls.code][:2]
                     if near:
-                        reasons.append("ähnlich zu bestätigten Dokumenten (" +
-                                       ", ".join(f"{s:.2f}" for _, _, s in near) + ")")
+                        reasons.append(
+                            "ähnlich zu bestätigten Dokumenten (" + ", ".join(f"{s:.2f}" for _, _, s in near) + ")"
+                        )
                 if self.model is not None:
                     reasons.append("gelerntes Modell aus bestätigten Zuordnungen")
                 suggestions.append(Suggestion(cls.code, cls.title, float(p[j]), reasons))
@@ -220,8 +245,9 @@ class Suggester:
         return None
 
 
-def suggest_folder(suggester: Suggester, folder_name: str,
-                   doc_suggestions: Sequence[Sequence[Suggestion]], k: int = 3) -> list[Suggestion]:
+def suggest_folder(
+    suggester: Suggester, folder_name: str, doc_suggestions: Sequence[Sequence[Suggestion]], k: int = 3
+) -> list[Suggestion]:
     """A folder's suggestion: the mean of its documents' scores plus its own name (and an
     Aktenzeichen in the name) read as a short document; reasons say how many documents agree."""
     totals: dict[str, float] = {}

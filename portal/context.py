@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from aktenlotse.config import Config, load_config
+from aktenlotse.core.config import Config, load_config
 from aktenlotse.search.backend import Backend
 
 
@@ -23,20 +23,20 @@ class PortalContext:
 
 
 def build_context(config_path: str | Path | None = None) -> PortalContext:
-    from aktenlotse.app import open_backend
-    from aktenlotse.portal.services import check_portal_config
+    from aktenlotse.pipeline.app import open_backend
+    from aktenlotse.services.documents import check_portal_config
 
     config = load_config(config_path or os.environ.get("AKTENLOTSE_CONFIG"))
     check_portal_config(config)
     if config.auth.mode == "demo":
-        from aktenlotse.portal.demo_directory import DemoDirectory
+        from aktenlotse.identity.demo_directory import DemoDirectory
 
         directory: object = DemoDirectory(config.auth)
     else:
-        from aktenlotse.portal.directory import LdapDirectory
+        from aktenlotse.identity.directory import LdapDirectory
 
         directory = LdapDirectory(config.auth)
-    from aktenlotse.wiki import WikiStore
+    from aktenlotse.services.wiki import WikiStore
 
     backend = open_backend(config)
     return PortalContext(config=config, backend=backend, directory=directory, wiki=WikiStore(config.data_dir, backend))

@@ -5,10 +5,30 @@ from __future__ import annotations
 import datetime as dt
 
 TYPE_ICONS = {
-    "pdf": "📕", "doc": "📘", "docx": "📘", "odt": "📘", "rtf": "📘", "txt": "📄", "md": "📄",
-    "xls": "📗", "xlsx": "📗", "ods": "📗", "csv": "📗", "ppt": "📙", "pptx": "📙", "odp": "📙",
-    "eml": "✉️", "msg": "✉️", "htm": "🌐", "html": "🌐", "zip": "🗜️", "jpg": "🖼️", "jpeg": "🖼️",
-    "png": "🖼️", "tif": "🖼️", "tiff": "🖼️",
+    "pdf": "📕",
+    "doc": "📘",
+    "docx": "📘",
+    "odt": "📘",
+    "rtf": "📘",
+    "txt": "📄",
+    "md": "📄",
+    "xls": "📗",
+    "xlsx": "📗",
+    "ods": "📗",
+    "csv": "📗",
+    "ppt": "📙",
+    "pptx": "📙",
+    "odp": "📙",
+    "eml": "✉️",
+    "msg": "✉️",
+    "htm": "🌐",
+    "html": "🌐",
+    "zip": "🗜️",
+    "jpg": "🖼️",
+    "jpeg": "🖼️",
+    "png": "🖼️",
+    "tif": "🖼️",
+    "tiff": "🖼️",
 }
 MODE_LABELS = {"fulltext": "Volltext", "semantic": "Semantisch", "hybrid": "Hybrid"}
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import time
-from typing import MutableMapping
+from collections.abc import MutableMapping
 
-from aktenlotse.portal.directory import UserInfo
+from aktenlotse.identity.directory import UserInfo
 
 USER_KEY = "aktenlotse_user"
 SEEN_KEY = "aktenlotse_last_seen"

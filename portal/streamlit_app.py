@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from aktenlotse.config import ConfigError
+from aktenlotse.core.config import ConfigError
 from aktenlotse.portal import markdown_text as md
 from aktenlotse.portal import session, ui_admin, ui_login, ui_overview, ui_review, ui_search, ui_wiki
-from aktenlotse.review import can_review
 from aktenlotse.portal.context import PortalContext, build_context
+from aktenlotse.services.review import can_review
 
-DEMO_BANNER = ("Demo-Modus: Anmeldung über ein eingebautes Test-Verzeichnis, nicht über das Active Directory. "
-               "Nicht für echte Daten verwenden.")
+DEMO_BANNER = (
+    "Demo-Modus: Anmeldung über ein eingebautes Test-Verzeichnis, nicht über das Active Directory. "
+    "Nicht für echte Daten verwenden."
+)
 STYLE = """<style>.snippet mark { background: #fff3a3; padding: 0 .1em; }</style>"""
 
 
@@ -46,9 +48,12 @@ def main() -> None:
         st.Page(lambda: ui_wiki.render(ctx, user), title="Wissen & DMS-News", icon="📰", url_path="wissen"),
     ]
     if can_review(user.roles):
-        pages.append(st.Page(lambda: ui_review.render(ctx, user), title="Aktenplan-Prüfung", icon="🗂️",
-                             url_path="pruefung"))
-        pages.append(st.Page(lambda: ui_overview.render(ctx, user), title="Übersicht", icon="📊", url_path="uebersicht"))
+        pages.append(
+            st.Page(lambda: ui_review.render(ctx, user), title="Aktenplan-Prüfung", icon="🗂️", url_path="pruefung")
+        )
+        pages.append(
+            st.Page(lambda: ui_overview.render(ctx, user), title="Übersicht", icon="📊", url_path="uebersicht")
+        )
     if "admin" in user.roles:
         pages.append(st.Page(lambda: ui_admin.render(ctx, user), title="Verwaltung", icon="⚙️", url_path="verwaltung"))
     st.navigation(pages).run()

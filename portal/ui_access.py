@@ -1,6 +1,6 @@
 """The form "Zugriff prüfen" on the admin page: why a user may or may not read a path.
 
-The explanation comes from `aktenlotse.access_explain`, as for `aktenlotse access
+The explanation comes from `aktenlotse.services.access_explain`, as for `aktenlotse access
 explain`; this module only lays it out. Names, paths and ACL lines are user-controlled
 and go through `markdown_text` wherever Streamlit renders Markdown.
 """
@@ -10,9 +10,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from aktenlotse.access_explain import AccessQueryError, Explanation, explain, step_label
 from aktenlotse.portal import markdown_text as md
 from aktenlotse.portal.context import PortalContext
+from aktenlotse.services.access_explain import AccessQueryError, Explanation, explain, step_label
 
 
 def render_access_check(ctx: PortalContext) -> None:
@@ -42,10 +42,22 @@ def _show(explanation: Explanation) -> None:
     st.markdown(f"**Pfad:** {md.text(explanation.target.display_path)}")
     st.markdown("**Prinzipale laut Verzeichnis:** " + md.text(", ".join(explanation.principals)))
     # A data frame shows its cells as plain text: no Markdown to escape there.
-    st.dataframe(pd.DataFrame([{
-        "Nr.": number, "Prüfung": step_label(step.check), "Ergebnis": "bestanden" if step.passed else "nicht bestanden",
-        "Über": ", ".join(step.matched), "Einträge": "\n".join(step.check.entries),
-    } for number, step in enumerate(explanation.steps, 1)]), hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Nr.": number,
+                    "Prüfung": step_label(step.check),
+                    "Ergebnis": "bestanden" if step.passed else "nicht bestanden",
+                    "Über": ", ".join(step.matched),
+                    "Einträge": "\n".join(step.check.entries),
+                }
+                for number, step in enumerate(explanation.steps, 1)
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
     if explanation.deciding_entries:
         st.markdown("**Maßgeblich:**")
         for line in explanation.deciding_entries:

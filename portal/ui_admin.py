@@ -10,12 +10,12 @@ import sys
 import pandas as pd
 import streamlit as st
 
-from aktenlotse.crawl_lock import crawl_running
+from aktenlotse.core.records import ERROR_KINDS, EXPECTED_KINDS
+from aktenlotse.identity.directory import UserInfo
+from aktenlotse.pipeline.crawl_lock import crawl_running
 from aktenlotse.portal.context import PortalContext
-from aktenlotse.portal.directory import UserInfo
 from aktenlotse.portal.ui_access import render_access_check
-from aktenlotse.records import ERROR_KINDS, EXPECTED_KINDS
-from aktenlotse.statedb import StateDB
+from aktenlotse.stores.statedb import StateDB
 
 
 def _when(ts: float | None) -> str:
@@ -24,7 +24,7 @@ def _when(ts: float | None) -> str:
 
 def start_background_crawl(ctx: PortalContext) -> subprocess.Popen:
     """An incremental crawl in its own process (it takes the crawl lock itself)."""
-    command = [sys.executable, "-m", "aktenlotse.cli"]
+    command = [sys.executable, "-m", "aktenlotse.cli.main"]
     if ctx.config.path is not None:
         command += ["--config", str(ctx.config.path)]
     command += ["crawl", "--no-progress"]
@@ -40,12 +40,26 @@ def render_unverified(folders: list[dict]) -> None:
     if not folders:
         st.caption("Alle Ordner wurden beim letzten Crawl geprüft.")
         return
-    st.warning(f"{len(folders)} Ordner konnten nicht geprüft werden; ihr Inhalt ist für alle ausgeblendet, "
-               "bis ein Crawl sie wieder lesen kann.")
-    st.dataframe(pd.DataFrame([{
-        "Quelle": f["source"], "Pfad": f["path"] or "(Wurzel)", "Grund": f["reason"], "Seit": _when(f["since"]),
-        "Ausgeblendete Dateien": f["hidden"],
-    } for f in folders]), hide_index=True, width="stretch")
+    st.warning(
+        f"{len(folders)} Ordner konnten nicht geprüft werden; ihr Inhalt ist für alle ausgeblendet, "
+        "bis ein Crawl sie wieder lesen kann."
+    )
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Quelle": f["source"],
+                    "Pfad": f["path"] or "(Wurzel)",
+                    "Grund": f["reason"],
+                    "Seit": _when(f["since"]),
+                    "Ausgeblendete Dateien": f["hidden"],
+                }
+                for f in folders
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
 
 
 def render(ctx: PortalContext, user: UserInfo) -> None:
@@ -75,20 +89,50 @@ def render(ctx: PortalContext, user: UserInfo) -> None:
     for run in reversed(runs):
         for name in run["sources"].split(","):
             last_by_source[name] = run
-    st.dataframe(pd.DataFrame([{
-        "Name": s.name, "Pfad": str(s.root), "Anzeige": s.display_root, "Anreicherung": s.enrich, "OCR": s.ocr,
-        "Letzter Lauf": _when(last_by_source.get(s.name, {}).get("finished")),
-        "Status": last_by_source.get(s.name, {}).get("status", ""),
-    } for s in ctx.config.sources]), hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Name": s.name,
+                    "Pfad": str(s.root),
+                    "Anzeige": s.display_root,
+                    "Anreicherung": s.enrich,
+                    "OCR": s.ocr,
+                    "Letzter Lauf": _when(last_by_source.get(s.name, {}).get("finished")),
+                    "Status": last_by_source.get(s.name, {}).get("status", ""),
+                }
+                for s in ctx.config.sources
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
     render_unverified(unverified)
     st.subheader("Crawl-Läufe")
-    st.dataframe(pd.DataFrame([{
-        "Lauf": r["id"], "Beginn": _when(r["started"]), "Ende": _when(r["finished"]), "Status": r["status"],
-        "Neu": r["new"], "Geändert": r["changed"], "Verschoben": r["moved"], "Unverändert": r["unchanged"],
-        "Gelöscht": r["deleted"], "Fehler": r["errors"], "Sekunden": round(r["seconds"] or 0, 1),
-        "Dateien/s": round((r["new"] + r["changed"]) / r["seconds"], 1) if r["seconds"] else None,
-        "Meldung": r.get("message") or "",
-    } for r in runs]), hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Lauf": r["id"],
+                    "Beginn": _when(r["started"]),
+                    "Ende": _when(r["finished"]),
+                    "Status": r["status"],
+                    "Neu": r["new"],
+                    "Geändert": r["changed"],
+                    "Verschoben": r["moved"],
+                    "Unverändert": r["unchanged"],
+                    "Gelöscht": r["deleted"],
+                    "Fehler": r["errors"],
+                    "Sekunden": round(r["seconds"] or 0, 1),
+                    "Dateien/s": round((r["new"] + r["changed"]) / r["seconds"], 1) if r["seconds"] else None,
+                    "Meldung": r.get("message") or "",
+                }
+                for r in runs
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
     st.subheader("Fehler")
     # Pictures, media and programs hold no text: listed apart, so that the list above them
     # holds only what an admin can act on.
@@ -110,5 +154,15 @@ def _kind_label(kind: str) -> str:
 
 
 def _error_table(errors: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame([{"Art": _kind_label(e["kind"]), "Quelle": e["source"], "Pfad": e["path"],
-                          "Meldung": e["message"], "Zeit": _when(e["at"])} for e in errors])
+    return pd.DataFrame(
+        [
+            {
+                "Art": _kind_label(e["kind"]),
+                "Quelle": e["source"],
+                "Pfad": e["path"],
+                "Meldung": e["message"],
+                "Zeit": _when(e["at"]),
+            }
+            for e in errors
+        ]
+    )

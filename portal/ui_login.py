@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from aktenlotse.identity.directory import LoginError
 from aktenlotse.portal import session
 from aktenlotse.portal.context import PortalContext
-from aktenlotse.portal.directory import LoginError
 
 
 def render(ctx: PortalContext) -> None:

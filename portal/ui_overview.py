@@ -5,12 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from aktenlotse.overview import STALE_YEARS, build_overview
+from aktenlotse.identity.directory import UserInfo
 from aktenlotse.portal.context import PortalContext
-from aktenlotse.portal.directory import UserInfo
 from aktenlotse.portal.formatting import human_size
-from aktenlotse.review import can_review
-from aktenlotse.statedb import StateDB
+from aktenlotse.services.overview import STALE_YEARS, build_overview
+from aktenlotse.services.review import can_review
+from aktenlotse.stores.statedb import StateDB
 
 
 def render(ctx: PortalContext, user: UserInfo) -> None:
@@ -28,8 +28,11 @@ def render(ctx: PortalContext, user: UserInfo) -> None:
         state.close()
     cols = st.columns(4)
     cols[0].metric("Dateien", f"{view.total:,}".replace(",", "."))
-    cols[1].metric("Dubletten", f"{view.duplicate_files} in {view.duplicate_groups} Gruppen",
-                   help=f"Verschwendeter Platz: {human_size(view.wasted_bytes)}")
+    cols[1].metric(
+        "Dubletten",
+        f"{view.duplicate_files} in {view.duplicate_groups} Gruppen",
+        help=f"Verschwendeter Platz: {human_size(view.wasted_bytes)}",
+    )
     cols[2].metric(f"Seit {STALE_YEARS}+ Jahren unverändert", f"{view.stale_files}", help=human_size(view.stale_bytes))
     cols[3].metric("Mit Aktenplan-Vorschlag", f"{view.classified} / {view.total}")
 
@@ -41,13 +44,24 @@ def render(ctx: PortalContext, user: UserInfo) -> None:
 
     st.subheader("Personenbezogene Daten in frei lesbaren Ordnern")
     if view.open_personal_data:
-        st.dataframe(pd.DataFrame([(s, p, ", ".join(r)) for s, p, r in view.open_personal_data],
-                                  columns=["Ablage", "Pfad", "Hinweise"]), hide_index=True, width="stretch")
+        st.dataframe(
+            pd.DataFrame(
+                [(s, p, ", ".join(r)) for s, p, r in view.open_personal_data], columns=["Ablage", "Pfad", "Hinweise"]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
     else:
         st.caption("Keine gefunden (oder die Anreicherung ist ausgeschaltet).")
     st.subheader("Größte Dubletten")
-    st.dataframe(pd.DataFrame([(h[:12], n, human_size(s), human_size((n - 1) * s)) for h, n, s in view.largest_duplicates],
-                              columns=["Gruppe", "Kopien", "Größe", "Verschwendet"]), hide_index=True)
+    st.dataframe(
+        pd.DataFrame(
+            [(h[:12], n, human_size(s), human_size((n - 1) * s)) for h, n, s in view.largest_duplicates],
+            columns=["Gruppe", "Kopien", "Größe", "Verschwendet"],
+        ),
+        hide_index=True,
+    )
     st.subheader(f"Archiv-Kandidaten (seit {STALE_YEARS}+ Jahren unverändert)")
-    st.dataframe(pd.DataFrame(view.stale_examples, columns=["Ablage", "Pfad", "Jahr"]), hide_index=True,
-                 width="stretch")
+    st.dataframe(
+        pd.DataFrame(view.stale_examples, columns=["Ablage", "Pfad", "Jahr"]), hide_index=True, width="stretch"
+    )

@@ -8,12 +8,20 @@ from pathlib import Path
 
 import streamlit as st
 
+from aktenlotse.identity.directory import UserInfo
 from aktenlotse.portal import markdown_text as md
 from aktenlotse.portal.context import PortalContext
-from aktenlotse.portal.directory import UserInfo
-from aktenlotse.review import (DECISIONS, ReviewError, ReviewFolder, ReviewStore, can_review, folders, items_below,
-                               progress)
-from aktenlotse.statedb import StateDB
+from aktenlotse.services.review import (
+    DECISIONS,
+    ReviewError,
+    ReviewFolder,
+    ReviewStore,
+    can_review,
+    folders,
+    items_below,
+    progress,
+)
+from aktenlotse.stores.statedb import StateDB
 
 
 def render(ctx: PortalContext, user: UserInfo) -> None:
@@ -21,7 +29,7 @@ def render(ctx: PortalContext, user: UserInfo) -> None:
     if not can_review(user.roles):
         st.error("Diese Seite ist der AG DMS und den Administratoren vorbehalten.")
         return
-    from aktenlotse.enrich.aktenplan_store import load_current_plan
+    from aktenlotse.stores.aktenplan_store import load_current_plan
 
     plan = load_current_plan(ctx.config.data_dir)
     if plan is None:
@@ -49,15 +57,19 @@ def _page(ctx, user, plan, state, store) -> None:
     cols[1].metric("Ordner vollständig", f"{figures['folders_decided']} / {figures['folders']}")
     model = store.latest_model()
     if model and model["heldout_top1"] is not None:
-        cols[2].metric("Modell: Treffer auf zurückgehaltenen Entscheidungen",
-                       f"{model['heldout_top1']:.0%} (Top 3: {model['heldout_top3']:.0%})",
-                       help=f"Gelernt aus {model['n_decisions']} Entscheidungen, geprüft an {model['n_heldout']}.")
+        cols[2].metric(
+            "Modell: Treffer auf zurückgehaltenen Entscheidungen",
+            f"{model['heldout_top1']:.0%} (Top 3: {model['heldout_top3']:.0%})",
+            help=f"Gelernt aus {model['n_decisions']} Entscheidungen, geprüft an {model['n_heldout']}.",
+        )
     if cols[3].button("Modell neu lernen"):
         _retrain(ctx, user)
     stale = store.stale_decisions(plan.classes)
     if stale:
-        st.warning(f"{len(stale)} Entscheidungen nennen Klassen, die es im aktuellen Aktenplan nicht mehr gibt "
-                   "(z. B. " + md.text(", ".join(sorted({d.code for d in stale})[:5])) + "). Bitte neu entscheiden.")
+        st.warning(
+            f"{len(stale)} Entscheidungen nennen Klassen, die es im aktuellen Aktenplan nicht mehr gibt "
+            "(z. B. " + md.text(", ".join(sorted({d.code for d in stale})[:5])) + "). Bitte neu entscheiden."
+        )
 
     all_folders = folders(state)
     sources = sorted({f.source for f in all_folders})
@@ -69,8 +81,9 @@ def _page(ctx, user, plan, state, store) -> None:
     if not candidates:
         st.info("Keine Ordner für diese Auswahl.")
         return
-    folder = st.selectbox("Ordner", list(candidates), key="review_folder",
-                          format_func=lambda f: _folder_label(candidates[f]))
+    folder = st.selectbox(
+        "Ordner", list(candidates), key="review_folder", format_func=lambda f: _folder_label(candidates[f])
+    )
     recursive = st.checkbox("mit Unterordnern", key="review_recursive")
     items = items_below(state, ctx.backend, store, source, folder, recursive=recursive)
     shown = [i for i in items if not i.suggestions or i.suggestions[0].get("score", 0) >= min_confidence]
@@ -78,25 +91,43 @@ def _page(ctx, user, plan, state, store) -> None:
     if class_filter:
         shown = [i for i in shown if i.suggestions and str(i.suggestions[0].get("code", "")).startswith(class_filter)]
 
-    from aktenlotse.enrich.suggest import Suggestion, Suggester, suggest_folder
+    from aktenlotse.enrich.suggest import Suggester, Suggestion, suggest_folder
 
     suggester = Suggester(plan)
-    folder_suggestions = suggest_folder(suggester, folder.rsplit("/", 1)[-1], [
-        [Suggestion(s["code"], s.get("title", ""), float(s.get("score", 0)), list(s.get("reasons", [])))
-         for s in i.suggestions if s.get("code") in plan.classes] for i in items])
+    folder_suggestions = suggest_folder(
+        suggester,
+        folder.rsplit("/", 1)[-1],
+        [
+            [
+                Suggestion(s["code"], s.get("title", ""), float(s.get("score", 0)), list(s.get("reasons", [])))
+                for s in i.suggestions
+                if s.get("code") in plan.classes
+            ]
+            for i in items
+        ],
+    )
     if folder_suggestions:
         best = folder_suggestions[0]
-        st.info(f"Vorschlag für den Ordner: **{md.text(best.code)} {md.text(best.title)}** ({best.score:.0%}) – "
-                + md.text("; ".join(best.reasons)))
+        st.info(
+            f"Vorschlag für den Ordner: **{md.text(best.code)} {md.text(best.title)}** ({best.score:.0%}) – "
+            + md.text("; ".join(best.reasons))
+        )
 
-    table = [{
-        "Datei": i.ref.path.rsplit("/", 1)[-1], "Titel": i.title,
-        "Vorschlag": f"{i.suggestions[0]['code']} {i.suggestions[0].get('title', '')}" if i.suggestions else "",
-        "Sicherheit": round(float(i.suggestions[0].get("score", 0)), 2) if i.suggestions else None,
-        "Gründe": "; ".join(i.suggestions[0].get("reasons", [])) if i.suggestions else "",
-        "Entscheidung": (" ".join(filter(None, (i.decision.label, i.decision.code))) + f" ({i.decision.reviewer})"
-                         if i.decision else "offen"),
-    } for i in shown]
+    table = [
+        {
+            "Datei": i.ref.path.rsplit("/", 1)[-1],
+            "Titel": i.title,
+            "Vorschlag": f"{i.suggestions[0]['code']} {i.suggestions[0].get('title', '')}" if i.suggestions else "",
+            "Sicherheit": round(float(i.suggestions[0].get("score", 0)), 2) if i.suggestions else None,
+            "Gründe": "; ".join(i.suggestions[0].get("reasons", [])) if i.suggestions else "",
+            "Entscheidung": (
+                " ".join(filter(None, (i.decision.label, i.decision.code))) + f" ({i.decision.reviewer})"
+                if i.decision
+                else "offen"
+            ),
+        }
+        for i in shown
+    ]
     st.dataframe(table, hide_index=True, width="stretch")
     _decide_form(ctx, user, plan, store, shown)
     _exports(ctx)
@@ -123,13 +154,24 @@ def _decide_form(ctx, user, plan, store, shown) -> None:
         for key in FORM_KEYS:
             st.session_state.pop(key, None)
     with st.form("review_decide"):
-        chosen = st.multiselect("Dokumente (leer = alle angezeigten)", list(options), key="review_chosen",
-                                format_func=lambda i: options[i].ref.path if i in options else i)
-        action = st.radio("Entscheidung", list(DECISIONS), format_func=DECISIONS.get, horizontal=True,
-                          key="review_action")
+        chosen = st.multiselect(
+            "Dokumente (leer = alle angezeigten)",
+            list(options),
+            key="review_chosen",
+            format_func=lambda i: options[i].ref.path if i in options else i,
+        )
+        action = st.radio(
+            "Entscheidung", list(DECISIONS), format_func=DECISIONS.get, horizontal=True, key="review_action"
+        )
         # No preselected class: a reassignment without a chosen class is refused, never class 0.
-        code = st.selectbox("Andere Klasse (Suche mit Tippen)", codes, index=None, key="review_code",
-                            placeholder="Klasse wählen …", format_func=lambda c: f"{c} {plan.classes[c].title}")
+        code = st.selectbox(
+            "Andere Klasse (Suche mit Tippen)",
+            codes,
+            index=None,
+            key="review_code",
+            placeholder="Klasse wählen …",
+            format_func=lambda c: f"{c} {plan.classes[c].title}",
+        )
         comment = st.text_input("Kommentar (z. B. Dublette, veraltet, archivieren)", key="review_comment")
         submitted = st.form_submit_button("Entscheiden", type="primary")
     if not submitted:
@@ -144,12 +186,25 @@ def _decide_form(ctx, user, plan, store, shown) -> None:
             for item in targets:
                 if not item.suggestions:
                     continue
-                count += store.decide([item.ref], decision="accept", code=item.suggestions[0]["code"],
-                                      reviewer=user.username, roles=user.roles, comment=comment,
-                                      known_codes=plan.classes)
+                count += store.decide(
+                    [item.ref],
+                    decision="accept",
+                    code=item.suggestions[0]["code"],
+                    reviewer=user.username,
+                    roles=user.roles,
+                    comment=comment,
+                    known_codes=plan.classes,
+                )
         else:
-            count = store.decide([i.ref for i in targets], decision=action, code=code, reviewer=user.username,
-                                 roles=user.roles, comment=comment, known_codes=plan.classes)
+            count = store.decide(
+                [i.ref for i in targets],
+                decision=action,
+                code=code,
+                reviewer=user.username,
+                roles=user.roles,
+                comment=comment,
+                known_codes=plan.classes,
+            )
     except ReviewError as error:
         st.error(error.message)
         return
@@ -160,7 +215,7 @@ def _decide_form(ctx, user, plan, store, shown) -> None:
 
 
 def _retrain(ctx, user) -> None:
-    from aktenlotse.review_training import train_from_decisions
+    from aktenlotse.services.review_training import train_from_decisions
 
     try:
         with st.spinner("Lerne aus den Entscheidungen …"):
@@ -171,12 +226,14 @@ def _retrain(ctx, user) -> None:
     if report.heldout_top1 is None:
         st.success(f"Gelernt aus {report.n_decisions} Entscheidungen (zu wenige zurückgehaltene zum Messen).")
     else:
-        st.success(f"Gelernt aus {report.n_decisions} Entscheidungen; auf {report.n_heldout} zurückgehaltenen "
-                   f"richtig: {report.heldout_top1:.0%} (Top 3: {report.heldout_top3:.0%}).")
+        st.success(
+            f"Gelernt aus {report.n_decisions} Entscheidungen; auf {report.n_heldout} zurückgehaltenen "
+            f"richtig: {report.heldout_top1:.0%} (Top 3: {report.heldout_top3:.0%})."
+        )
 
 
 def _exports(ctx) -> None:
-    from aktenlotse.migration_export import export_migration_list
+    from aktenlotse.services.migration_export import export_migration_list
 
     st.subheader("Migrationsliste")
     left, right = st.columns(2)
@@ -184,24 +241,30 @@ def _exports(ctx) -> None:
         if column.button(f"Als {fmt.upper()} erstellen", key=f"export_{fmt}"):
             target = Path(tempfile.mkdtemp(prefix="aktenlotse-export-")) / f"migrationsliste.{fmt}"
             rows = export_migration_list(ctx.config, target, fmt)
-            column.download_button(f"⬇ migrationsliste.{fmt} ({rows} Zeilen)", target.read_bytes(),
-                                   file_name=target.name, key=f"export_dl_{fmt}")
+            column.download_button(
+                f"⬇ migrationsliste.{fmt} ({rows} Zeilen)",
+                target.read_bytes(),
+                file_name=target.name,
+                key=f"export_dl_{fmt}",
+            )
     _xdomea_export(ctx)
 
 
 def _xdomea_export(ctx) -> None:
-    from aktenlotse.xdomea_schema import SchemaError
-    from aktenlotse.xdomea_service import HandoverError, export_handover
+    from aktenlotse.xdomea.schema import SchemaError
+    from aktenlotse.xdomea.service import HandoverError, export_handover
 
     with_files = st.checkbox("mit den Dateien", key="xdomea_with_files")
     if st.button("Übergabe an das DMS (xdomea 0401) erstellen", key="export_xdomea"):
         try:
-            report = export_handover(ctx.config, Path(tempfile.mkdtemp(prefix="aktenlotse-xdomea-")),
-                                     with_files=with_files)
+            report = export_handover(
+                ctx.config, Path(tempfile.mkdtemp(prefix="aktenlotse-xdomea-")), with_files=with_files
+            )
         except (HandoverError, SchemaError) as error:
             st.error(error.message)
             return
         st.success(report.summary())
         with open(report.zip_path, "rb") as stream:
-            st.download_button(f"⬇ {report.zip_path.name}", stream, file_name=report.zip_path.name,
-                               key="export_dl_xdomea")
+            st.download_button(
+                f"⬇ {report.zip_path.name}", stream, file_name=report.zip_path.name, key="export_dl_xdomea"
+            )

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import streamlit as st
 
-from aktenlotse.app import has_vectors, with_query_vector
-from aktenlotse.config import ConfigError
+from aktenlotse.core.config import ConfigError
+from aktenlotse.identity.directory import UserInfo
+from aktenlotse.pipeline.app import has_vectors, with_query_vector
 from aktenlotse.portal import markdown_text as md
 from aktenlotse.portal.context import PortalContext
-from aktenlotse.portal.directory import UserInfo
 from aktenlotse.portal.formatting import MODE_LABELS, facet_label, german_date, human_size, type_icon
-from aktenlotse.portal.services import DownloadDenied, open_download, run_search, similar_documents
 from aktenlotse.search.backend import BackendError, Hit, Hits, Query
+from aktenlotse.services.documents import DownloadDenied, open_download, run_search, similar_documents
 
-FACET_TITLES = {"folder": "Ordner", "file_type": "Dateityp", "year": "Jahr", "source": "Ablage",
-                "keywords": "Schlagwort", "aktenplan": "Aktenplan"}
+FACET_TITLES = {
+    "folder": "Ordner",
+    "file_type": "Dateityp",
+    "year": "Jahr",
+    "source": "Ablage",
+    "keywords": "Schlagwort",
+    "aktenplan": "Aktenplan",
+}
 SORTS = {"Relevanz": "relevance", "Neueste zuerst": "date"}
 
 
@@ -37,25 +43,41 @@ def _facet_widgets(facets: dict, chosen: dict[str, list[str]]) -> None:
             if not options:
                 continue
             counts = {str(v): c for v, c in values}
-            st.multiselect(title, options, key=f"facet_{name}",
-                           format_func=lambda v, c=counts: facet_label(v, c[v]) if v in c else v)
+            st.multiselect(
+                title,
+                options,
+                key=f"facet_{name}",
+                format_func=lambda v, c=counts: facet_label(v, c[v]) if v in c else v,
+            )
 
 
 def build_query(text: str, mode: str, sort: str, filters: dict[str, list[str]], page: int, page_size: int) -> Query:
     years = tuple(int(y) for y in filters.get("year", []) if str(y).isdigit())
     folder = filters.get("folder", [])
     return Query(
-        text=text, mode=mode, sort=sort, facets=True, limit=page_size, offset=page * page_size,
-        folder=folder[0] if len(folder) == 1 else None, file_types=tuple(filters.get("file_type", [])),
-        years=years, sources=tuple(filters.get("source", [])), keywords=tuple(filters.get("keywords", [])),
+        text=text,
+        mode=mode,
+        sort=sort,
+        facets=True,
+        limit=page_size,
+        offset=page * page_size,
+        folder=folder[0] if len(folder) == 1 else None,
+        file_types=tuple(filters.get("file_type", [])),
+        years=years,
+        sources=tuple(filters.get("source", [])),
+        keywords=tuple(filters.get("keywords", [])),
         aktenplan=tuple(filters.get("aktenplan", [])),
     )
 
 
 def render(ctx: PortalContext, user: UserInfo) -> None:
     st.title("Suche")
-    text = st.text_input("Suchbegriff", key="query", placeholder="z. B. Bauantrag Lindenweg, Hundesteuer, 632.10-2023/145",
-                         max_chars=10_000)
+    text = st.text_input(
+        "Suchbegriff",
+        key="query",
+        placeholder="z. B. Bauantrag Lindenweg, Hundesteuer, 632.10-2023/145",
+        max_chars=10_000,
+    )
     columns = st.columns([3, 2])
     if "mode" not in st.session_state:
         # Hybrid is the default as soon as the embedding pass has stored vectors.
@@ -63,7 +85,9 @@ def render(ctx: PortalContext, user: UserInfo) -> None:
     mode_label = columns[0].radio("Suchmodus", list(MODE_LABELS.values()), horizontal=True, key="mode")
     sort_label = columns[1].selectbox("Sortierung", list(SORTS), key="sort")
     if not text.strip():
-        st.caption("Suchen Sie nach Wörtern, Aktenzeichen oder einer Frage. Sie sehen nur Dateien, die Sie öffnen dürfen.")
+        st.caption(
+            "Suchen Sie nach Wörtern, Aktenzeichen oder einer Frage. Sie sehen nur Dateien, die Sie öffnen dürfen."
+        )
         from aktenlotse.portal import ui_wiki
 
         ui_wiki.render_news(ctx)
@@ -73,7 +97,9 @@ def render(ctx: PortalContext, user: UserInfo) -> None:
         page = st.session_state["page"] = 0
         st.session_state["last_query"] = (text, mode_label, sort_label)
     filters = _chosen_filters()
-    query = build_query(text, _mode_from_label(mode_label), SORTS[sort_label], filters, page, ctx.config.portal.page_size)
+    query = build_query(
+        text, _mode_from_label(mode_label), SORTS[sort_label], filters, page, ctx.config.portal.page_size
+    )
     try:
         hits = run_search(ctx.backend, with_query_vector(ctx.config, query), user.principals)
     except (BackendError, ConfigError) as error:
@@ -132,7 +158,9 @@ def _render_hit(ctx: PortalContext, user: UserInfo, hit: Hit, rank: int) -> None
     with st.container(border=True):
         st.markdown(f"**{rank}. {type_icon(hit.file_type, hit.kind)} {md.text(hit.title)}**")
         st.code(hit.display_path or hit.path, language=None)
-        meta = [m for m in (german_date(hit.modified), human_size(hit.size), md.text((hit.file_type or "").upper())) if m]
+        meta = [
+            m for m in (german_date(hit.modified), human_size(hit.size), md.text((hit.file_type or "").upper())) if m
+        ]
         st.caption(" · ".join(meta))
         st.markdown(f'<div class="snippet">{md.snippet_html(hit.snippet)}</div>', unsafe_allow_html=True)
         keywords = hit.extra.get("keywords") or []
@@ -162,8 +190,10 @@ def _similar(ctx: PortalContext, user: UserInfo, hit: Hit) -> None:
     if not similar.hits:
         st.caption("Keine ähnlichen Dokumente gefunden.")
         return
-    lines = [f"- {type_icon(h.file_type, h.kind)} **{md.text(h.title)}** – {md.text(h.display_path or h.path)}"
-             for h in similar.hits]
+    lines = [
+        f"- {type_icon(h.file_type, h.kind)} **{md.text(h.title)}** – {md.text(h.display_path or h.path)}"
+        for h in similar.hits
+    ]
     st.markdown("Ähnliche Dokumente:\n" + "\n".join(lines))
 
 
@@ -175,8 +205,12 @@ def _download(ctx: PortalContext, user: UserInfo, hit: Hit) -> None:
         return
     with download.stream:
         data = download.stream.read()
-    st.download_button(f"⬇ {md.text(download.file_name)} ({human_size(download.size)})", data=data,
-                       file_name=download.file_name, key=f"save_{hit.id}")
+    st.download_button(
+        f"⬇ {md.text(download.file_name)} ({human_size(download.size)})",
+        data=data,
+        file_name=download.file_name,
+        key=f"save_{hit.id}",
+    )
 
 
 def _pager(hits: Hits, page: int, page_size: int) -> None:
@@ -191,4 +225,3 @@ def _pager(hits: Hits, page: int, page_size: int) -> None:
     if right.button("Weiter →", disabled=page + 1 >= pages):
         st.session_state["page"] = page + 1
         st.rerun()
-

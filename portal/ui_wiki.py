@@ -6,11 +6,11 @@ import datetime as dt
 
 import streamlit as st
 
-from aktenlotse.markdown_render import render_markdown
+from aktenlotse.identity.directory import UserInfo
 from aktenlotse.portal import markdown_text as md
 from aktenlotse.portal.context import PortalContext
-from aktenlotse.portal.directory import UserInfo
-from aktenlotse.wiki import CATEGORIES, EditConflict, Revision, WikiError, can_edit
+from aktenlotse.services.wiki import CATEGORIES, EditConflict, Revision, WikiError, can_edit
+from aktenlotse.text.markdown_render import render_markdown
 
 STATUS_LABELS = {"draft": "Entwurf", "published": "Veröffentlicht"}
 
@@ -49,7 +49,9 @@ def _read(ctx: PortalContext, user: UserInfo, pages: list[Revision], editor: boo
         return
     category = st.selectbox("Kategorie", ["Alle", *CATEGORIES], key="wiki_category")
     shown = [p for p in pages if category == "Alle" or p.category == category]
-    labels = {p.slug: f"{p.title} ({p.category}{', ' + STATUS_LABELS[p.status] if not p.published else ''})" for p in shown}
+    labels = {
+        p.slug: f"{p.title} ({p.category}{', ' + STATUS_LABELS[p.status] if not p.published else ''})" for p in shown
+    }
     if not shown:
         st.caption("Keine Seiten in dieser Kategorie.")
         return
@@ -59,8 +61,10 @@ def _read(ctx: PortalContext, user: UserInfo, pages: list[Revision], editor: boo
         st.warning("Diese Seite gibt es nicht (mehr).")
         return
     st.header(md.text(page.title))
-    st.caption(f"{md.text(page.category)} · Version {page.revision} · {md.text(page.author)} · {_when(page.at)}"
-               + (f" · Schlagwörter: {md.text(', '.join(page.tags))}" if page.tags else ""))
+    st.caption(
+        f"{md.text(page.category)} · Version {page.revision} · {md.text(page.author)} · {_when(page.at)}"
+        + (f" · Schlagwörter: {md.text(', '.join(page.tags))}" if page.tags else "")
+    )
     st.markdown(render_markdown(page.body, ctx.wiki.image), unsafe_allow_html=True)
     if editor:
         with st.expander("Bearbeiten"):
@@ -73,15 +77,26 @@ def _edit_form(ctx: PortalContext, user: UserInfo, page: Revision | None) -> Non
     key = page.slug if page else "new"
     with st.form(f"wiki_edit_{key}"):
         title = st.text_input("Titel", value=page.title if page else "", key=f"wiki_title_{key}")
-        category = st.selectbox("Kategorie", CATEGORIES, index=CATEGORIES.index(page.category) if page else 0,
-                                key=f"wiki_cat_{key}")
-        tags = st.text_input("Schlagwörter (durch Komma getrennt)", value=", ".join(page.tags) if page else "",
-                             key=f"wiki_tags_{key}")
+        category = st.selectbox(
+            "Kategorie", CATEGORIES, index=CATEGORIES.index(page.category) if page else 0, key=f"wiki_cat_{key}"
+        )
+        tags = st.text_input(
+            "Schlagwörter (durch Komma getrennt)", value=", ".join(page.tags) if page else "", key=f"wiki_tags_{key}"
+        )
         body = st.text_area("Text (Markdown)", value=page.body if page else "", height=300, key=f"wiki_body_{key}")
-        status = st.radio("Status", list(STATUS_LABELS), format_func=STATUS_LABELS.get, horizontal=True,
-                          index=list(STATUS_LABELS).index(page.status) if page else 0, key=f"wiki_status_{key}")
-        image = st.file_uploader("Bild einfügen (PNG, JPEG, GIF, höchstens 2 MB)", type=["png", "jpg", "jpeg", "gif"],
-                                 key=f"wiki_image_{key}")
+        status = st.radio(
+            "Status",
+            list(STATUS_LABELS),
+            format_func=STATUS_LABELS.get,
+            horizontal=True,
+            index=list(STATUS_LABELS).index(page.status) if page else 0,
+            key=f"wiki_status_{key}",
+        )
+        image = st.file_uploader(
+            "Bild einfügen (PNG, JPEG, GIF, höchstens 2 MB)",
+            type=["png", "jpg", "jpeg", "gif"],
+            key=f"wiki_image_{key}",
+        )
         submitted = st.form_submit_button("Speichern", type="primary")
     if not submitted:
         return
@@ -89,9 +104,17 @@ def _edit_form(ctx: PortalContext, user: UserInfo, page: Revision | None) -> Non
         if image is not None:
             image_id = ctx.wiki.add_image(image.name, image.getvalue(), author=user.username, roles=user.roles)
             body = f"{body}\n\n![{image.name}](wiki-image:{image_id})"
-        saved = ctx.wiki.save(author=user.username, roles=user.roles, title=title, body=body, category=category,
-                              tags=tags.split(","), status=status, slug=page.slug if page else None,
-                              base_revision=page.revision if page else None)
+        saved = ctx.wiki.save(
+            author=user.username,
+            roles=user.roles,
+            title=title,
+            body=body,
+            category=category,
+            tags=tags.split(","),
+            status=status,
+            slug=page.slug if page else None,
+            base_revision=page.revision if page else None,
+        )
     except EditConflict as conflict:
         st.error(conflict.message)
         st.code(conflict.diff, language="diff")
@@ -105,8 +128,10 @@ def _edit_form(ctx: PortalContext, user: UserInfo, page: Revision | None) -> Non
 def _history(ctx: PortalContext, user: UserInfo, page: Revision) -> None:
     revisions = ctx.wiki.history(page.slug)
     for revision in revisions:
-        st.caption(f"Version {revision.revision} · {md.text(revision.author)} · {_when(revision.at)} · "
-                   f"{STATUS_LABELS[revision.status]}" + (f" · {md.text(revision.comment)}" if revision.comment else ""))
+        st.caption(
+            f"Version {revision.revision} · {md.text(revision.author)} · {_when(revision.at)} · "
+            f"{STATUS_LABELS[revision.status]}" + (f" · {md.text(revision.comment)}" if revision.comment else "")
+        )
     if len(revisions) < 2:
         return
     numbers = [r.revision for r in revisions]

@@ -2,7 +2,7 @@
 
 Security trimming happens inside `search`, `similar`, `get` and facet counting, never
 after: a caller passes the principals of the user and gets only what that user may read.
-Each document names its permission set (`aktenlotse.visibility.of_item`); the backend
+Each document names its permission set (`aktenlotse.core.visibility.of_item`); the backend
 keeps the registry of distinct sets and filters every read by the sets the caller may read.
 
 Who may write what (one writer of permissions):
@@ -19,11 +19,12 @@ Who may write what (one writer of permissions):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, Sequence
+from typing import Protocol
 
-from aktenlotse.records import Document
-from aktenlotse.visibility import Permissions
+from aktenlotse.core.records import Document
+from aktenlotse.core.visibility import Permissions
 
 MODES = ("fulltext", "semantic", "hybrid")
 
@@ -143,8 +144,12 @@ class Backend(Protocol):
     def get(self, doc_id: str, principals: Sequence[str]) -> Document | None:
         """One document, or None when it does not exist or the principals may not read it."""
 
-    def set_permissions(self, ids: Sequence[str], perms: Permissions,
-                        acl: tuple[Sequence[str], Sequence[str], Sequence[Sequence[str]]] | None = None) -> None:
+    def set_permissions(
+        self,
+        ids: Sequence[str],
+        perms: Permissions,
+        acl: tuple[Sequence[str], Sequence[str], Sequence[Sequence[str]]] | None = None,
+    ) -> None:
         """Crawl only: make `perms` the permission set of the documents `ids` (unknown ids
         are ignored). `acl` = (allow, deny, require) as read from the source, stored with
         the documents; None keeps the stored ACL (used to hide with `visibility.NOBODY`
@@ -156,7 +161,7 @@ class Backend(Protocol):
         or of one whose content key moved is skipped."""
 
     def spelling_suggestions(self, text: str, principals: Sequence[str], limit: int = 3) -> list[str]:
-        """"Meinten Sie": variants of `text` with misspelt words replaced by words of
+        """ "Meinten Sie": variants of `text` with misspelt words replaced by words of
         documents the principals may read, and only those (a word of a hidden document
         must be indistinguishable from one that exists nowhere)."""
 

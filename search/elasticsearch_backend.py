@@ -24,23 +24,24 @@ import json
 import logging
 import math
 import time
-from typing import Any, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from elasticsearch import BadRequestError, Elasticsearch, helpers
 
-from aktenlotse.config import ElasticsearchConfig
-from aktenlotse.records import Document, document_year
-from aktenlotse.search.analysis import GermanAnalyzer
+from aktenlotse.core.config import ElasticsearchConfig
+from aktenlotse.core.records import Document, document_year
+from aktenlotse.core.visibility import Permissions, of_item
+from aktenlotse.search import spelling
 from aktenlotse.search.backend import BackendError, ChunkVectors, FieldUpdate, Hit, Hits, Query
 from aktenlotse.search.es_errors import is_transient, translate
 from aktenlotse.search.es_index import IndexSpec, ensure_index, load_spec
 from aktenlotse.search.es_permissions import EsPermissionRegistry, upgrade_source
-from aktenlotse.search import spelling
+from aktenlotse.search.facet_values import facet_values
 from aktenlotse.search.query_parser import ParsedQuery, QueryTerm, parse_query
 from aktenlotse.search.snippets import SCAN_CHARS, make_snippet
-from aktenlotse.search.facet_values import facet_values
 from aktenlotse.search.vector_store import content_key
-from aktenlotse.visibility import Permissions, of_item
+from aktenlotse.text.analysis import GermanAnalyzer
 
 log = logging.getLogger(__name__)
 
@@ -58,12 +59,48 @@ NOTICE_NO_QUERY_VECTOR = "Für die Suche nach Bedeutung fehlt die Einbettung der
 NOTICE_NO_VECTORS = "Für die Suche nach Bedeutung sind noch keine Vektoren berechnet; es wurde im Volltext gesucht."
 
 # What a result list needs from _source (never the vectors or the token streams).
-_HIT_FIELDS = ["id", "path", "title", "text", "source", "display_path", "file_type", "size", "modified", "kind", "extra"]
-_FACET_FIELDS = {"file_type": "file_type", "year": "year", "folder": "top_folder", "source": "source",
-                 "keywords": "keywords", "aktenplan": "aktenplan"}
+_HIT_FIELDS = [
+    "id",
+    "path",
+    "title",
+    "text",
+    "source",
+    "display_path",
+    "file_type",
+    "size",
+    "modified",
+    "kind",
+    "extra",
+]
+_FACET_FIELDS = {
+    "file_type": "file_type",
+    "year": "year",
+    "folder": "top_folder",
+    "source": "source",
+    "keywords": "keywords",
+    "aktenplan": "aktenplan",
+}
 _DOC_FIELDS = (
-    "id", "source", "path", "kind", "parent_id", "title", "text", "terms", "title_terms", "author", "created",
-    "modified", "year", "content_type", "file_type", "size", "language", "pages", "content_hash", "display_path",
+    "id",
+    "source",
+    "path",
+    "kind",
+    "parent_id",
+    "title",
+    "text",
+    "terms",
+    "title_terms",
+    "author",
+    "created",
+    "modified",
+    "year",
+    "content_type",
+    "file_type",
+    "size",
+    "language",
+    "pages",
+    "content_hash",
+    "display_path",
 )
 
 
@@ -142,7 +179,9 @@ class ElasticsearchBackend:
                 migrated[perms.id] = perms
             return source
 
-        self.index = self._call(lambda: ensure_index(self.client, self.alias, self.spec, with_permission_set), retry=True)
+        self.index = self._call(
+            lambda: ensure_index(self.client, self.alias, self.spec, with_permission_set), retry=True
+        )
         self.permissions.register(migrated.values())
         self._add_missing_permission_sets()
 
@@ -172,7 +211,7 @@ class ElasticsearchBackend:
         raise AssertionError("unreachable")
 
     def _sleep(self, attempt: int, error: BaseException) -> None:
-        pause = min(30.0, self.backoff_s * (2 ** attempt))
+        pause = min(30.0, self.backoff_s * (2**attempt))
         log.warning("Elasticsearch: %s; neuer Versuch in %.1f s", self._error(error), pause)
         time.sleep(pause)
 
@@ -223,7 +262,9 @@ class ElasticsearchBackend:
         for batch in self._batches(unique):
             sources = {doc.id: self._source(doc) for doc in batch}
             self._keep_vectors(batch, sources)
-            self._bulk([({"index": {"_index": self.alias, "_id": doc_id}}, source) for doc_id, source in sources.items()])
+            self._bulk(
+                [({"index": {"_index": self.alias, "_id": doc_id}}, source) for doc_id, source in sources.items()]
+            )
 
     def _batches(self, docs: list[Document]) -> Iterable[list[Document]]:
         batch: list[Document] = []
@@ -248,20 +289,26 @@ class ElasticsearchBackend:
         )
         keys = {doc.id: content_key(doc.content_hash, doc.title, doc.text) for doc in batch}
         keep = [
-            hit["_id"] for hit in found["docs"]
-            if hit.get("found") and hit["_source"].get("vector_model") and hit["_source"].get("vector_key") == keys[hit["_id"]]
+            hit["_id"]
+            for hit in found["docs"]
+            if hit.get("found")
+            and hit["_source"].get("vector_model")
+            and hit["_source"].get("vector_key") == keys[hit["_id"]]
         ]
         if not keep:
             return
         stored = self._call(
-            lambda: self.client.mget(index=self.alias, ids=keep, source_includes=["vector_model", "vector_key", "chunks"]),
+            lambda: self.client.mget(
+                index=self.alias, ids=keep, source_includes=["vector_model", "vector_key", "chunks"]
+            ),
             retry=True,
         )
         for hit in stored["docs"]:
             if hit.get("found") and hit["_source"].get("vector_key") == keys[hit["_id"]]:
                 src = hit["_source"]
-                sources[hit["_id"]].update(vector_model=src["vector_model"], vector_key=src["vector_key"],
-                                           chunks=src.get("chunks", []))
+                sources[hit["_id"]].update(
+                    vector_model=src["vector_model"], vector_key=src["vector_key"], chunks=src.get("chunks", [])
+                )
 
     def _bulk(self, operations: list[tuple[dict, dict | None]]) -> None:
         """One bulk request; items refused for overload and transient failures are retried
@@ -287,7 +334,7 @@ class ElasticsearchBackend:
                 return
             retry: list[tuple[dict, dict | None]] = []
             for operation, item in zip(pending, response["items"]):
-                (op_type, result), = item.items()
+                ((op_type, result),) = item.items()
                 status = result.get("status", 500)
                 if status < 300 or (status == 404 and op_type in ("delete", "update")):
                     continue
@@ -295,7 +342,9 @@ class ElasticsearchBackend:
                     retry.append(operation)
                     continue
                 reason = result.get("error", {})
-                text = f"{reason.get('type', '')}: {reason.get('reason', '')}" if isinstance(reason, dict) else str(reason)
+                text = (
+                    f"{reason.get('type', '')}: {reason.get('reason', '')}" if isinstance(reason, dict) else str(reason)
+                )
                 raise BackendError(
                     f"Elasticsearch lehnte Dokument {result.get('_id')!r} ab (HTTP {status}: {text[:300]})."
                 )
@@ -303,7 +352,11 @@ class ElasticsearchBackend:
                 return
             pending = retry
             last_error = BackendError(f"Elasticsearch überlastet ({len(retry)} Dokumente abgewiesen, HTTP 429/503)")
-        error = self._error(last_error) if last_error is not None else BackendError("Elasticsearch: Schreiben fehlgeschlagen")
+        error = (
+            self._error(last_error)
+            if last_error is not None
+            else BackendError("Elasticsearch: Schreiben fehlgeschlagen")
+        )
         raise BackendError(f"{error} Aufgegeben nach {self.config.max_retries + 1} Versuchen.") from last_error
 
     def delete(self, ids: Sequence[str]) -> None:
@@ -321,8 +374,9 @@ class ElasticsearchBackend:
             return
         operations = []
         sets: dict[str, Permissions] = {}
-        for hit in helpers.scan(self.client, index=self.alias, query={"query": query, "_source": ["allow", "deny", "require"]},
-                                size=1000):
+        for hit in helpers.scan(
+            self.client, index=self.alias, query={"query": query, "_source": ["allow", "deny", "require"]}, size=1000
+        ):
             _, perms = upgrade_source(hit["_source"])
             sets[perms.id] = perms
             operations.append(({"update": {"_index": self.alias, "_id": hit["_id"]}}, {"doc": {"perm_id": perms.id}}))
@@ -331,8 +385,12 @@ class ElasticsearchBackend:
             self._bulk(operations[start : start + self.config.bulk_size])
         log.warning("Elasticsearch: %d Dokumente bekamen ihren Berechtigungssatz.", len(operations))
 
-    def set_permissions(self, ids: Sequence[str], perms: Permissions,
-                        acl: tuple[Sequence[str], Sequence[str], Sequence[Sequence[str]]] | None = None) -> None:
+    def set_permissions(
+        self,
+        ids: Sequence[str],
+        perms: Permissions,
+        acl: tuple[Sequence[str], Sequence[str], Sequence[Sequence[str]]] | None = None,
+    ) -> None:
         """Crawl only: `perms` becomes the permission set of `ids` (partial updates; unknown
         ids are ignored); `acl` (allow, deny, require) replaces the stored ACL, None keeps it."""
         unique = list(dict.fromkeys(ids))
@@ -341,8 +399,11 @@ class ElasticsearchBackend:
         self.permissions.register([perms])
         partial: dict[str, Any] = {"perm_id": perms.id}
         if acl is not None:
-            partial.update(allow=list(dict.fromkeys(acl[0])), deny=list(dict.fromkeys(acl[1])),
-                           require=[list(clause) for clause in acl[2]])
+            partial.update(
+                allow=list(dict.fromkeys(acl[0])),
+                deny=list(dict.fromkeys(acl[1])),
+                require=[list(clause) for clause in acl[2]],
+            )
         for start in range(0, len(unique), self.config.bulk_size):
             chunk = unique[start : start + self.config.bulk_size]
             self._bulk([({"update": {"_index": self.alias, "_id": doc_id}}, {"doc": partial}) for doc_id in chunk])
@@ -357,8 +418,12 @@ class ElasticsearchBackend:
             if not pending:
                 break
             ids = list(pending)
-            found = self._call(lambda: self.client.mget(
-                index=self.alias, ids=ids, source_includes=["content_hash", "title", "text", "extra"]), retry=True)
+            found = self._call(
+                lambda: self.client.mget(
+                    index=self.alias, ids=ids, source_includes=["content_hash", "title", "text", "extra"]
+                ),
+                retry=True,
+            )
             body: list[dict] = []
             order: list[str] = []
             for hit in found["docs"]:
@@ -367,11 +432,22 @@ class ElasticsearchBackend:
                     pending.pop(hit["_id"], None)
                     continue
                 src = hit["_source"]
-                if content_key(src.get("content_hash"), src.get("title") or "", src.get("text") or "") != update.expected_content_key:
+                if (
+                    content_key(src.get("content_hash"), src.get("title") or "", src.get("text") or "")
+                    != update.expected_content_key
+                ):
                     pending.pop(hit["_id"])
                     continue
-                body.append({"update": {"_index": self.alias, "_id": hit["_id"], "if_seq_no": hit["_seq_no"],
-                                        "if_primary_term": hit["_primary_term"]}})
+                body.append(
+                    {
+                        "update": {
+                            "_index": self.alias,
+                            "_id": hit["_id"],
+                            "if_seq_no": hit["_seq_no"],
+                            "if_primary_term": hit["_primary_term"],
+                        }
+                    }
+                )
                 body.append({"doc": self._partial(update, src.get("extra") or {})})
                 order.append(hit["_id"])
             if not body:
@@ -424,7 +500,9 @@ class ElasticsearchBackend:
             for hit in found["docs"]:
                 if hit.get("found"):
                     src = hit["_source"]
-                    keys[hit["_id"]] = content_key(src.get("content_hash"), src.get("title") or "", src.get("text") or "")
+                    keys[hit["_id"]] = content_key(
+                        src.get("content_hash"), src.get("title") or "", src.get("text") or ""
+                    )
         operations = []
         for doc_id, item in by_id.items():
             if doc_id not in keys or (item.content_key is not None and item.content_key != keys[doc_id]):
@@ -493,8 +571,16 @@ class ElasticsearchBackend:
 
     # full text
 
-    def _fulltext(self, query: Query, parsed: ParsedQuery, principals: list[str], browse: bool,
-                  offset: int, limit: int, notices: list[str]) -> Hits:
+    def _fulltext(
+        self,
+        query: Query,
+        parsed: ParsedQuery,
+        principals: list[str],
+        browse: bool,
+        offset: int,
+        limit: int,
+        notices: list[str],
+    ) -> Hits:
         bool_query = self._visibility(query, principals, parsed)
         if not browse:
             bool_query["should"] = _lexical_clauses(parsed)
@@ -520,8 +606,9 @@ class ElasticsearchBackend:
         facets = _facets_from_aggs(response.get("aggregations", {})) if query.facets else {}
         return Hits(total=response["hits"]["total"]["value"], hits=hits, facets=facets, notices=notices)
 
-    def _visibility(self, query: Query, principals: list[str], parsed: ParsedQuery,
-                    with_filters: bool = True) -> dict[str, Any]:
+    def _visibility(
+        self, query: Query, principals: list[str], parsed: ParsedQuery, with_filters: bool = True
+    ) -> dict[str, Any]:
         """The bool query parts every mode shares: permission sets, filters (unless
         `with_filters` is false), excluded words."""
         filters: list[dict] = [self.permissions.filter_for(principals)]
@@ -536,12 +623,20 @@ class ElasticsearchBackend:
         # Permissions and excluded words only (facet filters come after the kNN), and no
         # 0-byte file: it has nothing to be near to, only its name, which the full text finds.
         bool_query = self._visibility(query, principals, parsed, with_filters=False)
-        bool_query["must_not"] = [*bool_query["must_not"],
-                                  {"bool": {"filter": [{"term": {"kind": "file"}}, {"term": {"size": 0}}]}}]
+        bool_query["must_not"] = [
+            *bool_query["must_not"],
+            {"bool": {"filter": [{"term": {"kind": "file"}}, {"term": {"size": 0}}]}},
+        ]
         return bool_query
 
-    def _hit(self, src: dict, score: float, parsed: ParsedQuery, chunk: tuple[int, int] | None = None,
-             lexical_match: bool = False) -> Hit:
+    def _hit(
+        self,
+        src: dict,
+        score: float,
+        parsed: ParsedQuery,
+        chunk: tuple[int, int] | None = None,
+        lexical_match: bool = False,
+    ) -> Hit:
         text = src.get("text") or ""
         snippet = None
         if chunk is not None and chunk[1] > chunk[0]:
@@ -553,16 +648,25 @@ class ElasticsearchBackend:
         if snippet is None:
             snippet = make_snippet(text[:SCAN_CHARS] or src.get("title") or "", parsed, self.analyzer)
         return Hit(
-            id=src["id"], path=src.get("path", ""), title=src.get("title") or "", score=score, snippet=snippet,
-            source=src.get("source", ""), display_path=src.get("display_path") or "", file_type=src.get("file_type") or "",
-            size=int(src.get("size") or 0), modified=src.get("modified"), kind=src.get("kind") or "file",
+            id=src["id"],
+            path=src.get("path", ""),
+            title=src.get("title") or "",
+            score=score,
+            snippet=snippet,
+            source=src.get("source", ""),
+            display_path=src.get("display_path") or "",
+            file_type=src.get("file_type") or "",
+            size=int(src.get("size") or 0),
+            modified=src.get("modified"),
+            kind=src.get("kind") or "file",
             extra=src.get("extra") or {},
         )
 
     # semantic and hybrid
 
-    def _vector_search(self, query: Query, parsed: ParsedQuery, principals: list[str], mode: str,
-                       offset: int, limit: int) -> Hits | None:
+    def _vector_search(
+        self, query: Query, parsed: ParsedQuery, principals: list[str], mode: str, offset: int, limit: int
+    ) -> Hits | None:
         vector = [float(x) for x in query.vector or ()]
         norm = math.sqrt(sum(x * x for x in vector))
         if not vector or not math.isfinite(norm) or norm == 0:
@@ -607,8 +711,9 @@ class ElasticsearchBackend:
         filters = _query_filters(query)
         if filters and ranked:
             candidates = {"ids": {"values": [doc_id for doc_id, _, _ in ranked]}}
-            kept = set(self._ids_matching({"bool": {**visibility, "filter": [*visibility["filter"], candidates]}},
-                                          len(ranked)))
+            kept = set(
+                self._ids_matching({"bool": {**visibility, "filter": [*visibility["filter"], candidates]}}, len(ranked))
+            )
             above = [row for row in above if row[0] in kept]  # the floor stays where the unfiltered set put it
             ranked = [row for row in ranked if row[0] in kept]
         if mode == "semantic":
@@ -618,20 +723,40 @@ class ElasticsearchBackend:
             return Hits(total=len(above), hits=hits, facets=facets, notices=[])
         return self._hybrid(query, parsed, visibility, ranked, above, chunks, offset, limit)
 
-    def _hybrid(self, query: Query, parsed: ParsedQuery, visibility: dict, ranked: list, above: list,
-                chunks: dict[str, tuple[int, int]], offset: int, limit: int) -> Hits:
+    def _hybrid(
+        self,
+        query: Query,
+        parsed: ParsedQuery,
+        visibility: dict,
+        ranked: list,
+        above: list,
+        chunks: dict[str, tuple[int, int]],
+        offset: int,
+        limit: int,
+    ) -> Hits:
         from aktenlotse.search.hybrid import fuse
 
         above_ids = [doc_id for doc_id, _, _ in above]
-        lexical_query = {"bool": {**visibility, "should": _lexical_clauses(parsed), "minimum_should_match": 1}} \
-            if not parsed.is_empty else None
+        lexical_query = (
+            {"bool": {**visibility, "should": _lexical_clauses(parsed), "minimum_should_match": 1}}
+            if not parsed.is_empty
+            else None
+        )
         union = {"bool": {**visibility, "should": [{"ids": {"values": above_ids}}], "minimum_should_match": 1}}
         if lexical_query is not None:
             union["bool"]["should"].append({"bool": {"should": _lexical_clauses(parsed)}})
         searches: list[dict] = []
         if lexical_query is not None:
-            searches += [{"index": self.alias}, {"query": lexical_query, "size": max(HYBRID_LEXICAL, offset + limit),
-                                                 "_source": False, "sort": _sort(False), "track_scores": True}]
+            searches += [
+                {"index": self.alias},
+                {
+                    "query": lexical_query,
+                    "size": max(HYBRID_LEXICAL, offset + limit),
+                    "_source": False,
+                    "sort": _sort(False),
+                    "track_scores": True,
+                },
+            ]
         count_body: dict[str, Any] = {"query": union, "size": 0, "track_total_hits": True}
         if query.facets:
             count_body["aggs"] = _facet_aggs()
@@ -646,15 +771,19 @@ class ElasticsearchBackend:
         counted = response["responses"][-1]
         lexical_ids = {doc_id for doc_id, _ in lexical}
         wanted = set(above_ids) | lexical_ids
-        fused = [(doc_id, score) for doc_id, score in fuse(lexical, [(d, s) for d, s, _ in ranked], len(wanted) + len(ranked))
-                 if doc_id in wanted]
+        fused = [
+            (doc_id, score)
+            for doc_id, score in fuse(lexical, [(d, s) for d, s, _ in ranked], len(wanted) + len(ranked))
+            if doc_id in wanted
+        ]
         page = fused[offset : offset + limit]
         hits = self._page_hits(page, parsed, chunks, lexical=lexical_ids)
         facets = _facets_from_aggs(counted.get("aggregations", {})) if query.facets else {}
         return Hits(total=counted["hits"]["total"]["value"], hits=hits, facets=facets, notices=[])
 
-    def _page_hits(self, page: list[tuple[str, float]], parsed: ParsedQuery, chunks: dict[str, tuple[int, int]],
-                   lexical: set[str]) -> list[Hit]:
+    def _page_hits(
+        self, page: list[tuple[str, float]], parsed: ParsedQuery, chunks: dict[str, tuple[int, int]], lexical: set[str]
+    ) -> list[Hit]:
         if not page:
             return []
         ids = [doc_id for doc_id, _ in page]
@@ -662,7 +791,8 @@ class ElasticsearchBackend:
         sources = {hit["_id"]: hit["_source"] for hit in found["docs"] if hit.get("found")}
         return [
             self._hit(sources[doc_id], score, parsed, chunks.get(doc_id), doc_id in lexical)
-            for doc_id, score in page if doc_id in sources
+            for doc_id, score in page
+            if doc_id in sources
         ]
 
     def _has_vectors(self) -> bool:
@@ -683,17 +813,30 @@ class ElasticsearchBackend:
         visible = self._visible_filter(principals)
 
         def readable(term: str) -> bool:
-            query = {"bool": {"filter": [visible], "should": [{"term": {f: term}} for f in SPELLING_FIELDS],
-                              "minimum_should_match": 1}}
+            query = {
+                "bool": {
+                    "filter": [visible],
+                    "should": [{"term": {f: term}} for f in SPELLING_FIELDS],
+                    "minimum_should_match": 1,
+                }
+            }
             return self._call(lambda: self.client.count(index=self.alias, query=query))["count"] > 0
 
         def candidates(word: str) -> set[str]:
-            fuzzy = [{"fuzzy": {f: {"value": word, "fuzziness": 2, "prefix_length": 1, "max_expansions": 100}}}
-                     for f in SPELLING_FIELDS]
-            body = {"query": {"bool": {"filter": [visible], "should": fuzzy, "minimum_should_match": 1}},
-                    "size": SPELLING_DOCS, "_source": False,
-                    "highlight": {"fields": {f: {"type": "unified", "fragment_size": 1, "number_of_fragments": 20}
-                                             for f in SPELLING_FIELDS}}}
+            fuzzy = [
+                {"fuzzy": {f: {"value": word, "fuzziness": 2, "prefix_length": 1, "max_expansions": 100}}}
+                for f in SPELLING_FIELDS
+            ]
+            body = {
+                "query": {"bool": {"filter": [visible], "should": fuzzy, "minimum_should_match": 1}},
+                "size": SPELLING_DOCS,
+                "_source": False,
+                "highlight": {
+                    "fields": {
+                        f: {"type": "unified", "fragment_size": 1, "number_of_fragments": 20} for f in SPELLING_FIELDS
+                    }
+                },
+            }
             response = self._call(lambda: self.client.search(index=self.alias, **body))
             found: set[str] = set()
             for hit in response["hits"]["hits"]:
@@ -743,8 +886,9 @@ class ElasticsearchBackend:
         try:
             return {
                 hit["_id"]
-                for hit in helpers.scan(self.client, index=self.alias, query={"query": {"match_all": {}}, "_source": False},
-                                        size=5000)
+                for hit in helpers.scan(
+                    self.client, index=self.alias, query={"query": {"match_all": {}}, "_source": False}, size=5000
+                )
             }
         except Exception as error:  # noqa: BLE001
             raise self._error(error) from error
@@ -752,10 +896,18 @@ class ElasticsearchBackend:
     def stats(self) -> dict:
         """Document count, vectors per model, index size, where it lives."""
         documents = self._call(lambda: self.client.count(index=self.alias))["count"]
-        vectors_response = self._call(lambda: self.client.search(index=self.alias, size=0, aggs={
-            "models": {"terms": {"field": "vector_model", "size": 20}},
-        }))
-        vectors = {b["key"]: {"documents": b["doc_count"]} for b in vectors_response["aggregations"]["models"]["buckets"]}
+        vectors_response = self._call(
+            lambda: self.client.search(
+                index=self.alias,
+                size=0,
+                aggs={
+                    "models": {"terms": {"field": "vector_model", "size": 20}},
+                },
+            )
+        )
+        vectors = {
+            b["key"]: {"documents": b["doc_count"]} for b in vectors_response["aggregations"]["models"]["buckets"]
+        }
         index_stats = self._call(lambda: self.client.indices.stats(index=self.alias, metric="store"))
         size = index_stats.get("_all", {}).get("total", {}).get("store", {}).get("size_in_bytes", 0)
         return {
@@ -786,10 +938,14 @@ def _token_query(token: str) -> dict:
 
 def _term_query(term: QueryTerm) -> dict:
     if term.prefix:
-        return {"bool": {"should": [
-            {"prefix": {"title_terms": {"value": term.variants[0], "boost": TITLE_WEIGHT}}},
-            {"prefix": {"terms": {"value": term.variants[0]}}},
-        ]}}
+        return {
+            "bool": {
+                "should": [
+                    {"prefix": {"title_terms": {"value": term.variants[0], "boost": TITLE_WEIGHT}}},
+                    {"prefix": {"terms": {"value": term.variants[0]}}},
+                ]
+            }
+        }
     alternatives = [_token_query(v) for v in term.variants if v]
     if len(term.parts) >= 2:
         alternatives.append({"bool": {"must": [_token_query(p) for p in term.parts]}})
@@ -804,10 +960,16 @@ def _phrase_query(terms: Sequence[QueryTerm]) -> dict:
     room = sum(len(t.variants) + len(t.parts) + 2 for t in terms[:-1])
     clauses = []
     for field, boost in (("title_terms", TITLE_WEIGHT), ("terms", 1.0)):
-        clauses.append({"span_near": {
-            "clauses": [{"span_term": {field: t.variants[0]}} for t in terms],
-            "slop": room, "in_order": False, "boost": boost,
-        }})
+        clauses.append(
+            {
+                "span_near": {
+                    "clauses": [{"span_term": {field: t.variants[0]}} for t in terms],
+                    "slop": room,
+                    "in_order": False,
+                    "boost": boost,
+                }
+            }
+        )
     return {"bool": {"should": clauses}}
 
 
@@ -833,8 +995,13 @@ def _query_filters(query: Query) -> list[dict]:
     folder = (query.folder or "").strip("/")
     if folder:
         filters.append({"term": {"folder_path": folder}})
-    for field, values in (("file_type", query.file_types), ("year", query.years), ("source", query.sources),
-                          ("keywords", query.keywords), ("aktenplan", query.aktenplan)):
+    for field, values in (
+        ("file_type", query.file_types),
+        ("year", query.years),
+        ("source", query.sources),
+        ("keywords", query.keywords),
+        ("aktenplan", query.aktenplan),
+    ):
         if values:
             filters.append({"terms": {field: list(values)}})
     return filters
@@ -842,8 +1009,14 @@ def _query_filters(query: Query) -> list[dict]:
 
 def _facet_aggs() -> dict:
     return {
-        name: {"terms": {"field": field, "size": FACET_SIZE, "exclude": [""] if field != "year" else [],
-                         "order": [{"_count": "desc"}, {"_key": "asc"}]}}
+        name: {
+            "terms": {
+                "field": field,
+                "size": FACET_SIZE,
+                "exclude": [""] if field != "year" else [],
+                "order": [{"_count": "desc"}, {"_key": "asc"}],
+            }
+        }
         for name, field in _FACET_FIELDS.items()
     }
 

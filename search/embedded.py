@@ -27,27 +27,28 @@ import math
 import sqlite3
 import threading
 from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
-from aktenlotse.records import Document, document_year
-from aktenlotse.storage_errors import MSG_FULL, storage_problem
-from aktenlotse.search.analysis import GermanAnalyzer
+from aktenlotse.core.records import Document, document_year
+from aktenlotse.core.storage_errors import MSG_FULL, storage_problem
+from aktenlotse.core.visibility import Permissions, of_item, sql_condition
+from aktenlotse.search import spelling
 from aktenlotse.search.backend import BackendError, ChunkVectors, FieldUpdate, Hit, Hits, Query
 from aktenlotse.search.embedded_migration import migrate_v1
-from aktenlotse.search.permission_sets import PermissionCache
+from aktenlotse.search.facet_values import facet_values
 from aktenlotse.search.hybrid import fuse
-from aktenlotse.search import spelling
+from aktenlotse.search.permission_sets import PermissionCache
 from aktenlotse.search.query_parser import ParsedQuery, parse_query, to_fts5
 from aktenlotse.search.snippets import SCAN_CHARS, make_snippet
 from aktenlotse.search.vector_store import SCHEMA as VECTOR_SCHEMA
-from aktenlotse.search.facet_values import facet_values
 from aktenlotse.search.vector_store import VectorStore, content_key
-from aktenlotse.visibility import Permissions, of_item, sql_condition
+from aktenlotse.text.analysis import GermanAnalyzer
 
 # 2: permission sets (`docs.perm_id`, `permission_sets`) instead of per-document
 # principal rows; an index of version 1 is migrated in place when it is opened.
@@ -122,10 +123,33 @@ INSERT OR IGNORE INTO meta(key, value) VALUES ('permission_generation', '0');
 """
 
 _DOC_COLUMNS = (
-    "id", "perm_id", "source", "folder", "top_folder", "modified", "year", "file_type", "kind", "size",
-    "path", "parent_id", "author", "created", "content_type", "language", "pages",
-    "content_hash", "display_path", "allow", "deny", "require", "extra", "title", "text",
-    "title_terms", "terms",
+    "id",
+    "perm_id",
+    "source",
+    "folder",
+    "top_folder",
+    "modified",
+    "year",
+    "file_type",
+    "kind",
+    "size",
+    "path",
+    "parent_id",
+    "author",
+    "created",
+    "content_type",
+    "language",
+    "pages",
+    "content_hash",
+    "display_path",
+    "allow",
+    "deny",
+    "require",
+    "extra",
+    "title",
+    "text",
+    "title_terms",
+    "terms",
 )
 _INSERT_DOC = f"INSERT INTO docs({', '.join(_DOC_COLUMNS)}) VALUES ({', '.join('?' * len(_DOC_COLUMNS))})"
 
@@ -162,8 +186,9 @@ def _filter_sql(query: Query) -> tuple[list[str], list[Any]]:
             params.extend(values)
     for kind, values in (("keywords", query.keywords), ("aktenplan", query.aktenplan)):
         if values:
-            conditions.append(f"d.rowid IN (SELECT doc FROM doc_facets WHERE kind = ? AND value IN "
-                              f"({', '.join('?' * len(values))}))")
+            conditions.append(
+                f"d.rowid IN (SELECT doc FROM doc_facets WHERE kind = ? AND value IN ({', '.join('?' * len(values))}))"
+            )
             params.extend([kind, *values])
     return conditions, params
 
@@ -269,9 +294,7 @@ class EmbeddedBackend:
             for row, doc in zip(rows, unique):
                 rowid = connection.execute(_INSERT_DOC, row).lastrowid
                 facet_rows.extend(_facet_rows(rowid, doc.extra))
-            connection.executemany(
-                "INSERT OR IGNORE INTO doc_facets(doc, kind, value) VALUES (?, ?, ?)", facet_rows
-            )
+            connection.executemany("INSERT OR IGNORE INTO doc_facets(doc, kind, value) VALUES (?, ?, ?)", facet_rows)
         self._permissions.remember(registered)
 
     def _register(self, connection: sqlite3.Connection, sets: Iterable[Permissions]) -> list[str]:
@@ -291,8 +314,12 @@ class EmbeddedBackend:
             )
         return list(fresh)
 
-    def set_permissions(self, ids: Sequence[str], perms: Permissions,
-                        acl: tuple[Sequence[str], Sequence[str], Sequence[Sequence[str]]] | None = None) -> None:
+    def set_permissions(
+        self,
+        ids: Sequence[str],
+        perms: Permissions,
+        acl: tuple[Sequence[str], Sequence[str], Sequence[Sequence[str]]] | None = None,
+    ) -> None:
         """Crawl only: `perms` becomes the permission set of `ids`; `acl` (allow, deny,
         require) replaces the stored ACL, None keeps it (hiding what is unverified)."""
         if not ids:
@@ -302,8 +329,11 @@ class EmbeddedBackend:
             if acl is None:
                 connection.executemany("UPDATE docs SET perm_id = ? WHERE id = ?", [(perms.id, i) for i in ids])
             else:
-                allow, deny, require = (json.dumps(list(acl[0])), json.dumps(list(acl[1])),
-                                        json.dumps([list(c) for c in acl[2]]))
+                allow, deny, require = (
+                    json.dumps(list(acl[0])),
+                    json.dumps(list(acl[1])),
+                    json.dumps([list(c) for c in acl[2]]),
+                )
                 connection.executemany(
                     "UPDATE docs SET perm_id = ?, allow = ?, deny = ?, require = ? WHERE id = ?",
                     [(perms.id, allow, deny, require, i) for i in ids],
@@ -342,7 +372,8 @@ class EmbeddedBackend:
                 connection.execute(f"UPDATE docs SET {assignments} WHERE rowid = ?", [*values.values(), rowid])
                 if "terms" in values:
                     connection.execute(
-                        "INSERT INTO docs_fts(rowid, title_terms, terms) VALUES (?, ?, ?)", (rowid, row[5], values["terms"])
+                        "INSERT INTO docs_fts(rowid, title_terms, terms) VALUES (?, ?, ?)",
+                        (rowid, row[5], values["terms"]),
                     )
                 if "extra" in values:
                     connection.execute("DELETE FROM doc_facets WHERE doc = ?", (rowid,))
@@ -359,16 +390,33 @@ class EmbeddedBackend:
         title_terms = doc.title_terms or self.analyzer.terms(doc.title)
         folder = doc.folder
         values = {
-            "id": doc.id, "perm_id": perm_id, "source": doc.source, "folder": folder,
+            "id": doc.id,
+            "perm_id": perm_id,
+            "source": doc.source,
+            "folder": folder,
             "top_folder": folder.split("/", 1)[0],
-            "modified": doc.modified, "year": document_year(doc), "file_type": doc.file_type, "kind": doc.kind,
-            "size": doc.size, "path": doc.path, "parent_id": doc.parent_id, "author": doc.author,
-            "created": doc.created, "content_type": doc.content_type, "language": doc.language,
-            "pages": doc.pages, "content_hash": doc.content_hash, "display_path": doc.display_path,
-            "allow": json.dumps(list(doc.allow)), "deny": json.dumps(list(doc.deny)),
+            "modified": doc.modified,
+            "year": document_year(doc),
+            "file_type": doc.file_type,
+            "kind": doc.kind,
+            "size": doc.size,
+            "path": doc.path,
+            "parent_id": doc.parent_id,
+            "author": doc.author,
+            "created": doc.created,
+            "content_type": doc.content_type,
+            "language": doc.language,
+            "pages": doc.pages,
+            "content_hash": doc.content_hash,
+            "display_path": doc.display_path,
+            "allow": json.dumps(list(doc.allow)),
+            "deny": json.dumps(list(doc.deny)),
             "require": json.dumps([list(c) for c in doc.require]),
-            "extra": json.dumps(doc.extra, ensure_ascii=False, default=str), "title": doc.title,
-            "text": doc.text, "title_terms": title_terms, "terms": terms,
+            "extra": json.dumps(doc.extra, ensure_ascii=False, default=str),
+            "title": doc.title,
+            "text": doc.text,
+            "title_terms": title_terms,
+            "terms": terms,
         }
         return tuple(values[column] for column in _DOC_COLUMNS)
 
@@ -396,11 +444,14 @@ class EmbeddedBackend:
                     f"SELECT id, content_hash, title, text FROM docs WHERE id IN ({', '.join('?' * len(part))})", part
                 ):
                     keys[doc_id] = content_key(content_hash, title, text)
-            self._vectors.write(connection, (
-                (doc_id, item.model, keys[doc_id], _as_matrix(item.vectors), np.asarray(item.spans, dtype=np.int64))
-                for doc_id, item in by_id.items()
-                if doc_id in keys and (item.content_key or keys[doc_id]) == keys[doc_id]
-            ))
+            self._vectors.write(
+                connection,
+                (
+                    (doc_id, item.model, keys[doc_id], _as_matrix(item.vectors), np.asarray(item.spans, dtype=np.int64))
+                    for doc_id, item in by_id.items()
+                    if doc_id in keys and (item.content_key or keys[doc_id]) == keys[doc_id]
+                ),
+            )
 
     def ids_without_vectors(self, model: str, limit: int) -> list[str]:
         """Up to `limit` ids (index order) without a vectors row of `model`; not trimmed."""
@@ -417,8 +468,9 @@ class EmbeddedBackend:
         if not principals:
             return "0", []
         generation = connection.execute("SELECT value FROM meta WHERE key = 'permission_generation'").fetchone()
-        ids = self._permissions.visible(principals, generation[0] if generation else None,
-                                        lambda: _load_registry(connection))
+        ids = self._permissions.visible(
+            principals, generation[0] if generation else None, lambda: _load_registry(connection)
+        )
         return sql_condition("d.perm_id", ids)
 
     def parse(self, text: str) -> ParsedQuery:
@@ -472,8 +524,11 @@ class EmbeddedBackend:
                     mode = "fulltext"
                 else:
                     ranked, best_chunks, anchor = semantic
-                    matches = (_semantic_matches(ranked, anchor) if mode == "semantic"
-                               else _hybrid_matches(lexical, ranked, anchor))
+                    matches = (
+                        _semantic_matches(ranked, anchor)
+                        if mode == "semantic"
+                        else _hybrid_matches(lexical, ranked, anchor)
+                    )
             if mode == "fulltext" and match is None and not browse:
                 return Hits(total=0, hits=[], facets={}, notices=notices)
             page = _page(matches, query.sort, offset, limit)
@@ -503,17 +558,31 @@ class EmbeddedBackend:
                 snippet = make_snippet(row[3] or row[2], parsed, self.analyzer, decided=decided)
             hits.append(
                 Hit(
-                    id=row[0], path=row[1], title=row[2], score=-float(match_row[1]),
+                    id=row[0],
+                    path=row[1],
+                    title=row[2],
+                    score=-float(match_row[1]),
                     snippet=snippet,
-                    source=row[4], display_path=row[5], file_type=row[6], size=row[7],
-                    modified=row[8], kind=row[9], extra=json.loads(row[10]),
+                    source=row[4],
+                    display_path=row[5],
+                    file_type=row[6],
+                    size=row[7],
+                    modified=row[8],
+                    kind=row[9],
+                    extra=json.loads(row[10]),
                 )
             )
         return Hits(total=len(matches), hits=hits, facets=facets, notices=notices)
 
     def _semantic(
-        self, connection: sqlite3.Connection, query: Query, parsed: ParsedQuery,
-        visible: str, visible_params: list[str], filters: list[str], filter_params: list[Any],
+        self,
+        connection: sqlite3.Connection,
+        query: Query,
+        parsed: ParsedQuery,
+        visible: str,
+        visible_params: list[str],
+        filters: list[str],
+        filter_params: list[Any],
     ) -> tuple[list[tuple], dict[str, tuple[int, int]], float | None] | None:
         """(visible, filtered documents with vectors as match rows with the cosine as
         score, best first; best chunk span per id; the best cosine of the visible documents
@@ -544,9 +613,13 @@ class EmbeddedBackend:
             # The band hangs from the best document the user may see WITHOUT the filters:
             # picking a facet value must give exactly the hits its count promised, so the
             # filtered set has to be a subset of the unfiltered one.
-            unfiltered = [matrix.index.get(doc_id, -1) for rowid, doc_id in connection.execute(
-                f"SELECT d.rowid, d.id FROM docs d WHERE {visible} AND {NOT_EMPTY_FILE}", visible_params)
-                if rowid not in excluded]
+            unfiltered = [
+                matrix.index.get(doc_id, -1)
+                for rowid, doc_id in connection.execute(
+                    f"SELECT d.rowid, d.id FROM docs d WHERE {visible} AND {NOT_EMPTY_FILE}", visible_params
+                )
+                if rowid not in excluded
+            ]
             unfiltered = [pos for pos in unfiltered if pos >= 0]
             anchor = max(anchor, float(scores[np.asarray(unfiltered, dtype=np.int64)].max()))
         order = np.argsort(-chosen_scores, kind="stable")
@@ -568,7 +641,9 @@ class EmbeddedBackend:
             return set()
         return {row[0] for row in connection.execute("SELECT rowid FROM docs_fts WHERE docs_fts MATCH ?", [expression])}
 
-    def _chunk_texts(self, connection: sqlite3.Connection, page: list[tuple], best_chunks: dict[str, tuple[int, int]]) -> dict[int, str]:
+    def _chunk_texts(
+        self, connection: sqlite3.Connection, page: list[tuple], best_chunks: dict[str, tuple[int, int]]
+    ) -> dict[int, str]:
         """The best chunk's text per page row that has one (the snippet of a semantic hit)."""
         texts: dict[int, str] = {}
         for match_row in page:
@@ -606,14 +681,28 @@ class EmbeddedBackend:
 
             def readable(term: str) -> bool:
                 phrase = '"' + term.replace('"', '""') + '"'
-                return connection.execute(
-                    f"SELECT 1 FROM docs_fts JOIN docs d ON d.rowid = docs_fts.rowid"
-                    f" WHERE docs_fts MATCH ? AND {visible} LIMIT 1", [phrase, *visible_params]).fetchone() is not None
+                return (
+                    connection.execute(
+                        f"SELECT 1 FROM docs_fts JOIN docs d ON d.rowid = docs_fts.rowid"
+                        f" WHERE docs_fts MATCH ? AND {visible} LIMIT 1",
+                        [phrase, *visible_params],
+                    ).fetchone()
+                    is not None
+                )
 
             def candidates(word: str) -> list[str]:
-                return [row[0] for row in connection.execute(
-                    "SELECT term FROM docs_vocab WHERE term >= ? AND term < ? AND length(term) BETWEEN ? AND ?",
-                    (word[0], word[0] + "\uffff", len(word) - spelling.LENGTH_SLACK, len(word) + spelling.LENGTH_SLACK))]
+                return [
+                    row[0]
+                    for row in connection.execute(
+                        "SELECT term FROM docs_vocab WHERE term >= ? AND term < ? AND length(term) BETWEEN ? AND ?",
+                        (
+                            word[0],
+                            word[0] + "\uffff",
+                            len(word) - spelling.LENGTH_SLACK,
+                            len(word) + spelling.LENGTH_SLACK,
+                        ),
+                    )
+                ]
 
             return spelling.suggest(text, self.analyzer, readable, candidates, limit)
         except sqlite3.Error:
@@ -754,7 +843,8 @@ def _keyword_facets(connection: sqlite3.Connection, rowids: list[int]) -> dict[s
     if rowids:
         for kind, value, n in connection.execute(
             "SELECT kind, value, count(*) FROM doc_facets WHERE doc IN (SELECT value FROM json_each(?))"
-            " GROUP BY kind, value", (json.dumps(rowids),)
+            " GROUP BY kind, value",
+            (json.dumps(rowids),),
         ):
             counts[kind][value] = n
     return {kind: sorted(c.items(), key=lambda item: (-item[1], item[0]))[:FACET_SIZE] for kind, c in counts.items()}

@@ -14,9 +14,9 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from typing import Sequence
+from collections.abc import Sequence
 
-from aktenlotse.visibility import permissions
+from aktenlotse.core.visibility import permissions
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,9 @@ def migrate_v1(connection: sqlite3.Connection, docs_table_ddl: str, doc_columns:
         connection.execute("DROP TABLE docs")
         connection.execute("ALTER TABLE docs_v2 RENAME TO docs")
         connection.execute("DROP TABLE IF EXISTS principals")
-        connection.execute("CREATE TABLE IF NOT EXISTS permission_sets (id TEXT PRIMARY KEY, permissions TEXT NOT NULL)")
+        connection.execute(
+            "CREATE TABLE IF NOT EXISTS permission_sets (id TEXT PRIMARY KEY, permissions TEXT NOT NULL)"
+        )
         connection.executemany("INSERT OR IGNORE INTO permission_sets(id, permissions) VALUES (?, ?)", registry.items())
         connection.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', '2')")
         connection.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('permission_generation', '1')")

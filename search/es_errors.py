@@ -6,12 +6,15 @@ client's exception stays in the chain for the log.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from elastic_transport import ConnectionError as TransportConnectionError
 from elastic_transport import ConnectionTimeout, TlsError, TransportError
 from elasticsearch import (
-    ApiError, AuthenticationException, AuthorizationException, UnsupportedProductError,
+    ApiError,
+    AuthenticationException,
+    AuthorizationException,
+    UnsupportedProductError,
 )
 
 from aktenlotse.search.backend import BackendError
@@ -44,8 +47,13 @@ def connection_cause(error: BaseException) -> str:
         return f"TLS-Fehler ({_short(error)})"
     if "connection refused" in text or "errno 111" in text:
         return "Verbindung abgelehnt (läuft Elasticsearch, stimmen Rechner und Port?)"
-    if "name or service not known" in text or "nodename nor servname" in text or "failed to resolve" in text \
-            or "temporary failure in name resolution" in text or "no address associated" in text:
+    if (
+        "name or service not known" in text
+        or "nodename nor servname" in text
+        or "failed to resolve" in text
+        or "temporary failure in name resolution" in text
+        or "no address associated" in text
+    ):
         return "Rechnername unbekannt"
     if isinstance(error, ConnectionTimeout) or "timed out" in text or "timeout" in text:
         return "Zeitüberschreitung"
@@ -76,7 +84,9 @@ def translate(error: BaseException, urls: Sequence[str], index: str, timeout_s: 
             f"auf den Index {index!r} ({api_reason(error)})."
         )
     if isinstance(error, UnsupportedProductError):
-        return BackendError(f"Unter {where} antwortet kein (unterstütztes) Elasticsearch; index.elasticsearch.urls prüfen.")
+        return BackendError(
+            f"Unter {where} antwortet kein (unterstütztes) Elasticsearch; index.elasticsearch.urls prüfen."
+        )
     if isinstance(error, ApiError):
         status = error.meta.status
         if status in RETRY_STATUS:

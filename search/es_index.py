@@ -13,9 +13,10 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, Callable
+from typing import Any
 
 from elasticsearch import ApiError, BadRequestError, Elasticsearch, NotFoundError, helpers
 
@@ -41,7 +42,7 @@ def load_spec(version: int | None = None) -> IndexSpec:
     for entry in folder.iterdir():
         name = entry.name
         if name.startswith(SPEC_PREFIX) and name.endswith(".json"):
-            found[int(name[len(SPEC_PREFIX):-5])] = entry
+            found[int(name[len(SPEC_PREFIX) : -5])] = entry
     if not found:
         raise BackendError("Keine Index-Definition (index_config/documents-v*.json) gefunden.")
     chosen = max(found) if version is None else version
@@ -90,8 +91,9 @@ def missing_fields(actual: dict[str, Any], expected: dict[str, Any]) -> dict[str
     return {name: spec for name, spec in expected.get("properties", {}).items() if name not in have}
 
 
-def ensure_index(client: Elasticsearch, alias: str, spec: IndexSpec,
-                 upgrade: Callable[[int, dict], dict] | None = None) -> str:
+def ensure_index(
+    client: Elasticsearch, alias: str, spec: IndexSpec, upgrade: Callable[[int, dict], dict] | None = None
+) -> str:
     """Make `alias` point at the index of `spec.version`, creating or migrating it.
     Returns the concrete index name. Raises BackendError for layouts it must not touch."""
     target = versioned_name(alias, spec.version)
@@ -158,8 +160,14 @@ def _check_mapping(client: Elasticsearch, index: str, spec: IndexSpec) -> None:
         client.indices.put_mapping(index=index, properties=missing)
 
 
-def migrate(client: Elasticsearch, alias: str, old_indices: list[str], target: str, spec: IndexSpec,
-            upgrade: Callable[[int, dict], dict] | None = None) -> int:
+def migrate(
+    client: Elasticsearch,
+    alias: str,
+    old_indices: list[str],
+    target: str,
+    spec: IndexSpec,
+    upgrade: Callable[[int, dict], dict] | None = None,
+) -> int:
     """Copy every document of `old_indices` into `target` (created here) and move `alias`
     to it atomically. Returns the number of documents copied."""
     if not client.indices.exists(index=target):
@@ -192,6 +200,12 @@ def migrate(client: Elasticsearch, alias: str, old_indices: list[str], target: s
     actions_ = [{"remove": {"index": index, "alias": alias}} for index in old_indices]
     actions_.append({"add": {"index": target, "alias": alias}})
     client.indices.update_aliases(actions=actions_)
-    log.warning("Elasticsearch: %d Dokumente von %s nach %s migriert; Alias %s umgestellt. "
-                "Der alte Index kann gelöscht werden.", copied, ", ".join(old_indices), target, alias)
+    log.warning(
+        "Elasticsearch: %d Dokumente von %s nach %s migriert; Alias %s umgestellt. "
+        "Der alte Index kann gelöscht werden.",
+        copied,
+        ", ".join(old_indices),
+        target,
+        alias,
+    )
     return copied

@@ -11,13 +11,14 @@ does not know; a stale cache hides, it never shows.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from elasticsearch import BadRequestError, Elasticsearch, helpers
 
+from aktenlotse.core.visibility import Permissions, es_filter, permissions
 from aktenlotse.search.backend import BackendError
 from aktenlotse.search.permission_sets import PermissionCache
-from aktenlotse.visibility import Permissions, es_filter, permissions
 
 REGISTRY_SUFFIX = "-permission-sets"
 FIELD = "perm_id"
@@ -35,12 +36,17 @@ class EsPermissionRegistry:
         if self._call(lambda: self.client.indices.exists(index=self.index), retry=True):
             return
         try:
-            self._call(lambda: self.client.indices.create(
-                index=self.index, settings={"index": {"number_of_shards": 1, "number_of_replicas": 0}},
-                mappings={"dynamic": False, "properties": {}},
-            ))
+            self._call(
+                lambda: self.client.indices.create(
+                    index=self.index,
+                    settings={"index": {"number_of_shards": 1, "number_of_replicas": 0}},
+                    mappings={"dynamic": False, "properties": {}},
+                )
+            )
         except BackendError as error:
-            if not isinstance(error.__cause__, BadRequestError) or "resource_already_exists" not in str(error.__cause__):
+            if not isinstance(error.__cause__, BadRequestError) or "resource_already_exists" not in str(
+                error.__cause__
+            ):
                 raise
 
     def register(self, sets: Iterable[Permissions]) -> None:
@@ -67,8 +73,10 @@ class EsPermissionRegistry:
 
     def _load(self) -> list[Permissions]:
         try:
-            return [Permissions.from_json(hit["_source"]["permissions"])
-                    for hit in helpers.scan(self.client, index=self.index, query={"query": {"match_all": {}}}, size=5000)]
+            return [
+                Permissions.from_json(hit["_source"]["permissions"])
+                for hit in helpers.scan(self.client, index=self.index, query={"query": {"match_all": {}}}, size=5000)
+            ]
         except Exception as error:  # noqa: BLE001 - every client failure ends as a BackendError
             raise BackendError("Elasticsearch: Berechtigungssätze nicht lesbar.") from error
 

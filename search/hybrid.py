@@ -15,7 +15,7 @@ candidates (Elasticsearch) gets the same ranking as one that scores everything.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 # Share of the lexical side. Tuned on ragsource dev (flat between 0.55 and 0.7 on both
 # halves of the queries); DEPTH likewise (100 and 200 within 0.005 nDCG@10).

@@ -1,7 +1,7 @@
 """A backend's view of its permission-set registry, cached between queries.
 
 Each backend keeps the distinct permission sets of its documents (id -> `Permissions`,
-see `aktenlotse.visibility`) in its own store and each document names its set. A query
+see `aktenlotse.core.visibility`) in its own store and each document names its set. A query
 needs the ids of the sets the caller may read; computing them means walking the whole
 registry (a town has a few thousand sets), so the registry and the answers per
 principal set are cached here and reloaded only when the store's version moved (one
@@ -12,9 +12,9 @@ visible: a stale cache hides, it never shows.
 from __future__ import annotations
 
 import threading
-from typing import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 
-from aktenlotse.visibility import Permissions, visible_ids
+from aktenlotse.core.visibility import Permissions, visible_ids
 
 # Distinct principal sets remembered per registry version (users of the portal).
 MAX_CACHED_READERS = 2048
@@ -30,8 +30,9 @@ class PermissionCache:
         self._visible: dict[frozenset[str], list[str]] = {}
         self.known: set[str] = set()  # ids known to be stored (writers skip re-registering them)
 
-    def visible(self, principals: Sequence[str], version: Hashable,
-                load: Callable[[], Iterable[Permissions]]) -> list[str]:
+    def visible(
+        self, principals: Sequence[str], version: Hashable, load: Callable[[], Iterable[Permissions]]
+    ) -> list[str]:
         """The ids of the sets `principals` may read, for the registry at `version`;
         `load` is called only when the version differs from the cached one."""
         reader = frozenset(principals)

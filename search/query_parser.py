@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from aktenlotse.search.analysis import GermanAnalyzer, find_exact_tokens, fold
+from aktenlotse.text.analysis import GermanAnalyzer, find_exact_tokens, fold
 
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 40
@@ -28,17 +28,33 @@ NOTICE_TRUNCATED = f"Die Suchanfrage war zu lang und wurde nach {MAX_QUERY_CHARS
 NOTICE_TOO_MANY_WORDS = f"Nur die ersten {MAX_TERMS} Suchbegriffe wurden berücksichtigt."
 NOTICE_OPERATORS = "Operatoren wie AND, OR, NOT und NEAR werden nicht unterstützt; alle Wörter werden gesucht."
 NOTICE_UNBALANCED_QUOTE = "Ein Anführungszeichen ohne Gegenstück wurde ignoriert."
-NOTICE_SHORT_PREFIX = f"Platzhalter * braucht mindestens {MIN_PREFIX_CHARS} Buchstaben davor; das Wort wird ohne * gesucht."
+NOTICE_SHORT_PREFIX = (
+    f"Platzhalter * braucht mindestens {MIN_PREFIX_CHARS} Buchstaben davor; das Wort wird ohne * gesucht."
+)
 
 _OPERATORS = frozenset({"AND", "OR", "NOT", "NEAR"})
 # Verbs that carry a question's grammar, not its subject ("Was passiert, wenn …", "Was
 # gilt für …", "Wie läuft … ab", "Was bedeutet …"): searched, they rank documents by
 # how often a statute says "gilt". Dropped from queries (as lemmas, so every inflected
 # form goes) unless nothing else is left; documents keep them in the index.
-QUESTION_WORDS = frozenset({
-    "passieren", "gelten", "bedeuten", "laufen", "geben", "stehen", "regeln", "bekommen",
-    "erhalten", "unterscheiden", "passiert", "gilt", "bedeutet", "gibt",
-})
+QUESTION_WORDS = frozenset(
+    {
+        "passieren",
+        "gelten",
+        "bedeuten",
+        "laufen",
+        "geben",
+        "stehen",
+        "regeln",
+        "bekommen",
+        "erhalten",
+        "unterscheiden",
+        "passiert",
+        "gilt",
+        "bedeutet",
+        "gibt",
+    }
+)
 _PHRASE = re.compile(r'"([^"]*)"')
 _CHUNK = re.compile(r"\S+")
 
@@ -145,7 +161,9 @@ def _terms_of(
     found: list[tuple[int, QueryTerm, bool]] = []
     blanked = list(text)
     for exact in find_exact_tokens(text):
-        is_excluded = exact.start > 0 and text[exact.start - 1] == "-" and (exact.start == 1 or text[exact.start - 2].isspace())
+        is_excluded = (
+            exact.start > 0 and text[exact.start - 1] == "-" and (exact.start == 1 or text[exact.start - 2].isspace())
+        )
         found.append((exact.start, QueryTerm(text[exact.start : exact.end], (exact.token,)), is_excluded))
         blanked[exact.start : exact.end] = " " * (exact.end - exact.start)
     rest = "".join(blanked)
@@ -160,8 +178,13 @@ def _terms_of(
         for index, (start, _end, word) in enumerate(words):
             is_last = index == len(words) - 1
             term = _term_for_word(word, analyzer, wants_prefix and is_last, notices)
-            if term is not None and drop_question_words and not term.prefix and not is_excluded \
-                    and not QUESTION_WORDS.isdisjoint(term.variants):
+            if (
+                term is not None
+                and drop_question_words
+                and not term.prefix
+                and not is_excluded
+                and not QUESTION_WORDS.isdisjoint(term.variants)
+            ):
                 continue
             if term is not None:
                 found.append((chunk.start() + start, term, is_excluded))

@@ -10,8 +10,8 @@ from __future__ import annotations
 import html
 import re
 
-from aktenlotse.search.analysis import _WORD, GermanAnalyzer, find_exact_tokens
 from aktenlotse.search.query_parser import ParsedQuery
+from aktenlotse.text.analysis import _WORD, GermanAnalyzer, find_exact_tokens
 
 SNIPPET_CHARS = 240
 # Beyond this many characters a snippet is not worth the scan (a 2-million-character

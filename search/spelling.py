@@ -1,4 +1,4 @@
-""""Meinten Sie": the parts of spelling suggestions that both backends share.
+""" "Meinten Sie": the parts of spelling suggestions that both backends share.
 
 A backend proposes candidates from its vocabulary and answers "does a document the user
 may read contain this term"; this module picks the words of the query to correct and
@@ -10,9 +10,9 @@ word that exists nowhere.
 from __future__ import annotations
 
 import difflib
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
-from aktenlotse.search.analysis import GermanAnalyzer, fold
+from aktenlotse.text.analysis import GermanAnalyzer, fold
 
 MAX_WORDS = 6
 MIN_LENGTH = 4
@@ -22,8 +22,11 @@ LENGTH_SLACK = 2  # candidates at most this many characters longer or shorter
 
 def query_words(analyzer: GermanAnalyzer, text: str) -> list[tuple[int, int, str]]:
     """(start, end, folded word) of the words of `text` worth correcting."""
-    return [(start, end, fold(word)) for start, end, word in analyzer.iter_words(text[:500])
-            if len(word) >= MIN_LENGTH and not analyzer.is_stop_word(word)][:MAX_WORDS]
+    return [
+        (start, end, fold(word))
+        for start, end, word in analyzer.iter_words(text[:500])
+        if len(word) >= MIN_LENGTH and not analyzer.is_stop_word(word)
+    ][:MAX_WORDS]
 
 
 def ranked(word: str, candidates: Iterable[str]) -> list[str]:
@@ -33,8 +36,13 @@ def ranked(word: str, candidates: Iterable[str]) -> list[str]:
     return difflib.get_close_matches(word, pool, n=len(pool) or 1, cutoff=CUTOFF)
 
 
-def suggest(text: str, analyzer: GermanAnalyzer, readable: Callable[[str], bool],
-            candidates: Callable[[str], Iterable[str]], limit: int = 3) -> list[str]:
+def suggest(
+    text: str,
+    analyzer: GermanAnalyzer,
+    readable: Callable[[str], bool],
+    candidates: Callable[[str], Iterable[str]],
+    limit: int = 3,
+) -> list[str]:
     """Variants of `text`, each with one word replaced by its best readable candidate.
 
     `readable(term)`: whether a document the user may read contains the term.

@@ -20,8 +20,8 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import threading
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -77,7 +77,9 @@ class ChunkMatrix:
         return fold_chunk_scores(chunk_scores, self.offsets, self.counts)
 
 
-def fold_chunk_scores(chunk_scores: np.ndarray, offsets: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def fold_chunk_scores(
+    chunk_scores: np.ndarray, offsets: np.ndarray, counts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Documents' scores from their chunks' scores (rows grouped per document, every
     document with at least one chunk): max + SECOND_CHUNK_WEIGHT * second best."""
     best = np.maximum.reduceat(chunk_scores, offsets)
@@ -205,7 +207,9 @@ def _load(connection: sqlite3.Connection, model: str, dim: int, generation: str)
     counts = np.empty(documents, dtype=np.int64)
     ids: list[str] = []
     position = 0
-    cursor = connection.execute(f"SELECT doc_id, chunks, spans, vectors FROM doc_vectors {where} ORDER BY doc_id", (model, dim))
+    cursor = connection.execute(
+        f"SELECT doc_id, chunks, spans, vectors FROM doc_vectors {where} ORDER BY doc_id", (model, dim)
+    )
     for doc_id, chunks, span_blob, vector_blob in cursor:
         if len(ids) == documents or position + chunks > total:
             break  # rows written after the count (another process); the next query reloads
@@ -215,5 +219,14 @@ def _load(connection: sqlite3.Connection, model: str, dim: int, generation: str)
         ids.append(doc_id)
         position += chunks
     n = len(ids)
-    return ChunkMatrix(model, dim, generation, ids, {doc_id: i for i, doc_id in enumerate(ids)},
-                       offsets[:n], counts[:n], vectors[:position], spans[:position])
+    return ChunkMatrix(
+        model,
+        dim,
+        generation,
+        ids,
+        {doc_id: i for i, doc_id in enumerate(ids)},
+        offsets[:n],
+        counts[:n],
+        vectors[:position],
+        spans[:position],
+    )

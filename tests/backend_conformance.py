@@ -17,8 +17,8 @@ from dataclasses import replace
 
 import pytest
 
-from aktenlotse.records import Document
-from aktenlotse.visibility import may_read, of_item
+from aktenlotse.core.records import Document
+from aktenlotse.core.visibility import may_read, of_item
 from aktenlotse.search.backend import Hits, Query
 
 EVERYONE = ["everyone"]
@@ -26,7 +26,9 @@ BAUAMT = ["everyone", "authenticated", "group:bauamt"]
 MUELLER = ["everyone", "authenticated", "user:mueller"]
 
 
-def _doc(doc_id: str, path: str, title: str, text: str, modified: str, allow=("everyone",), deny=(), source="share") -> Document:
+def _doc(
+    doc_id: str, path: str, title: str, text: str, modified: str, allow=("everyone",), deny=(), source="share"
+) -> Document:
     return Document(
         id=doc_id,
         source=source,
@@ -44,49 +46,163 @@ def _doc(doc_id: str, path: str, title: str, text: str, modified: str, allow=("e
 
 
 CORPUS: tuple[Document, ...] = (
-    _doc("bau-1", "Bauamt/632 Baugenehmigungen/2023/Bauantrag_Lindenweg.pdf", "Bauantrag Lindenweg 4",
-         "Der Bauantrag für das Grundstück Lindenweg 4 wurde nach § 34 BauGB geprüft. "
-         "Az.: 632.10-2023/145. Die Aufsichtsbehörde wurde beteiligt.", "2023-05-10T09:00:00"),
-    _doc("bau-2", "Bauamt/Baumschutz/Faellungen.docx", "Baumfällungen 2024",
-         "Mehrere Anträge auf Fällung von Bäumen liegen vor. Die Frist endet im März.", "2024-02-01T10:00:00"),
-    _doc("bau-3", "Bauamt/632 Baugenehmigungen/2022/Garage.odt", "Garage Birkenallee",
-         "Der Antrag betrifft den Bau einer Garage an der Birkenallee.", "2022-07-15T08:30:00"),
-    _doc("intern-1", "Bauamt/Intern/Vermerk.pdf", "Vermerk Sonnenhang",
-         "Vertraulicher Vermerk zum Projekt Sonnenhang: Grundstücksankauf vorbereiten.", "2023-11-02T12:00:00",
-         allow=("group:bauamt",)),
-    _doc("deny-1", "Personal/Uebersicht.xlsx", "Übersicht Sonnenhang",
-         "Übersicht der Termine am Sonnenhang für das Personal.", "2024-03-03T09:00:00",
-         allow=("everyone",), deny=("user:mueller",)),
-    _doc("mueller-1", "Personal/Mueller/Notiz.txt", "Notiz Sonnenhang",
-         "Notiz für Herrn Müller: Ortstermin Sonnenhang.", "2024-04-04T09:00:00", allow=("user:mueller",)),
-    _doc("kaem-1", "Kaemmerei/Satzungen/Hundesteuersatzung.pdf", "Hundesteuersatzung der Stadt",
-         "Die Hundesteuersatzung regelt die Hundesteuer. Zuständig ist die Kämmerei, Zimmer 12.",
-         "2021-01-20T10:00:00"),
-    _doc("html-1", "Allgemein/Vergleich.txt", "Vergleich & Co",
-         'Ein Antrag mit <script>alert(1)</script> & "Anführungszeichen" im Text.', "2020-06-01T10:00:00"),
-    _doc("az-2", "Rechtsamt/Widerspruch.msg", "Widerspruch Bescheid",
-         "Az.: 20 14 03 Widerspruch gegen den Bescheid vom 1. März.", "2024-05-05T10:00:00", source="mail"),
-    _doc("ord-1", "Ordnungsamt/Parkausweise.pdf", "Parkausweise",
-         "Bewohnerparkausweise werden im Ordnungsamt ausgestellt.", "2023-09-09T10:00:00"),
+    _doc(
+        "bau-1",
+        "Bauamt/632 Baugenehmigungen/2023/Bauantrag_Lindenweg.pdf",
+        "Bauantrag Lindenweg 4",
+        "Der Bauantrag für das Grundstück Lindenweg 4 wurde nach § 34 BauGB geprüft. "
+        "Az.: 632.10-2023/145. Die Aufsichtsbehörde wurde beteiligt.",
+        "2023-05-10T09:00:00",
+    ),
+    _doc(
+        "bau-2",
+        "Bauamt/Baumschutz/Faellungen.docx",
+        "Baumfällungen 2024",
+        "Mehrere Anträge auf Fällung von Bäumen liegen vor. Die Frist endet im März.",
+        "2024-02-01T10:00:00",
+    ),
+    _doc(
+        "bau-3",
+        "Bauamt/632 Baugenehmigungen/2022/Garage.odt",
+        "Garage Birkenallee",
+        "Der Antrag betrifft den Bau einer Garage an der Birkenallee.",
+        "2022-07-15T08:30:00",
+    ),
+    _doc(
+        "intern-1",
+        "Bauamt/Intern/Vermerk.pdf",
+        "Vermerk Sonnenhang",
+        "Vertraulicher Vermerk zum Projekt Sonnenhang: Grundstücksankauf vorbereiten.",
+        "2023-11-02T12:00:00",
+        allow=("group:bauamt",),
+    ),
+    _doc(
+        "deny-1",
+        "Personal/Uebersicht.xlsx",
+        "Übersicht Sonnenhang",
+        "Übersicht der Termine am Sonnenhang für das Personal.",
+        "2024-03-03T09:00:00",
+        allow=("everyone",),
+        deny=("user:mueller",),
+    ),
+    _doc(
+        "mueller-1",
+        "Personal/Mueller/Notiz.txt",
+        "Notiz Sonnenhang",
+        "Notiz für Herrn Müller: Ortstermin Sonnenhang.",
+        "2024-04-04T09:00:00",
+        allow=("user:mueller",),
+    ),
+    _doc(
+        "kaem-1",
+        "Kaemmerei/Satzungen/Hundesteuersatzung.pdf",
+        "Hundesteuersatzung der Stadt",
+        "Die Hundesteuersatzung regelt die Hundesteuer. Zuständig ist die Kämmerei, Zimmer 12.",
+        "2021-01-20T10:00:00",
+    ),
+    _doc(
+        "html-1",
+        "Allgemein/Vergleich.txt",
+        "Vergleich & Co",
+        'Ein Antrag mit <script>alert(1)</script> & "Anführungszeichen" im Text.',
+        "2020-06-01T10:00:00",
+    ),
+    _doc(
+        "az-2",
+        "Rechtsamt/Widerspruch.msg",
+        "Widerspruch Bescheid",
+        "Az.: 20 14 03 Widerspruch gegen den Bescheid vom 1. März.",
+        "2024-05-05T10:00:00",
+        source="mail",
+    ),
+    _doc(
+        "ord-1",
+        "Ordnungsamt/Parkausweise.pdf",
+        "Parkausweise",
+        "Bewohnerparkausweise werden im Ordnungsamt ausgestellt.",
+        "2023-09-09T10:00:00",
+    ),
 )
 BY_ID = {d.id: d for d in CORPUS}
 DOG_DOCUMENTS: tuple[Document, ...] = (
-    _doc("hund-2", "Kaemmerei/Hunde/Anmeldung.docx", "Anmeldung Hund",
-         "Anmeldung eines Hundes zur Hundesteuer bei der Stadtkasse.", "2022-01-01T10:00:00"),
-    _doc("hund-3", "Kaemmerei/Hunde/Tierheim.docx", "Tierheim",
-         "Das Tierheim nimmt Katzen und Hunde auf. Öffnungszeiten montags.", "2023-01-01T10:00:00"),
-    _doc("hund-4", "Ordnungsamt/Leinenpflicht.docx", "Leinenpflicht",
-         "Im Stadtpark gilt Leinenpflicht für alle Hunde.", "2023-01-01T10:00:00"),
-    _doc("hund-5", "Ordnungsamt/Tiere.docx", "Haustiere", "Haltung von Haustieren in Mietwohnungen.",
-         "2023-01-01T10:00:00"),
+    _doc(
+        "hund-2",
+        "Kaemmerei/Hunde/Anmeldung.docx",
+        "Anmeldung Hund",
+        "Anmeldung eines Hundes zur Hundesteuer bei der Stadtkasse.",
+        "2022-01-01T10:00:00",
+    ),
+    _doc(
+        "hund-3",
+        "Kaemmerei/Hunde/Tierheim.docx",
+        "Tierheim",
+        "Das Tierheim nimmt Katzen und Hunde auf. Öffnungszeiten montags.",
+        "2023-01-01T10:00:00",
+    ),
+    _doc(
+        "hund-4",
+        "Ordnungsamt/Leinenpflicht.docx",
+        "Leinenpflicht",
+        "Im Stadtpark gilt Leinenpflicht für alle Hunde.",
+        "2023-01-01T10:00:00",
+    ),
+    _doc(
+        "hund-5",
+        "Ordnungsamt/Tiere.docx",
+        "Haustiere",
+        "Haltung von Haustieren in Mietwohnungen.",
+        "2023-01-01T10:00:00",
+    ),
 )
 
 HOSTILE_QUERIES = (
-    '"', '""', '"""', "*", "**", "(", ")", "()", "NEAR", "NEAR(", "-", "--", "- -", "AND OR NOT",
-    "AND", "Antrag AND", "OR Antrag", "NOT Antrag", ":", "title:Antrag", "^Antrag", "Antrag^2",
-    "{Antrag}", "[Antrag]", "'", "'; DROP TABLE docs; --", "Antrag\x00", "\\", "%", "_", "Antrag*)",
-    '"Antrag', 'Antrag"', '"Antrag" "', "-Antrag", "Antrag -", "a*", "NEAR(Antrag Bau, 2)",
-    "Antrag + Bau", "Bau/Antrag", "§", "§§", "Az.:", "…", "🙂", "Ünïcödé ẞ", "\t\n",
+    '"',
+    '""',
+    '"""',
+    "*",
+    "**",
+    "(",
+    ")",
+    "()",
+    "NEAR",
+    "NEAR(",
+    "-",
+    "--",
+    "- -",
+    "AND OR NOT",
+    "AND",
+    "Antrag AND",
+    "OR Antrag",
+    "NOT Antrag",
+    ":",
+    "title:Antrag",
+    "^Antrag",
+    "Antrag^2",
+    "{Antrag}",
+    "[Antrag]",
+    "'",
+    "'; DROP TABLE docs; --",
+    "Antrag\x00",
+    "\\",
+    "%",
+    "_",
+    "Antrag*)",
+    '"Antrag',
+    'Antrag"',
+    '"Antrag" "',
+    "-Antrag",
+    "Antrag -",
+    "a*",
+    "NEAR(Antrag Bau, 2)",
+    "Antrag + Bau",
+    "Bau/Antrag",
+    "§",
+    "§§",
+    "Az.:",
+    "…",
+    "🙂",
+    "Ünïcödé ẞ",
+    "\t\n",
 )
 
 
@@ -171,7 +287,13 @@ class BackendConformance:
         assert "ord-1" in ids_of(self.search(loaded, "Parkausw*"))
 
     def test_given_terms_are_indexed_as_they_come(self, backend):
-        doc = replace(BY_ID["ord-1"], id="pre-1", text="Nichts Besonderes.", terms="sonderbegriff nichts", title_terms="titelbegriff")
+        doc = replace(
+            BY_ID["ord-1"],
+            id="pre-1",
+            text="Nichts Besonderes.",
+            terms="sonderbegriff nichts",
+            title_terms="titelbegriff",
+        )
         backend.upsert([doc])
         assert ids_of(self.search(backend, "Sonderbegriff")) == ["pre-1"]
         assert ids_of(self.search(backend, "Titelbegriff")) == ["pre-1"]
@@ -219,21 +341,47 @@ class BackendConformance:
     def clauses(self, backend):
         """Documents whose access needs the share's clause as well as their own ACL."""
         docs = [
-            replace(BY_ID["bau-1"], id="share-1", path="Freigabe/Plan.pdf", text="Freigabeplan Eichenhof für alle.",
-                    allow=("everyone",), require=(("group:bauamt", "group:kaemmerei"),)),
-            replace(BY_ID["bau-1"], id="share-2", path="Freigabe/Notiz.pdf", text="Freigabenotiz Eichenhof.",
-                    allow=("user:mueller",), require=(("group:bauamt",),)),
-            replace(BY_ID["bau-1"], id="share-3", path="Freigabe/Liste.pdf", text="Freigabeliste Eichenhof.",
-                    allow=("group:bauamt",), deny=("user:schmidt",), require=(("everyone",), ("group:bauamt",))),
-            replace(BY_ID["bau-1"], id="open-1", path="Offen/Info.pdf", text="Information Eichenhof.", allow=("everyone",)),
+            replace(
+                BY_ID["bau-1"],
+                id="share-1",
+                path="Freigabe/Plan.pdf",
+                text="Freigabeplan Eichenhof für alle.",
+                allow=("everyone",),
+                require=(("group:bauamt", "group:kaemmerei"),),
+            ),
+            replace(
+                BY_ID["bau-1"],
+                id="share-2",
+                path="Freigabe/Notiz.pdf",
+                text="Freigabenotiz Eichenhof.",
+                allow=("user:mueller",),
+                require=(("group:bauamt",),),
+            ),
+            replace(
+                BY_ID["bau-1"],
+                id="share-3",
+                path="Freigabe/Liste.pdf",
+                text="Freigabeliste Eichenhof.",
+                allow=("group:bauamt",),
+                deny=("user:schmidt",),
+                require=(("everyone",), ("group:bauamt",)),
+            ),
+            replace(
+                BY_ID["bau-1"], id="open-1", path="Offen/Info.pdf", text="Information Eichenhof.", allow=("everyone",)
+            ),
         ]
         backend.upsert(docs)
         return backend, docs
 
     READERS = (
-        [], ["everyone"], ["everyone", "group:bauamt"], ["everyone", "user:mueller"],
-        ["everyone", "user:mueller", "group:bauamt"], ["everyone", "group:kaemmerei"],
-        ["everyone", "user:schmidt", "group:bauamt"], ["group:bauamt"],
+        [],
+        ["everyone"],
+        ["everyone", "group:bauamt"],
+        ["everyone", "user:mueller"],
+        ["everyone", "user:mueller", "group:bauamt"],
+        ["everyone", "group:kaemmerei"],
+        ["everyone", "user:schmidt", "group:bauamt"],
+        ["group:bauamt"],
     )
 
     @pytest.mark.parametrize("principals", READERS)
@@ -264,7 +412,7 @@ class BackendConformance:
         assert (doc.allow, doc.deny, doc.require) == (("user:mueller",), (), (("group:bauamt",),))
 
     def test_set_permissions_hides_and_restores(self, loaded):
-        from aktenlotse.visibility import NOBODY, permissions
+        from aktenlotse.core.visibility import NOBODY, permissions
 
         loaded.set_permissions(["bau-1", "missing"], NOBODY)
         assert ids_of(self.search(loaded, "Lindenweg", principals=BAUAMT)) == []
@@ -284,15 +432,18 @@ class BackendConformance:
             FieldUpdate("bau-1", {"path": "x"}, "key")
 
     def test_update_fields_keeps_permissions_set_after_the_read(self, loaded):
+        from aktenlotse.core.visibility import permissions
         from aktenlotse.search.backend import FieldUpdate
         from aktenlotse.search.vector_store import content_key
-        from aktenlotse.visibility import permissions
 
         [read] = loaded.fetch(["bau-3"])  # a pass reads the document ...
-        loaded.set_permissions(["bau-3"], permissions(["group:bauamt"]), (("group:bauamt",), (), ()))  # ... a crawl hides it
+        loaded.set_permissions(
+            ["bau-3"], permissions(["group:bauamt"]), (("group:bauamt",), (), ())
+        )  # ... a crawl hides it
         key = content_key(read.content_hash, read.title, read.text)
-        done = loaded.update_fields([FieldUpdate("bau-3", {"text": read.text + " Carport Ahornweg.",
-                                                           "extra": {"keywords": ["Carport"]}}, key)])
+        done = loaded.update_fields(
+            [FieldUpdate("bau-3", {"text": read.text + " Carport Ahornweg.", "extra": {"keywords": ["Carport"]}}, key)]
+        )
         assert done == ["bau-3"]
         assert ids_of(self.search(loaded, "Carport", principals=EVERYONE)) == []
         assert ids_of(self.search(loaded, "Carport", principals=BAUAMT, facets=True)) == ["bau-3"]
@@ -308,8 +459,15 @@ class BackendConformance:
         [read] = loaded.fetch(["ord-1"])
         key = content_key(read.content_hash, read.title, read.text)
         loaded.upsert([replace(BY_ID["ord-1"], text="Neu: Anwohnerparken.", content_hash="neu")])
-        assert loaded.update_fields([FieldUpdate("ord-1", {"extra": {"ocr": "done"}}, key),
-                                     FieldUpdate("missing", {"extra": {"ocr": "done"}}, key)]) == []
+        assert (
+            loaded.update_fields(
+                [
+                    FieldUpdate("ord-1", {"extra": {"ocr": "done"}}, key),
+                    FieldUpdate("missing", {"extra": {"ocr": "done"}}, key),
+                ]
+            )
+            == []
+        )
         assert "ocr" not in loaded.fetch(["ord-1"])[0].extra
         assert loaded.update_fields([]) == []
 
@@ -352,12 +510,24 @@ class BackendConformance:
         from dataclasses import replace
 
         enriched = [
-            replace(BY_ID["bau-1"], extra={"keywords": ["Bauantrag", "Lindenweg"],
-                                           "aktenplan": [{"code": "632", "title": "Baugenehmigungen", "score": 0.9},
-                                                         {"code": "62", "title": "Vermessung", "score": 0.1}]}),
-            replace(BY_ID["bau-3"], extra={"keywords": ["Garage", "Bauantrag"],
-                                           "aktenplan": [{"code": "632", "score": 0.7}],
-                                           "aktenplan_decided": {"code": "631"}}),
+            replace(
+                BY_ID["bau-1"],
+                extra={
+                    "keywords": ["Bauantrag", "Lindenweg"],
+                    "aktenplan": [
+                        {"code": "632", "title": "Baugenehmigungen", "score": 0.9},
+                        {"code": "62", "title": "Vermessung", "score": 0.1},
+                    ],
+                },
+            ),
+            replace(
+                BY_ID["bau-3"],
+                extra={
+                    "keywords": ["Garage", "Bauantrag"],
+                    "aktenplan": [{"code": "632", "score": 0.7}],
+                    "aktenplan_decided": {"code": "631"},
+                },
+            ),
             replace(BY_ID["intern-1"], extra={"keywords": ["Bauantrag"], "aktenplan": [{"code": "632"}]}),
         ]
         backend.upsert(enriched)
@@ -373,7 +543,12 @@ class BackendConformance:
         hit = self.search(loaded, "Lindenweg").hits[0]
         doc = BY_ID["bau-1"]
         assert (hit.id, hit.path, hit.title, hit.source) == (doc.id, doc.path, doc.title, doc.source)
-        assert (hit.display_path, hit.file_type, hit.size, hit.modified) == (doc.display_path, doc.file_type, doc.size, doc.modified)
+        assert (hit.display_path, hit.file_type, hit.size, hit.modified) == (
+            doc.display_path,
+            doc.file_type,
+            doc.size,
+            doc.modified,
+        )
         assert hit.score > 0
 
     # -- writes --
@@ -381,7 +556,20 @@ class BackendConformance:
     def test_get_returns_full_document(self, loaded):
         got = loaded.get("bau-1", BAUAMT)
         doc = BY_ID["bau-1"]
-        for field in ("id", "source", "path", "title", "text", "modified", "file_type", "size", "display_path", "allow", "deny", "extra"):
+        for field in (
+            "id",
+            "source",
+            "path",
+            "title",
+            "text",
+            "modified",
+            "file_type",
+            "size",
+            "display_path",
+            "allow",
+            "deny",
+            "extra",
+        ):
             assert getattr(got, field) == getattr(doc, field), field
 
     @pytest.mark.parametrize("doc_id", ["", "nicht-da", "../bau-1"])
@@ -460,8 +648,8 @@ class BackendConformance:
     @pytest.fixture
     def with_vectors(self, loaded):
         """The corpus with chunk vectors from the resumable embedding pass."""
-        from aktenlotse.config import EnrichConfig
-        from aktenlotse.enrich.embed_pass import run_embedding_pass
+        from aktenlotse.core.config import EnrichConfig
+        from aktenlotse.pipeline.embed_pass import run_embedding_pass
 
         stats = run_embedding_pass(loaded, shared_encoder(), EnrichConfig(chunk_words=50, chunk_overlap=10))
         assert stats.complete and stats.documents == len(CORPUS)
@@ -469,7 +657,9 @@ class BackendConformance:
 
     def vsearch(self, backend, text: str, mode: str, principals=BAUAMT, **kwargs) -> Hits:
         vector = query_vector(text)
-        return backend.search(Query(text=text, mode=mode, vector=vector, limit=kwargs.pop("limit", 50), **kwargs), principals)
+        return backend.search(
+            Query(text=text, mode=mode, vector=vector, limit=kwargs.pop("limit", 50), **kwargs), principals
+        )
 
     def test_semantic_finds_paraphrase_that_full_text_misses(self, with_vectors):
         text = "Wo bekomme ich eine Erlaubnis zum Parken vor meiner Wohnung?"
@@ -519,8 +709,16 @@ class BackendConformance:
     @pytest.mark.parametrize("mode", ["semantic", "hybrid"])
     def test_filters_and_paging_in_vector_modes(self, with_vectors, mode):
         text = "Antrag auf eine Genehmigung"
-        assert set(ids_of(self.vsearch(with_vectors, text, mode, folder="Bauamt/632 Baugenehmigungen"))) <= {"bau-1", "bau-3"}
-        assert set(ids_of(self.vsearch(with_vectors, text, mode, file_types=("pdf",)))) <= {"bau-1", "intern-1", "kaem-1", "ord-1"}
+        assert set(ids_of(self.vsearch(with_vectors, text, mode, folder="Bauamt/632 Baugenehmigungen"))) <= {
+            "bau-1",
+            "bau-3",
+        }
+        assert set(ids_of(self.vsearch(with_vectors, text, mode, file_types=("pdf",)))) <= {
+            "bau-1",
+            "intern-1",
+            "kaem-1",
+            "ord-1",
+        }
         assert ids_of(self.vsearch(with_vectors, text, mode, sources=("mail",))) in ([], ["az-2"])
         everything = self.vsearch(with_vectors, text, mode)
         pages = [self.vsearch(with_vectors, text, mode, limit=1, offset=i) for i in range(everything.total)]
@@ -530,8 +728,8 @@ class BackendConformance:
     def with_dog_vectors(self, backend):
         """The corpus plus documents about dogs whose cosines to a dog question spread over
         more than the semantic band (a filter must not move the band's floor)."""
-        from aktenlotse.config import EnrichConfig
-        from aktenlotse.enrich.embed_pass import run_embedding_pass
+        from aktenlotse.core.config import EnrichConfig
+        from aktenlotse.pipeline.embed_pass import run_embedding_pass
 
         backend.upsert([*CORPUS, *DOG_DOCUMENTS])
         stats = run_embedding_pass(backend, shared_encoder(), EnrichConfig(chunk_words=50, chunk_overlap=10))
@@ -543,14 +741,18 @@ class BackendConformance:
     def test_facet_count_equals_hits_after_picking_it(self, with_dog_vectors, mode, text):
         """Each facet value shown promises a number of hits; picking it (and then a value
         of the narrowed facets) must give exactly that many, in every mode."""
+
         def run(**filters) -> Hits:
             return self.vsearch(with_dog_vectors, text, mode, facets=True, limit=100, **filters)
 
         def picked(name: str, value: str) -> dict:
             if name == "year":
                 return {"years": (int(value),)}
-            return {"file_type": {"file_types": (value,)}, "folder": {"folder": value},
-                    "source": {"sources": (value,)}}[name]
+            return {
+                "file_type": {"file_types": (value,)},
+                "folder": {"folder": value},
+                "source": {"sources": (value,)},
+            }[name]
 
         first = run()
         assert first.total > 0 and not first.notices
@@ -570,11 +772,13 @@ class BackendConformance:
         assert checked >= 4
 
     def test_empty_file_found_by_its_name_only(self, backend):
-        from aktenlotse.config import EnrichConfig
-        from aktenlotse.enrich.embed_pass import run_embedding_pass
+        from aktenlotse.core.config import EnrichConfig
+        from aktenlotse.pipeline.embed_pass import run_embedding_pass
 
-        empty = replace(_doc("leer-1", "Allgemein/Notizen Parkausweise.txt", "Notizen Parkausweise", "",
-                             "2024-01-01T10:00:00"), size=0)
+        empty = replace(
+            _doc("leer-1", "Allgemein/Notizen Parkausweise.txt", "Notizen Parkausweise", "", "2024-01-01T10:00:00"),
+            size=0,
+        )
         backend.upsert([*CORPUS, empty])
         assert run_embedding_pass(backend, shared_encoder(), EnrichConfig(chunk_words=50, chunk_overlap=10)).complete
         text = "Wo bekomme ich einen Parkausweis für meine Straße?"

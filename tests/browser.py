@@ -14,8 +14,16 @@ from pathlib import Path
 
 import requests
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def chromium_path() -> str | None:
@@ -30,9 +38,13 @@ def free_port() -> int:
 
 @contextmanager
 def running_portal(config: Path, port: int, env: dict[str, str], log: Path):
-    process = subprocess.Popen([sys.executable, "-m", "aktenlotse.cli", "--config", str(config), "serve"],
-                               env={**os.environ, **env}, stdout=open(log, "wb"), stderr=subprocess.STDOUT,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "aktenlotse.cli.main", "--config", str(config), "serve"],
+        env={**os.environ, **env},
+        stdout=open(log, "wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         deadline = time.time() + 60
         while True:

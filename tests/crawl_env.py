@@ -5,14 +5,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from aktenlotse.app import text_analyzer
-from aktenlotse.config import SourceConfig
-from aktenlotse.crawler.crawl import Crawler, CrawlSummary
+from aktenlotse.core.config import SourceConfig
+from aktenlotse.core.records import Document
 from aktenlotse.crawler.local_source import LocalSource
-from aktenlotse.records import Document
+from aktenlotse.pipeline.app import text_analyzer
+from aktenlotse.pipeline.crawl import Crawler, CrawlSummary
 from aktenlotse.search.backend import Query
 from aktenlotse.search.embedded import EmbeddedBackend
-from aktenlotse.statedb import StateDB
+from aktenlotse.stores.statedb import StateDB
 
 _ANALYZE = None
 
@@ -20,9 +20,9 @@ _ANALYZE = None
 def search_as(backend, text: str, principals, mode: str = "fulltext", limit: int = 100):
     """(hits, titles) of a portal search as the user, the query embedded as the portal does;
     a semantic or hybrid search that silently fell back to full text fails the test."""
-    from aktenlotse.app import with_query_vector
-    from aktenlotse.config import Config
-    from aktenlotse.portal.services import run_search
+    from aktenlotse.core.config import Config
+    from aktenlotse.pipeline.app import with_query_vector
+    from aktenlotse.services.documents import run_search
 
     query = Query(text=text, mode=mode, limit=limit, facets=True)
     hits = run_search(backend, with_query_vector(Config(data_dir=Path("/nonexistent")), query), principals)
@@ -50,15 +50,25 @@ class CrawlEnv:
 
     @property
     def source_config(self) -> SourceConfig:
-        return SourceConfig(name="daten", root=self.root, display_root="\\\\rathaus\\daten",
-                            principal_map=self.principal_map)
+        return SourceConfig(
+            name="daten", root=self.root, display_root="\\\\rathaus\\daten", principal_map=self.principal_map
+        )
 
     def crawl(self, progress=None, batch_size: int = 25, workers: int = 4, **options) -> CrawlSummary:
         state = StateDB(self.data / "state.sqlite")
         backend = EmbeddedBackend(self.data / "index.sqlite")
         try:
-            crawler = Crawler(state, backend, self.extractor, workers=workers, batch_size=batch_size,
-                              analyze=analyzer(), enrich=self.enrich, progress=progress, **options)
+            crawler = Crawler(
+                state,
+                backend,
+                self.extractor,
+                workers=workers,
+                batch_size=batch_size,
+                analyze=analyzer(),
+                enrich=self.enrich,
+                progress=progress,
+                **options,
+            )
             return crawler.run([LocalSource(self.source_config)])
         finally:
             backend.close()

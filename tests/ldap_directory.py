@@ -46,8 +46,18 @@ NESTED = {
     "fachaemter": ("bauamt", "kaemmerei", "standesamt"),
     "mitarbeitende": ("fachaemter", "personal", "digitallotsen", "ag-dms", "portal-admins"),
 }
-GROUPS = ("bauamt", "bauamt-leitung", "kaemmerei", "personal", "standesamt", "digitallotsen", "ag-dms",
-          "portal-admins", "fachaemter", "mitarbeitende")
+GROUPS = (
+    "bauamt",
+    "bauamt-leitung",
+    "kaemmerei",
+    "personal",
+    "standesamt",
+    "digitallotsen",
+    "ag-dms",
+    "portal-admins",
+    "fachaemter",
+    "mitarbeitende",
+)
 
 
 def ssha(password: str) -> str:
@@ -82,14 +92,18 @@ def make_tls(folder: Path) -> Tls:
     def key():
         return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
 
     def ca(name: str):
         k = key()
         subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
         cert = (
-            x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(k.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(subject)
+            .public_key(k.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
             .not_valid_after(now + dt.timedelta(days=30))
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
             .sign(k, hashes.SHA256())
@@ -102,20 +116,28 @@ def make_tls(folder: Path) -> Tls:
     server_cert = (
         x509.CertificateBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
-        .issuer_name(ca_cert.subject).public_key(server_key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+        .issuer_name(ca_cert.subject)
+        .public_key(server_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
         .not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"),
-                                                     x509.IPAddress(__import__("ipaddress").ip_address("127.0.0.1"))]),
-                       critical=False)
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(__import__("ipaddress").ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
         .sign(ca_key, hashes.SHA256())
     )
     tls = Tls(folder / "ca.crt", folder / "server.crt", folder / "server.key", folder / "other-ca.crt")
     tls.ca_cert.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
     tls.other_ca.write_bytes(other_cert.public_bytes(serialization.Encoding.PEM))
     tls.cert.write_bytes(server_cert.public_bytes(serialization.Encoding.PEM))
-    tls.key.write_bytes(server_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
-                                                 serialization.NoEncryption()))
+    tls.key.write_bytes(
+        server_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+        )
+    )
     return tls
 
 
@@ -239,9 +261,9 @@ class Slapd:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            ["slapd", "-d", "0", "-F", str(self.folder / "slapd.d"),
-             "-h", f"{self.url}/ {self.ldaps_url}/"],
-            stdout=subprocess.DEVNULL, stderr=open(self.folder / "slapd.log", "wb"),
+            ["slapd", "-d", "0", "-F", str(self.folder / "slapd.d"), "-h", f"{self.url}/ {self.ldaps_url}/"],
+            stdout=subprocess.DEVNULL,
+            stderr=open(self.folder / "slapd.log", "wb"),
         )
         deadline = time.time() + 15
         while time.time() < deadline:
@@ -267,15 +289,19 @@ class Slapd:
 def provision(folder: Path) -> Slapd:
     """Write cn=config and the tree with slapadd; the server is not started yet."""
     if shutil.which("slapd") is None or shutil.which("slapadd") is None:
-        raise RuntimeError("slapd is not installed (Debian packages slapd and ldap-utils; scripts/setup.sh installs them)")
+        raise RuntimeError(
+            "slapd is not installed (Debian packages slapd and ldap-utils; scripts/setup.sh installs them)"
+        )
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "slapd.d").mkdir()
     (folder / "db").mkdir()
     tls = make_tls(folder)
     (folder / "config.ldif").write_text(config_ldif(folder, tls), encoding="utf-8")
     (folder / "data.ldif").write_text(data_ldif(), encoding="utf-8")
-    for args in (["-n0", "-F", str(folder / "slapd.d"), "-l", str(folder / "config.ldif")],
-                 ["-n1", "-F", str(folder / "slapd.d"), "-l", str(folder / "data.ldif")]):
+    for args in (
+        ["-n0", "-F", str(folder / "slapd.d"), "-l", str(folder / "config.ldif")],
+        ["-n1", "-F", str(folder / "slapd.d"), "-l", str(folder / "data.ldif")],
+    ):
         result = subprocess.run(["slapadd", *args], capture_output=True, text=True)
         if result.returncode != 0:
             raise RuntimeError(f"slapadd {args[0]} failed: {result.stderr[-2000:]}")

@@ -5,21 +5,33 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aktenlotse.records import Document
+from aktenlotse.core.records import Document
 from aktenlotse.search.embedded import EmbeddedBackend
 from tests.ldap_directory import BASE_DN, SERVICE_DN, SERVICE_PASSWORD
 
 HOSTILE_PATH = "Kämmerei/[Klick](https://example.org) x.pdf"
 HOSTILE_TITLE = "[Klick](https://example.org) x **fett** Hundesteuer"
 DOCS = [
-    ("Kämmerei/Hundesteuersatzung.pdf", "Hundesteuersatzung der Stadt", "Die Hundesteuer beträgt 90 Euro je Hund.",
-     ("everyone",)),
-    ("Bauamt/632/Bauantrag Lindenweg.docx", "Bauantrag Lindenweg 12", "Bauantrag Az. 632.10-2023/145 nach § 34 BauGB.",
-     ("group:bauamt",)),
+    (
+        "Kämmerei/Hundesteuersatzung.pdf",
+        "Hundesteuersatzung der Stadt",
+        "Die Hundesteuer beträgt 90 Euro je Hund.",
+        ("everyone",),
+    ),
+    (
+        "Bauamt/632/Bauantrag Lindenweg.docx",
+        "Bauantrag Lindenweg 12",
+        "Bauantrag Az. 632.10-2023/145 nach § 34 BauGB.",
+        ("group:bauamt",),
+    ),
     ("Personal/Beurteilung.docx", "Beurteilung Müller", "Vertrauliche Beurteilung, Personalakte.", ("group:personal",)),
     # Anyone may name a file like this: it must render as text, never as a link or markup.
-    (HOSTILE_PATH, HOSTILE_TITLE, "Hundesteuer je Hund: <b>dick</b> [Link](https://example.org/snippet) :red[rot] $x$",
-     ("everyone",)),
+    (
+        HOSTILE_PATH,
+        HOSTILE_TITLE,
+        "Hundesteuer je Hund: <b>dick</b> [Link](https://example.org/snippet) :red[rot] $x$",
+        ("everyone",),
+    ),
 ]
 
 
@@ -27,22 +39,45 @@ def build_index(data_dir: Path) -> None:
     data_dir.mkdir(parents=True, exist_ok=True)
     backend = EmbeddedBackend(data_dir / "index.sqlite")
     try:
-        backend.upsert([
-            Document(id=f"d{i}", source="daten", path=path, title=title, text=text, allow=allow,
-                     file_type=path.rsplit(".", 1)[-1], modified="2024-03-0%dT10:00:00+00:00" % (i + 1), year=2024,
-                     display_path="\\\\rathaus\\daten\\" + path.replace("/", "\\"), size=1234 * (i + 1))
-            for i, (path, title, text, allow) in enumerate(DOCS)
-        ])
+        backend.upsert(
+            [
+                Document(
+                    id=f"d{i}",
+                    source="daten",
+                    path=path,
+                    title=title,
+                    text=text,
+                    allow=allow,
+                    file_type=path.rsplit(".", 1)[-1],
+                    modified="2024-03-0%dT10:00:00+00:00" % (i + 1),
+                    year=2024,
+                    display_path="\\\\rathaus\\daten\\" + path.replace("/", "\\"),
+                    size=1234 * (i + 1),
+                )
+                for i, (path, title, text, allow) in enumerate(DOCS)
+            ]
+        )
     finally:
         backend.close()
 
 
 def write_config(folder: Path, slapd=None, mode: str = "ldap", port: int = 8501) -> Path:
-    lines = [f'data_dir = "{folder / "data"}"', "[portal]", 'host = "127.0.0.1"', f"port = {port}", "[auth]",
-             f'mode = "{mode}"']
+    lines = [
+        f'data_dir = "{folder / "data"}"',
+        "[portal]",
+        'host = "127.0.0.1"',
+        f"port = {port}",
+        "[auth]",
+        f'mode = "{mode}"',
+    ]
     if slapd is not None:
-        lines += [f'url = "{slapd.url}"', "start_tls = true", f'ca_cert = "{slapd.tls.ca_cert}"',
-                  f'base_dn = "{BASE_DN}"', f'bind_dn = "{SERVICE_DN}"']
+        lines += [
+            f'url = "{slapd.url}"',
+            "start_tls = true",
+            f'ca_cert = "{slapd.tls.ca_cert}"',
+            f'base_dn = "{BASE_DN}"',
+            f'bind_dn = "{SERVICE_DN}"',
+        ]
     path = folder / "aktenlotse.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

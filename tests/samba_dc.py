@@ -19,7 +19,7 @@ from pathlib import Path
 
 import psutil
 
-from aktenlotse.records import Extracted
+from aktenlotse.core.records import Extracted
 from tests.ldap_directory import make_tls
 
 REALM = "ZEITZ.TEST"
@@ -108,8 +108,12 @@ class SambaDC:
 
     def start(self) -> None:
         env = {**os.environ, "KRB5_CONFIG": str(self.base / "samba" / "private" / "krb5.conf")}
-        self.process = subprocess.Popen(["samba", "-F", "--no-process-group", "-s", str(self.conf)],
-                                        stdout=subprocess.DEVNULL, stderr=open(self.base / "samba.err", "wb"), env=env)
+        self.process = subprocess.Popen(
+            ["samba", "-F", "--no-process-group", "-s", str(self.conf)],
+            stdout=subprocess.DEVNULL,
+            stderr=open(self.base / "samba.err", "wb"),
+            env=env,
+        )
         deadline = time.monotonic() + 60
         while not all(_port_open(p) for p in PORTS):
             if self.process.poll() is not None:
@@ -157,11 +161,25 @@ def provision(base: Path) -> SambaDC:
         if not mode & 0o001:
             os.chmod(folder, (mode | 0o011) & 0o7777)
     target = base / "samba"
-    subprocess.run(["samba-tool", "domain", "provision", f"--realm={REALM}", f"--domain={DOMAIN}",
-                    "--server-role=dc", "--dns-backend=NONE", "--use-rfc2307", "--host-ip=127.0.0.1",
-                    f"--adminpass={ADMIN_PASSWORD}", f"--targetdir={target}",
-                    "--option=interfaces=lo", "--option=bind interfaces only=yes"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            "samba-tool",
+            "domain",
+            "provision",
+            f"--realm={REALM}",
+            f"--domain={DOMAIN}",
+            "--server-role=dc",
+            "--dns-backend=NONE",
+            "--use-rfc2307",
+            "--host-ip=127.0.0.1",
+            f"--adminpass={ADMIN_PASSWORD}",
+            f"--targetdir={target}",
+            "--option=interfaces=lo",
+            "--option=bind interfaces only=yes",
+        ],
+        check=True,
+        capture_output=True,
+    )
     tls_dir = base / "tls"
     tls_dir.mkdir()
     tls = make_tls(tls_dir)
@@ -214,8 +232,9 @@ def provision(base: Path) -> SambaDC:
     (base / "pid").mkdir(exist_ok=True)
     spec_file = base / "spec.json"
     spec_file.write_text(json.dumps({"users": USERS, "groups": list(GROUPS), "nested": NESTED}))
-    out = subprocess.run(["/usr/bin/python3", "-c", _CREATE_SCRIPT, str(conf), str(spec_file)],
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        ["/usr/bin/python3", "-c", _CREATE_SCRIPT, str(conf), str(spec_file)], capture_output=True, text=True
+    )
     if out.returncode:
         raise RuntimeError(f"creating users and groups failed: {out.stderr[-2000:]}")
     sids = json.loads(out.stdout.strip().splitlines()[-1])
@@ -251,8 +270,13 @@ class ShareAdmin:
         self.dc = dc
         self.share = share or dc.share
         self.cache: dict = {}
-        smbclient.register_session(dc.host, username="Administrator", password=ADMIN_PASSWORD, auth_protocol="ntlm",
-                                   connection_cache=self.cache)
+        smbclient.register_session(
+            dc.host,
+            username="Administrator",
+            password=ADMIN_PASSWORD,
+            auth_protocol="ntlm",
+            connection_cache=self.cache,
+        )
 
     def unc(self, rel: str = "") -> str:
         return f"\\\\{self.dc.host}\\{self.share}" + ("\\" + rel.replace("/", "\\") if rel else "")
@@ -278,10 +302,15 @@ class ShareAdmin:
         from aktenlotse.crawler.nt_acl import Ace, encode_descriptor
         from aktenlotse.crawler.smb_connection import set_security
 
-        encoded = [Ace(0 if kind == "A" else 1, flags, mask, sid) for kind, flags, mask, sid in
-                   sorted(aces, key=lambda a: a[0] != "D")]  # canonical order: denies first
-        set_security(self.unc(rel), encode_descriptor("S-1-5-32-544", self.domain_sid + "-513", encoded, protected),
-                     connection_cache=self.cache)
+        encoded = [
+            Ace(0 if kind == "A" else 1, flags, mask, sid)
+            for kind, flags, mask, sid in sorted(aces, key=lambda a: a[0] != "D")
+        ]  # canonical order: denies first
+        set_security(
+            self.unc(rel),
+            encode_descriptor("S-1-5-32-544", self.domain_sid + "-513", encoded, protected),
+            connection_cache=self.cache,
+        )
 
     def get_acl(self, rel: str):
         from aktenlotse.crawler.nt_acl import parse_descriptor
@@ -301,12 +330,20 @@ class ShareAdmin:
 
 def crawler_source_config(dc: SambaDC, name: str = "daten", path: str = "", share: str = "", **kw):
     """The crawler's view of the share: the service account, read rights only."""
-    from aktenlotse.config import SourceConfig
+    from aktenlotse.core.config import SourceConfig
 
     share = share or dc.share
     root = f"//{dc.host}/{share}" + (f"/{path}" if path else "")
-    return SourceConfig(name=name, root=Path(root), smb_server=dc.host, smb_share=share, smb_path=path,
-                        smb_username=SERVICE_USER, smb_password=SERVICE_PASSWORD, **kw)
+    return SourceConfig(
+        name=name,
+        root=Path(root),
+        smb_server=dc.host,
+        smb_share=share,
+        smb_path=path,
+        smb_username=SERVICE_USER,
+        smb_password=SERVICE_PASSWORD,
+        **kw,
+    )
 
 
 class PlainTextExtractor:

@@ -9,19 +9,26 @@ access, and smbclient's pool hands out whatever session it holds for a server.
 from __future__ import annotations
 
 import uuid
-from typing import Iterable
+from collections.abc import Iterable
 
 from smbprotocol.connection import Connection
 from smbprotocol.exceptions import SMBResponseException
 from smbprotocol.open import (
-    CreateDisposition, CreateOptions, FileAttributes, FilePipePrinterAccessMask, ImpersonationLevel, Open, ShareAccess,
+    CreateDisposition,
+    CreateOptions,
+    FileAttributes,
+    FilePipePrinterAccessMask,
+    ImpersonationLevel,
+    Open,
+    ShareAccess,
 )
 from smbprotocol.session import Session
 from smbprotocol.tree import TreeConnect
 
 
-def readable_files(host: str, share: str, username: str, password: str, paths: Iterable[str],
-                   port: int = 445) -> set[str]:
+def readable_files(
+    host: str, share: str, username: str, password: str, paths: Iterable[str], port: int = 445
+) -> set[str]:
     """The '/'-paths among `paths` that `username` can open for reading data and read a
     byte of. A refused tree connect (share ACL) makes the answer empty."""
     connection = Connection(uuid.uuid4(), host, port)
@@ -53,10 +60,14 @@ def _close(connection: Connection) -> None:
 def _can_read(tree: TreeConnect, name: str) -> bool:
     handle = Open(tree, name)
     try:
-        handle.create(ImpersonationLevel.Impersonation,
-                      FilePipePrinterAccessMask.FILE_READ_DATA | FilePipePrinterAccessMask.SYNCHRONIZE,
-                      FileAttributes.FILE_ATTRIBUTE_NORMAL, ShareAccess.FILE_SHARE_READ | ShareAccess.FILE_SHARE_WRITE,
-                      CreateDisposition.FILE_OPEN, CreateOptions.FILE_NON_DIRECTORY_FILE)
+        handle.create(
+            ImpersonationLevel.Impersonation,
+            FilePipePrinterAccessMask.FILE_READ_DATA | FilePipePrinterAccessMask.SYNCHRONIZE,
+            FileAttributes.FILE_ATTRIBUTE_NORMAL,
+            ShareAccess.FILE_SHARE_READ | ShareAccess.FILE_SHARE_WRITE,
+            CreateDisposition.FILE_OPEN,
+            CreateOptions.FILE_NON_DIRECTORY_FILE,
+        )
     except SMBResponseException:
         return False
     try:

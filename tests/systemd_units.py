@@ -8,8 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 # The manager's environment systemd gives every service (PATH as systemd sets it).
-SYSTEMD_BASE_ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8",
-                    "JOURNAL_STREAM": "0:0"}
+SYSTEMD_BASE_ENV = {
+    "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    "LANG": "C.UTF-8",
+    "JOURNAL_STREAM": "0:0",
+}
 
 
 @dataclass

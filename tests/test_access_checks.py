@@ -1,7 +1,7 @@
 """The per-step access checks agree with the one visibility rule."""
 
-from aktenlotse.access_checks import FOLDER, ITEM, SHARE, AccessCheck, decide, permissions_of
-from aktenlotse.visibility import may_read
+from aktenlotse.core.access_checks import FOLDER, ITEM, SHARE, AccessCheck, decide, permissions_of
+from aktenlotse.core.visibility import may_read
 
 CHECKS = [
     AccessCheck(SHARE, "", ("group:bauamt", "group:it")),

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from aktenlotse.access_explain import explain, who_may_read
-from aktenlotse.config import load_config
-from aktenlotse.portal.directory import LdapDirectory
+from aktenlotse.core.config import load_config
+from aktenlotse.identity.directory import LdapDirectory
+from aktenlotse.services.access_explain import explain, who_may_read
 from tests.ldap_directory import BASE_DN, SERVICE_DN, SERVICE_PASSWORD, USERS, free_port
 
 pytestmark = [pytest.mark.ldap, pytest.mark.skipif(os.geteuid() != 0, reason="chown and other uids need root")]
@@ -31,8 +31,12 @@ def share():
     base = Path(tempfile.mkdtemp(prefix="aktenlotse-access-cli-", dir="/tmp"))
     os.chmod(base, 0o755)
     root = base / "daten"
-    for folder, gid, mode in (("Bauamt", GIDS["bauamt"], 0o750), ("Kaemmerei", GIDS["kaemmerei"], 0o750),
-                              ("Projekte", 0, 0o755), ("Allgemein", 0, 0o755)):
+    for folder, gid, mode in (
+        ("Bauamt", GIDS["bauamt"], 0o750),
+        ("Kaemmerei", GIDS["kaemmerei"], 0o750),
+        ("Projekte", 0, 0o755),
+        ("Allgemein", 0, 0o755),
+    ):
         (root / folder).mkdir(parents=True)
         os.chown(root / folder, 0, gid)
         os.chmod(root / folder, mode)
@@ -49,10 +53,14 @@ def share():
 
 def write_config(base: Path, root: Path, slapd, url: str | None = None) -> Path:
     mapping = ", ".join(f'"group:{gid}" = "group:{name}"' for name, gid in GIDS.items())
-    ldap = (f'url = "{url}"\nallow_plain = true' if url else
-            f'url = "{slapd.url}"\nstart_tls = true\nca_cert = "{slapd.tls.ca_cert}"')
+    ldap = (
+        f'url = "{url}"\nallow_plain = true'
+        if url
+        else f'url = "{slapd.url}"\nstart_tls = true\nca_cert = "{slapd.tls.ca_cert}"'
+    )
     path = base / "aktenlotse.toml"
-    path.write_text(f'''data_dir = "{base / 'data'}"
+    path.write_text(
+        f'''data_dir = "{base / "data"}"
 [[sources]]
 name = "daten"
 root = "{root}"
@@ -62,13 +70,20 @@ principal_map = {{ {mapping} }}
 {ldap}
 base_dn = "{BASE_DN}"
 bind_dn = "{SERVICE_DN}"
-''', encoding="utf-8")
+''',
+        encoding="utf-8",
+    )
     return path
 
 
 def cli(config: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "aktenlotse.cli", "--config", str(config), "access", *args],
-                          capture_output=True, text=True, env=ENV, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "aktenlotse.cli.main", "--config", str(config), "access", *args],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=120,
+    )
 
 
 def ground_truth(root: Path, directory: LdapDirectory) -> dict[str, set[str]]:
@@ -77,10 +92,21 @@ def ground_truth(root: Path, directory: LdapDirectory) -> dict[str, set[str]]:
     for number, name in enumerate(sorted(USERS)):
         gids = [str(GIDS[g]) for g in directory.lookup(name).groups if g in GIDS]
         groups = [f"--groups={','.join(gids)}"] if gids else ["--clear-groups"]
-        probe = ("import json,os,sys\nr={}\nfor p in sys.argv[1:]:\n try:\n  os.listdir(p) if os.path.isdir(p) "
-                 "else open(p,'rb').close()\n  r[p]=True\n except OSError:\n  r[p]=False\nprint(json.dumps(r))")
-        command = ["setpriv", f"--reuid={64000 + number}", f"--regid={gids[0] if gids else 64999}", *groups,
-                   "--inh-caps=-all", "/usr/bin/python3", "-c", probe, *(str(root / rel) for rel in FILES)]
+        probe = (
+            "import json,os,sys\nr={}\nfor p in sys.argv[1:]:\n try:\n  os.listdir(p) if os.path.isdir(p) "
+            "else open(p,'rb').close()\n  r[p]=True\n except OSError:\n  r[p]=False\nprint(json.dumps(r))"
+        )
+        command = [
+            "setpriv",
+            f"--reuid={64000 + number}",
+            f"--regid={gids[0] if gids else 64999}",
+            *groups,
+            "--inh-caps=-all",
+            "/usr/bin/python3",
+            "-c",
+            probe,
+            *(str(root / rel) for rel in FILES),
+        ]
         opened = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
         for rel in FILES:
             if opened[str(root / rel)]:
@@ -116,9 +142,12 @@ def test_cli_explain_shows_principals_checks_and_the_deciding_check(share, slapd
     # The folders above the source root are checked by the kernel too; they come first.
     above = [c for c in data["checks"] if c["path"].startswith("/")]
     assert [c["path"] for c in above] == [str(p) for p in reversed(root.parents)]
-    own = data["checks"][len(above):]
+    own = data["checks"][len(above) :]
     assert [(c["kind"], c["path"], c["passed"]) for c in own] == [
-        ("folder", "", True), ("folder", "Bauamt", True), ("item", "Bauamt/antrag.txt", True)]
+        ("folder", "", True),
+        ("folder", "Bauamt", True),
+        ("item", "Bauamt/antrag.txt", True),
+    ]
     assert own[1]["matched"] == ["group:bauamt"]
     acl = json.loads(cli(config, "explain", "yilmaz", "daten:Projekte/plan.txt", "--json").stdout)
     assert acl["allowed"] is True
@@ -140,10 +169,12 @@ def test_cli_who_lists_groups_and_users(share, slapd):
 def test_bad_input_gives_one_german_line_and_an_error_code(share, slapd):
     base, root = share
     config = write_config(base, root, slapd)
-    for args, words in ((("explain", "niemand", "daten:Allgemein/info.txt"), "nicht bekannt"),
-                        (("explain", "mueller", "/etc/passwd"), "in keiner konfigurierten Quelle"),
-                        (("explain", "mueller", "daten:Allgemein/fehlt.txt"), "gibt es nicht"),
-                        (("who", "daten:../x"), "Ungültiger Pfad")):
+    for args, words in (
+        (("explain", "niemand", "daten:Allgemein/info.txt"), "nicht bekannt"),
+        (("explain", "mueller", "/etc/passwd"), "in keiner konfigurierten Quelle"),
+        (("explain", "mueller", "daten:Allgemein/fehlt.txt"), "gibt es nicht"),
+        (("who", "daten:../x"), "Ungültiger Pfad"),
+    ):
         result = cli(config, *args)
         assert result.returncode == 1, (args, result.stdout)
         assert result.stderr.count("\n") == 1 and words in result.stderr, result.stderr

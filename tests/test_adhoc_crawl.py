@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from aktenlotse.app import adhoc_source_name, sources_for
-from aktenlotse.config import ConfigError, parse_config
+from aktenlotse.core.config import ConfigError, parse_config
+from aktenlotse.pipeline.app import adhoc_source_name, sources_for
 from aktenlotse.search.embedded import EmbeddedBackend
 from tests.test_cli_exit_codes import run
 
@@ -16,7 +16,9 @@ def _config(tmp_path: Path, root: Path) -> Path:
     config = tmp_path / "aktenlotse.toml"
     config.write_text(
         f'data_dir = "{tmp_path / "data"}"\n[[sources]]\nname = "akten"\nroot = "{root}"\n'
-        '[extractor]\nkind = "inprocess"\n[enrich]\nenabled = false\n', encoding="utf-8")
+        '[extractor]\nkind = "inprocess"\n[enrich]\nenabled = false\n',
+        encoding="utf-8",
+    )
     return config
 
 

@@ -11,7 +11,7 @@ import sys
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from aktenlotse.statedb import StateDB
+from aktenlotse.stores.statedb import StateDB
 from tests.unprivileged import IS_ROOT, OTHER_UID, WITHOUT_READ_OVERRIDE
 
 pytestmark = pytest.mark.skipif(not IS_ROOT, reason="dropping the read override (setpriv) needs root")
@@ -19,16 +19,30 @@ pytestmark = pytest.mark.skipif(not IS_ROOT, reason="dropping the read override 
 
 def _crawl(config) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AKTENLOTSE_")}
-    out = subprocess.run([*WITHOUT_READ_OVERRIDE, sys.executable, "-m", "aktenlotse.cli", "--config", str(config),
-                          "crawl", "--no-enrich", "--no-progress"], capture_output=True, text=True, env=env,
-                         timeout=300)
+    out = subprocess.run(
+        [
+            *WITHOUT_READ_OVERRIDE,
+            sys.executable,
+            "-m",
+            "aktenlotse.cli.main",
+            "--config",
+            str(config),
+            "crawl",
+            "--no-enrich",
+            "--no-progress",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert "Traceback" not in out.stderr, out.stderr
 
 
 def _admin_page(config: str) -> None:
+    from aktenlotse.identity.directory import UserInfo
     from aktenlotse.portal import ui_admin
     from aktenlotse.portal.context import build_context
-    from aktenlotse.portal.directory import UserInfo
 
     ui_admin.render(build_context(config), UserInfo("admin.it", "IT", "", "", (), (), frozenset({"employee", "admin"})))
 
@@ -52,9 +66,11 @@ def test_admin_page_lists_unverified_folders_with_reason(tmp_path):
         (share / folder / "akte.txt").write_text(f"Akte {folder}", encoding="utf-8")
     os.chmod(share, 0o755)
     config = tmp_path / "aktenlotse.toml"
-    config.write_text(f'data_dir = "{tmp_path / "data"}"\n[auth]\nmode = "demo"\n[[sources]]\nname = "ablage"\n'
-                      f'root = "{share}"\n[extractor]\nkind = "inprocess"\n[enrich]\nenabled = false\n',
-                      encoding="utf-8")
+    config.write_text(
+        f'data_dir = "{tmp_path / "data"}"\n[auth]\nmode = "demo"\n[[sources]]\nname = "ablage"\n'
+        f'root = "{share}"\n[extractor]\nkind = "inprocess"\n[enrich]\nenabled = false\n',
+        encoding="utf-8",
+    )
     _crawl(config)
     assert _unverified_rows(config) == []
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from aktenlotse.enrich.aktenplan import AktenplanError, read_aktenplan
-from aktenlotse.enrich.aktenplan_store import AktenplanStore
+from aktenlotse.stores.aktenplan_store import AktenplanStore
 
 MUSTER = Path(__file__).resolve().parent.parent / "enrich" / "data" / "aktenplan_muster.csv"
 
@@ -25,7 +25,10 @@ def test_muster_plan_has_three_levels_and_maps_aktenzeichen():
 
 
 def test_german_headers_semicolons_and_inferred_parents(tmp_path):
-    path = _csv(tmp_path, "Kennziffer;Bezeichnung;Schlagworte\n6;Bauen;\n63;Bauordnung;\n632;Baugenehmigungen;Bauantrag|Baugesuch\n")
+    path = _csv(
+        tmp_path,
+        "Kennziffer;Bezeichnung;Schlagworte\n6;Bauen;\n63;Bauordnung;\n632;Baugenehmigungen;Bauantrag|Baugesuch\n",
+    )
     plan = read_aktenplan(path)
     assert plan.classes["632"].parent == "63" and plan.classes["632"].level == 3
 
@@ -49,7 +52,9 @@ def test_duplicates_missing_parents_and_cycles_are_listed(tmp_path):
 
 
 def test_deeper_levels_are_folded(tmp_path):
-    path = _csv(tmp_path, "code,title,parent\n6,Bauen,\n63,Bauordnung,6\n632,Baugenehmigungen,63\n632.1,Wohnhäuser,632\n")
+    path = _csv(
+        tmp_path, "code,title,parent\n6,Bauen,\n63,Bauordnung,6\n632,Baugenehmigungen,63\n632.1,Wohnhäuser,632\n"
+    )
     plan = read_aktenplan(path)
     assert "632.1" not in plan.classes and plan.folded == {"632.1": "632"}
     assert "Wohnhäuser" in plan.classes["632"].keywords
@@ -90,8 +95,9 @@ def test_store_is_versioned_and_failed_import_changes_nothing(tmp_path):
 def test_cli_import_list_show(tmp_path):
     config = tmp_path / "aktenlotse.toml"
     config.write_text(f'data_dir = "{tmp_path / "data"}"\n', encoding="utf-8")
-    run = lambda *a: subprocess.run([sys.executable, "-m", "aktenlotse.cli", "--config", str(config), *a],
-                                    capture_output=True, text=True)
+    run = lambda *a: subprocess.run(
+        [sys.executable, "-m", "aktenlotse.cli.main", "--config", str(config), *a], capture_output=True, text=True
+    )
     result = run("aktenplan", "import", str(MUSTER))
     assert result.returncode == 0, result.stderr
     result = run("aktenplan", "list", "--level", "1")

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from bench.corpus import (
+    _SENTENCES,
+    _TITLES,
     BENCH_QUERIES,
     DEPARTMENTS,
     FOLDER_SIZE,
     TYPE_WEIGHTS,
-    _SENTENCES,
-    _TITLES,
     generate_corpus,
     plan_folders,
 )
@@ -61,8 +61,11 @@ def test_files_are_real_files_of_their_type(corpus) -> None:
     assert len("\n".join(p.text for p in docx.Document(str(first[".docx"])).paragraphs)) > 50
     assert openpyxl.load_workbook(first[".xlsx"]).active.max_row >= 9
     assert PdfReader(first[".pdf"]).pages[0].extract_text().strip()
-    assert any("ä" in p.read_text("utf-8", errors="ignore") or "ü" in p.read_text("utf-8", errors="ignore")
-               for p in files if p.suffix == ".html")
+    assert any(
+        "ä" in p.read_text("utf-8", errors="ignore") or "ü" in p.read_text("utf-8", errors="ignore")
+        for p in files
+        if p.suffix == ".html"
+    )
 
 
 def test_restricted_folders_are_closed(corpus) -> None:

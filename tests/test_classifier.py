@@ -65,9 +65,11 @@ def test_folder_suggestion_aggregates(plan):
 
 def test_supervised_model_is_calibrated(plan, encoder, tmp_path):
     rng = np.random.default_rng(0)
-    topics = {"632": ["Bauantrag", "Baugenehmigung", "Bauvorlage", "Neubau", "Garage"],
-              "902": ["Hundesteuer", "Hund", "Steuermarke", "Abmeldung", "Halter"],
-              "461": ["Elternbeitrag", "Kita", "Krippe", "Betreuungsvertrag", "Ermäßigung"]}
+    topics = {
+        "632": ["Bauantrag", "Baugenehmigung", "Bauvorlage", "Neubau", "Garage"],
+        "902": ["Hundesteuer", "Hund", "Steuermarke", "Abmeldung", "Halter"],
+        "461": ["Elternbeitrag", "Kita", "Krippe", "Betreuungsvertrag", "Ermäßigung"],
+    }
     filler = ["Schreiben", "Stadt", "Verwaltung", "Antrag", "Bescheid", "Frist", "Bürger", "Eingang"]
     texts, labels = [], []
     for code, words in topics.items():

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-CLI = [sys.executable, "-m", "aktenlotse.cli"]
+CLI = [sys.executable, "-m", "aktenlotse.cli.main"]
 
 
 def run(*args, cwd=None, env=None):
@@ -30,7 +30,9 @@ def small_config(tmp_path, root):
     config = tmp_path / "aktenlotse.toml"
     config.write_text(
         f'data_dir = "{tmp_path / "data"}"\n[[sources]]\nname = "ablage"\nroot = "{root}"\n'
-        '[extractor]\nkind = "inprocess"\n[enrich]\nenabled = false\n', encoding="utf-8")
+        '[extractor]\nkind = "inprocess"\n[enrich]\nenabled = false\n',
+        encoding="utf-8",
+    )
     return config
 
 
@@ -96,8 +98,9 @@ def test_status_prints_a_table_and_json(tmp_path):
 
 def demo_auth_config(tmp_path, port):
     config = tmp_path / "portal.toml"
-    config.write_text(f'data_dir = "{tmp_path / "data"}"\n[auth]\nmode = "demo"\n[portal]\nport = {port}\n',
-                      encoding="utf-8")
+    config.write_text(
+        f'data_dir = "{tmp_path / "data"}"\n[auth]\nmode = "demo"\n[portal]\nport = {port}\n', encoding="utf-8"
+    )
     return config
 
 

@@ -6,10 +6,10 @@ import sys
 
 import pytest
 
-from aktenlotse.config import ConfigError, load_config
+from aktenlotse.core.config import ConfigError, load_config
 from tests.unprivileged import IS_ROOT, WITHOUT_READ_OVERRIDE, make_unreadable
 
-CLI = [sys.executable, "-m", "aktenlotse.cli"]
+CLI = [sys.executable, "-m", "aktenlotse.cli.main"]
 
 
 def write(tmp_path, text):
@@ -62,7 +62,7 @@ def test_broken_toml_and_unreadable_file(tmp_path):
     with pytest.raises(ConfigError, match="not found"):
         load_config(tmp_path / "nope.toml")
     bad = write(tmp_path, 'data_dir = "x"\n')
-    bad.write_bytes(b"data_dir = \"\xff\"\n")
+    bad.write_bytes(b'data_dir = "\xff"\n')
     with pytest.raises(ConfigError, match="UTF-8"):
         load_config(bad)
 
@@ -127,8 +127,9 @@ def test_cache_dir_from_file_env_and_default(tmp_path, monkeypatch):
 def test_traverse_and_share_acl_settings(tmp_path):
     default = load_config(write(tmp_path, '[[sources]]\nroot = "smb://srv/daten"\n')).sources[0]
     assert (default.traverse, default.share_acl) == ("enforced", "enforced")
-    chosen = load_config(write(tmp_path, '[[sources]]\nroot = "smb://srv/daten"\ntraverse = "bypass"\n'
-                                         'share_acl = "ignore"\n')).sources[0]
+    chosen = load_config(
+        write(tmp_path, '[[sources]]\nroot = "smb://srv/daten"\ntraverse = "bypass"\nshare_acl = "ignore"\n')
+    ).sources[0]
     assert (chosen.traverse, chosen.share_acl) == ("bypass", "ignore")
     with pytest.raises(ConfigError, match='muss "enforced" oder "bypass" sein'):
         load_config(write(tmp_path, '[[sources]]\nroot = "/a"\ntraverse = "aus"\n'))

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from aktenlotse.crawler.tika_client import TikaServerExtractor
-from aktenlotse.filemakers import write_docx, write_eml
+from aktenlotse.demo.filemakers import write_docx, write_eml
 from tests.crawl_env import CrawlEnv
 
 pytestmark = pytest.mark.tika_server
@@ -19,15 +19,27 @@ def env(tmp_path, tika_server):
 
 
 def seed(env):
-    env.write("Bauamt/632 Baugenehmigungen/2023/bauantrag-145.txt",
-              "Bauantrag Az. 632.10-2023/145 für ein Einfamilienhaus nach § 34 BauGB.")
+    env.write(
+        "Bauamt/632 Baugenehmigungen/2023/bauantrag-145.txt",
+        "Bauantrag Az. 632.10-2023/145 für ein Einfamilienhaus nach § 34 BauGB.",
+    )
     env.write("Kämmerei/Steuern/Hundesteuer/satzung.txt", "Satzung über die Erhebung der Hundesteuer.")
-    write_docx(env.root / "Hauptamt/Organisation/dienstanweisung.docx", "Dienstanweisung Aktenführung",
-               ["Die Anträge sind vollständig zu erfassen."], author="Hauptamt")
+    write_docx(
+        env.root / "Hauptamt/Organisation/dienstanweisung.docx",
+        "Dienstanweisung Aktenführung",
+        ["Die Anträge sind vollständig zu erfassen."],
+        author="Hauptamt",
+    )
     att = env.root / "tmp-att.docx"
     write_docx(att, "Anlage", ["Lageplan zum Vorhaben am Lindenweg."])
-    write_eml(env.root / "Bauamt/mail.eml", "Nachforderung Unterlagen", "Bitte reichen Sie den Lageplan nach.",
-              "bauamt@stadt.example", "buerger@example.org", [("lageplan.docx", att.read_bytes())])
+    write_eml(
+        env.root / "Bauamt/mail.eml",
+        "Nachforderung Unterlagen",
+        "Bitte reichen Sie den Lageplan nach.",
+        "bauamt@stadt.example",
+        "buerger@example.org",
+        [("lageplan.docx", att.read_bytes())],
+    )
     att.unlink()
 
 
@@ -40,8 +52,10 @@ def test_new_files_are_indexed_with_attachments(env):
     docs = {d.path: d for d in env.documents()}
     assert docs["Bauamt/mail.eml/lageplan.docx"].kind == "attachment"
     assert docs["Hauptamt/Organisation/dienstanweisung.docx"].title == "Dienstanweisung Aktenführung"
-    assert docs["Bauamt/632 Baugenehmigungen/2023/bauantrag-145.txt"].display_path == \
-        "\\\\rathaus\\daten\\Bauamt\\632 Baugenehmigungen\\2023\\bauantrag-145.txt"
+    assert (
+        docs["Bauamt/632 Baugenehmigungen/2023/bauantrag-145.txt"].display_path
+        == "\\\\rathaus\\daten\\Bauamt\\632 Baugenehmigungen\\2023\\bauantrag-145.txt"
+    )
 
 
 def test_unchanged_files_are_not_extracted_again(env):
@@ -80,8 +94,9 @@ def test_moved_file_is_updated_not_reextracted(env):
     shutil.move(env.root / "Bauamt/mail.eml", env.root / "Archiv/mail-2023.eml")
     summary = env.crawl()
     assert (summary.moved, summary.extracted, summary.new, summary.deleted) == (1, 0, 0, 0)
-    assert env.search("Lageplan") == ["Archiv/mail-2023.eml", "Archiv/mail-2023.eml/lageplan.docx"] or \
-        sorted(env.search("Lageplan")) == ["Archiv/mail-2023.eml", "Archiv/mail-2023.eml/lageplan.docx"]
+    assert env.search("Lageplan") == ["Archiv/mail-2023.eml", "Archiv/mail-2023.eml/lageplan.docx"] or sorted(
+        env.search("Lageplan")
+    ) == ["Archiv/mail-2023.eml", "Archiv/mail-2023.eml/lageplan.docx"]
     paths = [d.path for d in env.documents()]
     assert not any(p.startswith("Bauamt/mail.eml") for p in paths)
 
@@ -105,7 +120,10 @@ def test_deleted_file_and_folder_leave_the_index(env):
     assert env.search("Bauantrag") == []
     assert env.search("Dienstanweisung") == []
     assert sorted(d.path for d in env.documents()) == [
-        "Bauamt/mail.eml", "Bauamt/mail.eml/lageplan.docx", "Kämmerei/Steuern/Hundesteuer/satzung.txt"]
+        "Bauamt/mail.eml",
+        "Bauamt/mail.eml/lageplan.docx",
+        "Kämmerei/Steuern/Hundesteuer/satzung.txt",
+    ]
     assert env.state_rows() == {"indexed": 2}
 
 
@@ -132,5 +150,6 @@ def test_permission_change_reindexes_principals_without_extraction(env):
     assert env.search("Lageplan") == []
     assert env.search("Bauantrag") == []
     assert "Bauamt/mail.eml" in env.search("Lageplan", principals=("group:bauamt",))
-    assert env.search("Bauantrag", principals=("group:bauamt", "user:root")) == \
-        ["Bauamt/632 Baugenehmigungen/2023/bauantrag-145.txt"]
+    assert env.search("Bauantrag", principals=("group:bauamt", "user:root")) == [
+        "Bauamt/632 Baugenehmigungen/2023/bauantrag-145.txt"
+    ]

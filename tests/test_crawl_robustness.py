@@ -11,13 +11,13 @@ import time
 import pytest
 
 from aktenlotse.crawler.tika_client import TikaServerExtractor
-from aktenlotse.filemakers import write_corrupt, write_pdf
-from aktenlotse.statedb import StateDB
+from aktenlotse.demo.filemakers import write_corrupt, write_pdf
+from aktenlotse.stores.statedb import StateDB
 from tests.crawl_env import CrawlEnv
 from tests.unprivileged import IS_ROOT, WITHOUT_READ_OVERRIDE, make_unreadable
 
 pytestmark = pytest.mark.tika_server
-CLI = [sys.executable, "-m", "aktenlotse.cli"]
+CLI = [sys.executable, "-m", "aktenlotse.cli.main"]
 
 
 @pytest.fixture
@@ -73,7 +73,7 @@ def test_errors_command_json(env, tmp_path):
 
 
 def test_too_large_file_is_reported(env):
-    from aktenlotse.config import SourceConfig
+    from aktenlotse.core.config import SourceConfig
 
     env.write("klein.txt", "klein")
     (env.root / "riesig.bin").write_bytes(b"\0" * 2_000_000)
@@ -97,8 +97,9 @@ def test_unreadable_file_for_the_crawler(env, tika_server, tmp_path):
         f'data_dir = "{env.data}"\n[[sources]]\nname = "daten"\nroot = "{env.root}"\n'
         f'[extractor]\nkind = "external"\nurls = ["{tika_server.url}"]\n'
     )
-    out = subprocess.run([*WITHOUT_READ_OVERRIDE, *CLI, "--config", str(config), "crawl", "--json"],
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [*WITHOUT_READ_OVERRIDE, *CLI, "--config", str(config), "crawl", "--json"], capture_output=True, text=True
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     summary = json.loads(out.stdout)
     assert summary["new"] == 1 and summary["errors"] == 1, errors_by_path(env)
@@ -166,8 +167,13 @@ def test_non_utf8_name_is_indexed(env):
 
 
 def _crawl_cli(config, **kw):
-    return subprocess.Popen([*CLI, "--config", str(config), "crawl", "--json"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, **kw)
+    return subprocess.Popen(
+        [*CLI, "--config", str(config), "crawl", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kw,
+    )
 
 
 def _write_config(path, data_dir, root, tika_url):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from aktenlotse.demo_share import (
+from aktenlotse.demo.share import (
     OPEN_DIR_MODE,
     OPEN_FILE_MODE,
     RESTRICTED_DIR_MODE,
@@ -29,9 +29,7 @@ def share(tmp_path_factory: pytest.TempPathFactory) -> DemoShare:
 
 
 def test_every_recorded_file_exists_and_nothing_else(share: DemoShare) -> None:
-    on_disk = sorted(
-        p.relative_to(share.root).as_posix() for p in share.root.rglob("*") if p.is_file()
-    )
+    on_disk = sorted(p.relative_to(share.root).as_posix() for p in share.root.rglob("*") if p.is_file())
     assert on_disk == sorted(share.files)
     assert 60 <= len(share.files) <= 100
 
@@ -143,9 +141,7 @@ def test_restricted_folders_have_modes_and_groups(share: DemoShare) -> None:
 
 
 def test_open_folders_are_world_readable(share: DemoShare) -> None:
-    open_files = [
-        p for p in share.files if not any(p.startswith(f + "/") for f in share.restricted)
-    ]
+    open_files = [p for p in share.files if not any(p.startswith(f + "/") for f in share.restricted)]
     assert len(open_files) > len(share.files) // 2
     for relative in open_files:
         assert _mode(share.root / relative) == OPEN_FILE_MODE

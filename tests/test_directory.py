@@ -5,8 +5,8 @@ import socket
 
 import pytest
 
-from aktenlotse.config import AuthConfig, ConfigError, parse_config
-from aktenlotse.portal.directory import LdapDirectory, LoginError, LoginGuard
+from aktenlotse.core.config import AuthConfig, ConfigError, parse_config
+from aktenlotse.identity.directory import LdapDirectory, LoginError, LoginGuard
 from tests.ldap_directory import BASE_DN, SERVICE_DN, SERVICE_PASSWORD, USERS
 
 pytestmark = pytest.mark.ldap
@@ -14,8 +14,12 @@ pytestmark = pytest.mark.ldap
 
 def auth(slapd, **overrides) -> AuthConfig:
     config = AuthConfig(
-        url=slapd.url, start_tls=True, ca_cert=slapd.tls.ca_cert, base_dn=BASE_DN,
-        bind_dn=SERVICE_DN, bind_password=SERVICE_PASSWORD,
+        url=slapd.url,
+        start_tls=True,
+        ca_cert=slapd.tls.ca_cert,
+        base_dn=BASE_DN,
+        bind_dn=SERVICE_DN,
+        bind_password=SERVICE_PASSWORD,
         roles={"digitallotse": ("digitallotsen",), "ag_dms": ("ag-dms",), "admin": ("portal-admins",)},
     )
     return dataclasses.replace(config, **overrides)
@@ -51,8 +55,11 @@ def test_ldaps_and_recursive_group_lookup(slapd):
 def test_same_message_for_wrong_password_unknown_user_and_disabled_account(slapd):
     directory = LdapDirectory(auth(slapd))
     messages = {}
-    for name, pw, reason in (("mueller", "falsch", "bad_credentials"), ("niemand", "egal", "unknown_user"),
-                             ("alt", password("alt"), "bad_credentials")):
+    for name, pw, reason in (
+        ("mueller", "falsch", "bad_credentials"),
+        ("niemand", "egal", "unknown_user"),
+        ("alt", password("alt"), "bad_credentials"),
+    ):
         with pytest.raises(LoginError) as info:
             directory.authenticate(name, pw)
         assert info.value.reason == reason

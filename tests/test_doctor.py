@@ -9,15 +9,16 @@ import pytest
 
 from tests.ldap_directory import BASE_DN, SERVICE_DN, SERVICE_PASSWORD
 
-CLI = [sys.executable, "-m", "aktenlotse.cli"]
+CLI = [sys.executable, "-m", "aktenlotse.cli.main"]
 pytestmark = pytest.mark.ldap
 
 
 def doctor(config, password):
     env = {k: v for k, v in os.environ.items() if not k.startswith("AKTENLOTSE_")}
     env["AKTENLOTSE_LDAP_BIND_PASSWORD"] = password
-    return subprocess.run([*CLI, "--config", str(config), "doctor"], capture_output=True, text=True, env=env,
-                          timeout=120)
+    return subprocess.run(
+        [*CLI, "--config", str(config), "doctor"], capture_output=True, text=True, env=env, timeout=120
+    )
 
 
 def write_config(tmp_path, slapd, ca_cert):
@@ -28,7 +29,9 @@ def write_config(tmp_path, slapd, ca_cert):
         f'data_dir = "{tmp_path / "data"}"\n[[sources]]\nroot = "{tmp_path / "share"}"\n'
         '[extractor]\nkind = "inprocess"\n'
         f'[auth]\nurl = "{slapd.url}"\nstart_tls = true\nca_cert = "{ca_cert}"\nbase_dn = "{BASE_DN}"\n'
-        f'bind_dn = "{SERVICE_DN}"\n[portal]\nport = 1\n', encoding="utf-8")
+        f'bind_dn = "{SERVICE_DN}"\n[portal]\nport = 1\n',
+        encoding="utf-8",
+    )
     return config
 
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from aktenlotse.config import ElasticsearchConfig
+from aktenlotse.core.config import ElasticsearchConfig
 from aktenlotse.search.backend import BackendError, ChunkVectors, Query
 from aktenlotse.search.elasticsearch_backend import ElasticsearchBackend
 from aktenlotse.search.embedded import EmbeddedBackend
@@ -53,8 +53,8 @@ def _synthetic_corpus(n: int, seed: int = 7):
     """German documents shaped like the benchmark corpus, with mixed principals."""
     import random
 
-    from aktenlotse.records import Document
-    from bench.corpus import DEPARTMENTS, _TITLES, _fill, _paragraphs
+    from aktenlotse.core.records import Document
+    from bench.corpus import _TITLES, DEPARTMENTS, _fill, _paragraphs
 
     rng = random.Random(seed)
     docs = []
@@ -65,19 +65,42 @@ def _synthetic_corpus(n: int, seed: int = 7):
         title = _fill(rng.choice(_TITLES), rng, dep, year)
         text = "\n".join(_paragraphs(rng, dep, year))
         file_type = rng.choice(["pdf", "docx", "txt"])
-        docs.append(Document(
-            id=f"s{i:04d}", source="share", path=f"{dep.name}/{folder}/d{i}.{file_type}", title=title, text=text,
-            modified=f"{year}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}T10:{i // 60 % 60:02d}:{i % 60:02d}", file_type=file_type, size=len(text),
-            allow=("everyone",) if rng.random() > 0.2 else ("group:bauamt",),
-            deny=("user:mueller",) if rng.random() < 0.1 else (),
-        ))
+        docs.append(
+            Document(
+                id=f"s{i:04d}",
+                source="share",
+                path=f"{dep.name}/{folder}/d{i}.{file_type}",
+                title=title,
+                text=text,
+                modified=f"{year}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}T10:{i // 60 % 60:02d}:{i % 60:02d}",
+                file_type=file_type,
+                size=len(text),
+                allow=("everyone",) if rng.random() > 0.2 else ("group:bauamt",),
+                deny=("user:mueller",) if rng.random() < 0.1 else (),
+            )
+        )
     return docs
 
 
 COMPARED_QUERIES = (
-    "Bauantrag", "Anträge", "Baugenehmigung", "§ 34 BauGB", "Hundesteuer", "Haushaltsplan", "Sitzungsvorlage",
-    "Niederschrift Stadtrat", "Brandschutz", "Widerspruch gegen den Bescheid", "Kämmerei", "Antrag", "Sonnenhang",
-    "Bauantrag Lindenweg", "Parkausw*", '"Projekt Sonnenhang"', "Mittel -Kämmerei", "Digitallotsen Aktenplan",
+    "Bauantrag",
+    "Anträge",
+    "Baugenehmigung",
+    "§ 34 BauGB",
+    "Hundesteuer",
+    "Haushaltsplan",
+    "Sitzungsvorlage",
+    "Niederschrift Stadtrat",
+    "Brandschutz",
+    "Widerspruch gegen den Bescheid",
+    "Kämmerei",
+    "Antrag",
+    "Sonnenhang",
+    "Bauantrag Lindenweg",
+    "Parkausw*",
+    '"Projekt Sonnenhang"',
+    "Mittel -Kämmerei",
+    "Digitallotsen Aktenplan",
 )
 
 
@@ -118,7 +141,9 @@ def test_same_results_as_embedded(both_backends, text, principals):
     position = {h.id: i for i, h in enumerate(b.hits)}
     snippets = {h.id: h.snippet for h in b.hits}
     inverted = [
-        (x.id, y.id) for i, x in enumerate(a.hits) for y in a.hits[i + 1:]
+        (x.id, y.id)
+        for i, x in enumerate(a.hits)
+        for y in a.hits[i + 1 :]
         if y.score > 0.01 and x.score > 1.25 * y.score and position[x.id] > position[y.id]
     ]
     assert inverted == []
@@ -157,13 +182,15 @@ def test_semantic_search_is_trimmed_and_vectors_follow_documents(make_es):
     backend = make_es()
     backend.upsert(list(CORPUS))
     assert set(backend.ids_without_vectors("test-model", 100)) == set(BY_ID)
-    backend.upsert_vectors([
-        _vectors("intern-1", _unit(1, 0, 0, 0), _unit(0, 1, 0, 0)),
-        _vectors("deny-1", _unit(0.9, 0.1, 0, 0)),
-        _vectors("bau-1", _unit(0, 0, 1, 0)),
-        _vectors("missing", _unit(1, 0, 0, 0)),
-        _vectors("ord-1"),  # no chunks: done without vectors
-    ])
+    backend.upsert_vectors(
+        [
+            _vectors("intern-1", _unit(1, 0, 0, 0), _unit(0, 1, 0, 0)),
+            _vectors("deny-1", _unit(0.9, 0.1, 0, 0)),
+            _vectors("bau-1", _unit(0, 0, 1, 0)),
+            _vectors("missing", _unit(1, 0, 0, 0)),
+            _vectors("ord-1"),  # no chunks: done without vectors
+        ]
+    )
     assert set(backend.ids_without_vectors("test-model", 100)) == set(BY_ID) - {"intern-1", "deny-1", "bau-1", "ord-1"}
     query = Query("Sonnenhang", mode="semantic", vector=tuple(_unit(1, 0, 0, 0)), facets=True)
     assert ids_of(backend.search(query, BAUAMT))[:2] == ["intern-1", "deny-1"]
@@ -210,7 +237,9 @@ def test_semantic_without_vectors_falls_back_to_fulltext(make_es):
 
 def test_keyword_and_aktenplan_filters(make_es):
     backend = make_es()
-    doc = replace(BY_ID["bau-1"], extra={"keywords": ["Bauantrag", "Lindenweg"], "aktenplan": [{"code": "632.10", "score": 0.9}]})
+    doc = replace(
+        BY_ID["bau-1"], extra={"keywords": ["Bauantrag", "Lindenweg"], "aktenplan": [{"code": "632.10", "score": 0.9}]}
+    )
     backend.upsert([doc, BY_ID["bau-3"]])
     assert ids_of(backend.search(Query("Antrag", keywords=("Lindenweg",)), BAUAMT)) == ["bau-1"]
     assert ids_of(backend.search(Query("Antrag", aktenplan=("632.10",)), BAUAMT)) == ["bau-1"]
@@ -223,13 +252,23 @@ def test_older_index_version_is_migrated_behind_the_alias(make_es, elasticsearch
     current = load_spec()
     alias = f"t-{uuid.uuid4().hex[:12]}"
     old_mappings = {k: v for k, v in current.mappings.items() if k != "_meta"}
-    old_mappings = {**old_mappings, "properties": {k: v for k, v in old_mappings["properties"].items()
-                                                   if k not in ("keywords", "aktenplan", "chunks", "vector_model")}}
+    old_mappings = {
+        **old_mappings,
+        "properties": {
+            k: v
+            for k, v in old_mappings["properties"].items()
+            if k not in ("keywords", "aktenplan", "chunks", "vector_model")
+        },
+    }
     old = make_es(alias)  # creates v1
     old.client.indices.delete(index=f"{alias}-v1")
-    old.client.indices.create(index=f"{alias}-v0", settings=current.settings, mappings=old_mappings, aliases={alias: {}})
+    old.client.indices.create(
+        index=f"{alias}-v0", settings=current.settings, mappings=old_mappings, aliases={alias: {}}
+    )
     old.upsert(list(CORPUS))
-    backend = ElasticsearchBackend(es_config(elasticsearch_url, alias), spec=IndexSpec(1, current.settings, current.mappings))
+    backend = ElasticsearchBackend(
+        es_config(elasticsearch_url, alias), spec=IndexSpec(1, current.settings, current.mappings)
+    )
     try:
         assert list(backend.client.indices.get_alias(name=alias)) == [f"{alias}-v1"]
         assert backend.ids() == set(BY_ID)
@@ -244,15 +283,18 @@ def test_incompatible_older_mapping_is_a_clear_message(elasticsearch_url):
 
     name = f"t-{uuid.uuid4().hex[:12]}"
     client = Elasticsearch(elasticsearch_url)
-    client.indices.create(index=name, mappings={"properties": {"terms": {"type": "keyword"}, "allow": {"type": "text"}}})
+    client.indices.create(
+        index=name, mappings={"properties": {"terms": {"type": "keyword"}, "allow": {"type": "text"}}}
+    )
     try:
         with pytest.raises(BackendError) as caught:
             ElasticsearchBackend(es_config(elasticsearch_url, name))
         message = str(caught.value)
         assert "älterem oder fremdem Mapping" in message and "'terms'" in message and "'keyword'" in message
         # And a versioned index whose mapping was changed by hand:
-        client.indices.create(index=f"{name}x-v1", mappings={"properties": {"terms": {"type": "keyword"}}},
-                              aliases={f"{name}x": {}})
+        client.indices.create(
+            index=f"{name}x-v1", mappings={"properties": {"terms": {"type": "keyword"}}}, aliases={f"{name}x": {}}
+        )
         with pytest.raises(BackendError) as caught:
             ElasticsearchBackend(es_config(elasticsearch_url, f"{name}x"))
         assert "passt nicht zu dieser Aktenlotse-Version" in str(caught.value)

@@ -8,15 +8,15 @@ from dataclasses import replace
 
 import pytest
 
-from aktenlotse.app import text_analyzer
-from aktenlotse.config import ElasticsearchConfig
-from aktenlotse.crawler.crawl import Crawler
+from aktenlotse.core.config import ElasticsearchConfig
+from aktenlotse.core.records import Document
 from aktenlotse.crawler.local_source import LocalSource
 from aktenlotse.crawler.tika_client import TikaServerExtractor
-from aktenlotse.records import Document
+from aktenlotse.pipeline.app import text_analyzer
+from aktenlotse.pipeline.crawl import Crawler
 from aktenlotse.search.backend import BackendError, Query
 from aktenlotse.search.elasticsearch_backend import ElasticsearchBackend
-from aktenlotse.statedb import StateDB
+from aktenlotse.stores.statedb import StateDB
 from tests.crawl_env import CrawlEnv
 from tests.tcp_proxy import TcpProxy
 
@@ -46,7 +46,9 @@ def test_crawl_against_unreachable_elasticsearch_claims_nothing_and_next_crawl_r
 ):
     env = CrawlEnv(tmp_path, TikaServerExtractor(managed=tika_server))
     for i in range(30):
-        env.write(f"Akten/Teil {i // 10}/vermerk-{i:02}.txt", f"Vermerk {i} über die Sondernutzungserlaubnis Nummer {i}.")
+        env.write(
+            f"Akten/Teil {i // 10}/vermerk-{i:02}.txt", f"Vermerk {i} über die Sondernutzungserlaubnis Nummer {i}."
+        )
     config = ElasticsearchConfig(urls=(forwarder.url,), index=f"t-{uuid.uuid4().hex[:12]}", max_retries=2)
     backend = ElasticsearchBackend(config, backoff_s=0.05)
     direct = ElasticsearchBackend(replace(config, urls=(elasticsearch_url,)))
@@ -70,7 +72,9 @@ def test_crawl_against_unreachable_elasticsearch_claims_nothing_and_next_crawl_r
         direct.close()
 
 
-def test_elasticsearch_lost_mid_crawl_leaves_only_indexed_batches_marked(tmp_path, tika_server, forwarder, elasticsearch_url):
+def test_elasticsearch_lost_mid_crawl_leaves_only_indexed_batches_marked(
+    tmp_path, tika_server, forwarder, elasticsearch_url
+):
     env = CrawlEnv(tmp_path, TikaServerExtractor(managed=tika_server))
     for i in range(60):
         env.write(f"Akten/vermerk-{i:02}.txt", f"Vermerk {i} über Straßenreinigung.")
@@ -129,8 +133,14 @@ def test_upsert_retries_with_backoff_then_gives_up_with_cause(forwarder):
 
 
 def _tls_config(proxy, **kwargs) -> ElasticsearchConfig:
-    values = dict(urls=(proxy.url,), index=f"t-{uuid.uuid4().hex[:12]}", username=proxy.username,
-                  password=proxy.password, ca_cert=proxy.ca_cert, max_retries=0)
+    values = dict(
+        urls=(proxy.url,),
+        index=f"t-{uuid.uuid4().hex[:12]}",
+        username=proxy.username,
+        password=proxy.password,
+        ca_cert=proxy.ca_cert,
+        max_retries=0,
+    )
     values.update(kwargs)
     return ElasticsearchConfig(**values)
 
@@ -138,7 +148,9 @@ def _tls_config(proxy, **kwargs) -> ElasticsearchConfig:
 def test_tls_and_basic_auth_work(tls_proxy):
     backend = ElasticsearchBackend(_tls_config(tls_proxy))
     try:
-        backend.upsert([Document(id="x", source="s", path="a.txt", text="Verschlüsselt übertragen.", allow=("everyone",))])
+        backend.upsert(
+            [Document(id="x", source="s", path="a.txt", text="Verschlüsselt übertragen.", allow=("everyone",))]
+        )
         assert [h.id for h in backend.search(Query("übertragen"), ["everyone"]).hits] == ["x"]
     finally:
         backend.client.indices.delete(index=f"{backend.alias}-v*")

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from aktenlotse.search.analysis import GermanAnalyzer
+from aktenlotse.core.visibility import may_read, of_item
 from aktenlotse.search.backend import Query
 from aktenlotse.search.embedded import EmbeddedBackend
-from aktenlotse.visibility import may_read, of_item
+from aktenlotse.text.analysis import GermanAnalyzer
 from tests.backend_conformance import BAUAMT, CORPUS, EVERYONE, MUELLER, ids_of
 
 # The version 1 layout as released (frozen here: the code only knows the current one).
@@ -55,9 +55,26 @@ def write_v1_index(path) -> None:
             "INSERT INTO docs(id, source, folder, top_folder, modified, year, file_type, kind, size, path,"
             " display_path, allow, deny, extra, title, text, title_terms, terms)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (doc.id, doc.source, folder, folder.split("/", 1)[0], doc.modified, int(doc.modified[:4]), doc.file_type,
-             doc.kind, doc.size, doc.path, doc.display_path, json.dumps(list(doc.allow)), json.dumps(list(doc.deny)),
-             json.dumps(doc.extra), doc.title, doc.text, analyzer.terms(doc.title), analyzer.terms(doc.text)),
+            (
+                doc.id,
+                doc.source,
+                folder,
+                folder.split("/", 1)[0],
+                doc.modified,
+                int(doc.modified[:4]),
+                doc.file_type,
+                doc.kind,
+                doc.size,
+                doc.path,
+                doc.display_path,
+                json.dumps(list(doc.allow)),
+                json.dumps(list(doc.deny)),
+                json.dumps(doc.extra),
+                doc.title,
+                doc.text,
+                analyzer.terms(doc.title),
+                analyzer.terms(doc.text),
+            ),
         ).lastrowid
         connection.executemany("INSERT INTO principals VALUES (?, 0, ?)", [(rowid, p) for p in doc.allow])
         connection.executemany("INSERT INTO principals VALUES (?, 1, ?)", [(rowid, p) for p in doc.deny])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from aktenlotse.config import Config, ConfigError, EnrichConfig
+from aktenlotse.core.config import Config, ConfigError, EnrichConfig
 from aktenlotse.enrich.chunking import chunk_inputs, chunk_spans
 from aktenlotse.enrich.embeddings import EncoderError, load_encoder
 from aktenlotse.enrich.query_embedding import embed_query
@@ -28,14 +28,14 @@ def test_chunks_cover_text_with_overlap():
 def test_short_tail_is_folded_into_last_chunk():
     text = " ".join(f"w{i}" for i in range(210))
     spans = chunk_spans(text, words=200, overlap=40)
-    assert len(spans) == 1 and text[spans[0][0]:spans[0][1]].split()[-1] == "w209"
+    assert len(spans) == 1 and text[spans[0][0] : spans[0][1]].split()[-1] == "w209"
 
 
 def test_spans_are_character_offsets():
     text = "Erster Satz hier.\n\nZweiter  Satz dort, mit Umlauten: Größe."
     spans = chunk_spans(text, words=3, overlap=1)
-    assert text[spans[0][0]:spans[0][1]] == "Erster Satz hier."
-    assert text[spans[-1][0]:spans[-1][1]].endswith("Größe.")
+    assert text[spans[0][0] : spans[0][1]] == "Erster Satz hier."
+    assert text[spans[-1][0] : spans[-1][1]].endswith("Größe.")
 
 
 def test_blank_text_and_bad_settings():
@@ -65,8 +65,9 @@ def test_use_encoder_offline_normalised():
     assert np.allclose(np.linalg.norm(vectors[:2], axis=1), 1.0, atol=1e-5)
     assert encoder.encode([]).shape == (0, encoder.dim)
     # German paraphrases are closer than unrelated sentences.
-    a, b, c = encoder.encode(["Wann muss ich die Hundesteuer bezahlen?", "Fälligkeit der Steuer für Hunde",
-                              "Öffnungszeiten des Hallenbads"])
+    a, b, c = encoder.encode(
+        ["Wann muss ich die Hundesteuer bezahlen?", "Fälligkeit der Steuer für Hunde", "Öffnungszeiten des Hallenbads"]
+    )
     assert a @ b > a @ c
 
 
@@ -117,8 +118,12 @@ def test_long_words_make_shorter_windows_not_longer_chunks():
 def test_noise_words():
     from aktenlotse.enrich.chunking import is_noise_word
 
-    for word in ("Grundstücksverkehrsgenehmigungszuständigkeitsübertragungsverordnung", "Straßenbau",
-                 "Donaudampfschifffahrtsgesellschaftskapitän", "https://www.zeitz.de/rathaus"):
+    for word in (
+        "Grundstücksverkehrsgenehmigungszuständigkeitsübertragungsverordnung",
+        "Straßenbau",
+        "Donaudampfschifffahrtsgesellschaftskapitän",
+        "https://www.zeitz.de/rathaus",
+    ):
         assert not is_noise_word(word), word
     for word in ("d41d8cd98f00b204e9800998ecf8427e", "iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB", "x" * 120):
         assert is_noise_word(word), word

@@ -1,15 +1,16 @@
 from pathlib import Path
 
-
-from aktenlotse.config import EnrichConfig
-from aktenlotse.enrich.aktenplan_store import AktenplanStore
+from aktenlotse.core.config import EnrichConfig
+from aktenlotse.core.records import Document
 from aktenlotse.enrich.enricher import Enricher
-from aktenlotse.records import Document
+from aktenlotse.stores.aktenplan_store import AktenplanStore
 
 MUSTER = Path(__file__).resolve().parent.parent / "enrich" / "data" / "aktenplan_muster.csv"
-TEXT = ("Sehr geehrter Herr Müller, Ihr Bauantrag für den Neubau eines Einfamilienhauses auf dem Flurstück 12/3 "
-        "der Gemarkung Neustadt wird nach § 34 BauGB genehmigt. Die Gebühr beträgt 1.842,00 EUR, "
-        "zahlbar auf IBAN DE89 3704 0044 0532 0130 00.")
+TEXT = (
+    "Sehr geehrter Herr Müller, Ihr Bauantrag für den Neubau eines Einfamilienhauses auf dem Flurstück 12/3 "
+    "der Gemarkung Neustadt wird nach § 34 BauGB genehmigt. Die Gebühr beträgt 1.842,00 EUR, "
+    "zahlbar auf IBAN DE89 3704 0044 0532 0130 00."
+)
 
 
 def _doc(text=TEXT, path="Bauamt/Bescheid.pdf"):

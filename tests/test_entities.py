@@ -34,10 +34,12 @@ def test_iban_checksum():
 
 
 def test_sensitive_flags_with_reasons():
-    entities = find_entities("Frau Schmidt, geb. 01.02.1960, Diagnose: Diabetes, bezieht Sozialhilfe. "
-                             "IBAN DE89 3704 0044 0532 0130 00")
-    assert sensitive_flags(entities) == ["geburtsdatum", "gesundheit", "sozialdaten", "iban"] or \
-        set(sensitive_flags(entities)) == {"geburtsdatum", "gesundheit", "sozialdaten", "iban"}
+    entities = find_entities(
+        "Frau Schmidt, geb. 01.02.1960, Diagnose: Diabetes, bezieht Sozialhilfe. IBAN DE89 3704 0044 0532 0130 00"
+    )
+    assert sensitive_flags(entities) == ["geburtsdatum", "gesundheit", "sozialdaten", "iban"] or set(
+        sensitive_flags(entities)
+    ) == {"geburtsdatum", "gesundheit", "sozialdaten", "iban"}
     assert sensitive_flags(find_entities("Sitzung am 12.03.2024 im Rathaus")) == []
 
 

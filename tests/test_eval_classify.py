@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from aktenlotse.cli_eval import classify_arguments
+from aktenlotse.cli.eval import classify_arguments
 from aktenlotse.enrich import eval_classify
 
 REVOSAX = Path(__file__).resolve().parents[2] / "shared" / "data" / "revosax"
@@ -34,11 +34,19 @@ def test_auto_accept_definition():
 
 def test_tiny_fixture_zero_shot_and_supervised(tmp_path, capsys):
     plan = tmp_path / "plan.csv"
-    plan.write_text("code,title,parent,description,keywords\n"
-                    "A,Bauen,,Bauanträge und Baugenehmigungen,Bauantrag;Baugenehmigung\n"
-                    "B,Hunde,,Hundesteuer und Hundehaltung,Hundesteuer;Hund\n", encoding="utf-8")
-    rows = [{"id": f"a{i}", "label": "A", "text": f"Der Bauantrag Nummer {i} für die Garage wird genehmigt."} for i in range(6)]
-    rows += [{"id": f"b{i}", "label": "B", "text": f"Für den Hund Nummer {i} wird Hundesteuer fällig."} for i in range(6)]
+    plan.write_text(
+        "code,title,parent,description,keywords\n"
+        "A,Bauen,,Bauanträge und Baugenehmigungen,Bauantrag;Baugenehmigung\n"
+        "B,Hunde,,Hundesteuer und Hundehaltung,Hundesteuer;Hund\n",
+        encoding="utf-8",
+    )
+    rows = [
+        {"id": f"a{i}", "label": "A", "text": f"Der Bauantrag Nummer {i} für die Garage wird genehmigt."}
+        for i in range(6)
+    ]
+    rows += [
+        {"id": f"b{i}", "label": "B", "text": f"Für den Hund Nummer {i} wird Hundesteuer fällig."} for i in range(6)
+    ]
     data = tmp_path / "rows.jsonl"
     data.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
     assert eval_classify.run(_args(aktenplan=plan, data=data, model="none", json=True)) == 0
@@ -50,7 +58,7 @@ def test_tiny_fixture_zero_shot_and_supervised(tmp_path, capsys):
 
 
 def test_unknown_label_is_a_clear_error(tmp_path):
-    from aktenlotse.config import ConfigError
+    from aktenlotse.core.config import ConfigError
 
     plan = tmp_path / "plan.csv"
     plan.write_text("code,title\nA,Bauen\n", encoding="utf-8")
@@ -65,6 +73,7 @@ def test_beats_chance_on_a_real_slice(tmp_path):
     lines = (REVOSAX / "dev.jsonl").read_text(encoding="utf-8").splitlines()[::4]
     data = tmp_path / "slice.jsonl"
     data.write_text("\n".join(lines), encoding="utf-8")
-    result = eval_classify.evaluate(_args(aktenplan=REVOSAX / "aktenplan.csv", data=data,
-                                          text_field="text_masked", model="none"))
+    result = eval_classify.evaluate(
+        _args(aktenplan=REVOSAX / "aktenplan.csv", data=data, text_field="text_masked", model="none")
+    )
     assert result["top1"] > 0.3 and result["top3"] > 0.6  # chance: 0.125 / 0.375

@@ -4,18 +4,29 @@ from __future__ import annotations
 
 import json
 
-from aktenlotse.cli import main
+from aktenlotse.cli.main import main
 from aktenlotse.enrich.eval_search import ndcg_at, recall_at
 
 DOCS = {
-    "hund": ("Hundesteuersatzung", "Die Gemeinde erhebt eine Steuer für das Halten von Hunden im Gemeindegebiet. "
-             "Die Steuer wird jährlich festgesetzt und ist zum 1. Juli fällig."),
-    "park": ("Parkausweise für Bewohner", "Bewohnerparkausweise stellt das Ordnungsamt aus. Der Antrag braucht "
-             "die Meldebescheinigung und den Fahrzeugschein."),
-    "bad": ("Benutzungsordnung Hallenbad", "Das Hallenbad ist dienstags bis sonntags geöffnet. Kinder unter "
-            "sieben Jahren dürfen nur in Begleitung Erwachsener schwimmen."),
-    "friedhof": ("Friedhofssatzung", "Grabstätten werden als Reihengräber und Wahlgräber vergeben. Die Ruhezeit "
-                 "beträgt zwanzig Jahre."),
+    "hund": (
+        "Hundesteuersatzung",
+        "Die Gemeinde erhebt eine Steuer für das Halten von Hunden im Gemeindegebiet. "
+        "Die Steuer wird jährlich festgesetzt und ist zum 1. Juli fällig.",
+    ),
+    "park": (
+        "Parkausweise für Bewohner",
+        "Bewohnerparkausweise stellt das Ordnungsamt aus. Der Antrag braucht "
+        "die Meldebescheinigung und den Fahrzeugschein.",
+    ),
+    "bad": (
+        "Benutzungsordnung Hallenbad",
+        "Das Hallenbad ist dienstags bis sonntags geöffnet. Kinder unter "
+        "sieben Jahren dürfen nur in Begleitung Erwachsener schwimmen.",
+    ),
+    "friedhof": (
+        "Friedhofssatzung",
+        "Grabstätten werden als Reihengräber und Wahlgräber vergeben. Die Ruhezeit beträgt zwanzig Jahre.",
+    ),
     "bau": ("Bauantrag", "Wer ein Gebäude errichten will, reicht den Bauantrag bei der unteren Baurechtsbehörde ein."),
 }
 QUERIES = {
@@ -29,14 +40,19 @@ QUERIES = {
 
 def _fixture(tmp_path):
     corpus = tmp_path / "corpus.jsonl"
-    corpus.write_text("".join(json.dumps({"_id": k, "title": t, "text": x}, ensure_ascii=False) + "\n"
-                              for k, (t, x) in DOCS.items()), encoding="utf-8")
+    corpus.write_text(
+        "".join(json.dumps({"_id": k, "title": t, "text": x}, ensure_ascii=False) + "\n" for k, (t, x) in DOCS.items()),
+        encoding="utf-8",
+    )
     queries = tmp_path / "queries.jsonl"
-    queries.write_text("".join(json.dumps({"_id": q, "text": t}, ensure_ascii=False) + "\n"
-                               for q, (t, _) in QUERIES.items()), encoding="utf-8")
+    queries.write_text(
+        "".join(json.dumps({"_id": q, "text": t}, ensure_ascii=False) + "\n" for q, (t, _) in QUERIES.items()),
+        encoding="utf-8",
+    )
     qrels = tmp_path / "dev.tsv"
-    qrels.write_text("query-id\tcorpus-id\tscore\n" + "".join(f"{q}\t{d}\t1\n" for q, (_, d) in QUERIES.items()),
-                     encoding="utf-8")
+    qrels.write_text(
+        "query-id\tcorpus-id\tscore\n" + "".join(f"{q}\t{d}\t1\n" for q, (_, d) in QUERIES.items()), encoding="utf-8"
+    )
     return corpus, queries, qrels
 
 
@@ -52,8 +68,23 @@ def test_eval_search_all_modes(tmp_path, capsys, monkeypatch):
     corpus, queries, qrels = _fixture(tmp_path)
     results = {}
     for mode in ("fulltext", "semantic", "hybrid"):
-        argv = ["eval", "search", "--corpus", str(corpus), "--queries", str(queries), "--qrels", str(qrels),
-                "--mode", mode, "--json", "--chunk-words", "20", "--chunk-overlap", "5"]
+        argv = [
+            "eval",
+            "search",
+            "--corpus",
+            str(corpus),
+            "--queries",
+            str(queries),
+            "--qrels",
+            str(qrels),
+            "--mode",
+            mode,
+            "--json",
+            "--chunk-words",
+            "20",
+            "--chunk-overlap",
+            "5",
+        ]
         assert main(argv) == 0
         out = capsys.readouterr().out.strip().splitlines()
         assert len(out) == 1
@@ -71,7 +102,22 @@ def test_eval_search_all_modes(tmp_path, capsys, monkeypatch):
 def test_eval_search_text_output(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     corpus, queries, qrels = _fixture(tmp_path)
-    assert main(["eval", "search", "--corpus", str(corpus), "--queries", str(queries), "--qrels", str(qrels),
-                 "--mode", "fulltext"]) == 0
+    assert (
+        main(
+            [
+                "eval",
+                "search",
+                "--corpus",
+                str(corpus),
+                "--queries",
+                str(queries),
+                "--qrels",
+                str(qrels),
+                "--mode",
+                "fulltext",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "ndcg_at_10:" in out and "recall_at_100:" in out

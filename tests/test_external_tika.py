@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from aktenlotse.app import text_analyzer
-from aktenlotse.cli_check import run_checks
-from aktenlotse.config import Config, ElasticsearchConfig, ExtractorConfig, IndexConfig
-from aktenlotse.crawler.crawl import Crawler
+from aktenlotse.cli.check import run_checks
+from aktenlotse.core.config import Config, ElasticsearchConfig, ExtractorConfig, IndexConfig
+from aktenlotse.core.records import ExtractionError, ExtractLimits
 from aktenlotse.crawler.local_source import LocalSource
 from aktenlotse.crawler.tika_client import TikaServerExtractor
-from aktenlotse.records import ExtractionError, ExtractLimits
-from aktenlotse.statedb import StateDB
+from aktenlotse.pipeline.app import text_analyzer
+from aktenlotse.pipeline.crawl import Crawler
+from aktenlotse.stores.statedb import StateDB
 from tests.crawl_env import CrawlEnv
 from tests.plugins.tika import free_port
 from tests.tcp_proxy import TcpProxy
@@ -120,7 +120,12 @@ def test_200_mb_file_is_an_error_record_and_nothing_is_lost(tmp_path, external_t
         errors = {e["path"]: e for e in state.current_errors()}
         assert errors["riesig.pdf"]["kind"] == "too_large" and "100 MB" in errors["riesig.pdf"]["message"]
         assert summary.status == "done"
-        assert [h.path for h in backend.search(__import__("aktenlotse.search.backend", fromlist=["Query"]).Query("Straßenlaternen"), ["everyone"]).hits] == ["klein.txt"]
+        assert [
+            h.path
+            for h in backend.search(
+                __import__("aktenlotse.search.backend", fromlist=["Query"]).Query("Straßenlaternen"), ["everyone"]
+            ).hits
+        ] == ["klein.txt"]
     finally:
         state.close()
         backend.client.indices.delete(index=f"{config.index}-v*")
@@ -136,17 +141,24 @@ def test_check_reports_each_service(tmp_path, external_tika, elasticsearch_url):
     config = Config(
         data_dir=tmp_path,
         extractor=ExtractorConfig(kind="external", urls=(external_tika, dead)),
-        index=IndexConfig(backend="elasticsearch",
-                          elasticsearch=ElasticsearchConfig(urls=(elasticsearch_url,), index=f"t-{uuid.uuid4().hex[:12]}")),
+        index=IndexConfig(
+            backend="elasticsearch",
+            elasticsearch=ElasticsearchConfig(urls=(elasticsearch_url,), index=f"t-{uuid.uuid4().hex[:12]}"),
+        ),
     )
     checks = run_checks(config)
     lines = [c.line() for c in checks]
     assert checks[0].ok and checks[0].version.startswith("8.") and "Elasticsearch" in lines[0]
     assert checks[1].ok and "Apache Tika" in checks[1].version
     assert not checks[2].ok and "Verbindung abgelehnt" in lines[2] and "erreichbar: nein" in lines[2]
-    bad = Config(data_dir=tmp_path, extractor=ExtractorConfig(kind="managed", java="kein-java-hier"),
-                 index=IndexConfig(backend="elasticsearch", elasticsearch=ElasticsearchConfig(
-                     urls=(f"http://127.0.0.1:{free_port()}",), max_retries=0)))
+    bad = Config(
+        data_dir=tmp_path,
+        extractor=ExtractorConfig(kind="managed", java="kein-java-hier"),
+        index=IndexConfig(
+            backend="elasticsearch",
+            elasticsearch=ElasticsearchConfig(urls=(f"http://127.0.0.1:{free_port()}",), max_retries=0),
+        ),
+    )
     checks = run_checks(bad)
     assert not checks[0].ok and "Verbindung abgelehnt" in checks[0].problem
     assert not checks[1].ok and "Java nicht gefunden" in checks[1].problem
@@ -159,9 +171,15 @@ def test_check_command_exit_code(tmp_path):
     import sys
 
     toml = tmp_path / "a.toml"
-    toml.write_text(f'data_dir = "{tmp_path}/d"\n[extractor]\nkind = "external"\nurls = ["http://127.0.0.1:{free_port()}"]\n')
-    result = subprocess.run([sys.executable, "-m", "aktenlotse.cli", "--config", str(toml), "check"],
-                            capture_output=True, text=True, timeout=120)
+    toml.write_text(
+        f'data_dir = "{tmp_path}/d"\n[extractor]\nkind = "external"\nurls = ["http://127.0.0.1:{free_port()}"]\n'
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "aktenlotse.cli.main", "--config", str(toml), "check"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 1
     assert "Tika-Server" in result.stdout and "erreichbar: nein" in result.stdout
     assert "Index (eingebettet)" in result.stdout and "erreichbar: ja" in result.stdout

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from aktenlotse.core.records import Extracted, ExtractionError, ExtractLimits
 from aktenlotse.crawler.extractor import Extractor
-from aktenlotse.records import Extracted, ExtractionError, ExtractLimits
 from tests.plugins.tika import (
     ATTACHMENT_TEXT,
     AUTHOR,
@@ -153,9 +153,7 @@ def test_make_extractor_rejects_unknown_kind():
     from aktenlotse.crawler.extractors import make_extractor
 
     with pytest.raises(ValueError, match=r"extractor\.kind"):
-        make_extractor(
-            "tesseract", jar=None, java="java", urls=[], heap_mb=512, task_timeout_s=60, log_dir=None
-        )
+        make_extractor("tesseract", jar=None, java="java", urls=[], heap_mb=512, task_timeout_s=60, log_dir=None)
 
 
 def test_inprocess_timeout_kills_worker_and_goes_on(inprocess_extractor, sample_files, big_pdf):

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 import requests
 
+from aktenlotse.core.records import ExtractionError, ExtractLimits
 from aktenlotse.crawler.tika_client import TikaServerExtractor, tree_from_rmeta
-from aktenlotse.filemakers import write_corrupt, write_docx, write_eml
-from aktenlotse.records import ExtractionError, ExtractLimits
-from aktenlotse.statedb import StateDB
+from aktenlotse.demo.filemakers import write_corrupt, write_docx, write_eml
+from aktenlotse.stores.statedb import StateDB
 from tests.crawl_env import CrawlEnv
 
 pytestmark = pytest.mark.tika_server
@@ -96,7 +96,8 @@ def test_text_cap_applies_to_each_member_not_to_the_whole_archive(tika_server):
     # 30 members of about 2,300 characters; a per-item cap of 1,000 characters.
     data = _zip(_members(30))
     got = TikaServerExtractor(managed=tika_server).extract(
-        io.BytesIO(data), "akten.zip", ExtractLimits(max_text_chars=1000))
+        io.BytesIO(data), "akten.zip", ExtractLimits(max_text_chars=1000)
+    )
     assert len(got.children) == 30
     for i, child in enumerate(got.children):
         assert child.text.startswith(f"Vermerk{i:02}") and len(child.text) == 1000 and child.truncated
@@ -151,8 +152,9 @@ def test_retry_errors_on_the_command_line(env, tika_server, tmp_path):
     config = tmp_path / "a.toml"
     config.write_text(
         f'data_dir = "{env.data}"\n[extractor]\nkind = "external"\nurls = ["{tika_server.url}"]\n'
-        f'[[sources]]\nname = "daten"\nroot = "{env.root}"\n')
-    cli = [sys.executable, "-m", "aktenlotse.cli", "--config", str(config), "crawl", "--no-enrich", "--json"]
+        f'[[sources]]\nname = "daten"\nroot = "{env.root}"\n'
+    )
+    cli = [sys.executable, "-m", "aktenlotse.cli.main", "--config", str(config), "crawl", "--no-enrich", "--json"]
     first = subprocess.run(cli, capture_output=True, text=True)
     assert first.returncode == 0, first.stderr
     retried = subprocess.run([*cli, "--retry-errors", "--kind", "corrupt,timeout"], capture_output=True, text=True)
@@ -168,11 +170,21 @@ def test_embedded_items_with_text_are_kept_and_pictures_dropped():
     records = [
         {"X-TIKA:content": "Tabelle Haushalt", "Content-Type": "application/vnd.ms-excel"},
         # a PDF embedded inline in the sheet: a document of its own
-        {"X-TIKA:embedded_id_path": "/1", "embeddedResourceType": "INLINE", "resourceName": "plan.pdf",
-         "X-TIKA:content": "Bebauungsplan Nord", "Content-Type": "application/pdf"},
+        {
+            "X-TIKA:embedded_id_path": "/1",
+            "embeddedResourceType": "INLINE",
+            "resourceName": "plan.pdf",
+            "X-TIKA:content": "Bebauungsplan Nord",
+            "Content-Type": "application/pdf",
+        },
         # an inline picture without text, holding an object with text
-        {"X-TIKA:embedded_id_path": "/2", "embeddedResourceType": "INLINE", "resourceName": "image1.emf",
-         "X-TIKA:content": "  ", "Content-Type": "image/emf"},
+        {
+            "X-TIKA:embedded_id_path": "/2",
+            "embeddedResourceType": "INLINE",
+            "resourceName": "image1.emf",
+            "X-TIKA:content": "  ",
+            "Content-Type": "image/emf",
+        },
         {"X-TIKA:embedded_id_path": "/2/3", "resourceName": "ole.docx", "X-TIKA:content": "Stellungnahme Ost"},
         {"X-TIKA:embedded_id_path": "/4", "embeddedResourceType": "THUMBNAIL", "X-TIKA:content": ""},
         # the HTML body of a mail repeats the plain text: skipped with what is in it
@@ -181,20 +193,28 @@ def test_embedded_items_with_text_are_kept_and_pictures_dropped():
     ]
     root = tree_from_rmeta(records, 1000)
     assert [(c.name, c.text) for c in root.children] == [
-        ("plan.pdf", "Bebauungsplan Nord"), ("ole.docx", "Stellungnahme Ost")]
+        ("plan.pdf", "Bebauungsplan Nord"),
+        ("ole.docx", "Stellungnahme Ost"),
+    ]
 
 
 def _direct_texts(url: str, path: Path) -> list[str]:
     """Every non-empty text Tika itself returns for a file (container and embedded items),
     except the items that only repeat their parent (renderings, a mail's HTML body)."""
-    resp = requests.put(f"{url}/rmeta/text", data=path.read_bytes(),
-                        headers={"Accept": "application/json",
-                                 "Content-Disposition": f'attachment; filename="{path.name}"'}, timeout=60)
+    resp = requests.put(
+        f"{url}/rmeta/text",
+        data=path.read_bytes(),
+        headers={"Accept": "application/json", "Content-Disposition": f'attachment; filename="{path.name}"'},
+        timeout=60,
+    )
     if resp.status_code != 200:
         return []
     repeats = {"RENDERING", "ALTERNATE_FORMAT", "VERSION", "MACRO"}
-    return [" ".join((r.get("X-TIKA:content") or "").split()) for r in resp.json()
-            if r.get("embeddedResourceType") not in repeats and (r.get("X-TIKA:content") or "").strip()]
+    return [
+        " ".join((r.get("X-TIKA:content") or "").split())
+        for r in resp.json()
+        if r.get("embeddedResourceType") not in repeats and (r.get("X-TIKA:content") or "").strip()
+    ]
 
 
 def test_nothing_tika_returns_is_missing_from_the_index(env, tika_server, sample_files, tmp_path):
@@ -208,15 +228,28 @@ def test_nothing_tika_returns_is_missing_from_the_index(env, tika_server, sample
     blob = base64.b64encode(os.urandom(200_000)).decode()
     (env.root / "export.xml").write_text(
         f"<?xml version='1.0'?><export><titel>Meldewesen Export Friedhofsgebühren</titel><scan>{blob}</scan>"
-        "<vermerk>Bitte an das Ordnungsamt weiterleiten</vermerk></export>")
+        "<vermerk>Bitte an das Ordnungsamt weiterleiten</vermerk></export>"
+    )
     # a mail forwarded as an attachment of a mail, with a document inside
     inner_doc = tmp_path / "gutachten.docx"
     write_docx(inner_doc, "Gutachten", ["Das Gutachten zur Standsicherheit der Brücke am Mühlgraben."])
     inner = tmp_path / "inner.eml"
-    write_eml(inner, "Gutachten Brücke", "Anbei das Gutachten.", "bauamt@zeitz.test", "ob@zeitz.test",
-              [("gutachten.docx", inner_doc.read_bytes())])
-    write_eml(env.root / "weiterleitung.eml", "WG: Gutachten Brücke", "Zur Kenntnis.", "ob@zeitz.test",
-              "rat@zeitz.test", [("Gutachten Brücke.eml", inner.read_bytes())])
+    write_eml(
+        inner,
+        "Gutachten Brücke",
+        "Anbei das Gutachten.",
+        "bauamt@zeitz.test",
+        "ob@zeitz.test",
+        [("gutachten.docx", inner_doc.read_bytes())],
+    )
+    write_eml(
+        env.root / "weiterleitung.eml",
+        "WG: Gutachten Brücke",
+        "Zur Kenntnis.",
+        "ob@zeitz.test",
+        "rat@zeitz.test",
+        [("Gutachten Brücke.eml", inner.read_bytes())],
+    )
     env.crawl()
     indexed = [" ".join(d.text.split()) for d in env.documents()]
     lost = []

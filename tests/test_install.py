@@ -20,12 +20,14 @@ from pathlib import Path
 import pytest
 import tomli_w
 
-from aktenlotse.demo_share import build_demo_share
+from aktenlotse.demo.share import build_demo_share
 from tests.systemd_units import read_service
 
 REPO = Path(__file__).resolve().parents[1]
-pytestmark = [pytest.mark.install,
-              pytest.mark.skipif(os.geteuid() != 0, reason="install.sh creates a system user: needs root")]
+pytestmark = [
+    pytest.mark.install,
+    pytest.mark.skipif(os.geteuid() != 0, reason="install.sh creates a system user: needs root"),
+]
 
 
 def free_port() -> int:
@@ -35,15 +37,20 @@ def free_port() -> int:
 
 
 def install(root: Path, user: str) -> subprocess.CompletedProcess:
-    out = subprocess.run(["bash", str(REPO / "scripts" / "install.sh"), "--root", str(root), "--user", user,
-                          "--no-packages"], capture_output=True, text=True, timeout=1200)
+    out = subprocess.run(
+        ["bash", str(REPO / "scripts" / "install.sh"), "--root", str(root), "--user", user, "--no-packages"],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     return out
 
 
 def run_unit(unit, argv, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(unit.command_as_user(argv), cwd=unit.working_directory, capture_output=True, text=True,
-                          timeout=600, **kwargs)
+    return subprocess.run(
+        unit.command_as_user(argv), cwd=unit.working_directory, capture_output=True, text=True, timeout=600, **kwargs
+    )
 
 
 @pytest.fixture
@@ -59,8 +66,10 @@ def root():
 def user(root):
     name = f"akl-{uuid.uuid4().hex[:8]}"
     yield name
-    subprocess.run(["bash", str(REPO / "scripts" / "uninstall.sh"), "--root", str(root), "--user", name, "--purge"],
-                   capture_output=True)
+    subprocess.run(
+        ["bash", str(REPO / "scripts" / "uninstall.sh"), "--root", str(root), "--user", name, "--purge"],
+        capture_output=True,
+    )
     subprocess.run(["userdel", name], capture_output=True)
 
 
@@ -71,18 +80,29 @@ def test_install_crawl_search_serve_upgrade_uninstall(root, user):
     service_user = pwd.getpwnam(user)
     mode = config_path.stat()
     assert stat.S_IMODE(mode.st_mode) == 0o640 and mode.st_gid == service_user.pw_gid and mode.st_uid == 0
-    assert (data.stat().st_uid, (root / "var" / "cache" / "aktenlotse" / "tika").is_dir()) == (service_user.pw_uid, True)
+    assert (data.stat().st_uid, (root / "var" / "cache" / "aktenlotse" / "tika").is_dir()) == (
+        service_user.pw_uid,
+        True,
+    )
     venv_python = root / "opt" / "aktenlotse" / "venv" / "bin" / "python"
-    where = subprocess.run([str(venv_python), "-c", "import aktenlotse; print(aktenlotse.__file__)"],
-                           capture_output=True, text=True, cwd=root, check=True).stdout
+    where = subprocess.run(
+        [str(venv_python), "-c", "import aktenlotse; print(aktenlotse.__file__)"],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        check=True,
+    ).stdout
     assert where.startswith(str(root / "opt" / "aktenlotse" / "venv")), where  # a copy, not the checkout
 
     share = build_demo_share(root / "srv" / "daten")
     config = tomllib.loads(config_path.read_text(encoding="utf-8"))
     assert config["data_dir"] == str(data)
     port = free_port()
-    config.update(sources=[{"name": "daten", "root": str(share.root), "principal_map": share.principal_map}],
-                  auth={"mode": "demo"}, portal={"host": "127.0.0.1", "port": port})
+    config.update(
+        sources=[{"name": "daten", "root": str(share.root), "principal_map": share.principal_map}],
+        auth={"mode": "demo"},
+        portal={"host": "127.0.0.1", "port": port},
+    )
     config_path.write_text(tomli_w.dumps(config), encoding="utf-8")
 
     units = root / "etc" / "systemd" / "system"
@@ -111,8 +131,13 @@ def test_install_crawl_search_serve_upgrade_uninstall(root, user):
         assert run_unit(report, command).returncode == 0
 
     (serve_cmd,) = portal.exec_start
-    server = subprocess.Popen(portal.command_as_user(serve_cmd), cwd=portal.working_directory,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server = subprocess.Popen(
+        portal.command_as_user(serve_cmd),
+        cwd=portal.working_directory,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -134,8 +159,11 @@ def test_install_crawl_search_serve_upgrade_uninstall(root, user):
     assert config_path.read_bytes() == before
     assert json.loads(run_unit(portal, [cli, "search", "--json", "Bauantrag"]).stdout)["hits"]
 
-    out = subprocess.run(["bash", str(REPO / "scripts" / "uninstall.sh"), "--root", str(root), "--user", user],
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        ["bash", str(REPO / "scripts" / "uninstall.sh"), "--root", str(root), "--user", user],
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode == 0, out.stderr
     assert not (root / "opt" / "aktenlotse").exists() and not (units / "aktenlotse-portal.service").exists()
     assert subprocess.run(["getent", "passwd", user], capture_output=True).returncode != 0

@@ -1,8 +1,10 @@
 from aktenlotse.enrich.keywords import KeywordExtractor, build_document_frequencies
 
-TEXT = ("Bauantrag für den Neubau eines Einfamilienhauses. Die Baugenehmigung wird erteilt. "
-        "Die Baugenehmigungen für das Einfamilienhaus und die Garage liegen vor. Seite 1 von 2. "
-        "Sehr geehrte Damen und Herren, mit freundlichen Grüßen")
+TEXT = (
+    "Bauantrag für den Neubau eines Einfamilienhauses. Die Baugenehmigung wird erteilt. "
+    "Die Baugenehmigungen für das Einfamilienhaus und die Garage liegen vor. Seite 1 von 2. "
+    "Sehr geehrte Damen und Herren, mit freundlichen Grüßen"
+)
 
 
 def test_keywords_are_lemmatised_and_without_boilerplate():

@@ -23,21 +23,24 @@ from pathlib import Path
 
 import pytest
 
-from aktenlotse.app import open_backend
-from aktenlotse.config import AuthConfig, EnrichConfig, load_config
-from aktenlotse.enrich.embed_pass import run_embedding_pass
+from aktenlotse.core.config import AuthConfig, EnrichConfig, load_config
 from aktenlotse.enrich.embeddings import load_encoder
-from aktenlotse.portal.directory import LdapDirectory
-from aktenlotse.portal.services import DownloadDenied, open_download, similar_documents
-from aktenlotse.statedb import UNVERIFIED, StateDB
+from aktenlotse.identity.directory import LdapDirectory
+from aktenlotse.pipeline.app import open_backend
+from aktenlotse.pipeline.embed_pass import run_embedding_pass
+from aktenlotse.services.documents import DownloadDenied, open_download, similar_documents
+from aktenlotse.stores.statedb import UNVERIFIED, StateDB
 from tests.crawl_env import search_as
 from tests.ldap_directory import BASE_DN, SERVICE_DN, SERVICE_PASSWORD, USERS
 from tests.unprivileged import OTHER_UID, WITHOUT_READ_OVERRIDE
 
-pytestmark = [pytest.mark.ldap, pytest.mark.tika_server,
-              pytest.mark.skipif(os.geteuid() != 0, reason="chown to department groups and test uids needs root")]
+pytestmark = [
+    pytest.mark.ldap,
+    pytest.mark.tika_server,
+    pytest.mark.skipif(os.geteuid() != 0, reason="chown to department groups and test uids needs root"),
+]
 
-CLI = [sys.executable, "-m", "aktenlotse.cli"]
+CLI = [sys.executable, "-m", "aktenlotse.cli.main"]
 GIDS = {"bauamt": 61001, "kaemmerei": 61004, "personal": 61002, "standesamt": 61003, "fachaemter": 61005}
 UIDS = {"mueller": 62001, "schmidt": 62002, "weber": 62003, "yilmaz": 62004, "krause": 62005, "admin.it": 62006}
 PRIMARY_GID = 62999  # a group no file names: the users' access comes from the matrix groups only
@@ -172,22 +175,29 @@ class Matrix:
         principal_map.update({f"user:{uid}": f"user:{name}" for name, uid in UIDS.items()})
         index = ""
         if backend_kind == "elasticsearch":
-            index = (f'[index]\nbackend = "elasticsearch"\n[index.elasticsearch]\nurls = ["{es_url}"]\n'
-                     f'index = "leak-{uuid.uuid4().hex[:10]}"\n')
+            index = (
+                f'[index]\nbackend = "elasticsearch"\n[index.elasticsearch]\nurls = ["{es_url}"]\n'
+                f'index = "leak-{uuid.uuid4().hex[:10]}"\n'
+            )
         mapping = "".join(f'"{k}" = "{v}"\n' for k, v in principal_map.items())
         self.config_path = base / "aktenlotse.toml"
         self.config_path.write_text(
             f'data_dir = "{self.data}"\n{index}[[sources]]\nname = "daten"\nroot = "{self.root}"\n'
             f'display_root = "\\\\\\\\rathaus\\\\daten"\n'
-            f'[sources.principal_map]\n{mapping}'
-            f'[extractor]\nkind = "external"\nurls = ["{tika_url}"]\n[enrich]\nenabled = false\n')
+            f"[sources.principal_map]\n{mapping}"
+            f'[extractor]\nkind = "external"\nurls = ["{tika_url}"]\n[enrich]\nenabled = false\n'
+        )
         self.config = load_config(self.config_path)
 
     def crawl(self) -> dict:
         """`aktenlotse crawl` as its own process, without the capabilities that let root
         read any file: what it cannot open, it cannot vouch for."""
-        out = subprocess.run([*WITHOUT_READ_OVERRIDE, *CLI, "--config", str(self.config_path), "crawl", "--json"],
-                             capture_output=True, text=True, timeout=300)
+        out = subprocess.run(
+            [*WITHOUT_READ_OVERRIDE, *CLI, "--config", str(self.config_path), "crawl", "--json"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert out.stdout.strip(), out.stderr
         return json.loads(out.stdout)
 
@@ -201,8 +211,14 @@ def matrix(request, tika_server, slapd):
     m.files = build_matrix(m.root)
     summary = m.crawl()
     assert summary["new"] == len(m.files) and summary["errors"] == 0, summary
-    auth = AuthConfig(url=slapd.url, start_tls=True, ca_cert=slapd.tls.ca_cert, base_dn=BASE_DN,
-                      bind_dn=SERVICE_DN, bind_password=SERVICE_PASSWORD)
+    auth = AuthConfig(
+        url=slapd.url,
+        start_tls=True,
+        ca_cert=slapd.tls.ca_cert,
+        base_dn=BASE_DN,
+        bind_dn=SERVICE_DN,
+        bind_password=SERVICE_PASSWORD,
+    )
     directory = LdapDirectory(auth)
     m.users = {name: directory.authenticate(name, USERS[name][2]) for name in UIDS}
     m.backend = open_backend(m.config)
@@ -366,8 +382,10 @@ def test_unlistable_folder_hides_everything_below_and_comes_back(matrix):
             assert_portal_shows_exactly(matrix, name, expected, mode)
 
 
-@pytest.mark.parametrize("hostile_id", ["../../etc/passwd", "/etc/shadow", "..%2F..%2Fetc%2Fpasswd", "", "x" * 5000,
-                                        "d0~../../x", "' OR 1=1 --"])
+@pytest.mark.parametrize(
+    "hostile_id",
+    ["../../etc/passwd", "/etc/shadow", "..%2F..%2Fetc%2Fpasswd", "", "x" * 5000, "d0~../../x", "' OR 1=1 --"],
+)
 def test_leak_matrix_download_rejects_path_traversal_ids(matrix, hostile_id):
     with pytest.raises(DownloadDenied) as denied:
         open_download(matrix.config, matrix.backend, hostile_id, matrix.users["admin.it"].principals)

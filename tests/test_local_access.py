@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from aktenlotse.access_checks import FOLDER, ITEM, CheckUnavailable, decide
+from aktenlotse.core.access_checks import FOLDER, ITEM, CheckUnavailable, decide
 from aktenlotse.crawler.local_access import local_access_checks
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="running as other uids and chown need root")
@@ -68,7 +68,7 @@ def build_tree(root: Path) -> list[str]:
     file("Allgemein/offen.txt", 0o644)
     file("Allgemein/ohne-g2.txt", 0o604, gid=G2)  # the owning group is excluded by its own bits
     file("Allgemein/acl-g2.txt", 0o600, acl=f"g:{G2}:r")
-    file("Allgemein/maske.txt", 0o640, gid=G1, acl=f"u:62004:rw,m::-")  # the mask takes everything
+    file("Allgemein/maske.txt", 0o640, gid=G1, acl="u:62004:rw,m::-")  # the mask takes everything
     file("Allgemein/eigentuemer-ohne.txt", 0o044, uid=62001, gid=G1)  # the owner is refused
     folder("G1", 0o750, gid=G1)
     file("G1/akte.txt", 0o644)
@@ -80,9 +80,25 @@ def build_tree(root: Path) -> list[str]:
     folder("G2", 0o750, gid=G2)
     folder("NurA", 0o700, acl="u:62001:rx")
     file("NurA/datei.txt", 0o644)
-    return ["", "Allgemein", "Allgemein/offen.txt", "Allgemein/ohne-g2.txt", "Allgemein/acl-g2.txt",
-            "Allgemein/maske.txt", "Allgemein/eigentuemer-ohne.txt", "G1", "G1/akte.txt", "G1/privat.txt",
-            "G1/Unter", "G1/Unter/tief.txt", "Durchgang", "Durchgang/datei.txt", "G2", "NurA", "NurA/datei.txt"]
+    return [
+        "",
+        "Allgemein",
+        "Allgemein/offen.txt",
+        "Allgemein/ohne-g2.txt",
+        "Allgemein/acl-g2.txt",
+        "Allgemein/maske.txt",
+        "Allgemein/eigentuemer-ohne.txt",
+        "G1",
+        "G1/akte.txt",
+        "G1/privat.txt",
+        "G1/Unter",
+        "G1/Unter/tief.txt",
+        "Durchgang",
+        "Durchgang/datei.txt",
+        "G2",
+        "NurA",
+        "NurA/datei.txt",
+    ]
 
 
 @pytest.fixture()
@@ -98,8 +114,17 @@ def tree():
 
 def opened_as(uid: int, paths: list[Path]) -> dict[str, bool]:
     groups = ",".join(str(g) for g in USERS[uid])
-    command = ["setpriv", f"--reuid={uid}", f"--regid={USERS[uid][0]}", f"--groups={groups}",
-               "--inh-caps=-all", "/usr/bin/python3", "-c", PROBE, *map(str, paths)]
+    command = [
+        "setpriv",
+        f"--reuid={uid}",
+        f"--regid={USERS[uid][0]}",
+        f"--groups={groups}",
+        "--inh-caps=-all",
+        "/usr/bin/python3",
+        "-c",
+        PROBE,
+        *map(str, paths),
+    ]
     return json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
 
 
@@ -125,9 +150,13 @@ def test_checks_name_each_folder_and_explain_entries(tree):
     every = local_access_checks(root, "G1/Unter/tief.txt")
     above = [c.path for c in every if c.path.startswith("/")]  # the kernel checks those too
     assert above == [str(p) for p in reversed(root.parents)]
-    checks = every[len(above):]
-    assert [(c.kind, c.path) for c in checks] == [(FOLDER, ""), (FOLDER, "G1"), (FOLDER, "G1/Unter"),
-                                                  (ITEM, "G1/Unter/tief.txt")]
+    checks = every[len(above) :]
+    assert [(c.kind, c.path) for c in checks] == [
+        (FOLDER, ""),
+        (FOLDER, "G1"),
+        (FOLDER, "G1/Unter"),
+        (ITEM, "G1/Unter/tief.txt"),
+    ]
     assert checks[1].allow == ("group:62101", "user:root")
     assert any(line.startswith(f"Gruppe group:{G1}: r-x") for line in checks[1].entries)
     refused = decide(principals(62002), every)
@@ -140,18 +169,22 @@ def test_checks_name_each_folder_and_explain_entries(tree):
 def test_missing_links_and_escapes_are_refused_in_german(tree):
     root, _ = tree
     os.symlink(root / "G1/akte.txt", root / "Allgemein/verweis.txt")
-    for rel, words in (("Allgemein/fehlt.txt", "gibt es nicht"), ("Allgemein/verweis.txt", "Verknüpfung"),
-                       ("Allgemein/offen.txt/x", "kein Ordner"), ("../etc/passwd", "Ungültiger Pfad")):
+    for rel, words in (
+        ("Allgemein/fehlt.txt", "gibt es nicht"),
+        ("Allgemein/verweis.txt", "Verknüpfung"),
+        ("Allgemein/offen.txt/x", "kein Ordner"),
+        ("../etc/passwd", "Ungültiger Pfad"),
+    ):
         with pytest.raises(CheckUnavailable, match=words):
             local_access_checks(root, rel)
 
 
 def test_checks_give_the_permissions_the_crawl_stores(tree):
     # `access explain` and the index must not disagree: the same model, two views.
-    from aktenlotse.access_checks import permissions_of
-    from aktenlotse.config import SourceConfig
+    from aktenlotse.core.access_checks import permissions_of
+    from aktenlotse.core.config import SourceConfig
+    from aktenlotse.core.visibility import of_item
     from aktenlotse.crawler.local_source import LocalSource
-    from aktenlotse.visibility import of_item
 
     root, rels = tree
     source = LocalSource(SourceConfig(name="daten", root=root))

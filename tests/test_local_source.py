@@ -6,9 +6,8 @@ import subprocess
 
 import pytest
 
-from aktenlotse.visibility import may_read, of_item
-
-from aktenlotse.config import SourceConfig
+from aktenlotse.core.config import SourceConfig
+from aktenlotse.core.visibility import may_read, of_item
 from aktenlotse.crawler.local_source import LocalSource
 from aktenlotse.crawler.posix_acl import group_principal
 from aktenlotse.crawler.source import SourceUnavailable

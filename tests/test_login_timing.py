@@ -15,8 +15,8 @@ from collections.abc import Callable
 
 import pytest
 
-from aktenlotse.config import AuthConfig
-from aktenlotse.portal.directory import LdapDirectory, LoginError, LoginGuard
+from aktenlotse.core.config import AuthConfig
+from aktenlotse.identity.directory import LdapDirectory, LoginError, LoginGuard
 from tests.test_directory import auth
 
 TRIES = 25
@@ -46,8 +46,10 @@ def _compare(directory: LdapDirectory, known: str, unknown: str) -> tuple[float,
             messages.add(error.message)
             reasons.add(error.reason)
     ratio = statistics.median(unknown_times) / statistics.median(known_times)
-    print(f"known {statistics.median(known_times) * 1000:.1f} ms, unknown "
-          f"{statistics.median(unknown_times) * 1000:.1f} ms, ratio {ratio:.2f}")
+    print(
+        f"known {statistics.median(known_times) * 1000:.1f} ms, unknown "
+        f"{statistics.median(unknown_times) * 1000:.1f} ms, ratio {ratio:.2f}"
+    )
     return ratio, messages, reasons
 
 
@@ -88,8 +90,13 @@ def samba_timing(samba_dc) -> Callable[[], LdapDirectory]:
     # Own accounts: many wrong passwords on a shared test user would count as bad logins there.
     _samba_user(samba_dc, "zeitmessung", "Zeit-Messung-8!")
     _samba_user(samba_dc, "zeitgesperrt", "Zeit-Gesperrt-9!", ["disable", "zeitgesperrt"])
-    config = AuthConfig(url=samba_dc.ldaps_url, ca_cert=samba_dc.ca_cert, base_dn=BASE_DN,
-                        bind_dn=f"CN={SERVICE_USER},CN=Users,{BASE_DN}", bind_password=SERVICE_PASSWORD)
+    config = AuthConfig(
+        url=samba_dc.ldaps_url,
+        ca_cert=samba_dc.ca_cert,
+        base_dn=BASE_DN,
+        bind_dn=f"CN={SERVICE_USER},CN=Users,{BASE_DN}",
+        bind_password=SERVICE_PASSWORD,
+    )
     return lambda: _without_lockout(config)
 
 

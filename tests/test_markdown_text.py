@@ -40,7 +40,12 @@ def test_text_escapes_every_markdown_character(value):
             assert i + 1 < len(escaped) and not escaped[i + 1].isalnum(), escaped
             i += 2
             continue
-        assert escaped[i].isalnum() or escaped[i] in " äöüÄÖÜß^" + md.JOINER or ord(escaped[i]) > 127 or escaped[i].isspace(), escaped
+        assert (
+            escaped[i].isalnum()
+            or escaped[i] in " äöüÄÖÜß^" + md.JOINER
+            or ord(escaped[i]) > 127
+            or escaped[i].isspace()
+        ), escaped
         i += 1
 
 
@@ -61,12 +66,14 @@ def test_text_renders_as_the_literal_text(value):
 
 
 def test_snippet_keeps_only_mark():
-    snippet = 'Die <mark>Hundesteuer</mark> &lt;b&gt;dick&lt;/b&gt; [Link](https://example.org) <b>roh</b> <mark>x'
+    snippet = "Die <mark>Hundesteuer</mark> &lt;b&gt;dick&lt;/b&gt; [Link](https://example.org) <b>roh</b> <mark>x"
     out = md.snippet_html(snippet)
     assert out.count("<mark>") == 2 and out.count("</mark>") == 2  # the unclosed one is closed
     assert "<b>" not in out and "[" not in out and "(" not in out
     assert "&lt;b&gt;roh&lt;/b&gt;" in out and "&lt;b&gt;dick&lt;/b&gt;" in out
-    assert html.unescape(out.replace("<mark>", "").replace("</mark>", "")) == \
-        "Die Hundesteuer <b>dick</b> [Link](https://example.org) <b>roh</b> x"
+    assert (
+        html.unescape(out.replace("<mark>", "").replace("</mark>", ""))
+        == "Die Hundesteuer <b>dick</b> [Link](https://example.org) <b>roh</b> x"
+    )
     assert md.snippet_html("</mark>frei") == "frei"
     assert md.snippet_html("") == ""

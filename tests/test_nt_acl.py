@@ -5,8 +5,19 @@ import struct
 import pytest
 
 from aktenlotse.crawler.nt_acl import (
-    FILE_ALL_ACCESS, GENERIC_EXECUTE, GENERIC_READ, INHERIT_ONLY, INHERITED, Ace, DescriptorError, encode_descriptor,
-    encode_sid, parse_descriptor, parse_sid, read_principals, traverse_principals,
+    FILE_ALL_ACCESS,
+    GENERIC_EXECUTE,
+    GENERIC_READ,
+    INHERIT_ONLY,
+    INHERITED,
+    Ace,
+    DescriptorError,
+    encode_descriptor,
+    encode_sid,
+    parse_descriptor,
+    parse_sid,
+    read_principals,
+    traverse_principals,
 )
 
 DOM = "S-1-5-21-1-2-3"
@@ -23,22 +34,44 @@ def test_sid_round_trip():
 
 
 def test_well_known_sids_map_to_principals():
-    allow, deny = principals([Ace(0, 0, READ, "S-1-1-0"), Ace(0, 0, READ, "S-1-5-11"), Ace(0, 0, READ, "S-1-5-32-545"),
-                              Ace(0, 0, READ, f"{DOM}-513")])
+    allow, deny = principals(
+        [
+            Ace(0, 0, READ, "S-1-1-0"),
+            Ace(0, 0, READ, "S-1-5-11"),
+            Ace(0, 0, READ, "S-1-5-32-545"),
+            Ace(0, 0, READ, f"{DOM}-513"),
+        ]
+    )
     assert allow == ("authenticated", "everyone", f"sid:{DOM}-513") and deny == ()
 
 
-@pytest.mark.parametrize("mask,readable", [(READ, True), (GENERIC_READ, True), (0x10000000, True),
-                                           (FILE_ALL_ACCESS, True), (0x1, True), (0x00020080, False), (0x2, False)])
+@pytest.mark.parametrize(
+    "mask,readable",
+    [
+        (READ, True),
+        (GENERIC_READ, True),
+        (0x10000000, True),
+        (FILE_ALL_ACCESS, True),
+        (0x1, True),
+        (0x00020080, False),
+        (0x2, False),
+    ],
+)
 def test_read_rights(mask, readable):
     allow, _ = principals([Ace(0, 0, mask, f"{DOM}-1102")])
     assert (f"sid:{DOM}-1102" in allow) == readable
 
 
 def test_deny_is_kept_whatever_its_position_and_inherit_only_is_skipped():
-    allow, deny = principals([Ace(0, 0, READ, f"{DOM}-1107"), Ace(1, INHERITED, READ, f"{DOM}-1104"),
-                              Ace(0, INHERIT_ONLY | 0x3, READ, f"{DOM}-1105"), Ace(1, 0, 0x2, f"{DOM}-1106"),
-                              Ace(0, 0, READ, "S-1-3-0")])
+    allow, deny = principals(
+        [
+            Ace(0, 0, READ, f"{DOM}-1107"),
+            Ace(1, INHERITED, READ, f"{DOM}-1104"),
+            Ace(0, INHERIT_ONLY | 0x3, READ, f"{DOM}-1105"),
+            Ace(1, 0, 0x2, f"{DOM}-1106"),
+            Ace(0, 0, READ, "S-1-3-0"),
+        ]
+    )
     assert allow == (f"sid:{DOM}-1107",)
     assert deny == (f"sid:{DOM}-1104",)  # a write-only deny does not hide
 
@@ -58,9 +91,11 @@ def test_garbage_raises():
 
 # --- every ACE type handled explicitly ----------------------------------------------------
 
+
 def _condition(attribute: str, value: str) -> bytes:
     """A conditional-ACE expression `(@User.<attribute> == "<value>")` in its binary form
     (MS-DTYP 2.4.4.17: "artx", then the tokens in postfix order)."""
+
     def utf16(text: str) -> bytes:
         raw = text.encode("utf-16-le")
         return struct.pack("<I", len(raw)) + raw
@@ -84,8 +119,9 @@ def _raw_ace(ace_type: int, mask: int, sid: str, before_sid: bytes = b"", after_
 
 def test_callback_allow_with_condition_parses_and_grants_nothing():
     condition = _condition("department", "Bauamt")
-    sd = parse_descriptor(_raw_descriptor([_raw_ace(0x09, READ, f"{DOM}-1102", after_sid=condition),
-                                           _raw_ace(0x00, READ, f"{DOM}-1103")]))
+    sd = parse_descriptor(
+        _raw_descriptor([_raw_ace(0x09, READ, f"{DOM}-1102", after_sid=condition), _raw_ace(0x00, READ, f"{DOM}-1103")])
+    )
     callback = sd.dacl[0]
     assert (callback.type, callback.sid) == (0x09, f"{DOM}-1102")
     assert callback.data.startswith(b"artx") and "Bauamt".encode("utf-16-le") in callback.data
@@ -94,27 +130,45 @@ def test_callback_allow_with_condition_parses_and_grants_nothing():
 
 
 def test_callback_deny_denies_whatever_its_condition():
-    sd = parse_descriptor(_raw_descriptor([_raw_ace(0x0A, READ, f"{DOM}-1102", after_sid=_condition("x", "y")),
-                                           _raw_ace(0x00, READ, f"{DOM}-1102")]))
+    sd = parse_descriptor(
+        _raw_descriptor(
+            [_raw_ace(0x0A, READ, f"{DOM}-1102", after_sid=_condition("x", "y")), _raw_ace(0x00, READ, f"{DOM}-1102")]
+        )
+    )
     assert read_principals(sd) == ((f"sid:{DOM}-1102",), (f"sid:{DOM}-1102",))
 
 
 @pytest.mark.parametrize("object_flags,guids", [(0, b""), (1, b"\x11" * 16), (3, b"\x22" * 32)])
 def test_object_aces_allow_nothing_and_deny(object_flags, guids):
     head = struct.pack("<I", object_flags) + guids
-    sd = parse_descriptor(_raw_descriptor([
-        _raw_ace(0x05, READ, f"{DOM}-1102", before_sid=head),  # object allow
-        _raw_ace(0x0B, READ, f"{DOM}-1103", before_sid=head, after_sid=_condition("a", "b")),  # callback object allow
-        _raw_ace(0x06, READ, f"{DOM}-1104", before_sid=head),  # object deny
-        _raw_ace(0x0C, READ, f"{DOM}-1105", before_sid=head, after_sid=_condition("a", "b")),  # callback object deny
-    ]))
+    sd = parse_descriptor(
+        _raw_descriptor(
+            [
+                _raw_ace(0x05, READ, f"{DOM}-1102", before_sid=head),  # object allow
+                _raw_ace(
+                    0x0B, READ, f"{DOM}-1103", before_sid=head, after_sid=_condition("a", "b")
+                ),  # callback object allow
+                _raw_ace(0x06, READ, f"{DOM}-1104", before_sid=head),  # object deny
+                _raw_ace(
+                    0x0C, READ, f"{DOM}-1105", before_sid=head, after_sid=_condition("a", "b")
+                ),  # callback object deny
+            ]
+        )
+    )
     assert [a.sid for a in sd.dacl] == [f"{DOM}-110{i}" for i in (2, 3, 4, 5)]
     assert read_principals(sd) == ((), (f"sid:{DOM}-1104", f"sid:{DOM}-1105"))
 
 
 def test_unknown_ace_type_grants_nothing_and_does_not_hide_the_rest():
-    sd = parse_descriptor(_raw_descriptor([_raw_ace(0x42, READ, f"{DOM}-1102"), _raw_ace(0x00, READ, f"{DOM}-1103"),
-                                           _raw_ace(0x04, READ, f"{DOM}-1106")]))  # 0x04: compound allow
+    sd = parse_descriptor(
+        _raw_descriptor(
+            [
+                _raw_ace(0x42, READ, f"{DOM}-1102"),
+                _raw_ace(0x00, READ, f"{DOM}-1103"),
+                _raw_ace(0x04, READ, f"{DOM}-1106"),
+            ]
+        )
+    )  # 0x04: compound allow
     assert [a.type for a in sd.dacl] == [0x42, 0x00, 0x04]
     assert read_principals(sd) == ((f"sid:{DOM}-1103",), ())
 
@@ -127,13 +181,29 @@ def test_audit_ace_in_the_dacl_is_skipped():
 @pytest.mark.parametrize("deny_type", [0x01, 0x06, 0x0A, 0x0C])
 def test_every_deny_type_covering_read_denies(deny_type):
     head = struct.pack("<I", 0) if deny_type in (0x06, 0x0C) else b""
-    sd = parse_descriptor(_raw_descriptor([_raw_ace(deny_type, GENERIC_READ, f"{DOM}-1102", before_sid=head),
-                                           _raw_ace(deny_type, 0x2, f"{DOM}-1103", before_sid=head)]))
+    sd = parse_descriptor(
+        _raw_descriptor(
+            [
+                _raw_ace(deny_type, GENERIC_READ, f"{DOM}-1102", before_sid=head),
+                _raw_ace(deny_type, 0x2, f"{DOM}-1103", before_sid=head),
+            ]
+        )
+    )
     assert read_principals(sd)[1] == (f"sid:{DOM}-1102",)  # a write-only deny does not hide
 
 
-@pytest.mark.parametrize("mask,traverses", [(0x20, True), (GENERIC_EXECUTE, True), (0x10000000, True),
-                                            (FILE_ALL_ACCESS, True), (READ, True), (0x1, False), (GENERIC_READ, False)])
+@pytest.mark.parametrize(
+    "mask,traverses",
+    [
+        (0x20, True),
+        (GENERIC_EXECUTE, True),
+        (0x10000000, True),
+        (FILE_ALL_ACCESS, True),
+        (READ, True),
+        (0x1, False),
+        (GENERIC_READ, False),
+    ],
+)
 def test_traverse_rights(mask, traverses):
     sd = parse_descriptor(encode_descriptor(None, None, [Ace(0, 0, mask, f"{DOM}-1102")]))
     assert (f"sid:{DOM}-1102" in traverse_principals(sd)[0]) == traverses

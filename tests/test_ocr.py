@@ -8,20 +8,24 @@ from pathlib import Path
 
 import pytest
 
-from aktenlotse.app import text_analyzer
-from aktenlotse.config import Config, ExtractorConfig, SourceConfig
-from aktenlotse.crawler.crawl import Crawler
+from aktenlotse.core.config import Config, ExtractorConfig, SourceConfig
+from aktenlotse.core.records import ExtractLimits
 from aktenlotse.crawler.local_source import LocalSource
 from aktenlotse.crawler.ocr import is_candidate, run_ocr_pass
 from aktenlotse.crawler.tika_client import TikaServerExtractor
-from aktenlotse.records import ExtractLimits
+from aktenlotse.pipeline.app import text_analyzer
+from aktenlotse.pipeline.crawl import Crawler
 from aktenlotse.search.backend import Query
 from aktenlotse.search.embedded import EmbeddedBackend
-from aktenlotse.statedb import StateDB
+from aktenlotse.stores.statedb import StateDB
 
 pytestmark = pytest.mark.tika_server
 
-LINES = ["Stadtverwaltung Zeitz, Ordnungsamt", "Bescheid zur Sondernutzungserlaubnis", "für den Wochenmarkt am Altmarkt."]
+LINES = [
+    "Stadtverwaltung Zeitz, Ordnungsamt",
+    "Bescheid zur Sondernutzungserlaubnis",
+    "für den Wochenmarkt am Altmarkt.",
+]
 
 
 def render_scan(lines: list[str]):
@@ -70,7 +74,10 @@ def _run(tmp_path: Path, extractor) -> tuple[list[str], list[str], dict]:
     try:
         Crawler(state, backend, extractor, analyze=text_analyzer()).run([LocalSource(source)])
         before = [h.path for h in backend.search(Query("Sondernutzungserlaubnis"), ["everyone"]).hits]
-        assert {d.path for d in backend.fetch(sorted(backend.ids())) if is_candidate(d)} == {"scan-bescheid.pdf", "foto-bescheid.png"}
+        assert {d.path for d in backend.fetch(sorted(backend.ids())) if is_candidate(d)} == {
+            "scan-bescheid.pdf",
+            "foto-bescheid.png",
+        }
         stats = run_ocr_pass(config, state, backend, extractor)
         after = sorted(h.path for h in backend.search(Query("Sondernutzungserlaubnis"), ["everyone"]).hits)
         again = run_ocr_pass(config, state, backend, extractor)  # resumable: nothing left to do

@@ -7,13 +7,13 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from aktenlotse.config import EnrichConfig
-from aktenlotse.crawl_lock import CrawlRunning, crawl_lock, crawl_running
+from aktenlotse.core.config import EnrichConfig
 from aktenlotse.crawler.tika_client import TikaServerExtractor
 from aktenlotse.enrich.enricher import Enricher
-from aktenlotse.overview import build_overview
+from aktenlotse.pipeline.crawl_lock import CrawlRunning, crawl_lock, crawl_running
 from aktenlotse.search.embedded import EmbeddedBackend
-from aktenlotse.statedb import StateDB
+from aktenlotse.services.overview import build_overview
+from aktenlotse.stores.statedb import StateDB
 from tests.crawl_env import CrawlEnv
 
 pytestmark = pytest.mark.review
@@ -23,7 +23,9 @@ pytestmark = pytest.mark.review
 def share(tmp_path, tika_server):
     env = CrawlEnv(tmp_path, TikaServerExtractor(managed=tika_server))
     env.enrich = Enricher(EnrichConfig(), env.data).enrich
-    env.write("Bürgerbüro/offen/antrag.txt", "Antrag von Max Mustermann, geb. 01.02.1980, IBAN DE89 3704 0044 0532 0130 00.")
+    env.write(
+        "Bürgerbüro/offen/antrag.txt", "Antrag von Max Mustermann, geb. 01.02.1980, IBAN DE89 3704 0044 0532 0130 00."
+    )
     env.write("Bauamt/plan.txt", "Bebauungsplan Nord")
     old = env.write("Archiv/alt.txt", "Protokoll aus dem Jahr 2009")
     os.utime(old, (time.time() - 12 * 365 * 86400,) * 2)
@@ -45,7 +47,7 @@ def test_overview_figures(share):
     assert dict((s, n) for s, n, _ in view.by_source) == {"daten": 5}
     assert dict((t, n) for t, n, _ in view.by_type) == {"txt": 5}
     assert (view.duplicate_groups, view.duplicate_files) == (1, 3)
-    assert view.wasted_bytes == 2 * len("Bebauungsplan Nord".encode())
+    assert view.wasted_bytes == 2 * len(b"Bebauungsplan Nord")
     assert view.stale_files == 1 and view.stale_examples[0][1] == "Archiv/alt.txt"
     assert [p for _, p, _ in view.open_personal_data] == ["Bürgerbüro/offen/antrag.txt"]
 
@@ -54,28 +56,30 @@ def test_crawl_lock_refuses_a_second_crawl(tmp_path):
     assert not crawl_running(tmp_path)
     with crawl_lock(tmp_path):
         assert crawl_running(tmp_path)
-        with pytest.raises(CrawlRunning, match="läuft bereits"):
-            with crawl_lock(tmp_path):
-                pass
+        with pytest.raises(CrawlRunning, match="läuft bereits"), crawl_lock(tmp_path):
+            pass
     assert not crawl_running(tmp_path)
 
 
 def _page_script(page: str, roles: tuple[str, ...], config: str) -> None:
     import importlib
 
+    from aktenlotse.identity.directory import UserInfo
     from aktenlotse.portal.context import build_context
-    from aktenlotse.portal.directory import UserInfo
 
     module = importlib.import_module(f"aktenlotse.portal.{page}")
     module.render(build_context(config), UserInfo("u", "U", "", "", (), (), frozenset(roles)))
 
 
-@pytest.mark.parametrize("page, allowed", [("ui_review", {"ag_dms", "admin"}), ("ui_overview", {"ag_dms", "admin"}),
-                                           ("ui_admin", {"admin"})])
+@pytest.mark.parametrize(
+    "page, allowed", [("ui_review", {"ag_dms", "admin"}), ("ui_overview", {"ag_dms", "admin"}), ("ui_admin", {"admin"})]
+)
 def test_restricted_pages_check_roles(share, tmp_path, page, allowed):
     config = tmp_path / "portal.toml"
-    config.write_text(f'data_dir = "{share.data}"\n[auth]\nmode = "demo"\n[[sources]]\nname = "daten"\n'
-                      f'root = "{share.root}"\n', encoding="utf-8")
+    config.write_text(
+        f'data_dir = "{share.data}"\n[auth]\nmode = "demo"\n[[sources]]\nname = "daten"\nroot = "{share.root}"\n',
+        encoding="utf-8",
+    )
     for role in ("employee", "digitallotse", "ag_dms", "admin"):
         at = AppTest.from_function(_page_script, args=(page, ("employee", role), str(config)), default_timeout=90).run()
         assert not at.exception, (page, role, at.exception)

@@ -23,21 +23,23 @@ from pathlib import Path
 
 import pytest
 
-from aktenlotse.app import text_analyzer
-from aktenlotse.config import Config, ElasticsearchConfig, EnrichConfig, ExtractorConfig, SourceConfig
-from aktenlotse.crawler.crawl import Crawler
+from aktenlotse.core.config import Config, ElasticsearchConfig, EnrichConfig, ExtractorConfig, SourceConfig
 from aktenlotse.crawler.local_source import LocalSource
 from aktenlotse.crawler.ocr import run_ocr_pass
 from aktenlotse.crawler.tika_client import TikaServerExtractor
-from aktenlotse.enrich.embed_pass import run_embedding_pass
 from aktenlotse.enrich.embeddings import load_encoder
+from aktenlotse.pipeline.app import text_analyzer
+from aktenlotse.pipeline.crawl import Crawler
+from aktenlotse.pipeline.embed_pass import run_embedding_pass
 from aktenlotse.search.embedded import EmbeddedBackend
-from aktenlotse.statedb import StateDB
+from aktenlotse.stores.statedb import StateDB
 from tests.test_ocr import render_scan
 from tests.unprivileged import IS_ROOT, OTHER_UID
 
-pytestmark = [pytest.mark.tika_server,
-              pytest.mark.skipif(not IS_ROOT, reason="opening the files as another uid (setpriv) needs root")]
+pytestmark = [
+    pytest.mark.tika_server,
+    pytest.mark.skipif(not IS_ROOT, reason="opening the files as another uid (setpriv) needs root"),
+]
 
 ROUNDS = 15  # every round overlaps both passes with a permission-changing crawl; ~60 s on Elasticsearch
 STEADY_FILES = 20  # never change: the bulk a real crawl walks past
@@ -58,9 +60,23 @@ for path in sys.argv[1:]:
 
 def _readable_as_other(paths: list[Path]) -> set[str]:
     """Ground truth: the files an unprivileged uid can really open (not the crawler's view)."""
-    out = subprocess.run(["setpriv", f"--reuid={OTHER_UID}", f"--regid={OTHER_UID}", "--clear-groups",
-                          "/usr/bin/python3", "-I", "-c", _CAN_OPEN, *map(str, paths)],
-                         capture_output=True, text=True, check=True, timeout=60)
+    out = subprocess.run(
+        [
+            "setpriv",
+            f"--reuid={OTHER_UID}",
+            f"--regid={OTHER_UID}",
+            "--clear-groups",
+            "/usr/bin/python3",
+            "-I",
+            "-c",
+            _CAN_OPEN,
+            *map(str, paths),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
     return set(out.stdout.split())
 
 
@@ -127,8 +143,9 @@ def _race(open_backend, tika_server, tmp: Path) -> dict:
     def ocr_pass() -> None:
         own, own_state = open_backend(), StateDB(tmp / "data" / "state.sqlite")
         try:
-            stats = run_ocr_pass(config, own_state, own, extractor, analyze=analyze,
-                                 sources={"daten": LocalSource(source)})
+            stats = run_ocr_pass(
+                config, own_state, own, extractor, analyze=analyze, sources={"daten": LocalSource(source)}
+            )
             figures["ocred"] += stats.ocred
         except BaseException as error:  # noqa: BLE001 - reported by the main thread
             failures.append(error)

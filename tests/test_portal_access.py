@@ -13,9 +13,9 @@ HOSTILE = "[Klick](javascript:alert) **fett** x.txt"
 
 
 def _admin_page(config: str, roles: tuple[str, ...]) -> None:
+    from aktenlotse.identity.directory import UserInfo
     from aktenlotse.portal import ui_admin
     from aktenlotse.portal.context import build_context
-    from aktenlotse.portal.directory import UserInfo
 
     ui_admin.render(build_context(config), UserInfo("u", "U", "", "", (), (), frozenset(roles)))
 
@@ -35,7 +35,9 @@ def test_admin_form_explains_a_refusal_and_an_allowed_read(share, slapd, monkeyp
     (root / "Allgemein" / HOSTILE).write_text("x", encoding="utf-8")
     config = write_config(base, root, slapd)
     refused = _ask(config, "schmidt", r"\\rathaus\daten\Bauamt\antrag.txt")
-    assert [e.value for e in refused.error] == ["Lesen verweigert – Ordner „Bauamt“\\: keiner der Prinzipale ist berechtigt\\."]
+    assert [e.value for e in refused.error] == [
+        "Lesen verweigert – Ordner „Bauamt“\\: keiner der Prinzipale ist berechtigt\\."
+    ]
     table = refused.dataframe[0].value
     above = len(root.parents)  # the folders above the source root, checked by the kernel too
     assert list(table["Ergebnis"]) == ["bestanden"] * (above + 1) + ["nicht bestanden", "bestanden"]

@@ -7,8 +7,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from aktenlotse.identity.directory import UserInfo
 from aktenlotse.portal import session
-from aktenlotse.portal.directory import UserInfo
 from tests.ldap_directory import USERS
 from tests.portal_fixtures import SERVICE_ENV, build_index, write_config
 
@@ -86,7 +86,7 @@ def test_hostile_and_empty_queries(portal):
     at = login("mueller")
     assert search(at, "der die das und") == []
     assert any("keine suchbaren" in i.value.lower() for i in at.info)
-    search(at, "\"(NEAR* -AND OR" + "x" * 10_000)
+    search(at, '"(NEAR* -AND OR' + "x" * 10_000)
     assert not at.exception
 
 

@@ -64,6 +64,7 @@ def test_browser_file_names_with_markdown_render_as_text(portal_url):
     """A file called "[Klick](https://example.org) x.pdf" is text in the results, in its
     snippet and in "Ähnliche Dokumente": no link, no markup (an invisible word joiner may
     sit inside a URL so that it is not linked)."""
+
     def shown(page) -> str:
         return page.inner_text("body").replace("\u2060", "")
 

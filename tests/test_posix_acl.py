@@ -3,11 +3,18 @@
 import stat
 import struct
 
-from aktenlotse.crawler.posix_path_access import PosixPathAccess, TraverseAccess
-from aktenlotse.visibility import may_read, permissions
+from aktenlotse.core.visibility import may_read, permissions
 from aktenlotse.crawler.posix_acl import (
-    EXECUTE, READ, PosixGrant, WORLD, grant_for, group_principal, parse_acl_xattr, user_principal,
+    EXECUTE,
+    READ,
+    WORLD,
+    PosixGrant,
+    grant_for,
+    group_principal,
+    parse_acl_xattr,
+    user_principal,
 )
+from aktenlotse.crawler.posix_path_access import PosixPathAccess, TraverseAccess
 
 REG = stat.S_IFREG
 

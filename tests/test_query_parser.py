@@ -7,7 +7,6 @@ import sqlite3
 
 import pytest
 
-from aktenlotse.search.analysis import GermanAnalyzer
 from aktenlotse.search.query_parser import (
     MAX_QUERY_CHARS,
     NOTICE_NOTHING_SEARCHABLE,
@@ -17,6 +16,7 @@ from aktenlotse.search.query_parser import (
     parse_query,
     to_fts5,
 )
+from aktenlotse.text.analysis import GermanAnalyzer
 from tests.backend_conformance import HOSTILE_QUERIES
 
 

@@ -12,16 +12,16 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from aktenlotse.config import Config, SourceConfig
+from aktenlotse.core.config import Config, SourceConfig
 from aktenlotse.crawler.tika_client import TikaServerExtractor
 from aktenlotse.enrich.aktenplan import read_aktenplan
-from aktenlotse.enrich.aktenplan_store import AktenplanStore
 from aktenlotse.enrich.suggest import Suggester
-from aktenlotse.migration_export import COLUMNS, export_chunks, write_export
-from aktenlotse.review import DocRef, NotAllowed, ReviewError, ReviewStore, folders, items_below, progress
-from aktenlotse.review_training import evaluate_and_train, train_from_decisions
 from aktenlotse.search.embedded import EmbeddedBackend
-from aktenlotse.statedb import StateDB
+from aktenlotse.services.migration_export import COLUMNS, export_chunks, write_export
+from aktenlotse.services.review import DocRef, NotAllowed, ReviewError, ReviewStore, folders, items_below, progress
+from aktenlotse.services.review_training import evaluate_and_train, train_from_decisions
+from aktenlotse.stores.aktenplan_store import AktenplanStore
+from aktenlotse.stores.statedb import StateDB
 from tests.crawl_env import CrawlEnv
 
 pytestmark = pytest.mark.review
@@ -38,14 +38,31 @@ PLAN_CSV = """code,title,parent,description,keywords
 def test_employees_cannot_decide(tmp_path):
     store = ReviewStore(tmp_path)
     with pytest.raises(NotAllowed):
-        store.decide([DocRef("d", "a.txt", "h1")], decision="accept", code="632", reviewer="schmidt", roles={"employee"})
+        store.decide(
+            [DocRef("d", "a.txt", "h1")], decision="accept", code="632", reviewer="schmidt", roles={"employee"}
+        )
     with pytest.raises(ReviewError, match="Klasse"):
         store.decide([DocRef("d", "a.txt", "h1")], decision="reassign", code="", reviewer="krause", roles=AG_DMS)
     with pytest.raises(ReviewError, match="gibt es im aktuellen Aktenplan nicht"):
-        store.decide([DocRef("d", "a.txt", "h1")], decision="reassign", code="999", reviewer="krause", roles=AG_DMS,
-                     known_codes={"632"})
-    assert store.decide([DocRef("d", "a.txt", "h1")], decision="skip", code=None, reviewer="krause", roles=AG_DMS,
-                        comment="Dublette") == 1
+        store.decide(
+            [DocRef("d", "a.txt", "h1")],
+            decision="reassign",
+            code="999",
+            reviewer="krause",
+            roles=AG_DMS,
+            known_codes={"632"},
+        )
+    assert (
+        store.decide(
+            [DocRef("d", "a.txt", "h1")],
+            decision="skip",
+            code=None,
+            reviewer="krause",
+            roles=AG_DMS,
+            comment="Dublette",
+        )
+        == 1
+    )
     decision = store.decision_for(DocRef("d", "a.txt", "h1"))
     assert (decision.decision, decision.reviewer, decision.comment) == ("skip", "krause", "Dublette")
     assert time.time() - decision.at < 60
@@ -103,19 +120,32 @@ def test_export_matches_decisions_and_opens_with_pandas_and_openpyxl(crawled, tm
     store = ReviewStore(env.data)
     shutil.copy(env.root / "Kämmerei/Hundesteuer/anmeldung.txt", env.root / "Kämmerei/anmeldung-kopie.txt")
     env.crawl()
-    store.decide([DocRef("daten", "Kämmerei/Hundesteuer/anmeldung.txt", None)], decision="reassign", code="902",
-                 reviewer="krause", roles=AG_DMS, comment="Steueramt")
+    store.decide(
+        [DocRef("daten", "Kämmerei/Hundesteuer/anmeldung.txt", None)],
+        decision="reassign",
+        code="902",
+        reviewer="krause",
+        roles=AG_DMS,
+        comment="Steueramt",
+    )
     config = Config(data_dir=env.data, sources=(env.source_config,))
-    from aktenlotse.migration_export import export_migration_list
+    from aktenlotse.services.migration_export import export_migration_list
 
     for fmt in ("xlsx", "csv"):
         target = tmp_path / f"liste.{fmt}"
         assert export_migration_list(config, target, fmt) == 4
-        frame = (pd.read_excel(target, dtype=str) if fmt == "xlsx" else pd.read_csv(target, sep=";", dtype=str)).fillna("")
+        frame = (pd.read_excel(target, dtype=str) if fmt == "xlsx" else pd.read_csv(target, sep=";", dtype=str)).fillna(
+            ""
+        )
         assert list(frame.columns) == list(COLUMNS)
         row = frame[frame["UNC-Pfad"] == "\\\\rathaus\\daten\\Kämmerei\\Hundesteuer\\anmeldung.txt"].iloc[0]
-        assert (row["Aktenplan-Kennziffer"], row["Aktenplan-Titel"], row["Entscheidung"], row["Geprüft von"],
-                row["Kommentar"]) == ("902", "Hundesteuer", "andere Klasse", "krause", "Steueramt")
+        assert (
+            row["Aktenplan-Kennziffer"],
+            row["Aktenplan-Titel"],
+            row["Entscheidung"],
+            row["Geprüft von"],
+            row["Kommentar"],
+        ) == ("902", "Hundesteuer", "andere Klasse", "krause", "Steueramt")
         copies = frame[frame["Dublettengruppe"] != ""]
         assert len(copies) == 2 and copies["Dublettengruppe"].nunique() == 1
         assert set(frame["Entscheidung"]) == {"andere Klasse", "offen"}
@@ -128,8 +158,13 @@ def test_export_matches_decisions_and_opens_with_pandas_and_openpyxl(crawled, tm
 def test_stale_class_after_reimport_is_flagged_not_lost(crawled, tmp_path):
     env = crawled
     store = ReviewStore(env.data)
-    store.decide([DocRef("daten", "Kämmerei/Hundesteuer/anmeldung.txt", None)], decision="reassign", code="902",
-                 reviewer="krause", roles=AG_DMS)
+    store.decide(
+        [DocRef("daten", "Kämmerei/Hundesteuer/anmeldung.txt", None)],
+        decision="reassign",
+        code="902",
+        reviewer="krause",
+        roles=AG_DMS,
+    )
     smaller = tmp_path / "plan2.csv"
     smaller.write_text(PLAN_CSV.replace("902,Hundesteuer,9,Hundesteuer,Hundesteuer;Hund\n", ""), encoding="utf-8")
     AktenplanStore(env.data).import_file(smaller)
@@ -140,14 +175,35 @@ def test_stale_class_after_reimport_is_flagged_not_lost(crawled, tmp_path):
 
 def test_export_of_200000_rows_in_bounded_memory(tmp_path):
     state = StateDB(tmp_path / "state.sqlite")
-    rows = [(f"{i:032x}", "daten", f"Ordner {i // 500}".encode(), f"datei-{i}.pdf".encode(), 1000 + i, 1.7e9, 1.7e9,
-             None, f"{i % 150000:032x}", "everyone", "", 0, "indexed") for i in range(200_000)]
-    state.conn.executemany("INSERT INTO items (id, source, folder, name, size, mtime, ctime, file_id, content_hash, allow,"
-                           " deny, children, status) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+    rows = [
+        (
+            f"{i:032x}",
+            "daten",
+            f"Ordner {i // 500}".encode(),
+            f"datei-{i}.pdf".encode(),
+            1000 + i,
+            1.7e9,
+            1.7e9,
+            None,
+            f"{i % 150000:032x}",
+            "everyone",
+            "",
+            0,
+            "indexed",
+        )
+        for i in range(200_000)
+    ]
+    state.conn.executemany(
+        "INSERT INTO items (id, source, folder, name, size, mtime, ctime, file_id, content_hash, allow,"
+        " deny, children, status) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        rows,
+    )
     state.conn.commit()
     del rows
     store = ReviewStore(tmp_path)
-    store.decide([DocRef("daten", "Ordner 0/datei-1.pdf", None)], decision="skip", code=None, reviewer="k", roles=AG_DMS)
+    store.decide(
+        [DocRef("daten", "Ordner 0/datei-1.pdf", None)], decision="skip", code=None, reviewer="k", roles=AG_DMS
+    )
     backend = EmbeddedBackend(tmp_path / "index.sqlite")
     config = Config(data_dir=tmp_path, sources=(SourceConfig(name="daten", root=tmp_path, display_root="\\\\srv\\d"),))
     tracemalloc.start()
@@ -175,8 +231,9 @@ def test_learning_from_more_decisions_raises_accuracy():
     def accuracy(n_decisions: int) -> float:
         suggester = Suggester(plan, level=1)
         sub = rows[:n_decisions]
-        suggester.train([r["text_masked"] for r in sub], [r["label"] for r in sub],
-                        groups=[r["group"] or r["id"] for r in sub])
+        suggester.train(
+            [r["text_masked"] for r in sub], [r["label"] for r in sub], groups=[r["group"] or r["id"] for r in sub]
+        )
         results = suggester.suggest_many([r["text_masked"] for r in heldout])
         return sum(r[0].code == h["label"] for r, h in zip(results, heldout)) / len(heldout)
 
@@ -188,16 +245,17 @@ def test_learning_from_more_decisions_raises_accuracy():
 def test_training_report_measures_on_heldout_folders():
     plan = read_aktenplan(REVOSAX / "aktenplan.csv")
     rows = [json.loads(line) for line in open(REVOSAX / "train.jsonl", encoding="utf-8")][:80]
-    report = evaluate_and_train(Suggester(plan, level=1), [r["text_masked"] for r in rows], [r["label"] for r in rows],
-                                [r["id"] for r in rows])
+    report = evaluate_and_train(
+        Suggester(plan, level=1), [r["text_masked"] for r in rows], [r["label"] for r in rows], [r["id"] for r in rows]
+    )
     assert report.n_decisions == 80 and 5 <= report.n_heldout <= 30
     assert 0.0 <= report.heldout_top1 <= report.heldout_top3 <= 1.0
 
 
 def _review_page(config: str, roles: tuple[str, ...]) -> None:
+    from aktenlotse.identity.directory import UserInfo
     from aktenlotse.portal import ui_review
     from aktenlotse.portal.context import build_context
-    from aktenlotse.portal.directory import UserInfo
 
     ui_review.render(build_context(config), UserInfo("krause", "Eva Krause", "", "", (), (), frozenset(roles)))
 
@@ -206,8 +264,10 @@ def _review_app(env, tmp_path):
     from streamlit.testing.v1 import AppTest
 
     config = tmp_path / "portal.toml"
-    config.write_text(f'data_dir = "{env.data}"\n[auth]\nmode = "demo"\n[[sources]]\nname = "daten"\n'
-                      f'root = "{env.root}"\n', encoding="utf-8")
+    config.write_text(
+        f'data_dir = "{env.data}"\n[auth]\nmode = "demo"\n[[sources]]\nname = "daten"\nroot = "{env.root}"\n',
+        encoding="utf-8",
+    )
     return AppTest.from_function(_review_page, args=(str(config), tuple(AG_DMS)), default_timeout=90).run()
 
 
@@ -264,8 +324,10 @@ def test_review_page_shows_a_decision_at_once_and_clears_the_form(crawled, tmp_p
     at.radio(key="review_action").set_value("skip")
     _submit(at)
     assert at.metric[0].value == "2 / 3"
-    assert _decisions_column(at) == {"bauantrag-1.txt": "nicht migrieren (krause)",
-                                     "bauantrag-2.txt": "nicht migrieren (krause)"}
+    assert _decisions_column(at) == {
+        "bauantrag-1.txt": "nicht migrieren (krause)",
+        "bauantrag-2.txt": "nicht migrieren (krause)",
+    }
     store = ReviewStore(crawled.data)
     try:
         decision = store.decision_for(DocRef("daten", "Bauamt/632/bauantrag-2.txt", None))

@@ -1,14 +1,20 @@
 """The undecided documents a retraining reads for its vocabulary: a stable, bounded sample
 without the decided ones, from the real embedded index."""
 
-from aktenlotse import review_training
-from aktenlotse.records import Document
+from aktenlotse.core.records import Document
 from aktenlotse.search.embedded import EmbeddedBackend
+from aktenlotse.services import review_training
 
 
 def _doc(i: int) -> Document:
-    return Document(id=f"doc{i:03}", source="daten", path=f"Akten/{i:03}.txt", title=f"Akte {i}",
-                    text=f"Vorgang Nummer {i}", allow=("authenticated",))
+    return Document(
+        id=f"doc{i:03}",
+        source="daten",
+        path=f"Akten/{i:03}.txt",
+        title=f"Akte {i}",
+        text=f"Vorgang Nummer {i}",
+        allow=("authenticated",),
+    )
 
 
 def test_undecided_sample_is_stable_bounded_and_excludes_decisions(tmp_path, monkeypatch):

@@ -19,19 +19,28 @@ from __future__ import annotations
 
 import pytest
 
-from aktenlotse.config import AuthConfig, Config, EnrichConfig, ExtractorConfig
-from aktenlotse.crawler.crawl import Crawler
+from aktenlotse.core.config import AuthConfig, Config, EnrichConfig, ExtractorConfig
 from aktenlotse.crawler.smb_source import SmbSource
 from aktenlotse.crawler.tika_client import TikaServerExtractor
-from aktenlotse.enrich.embed_pass import run_embedding_pass
 from aktenlotse.enrich.embeddings import load_encoder
-from aktenlotse.portal.directory import LdapDirectory
-from aktenlotse.portal.services import DownloadDenied, open_download
+from aktenlotse.identity.directory import LdapDirectory
+from aktenlotse.pipeline.crawl import Crawler
+from aktenlotse.pipeline.embed_pass import run_embedding_pass
 from aktenlotse.search.embedded import EmbeddedBackend
-from aktenlotse.statedb import StateDB
+from aktenlotse.services.documents import DownloadDenied, open_download
+from aktenlotse.stores.statedb import StateDB
 from tests.crawl_env import analyzer, search_as
 from tests.samba_dc import (
-    BASE_DN, FULL, OICI, READ, SECOND_SHARE, SERVICE_PASSWORD, SERVICE_USER, USERS, ShareAdmin, crawler_source_config,
+    BASE_DN,
+    FULL,
+    OICI,
+    READ,
+    SECOND_SHARE,
+    SERVICE_PASSWORD,
+    SERVICE_USER,
+    USERS,
+    ShareAdmin,
+    crawler_source_config,
 )
 from tests.smb_truth import readable_files
 
@@ -114,8 +123,10 @@ def build_shares(dc) -> dict[str, str]:
         files[name] = ("freigabe", f"{SECOND_FOLDER}/{name}.txt")
         n += 1
     second.close()
-    dc.set_share_acl(SECOND_SHARE, f"{dc.sid('bauamt')}:ALLOWED/0/READ,{dc.sid(SERVICE_USER)}:ALLOWED/0/READ,"
-                                   "S-1-5-32-544:ALLOWED/0/FULL")
+    dc.set_share_acl(
+        SECOND_SHARE,
+        f"{dc.sid('bauamt')}:ALLOWED/0/READ,{dc.sid(SERVICE_USER)}:ALLOWED/0/READ,S-1-5-32-544:ALLOWED/0/FULL",
+    )
     return files
 
 
@@ -137,8 +148,10 @@ class SmbCrawlEnv:
         self.dc = dc
         self.data = base / "data"
         self.data.mkdir(parents=True)
-        self.source_configs = (crawler_source_config(dc, display_root="\\\\rathaus\\daten"),
-                               crawler_source_config(dc, name="freigabe", share=SECOND_SHARE))
+        self.source_configs = (
+            crawler_source_config(dc, display_root="\\\\rathaus\\daten"),
+            crawler_source_config(dc, name="freigabe", share=SECOND_SHARE),
+        )
         self.extractor = TikaServerExtractor(managed=tika_server)
 
     def crawl(self):
@@ -177,12 +190,20 @@ def matrix(samba_dc, tika_server, tmp_path_factory):
     summary = env.crawl()
     assert summary.new == len(files), summary
     assert summary.errors == 1, summary  # the descriptor the crawler may not read
-    auth = AuthConfig(url=samba_dc.ldaps_url, ca_cert=samba_dc.ca_cert, base_dn=BASE_DN,
-                      bind_dn=f"CN={SERVICE_USER},CN=Users,{BASE_DN}", bind_password=SERVICE_PASSWORD)
+    auth = AuthConfig(
+        url=samba_dc.ldaps_url,
+        ca_cert=samba_dc.ca_cert,
+        base_dn=BASE_DN,
+        bind_dn=f"CN={SERVICE_USER},CN=Users,{BASE_DN}",
+        bind_password=SERVICE_PASSWORD,
+    )
     directory = LdapDirectory(auth)
     users = {name: directory.authenticate(name, USERS[name][2]) for name in MATRIX_USERS}
-    config = Config(data_dir=env.data, sources=env.source_configs,
-                    extractor=ExtractorConfig(kind="external", urls=(tika_server.url,)))
+    config = Config(
+        data_dir=env.data,
+        sources=env.source_configs,
+        extractor=ExtractorConfig(kind="external", urls=(tika_server.url,)),
+    )
     backend = EmbeddedBackend(env.data / "index.sqlite")
     # Vectors too, so that semantic and hybrid searches really go through the vector index.
     assert run_embedding_pass(backend, load_encoder(), EnrichConfig()).documents == len(files)
@@ -281,8 +302,9 @@ def test_share_acl_change_takes_effect_at_download_and_next_crawl(matrix, samba_
     doc = next(d for d in env.documents() if d.title in second)
     try:
         # Now the share admits kaemmerei instead of bauamt.
-        samba_dc.set_share_acl(SECOND_SHARE, f"{samba_dc.sid('kaemmerei')}:ALLOWED/0/READ,"
-                                             f"{samba_dc.sid(SERVICE_USER)}:ALLOWED/0/READ")
+        samba_dc.set_share_acl(
+            SECOND_SHARE, f"{samba_dc.sid('kaemmerei')}:ALLOWED/0/READ,{samba_dc.sid(SERVICE_USER)}:ALLOWED/0/READ"
+        )
         with pytest.raises(DownloadDenied):  # read live before any crawl
             open_download(config, backend, doc.id, users["mueller"].principals)
         summary = env.crawl()
@@ -293,8 +315,11 @@ def test_share_acl_change_takes_effect_at_download_and_next_crawl(matrix, samba_
         _, schmidt = visible(backend, users["schmidt"].principals)
         assert second <= schmidt
     finally:
-        samba_dc.set_share_acl(SECOND_SHARE, f"{samba_dc.sid('bauamt')}:ALLOWED/0/READ,"
-                                             f"{samba_dc.sid(SERVICE_USER)}:ALLOWED/0/READ,S-1-5-32-544:ALLOWED/0/FULL")
+        samba_dc.set_share_acl(
+            SECOND_SHARE,
+            f"{samba_dc.sid('bauamt')}:ALLOWED/0/READ,"
+            f"{samba_dc.sid(SERVICE_USER)}:ALLOWED/0/READ,S-1-5-32-544:ALLOWED/0/FULL",
+        )
         env.crawl()
 
 
@@ -308,8 +333,11 @@ def test_crawler_locked_out_of_a_folder_hides_it_from_all_until_restored(matrix,
     try:
         # Re-ACLed so that the service account (a domain user too) may not enter the folder;
         # the files keep their ACLs (users still read them).
-        admin.set_acl("Ausgesperrt", [base[0], ("A", OICI, READ, domain_users),
-                                      ("D", 0, FULL, samba_dc.sid(SERVICE_USER))], protected=True)
+        admin.set_acl(
+            "Ausgesperrt",
+            [base[0], ("A", OICI, READ, domain_users), ("D", 0, FULL, samba_dc.sid(SERVICE_USER))],
+            protected=True,
+        )
         summary = env.crawl()
         assert summary.deleted == 0, summary
         assert len(env.documents()) == before  # nothing deleted: kept, marked unverified
@@ -387,8 +415,8 @@ def test_samba_inherited_acl_change_reindexes_principals_without_extraction(matr
 
 
 def test_access_checks_read_live_give_the_permissions_the_crawl_stored(matrix):
-    from aktenlotse.access_checks import FOLDER, ITEM, SHARE, decide, permissions_of
-    from aktenlotse.visibility import of_item
+    from aktenlotse.core.access_checks import FOLDER, ITEM, SHARE, decide, permissions_of
+    from aktenlotse.core.visibility import of_item
 
     env, _, users, _, _ = matrix
     sources = {c.name: SmbSource(c) for c in env.source_configs}
@@ -405,8 +433,10 @@ def test_access_checks_read_live_give_the_permissions_the_crawl_stored(matrix):
         checks = sources["daten"].access_checks(nurdateien.path)
         decision = decide(users["gast"].principals, checks)
         assert not decision.allowed and decision.deciding.kind == FOLDER and decision.deciding.path == "Nurdateien"
-        assert any(line.startswith("ohne Wirkung") and "nur für Unterordner/Dateien" in line
-                   for line in decision.deciding.entries)
+        assert any(
+            line.startswith("ohne Wirkung") and "nur für Unterordner/Dateien" in line
+            for line in decision.deciding.entries
+        )
         assert any(line.startswith("erlaubt  sid:S-1-") and line.endswith("Lesen") for line in checks[-1].entries)
     finally:
         for source in sources.values():

@@ -7,9 +7,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from aktenlotse.cli import main
-from aktenlotse.config import EnrichConfig
-from aktenlotse.enrich.embed_pass import run_embedding_pass
+from aktenlotse.cli.main import main
+from aktenlotse.core.config import EnrichConfig
+from aktenlotse.pipeline.embed_pass import run_embedding_pass
 from aktenlotse.search.backend import Query
 from aktenlotse.search.embedded import EmbeddedBackend
 from aktenlotse.search.hybrid import LEXICAL_WEIGHT, fuse, rrf
@@ -44,15 +44,24 @@ def test_sources_without_embeddings_are_skipped(tmp_path):
         backend.upsert(list(CORPUS))
         stats = run_embedding_pass(backend, encoder, SMALL, skip_sources=["mail"])
         assert stats.skipped == 1 and stats.documents == len(CORPUS) - 1 and stats.complete
-        hits = backend.search(Query("Einspruch gegen einen Bescheid", mode="semantic",
-                                    vector=query_vector("Einspruch gegen einen Bescheid")), BAUAMT)
+        hits = backend.search(
+            Query(
+                "Einspruch gegen einen Bescheid", mode="semantic", vector=query_vector("Einspruch gegen einen Bescheid")
+            ),
+            BAUAMT,
+        )
         assert "az-2" not in ids_of(hits)
 
 
 def test_empty_documents_are_marked_done(tmp_path):
     encoder = shared_encoder()
     with EmbeddedBackend(tmp_path / "index.db") as backend:
-        backend.upsert([replace(BY_ID["ord-1"], text="", title=""), replace(BY_ID["bau-1"], id="t", text="", title="Nur ein Titel")])
+        backend.upsert(
+            [
+                replace(BY_ID["ord-1"], text="", title=""),
+                replace(BY_ID["bau-1"], id="t", text="", title="Nur ein Titel"),
+            ]
+        )
         stats = run_embedding_pass(backend, encoder, SMALL)
         assert stats.complete and stats.skipped == 1 and stats.documents == 1
         assert backend.ids_without_vectors(encoder.name, 10) == []
@@ -115,8 +124,9 @@ def test_stored_vectors_are_float32_and_normalised(tmp_path):
     with EmbeddedBackend(tmp_path / "index.db") as backend:
         backend.upsert([BY_ID["kaem-1"]])
         run_embedding_pass(backend, shared_encoder(), SMALL)
-    blob, spans, chunks = sqlite3.connect(tmp_path / "index.db").execute(
-        "SELECT vectors, spans, chunks FROM doc_vectors").fetchone()
+    blob, spans, chunks = (
+        sqlite3.connect(tmp_path / "index.db").execute("SELECT vectors, spans, chunks FROM doc_vectors").fetchone()
+    )
     vectors = np.frombuffer(blob, dtype=np.float32).reshape(chunks, -1)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     start, end = np.frombuffer(spans, dtype=np.int32)[:2]
@@ -124,7 +134,7 @@ def test_stored_vectors_are_float32_and_normalised(tmp_path):
 
 
 def test_vectors_of_a_text_that_changed_meanwhile_are_refused(tmp_path):
-    from aktenlotse.enrich.embed_pass import _vectors_of
+    from aktenlotse.pipeline.embed_pass import _vectors_of
 
     encoder = shared_encoder()
     with EmbeddedBackend(tmp_path / "index.db") as backend:

@@ -11,8 +11,13 @@ def run_probe(tmp_path, env_value):
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(__import__("pathlib").Path(__file__).resolve().parents[1])}
     if env_value is not None:
         env["AKTENLOTSE_REQUIRE_SERVICES"] = env_value
-    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rs",
-                           str(tmp_path / "test_probe.py")], capture_output=True, text=True, env=env, cwd=tmp_path)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rs", str(tmp_path / "test_probe.py")],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
 
 
 def test_missing_service_skips_for_developers_and_fails_in_ci(tmp_path):

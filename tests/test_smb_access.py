@@ -1,9 +1,9 @@
 """The checks on the way to an SMB file, built from descriptors (pure, no server)."""
 
-from aktenlotse.access_checks import FOLDER, SHARE, decide, permissions_of
+from aktenlotse.core.access_checks import FOLDER, SHARE, decide, permissions_of
+from aktenlotse.core.visibility import NOBODY
 from aktenlotse.crawler.nt_acl import Ace, encode_descriptor
 from aktenlotse.crawler.smb_access import folder_check, item_check, share_check, start
-from aktenlotse.visibility import NOBODY
 
 DOM = "S-1-5-21-1-2-3"
 READ = 0x001200A9

@@ -52,12 +52,16 @@ def host_name():
 def share(samba_dc):
     admin = ShareAdmin(samba_dc)
     admin.mkdir(FOLDER)
-    admin.set_acl(FOLDER, [("A", OICI, FULL, "S-1-5-32-544"), ("A", OICI, READ, samba_dc.sid(SERVICE_USER))],
-                  protected=True)
+    admin.set_acl(
+        FOLDER, [("A", OICI, FULL, "S-1-5-32-544"), ("A", OICI, READ, samba_dc.sid(SERVICE_USER))], protected=True
+    )
     for i in range(20):
         admin.write(f"{FOLDER}/vermerk{i:02}.txt", f"Vermerk {i}".encode())
-    admin.set_acl(f"{FOLDER}/vermerk07.txt", [("A", 0, READ, samba_dc.sid("bauamt")),
-                                              ("A", 0, READ, samba_dc.sid(SERVICE_USER))], protected=True)
+    admin.set_acl(
+        f"{FOLDER}/vermerk07.txt",
+        [("A", 0, READ, samba_dc.sid("bauamt")), ("A", 0, READ, samba_dc.sid(SERVICE_USER))],
+        protected=True,
+    )
     yield admin
     admin.close()
 
@@ -72,8 +76,9 @@ def kerberos_env(tmp_path, monkeypatch):
 
 
 def _kinit() -> None:
-    subprocess.run(["kinit", f"{SERVICE_USER}@{REALM}"], input=SERVICE_PASSWORD + "\n", text=True, check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["kinit", f"{SERVICE_USER}@{REALM}"], input=SERVICE_PASSWORD + "\n", text=True, check=True, capture_output=True
+    )
 
 
 def _permissions(src: SmbSource) -> dict:
@@ -87,9 +92,13 @@ def _permissions(src: SmbSource) -> dict:
 def test_ticket_instead_of_password_sees_the_same(samba_dc, share, host_name, kerberos_env, connections):
     with_password = _permissions(SmbSource(crawler_source_config(samba_dc, name="k", path=FOLDER)))
     _kinit()
-    config = dataclasses.replace(crawler_source_config(samba_dc, name="k", path=FOLDER, smb_connections=connections),
-                                 smb_server=host_name, smb_username="", smb_password="",
-                                 root=Path(f"//{host_name}/{samba_dc.share}/{FOLDER}"))
+    config = dataclasses.replace(
+        crawler_source_config(samba_dc, name="k", path=FOLDER, smb_connections=connections),
+        smb_server=host_name,
+        smb_username="",
+        smb_password="",
+        root=Path(f"//{host_name}/{samba_dc.share}/{FOLDER}"),
+    )
     src = SmbSource(config)
     assert src.display_path("vermerk00.txt") == f"\\\\{host_name}\\{samba_dc.share}\\{FOLDER}\\vermerk00.txt"
     with_ticket = _permissions(src)
@@ -98,7 +107,8 @@ def test_ticket_instead_of_password_sees_the_same(samba_dc, share, host_name, ke
 
 
 def test_without_ticket_the_message_names_kerberos(samba_dc, share, host_name, kerberos_env):
-    config = dataclasses.replace(crawler_source_config(samba_dc, name="k", path=FOLDER), smb_server=host_name,
-                                 smb_username="", smb_password="")
+    config = dataclasses.replace(
+        crawler_source_config(samba_dc, name="k", path=FOLDER), smb_server=host_name, smb_username="", smb_password=""
+    )
     with pytest.raises(SourceUnavailable, match="kein gültiges Kerberos-Ticket"):
         list(SmbSource(config).listings())

@@ -10,15 +10,23 @@ from pathlib import Path
 
 import pytest
 
-from aktenlotse.config import AuthConfig
-from aktenlotse.crawler.crawl import Crawler
+from aktenlotse.core.config import AuthConfig
 from aktenlotse.crawler.smb_source import SmbSource
 from aktenlotse.crawler.source import SourceUnavailable
-from aktenlotse.portal.directory import MSG_BAD_CREDENTIALS, LdapDirectory, LoginError
+from aktenlotse.identity.directory import MSG_BAD_CREDENTIALS, LdapDirectory, LoginError
+from aktenlotse.pipeline.crawl import Crawler
 from aktenlotse.search.embedded import EmbeddedBackend
-from aktenlotse.statedb import StateDB
+from aktenlotse.stores.statedb import StateDB
 from tests.samba_dc import (
-    BASE_DN, FULL, OICI, READ, SERVICE_PASSWORD, SERVICE_USER, PlainTextExtractor, ShareAdmin, crawler_source_config,
+    BASE_DN,
+    FULL,
+    OICI,
+    READ,
+    SERVICE_PASSWORD,
+    SERVICE_USER,
+    PlainTextExtractor,
+    ShareAdmin,
+    crawler_source_config,
 )
 from tests.tcp_proxy import TcpProxy
 
@@ -33,19 +41,39 @@ def share(samba_dc):
     admin = ShareAdmin(samba_dc)
     domain_users = admin.domain_sid + "-513"
     admin.mkdir(FOLDER)
-    admin.set_acl(FOLDER, [("A", OICI, FULL, "S-1-5-32-544"), ("A", OICI, READ, samba_dc.sid(SERVICE_USER)),
-                           ("A", OICI, READ, domain_users)], protected=True)
+    admin.set_acl(
+        FOLDER,
+        [
+            ("A", OICI, FULL, "S-1-5-32-544"),
+            ("A", OICI, READ, samba_dc.sid(SERVICE_USER)),
+            ("A", OICI, READ, domain_users),
+        ],
+        protected=True,
+    )
     for sub in SUBFOLDERS:
         admin.mkdir(f"{FOLDER}/{sub}")
         for i in range(PER_FOLDER):
             admin.write(f"{FOLDER}/{sub}/akte{i:02}.txt", f"Vorgang {sub} {i}".encode())
     # Files whose descriptors differ from their neighbours', in the middle of the reads:
     # explicit grants, a deny, and one the service account may not read at all.
-    admin.set_acl(f"{FOLDER}/a/akte05.txt", [("A", 0, READ, samba_dc.sid("bauamt")),
-                                             ("A", 0, FULL, "S-1-5-32-544"),
-                                             ("A", 0, READ, samba_dc.sid(SERVICE_USER))], protected=True)
-    admin.set_acl(f"{FOLDER}/b/akte11.txt", [("D", 0, READ, samba_dc.sid("gast")), ("A", 0, READ, domain_users),
-                                             ("A", 0, READ, samba_dc.sid(SERVICE_USER))], protected=True)
+    admin.set_acl(
+        f"{FOLDER}/a/akte05.txt",
+        [
+            ("A", 0, READ, samba_dc.sid("bauamt")),
+            ("A", 0, FULL, "S-1-5-32-544"),
+            ("A", 0, READ, samba_dc.sid(SERVICE_USER)),
+        ],
+        protected=True,
+    )
+    admin.set_acl(
+        f"{FOLDER}/b/akte11.txt",
+        [
+            ("D", 0, READ, samba_dc.sid("gast")),
+            ("A", 0, READ, domain_users),
+            ("A", 0, READ, samba_dc.sid(SERVICE_USER)),
+        ],
+        protected=True,
+    )
     admin.set_acl(f"{FOLDER}/c/akte17.txt", [("A", 0, FULL, "S-1-5-32-544")], protected=True)
     yield admin
     admin.close()
@@ -157,8 +185,13 @@ def test_expired_account_is_named_as_such_for_the_crawler_and_refused_at_login(s
     with pytest.raises(SourceUnavailable, match="abgelaufen"):
         list(src.listings())
     src.close()
-    auth = AuthConfig(url=samba_dc.ldaps_url, ca_cert=samba_dc.ca_cert, base_dn=BASE_DN,
-                      bind_dn=f"CN={SERVICE_USER},CN=Users,{BASE_DN}", bind_password=SERVICE_PASSWORD)
+    auth = AuthConfig(
+        url=samba_dc.ldaps_url,
+        ca_cert=samba_dc.ca_cert,
+        base_dn=BASE_DN,
+        bind_dn=f"CN={SERVICE_USER},CN=Users,{BASE_DN}",
+        bind_password=SERVICE_PASSWORD,
+    )
     with pytest.raises(LoginError) as refused:
         LdapDirectory(auth).authenticate(name, password)
     assert refused.value.message == MSG_BAD_CREDENTIALS  # the same message as a wrong password
@@ -168,8 +201,12 @@ def test_expired_account_is_named_as_such_for_the_crawler_and_refused_at_login(s
 def test_dfs_link_is_followed_with_the_same_permissions(samba_dc, share, reference, connections):
     link = f"viele-{connections}"
     os.symlink(f"msdfs:{samba_dc.host}\\{samba_dc.share}\\{FOLDER}", samba_dc.dfs_root / link)
-    cfg = dataclasses.replace(config(samba_dc, smb_connections=connections), smb_share="dfs", smb_path=link,
-                              root=Path(f"//{samba_dc.host}/dfs/{link}"))
+    cfg = dataclasses.replace(
+        config(samba_dc, smb_connections=connections),
+        smb_share="dfs",
+        smb_path=link,
+        root=Path(f"//{samba_dc.host}/dfs/{link}"),
+    )
     src = SmbSource(cfg)
     try:
         assert snapshot(src.listings()) == reference

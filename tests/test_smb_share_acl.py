@@ -7,8 +7,16 @@ import pytest
 
 from aktenlotse.crawler.nt_acl import Ace, encode_descriptor, parse_descriptor
 from aktenlotse.crawler.smb_share_acl import (
-    PTYPE_BIND, PTYPE_REQUEST, ShareAclError, decode_bind_ack, decode_get_info_502, decode_response, encode_bind,
-    encode_get_info, encode_get_info_502_response, encode_request,
+    PTYPE_BIND,
+    PTYPE_REQUEST,
+    ShareAclError,
+    decode_bind_ack,
+    decode_get_info_502,
+    decode_response,
+    encode_bind,
+    encode_get_info,
+    encode_get_info_502_response,
+    encode_request,
 )
 
 SD = encode_descriptor("S-1-5-32-544", None, [Ace(0, 0, 0x001200A9, "S-1-5-21-1-2-3-1104")])

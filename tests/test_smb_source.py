@@ -24,8 +24,15 @@ FOLDER = "Fehlerfaelle"
 def share(samba_dc):
     admin = ShareAdmin(samba_dc)
     admin.mkdir(FOLDER)
-    admin.set_acl(FOLDER, [("A", OICI, FULL, "S-1-5-32-544"), ("A", OICI, READ, samba_dc.sid(SERVICE_USER)),
-                           ("A", OICI, READ, "S-1-5-11")], protected=True)
+    admin.set_acl(
+        FOLDER,
+        [
+            ("A", OICI, FULL, "S-1-5-32-544"),
+            ("A", OICI, READ, samba_dc.sid(SERVICE_USER)),
+            ("A", OICI, READ, "S-1-5-11"),
+        ],
+        protected=True,
+    )
     payload = os.urandom(300_000)
     admin.write(f"{FOLDER}/binaer.bin", payload)
     admin.write(f"{FOLDER}/gesperrt.txt", b"in Benutzung")
@@ -82,8 +89,9 @@ def test_locked_file_gives_a_readable_error(samba_dc, share):
     try:
         entry = next(e for e in src.walk() if e.path == "gesperrt.txt")
         # Opened elsewhere without sharing (like an exclusive lock): the descriptor still reads.
-        with smbclient.open_file(admin.unc(f"{FOLDER}/gesperrt.txt"), "rb", share_access=None,
-                                 connection_cache=admin.cache):
+        with smbclient.open_file(
+            admin.unc(f"{FOLDER}/gesperrt.txt"), "rb", share_access=None, connection_cache=admin.cache
+        ):
             assert src.current_entry("gesperrt.txt").allow == entry.allow
             with pytest.raises(OSError, match="gesperrt"):
                 src.open(entry)
@@ -117,14 +125,19 @@ def test_path_too_long_is_an_error_record(samba_dc, share):
 def test_share_that_demands_encryption_is_read_encrypted(samba_dc, share, monkeypatch):
     admin, _ = share
     single_reads = []
-    monkeypatch.setattr(smb_source, "query_security", lambda *a, **kw: single_reads.append(a) or query_security(*a, **kw))
+    monkeypatch.setattr(
+        smb_source, "query_security", lambda *a, **kw: single_reads.append(a) or query_security(*a, **kw)
+    )
     unc = f"\\\\{samba_dc.host}\\{ENCRYPTED_SHARE}"
     smbclient.makedirs(unc + "\\Akten", exist_ok=True, connection_cache=admin.cache)
     for i in range(20):
         with smbclient.open_file(f"{unc}\\Akten\\brief{i:02}.txt", "wb", connection_cache=admin.cache) as f:
             f.write(f"Brief {i}".encode())
-    config = dataclasses.replace(crawler_source_config(samba_dc, name="geheim", path="Akten"),
-                                 smb_share=ENCRYPTED_SHARE, root=Path(f"//{samba_dc.host}/{ENCRYPTED_SHARE}/Akten"))
+    config = dataclasses.replace(
+        crawler_source_config(samba_dc, name="geheim", path="Akten"),
+        smb_share=ENCRYPTED_SHARE,
+        root=Path(f"//{samba_dc.host}/{ENCRYPTED_SHARE}/Akten"),
+    )
     for settings in ({}, {"smb_encrypt": True, "smb_connections": 1}):
         src = SmbSource(dataclasses.replace(config, **settings))
         try:

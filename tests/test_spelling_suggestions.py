@@ -1,4 +1,4 @@
-""""Meinten Sie" on both backends: suggestions come only from documents the user may read.
+""" "Meinten Sie" on both backends: suggestions come only from documents the user may read.
 
 Ground truth: for every user and query, the suggestions on the full index equal those of
 an index that holds only the documents that user may read. And for a user who cannot
@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from aktenlotse import visibility
+from aktenlotse.core import visibility
 from tests.backend_conformance import _doc
 
 OUTSIDER = ["everyone", "authenticated", "user:gast"]
@@ -20,8 +20,15 @@ INSIDER = ["everyone", "authenticated", "user:tief", "group:tiefbau"]
 DOCS = [
     _doc("frei", "Allgemein/frei.txt", "Hinweise", "Kanalanschluss Gebührenbescheid Straßenreinigung", "2024-01-02"),
     # Words only the Tiefbau may read; six near-twins of a public word that rank above it.
-    _doc("tief", "Tiefbau/tief.txt", "Vermerk", "Kanalabschluss Geheimtrasse Kanalanschlust Kanalanschlusu "
-         "Kanalanschlusv Kanalanschlusw Kanalanschlusx Kanalanschlusy", "2024-01-03", allow=("group:tiefbau",)),
+    _doc(
+        "tief",
+        "Tiefbau/tief.txt",
+        "Vermerk",
+        "Kanalabschluss Geheimtrasse Kanalanschlust Kanalanschlusu "
+        "Kanalanschlusv Kanalanschlusw Kanalanschlusx Kanalanschlusy",
+        "2024-01-03",
+        allow=("group:tiefbau",),
+    ),
 ]
 QUERIES = [
     "Kanalabschluss",  # the hidden word itself
@@ -56,7 +63,7 @@ def make_backend(request, tmp_path):
         for backend in made:
             backend.close()
         return
-    from aktenlotse.config import ElasticsearchConfig
+    from aktenlotse.core.config import ElasticsearchConfig
     from aktenlotse.search.elasticsearch_backend import ElasticsearchBackend
 
     url = request.getfixturevalue("elasticsearch_url")
@@ -80,8 +87,9 @@ def test_suggestions_equal_those_of_an_index_of_only_readable_documents(make_bac
         only_readable = make_backend()
         only_readable.upsert([d for d in DOCS if visibility.may_read(principals, visibility.of_item(d))])
         for query in QUERIES:
-            assert full.spelling_suggestions(query, principals) == only_readable.spelling_suggestions(query, principals), \
-                (principals, query)
+            assert full.spelling_suggestions(query, principals) == only_readable.spelling_suggestions(
+                query, principals
+            ), (principals, query)
 
 
 def test_a_hidden_word_is_indistinguishable_from_a_word_that_exists_nowhere(make_backend):
@@ -92,7 +100,11 @@ def test_a_hidden_word_is_indistinguishable_from_a_word_that_exists_nowhere(make
     nowhere = backend.spelling_suggestions("Kanalbbschluss", OUTSIDER)
     assert hidden_word == hidden_misspelt == nowhere == ["kanalanschluss"]
     # No public neighbour: a hidden word gets as little as a word that exists nowhere.
-    assert backend.spelling_suggestions("Geheimtrase", OUTSIDER) == backend.spelling_suggestions("Xylophonwerkstat", OUTSIDER) == []
+    assert (
+        backend.spelling_suggestions("Geheimtrase", OUTSIDER)
+        == backend.spelling_suggestions("Xylophonwerkstat", OUTSIDER)
+        == []
+    )
     # Hidden near-twins ranked above the public word never push it out.
     assert backend.spelling_suggestions("Kanalanschlus", OUTSIDER) == ["kanalanschluss"]
 

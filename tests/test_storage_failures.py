@@ -23,7 +23,9 @@ def _config(base: Path, data: Path, share: Path) -> Path:
     config = base / "aktenlotse.toml"
     config.write_text(
         f'data_dir = "{data}"\n[[sources]]\nname = "ablage"\nroot = "{share}"\n'
-        '[extractor]\nkind = "inprocess"\n[enrich]\nenabled = false\n', encoding="utf-8")
+        '[extractor]\nkind = "inprocess"\n[enrich]\nenabled = false\n',
+        encoding="utf-8",
+    )
     return config
 
 
@@ -81,8 +83,9 @@ def test_disk_full_mid_crawl(tmp_path, tmpfs):
     config, share = _earlier_crawl(tmp_path, data)
     rng = random.Random(7)
     for n in range(40):  # ~0.8 MB of long, distinct tokens: text and full-text index outgrow the 2 MB disk
-        (share / f"gross-{n:03}.txt").write_text(" ".join(f"{rng.getrandbits(160):040x}" for _ in range(500)),
-                                                 encoding="utf-8")
+        (share / f"gross-{n:03}.txt").write_text(
+            " ".join(f"{rng.getrandbits(160):040x}" for _ in range(500)), encoding="utf-8"
+        )
     line = _failed_crawl(config)
     assert "Kein Speicherplatz" in line, line
     status, message = _runs(data)[-1]

@@ -13,10 +13,10 @@ from pathlib import Path
 import psutil
 import pytest
 
+from aktenlotse.core.records import ExtractionError, ExtractLimits
 from aktenlotse.crawler.tika_client import TikaServerExtractor
 from aktenlotse.crawler.tika_jar import TikaSetupError
 from aktenlotse.crawler.tika_managed import ManagedTikaServer
-from aktenlotse.records import ExtractionError, ExtractLimits
 
 pytestmark = pytest.mark.tika_server
 
@@ -92,9 +92,7 @@ def test_per_file_timeout_and_server_stays_usable(tika_server, sample_files, big
     except ExtractionError as err:
         assert err.kind == "timeout", err
     else:
-        pytest.fail(
-            f"no timeout: {len(doc.text)} characters after {time.monotonic() - started:.1f} s"
-        )
+        pytest.fail(f"no timeout: {len(doc.text)} characters after {time.monotonic() - started:.1f} s")
     assert time.monotonic() - started < 10
     for key in ("docx", "pdf", "eml"):
         assert _extract(ex, sample_files[key]).text

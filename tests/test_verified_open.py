@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from aktenlotse import visibility
-from aktenlotse.config import SourceConfig
+from aktenlotse.core import visibility
+from aktenlotse.core.config import SourceConfig
 from aktenlotse.crawler.local_source import LocalSource
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the secrets are root's files; the reader is not root")

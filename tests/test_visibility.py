@@ -1,6 +1,6 @@
 """The one visibility rule: clauses (share, traverse, own ACL) and deny, in canonical form."""
 
-from aktenlotse.visibility import NOBODY, WORLD, may_read, permissions, visible_ids
+from aktenlotse.core.visibility import NOBODY, WORLD, may_read, permissions, visible_ids
 
 
 def test_every_clause_must_be_passed():

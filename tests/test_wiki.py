@@ -6,16 +6,18 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from aktenlotse.markdown_render import render_markdown
 from aktenlotse.search.backend import Query
 from aktenlotse.search.embedded import EmbeddedBackend
-from aktenlotse.wiki import MAX_IMAGE_BYTES, EditConflict, NotAllowed, WikiError, WikiStore
+from aktenlotse.services.wiki import MAX_IMAGE_BYTES, EditConflict, NotAllowed, WikiError, WikiStore
+from aktenlotse.text.markdown_render import render_markdown
 from tests.portal_fixtures import build_index, write_config
 
 pytestmark = pytest.mark.wiki
 LOTSE = {"employee", "digitallotse"}
 EMPLOYEE = {"employee"}
-PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
 
 
 @pytest.fixture
@@ -42,10 +44,24 @@ def test_only_editors_may_write(wiki):
 
 
 def test_revisions_diff_and_restore(wiki):
-    first = wiki.save(author="yilmaz", roles=LOTSE, title="Ablage im DMS", body="Version eins", category="Anleitung",
-                      status="published")
-    second = wiki.save(author="krause", roles={"digitallotse"}, title="Ablage im DMS", body="Version zwei",
-                       category="Anleitung", status="published", slug=first.slug, base_revision=1)
+    first = wiki.save(
+        author="yilmaz",
+        roles=LOTSE,
+        title="Ablage im DMS",
+        body="Version eins",
+        category="Anleitung",
+        status="published",
+    )
+    second = wiki.save(
+        author="krause",
+        roles={"digitallotse"},
+        title="Ablage im DMS",
+        body="Version zwei",
+        category="Anleitung",
+        status="published",
+        slug=first.slug,
+        base_revision=1,
+    )
     assert [r.revision for r in wiki.history(first.slug)] == [2, 1]
     assert [r.author for r in wiki.history(first.slug)] == ["krause", "yilmaz"]
     diff = wiki.diff(first.slug, 1, 2)
@@ -59,11 +75,25 @@ def test_revisions_diff_and_restore(wiki):
 
 def test_concurrent_edit_is_detected_not_overwritten(wiki):
     page = wiki.save(author="yilmaz", roles=LOTSE, title="FAQ Scanner", body="A", category="FAQ")
-    wiki.save(author="krause", roles=LOTSE, title="FAQ Scanner", body="B von Krause", category="FAQ", slug=page.slug,
-              base_revision=1)
+    wiki.save(
+        author="krause",
+        roles=LOTSE,
+        title="FAQ Scanner",
+        body="B von Krause",
+        category="FAQ",
+        slug=page.slug,
+        base_revision=1,
+    )
     with pytest.raises(EditConflict) as conflict:
-        wiki.save(author="yilmaz", roles=LOTSE, title="FAQ Scanner", body="C von Yilmaz", category="FAQ",
-                  slug=page.slug, base_revision=1)
+        wiki.save(
+            author="yilmaz",
+            roles=LOTSE,
+            title="FAQ Scanner",
+            body="C von Yilmaz",
+            category="FAQ",
+            slug=page.slug,
+            base_revision=1,
+        )
     assert conflict.value.current.author == "krause"
     assert "+C von Yilmaz" in conflict.value.diff
     assert wiki.page(page.slug, include_drafts=True).body == "B von Krause"
@@ -85,7 +115,8 @@ def test_markdown_is_rendered_without_script(wiki):
     html = render_markdown(
         "<script>alert('x')</script>\n\n[klick](javascript:alert(1)) <img src=x onerror=alert(1)>\n\n"
         f"<iframe src=https://evil.example></iframe> **fett** ![Logo](wiki-image:{image_id})",
-        wiki.image)
+        wiki.image,
+    )
     assert "<script" not in html and "<iframe" not in html
     assert not re.search(r"<[^>]*onerror", html)  # only as escaped text, never as an attribute
     assert 'href="javascript' not in html
@@ -94,24 +125,39 @@ def test_markdown_is_rendered_without_script(wiki):
 
 
 def test_published_pages_are_found_by_search_for_logged_in_users_only(wiki):
-    wiki.save(author="yilmaz", roles=LOTSE, title="DMS-Newsletter März", body="Die Schulungen zum Posteingang beginnen.",
-              category="DMS-News", status="published")
-    draft = wiki.save(author="yilmaz", roles=LOTSE, title="Entwurf Posteingang", body="Posteingang Entwurf",
-                      category="Anleitung")
+    wiki.save(
+        author="yilmaz",
+        roles=LOTSE,
+        title="DMS-Newsletter März",
+        body="Die Schulungen zum Posteingang beginnen.",
+        category="DMS-News",
+        status="published",
+    )
+    draft = wiki.save(
+        author="yilmaz", roles=LOTSE, title="Entwurf Posteingang", body="Posteingang Entwurf", category="Anleitung"
+    )
     hits = wiki.backend.search(Query(text="Posteingang"), ["everyone", "authenticated", "user:schmidt"])
     assert [h.title for h in hits.hits] == ["DMS-Newsletter März"]
     assert hits.hits[0].kind == "wiki"
     assert wiki.backend.search(Query(text="Posteingang"), ["everyone"]).total == 0
-    wiki.save(author="yilmaz", roles=LOTSE, title="Entwurf Posteingang", body="Posteingang fertig",
-              category="Anleitung", status="published", slug=draft.slug, base_revision=1)
+    wiki.save(
+        author="yilmaz",
+        roles=LOTSE,
+        title="Entwurf Posteingang",
+        body="Posteingang fertig",
+        category="Anleitung",
+        status="published",
+        slug=draft.slug,
+        base_revision=1,
+    )
     assert wiki.backend.search(Query(text="Posteingang"), ["authenticated"]).total == 2
     assert [n.title for n in wiki.news()] == ["DMS-Newsletter März"]
 
 
 def _wiki_page_script(username: str, roles: tuple[str, ...]) -> None:
+    from aktenlotse.identity.directory import UserInfo
     from aktenlotse.portal import ui_wiki
     from aktenlotse.portal.context import build_context
-    from aktenlotse.portal.directory import UserInfo
 
     user = UserInfo(username, username, "", "", (), (), frozenset(roles))
     ui_wiki.render(build_context(), user)
@@ -123,8 +169,9 @@ def test_wiki_page_offers_editing_only_to_editors(tmp_path, monkeypatch):
     employee = AppTest.from_function(_wiki_page_script, args=("schmidt", ("employee",)), default_timeout=90).run()
     assert not employee.exception
     assert "wiki_title_new" not in [t.key for t in employee.text_input]
-    lotse = AppTest.from_function(_wiki_page_script, args=("yilmaz", ("employee", "digitallotse")),
-                                  default_timeout=90).run()
+    lotse = AppTest.from_function(
+        _wiki_page_script, args=("yilmaz", ("employee", "digitallotse")), default_timeout=90
+    ).run()
     assert not lotse.exception
     lotse.text_input(key="wiki_title_new").input("Scan-Anleitung")
     lotse.text_area(key="wiki_body_new").input("Erst **scannen**, dann <script>alert(1)</script> ablegen.")

@@ -10,15 +10,15 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from aktenlotse.cli import main
-from aktenlotse.config import Config
+from aktenlotse.cli.main import main
+from aktenlotse.core.config import Config
 from aktenlotse.crawler.tika_client import TikaServerExtractor
-from aktenlotse.enrich.aktenplan_store import AktenplanStore
-from aktenlotse.review import DocRef, ReviewStore
-from aktenlotse.xdomea_folders import FolderPlan
-from aktenlotse.xdomea_schema import validation_errors
-from aktenlotse.xdomea_service import HandoverError, Scope, export_aktenplan, export_handover
-from aktenlotse.xdomea_xml import NS, safe_file_name
+from aktenlotse.services.review import DocRef, ReviewStore
+from aktenlotse.stores.aktenplan_store import AktenplanStore
+from aktenlotse.xdomea.folders import FolderPlan
+from aktenlotse.xdomea.message_xml import NS, safe_file_name
+from aktenlotse.xdomea.schema import validation_errors
+from aktenlotse.xdomea.service import HandoverError, export_aktenplan, export_handover
 from tests.crawl_env import CrawlEnv
 
 pytestmark = pytest.mark.review
@@ -62,17 +62,25 @@ def handover(tmp_path, tika_server):
         if code == "skip":
             store.decide([DocRef("daten", path, None)], decision="skip", code=None, reviewer="krause", roles=AG_DMS)
         elif code:
-            store.decide([DocRef("daten", path, None)], decision="reassign", code=code, reviewer="krause",
-                         roles=AG_DMS, comment="geprüft")
+            store.decide(
+                [DocRef("daten", path, None)],
+                decision="reassign",
+                code=code,
+                reviewer="krause",
+                roles=AG_DMS,
+                comment="geprüft",
+            )
     store.close()
     # The AG DMS dropped 903 from the Aktenplan after deciding: that decision is stale now.
     smaller = tmp_path / "plan2.csv"
     smaller.write_text(PLAN_CSV.replace("903,Zweitwohnungsteuer,90,\n", ""), encoding="utf-8")
     AktenplanStore(env.data).import_file(smaller)
     config_file = tmp_path / "aktenlotse.toml"
-    config_file.write_text(f'data_dir = "{env.data}"\n[[sources]]\nname = "daten"\nroot = "{env.root}"\n'
-                           f'display_root = "\\\\\\\\rathaus\\\\daten"\n[dms]\ninstitution = "Stadt Zeitz"\n',
-                           encoding="utf-8")
+    config_file.write_text(
+        f'data_dir = "{env.data}"\n[[sources]]\nname = "daten"\nroot = "{env.root}"\n'
+        f'display_root = "\\\\\\\\rathaus\\\\daten"\n[dms]\ninstitution = "Stadt Zeitz"\n',
+        encoding="utf-8",
+    )
     return env, config_file
 
 
@@ -85,8 +93,9 @@ def _official_schema():
 def _message(zip_path: Path) -> tuple[etree._Element, zipfile.ZipFile]:
     archive = zipfile.ZipFile(zip_path)
     xml_names = [n for n in archive.namelist() if n.endswith(".xml")]
-    assert len(xml_names) == 1 and re.fullmatch(r"[0-9a-f-]{36}_(Abgabe\.Abgabe\.0401|Aktenplan\.Aktenplan\.0301)\.xml",
-                                                 xml_names[0])
+    assert len(xml_names) == 1 and re.fullmatch(
+        r"[0-9a-f-]{36}_(Abgabe\.Abgabe\.0401|Aktenplan\.Aktenplan\.0301)\.xml", xml_names[0]
+    )
     root = etree.fromstring(archive.read(xml_names[0]))
     schema = _official_schema()
     assert schema.validate(root), schema.error_log
@@ -97,7 +106,7 @@ def test_handover_with_files_validates_and_keeps_the_folder_structure(handover, 
     env, config_file = handover
     (env.root / "Kämmerei/Hundesteuer/anmeldung.txt").unlink()  # gone since the crawl
     out = tmp_path / "abgabe"
-    from aktenlotse.config import load_config
+    from aktenlotse.core.config import load_config
 
     report = export_handover(load_config(config_file), out, with_files=True)
     assert re.fullmatch(r"[0-9a-f-]{36}_Abgabe\.Abgabe\.0401\.zip", report.zip_path.name)
@@ -107,17 +116,25 @@ def test_handover_with_files_validates_and_keeps_the_folder_structure(handover, 
     assert root.findtext("x:Kopf/x:ProzessID", namespaces=X) == report.process_id
     assert root.findtext("x:Kopf/x:Absender/x:Institution/x:Name", namespaces=X) == "Stadt Zeitz"
 
-    akten = {a.findtext("x:AllgemeineMetadaten/x:Betreff", namespaces=X):
-             a.findtext("x:AllgemeineMetadaten/x:Aktenplaneinheit/x:Kennzeichen", namespaces=X)
-             for a in root.iterfind("x:Schriftgutobjekt/x:Akte", X)}
+    akten = {
+        a.findtext("x:AllgemeineMetadaten/x:Betreff", namespaces=X): a.findtext(
+            "x:AllgemeineMetadaten/x:Aktenplaneinheit/x:Kennzeichen", namespaces=X
+        )
+        for a in root.iterfind("x:Schriftgutobjekt/x:Akte", X)
+    }
     assert akten == {"632": "632", "Hunde": "902", "Hundesteuer": "902"}
-    bau = next(a for a in root.iterfind("x:Schriftgutobjekt/x:Akte", X)
-               if a.findtext("x:AllgemeineMetadaten/x:Betreff", namespaces=X) == "632")
+    bau = next(
+        a
+        for a in root.iterfind("x:Schriftgutobjekt/x:Akte", X)
+        if a.findtext("x:AllgemeineMetadaten/x:Betreff", namespaces=X) == "632"
+    )
     vorgang = bau.find("x:Akteninhalt/x:Vorgang", X)
     assert vorgang.findtext("x:AllgemeineMetadaten/x:Betreff", namespaces=X) == "2024"
     teil = vorgang.find("x:Teilvorgang", X)
     assert teil.findtext("x:AllgemeineMetadaten/x:Betreff", namespaces=X) == "Nachträge"
-    assert [d.findtext(".//x:DateinameOriginal", namespaces=X) for d in teil.iterfind("x:Dokument", X)] == ["nachtrag.txt"]
+    assert [d.findtext(".//x:DateinameOriginal", namespaces=X) for d in teil.iterfind("x:Dokument", X)] == [
+        "nachtrag.txt"
+    ]
 
     documents = {d.findtext(".//x:DateinameOriginal", namespaces=X): d for d in root.iter(f"{{{NS}}}Dokument")}
     assert set(documents) == {"bauantrag-1.txt", "bauantrag-3.txt", "nachtrag.txt", "hund.txt", "Bescheid: 2024?.txt"}
@@ -129,33 +146,66 @@ def test_handover_with_files_validates_and_keeps_the_folder_structure(handover, 
         zip_name = doc.findtext(".//x:Primaerdokument/x:Dateiname", namespaces=X)
         assert zip_name.endswith("_" + safe_file_name(name)) and ":" not in zip_name and "?" not in zip_name
         assert archive.read(zip_name) == text.encode("utf-8")
-        fields = {f.findtext("x:Name", namespaces=X): f.findtext("x:Wert", namespaces=X)
-                  for f in doc.iterfind("x:AnwendungsspezifischeErweiterung/x:Feld", X)}
+        fields = {
+            f.findtext("x:Name", namespaces=X): f.findtext("x:Wert", namespaces=X)
+            for f in doc.iterfind("x:AnwendungsspezifischeErweiterung/x:Feld", X)
+        }
         assert fields["Ursprungsort"] == "\\\\rathaus\\daten\\" + path.replace("/", "\\")
         assert fields["Inhalts-Hash (BLAKE2b-128)"] == hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
         assert doc.findtext("x:AllgemeineMetadaten/x:Aktenplaneinheit/x:Kennzeichen", namespaces=X) == code
         assert doc.findtext("x:HistorienProtokollInformation/x:Akteur", namespaces=X) == "krause"
         assert doc.findtext(".//x:Format/x:Name/code", namespaces=X) == "045"  # txt
         assert doc.findtext("x:DatumDesSchreibens", namespaces=X)
-    assert {e.findtext("x:Kennzeichen", namespaces=X) for e in root.iterfind("x:Aktenplan//x:Einheit", X)} == \
-        {"6", "63", "632", "9", "90", "902"}
+    assert {e.findtext("x:Kennzeichen", namespaces=X) for e in root.iterfind("x:Aktenplan//x:Einheit", X)} == {
+        "6",
+        "63",
+        "632",
+        "9",
+        "90",
+        "902",
+    }
 
     assert report.counts["exported"] == 5 and report.counts["skipped"] == 1
-    assert (report.counts["undecided"], report.counts["stale"], report.counts["gone"], report.counts["renamed"]) == \
-        (1, 1, 1, 1)
+    assert (report.counts["undecided"], report.counts["stale"], report.counts["gone"], report.counts["renamed"]) == (
+        1,
+        1,
+        1,
+        1,
+    )
     with open(report.list_path, encoding="utf-8-sig") as f:
-        listed = {(r["UNC-Pfad"].rsplit("\\", 1)[-1], r["Grund"], r["Übergeben"]) for r in csv.DictReader(f, delimiter=";")}
-    assert listed == {("offen.txt", "noch nicht entschieden", "nein"),
-                      ("bescheid.txt", "Aktenplan-Klasse gibt es nicht mehr", "nein"),
-                      ("anmeldung.txt", "Datei seit dem Crawl verschwunden", "nein"),
-                      ("Bescheid: 2024?.txt", "Dateiname für das ZIP angepasst", "ja")}
+        listed = {
+            (r["UNC-Pfad"].rsplit("\\", 1)[-1], r["Grund"], r["Übergeben"]) for r in csv.DictReader(f, delimiter=";")
+        }
+    assert listed == {
+        ("offen.txt", "noch nicht entschieden", "nein"),
+        ("bescheid.txt", "Aktenplan-Klasse gibt es nicht mehr", "nein"),
+        ("anmeldung.txt", "Datei seit dem Crawl verschwunden", "nein"),
+        ("Bescheid: 2024?.txt", "Dateiname für das ZIP angepasst", "ja"),
+    }
 
 
 def test_handover_of_one_folder_without_files_through_the_cli(handover, tmp_path, capsys):
     env, config_file = handover
     target = tmp_path / "eine.zip"
-    assert main(["--config", str(config_file), "review", "export", "--format", "xdomea", "--output", str(target),
-                 "--source", "daten", "--folder", "Bauamt/632/"]) == 0
+    assert (
+        main(
+            [
+                "--config",
+                str(config_file),
+                "review",
+                "export",
+                "--format",
+                "xdomea",
+                "--output",
+                str(target),
+                "--source",
+                "daten",
+                "--folder",
+                "Bauamt/632/",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "4 Dokumente in 2 Akten (2 Vorgänge) übergeben" in out
     root, archive = _message(target)
@@ -166,13 +216,43 @@ def test_handover_of_one_folder_without_files_through_the_cli(handover, tmp_path
 
 def test_handover_bad_input_gives_one_german_line(handover, tmp_path, capsys):
     env, config_file = handover
-    assert main(["--config", str(config_file), "review", "export", "--format", "xdomea", "--output", str(tmp_path),
-                 "--folder", "Kämmerei/Zweitwohnung"]) == 1
+    assert (
+        main(
+            [
+                "--config",
+                str(config_file),
+                "review",
+                "export",
+                "--format",
+                "xdomea",
+                "--output",
+                str(tmp_path),
+                "--folder",
+                "Kämmerei/Zweitwohnung",
+            ]
+        )
+        == 1
+    )
     err = capsys.readouterr().err.strip()
     assert err.startswith("Fehler: Nichts zu übergeben") and "1 mit veralteter Klasse" in err and "\n" not in err
     assert not list(tmp_path.glob("*.zip"))
-    assert main(["--config", str(config_file), "review", "export", "--format", "xdomea", "--source", "gibtsnicht",
-                 "--output", str(tmp_path)]) == 1
+    assert (
+        main(
+            [
+                "--config",
+                str(config_file),
+                "review",
+                "export",
+                "--format",
+                "xdomea",
+                "--source",
+                "gibtsnicht",
+                "--output",
+                str(tmp_path),
+            ]
+        )
+        == 1
+    )
     assert "nicht gecrawlt" in capsys.readouterr().err
     with pytest.raises(HandoverError, match="Noch kein Crawl"):
         export_handover(Config(data_dir=tmp_path / "leer"), tmp_path / "x")
@@ -180,8 +260,21 @@ def test_handover_bad_input_gives_one_german_line(handover, tmp_path, capsys):
 
 def test_aktenplan_alone_as_0301(handover, tmp_path, capsys):
     env, config_file = handover
-    assert main(["--config", str(config_file), "review", "export", "--format", "xdomea-aktenplan",
-                 "--output", str(tmp_path / "plan")]) == 0
+    assert (
+        main(
+            [
+                "--config",
+                str(config_file),
+                "review",
+                "export",
+                "--format",
+                "xdomea-aktenplan",
+                "--output",
+                str(tmp_path / "plan"),
+            ]
+        )
+        == 0
+    )
     zip_path = next((tmp_path / "plan").glob("*_Aktenplan.Aktenplan.0301.zip"))
     archive = zipfile.ZipFile(zip_path)
     root = etree.fromstring(archive.read(archive.namelist()[0]))
@@ -189,7 +282,9 @@ def test_aktenplan_alone_as_0301(handover, tmp_path, capsys):
     assert schema.validate(root), schema.error_log
     main_groups = root.findall("x:Aktenplan/x:Einheit", X)
     assert [e.findtext("x:Kennzeichen", namespaces=X) for e in main_groups] == ["6", "9"]
-    assert root.findtext("x:Aktenplan/x:Einheit/x:Einheit/x:Einheit/x:Inhaltsangabe", namespaces=X) == "Baugenehmigungen"
+    assert (
+        root.findtext("x:Aktenplan/x:Einheit/x:Einheit/x:Einheit/x:Inhaltsangabe", namespaces=X) == "Baugenehmigungen"
+    )
     xml_target = export_aktenplan(Config(data_dir=env.data), tmp_path / "plan.xml")
     assert validation_errors(str(xml_target), "0301") == []
 
@@ -208,13 +303,23 @@ def test_validation_reports_a_broken_message(tmp_path):
 
 def test_folder_plan_files_subfolders_of_the_same_class_as_vorgang(tmp_path):
     folders = FolderPlan(tmp_path)
-    for folder, code in [("A", "632"), ("A/B", "632"), ("A/B/C", "902"), ("A/B/C/D", "632"), ("A/E", "632"),
-                         ("A B", "632")]:  # depth-first, as the export feeds them
+    for folder, code in [
+        ("A", "632"),
+        ("A/B", "632"),
+        ("A/B/C", "902"),
+        ("A/B/C/D", "632"),
+        ("A/E", "632"),
+        ("A B", "632"),
+    ]:  # depth-first, as the export feeds them
         folders.count("s", folder, code)
         folders.count("s", folder, code)
     folders.finish()
-    assert list(folders.roots()) == [("s", "A", "632"), ("s", "A/B/C", "902"), ("s", "A/B/C/D", "632"),
-                                     ("s", "A B", "632")]
+    assert list(folders.roots()) == [
+        ("s", "A", "632"),
+        ("s", "A/B/C", "902"),
+        ("s", "A/B/C/D", "632"),
+        ("s", "A B", "632"),
+    ]
     assert folders.lookup("s", "A/E") == ("632", "A") and folders.lookup("s", "A/X") is None
     path = folders.path
     folders.close()

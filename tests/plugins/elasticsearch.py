@@ -74,7 +74,11 @@ def _sha512(path: Path) -> str:
 
 
 def java_home() -> str:
-    for candidate in (os.environ.get("ES_JAVA_HOME"), "/usr/lib/jvm/java-17-openjdk-amd64", os.environ.get("JAVA_HOME")):
+    for candidate in (
+        os.environ.get("ES_JAVA_HOME"),
+        "/usr/lib/jvm/java-17-openjdk-amd64",
+        os.environ.get("JAVA_HOME"),
+    ):
         if candidate and (Path(candidate) / "bin" / "java").exists():
             return candidate
     java = shutil.which("java")
@@ -97,9 +101,18 @@ def _ensure_user() -> pwd.struct_passwd | None:
         return pwd.getpwnam(ES_USER)
     except KeyError:
         subprocess.run(
-            ["useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent",
-             "--shell", "/usr/sbin/nologin", ES_USER],
-            check=True, capture_output=True,
+            [
+                "useradd",
+                "--system",
+                "--no-create-home",
+                "--home-dir",
+                "/nonexistent",
+                "--shell",
+                "/usr/sbin/nologin",
+                ES_USER,
+            ],
+            check=True,
+            capture_output=True,
         )
         return pwd.getpwnam(ES_USER)
 
@@ -187,8 +200,14 @@ def start_elasticsearch(workdir: Path, extra_settings: dict[str, str] | None = N
             os.setuid(user.pw_uid)
 
     process = subprocess.Popen(
-        cmd, env=env, cwd=workdir, stdin=subprocess.PIPE, stdout=log_file, stderr=subprocess.STDOUT,
-        preexec_fn=demote, start_new_session=True,
+        cmd,
+        env=env,
+        cwd=workdir,
+        stdin=subprocess.PIPE,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        preexec_fn=demote,
+        start_new_session=True,
     )
     log_file.close()
     server = ElasticsearchServer(f"http://127.0.0.1:{port}", port, home, process, log_path)
@@ -225,7 +244,9 @@ def elasticsearch_server():
     """One Elasticsearch for the whole session (security off, loopback, free port).
     With AKTENLOTSE_TEST_ES_URL set, that running server is used instead."""
     if os.environ.get("AKTENLOTSE_TEST_ES_URL"):
-        yield ElasticsearchServer(os.environ["AKTENLOTSE_TEST_ES_URL"].rstrip("/"), 0, Path("."), None, Path("/dev/null"))  # type: ignore[arg-type]
+        yield ElasticsearchServer(
+            os.environ["AKTENLOTSE_TEST_ES_URL"].rstrip("/"), 0, Path("."), None, Path("/dev/null")
+        )  # type: ignore[arg-type]
         return
     workdir = Path(tempfile.mkdtemp(prefix="aktenlotse-es-"))
     os.chmod(workdir, 0o755)

@@ -1,5 +1,5 @@
 """Session fixtures for extraction: the Tika jar, one managed Tika server, a corpus of
-real files built with `aktenlotse.filemakers`."""
+real files built with `aktenlotse.demo.filemakers`."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from aktenlotse import filemakers as fm
+from aktenlotse.demo import filemakers as fm
 
 PARAGRAPHS = [
     "Der Bauantrag für das Grundstück in der Müllerstraße wurde vom Bauamt geprüft und ist vollständig.",
@@ -43,9 +43,7 @@ def tika_server(tika_jar: Path, tmp_path_factory: pytest.TempPathFactory):
     """One managed Tika server for the whole session, stopped at the end."""
     from aktenlotse.crawler.tika_managed import ManagedTikaServer
 
-    server = ManagedTikaServer(
-        tika_jar, heap_mb=512, task_timeout_s=60, log_dir=tmp_path_factory.mktemp("tika-log")
-    )
+    server = ManagedTikaServer(tika_jar, heap_mb=512, task_timeout_s=60, log_dir=tmp_path_factory.mktemp("tika-log"))
     server.start()
     yield server
     server.stop()
@@ -114,7 +112,11 @@ def external_tika(tika_jar):
     log = (workdir / "tika.log").open("wb")
     process = subprocess.Popen(
         [shutil.which("java") or "java", "-jar", str(tika_jar), "-h", "127.0.0.1", "-p", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=workdir, start_new_session=True,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        cwd=workdir,
+        start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120

@@ -1,0 +1,115 @@
+"""`aktenlotse aktenplan`: import, list and show the file plan."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from aktenlotse.core.config import load_config
+
+
+def register(sub) -> None:
+    """Add this module's sub-commands to the `aktenlotse` parser."""
+    parser = sub.add_parser("aktenplan", help="import, list and show the file plan (Aktenplan)")
+    asub = parser.add_subparsers(metavar="ACTION")
+    p = asub.add_parser("import", help="import a CSV or XLSX file (columns code/Kennziffer, title/Bezeichnung, …)")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_import)
+    p = asub.add_parser("list", help="list the classes of the current plan")
+    p.add_argument("--level", type=int, choices=(1, 2, 3), help="only this level")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_list)
+    p = asub.add_parser("show", help="show one class with its path, description and keywords")
+    p.add_argument("code")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_show)
+
+
+def cmd_import(args) -> int:
+    from aktenlotse.enrich.aktenplan import AktenplanError
+    from aktenlotse.stores.aktenplan_store import AktenplanStore
+
+    config = load_config(args.config)
+    with AktenplanStore(config.data_dir) as store:
+        try:
+            result = store.import_file(args.file)
+        except AktenplanError as exc:
+            print(f"Fehler: {exc}", file=sys.stderr)
+            return 1
+    for warning in result.warnings:
+        print(f"Hinweis: {warning}", file=sys.stderr)
+    if result.unchanged:
+        print(f"Aktenplan unverändert (Version {result.version}, {result.n_classes} Klassen).")
+    else:
+        print(f"Aktenplan importiert: Version {result.version}, {result.n_classes} Klassen.")
+    return 0
+
+
+def _plan(args):
+    from aktenlotse.stores.aktenplan_store import load_current_plan
+
+    config = load_config(args.config)
+    plan = load_current_plan(config.data_dir)
+    if plan is None:
+        print("Fehler: noch kein Aktenplan importiert (aktenlotse aktenplan import DATEI)", file=sys.stderr)
+    return plan
+
+
+def cmd_list(args) -> int:
+    plan = _plan(args)
+    if plan is None:
+        return 1
+    classes = [c for c in plan.classes.values() if args.level is None or c.level == args.level]
+    if args.json:
+        print(
+            json.dumps(
+                [{"code": c.code, "title": c.title, "parent": c.parent, "level": c.level} for c in classes],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return 0
+    for c in classes:
+        indent = "" if args.level else "  " * (c.level - 1)
+        print(f"{indent}{c.code}  {c.title}")
+    return 0
+
+
+def cmd_show(args) -> int:
+    plan = _plan(args)
+    if plan is None:
+        return 1
+    cls = plan.get(args.code)
+    if cls is None:
+        print(f"Fehler: Kennziffer {args.code} nicht im Aktenplan", file=sys.stderr)
+        return 1
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "code": cls.code,
+                    "title": cls.title,
+                    "parent": cls.parent,
+                    "level": cls.level,
+                    "description": cls.description,
+                    "keywords": list(cls.keywords),
+                    "path": [a.code for a in plan.ancestors(cls.code)],
+                    "children": [c.code for c in plan.children(cls.code)],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return 0
+    print(" > ".join(f"{a.code} {a.title}" for a in plan.ancestors(cls.code)))
+    print(f"Ebene: {cls.level}")
+    if cls.description:
+        print(f"Beschreibung: {cls.description}")
+    if cls.keywords:
+        print(f"Schlagworte: {', '.join(cls.keywords)}")
+    children = plan.children(cls.code)
+    if children:
+        print("Untergruppen:")
+        for c in children:
+            print(f"  {c.code}  {c.title}")
+    return 0

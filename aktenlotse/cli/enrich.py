@@ -1,0 +1,55 @@
+"""`aktenlotse enrich`: the resumable second pass (chunk embeddings) over the configured index."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+
+def register(sub) -> None:
+    """Add this module's sub-commands to the `aktenlotse` parser."""
+    parser = sub.add_parser("enrich", help="compute what the crawl leaves for later (chunk embeddings, OCR); resumable")
+    parser.add_argument("--limit", type=int, default=None, help="stop after this many documents")
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.set_defaults(func=cmd_enrich)
+
+
+def cmd_enrich(args) -> int:
+    from aktenlotse.core.config import load_config
+    from aktenlotse.pipeline import app
+
+    config = load_config(args.config)
+    app.configure_logging(config)
+    if args.limit is not None and args.limit < 0:
+        print("Fehler: --limit darf nicht negativ sein", file=sys.stderr)
+        return 1
+    show = not args.json and sys.stderr.isatty()
+
+    def progress(stats) -> None:
+        if show:
+            print(
+                f"\r{stats.documents} Dokumente, {stats.chunks} Abschnitte, {stats.chunks_per_s:.1f} Abschnitte/s",
+                end="",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    results = app.run_second_pass(config, limit=args.limit, progress=progress)
+    if show:
+        print(file=sys.stderr)
+    if args.json:
+        print(json.dumps(results, ensure_ascii=False))
+        return 0
+    if not results:
+        print("Nichts zu tun: Einbettungen sind ausgeschaltet (enrich.embeddings) und keine Quelle hat ocr = true.")
+    stats = results.get("embeddings")
+    if stats:
+        rest = "alle Dokumente haben Vektoren" if stats["complete"] else "weitere Dokumente warten (erneut aufrufen)"
+        print(
+            f"Modell {stats['model']}: {stats['documents']} Dokumente, {stats['chunks']} Abschnitte eingebettet, "
+            f"{stats['skipped']} übersprungen in {stats['seconds']:.1f} s "
+            f"({stats['docs_per_s']:.1f} Dokumente/s, {stats['chunks_per_s']:.1f} Abschnitte/s); {rest}."
+        )
+    if results.get("ocr"):
+        print(f"OCR: {results['ocr']}")
+    return 0

@@ -1,0 +1,122 @@
+"""`aktenlotse review export|train|status`: the AG DMS review from the command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+
+def register(sub) -> None:
+    """Add `review` to the `aktenlotse` parser."""
+    parser = sub.add_parser("review", help="AG DMS review: migration export, retraining, progress")
+    review = parser.add_subparsers(metavar="WHAT")
+    p = review.add_parser("export", help="write the migration list, or hand the decided documents to the DMS (xdomea)")
+    p.add_argument(
+        "--format",
+        choices=("csv", "xlsx", "xdomea", "xdomea-aktenplan"),
+        default="xlsx",
+        help="xdomea: Abgabe.Abgabe.0401 ZIP; xdomea-aktenplan: the Aktenplan alone (0301)",
+    )
+    p.add_argument("--output", help="file to write (default: migrationsliste.FORMAT; for xdomea a folder or .zip)")
+    p.add_argument("--source", help="xdomea: only this source")
+    p.add_argument("--folder", help="xdomea: only below this folder (relative to the source root)")
+    p.add_argument("--with-files", action="store_true", help="xdomea: put the primary files into the ZIP")
+    p.set_defaults(func=cmd_export)
+    p = review.add_parser("train", help="retrain the Aktenplan model from the decisions")
+    p.set_defaults(func=cmd_train)
+    p = review.add_parser("status", help="how many documents and folders are decided")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_status)
+
+
+def _config(args):
+    from aktenlotse.core.config import load_config
+
+    return load_config(args.config)
+
+
+def cmd_export(args) -> int:
+    from aktenlotse.services.migration_export import export_migration_list
+
+    config = _config(args)
+    if args.format.startswith("xdomea"):
+        return _export_xdomea(args, config)
+    if not config.state_db.exists():
+        print("Fehler: noch kein Crawl gelaufen (aktenlotse crawl)")
+        return 1
+    target = Path(args.output or f"migrationsliste.{args.format}")
+    rows = export_migration_list(config, target, args.format)
+    print(f"Migrationsliste geschrieben: {target} ({rows} Zeilen)")
+    return 0
+
+
+def _export_xdomea(args, config) -> int:
+    from aktenlotse.xdomea.schema import SchemaError
+    from aktenlotse.xdomea.service import HandoverError, Scope, export_aktenplan, export_handover
+
+    output = Path(args.output or ".")
+    try:
+        if args.format == "xdomea-aktenplan":
+            target = export_aktenplan(config, output)
+            print(f"Aktenplan als xdomea 0301 geschrieben: {target}")
+            return 0
+        scope = Scope(source=args.source, folder=(args.folder or "").strip("/") or None)
+        report = export_handover(config, output, scope, with_files=args.with_files)
+    except (HandoverError, SchemaError) as error:
+        print(f"Fehler: {error.message}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"Fehler: {output} kann nicht geschrieben werden ({error.strerror or error})", file=sys.stderr)
+        return 1
+    print(f"xdomea-Abgabe geschrieben: {report.zip_path}")
+    print(report.summary())
+    if report.list_path is not None:
+        print(f"Nicht oder geändert übergebene Dokumente: {report.list_path}")
+    return 0
+
+
+def cmd_train(args) -> int:
+    from aktenlotse.pipeline.app import open_backend
+    from aktenlotse.services.review import ReviewError
+    from aktenlotse.services.review_training import train_from_decisions
+
+    config = _config(args)
+    backend = open_backend(config)
+    try:
+        # The shell of the server is the admin's: the command runs with the admin role.
+        report = train_from_decisions(config, backend, "cli", {"admin"})
+    except ReviewError as error:
+        print(f"Fehler: {error.message}")
+        return 1
+    finally:
+        backend.close()
+    if report.heldout_top1 is None:
+        print(f"Gelernt aus {report.n_decisions} Entscheidungen.")
+    else:
+        print(
+            f"Gelernt aus {report.n_decisions} Entscheidungen; zurückgehalten {report.n_heldout}: "
+            f"Top 1 {report.heldout_top1:.1%}, Top 3 {report.heldout_top3:.1%}"
+        )
+    return 0
+
+
+def cmd_status(args) -> int:
+    from aktenlotse.services.review import ReviewStore, progress
+    from aktenlotse.stores.statedb import StateDB
+
+    config = _config(args)
+    state, store = StateDB(config.state_db), ReviewStore(config.data_dir)
+    try:
+        figures = progress(state, store)
+    finally:
+        store.close()
+        state.close()
+    if args.json:
+        print(json.dumps(figures, ensure_ascii=False, indent=2))
+    else:
+        print(
+            f"Dokumente entschieden: {figures['documents_decided']} von {figures['documents']}; "
+            f"Ordner vollständig: {figures['folders_decided']} von {figures['folders']}"
+        )
+    return 0

@@ -1,0 +1,84 @@
+"""The small built-in directory of demo mode (`auth.mode = "demo"`).
+
+Only for trying Aktenlotse on the demo share: the portal shows a banner while it is in
+use, and a production config (`auth.mode = "ldap"`) never falls back to it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from aktenlotse.core.config import AuthConfig
+from aktenlotse.identity.directory import MSG_BAD_CREDENTIALS, MSG_INPUT, LoginError, LoginGuard, UserInfo, roles_for
+
+# name -> (display name, groups, password); the demo prints these logins.
+DEMO_USERS: dict[str, tuple[str, tuple[str, ...], str]] = {
+    "mueller": ("Anna Müller (Bauamt)", ("bauamt",), "demo"),
+    "schmidt": ("Jonas Schmidt (Kämmerei)", ("kaemmerei",), "demo"),
+    "weber": ("Petra Weber (Personal)", ("personal",), "demo"),
+    "yilmaz": ("Deniz Yılmaz (Standesamt, Digitallotse)", ("standesamt", "digitallotsen"), "demo"),
+    "krause": ("Heike Krause (AG DMS)", ("ag-dms",), "demo"),
+    "admin": ("IT-Administration", ("portal-admins",), "demo"),
+    "gast": ("Gast (keine Gruppen)", (), "demo"),
+}
+
+
+def _digest(password: str, name: str) -> bytes:
+    return hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), name.encode("utf-8"), 10_000)
+
+
+class DemoDirectory:
+    """Same interface as LdapDirectory: `authenticate(username, password) -> UserInfo`."""
+
+    def __init__(self, config: AuthConfig, users: dict[str, tuple[str, tuple[str, ...], str]] | None = None):
+        self.config = config
+        self.guard = LoginGuard(config.max_failures, config.lockout_min)
+        self._users = {
+            name: (display, groups, _digest(pw, name)) for name, (display, groups, pw) in (users or DEMO_USERS).items()
+        }
+
+    def authenticate(self, username: str, password: str) -> UserInfo:
+        username = (username or "").strip().lower()
+        if not username or not password:
+            raise LoginError(MSG_INPUT, "input")
+        self.guard.check(username)
+        record = self._users.get(username)
+        if record is None or not hmac.compare_digest(record[2], _digest(password, username)):
+            self.guard.failed(username)
+            raise LoginError(MSG_BAD_CREDENTIALS, "bad_credentials" if record else "unknown_user")
+        self.guard.succeeded(username)
+        display, groups, _ = record
+        return UserInfo(
+            username=username,
+            display_name=display,
+            mail=f"{username}@demo.invalid",
+            dn="",
+            groups=tuple(groups),
+            sids=(),
+            roles=roles_for(tuple(groups), self.config),
+        )
+
+    # The look-ups "Zugriff prüfen" uses, as in LdapDirectory.
+
+    def lookup(self, username: str) -> UserInfo:
+        name = (username or "").strip().lower()
+        record = self._users.get(name)
+        if record is None:
+            raise LoginError(f"Benutzer „{username}“ ist im Verzeichnis nicht bekannt.", "unknown_user")
+        display, groups, _ = record
+        return UserInfo(
+            username=name,
+            display_name=display,
+            mail=f"{name}@demo.invalid",
+            dn="",
+            groups=tuple(groups),
+            sids=(),
+            roles=roles_for(tuple(groups), self.config),
+        )
+
+    def user_names(self, page_size: int = 500) -> list[str]:
+        return sorted(self._users)
+
+    def group_names(self, page_size: int = 500) -> dict[str, str]:
+        return {g: "" for _, groups, _ in self._users.values() for g in groups}

@@ -1,0 +1,266 @@
+"""Application services shared by the CLI and the portal: open the index, build the
+extractor and sources from config, run a crawl, run a search."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from aktenlotse.core.config import ADHOC_PREFIX, Config, ConfigError, SourceConfig
+from aktenlotse.search.backend import Backend, BackendError, Hits, Query
+from aktenlotse.stores.statedb import StateDB
+
+
+def open_backend(config: Config) -> Backend:
+    """The configured index backend (the rest of the code never names a concrete one)."""
+    if config.index.backend == "embedded":
+        from aktenlotse.search.embedded import EmbeddedBackend
+
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        return EmbeddedBackend(config.index_db)
+    if config.index.backend == "elasticsearch":
+        from aktenlotse.search.elasticsearch_backend import ElasticsearchBackend
+
+        return ElasticsearchBackend(config.index.elasticsearch)
+    raise ConfigError(f"index.backend: unknown backend {config.index.backend!r}")
+
+
+def make_configured_extractor(config: Config):
+    from aktenlotse.crawler.extractors import make_extractor
+    from aktenlotse.crawler.tika_jar import tika_jar_path
+
+    ext = config.extractor
+    return make_extractor(
+        ext.kind,
+        jar=ext.tika_jar or tika_jar_path(config.cache_dir),
+        java=ext.java,
+        urls=list(ext.urls),
+        heap_mb=ext.heap_mb,
+        task_timeout_s=ext.timeout_s,
+        log_dir=config.log_dir,
+    )
+
+
+def sources_for(config: Config, paths: Sequence[str] = ()) -> list:
+    """Configured sources, or ad-hoc sources for folders (or smb:// roots) given on the command line."""
+    from aktenlotse.core.config import parse_smb_root
+    from aktenlotse.crawler.local_source import LocalSource
+
+    def make(source: SourceConfig):
+        if source.is_smb:
+            from aktenlotse.crawler.smb_source import SmbSource
+
+            return SmbSource(source)
+        return LocalSource(source)
+
+    if not paths:
+        if not config.sources:
+            raise ConfigError("sources: no source configured (add a [[sources]] table or pass a folder)")
+        return [make(s) for s in config.sources]
+    chosen = []
+    for raw in paths:
+        smb = parse_smb_root(raw)
+        if smb:
+            match = next(
+                (
+                    s
+                    for s in config.sources
+                    if s.is_smb
+                    and (s.smb_server.lower(), s.smb_share.lower(), s.smb_path.lower())
+                    == (smb[0].lower(), smb[1].lower(), smb[2].lower())
+                ),
+                None,
+            )
+            if match is None:
+                from dataclasses import replace
+
+                from aktenlotse.core.config import parse_config
+
+                name = adhoc_source_name(
+                    smb[2].rsplit("/", 1)[-1] or smb[1], "//" + "/".join(part.lower() for part in smb if part)
+                )
+                match = replace(parse_config({"sources": [{"root": raw}]}, base_dir=Path.cwd()).sources[0], name=name)
+            chosen.append(make(match))
+            continue
+        path = Path(raw).resolve()
+        match = next((s for s in config.sources if not s.is_smb and Path(s.root).resolve() == path), None)
+        chosen.append(make(match or SourceConfig(name=adhoc_source_name(path.name or "root", str(path)), root=path)))
+    return chosen
+
+
+def adhoc_source_name(folder: str, location: str) -> str:
+    """The source name of a folder crawled by path that is no configured source's root.
+
+    Crawl state, deletions and index documents are kept per source name, so an ad-hoc
+    folder named like a configured source (".../akten" beside the source "akten") must never
+    get that name: it would share the source's state and delete its documents. The prefix
+    is reserved (config.py refuses it for configured sources); the hash of the absolute
+    location keeps two folders of the same name apart and gives a re-crawl of the same
+    folder the same name, so it stays incremental."""
+    digest = hashlib.sha256(location.encode("utf-8", "surrogateescape")).hexdigest()[:10]
+    return f"{ADHOC_PREFIX}{folder}-{digest}"
+
+
+def text_analyzer() -> Callable[[str], str]:
+    """The German analysis that turns text into the indexed token stream."""
+    from aktenlotse.enrich.nlp import analyzer
+
+    return analyzer().terms
+
+
+def make_enricher(config: Config):
+    """The inline enrichment step (keywords, entities, sensitive data, Aktenplan), or None."""
+    if not config.enrich.enabled:
+        return None
+    from aktenlotse.enrich.enricher import Enricher
+
+    return Enricher(config.enrich, config.data_dir).enrich
+
+
+def run_crawl(config: Config, paths: Sequence[str] = (), progress=None, retry_kinds=None):
+    """Crawl the configured (or given) sources once; returns the CrawlSummary.
+    Refuses (CrawlRunning) while another crawl works on the same data directory."""
+    from aktenlotse.pipeline.crawl_lock import crawl_lock
+
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    config.log_dir.mkdir(parents=True, exist_ok=True)
+    sources = sources_for(config, paths)
+    with crawl_lock(config.data_dir):
+        try:
+            return _crawl_locked(config, sources, progress, retry_kinds)
+        finally:
+            for source in sources:  # SMB sources hold sessions to the file server
+                close = getattr(source, "close", None)
+                if close is not None:
+                    close()
+
+
+def _crawl_locked(config: Config, sources: list, progress, retry_kinds=None):
+    from aktenlotse.pipeline.crawl import Crawler
+
+    state = StateDB(config.state_db)
+    try:
+        backend = open_backend(config)
+    except BackendError as error:
+        # The index cannot be opened (locked, corrupt, unwritable): the run is recorded as
+        # failed with the reason; the index file itself stays as found.
+        try:
+            state.finish_run(state.start_run([s.name for s in sources]), "failed", {}, 0.0, str(error))
+        finally:
+            state.close()
+        raise
+    extractor = make_configured_extractor(config)
+    try:
+        extractor.start()
+        crawler = Crawler(
+            state,
+            backend,
+            extractor,
+            limits=config.extractor.limits(),
+            workers=config.crawl.workers,
+            batch_size=config.crawl.batch_size,
+            analyze=text_analyzer(),
+            enrich=make_enricher(config),
+            progress=progress,
+            retry_kinds=retry_kinds,
+        )
+        return crawler.run(sources)
+    finally:
+        extractor.close()
+        backend.close()
+        state.close()
+
+
+def with_query_vector(config: Config, query: Query) -> Query:
+    """Semantic and hybrid searches carry the query embedded once, here (backends never embed).
+    Without embeddings the backend falls back to full text and says so."""
+    from dataclasses import replace
+
+    if query.mode == "fulltext" or query.vector is not None or not query.text.strip():
+        return query
+    if not (config.enrich.enabled and config.enrich.embeddings):
+        return query
+    from aktenlotse.enrich.query_embedding import embed_query
+
+    return replace(query, vector=embed_query(config, query.text[:2000]))
+
+
+def has_vectors(backend: Backend) -> bool:
+    """Whether the embedding pass has stored any vectors (then hybrid is the default mode)."""
+    vectors = backend.stats().get("vectors") or {}
+    return any((v.get("chunks", v.get("documents")) or 0) > 0 for v in vectors.values())
+
+
+def search(config: Config, query: Query, principals: Sequence[str]) -> Hits:
+    backend = open_backend(config)
+    try:
+        return backend.search(with_query_vector(config, query), list(principals))
+    finally:
+        backend.close()
+
+
+def run_second_pass(config: Config, limit: int | None = None, progress=None) -> dict:
+    """What the crawl leaves for later, resumable: chunk embeddings (with the Aktenplan
+    suggestion refined by them) and OCR of scans. Returns the figures of each step."""
+    from aktenlotse.enrich.embeddings import load_encoder
+    from aktenlotse.pipeline.embed_pass import run_embedding_pass
+
+    results: dict = {}
+    backend = open_backend(config)
+    try:
+        if config.enrich.enabled and config.enrich.embeddings:
+            from aktenlotse.enrich.enricher import Enricher
+
+            encoder = load_encoder(config.enrich.model, config.enrich.threads)
+            enricher = Enricher(config.enrich, config.data_dir)
+            refine = enricher.suggest_with_vectors if enricher.suggester is not None else None
+            skip = [s.name for s in config.sources if not s.embeddings]
+            results["embeddings"] = run_embedding_pass(
+                backend, encoder, config.enrich, limit=limit, progress=progress, skip_sources=skip, on_vectors=refine
+            ).as_dict()
+        if any(s.ocr for s in config.sources):
+            results["ocr"] = _ocr_pass(config, backend, limit)
+    finally:
+        backend.close()
+    return results
+
+
+def _ocr_pass(config: Config, backend: Backend, limit: int | None) -> dict:
+    from aktenlotse.crawler.ocr import run_ocr_pass
+
+    state = StateDB(config.state_db)
+    extractor = make_configured_extractor(config)
+    try:
+        extractor.start()
+        return run_ocr_pass(config, state, backend, extractor, limit=limit).as_dict()
+    finally:
+        extractor.close()
+        state.close()
+
+
+def configure_logging(config: Config, verbose: bool = False) -> None:
+    """Log to data_dir/logs/aktenlotse.log; under systemd (which sets JOURNAL_STREAM for a
+    service whose stderr goes to the journal) to stderr instead, so `journalctl -u …` has it."""
+    if os.environ.get("JOURNAL_STREAM"):
+        handler: logging.Handler = logging.StreamHandler(sys.stderr)
+        # The journal stamps each line itself.
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    else:
+        config.log_dir.mkdir(parents=True, exist_ok=True)
+        handler = _QuietFileHandler(config.log_dir / "aktenlotse.log", encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+
+
+class _QuietFileHandler(logging.FileHandler):
+    """A log file that cannot be written (full or read-only disk) must not print
+    tracebacks beside the one German line the command ends with."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        pass

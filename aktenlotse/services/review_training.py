@@ -1,0 +1,118 @@
+"""Learning from the AG DMS's decisions: train the supervised Aktenplan model, measure it
+on held-back decisions first, so the review page can say how far to trust bulk accept."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from aktenlotse.core.config import Config
+from aktenlotse.services.review import ReviewError, ReviewStore, can_review
+from aktenlotse.stores.statedb import StateDB
+
+MIN_DECISIONS = 20
+HELDOUT_SHARE = 0.2
+# Undecided documents whose words shape the vocabulary of a retrained model (a sample:
+# each text is fetched and lemmatised at every retraining).
+UNLABELLED_SAMPLE = 1_000
+
+
+@dataclass(frozen=True)
+class TrainingReport:
+    n_decisions: int
+    n_heldout: int
+    heldout_top1: float | None
+    heldout_top3: float | None
+
+
+def _heldout(group: str) -> bool:
+    """A stable ~20 % of folders is held back (by folder, so near-copies stay together)."""
+    return int(hashlib.sha1(group.encode("utf-8")).hexdigest()[:8], 16) % 100 < HELDOUT_SHARE * 100
+
+
+def evaluate_and_train(
+    suggester,
+    texts: Sequence[str],
+    labels: Sequence[str],
+    groups: Sequence[str],
+    titles: Sequence[str] | None = None,
+    vectors=None,
+    unlabelled_texts: Sequence[str] = (),
+) -> TrainingReport:
+    """Train on the decisions outside the held-back folders, measure on those, then train
+    on everything (the model that is kept). `unlabelled_texts`: undecided documents, whose
+    words shape the model's vocabulary."""
+    train_idx = [i for i, g in enumerate(groups) if not _heldout(g)]
+    test_idx = [i for i, g in enumerate(groups) if _heldout(g)]
+    top1 = top3 = None
+    if len(train_idx) >= MIN_DECISIONS // 2 and test_idx and len({labels[i] for i in train_idx}) > 1:
+        pick = lambda seq, idx: None if seq is None else [seq[i] for i in idx]  # noqa: E731
+        suggester.train(
+            pick(texts, train_idx),
+            pick(labels, train_idx),
+            pick(titles, train_idx),
+            None if vectors is None else vectors[train_idx],
+            pick(groups, train_idx),
+            unlabelled_texts,
+        )
+        results = suggester.suggest_many(
+            pick(texts, test_idx), pick(titles, test_idx), vectors=None if vectors is None else vectors[test_idx]
+        )
+        expected = [suggester._to_level(labels[i]) for i in test_idx]
+        top1 = sum(r[0].code == e for r, e in zip(results, expected) if r) / len(test_idx)
+        top3 = sum(e in [s.code for s in r[:3]] for r, e in zip(results, expected)) / len(test_idx)
+    suggester.train(texts, labels, titles, vectors, groups, unlabelled_texts)
+    return TrainingReport(len(labels), len(test_idx), top1, top3)
+
+
+def _undecided_texts(backend, decided: set[str]) -> list[str]:
+    """Texts of up to UNLABELLED_SAMPLE documents without a decision: a stable sample (by
+    hash of the id), so retraining twice on the same decisions gives the same model."""
+    undecided = sorted(backend.ids() - decided, key=lambda i: hashlib.sha1(i.encode("utf-8")).digest())
+    return [doc.text for doc in backend.fetch(undecided[:UNLABELLED_SAMPLE])]
+
+
+def train_from_decisions(config: Config, backend, trained_by: str, roles, encoder=None) -> TrainingReport:
+    """Retrain from the current decisions (the review page's button and `aktenlotse review train`)."""
+    from aktenlotse.enrich.suggest import Suggester
+
+    if not can_review(roles):
+        raise ReviewError("Nur die AG DMS und Administratoren können das Modell neu trainieren.")
+    suggester = Suggester.load(config.data_dir, encoder)
+    if suggester is None:
+        raise ReviewError("Es ist kein Aktenplan importiert (aktenlotse aktenplan import DATEI).")
+    store = ReviewStore(config.data_dir)
+    state = StateDB(config.state_db)
+    try:
+        decided = [d for d in store.latest_decisions() if d.code and d.code in suggester.plan.classes]
+        ids, labels, groups = [], [], []
+        for decision in decided:
+            rows = state.items_with_hash(decision.source, decision.content_hash) if decision.content_hash else []
+            folder, _, name = decision.path.rpartition("/")
+            row = rows[0] if rows else state.items_in_folder(decision.source, folder).get(name)
+            if row is None:
+                continue
+            ids.append(row.id)
+            labels.append(decision.code)
+            groups.append(f"{decision.source}:{folder}")
+        docs = {d.id: d for d in backend.fetch(ids)}
+        keep = [i for i, doc_id in enumerate(ids) if doc_id in docs]
+        if len(keep) < MIN_DECISIONS:
+            raise ReviewError(f"Zu wenige Entscheidungen zum Lernen ({len(keep)}; mindestens {MIN_DECISIONS}).")
+        texts = [docs[ids[i]].text for i in keep]
+        titles = [docs[ids[i]].title for i in keep]
+        report = evaluate_and_train(
+            suggester,
+            texts,
+            [labels[i] for i in keep],
+            [groups[i] for i in keep],
+            titles,
+            unlabelled_texts=_undecided_texts(backend, set(ids)),
+        )
+        suggester.save_model(config.data_dir)
+        store.record_model(trained_by, report.n_decisions, report.n_heldout, report.heldout_top1, report.heldout_top3)
+        return report
+    finally:
+        state.close()
+        store.close()

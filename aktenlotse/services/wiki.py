@@ -1,0 +1,344 @@
+"""The wiki of the Digitallotsen: Markdown pages with revisions, stored in the app
+database (data_dir/app.sqlite), published pages indexed as search items of kind `wiki`.
+
+Every write checks the author's roles here, not only in the page: an employee cannot
+edit through a crafted request or session state either.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import sqlite3
+import time
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from aktenlotse.core.records import AUTHENTICATED, Document
+
+APP_DB_NAME = "app.sqlite"
+CATEGORIES = ("DMS-News", "Anleitung", "FAQ", "Glossar")
+STATUSES = ("draft", "published")
+EDIT_ROLES = frozenset({"digitallotse", "admin"})
+MAX_TITLE = 200
+MAX_BODY = 200_000
+MAX_IMAGE_BYTES = 2 * 1024 * 1024
+IMAGE_TYPES = {
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"\xff\xd8\xff": "image/jpeg",
+    b"GIF87a": "image/gif",
+    b"GIF89a": "image/gif",
+}
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS wiki_pages (
+    slug TEXT PRIMARY KEY,
+    revision INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS wiki_revisions (
+    slug TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    category TEXT NOT NULL,
+    tags TEXT NOT NULL,
+    body TEXT NOT NULL,
+    status TEXT NOT NULL,
+    author TEXT NOT NULL,
+    at REAL NOT NULL,
+    comment TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (slug, revision)
+);
+CREATE TABLE IF NOT EXISTS wiki_images (
+    id INTEGER PRIMARY KEY,
+    mime TEXT NOT NULL,
+    data BLOB NOT NULL,
+    name TEXT NOT NULL,
+    uploaded_by TEXT NOT NULL,
+    at REAL NOT NULL
+);
+"""
+
+
+class WikiError(Exception):
+    """`message` is for the user (German)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class NotAllowed(WikiError):
+    pass
+
+
+class EditConflict(WikiError):
+    """Someone saved the page after the editor loaded it; nothing was overwritten."""
+
+    def __init__(self, current: Revision, diff: str):
+        super().__init__(
+            f"Die Seite wurde inzwischen von {current.author} geändert (Version {current.revision}). "
+            "Ihre Änderungen wurden nicht gespeichert; bitte mit der aktuellen Fassung zusammenführen."
+        )
+        self.current = current
+        self.diff = diff
+
+
+@dataclass(frozen=True)
+class Revision:
+    slug: str
+    revision: int
+    title: str
+    category: str
+    tags: tuple[str, ...]
+    body: str
+    status: str
+    author: str
+    at: float
+    comment: str = ""
+
+    @property
+    def published(self) -> bool:
+        return self.status == "published"
+
+
+def slugify(title: str) -> str:
+    text = unicodedata.normalize("NFKD", title.replace("ß", "ss")).encode("ascii", "ignore").decode("ascii").lower()
+    text = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+    return text[:80] or "seite"
+
+
+def can_edit(roles: Iterable[str]) -> bool:
+    return bool(EDIT_ROLES.intersection(roles))
+
+
+def wiki_document(page: Revision) -> Document:
+    """A published page as a search item: readable by everyone who is logged in."""
+    return Document(
+        id=f"wiki:{page.slug}",
+        source="wiki",
+        path=f"Wiki/{page.category}/{page.title}",
+        kind="wiki",
+        title=page.title,
+        text=page.body,
+        author=page.author,
+        modified=time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(page.at)),
+        year=time.gmtime(page.at).tm_year,
+        file_type="wiki",
+        size=len(page.body.encode("utf-8")),
+        display_path=f"Wissen & DMS-News › {page.category} › {page.title}",
+        allow=(AUTHENTICATED,),
+        extra={"keywords": list(page.tags), "category": page.category},
+    )
+
+
+class WikiStore:
+    """Pages and their full history. Saving needs the revision the editor started from."""
+
+    def __init__(self, data_dir: Path, backend=None):
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(str(data_dir / APP_DB_NAME), timeout=30, check_same_thread=False)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.executescript(SCHEMA)
+        self.conn.commit()
+        self.backend = backend
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- reading -------------------------------------------------------------------
+
+    def page(self, slug: str, include_drafts: bool = False) -> Revision | None:
+        row = self.conn.execute(
+            "SELECT r.* FROM wiki_pages p JOIN wiki_revisions r ON r.slug = p.slug AND r.revision = p.revision "
+            "WHERE p.slug = ?",
+            (slug,),
+        ).fetchone()
+        page = _revision(row) if row else None
+        if page and not page.published and not include_drafts:
+            return None
+        return page
+
+    def pages(self, include_drafts: bool = False, category: str | None = None) -> list[Revision]:
+        rows = self.conn.execute(
+            "SELECT r.* FROM wiki_pages p JOIN wiki_revisions r ON r.slug = p.slug AND r.revision = p.revision "
+            "ORDER BY r.at DESC"
+        ).fetchall()
+        pages = [_revision(r) for r in rows]
+        return [p for p in pages if (include_drafts or p.published) and (category is None or p.category == category)]
+
+    def news(self, limit: int = 3) -> list[Revision]:
+        return self.pages(category="DMS-News")[:limit]
+
+    def history(self, slug: str) -> list[Revision]:
+        rows = self.conn.execute("SELECT * FROM wiki_revisions WHERE slug = ? ORDER BY revision DESC", (slug,))
+        return [_revision(r) for r in rows.fetchall()]
+
+    def revision(self, slug: str, revision: int) -> Revision | None:
+        row = self.conn.execute(
+            "SELECT * FROM wiki_revisions WHERE slug = ? AND revision = ?", (slug, revision)
+        ).fetchone()
+        return _revision(row) if row else None
+
+    def diff(self, slug: str, old: int, new: int) -> str:
+        a, b = self.revision(slug, old), self.revision(slug, new)
+        if a is None or b is None:
+            raise WikiError("Diese Version gibt es nicht.")
+        return _diff(a, b)
+
+    # -- writing -------------------------------------------------------------------
+
+    def save(
+        self,
+        *,
+        author: str,
+        roles: Iterable[str],
+        title: str,
+        body: str,
+        category: str,
+        tags: Sequence[str] = (),
+        status: str = "draft",
+        slug: str | None = None,
+        base_revision: int | None = None,
+        comment: str = "",
+    ) -> Revision:
+        """Create a page (slug None) or a new revision of it. `base_revision` is the revision
+        the editor loaded; if the page has moved on since, EditConflict is raised."""
+        if not can_edit(roles):
+            raise NotAllowed("Nur Digitallotsen und Administratoren können Wiki-Seiten bearbeiten.")
+        title = (title or "").strip()
+        if not title:
+            raise WikiError("Bitte einen Titel angeben.")
+        if len(title) > MAX_TITLE:
+            raise WikiError(f"Der Titel ist zu lang (höchstens {MAX_TITLE} Zeichen).")
+        if category not in CATEGORIES:
+            raise WikiError(f"Unbekannte Kategorie {category!r}.")
+        if status not in STATUSES:
+            raise WikiError(f"Unbekannter Status {status!r}.")
+        if len(body or "") > MAX_BODY:
+            raise WikiError("Der Text ist zu lang.")
+        clean_tags = tuple(dict.fromkeys(t.strip() for t in tags if t.strip()))
+        with self.conn:  # one transaction: check and write together
+            if slug is None:
+                slug = self._free_slug(slugify(title))
+                current = 0
+            else:
+                row = self.conn.execute("SELECT revision FROM wiki_pages WHERE slug = ?", (slug,)).fetchone()
+                if row is None:
+                    raise WikiError("Diese Seite gibt es nicht.")
+                current = row[0]
+                if base_revision is not None and base_revision != current:
+                    latest = self.revision(slug, current)
+                    mine = Revision(slug, -1, title, category, clean_tags, body, status, author, time.time())
+                    raise EditConflict(latest, _diff(latest, mine))
+            revision = Revision(
+                slug, current + 1, title, category, clean_tags, body or "", status, author, time.time(), comment
+            )
+            self.conn.execute(
+                "INSERT INTO wiki_revisions (slug, revision, title, category, tags, body, status, author, at, comment)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (
+                    slug,
+                    revision.revision,
+                    title,
+                    category,
+                    "\n".join(clean_tags),
+                    revision.body,
+                    status,
+                    author,
+                    revision.at,
+                    comment,
+                ),
+            )
+            self.conn.execute(
+                "INSERT INTO wiki_pages (slug, revision) VALUES (?, ?) "
+                "ON CONFLICT(slug) DO UPDATE SET revision = excluded.revision",
+                (slug, revision.revision),
+            )
+        self._index(revision)
+        return revision
+
+    def restore(self, slug: str, revision: int, *, author: str, roles: Iterable[str]) -> Revision:
+        """A new revision with the content of an old one (history is never rewritten)."""
+        old = self.revision(slug, revision)
+        if old is None:
+            raise WikiError("Diese Version gibt es nicht.")
+        return self.save(
+            author=author,
+            roles=roles,
+            title=old.title,
+            body=old.body,
+            category=old.category,
+            tags=old.tags,
+            status=old.status,
+            slug=slug,
+            comment=f"Version {revision} wiederhergestellt",
+        )
+
+    def add_image(self, name: str, data: bytes, *, author: str, roles: Iterable[str]) -> int:
+        if not can_edit(roles):
+            raise NotAllowed("Nur Digitallotsen und Administratoren können Bilder hochladen.")
+        if len(data) > MAX_IMAGE_BYTES:
+            raise WikiError(
+                f"Das Bild ist zu groß ({len(data) / 1024 / 1024:.1f} MB); erlaubt sind höchstens "
+                f"{MAX_IMAGE_BYTES // 1024 // 1024} MB."
+            )
+        mime = next((m for magic, m in IMAGE_TYPES.items() if data.startswith(magic)), None)
+        if mime is None:
+            raise WikiError("Nur PNG-, JPEG- und GIF-Bilder können hochgeladen werden.")
+        with self.conn:
+            cursor = self.conn.execute(
+                "INSERT INTO wiki_images (mime, data, name, uploaded_by, at) VALUES (?,?,?,?,?)",
+                (mime, data, name[:200], author, time.time()),
+            )
+        return int(cursor.lastrowid)
+
+    def image(self, image_id: int) -> tuple[str, bytes] | None:
+        row = self.conn.execute("SELECT mime, data FROM wiki_images WHERE id = ?", (image_id,)).fetchone()
+        return (row[0], bytes(row[1])) if row else None
+
+    def reindex_all(self) -> int:
+        """Put every published page into the search backend (e.g. after switching backends)."""
+        pages = self.pages()
+        if self.backend is not None and pages:
+            self.backend.upsert([wiki_document(p) for p in pages])
+        return len(pages)
+
+    # -- helpers -------------------------------------------------------------------
+
+    def _free_slug(self, base: str) -> str:
+        slug, n = base, 2
+        while self.conn.execute("SELECT 1 FROM wiki_pages WHERE slug = ?", (slug,)).fetchone():
+            slug, n = f"{base}-{n}", n + 1
+        return slug
+
+    def _index(self, page: Revision) -> None:
+        if self.backend is None:
+            return
+        if page.published:
+            self.backend.upsert([wiki_document(page)])
+        else:
+            self.backend.delete([f"wiki:{page.slug}"])
+
+
+def _revision(row: tuple) -> Revision:
+    slug, revision, title, category, tags, body, status, author, at, comment = row
+    return Revision(
+        slug, revision, title, category, tuple(t for t in tags.split("\n") if t), body, status, author, at, comment
+    )
+
+
+def _diff(a: Revision, b: Revision) -> str:
+    def lines(r: Revision) -> list[str]:
+        return [
+            f"# {r.title}",
+            f"Kategorie: {r.category}",
+            f"Schlagwörter: {', '.join(r.tags)}",
+            f"Status: {r.status}",
+            "",
+            *r.body.splitlines(),
+        ]
+
+    label_b = f"Version {b.revision}" if b.revision > 0 else "Ihre Fassung"
+    return "\n".join(difflib.unified_diff(lines(a), lines(b), f"Version {a.revision}", label_b, lineterm=""))

@@ -1,0 +1,161 @@
+"""The Aktenplan in the app database (data_dir/app.sqlite): versioned imports, one
+transaction each, so a failed import changes nothing and a re-import is detectable
+(`current_version`, content hash)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from aktenlotse.enrich.aktenplan import Aktenplan, AktenplanClass, read_aktenplan
+
+APP_DB_NAME = "app.sqlite"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS aktenplan_imports (
+    version INTEGER PRIMARY KEY,
+    imported_at REAL NOT NULL,
+    source_name TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    n_classes INTEGER NOT NULL,
+    warnings TEXT NOT NULL DEFAULT '[]'
+);
+CREATE TABLE IF NOT EXISTS aktenplan_classes (
+    version INTEGER NOT NULL,
+    code TEXT NOT NULL,
+    title TEXT NOT NULL,
+    parent TEXT,
+    description TEXT NOT NULL DEFAULT '',
+    keywords TEXT NOT NULL DEFAULT '[]',
+    level INTEGER NOT NULL,
+    position INTEGER NOT NULL,
+    PRIMARY KEY (version, code)
+);
+CREATE TABLE IF NOT EXISTS aktenplan_folded (
+    version INTEGER NOT NULL,
+    code TEXT NOT NULL,
+    target TEXT NOT NULL,
+    PRIMARY KEY (version, code)
+);
+"""
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    version: int
+    n_classes: int
+    warnings: list[str]
+    unchanged: bool  # the same content as the current version (nothing new stored)
+
+
+class AktenplanStore:
+    """Durable Aktenplan versions in `data_dir/app.sqlite` (WAL)."""
+
+    def __init__(self, data_dir: Path):
+        data_dir = Path(data_dir)
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.path = data_dir / APP_DB_NAME
+        self._db = sqlite3.connect(str(self.path), timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> AktenplanStore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def import_file(self, path: Path | str) -> ImportResult:
+        """Read, validate and store a file; raises AktenplanError (nothing stored) on problems."""
+        path = Path(path)
+        plan = read_aktenplan(path)
+        return self.save(plan, path.name)
+
+    def save(self, plan: Aktenplan, source_name: str) -> ImportResult:
+        digest = _plan_hash(plan)
+        current = self.current_version()
+        if current is not None:
+            row = self._db.execute("SELECT sha256 FROM aktenplan_imports WHERE version=?", (current,)).fetchone()
+            if row and row[0] == digest:
+                return ImportResult(current, len(plan), plan.warnings, unchanged=True)
+        with self._db:  # one transaction: all rows or none
+            cur = self._db.execute(
+                "INSERT INTO aktenplan_imports(imported_at, source_name, sha256, n_classes, warnings) VALUES (?,?,?,?,?)",
+                (time.time(), source_name, digest, len(plan), json.dumps(plan.warnings, ensure_ascii=False)),
+            )
+            version = cur.lastrowid
+            self._db.executemany(
+                "INSERT INTO aktenplan_classes(version, code, title, parent, description, keywords, level, position) "
+                "VALUES (?,?,?,?,?,?,?,?)",
+                [
+                    (
+                        version,
+                        c.code,
+                        c.title,
+                        c.parent,
+                        c.description,
+                        json.dumps(list(c.keywords), ensure_ascii=False),
+                        c.level,
+                        i,
+                    )
+                    for i, c in enumerate(plan.classes.values())
+                ],
+            )
+            self._db.executemany(
+                "INSERT INTO aktenplan_folded(version, code, target) VALUES (?,?,?)",
+                [(version, code, target) for code, target in plan.folded.items()],
+            )
+        return ImportResult(version, len(plan), plan.warnings, unchanged=False)
+
+    def current_version(self) -> int | None:
+        row = self._db.execute("SELECT MAX(version) FROM aktenplan_imports").fetchone()
+        return row[0] if row and row[0] is not None else None
+
+    def current_hash(self) -> str | None:
+        row = self._db.execute("SELECT sha256 FROM aktenplan_imports ORDER BY version DESC LIMIT 1").fetchone()
+        return row[0] if row else None
+
+    def imports(self) -> list[dict]:
+        rows = self._db.execute(
+            "SELECT version, imported_at, source_name, sha256, n_classes FROM aktenplan_imports ORDER BY version"
+        ).fetchall()
+        return [dict(zip(("version", "imported_at", "source_name", "sha256", "n_classes"), r)) for r in rows]
+
+    def load(self, version: int | None = None) -> Aktenplan | None:
+        """The plan of `version` (default: the current one), or None when none was imported."""
+        version = version if version is not None else self.current_version()
+        if version is None:
+            return None
+        classes = {}
+        for code, title, parent, description, keywords, level in self._db.execute(
+            "SELECT code, title, parent, description, keywords, level FROM aktenplan_classes "
+            "WHERE version=? ORDER BY position",
+            (version,),
+        ):
+            classes[code] = AktenplanClass(code, title, parent, description, tuple(json.loads(keywords)), level)
+        folded = dict(self._db.execute("SELECT code, target FROM aktenplan_folded WHERE version=?", (version,)))
+        row = self._db.execute("SELECT warnings FROM aktenplan_imports WHERE version=?", (version,)).fetchone()
+        return Aktenplan(classes, folded, json.loads(row[0]) if row else [])
+
+
+def _plan_hash(plan: Aktenplan) -> str:
+    h = hashlib.sha256()
+    for c in plan.classes.values():
+        h.update(json.dumps([c.code, c.title, c.parent, c.description, list(c.keywords)], ensure_ascii=False).encode())
+    h.update(json.dumps(sorted(plan.folded.items())).encode())
+    return h.hexdigest()
+
+
+def load_current_plan(data_dir: Path) -> Aktenplan | None:
+    """The current plan, or None (also when the database does not exist yet)."""
+    if not (Path(data_dir) / APP_DB_NAME).exists():
+        return None
+    with AktenplanStore(data_dir) as store:
+        return store.load()
