@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from aktenlotse.core import config_values as values
+from aktenlotse.core.config_values import ConfigError
+
 SMTP_PASSWORD_ENV = "AKTENLOTSE_SMTP_PASSWORD"
 DISPOSAL_CODES = ("A", "B", "V")  # archivieren, bewerten, vernichten (xdomea Aussonderungsart)
 
@@ -41,48 +44,48 @@ class ReportConfig:
     mail_to: tuple[str, ...] = ()
 
 
-def parse_dms(table: dict[str, Any], base_dir: Path, helpers) -> DmsConfig:
-    """Validate `[dms]`; `helpers` is `aktenlotse.core.config` (its small checkers)."""
+def parse_dms(table: dict[str, Any], base_dir: Path) -> DmsConfig:
+    """Validate `[dms]`."""
     prefix = "dms."
-    helpers._reject_unknown(
+    values.reject_unknown(
         table,
         {"institution", "receiver", "xsd_dir", "retention_years", "disposal", "departments", "weekly_review_hours"},
         prefix,
     )
-    disposal = helpers._string(table, "disposal", "B", prefix)
+    disposal = values.string(table, "disposal", "B", prefix)
     if disposal not in DISPOSAL_CODES:
-        raise helpers.ConfigError(f"{prefix}disposal: must be one of {', '.join(DISPOSAL_CODES)}")
+        raise ConfigError(f"{prefix}disposal: must be one of {', '.join(DISPOSAL_CODES)}")
     departments = table.get("departments", {})
     if not isinstance(departments, dict) or not all(isinstance(v, str) for v in departments.values()):
-        raise helpers.ConfigError(f'{prefix}departments: must be a table of folder = "Fachbereich"')
+        raise ConfigError(f'{prefix}departments: must be a table of folder = "Fachbereich"')
     return DmsConfig(
-        institution=helpers._string(table, "institution", "Stadtverwaltung", prefix),
-        receiver=helpers._string(table, "receiver", "Dokumentenmanagementsystem", prefix),
-        xsd_dir=helpers._path(table["xsd_dir"], prefix + "xsd_dir", base_dir) if "xsd_dir" in table else None,
-        retention_years=helpers._number(table, "retention_years", 10, prefix, 0, integer=True),
+        institution=values.string(table, "institution", "Stadtverwaltung", prefix),
+        receiver=values.string(table, "receiver", "Dokumentenmanagementsystem", prefix),
+        xsd_dir=values.path(table["xsd_dir"], prefix + "xsd_dir", base_dir) if "xsd_dir" in table else None,
+        retention_years=values.number(table, "retention_years", 10, prefix, 0, integer=True),
         disposal=disposal,
         departments={k.strip("/"): v for k, v in departments.items()},
-        weekly_review_hours=helpers._number(table, "weekly_review_hours", 10.0, prefix, 0.1),
+        weekly_review_hours=values.number(table, "weekly_review_hours", 10.0, prefix, 0.1),
     )
 
 
-def parse_report(table: dict[str, Any], base_dir: Path, helpers) -> ReportConfig:
+def parse_report(table: dict[str, Any], base_dir: Path) -> ReportConfig:
     """Validate `[report]`; the SMTP password may come from the environment."""
     prefix = "report."
-    helpers._reject_unknown(
+    values.reject_unknown(
         table,
         {"smtp_host", "smtp_port", "smtp_user", "smtp_password", "smtp_cafile", "starttls", "mail_from", "mail_to"},
         prefix,
     )
     return ReportConfig(
-        smtp_host=helpers._string(table, "smtp_host", "", prefix),
-        smtp_port=helpers._number(table, "smtp_port", 587, prefix, 1, integer=True),
-        smtp_user=helpers._string(table, "smtp_user", "", prefix),
-        smtp_password=os.environ.get(SMTP_PASSWORD_ENV) or helpers._string(table, "smtp_password", "", prefix),
-        smtp_cafile=helpers._path(table["smtp_cafile"], prefix + "smtp_cafile", base_dir)
+        smtp_host=values.string(table, "smtp_host", "", prefix),
+        smtp_port=values.number(table, "smtp_port", 587, prefix, 1, integer=True),
+        smtp_user=values.string(table, "smtp_user", "", prefix),
+        smtp_password=os.environ.get(SMTP_PASSWORD_ENV) or values.string(table, "smtp_password", "", prefix),
+        smtp_cafile=values.path(table["smtp_cafile"], prefix + "smtp_cafile", base_dir)
         if "smtp_cafile" in table
         else None,
-        starttls=helpers._bool(table, "starttls", True, prefix),
-        mail_from=helpers._string(table, "mail_from", "", prefix),
-        mail_to=helpers._strings(table, "mail_to", prefix),
+        starttls=values.flag(table, "starttls", True, prefix),
+        mail_from=values.string(table, "mail_from", "", prefix),
+        mail_to=values.strings(table, "mail_to", prefix),
     )
