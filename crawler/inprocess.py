@@ -33,7 +33,7 @@ from typing import Any, BinaryIO
 
 from aktenlotse.core.records import Extracted, ExtractionError, ExtractLimits
 from aktenlotse.crawler.content_types import no_parser_error
-from aktenlotse.crawler.tika_client import error_kind, extracted_from_metadata
+from aktenlotse.crawler.tika_mapping import error_kind, extracted_from_metadata
 
 _MAX_DEPTH = 5
 _MAX_MEMBERS = 1000

@@ -10,9 +10,7 @@ watchdog itself was killed.
 from __future__ import annotations
 
 import atexit
-import ctypes
-import os
-import queue
+import contextlib
 import shutil
 import signal
 import socket
@@ -22,10 +20,12 @@ import threading
 import time
 import weakref
 from pathlib import Path
+from typing import BinaryIO
 from xml.sax.saxutils import escape
 
 import requests
 
+from aktenlotse.crawler.process_group import kill_group, launch, wait_group_gone
 from aktenlotse.crawler.tika_jar import TikaSetupError, require_tika_jar
 
 # Tika's own defaults: a client may not ask for less than 30 s per task. We lower the
@@ -124,7 +124,7 @@ class ManagedTikaServer:
         self._proc: subprocess.Popen[bytes] | None = None
         self._pgid: int | None = None
         self._workdir: Path | None = None
-        self._log_file = None
+        self._log_file: BinaryIO | None = None
         self._log_path: Path | None = None
         self._lock = threading.RLock()
         self.restarts = 0
@@ -223,7 +223,7 @@ class ManagedTikaServer:
             log_path = self._workdir / "tika-server.log"
         # Never a pipe: Tika logs a line per PDF font fallback, an undrained pipe would
         # block the server once it is full.
-        self._log_file = open(log_path, "ab")
+        self._log_file = open(log_path, "ab")  # noqa: SIM115 - open for the server's life, closed in _close_log
         self._log_path = log_path
         cmd = [
             java,
@@ -239,7 +239,7 @@ class ManagedTikaServer:
             str(config),
         ]
         try:
-            self._proc = _launch(
+            self._proc = launch(
                 cmd,
                 stdin=subprocess.DEVNULL,
                 stdout=self._log_file,
@@ -297,18 +297,14 @@ class ManagedTikaServer:
         self._proc = None
         self._pgid = None
         if proc is not None and pgid is not None:
-            _kill_group(pgid, signal.SIGTERM)
-            try:
+            kill_group(pgid, signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
             # The forked child may outlive a killed watchdog: kill whatever is left.
-            _kill_group(pgid, signal.SIGKILL)
-            try:
+            kill_group(pgid, signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
-            _wait_group_gone(pgid, 5.0)
+            wait_group_gone(pgid, 5.0)
         self._close_log()
 
     def _close_log(self) -> None:
@@ -325,43 +321,6 @@ class ManagedTikaServer:
                 shutil.rmtree(self._workdir, ignore_errors=True)
 
 
-def _kill_group(pgid: int, sig: int) -> None:
-    try:
-        os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def _group_has_live_members(pgid: int) -> bool:
-    """True while a non-zombie process of the group exists (zombies of reparented
-    children may never be reaped when PID 1 does not reap, so they do not count)."""
-    try:
-        os.killpg(pgid, 0)
-    except (ProcessLookupError, PermissionError):
-        return False
-    proc_dir = Path("/proc")
-    if not proc_dir.is_dir():
-        return True
-    for entry in proc_dir.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # Fields after the command name (which may contain spaces): state ppid pgrp ...
-        fields = stat.rsplit(")", 1)[-1].split()
-        if len(fields) > 2 and int(fields[2]) == pgid and fields[0] != "Z":
-            return True
-    return False
-
-
-def _wait_group_gone(pgid: int, timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline and _group_has_live_members(pgid):
-        time.sleep(0.05)
-
-
 _live_servers: weakref.WeakSet[ManagedTikaServer] = weakref.WeakSet()
 
 
@@ -370,47 +329,3 @@ def _stop_all_at_exit() -> None:
     # A crawl that ends with an exception must not leave a Java process behind.
     for server in list(_live_servers):
         server._cleanup_at_exit()
-
-
-# -- launching with a parent-death signal ------------------------------------------
-#
-# A crawler killed with kill -9 runs no atexit handler; without help its Tika server would
-# live on. Linux's PR_SET_PDEATHSIG kills the server when its parent goes away. The signal
-# fires when the *thread* that forked exits, so every server is forked from one long-lived
-# launcher thread rather than from whichever worker thread noticed a dead server.
-
-_PR_SET_PDEATHSIG = 1
-_launch_requests: queue.Queue[tuple[list[str], dict, queue.Queue]] = queue.Queue()
-_launcher_started = threading.Lock()
-_launcher: threading.Thread | None = None
-
-
-def _set_parent_death_signal() -> None:
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass  # not Linux: the atexit handler is all we have
-
-
-def _launcher_loop() -> None:
-    while True:
-        cmd, kwargs, reply = _launch_requests.get()
-        try:
-            reply.put(subprocess.Popen(cmd, preexec_fn=_set_parent_death_signal, **kwargs))
-        except BaseException as exc:  # handed to the caller's thread
-            reply.put(exc)
-
-
-def _launch(cmd: list[str], **kwargs) -> subprocess.Popen:
-    global _launcher
-    with _launcher_started:
-        if _launcher is None or not _launcher.is_alive():
-            _launcher = threading.Thread(target=_launcher_loop, name="tika-launcher", daemon=True)
-            _launcher.start()
-    reply: queue.Queue = queue.Queue(maxsize=1)
-    _launch_requests.put((cmd, kwargs, reply))
-    result = reply.get()
-    if isinstance(result, BaseException):
-        raise result
-    return result

@@ -17,7 +17,8 @@ import pytest
 import requests
 
 from aktenlotse.core.records import ExtractionError, ExtractLimits
-from aktenlotse.crawler.tika_client import TikaServerExtractor, tree_from_rmeta
+from aktenlotse.crawler.tika_client import TikaServerExtractor
+from aktenlotse.crawler.tika_mapping import tree_from_rmeta
 from aktenlotse.demo.filemakers import write_corrupt, write_docx, write_eml
 from aktenlotse.stores.statedb import StateDB
 from tests.crawl_env import CrawlEnv
