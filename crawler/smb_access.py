@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from aktenlotse.core.access_checks import FOLDER, ITEM, SHARE, AccessCheck
 from aktenlotse.crawler.nt_acl import (
     READ_RIGHTS,
+    SE_DACL_PROTECTED,
     TRAVERSE_RIGHTS,
     describe_entries,
     parse_descriptor,
@@ -84,4 +85,5 @@ def item_check(path: str, descriptor: bytes) -> AccessCheck:
 def _check(kind: str, path: str, descriptor: bytes, rights: int, word: str) -> AccessCheck:
     sd = parse_descriptor(descriptor)
     allow, deny = principals_with(sd, rights)
-    return AccessCheck(kind, path, allow, deny, describe_entries(sd, rights, word))
+    inherits = not sd.control & SE_DACL_PROTECTED
+    return AccessCheck(kind, path, allow, deny, describe_entries(sd, rights, word), inherits)

@@ -17,6 +17,7 @@ import pytest
 from aktenlotse.core.config import load_config
 from aktenlotse.identity.directory import LdapDirectory
 from aktenlotse.services.access_explain import explain, who_may_read
+from tests.directory_truth import readers_by_user
 from tests.ldap_directory import BASE_DN, SERVICE_DN, SERVICE_PASSWORD, USERS, free_port
 
 pytestmark = [pytest.mark.ldap, pytest.mark.skipif(os.geteuid() != 0, reason="chown and other uids need root")]
@@ -88,30 +89,7 @@ def cli(config: Path, *args: str) -> subprocess.CompletedProcess:
 
 def ground_truth(root: Path, directory: LdapDirectory) -> dict[str, set[str]]:
     """rel path -> directory users whose file-server identity (their mapped groups) opens it."""
-    readers: dict[str, set[str]] = {rel: set() for rel in FILES}
-    for number, name in enumerate(sorted(USERS)):
-        gids = [str(GIDS[g]) for g in directory.lookup(name).groups if g in GIDS]
-        groups = [f"--groups={','.join(gids)}"] if gids else ["--clear-groups"]
-        probe = (
-            "import json,os,sys\nr={}\nfor p in sys.argv[1:]:\n try:\n  os.listdir(p) if os.path.isdir(p) "
-            "else open(p,'rb').close()\n  r[p]=True\n except OSError:\n  r[p]=False\nprint(json.dumps(r))"
-        )
-        command = [
-            "setpriv",
-            f"--reuid={64000 + number}",
-            f"--regid={gids[0] if gids else 64999}",
-            *groups,
-            "--inh-caps=-all",
-            "/usr/bin/python3",
-            "-c",
-            probe,
-            *(str(root / rel) for rel in FILES),
-        ]
-        opened = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
-        for rel in FILES:
-            if opened[str(root / rel)]:
-                readers[rel].add(name)
-    return readers
+    return readers_by_user(root, FILES, directory, GIDS)
 
 
 def test_explain_and_who_agree_with_what_each_user_can_open(share, slapd, monkeypatch):

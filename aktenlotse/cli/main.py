@@ -113,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _extra_commands():
     """Sub-commands that live beside their feature (enrichment, Aktenplan, evaluation, checks)."""
-    from aktenlotse.cli import access, aktenplan, backup, check, doctor, enrich, eval, review
+    from aktenlotse.cli import access, aktenplan, backup, check, doctor, enrich, eval, report, review
 
     return [
         enrich.register,
@@ -123,6 +123,7 @@ def _extra_commands():
         review.register,
         backup.register,
         doctor.register,
+        report.register,
         access.register,
     ]
 

@@ -32,6 +32,8 @@ class AccessCheck:
     `allow`/`deny`: principals that pass / are refused by this check (normalised
     spelling, `everyone` for world access). `entries`: the ACL as a human reads it
     (one German line per entry, e.g. "erlaubt  group:bauamt  Lesen"), for explanations.
+    `inherits`: whether the ACL takes entries from the parent folder (False: inheritance
+    broken, a protected DACL); None where the file system has no inheritance (POSIX modes).
     """
 
     kind: str
@@ -39,6 +41,7 @@ class AccessCheck:
     allow: tuple[str, ...]
     deny: tuple[str, ...] = ()
     entries: tuple[str, ...] = ()
+    inherits: bool | None = None
 
 
 @dataclass(frozen=True)

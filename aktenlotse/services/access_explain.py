@@ -82,7 +82,7 @@ def resolve_target(config: Config, text: str) -> Target:
     if sep and not rest.startswith("//"):
         for source in config.sources:
             if source.name == name:
-                return _target(source, rest)
+                return target_in(source, rest)
     best: tuple[int, SourceConfig, str] | None = None
     for source in config.sources:
         for prefix in _prefixes(source):
@@ -91,7 +91,7 @@ def resolve_target(config: Config, text: str) -> Target:
                 best = (len(prefix), source, rel)
     if best is None:
         raise AccessQueryError(f"„{text}“ liegt in keiner konfigurierten Quelle.")
-    return _target(best[1], best[2])
+    return target_in(best[1], best[2])
 
 
 def _prefixes(source: SourceConfig) -> list[str]:
@@ -119,11 +119,12 @@ def _below(prefix: str, text: str) -> str | None:
     return rest.replace("\\", "/") if windows else rest
 
 
-def _target(source: SourceConfig, rel: str) -> Target:
+def target_in(source: SourceConfig, rel: str) -> Target:
+    """The target `rel` ('/'-separated) below a configured source."""
     rel = "/".join(p for p in rel.replace("\\", "/").split("/") if p)
     if any(p in (".", "..") for p in rel.split("/")):
         raise AccessQueryError(f"Ungültiger Pfad „{rel}“.")
-    return Target(source, rel, _source(source).display_path(rel) if rel else _display_root(source))
+    return Target(source, rel, open_source(source).display_path(rel) if rel else _display_root(source))
 
 
 def _display_root(source: SourceConfig) -> str:
@@ -132,7 +133,8 @@ def _display_root(source: SourceConfig) -> str:
     return source.unc_root if source.is_smb else os.path.abspath(str(source.root))
 
 
-def _source(source: SourceConfig):
+def open_source(source: SourceConfig) -> Any:
+    """The crawler's source object for a configured source (not connected until used)."""
     if source.is_smb:
         from aktenlotse.crawler.smb_source import SmbSource
 
@@ -142,16 +144,16 @@ def _source(source: SourceConfig):
     return LocalSource(source)
 
 
-def checks_for(target: Target) -> list[AccessCheck]:
-    """The source's checks for the target; the SMB source provides its own (share ACL,
-    folders, file) when it has them."""
-    source = _source(target.source)
+def checks_for(target: Target, source: Any = None) -> list[AccessCheck]:
+    """The source's checks for the target (share ACL, folders, the item), read now. With
+    `source` (an open source of `target.source`) that source is used and left open, so
+    that a report over many folders keeps one connection."""
+    own = source is None
+    if own:
+        source = open_source(target.source)
     try:
-        method = getattr(source, "access_checks", None)
-        if method is None:
-            raise AccessQueryError(f"Die Zugriffsprüfung ist für die Quelle „{target.source.name}“ nicht verfügbar.", 2)
         try:
-            return list(method(target.path))
+            return list(source.access_checks(target.path))
         except CheckUnavailable as exc:
             raise AccessQueryError(str(exc)) from None
         except SourceUnavailable:
@@ -161,9 +163,8 @@ def checks_for(target: Target) -> list[AccessCheck]:
                 f"Die Quelle „{target.source.name}“ ist nicht erreichbar: {exc.strerror or exc}."
             ) from None
     finally:
-        close = getattr(source, "close", None)
-        if close is not None:
-            close()
+        if own:
+            source.close()
 
 
 # -- explain ------------------------------------------------------------------------
@@ -274,27 +275,40 @@ def explanation_lines(explanation: Explanation) -> list[str]:
 # -- who ------------------------------------------------------------------------------
 
 
-def who_may_read(config: Config, directory: Any, path_text: str) -> Readers:
-    """Directory groups whose members all pass, and every directory user allowed."""
-    from aktenlotse.identity.directory import LoginError
+@dataclass(frozen=True)
+class DirectoryView:
+    """The directory's groups (lower-case name -> SID, '' without one) and every user's
+    principals, read once with the service account for questions about many paths."""
 
-    target = resolve_target(config, path_text)
-    checks = checks_for(target)
-    try:
-        groups = directory.group_names()
-        names = directory.user_names()
-        users = tuple(n for n in names if decide(directory.lookup(n).principals, checks).allowed)
-    except LoginError as exc:
-        raise AccessQueryError(exc.message) from None
+    groups: dict[str, str]
+    users: dict[str, tuple[str, ...]]
+
+    @classmethod
+    def read(cls, directory: Any) -> DirectoryView:
+        """Read all groups and users (LoginError becomes AccessQueryError)."""
+        from aktenlotse.identity.directory import LoginError
+
+        try:
+            groups = directory.group_names()
+            users = {name: tuple(directory.lookup(name).principals) for name in directory.user_names()}
+        except LoginError as exc:
+            raise AccessQueryError(exc.message) from None
+        return cls(groups, users)
+
+
+def readers_of(view: DirectoryView, target: Target, checks: Sequence[AccessCheck]) -> Readers:
+    """Directory groups whose members all pass `checks`, other allowed principals the
+    directory does not know, and every directory user allowed."""
+    users = tuple(name for name, principals in view.users.items() if decide(principals, checks).allowed)
     base = (EVERYONE, AUTHENTICATED)
     passing = tuple(
         sorted(
             name
-            for name, sid in groups.items()
+            for name, sid in view.groups.items()
             if decide((*base, f"group:{name}", *((f"sid:{sid.upper()}",) if sid else ())), checks).allowed
         )
     )
-    known = {f"group:{n}" for n in groups} | {f"sid:{s.upper()}" for s in groups.values() if s}
+    known = {f"group:{n}" for n in view.groups} | {f"sid:{s.upper()}" for s in view.groups.values() if s}
     others = sorted(
         {
             p
@@ -304,6 +318,13 @@ def who_may_read(config: Config, directory: Any, path_text: str) -> Readers:
         }
     )
     return Readers(target, tuple(checks), passing, tuple(others), users)
+
+
+def who_may_read(config: Config, directory: Any, path_text: str) -> Readers:
+    """Directory groups whose members all pass, and every directory user allowed."""
+    target = resolve_target(config, path_text)
+    checks = checks_for(target)
+    return readers_of(DirectoryView.read(directory), target, checks)
 
 
 def readers_dict(readers: Readers) -> dict[str, Any]:
