@@ -13,9 +13,11 @@ from collections.abc import Iterable
 
 from smbprotocol.connection import Connection
 from smbprotocol.exceptions import SMBResponseException
+from smbprotocol.file_info import FileInformationClass
 from smbprotocol.open import (
     CreateDisposition,
     CreateOptions,
+    DirectoryAccessMask,
     FileAttributes,
     FilePipePrinterAccessMask,
     ImpersonationLevel,
@@ -31,6 +33,18 @@ def readable_files(
 ) -> set[str]:
     """The '/'-paths among `paths` that `username` can open for reading data and read a
     byte of. A refused tree connect (share ACL) makes the answer empty."""
+    return _opened(host, share, username, password, paths, port, _can_read)
+
+
+def listable_folders(
+    host: str, share: str, username: str, password: str, paths: Iterable[str], port: int = 445
+) -> set[str]:
+    """The '/'-paths of folders among `paths` ('' for the share root) that `username` can
+    open for listing and list. A refused tree connect makes the answer empty."""
+    return _opened(host, share, username, password, paths, port, _can_list)
+
+
+def _opened(host, share, username, password, paths, port, can) -> set[str]:
     connection = Connection(uuid.uuid4(), host, port)
     connection.connect(timeout=10)
     try:
@@ -41,11 +55,7 @@ def readable_files(
             tree.connect()
         except SMBResponseException:
             return set()
-        readable = set()
-        for path in paths:
-            if _can_read(tree, path.replace("/", "\\")):
-                readable.add(path)
-        return readable
+        return {path for path in paths if can(tree, path.replace("/", "\\"))}
     finally:
         _close(connection)
 
@@ -72,6 +82,28 @@ def _can_read(tree: TreeConnect, name: str) -> bool:
         return False
     try:
         handle.read(0, 1)
+        return True
+    except SMBResponseException:
+        return False
+    finally:
+        handle.close()
+
+
+def _can_list(tree: TreeConnect, name: str) -> bool:
+    handle = Open(tree, name)
+    try:
+        handle.create(
+            ImpersonationLevel.Impersonation,
+            DirectoryAccessMask.FILE_LIST_DIRECTORY | DirectoryAccessMask.SYNCHRONIZE,
+            FileAttributes.FILE_ATTRIBUTE_DIRECTORY,
+            ShareAccess.FILE_SHARE_READ | ShareAccess.FILE_SHARE_WRITE,
+            CreateDisposition.FILE_OPEN,
+            CreateOptions.FILE_DIRECTORY_FILE,
+        )
+    except SMBResponseException:
+        return False
+    try:
+        handle.query_directory("*", FileInformationClass.FILE_NAMES_INFORMATION)
         return True
     except SMBResponseException:
         return False

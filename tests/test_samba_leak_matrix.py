@@ -28,6 +28,7 @@ from aktenlotse.pipeline.crawl import Crawler
 from aktenlotse.pipeline.embed_pass import run_embedding_pass
 from aktenlotse.search.embedded import EmbeddedBackend
 from aktenlotse.services.documents import DownloadDenied, open_download
+from aktenlotse.services.permissions_report import build_report
 from aktenlotse.stores.statedb import StateDB
 from tests.crawl_env import analyzer, search_as
 from tests.samba_dc import (
@@ -42,7 +43,7 @@ from tests.samba_dc import (
     ShareAdmin,
     crawler_source_config,
 )
-from tests.smb_truth import readable_files
+from tests.smb_truth import listable_folders, readable_files
 
 pytestmark = [pytest.mark.samba, pytest.mark.tika_server]
 
@@ -190,14 +191,7 @@ def matrix(samba_dc, tika_server, tmp_path_factory):
     summary = env.crawl()
     assert summary.new == len(files), summary
     assert summary.errors == 1, summary  # the descriptor the crawler may not read
-    auth = AuthConfig(
-        url=samba_dc.ldaps_url,
-        ca_cert=samba_dc.ca_cert,
-        base_dn=BASE_DN,
-        bind_dn=f"CN={SERVICE_USER},CN=Users,{BASE_DN}",
-        bind_password=SERVICE_PASSWORD,
-    )
-    directory = LdapDirectory(auth)
+    directory = LdapDirectory(env_auth(samba_dc))
     users = {name: directory.authenticate(name, USERS[name][2]) for name in MATRIX_USERS}
     config = Config(
         data_dir=env.data,
@@ -258,6 +252,44 @@ def test_ground_truth_is_what_samba_enforces(matrix, samba_dc):
     assert not (in_folder(files, "Sperre") & real["schmidt"]) and in_folder(files, "Sperre") <= real["weber"]
     assert in_folder(files, "Durchgangssperre") <= real["schmidt"]  # Samba ignores a traverse deny
     assert len({frozenset(r) for r in real.values()}) >= 5
+
+
+def test_permissions_report_matches_what_each_user_can_list(matrix, samba_dc):
+    """The Berechtigungsbericht over both shares, every user × folder cell against the folders
+    each user can open and list over SMB with their own password, read at the same moment."""
+    env, _, _, config, _ = matrix
+    directory = LdapDirectory(env_auth(samba_dc))
+    state = StateDB(env.data / "state.sqlite")
+    try:
+        report = build_report(config, directory, state, depth=1)
+    finally:
+        state.close()
+    shares = {"daten": samba_dc.share, "freigabe": SECOND_SHARE}
+    rows = {(f.source, f.path): f for f in report.folders}
+    assert {(s, p) for s, p in rows if s == "daten"} == {("daten", ""), *(("daten", folder) for folder in FOLDERS)}
+    for source, share in shares.items():
+        folders = [path for s, path in rows if s == source]
+        for user in MATRIX_USERS:
+            real = listable_folders(samba_dc.host, share, user, USERS[user][2], folders)
+            shown = {path for path in folders if user in rows[(source, path)].users}
+            assert shown == real, (source, user, shown ^ real)
+    assert rows[("daten", "Alle")].open_to == ("Jeder",)
+    assert rows[("daten", "Allgemein")].open_to == ("Authentifizierte Benutzer",)
+    assert "Domänen-Benutzer" in rows[("daten", "Domaene")].open_to
+    assert rows[("daten", "Leitung")].single_person == "krause"
+    assert all(rows[("daten", folder)].inherits is False for folder in FOLDERS)  # every one set protected
+    assert "bauamt" in rows[("daten", "Bauamt")].granting_groups
+
+
+def env_auth(dc) -> AuthConfig:
+    """The directory as the portal's service account reads it."""
+    return AuthConfig(
+        url=dc.ldaps_url,
+        ca_cert=dc.ca_cert,
+        base_dn=BASE_DN,
+        bind_dn=f"CN={SERVICE_USER},CN=Users,{BASE_DN}",
+        bind_password=SERVICE_PASSWORD,
+    )
 
 
 @pytest.mark.parametrize("mode", ["fulltext", "semantic", "hybrid"])
