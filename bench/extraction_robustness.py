@@ -35,7 +35,23 @@ import requests
 from aktenlotse.demo import filemakers as fm
 
 SKIPPED_TYPES = {"RENDERING", "ALTERNATE_FORMAT", "VERSION", "MACRO"}
-WORDS = ["Bauantrag", "Gewerbeanmeldung", "Haushaltsplan", "Satzung", "Straßenbau", "Grünfläche", "Bebauungsplan", "Stellungnahme", "Ordnungsamt", "Friedhof", "Kita", "Feuerwehr", "Vergabe", "Widerspruch", "Bescheid"]
+WORDS = [
+    "Bauantrag",
+    "Gewerbeanmeldung",
+    "Haushaltsplan",
+    "Satzung",
+    "Straßenbau",
+    "Grünfläche",
+    "Bebauungsplan",
+    "Stellungnahme",
+    "Ordnungsamt",
+    "Friedhof",
+    "Kita",
+    "Feuerwehr",
+    "Vergabe",
+    "Widerspruch",
+    "Bescheid",
+]
 
 
 def build_corpus(root: Path, office: int) -> None:

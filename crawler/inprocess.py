@@ -34,6 +34,7 @@ from typing import Any, BinaryIO
 from aktenlotse.core.records import Extracted, ExtractionError, ExtractLimits
 from aktenlotse.crawler.content_types import no_parser_error
 from aktenlotse.crawler.tika_client import error_kind, extracted_from_metadata
+import contextlib
 
 _MAX_DEPTH = 5
 _MAX_MEMBERS = 1000
@@ -198,10 +199,8 @@ class _Worker:
         self.recv = Connection(from_child_r, writable=False)
 
     def kill(self) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
         self.proc.wait()
         self.send.close()
         self.recv.close()

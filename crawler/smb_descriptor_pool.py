@@ -13,6 +13,7 @@ script, and they end by themselves when the crawler dies (their stdin closes).
 
 from __future__ import annotations
 
+import contextlib
 import pickle
 import subprocess
 import sys
@@ -157,10 +158,8 @@ def _serve(requests: BinaryIO, answers: BinaryIO) -> None:
             answer = (ticket, True, [exc.ntstatus] * len(names))
         except Exception as exc:  # smbprotocol's exceptions do not all survive pickling
             answer = (ticket, False, f"{type(exc).__name__}: {exc}")
-            try:
+            with contextlib.suppress(Exception):  # a dead connection may fail to close; it is replaced either way
                 smbclient.reset_connection_cache(connection_cache=cache)
-            except Exception:  # a dead connection may fail to close; it is replaced either way
-                pass
             cache = {}
         pickle.dump(answer, answers, protocol=pickle.HIGHEST_PROTOCOL)
         answers.flush()

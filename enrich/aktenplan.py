@@ -323,9 +323,8 @@ def build_aktenplan(rows: Iterable[tuple[int, dict[str, str | None]]]) -> Aktenp
                     other != code
                     and compact.startswith(other.replace(".", ""))
                     and len(other.replace(".", "")) < len(compact)
-                ):
-                    if best is None or len(other) > len(best):
-                        best = other
+                ) and (best is None or len(other) > len(best)):
+                    best = other
             raw[code]["parent"] = best
     for code, info in raw.items():
         parent = info["parent"]

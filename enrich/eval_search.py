@@ -171,10 +171,10 @@ class CachedEncoder:
             self._db.execute("BEGIN")
             self._db.executemany(
                 "INSERT OR REPLACE INTO vectors(key, vector) VALUES (?, ?)",
-                [(keys[i], np.asarray(v, np.float32).tobytes()) for i, v in zip(missing, fresh)],
+                [(keys[i], np.asarray(v, np.float32).tobytes()) for i, v in zip(missing, fresh, strict=False)],
             )
             self._db.execute("COMMIT")
-            for i, v in zip(missing, fresh):
+            for i, v in zip(missing, fresh, strict=False):
                 found[keys[i]] = np.asarray(v, np.float32)
         if not texts:
             return np.zeros((0, self.dim), np.float32)

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+from collections.abc import Callable
 
 from aktenlotse.core.config import EnrichConfig
 from aktenlotse.search.backend import MODES
 
 
-def register(sub) -> None:
-    """Add `eval classify` and `eval search` to the `aktenlotse` parser."""
-    parser = sub.add_parser("eval", help="measure classification or retrieval quality on labelled data")
+def configure(parser: argparse.ArgumentParser) -> None:
+    """The actions of `eval` (classify, search)."""
     eval_sub = parser.add_subparsers(metavar="WHAT")
     for name, module, help_text, arguments in (
         (
@@ -64,8 +64,8 @@ def search_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
-def _lazy_run(module_name: str):
-    def run(args) -> int:
+def _lazy_run(module_name: str) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
         return importlib.import_module(module_name).run(args)
 
     return run

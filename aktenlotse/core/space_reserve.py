@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+import contextlib
 
 RESERVE_NAME = ".platzreserve"
 RESERVE_BYTES = 512 * 1024
@@ -25,10 +26,8 @@ def ensure_reserve(data_dir: Path) -> None:
             reserve.flush()
             os.fsync(reserve.fileno())  # blocks really taken, not promised
     except OSError:
-        try:
+        with contextlib.suppress(OSError):
             path.unlink(missing_ok=True)
-        except OSError:
-            pass
 
 
 def release_reserve(data_dir: Path) -> bool:

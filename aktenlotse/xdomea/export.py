@@ -141,7 +141,7 @@ class _Classifier:
         refs = [DocRef(r[0], _path(r[1], r[2]), r[6]) for r in rows]
         decisions = self.store.decisions_for(refs)
         out = []
-        for row, ref in zip(rows, refs):
+        for row, ref in zip(rows, refs, strict=False):
             decision = decisions.get(ref)
             if decision is None:
                 out.append((row, "undecided", None, None))
@@ -417,11 +417,13 @@ class HandoverWriter:
             return None
         digest = hashlib.blake2b(digest_size=16)
         try:
-            with src.open(Entry(source, path, size, mtime, ctime)) as stream:
-                with archive.open(zip_name, "w", force_zip64=True) as out:
-                    while chunk := stream.read(1 << 20):
-                        digest.update(chunk)
-                        out.write(chunk)
+            with (
+                src.open(Entry(source, path, size, mtime, ctime)) as stream,
+                archive.open(zip_name, "w", force_zip64=True) as out,
+            ):
+                while chunk := stream.read(1 << 20):
+                    digest.update(chunk)
+                    out.write(chunk)
         except FileNotFoundError:
             report.counts["gone"] += 1
             listing.add(source, path, "gone", False, code)
