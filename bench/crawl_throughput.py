@@ -144,10 +144,12 @@ def main() -> None:
         mb = sum(os.path.getsize(root / f) for f in files) / 1e6
         print(f"raw_tika_docs_per_s {statistics.median(raws):.0f}  (runs: {', '.join(f'{r:.0f}' for r in raws)})")
         print(
-            f"full_crawl_docs_per_s {statistics.median(crawls):.0f}  ({statistics.median(crawls) * mb / len(files):.2f} MB/s; runs: {', '.join(f'{c:.0f}' for c in crawls)})"
+            f"full_crawl_docs_per_s {statistics.median(crawls):.0f}  "
+            f"({statistics.median(crawls) * mb / len(files):.2f} MB/s; runs: {', '.join(f'{c:.0f}' for c in crawls)})"
         )
         print(
-            f"full_crawl_share_of_raw_tika {statistics.median(ratios) * 100:.0f}%  (target >= 60%; pairs: {', '.join(f'{r * 100:.0f}%' for r in ratios)})"
+            f"full_crawl_share_of_raw_tika {statistics.median(ratios) * 100:.0f}%  (target >= 60%; pairs: "
+            f"{', '.join(f'{r * 100:.0f}%' for r in ratios)})"
         )
         data = work / "data-0"
         recrawls, walks = [], []
@@ -162,7 +164,8 @@ def main() -> None:
         print(f"nochange_recrawl_share_of_walk {recrawl / walk * 100:.0f}%  (target >= 20%)")
         p50, p95 = query_latency(data)
         print(
-            f"fulltext_query_ms p50 {p50:.1f} p95 {p95:.1f}  (target p95 <= 50 ms, {len(files)} files, principals filter)"
+            f"fulltext_query_ms p50 {p50:.1f} p95 {p95:.1f}  (target p95 <= 50 ms, {len(files)} files, principals "
+            "filter)"
         )
     finally:
         server.stop()

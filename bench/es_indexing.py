@@ -65,10 +65,12 @@ def main() -> None:
                 cleanup.close()
         emb, es = statistics.median(embedded_rates), statistics.median(es_rates)
         print(
-            f"crawl_embedded_docs_per_s {emb:.0f}  (runs: {', '.join(f'{r:.0f}' for r in embedded_rates)}; {len(files)} files)"
+            f"crawl_embedded_docs_per_s {emb:.0f}  (runs: {', '.join(f'{r:.0f}' for r in embedded_rates)}; "
+            f"{len(files)} files)"
         )
         print(
-            f"crawl_elasticsearch_docs_per_s {es:.0f}  (runs: {', '.join(f'{r:.0f}' for r in es_rates)}; single node, refresh per batch)"
+            f"crawl_elasticsearch_docs_per_s {es:.0f}  (runs: {', '.join(f'{r:.0f}' for r in es_rates)}; single "
+            "node, refresh per batch)"
         )
         print(f"elasticsearch_share_of_embedded {es / emb * 100:.0f}%  (target >= 90%)")
     finally:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shutil
 import tempfile
 import threading
 import time
@@ -101,7 +102,6 @@ def main() -> None:
             )
     finally:
         dc.stop()
-        import shutil
 
         shutil.rmtree(base, ignore_errors=True)
 

@@ -1,7 +1,8 @@
 """`aktenlotse eval classify|search`: quality measured on labelled data.
 
-Each sub-command's work lives beside its feature (`aktenlotse.enrich.eval_classify`,
-`aktenlotse.enrich.eval_search`, each with `run(args) -> int`), imported only when the
+Each sub-command's work lives beside what it measures (`aktenlotse.enrich.eval_classify`;
+`aktenlotse.pipeline.eval_search`, which runs the embedding pass and the embedded index),
+each with `run(args) -> int`, imported only when the
 command runs: they need numpy and the encoders, which every other command can do without.
 """
 
@@ -27,7 +28,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         ),
         (
             "search",
-            "aktenlotse.enrich.eval_search",
+            "aktenlotse.pipeline.eval_search",
             "retrieval (BEIR layout: corpus, queries, qrels)",
             search_arguments,
         ),

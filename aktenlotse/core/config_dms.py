@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 SMTP_PASSWORD_ENV = "AKTENLOTSE_SMTP_PASSWORD"
@@ -41,7 +42,7 @@ class ReportConfig:
     mail_to: tuple[str, ...] = ()
 
 
-def parse_dms(table: dict[str, Any], base_dir: Path, helpers) -> DmsConfig:
+def parse_dms(table: dict[str, Any], base_dir: Path, helpers: ModuleType) -> DmsConfig:
     """Validate `[dms]`; `helpers` is `aktenlotse.core.config` (its small checkers)."""
     prefix = "dms."
     helpers._reject_unknown(
@@ -66,7 +67,7 @@ def parse_dms(table: dict[str, Any], base_dir: Path, helpers) -> DmsConfig:
     )
 
 
-def parse_report(table: dict[str, Any], base_dir: Path, helpers) -> ReportConfig:
+def parse_report(table: dict[str, Any], base_dir: Path, helpers: ModuleType) -> ReportConfig:
     """Validate `[report]`; the SMTP password may come from the environment."""
     prefix = "report."
     helpers._reject_unknown(

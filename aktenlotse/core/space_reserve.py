@@ -6,9 +6,9 @@ A crawl that fills the disk must still be able to close its run as failed with t
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
-import contextlib
 
 RESERVE_NAME = ".platzreserve"
 RESERVE_BYTES = 512 * 1024
