@@ -119,17 +119,28 @@ def query_latency(data: Path, rounds: int = 20) -> tuple[float, float]:
     return statistics.median(timings), timings[int(len(timings) * 0.95) - 1]
 
 
-def main() -> None:
+def bench_parser() -> argparse.ArgumentParser:
+    """The options every crawl benchmark takes (corpus size, rounds, Tika workers)."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--files", type=int, default=5000)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--workers", type=int, default=4)
-    args = parser.parse_args()
-    root = corpus(args.files)
+    return parser
+
+
+def corpus_and_tika(n_files: int) -> tuple[Path, list[str], Path, ManagedTikaServer]:
+    """The corpus, its files, a work folder and a started managed Tika server (logging there)."""
+    root = corpus(n_files)
     files = all_files(root)
     work = Path(tempfile.mkdtemp(prefix="aktenlotse-bench-"))
     server = ManagedTikaServer(fetch_tika_jar(), log_dir=work)
     server.start()
+    return root, files, work, server
+
+
+def main() -> None:
+    args = bench_parser().parse_args()
+    root, files, work, server = corpus_and_tika(args.files)
     try:
         raw_tika(server.url, root, files[:1500], args.workers)  # JIT warm-up, not counted
         raws, crawls, ratios = [], [], []

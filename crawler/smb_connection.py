@@ -51,8 +51,9 @@ READ_DATA_AND_SECURITY = (
 )
 
 
-def _open_raw(path: str, access: int, **kwargs: Any) -> SMBRawIO:
-    raw = SMBRawIO(
+def _open_raw(path: str, access: int, io_class: type[SMBRawIO] = SMBRawIO, **kwargs: Any) -> SMBRawIO:
+    """An open handle on `path` itself (never what a reparse point points to)."""
+    raw = io_class(
         path,
         mode="rb",
         share_access="rwd",
@@ -102,15 +103,7 @@ def open_with_security(path: str, **kwargs: Any) -> tuple[SMBFileIO, bytes]:
     security descriptor read on that same open handle: what the descriptor says is about
     the object the bytes will come from, with no second look-up by name. The caller
     closes the handle; SMBOSError when the file cannot be opened."""
-    raw = SMBFileIO(
-        path,
-        mode="rb",
-        share_access="rwd",
-        desired_access=READ_DATA_AND_SECURITY,
-        create_options=CreateOptions.FILE_OPEN_REPARSE_POINT,
-        **kwargs,
-    )
-    raw.open()
+    raw = _open_raw(path, READ_DATA_AND_SECURITY, SMBFileIO, **kwargs)
     try:
 
         def receive(req: Any) -> Any:

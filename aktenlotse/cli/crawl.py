@@ -8,6 +8,7 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
@@ -16,6 +17,7 @@ from aktenlotse.core.config import parse_smb_root
 from aktenlotse.core.records import ERROR_KINDS, ExtractionError
 from aktenlotse.core.storage_errors import storage_problem
 from aktenlotse.pipeline import app
+from aktenlotse.pipeline.crawl import CrawlSummary
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -89,12 +91,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
     else:
-        print(
-            f"Neu {summary.new}, geändert {summary.changed}, verschoben {summary.moved}, "
-            f"unverändert {summary.unchanged}, "
-            f"Rechte geändert {summary.permissions}, gelöscht {summary.deleted}, Fehler {summary.errors} — "
-            f"{summary.seconds:.1f} s, {data['docs_per_s']} Dok./s, {data['mb_per_s']} MB/s"
-        )
+        print(_summary_line(summary, data))
         embed = data.get("second_pass", {}).get("embeddings")
         if embed:
             print(
@@ -110,6 +107,15 @@ def cmd_crawl(args: argparse.Namespace) -> int:
             print("Details: aktenlotse errors", file=sys.stderr)
     # "incomplete": a source was unreachable. cron and systemd must notice that.
     return 0 if summary.status == "done" else 1
+
+
+def _summary_line(summary: CrawlSummary, data: dict[str, Any]) -> str:
+    return (
+        f"Neu {summary.new}, geändert {summary.changed}, verschoben {summary.moved}, "
+        f"unverändert {summary.unchanged}, "
+        f"Rechte geändert {summary.permissions}, gelöscht {summary.deleted}, Fehler {summary.errors} — "
+        f"{summary.seconds:.1f} s, {data['docs_per_s']} Dok./s, {data['mb_per_s']} MB/s"
+    )
 
 
 def _require_local_paths(paths: Sequence[str]) -> None:
