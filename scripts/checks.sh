@@ -26,7 +26,8 @@ run_check "mypy" .venv/bin/mypy
 run_check "import rules" .venv/bin/lint-imports
 
 if [ "${#failed[@]}" -gt 0 ]; then
-    echo "Static checks failed: ${failed[*]} (see the findings above)" >&2
+    joined=$(printf ', %s' "${failed[@]}")
+    echo "Static checks failed: ${joined:2} (see the findings above)" >&2
     exit 1
 fi
 echo "Static checks passed: ruff check, ruff format, mypy, import rules"
