@@ -80,7 +80,7 @@ def check_tika(config: Config) -> list[ServiceCheck]:
     extractor = config.extractor
     if extractor.kind == "inprocess":
         try:
-            import iscc_tika  # noqa: F401
+            import iscc_tika  # noqa: F401  (the check itself: does the optional extractor load?)
         except ImportError as exc:
             return [ServiceCheck("Tika (im Prozess)", "iscc-tika", False, problem=f"nicht installiert ({exc})")]
         return [ServiceCheck("Tika (im Prozess)", "iscc-tika", True)]
