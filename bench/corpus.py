@@ -19,6 +19,7 @@ import os
 import random
 import re
 import sys
+import tempfile
 import time
 import zipfile
 from collections import Counter
@@ -448,8 +449,6 @@ class _XlsxTemplate:
     _STAMP = (2024, 3, 1, 9, 30, 0)
 
     def __init__(self) -> None:
-        import tempfile
-
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "vorlage.xlsx"
             filemakers.write_xlsx(path, self._TITLE, [["x"]], author=self._AUTHOR)

@@ -119,17 +119,28 @@ def query_latency(data: Path, rounds: int = 20) -> tuple[float, float]:
     return statistics.median(timings), timings[int(len(timings) * 0.95) - 1]
 
 
-def main() -> None:
+def bench_parser() -> argparse.ArgumentParser:
+    """The options every crawl benchmark takes (corpus size, rounds, Tika workers)."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--files", type=int, default=5000)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--workers", type=int, default=4)
-    args = parser.parse_args()
-    root = corpus(args.files)
+    return parser
+
+
+def corpus_and_tika(n_files: int) -> tuple[Path, list[str], Path, ManagedTikaServer]:
+    """The corpus, its files, a work folder and a started managed Tika server (logging there)."""
+    root = corpus(n_files)
     files = all_files(root)
     work = Path(tempfile.mkdtemp(prefix="aktenlotse-bench-"))
     server = ManagedTikaServer(fetch_tika_jar(), log_dir=work)
     server.start()
+    return root, files, work, server
+
+
+def main() -> None:
+    args = bench_parser().parse_args()
+    root, files, work, server = corpus_and_tika(args.files)
     try:
         raw_tika(server.url, root, files[:1500], args.workers)  # JIT warm-up, not counted
         raws, crawls, ratios = [], [], []
@@ -144,10 +155,12 @@ def main() -> None:
         mb = sum(os.path.getsize(root / f) for f in files) / 1e6
         print(f"raw_tika_docs_per_s {statistics.median(raws):.0f}  (runs: {', '.join(f'{r:.0f}' for r in raws)})")
         print(
-            f"full_crawl_docs_per_s {statistics.median(crawls):.0f}  ({statistics.median(crawls) * mb / len(files):.2f} MB/s; runs: {', '.join(f'{c:.0f}' for c in crawls)})"
+            f"full_crawl_docs_per_s {statistics.median(crawls):.0f}  "
+            f"({statistics.median(crawls) * mb / len(files):.2f} MB/s; runs: {', '.join(f'{c:.0f}' for c in crawls)})"
         )
         print(
-            f"full_crawl_share_of_raw_tika {statistics.median(ratios) * 100:.0f}%  (target >= 60%; pairs: {', '.join(f'{r * 100:.0f}%' for r in ratios)})"
+            f"full_crawl_share_of_raw_tika {statistics.median(ratios) * 100:.0f}%  (target >= 60%; pairs: "
+            f"{', '.join(f'{r * 100:.0f}%' for r in ratios)})"
         )
         data = work / "data-0"
         recrawls, walks = [], []
@@ -162,7 +175,8 @@ def main() -> None:
         print(f"nochange_recrawl_share_of_walk {recrawl / walk * 100:.0f}%  (target >= 20%)")
         p50, p95 = query_latency(data)
         print(
-            f"fulltext_query_ms p50 {p50:.1f} p95 {p95:.1f}  (target p95 <= 50 ms, {len(files)} files, principals filter)"
+            f"fulltext_query_ms p50 {p50:.1f} p95 {p95:.1f}  (target p95 <= 50 ms, {len(files)} files, principals "
+            "filter)"
         )
     finally:
         server.stop()

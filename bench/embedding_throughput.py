@@ -91,14 +91,17 @@ def main() -> None:
     assert best is not None and best.chunks == len(texts)
     load = os.getloadavg()[0]
     print(
-        f"embedding raw batch throughput ({config.model}, batch {config.batch_size}, {config.threads} threads): {raw:.1f} chunks/s"
+        f"embedding raw batch throughput ({config.model}, batch {config.batch_size}, {config.threads} threads): "
+        f"{raw:.1f} chunks/s"
     )
     print(
-        f"embedding pass throughput (same chunks, via index): {best.chunks_per_s:.1f} chunks/s, {best.docs_per_s:.2f} docs/s"
+        f"embedding pass throughput (same chunks, via index): {best.chunks_per_s:.1f} chunks/s, "
+        f"{best.docs_per_s:.2f} docs/s"
     )
     print(f"embedding pass / raw: {100 * best.chunks_per_s / raw:.1f} %")
     print(
-        f"chunks: {len(texts)} from {len(docs)} documents ({config.chunk_words} words, overlap {config.chunk_overlap}); load average {load:.2f}"
+        f"chunks: {len(texts)} from {len(docs)} documents ({config.chunk_words} words, overlap "
+        f"{config.chunk_overlap}); load average {load:.2f}"
     )
 
 

@@ -13,6 +13,14 @@ import json
 import time
 from pathlib import Path
 
+from aktenlotse.enrich.aktenplan import read_aktenplan
+from aktenlotse.enrich.classifier import chunk_words
+from aktenlotse.enrich.embeddings import load_encoder
+from aktenlotse.enrich.entities import find_entities
+from aktenlotse.enrich.keywords import KeywordExtractor
+from aktenlotse.enrich.sensitive import sensitive_flags
+from aktenlotse.enrich.suggest import Suggester, mean_vector
+
 
 def main() -> None:
     parser = argparse.ArgumentParser()
@@ -22,14 +30,6 @@ def main() -> None:
     parser.add_argument("--field", default="text_masked")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
-
-    from aktenlotse.enrich.aktenplan import read_aktenplan
-    from aktenlotse.enrich.classifier import chunk_words
-    from aktenlotse.enrich.embeddings import load_encoder
-    from aktenlotse.enrich.entities import find_entities
-    from aktenlotse.enrich.keywords import KeywordExtractor
-    from aktenlotse.enrich.sensitive import sensitive_flags
-    from aktenlotse.enrich.suggest import Suggester, mean_vector
 
     rows = [json.loads(line) for line in Path(args.data).read_text(encoding="utf-8").splitlines() if line.strip()]
     texts = [r.get(args.field) or r.get("text") or "" for r in rows]

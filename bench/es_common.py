@@ -10,6 +10,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from tests.plugins.elasticsearch import start_elasticsearch, stop_elasticsearch
+
 
 @contextlib.contextmanager
 def elasticsearch(url: str | None) -> Iterator[str]:
@@ -17,7 +19,6 @@ def elasticsearch(url: str | None) -> Iterator[str]:
     if url:
         yield url.rstrip("/")
         return
-    from tests.plugins.elasticsearch import start_elasticsearch, stop_elasticsearch
 
     workdir = Path(tempfile.mkdtemp(prefix="aktenlotse-bench-es-"))
     os.chmod(workdir, 0o755)

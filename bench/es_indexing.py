@@ -11,19 +11,15 @@ machine noise hit both alike.
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import statistics
-import tempfile
 import uuid
 from pathlib import Path
 
 from aktenlotse.core.config import ElasticsearchConfig
-from aktenlotse.crawler.tika_jar import fetch_tika_jar
-from aktenlotse.crawler.tika_managed import ManagedTikaServer
 from aktenlotse.search.elasticsearch_backend import ElasticsearchBackend
 from aktenlotse.search.embedded import EmbeddedBackend
-from bench.crawl_throughput import all_files, corpus, crawl, raw_tika
+from bench.crawl_throughput import bench_parser, corpus_and_tika, crawl, raw_tika
 from bench.es_common import elasticsearch
 
 
@@ -34,17 +30,10 @@ def crawl_into(backend, url: str, root: Path, data: Path, workers: int) -> float
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--files", type=int, default=5000)
-    parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--workers", type=int, default=4)
+    parser = bench_parser()
     parser.add_argument("--es-url", default=None)
     args = parser.parse_args()
-    root = corpus(args.files)
-    files = all_files(root)
-    work = Path(tempfile.mkdtemp(prefix="aktenlotse-bench-"))
-    server = ManagedTikaServer(fetch_tika_jar(), log_dir=work)
-    server.start()
+    root, files, work, server = corpus_and_tika(args.files)
     try:
         with elasticsearch(args.es_url) as es_url:
             raw_tika(server.url, root, files[:1500], args.workers)  # JIT warm-up, not counted
@@ -65,10 +54,12 @@ def main() -> None:
                 cleanup.close()
         emb, es = statistics.median(embedded_rates), statistics.median(es_rates)
         print(
-            f"crawl_embedded_docs_per_s {emb:.0f}  (runs: {', '.join(f'{r:.0f}' for r in embedded_rates)}; {len(files)} files)"
+            f"crawl_embedded_docs_per_s {emb:.0f}  (runs: {', '.join(f'{r:.0f}' for r in embedded_rates)}; "
+            f"{len(files)} files)"
         )
         print(
-            f"crawl_elasticsearch_docs_per_s {es:.0f}  (runs: {', '.join(f'{r:.0f}' for r in es_rates)}; single node, refresh per batch)"
+            f"crawl_elasticsearch_docs_per_s {es:.0f}  (runs: {', '.join(f'{r:.0f}' for r in es_rates)}; single "
+            "node, refresh per batch)"
         )
         print(f"elasticsearch_share_of_embedded {es / emb * 100:.0f}%  (target >= 90%)")
     finally:

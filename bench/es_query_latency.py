@@ -24,6 +24,7 @@ import numpy as np
 
 from aktenlotse.core.config import ElasticsearchConfig, EnrichConfig
 from aktenlotse.core.records import Document
+from aktenlotse.enrich.embeddings import encode_queries, load_encoder
 from aktenlotse.search.backend import ChunkVectors, Query
 from aktenlotse.search.elasticsearch_backend import ElasticsearchBackend
 from bench.corpus import _TITLES, BENCH_QUERIES, DEPARTMENTS, _fill, _paragraphs
@@ -90,10 +91,9 @@ def main() -> None:
                     timings.append((time.perf_counter() - start) * 1000)
             p50, p95 = percentiles(timings)
             print(
-                f"es_fulltext_query_ms p50 {p50:.1f} p95 {p95:.1f}  (target p95 <= 100 ms; {args.docs} docs, {len(timings)} queries)"
+                f"es_fulltext_query_ms p50 {p50:.1f} p95 {p95:.1f}  (target p95 <= 100 ms; {args.docs} docs, "
+                f"{len(timings)} queries)"
             )
-
-            from aktenlotse.enrich.embeddings import encode_queries, load_encoder
 
             encoder = load_encoder(args.model)
             rng = np.random.default_rng(1)
@@ -126,7 +126,8 @@ def main() -> None:
                 p50, p95 = percentiles(timings)
                 name = "knn" if mode == "semantic" else "hybrid"
                 print(
-                    f"es_{name}_query_ms p50 {p50:.1f} p95 {p95:.1f}  (target p95 <= 200 ms incl. query embedding; {args.docs} docs)"
+                    f"es_{name}_query_ms p50 {p50:.1f} p95 {p95:.1f}  (target p95 <= 200 ms incl. query embedding; "
+                    f"{args.docs} docs)"
                 )
         finally:
             backend.client.indices.delete(index=backend.index)

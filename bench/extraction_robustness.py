@@ -32,10 +32,38 @@ from pathlib import Path
 import psutil
 import requests
 
+from aktenlotse.core.config import EnrichConfig, ExtractorConfig, SourceConfig
+from aktenlotse.crawler.local_source import LocalSource
+from aktenlotse.crawler.tika_client import TikaServerExtractor
+from aktenlotse.crawler.tika_jar import fetch_tika_jar
+from aktenlotse.crawler.tika_managed import ManagedTikaServer
 from aktenlotse.demo import filemakers as fm
+from aktenlotse.enrich.embeddings import load_encoder
+from aktenlotse.enrich.enricher import Enricher
+from aktenlotse.pipeline.app import text_analyzer
+from aktenlotse.pipeline.crawl import Crawler
+from aktenlotse.pipeline.embed_pass import run_embedding_pass
+from aktenlotse.search.embedded import EmbeddedBackend
+from aktenlotse.stores.statedb import StateDB
 
 SKIPPED_TYPES = {"RENDERING", "ALTERNATE_FORMAT", "VERSION", "MACRO"}
-WORDS = ["Bauantrag", "Gewerbeanmeldung", "Haushaltsplan", "Satzung", "Straßenbau", "Grünfläche", "Bebauungsplan", "Stellungnahme", "Ordnungsamt", "Friedhof", "Kita", "Feuerwehr", "Vergabe", "Widerspruch", "Bescheid"]
+WORDS = [
+    "Bauantrag",
+    "Gewerbeanmeldung",
+    "Haushaltsplan",
+    "Satzung",
+    "Straßenbau",
+    "Grünfläche",
+    "Bebauungsplan",
+    "Stellungnahme",
+    "Ordnungsamt",
+    "Friedhof",
+    "Kita",
+    "Feuerwehr",
+    "Vergabe",
+    "Widerspruch",
+    "Bescheid",
+]
 
 
 def build_corpus(root: Path, office: int) -> None:
@@ -90,17 +118,6 @@ def build_corpus(root: Path, office: int) -> None:
 
 def child(url: str, root: Path, data: Path) -> None:
     """The crawl and the embedding pass, in this process (its peak RSS is the figure)."""
-    from aktenlotse.core.config import EnrichConfig, ExtractorConfig, SourceConfig
-    from aktenlotse.crawler.local_source import LocalSource
-    from aktenlotse.crawler.tika_client import TikaServerExtractor
-    from aktenlotse.enrich.embeddings import load_encoder
-    from aktenlotse.enrich.enricher import Enricher
-    from aktenlotse.pipeline.app import text_analyzer
-    from aktenlotse.pipeline.crawl import Crawler
-    from aktenlotse.pipeline.embed_pass import run_embedding_pass
-    from aktenlotse.search.embedded import EmbeddedBackend
-    from aktenlotse.stores.statedb import StateDB
-
     state = StateDB(data / "state.sqlite")
     backend = EmbeddedBackend(data / "index.sqlite")
     enrich = EnrichConfig()
@@ -202,8 +219,6 @@ def main() -> None:
     if args.child:
         child(args.child[0], Path(args.child[1]), Path(args.child[2]))
         return
-    from aktenlotse.crawler.tika_jar import fetch_tika_jar
-    from aktenlotse.crawler.tika_managed import ManagedTikaServer
 
     work = Path(tempfile.mkdtemp(prefix="aktenlotse-robust-"))
     root, data = work / "share", work / "data"

@@ -12,7 +12,9 @@ settings (2 reader connections, 8 requests in flight each, at most 2,000 per sec
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import shutil
 import tempfile
 import threading
 import time
@@ -50,10 +52,8 @@ def _crawl(dc, sub: str, data: Path) -> tuple[object, list[int]]:
             peak[0] = max(peak[0], process.memory_info().rss)
             readers = 0
             for child in process.children():
-                try:
+                with contextlib.suppress(psutil.Error):  # ended between listing and sampling
                     readers += child.memory_info().rss
-                except psutil.Error:  # ended between listing and sampling
-                    pass
             peak[1] = max(peak[1], readers)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -102,7 +102,6 @@ def main() -> None:
             )
     finally:
         dc.stop()
-        import shutil
 
         shutil.rmtree(base, ignore_errors=True)
 

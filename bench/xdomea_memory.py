@@ -84,7 +84,8 @@ def measure(n: int) -> None:
         seconds = time.perf_counter() - started
         print(
             f"xdomea 0401 export: {n} documents, {report.counts['exported']} exported in {report.akten} Akten, "
-            f"peak {peak / 1e6:.2f} MB (tracemalloc), {seconds:.1f} s, ZIP {report.zip_path.stat().st_size / 1e6:.1f} MB"
+            f"peak {peak / 1e6:.2f} MB (tracemalloc), {seconds:.1f} s, ZIP "
+            f"{report.zip_path.stat().st_size / 1e6:.1f} MB"
         )
         backend.close()
         store.close()

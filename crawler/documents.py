@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import replace
+from typing import Any
 
 from aktenlotse.core.records import Document, Entry, Extracted
 
@@ -51,7 +52,7 @@ def build_documents(
     name = path_text.rsplit("/", 1)[-1]
     modified = iso_from_timestamp(entry.mtime)
     content_title = (extracted.title or "").strip()
-    extra = {"file_name": name}
+    extra: dict[str, Any] = {"file_name": name}
     if not content_title:
         extra["title_from_name"] = True  # a rename must rename the title too
     if extracted.truncated:

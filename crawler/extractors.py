@@ -6,6 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from aktenlotse.crawler.extractor import Extractor
+from aktenlotse.crawler.inprocess import InProcessExtractor
+from aktenlotse.crawler.tika_client import TikaServerExtractor
+from aktenlotse.crawler.tika_jar import tika_jar_path
+from aktenlotse.crawler.tika_managed import ManagedTikaServer
 
 EXTRACTOR_KINDS = ("managed", "external", "inprocess")
 
@@ -27,10 +31,6 @@ def make_extractor(
     inprocess: `iscc-tika`, no Java needed. Call `start()` before the first `extract`.
     """
     if kind == "managed":
-        from aktenlotse.crawler.tika_client import TikaServerExtractor
-        from aktenlotse.crawler.tika_jar import tika_jar_path
-        from aktenlotse.crawler.tika_managed import ManagedTikaServer
-
         server = ManagedTikaServer(
             jar=Path(jar) if jar is not None else tika_jar_path(),
             java=java,
@@ -40,13 +40,9 @@ def make_extractor(
         )
         return TikaServerExtractor(managed=server, request_timeout_s=task_timeout_s)
     if kind == "external":
-        from aktenlotse.crawler.tika_client import TikaServerExtractor
-
         if not urls:
             raise ValueError('extractor.urls: für extractor.kind = "external" mindestens eine Tika-URL angeben')
         return TikaServerExtractor(urls=list(urls), request_timeout_s=task_timeout_s)
     if kind == "inprocess":
-        from aktenlotse.crawler.inprocess import InProcessExtractor
-
         return InProcessExtractor()
     raise ValueError(f"extractor.kind: unbekannter Wert {kind!r} (erlaubt: {', '.join(EXTRACTOR_KINDS)})")

@@ -16,6 +16,7 @@ to give the same `children` as the Tika server.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import email
 import email.policy
 import io
@@ -28,6 +29,7 @@ import threading
 import weakref
 import zipfile
 from collections.abc import Mapping
+from importlib.metadata import PackageNotFoundError, version
 from multiprocessing.connection import Connection
 from typing import Any, BinaryIO
 
@@ -48,7 +50,7 @@ _extractors: dict[int, Any] = {}
 def _iscc(max_chars: int) -> Any:
     ext = _extractors.get(max_chars)
     if ext is None:
-        import iscc_tika
+        import iscc_tika  # optional: the in-process extractor only (a JVM inside this process)
 
         ext = iscc_tika.Extractor().set_extract_string_max_length(max_chars)
         _extractors[max_chars] = ext
@@ -71,7 +73,8 @@ def _parse(data: bytes, max_chars: int) -> tuple[str, dict[str, list[str]]]:
         raise ExtractionError("encrypted", warnings[:300])
     parsers = meta.get("X-TIKA:Parsed-By", [])
     if parsers and all(p.endswith("EmptyParser") for p in parsers):
-        raise no_parser_error((meta.get("Content-Type") or [None])[0])
+        content_types = meta.get("Content-Type")
+        raise no_parser_error(content_types[0] if content_types else None)
     return text, meta
 
 
@@ -107,8 +110,8 @@ def _split_mail(data: bytes, meta: dict[str, list[str]], max_chars: int, depth: 
         try:
             content = body_part.get_content()
         except (LookupError, ValueError):
-            content = body_part.get_payload(decode=True) or b""
-            content = content.decode("utf-8", "replace")
+            raw = body_part.get_payload(decode=True)
+            content = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else ""
         if body_part.get_content_type() == "text/html":
             try:
                 content, _ = _parse(content.encode("utf-8"), max_chars)
@@ -124,9 +127,11 @@ def _split_mail(data: bytes, meta: dict[str, list[str]], max_chars: int, depth: 
         ctype = part.get_content_type()
         if ctype == "message/rfc822":
             inner = part.get_payload()
-            payload = inner[0].as_bytes() if isinstance(inner, list) and inner else b""
+            first = inner[0] if isinstance(inner, list) and inner else None
+            payload = first.as_bytes() if isinstance(first, email.message.Message) else b""
         else:
-            payload = part.get_payload(decode=True) or b""
+            decoded = part.get_payload(decode=True)
+            payload = decoded if isinstance(decoded, bytes) else b""
         if not payload:
             continue
         children.append(_child(payload, name, ctype, max_chars, depth))
@@ -198,10 +203,8 @@ class _Worker:
         self.recv = Connection(from_child_r, writable=False)
 
     def kill(self) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
         self.proc.wait()
         self.send.close()
         self.recv.close()
@@ -262,8 +265,6 @@ class InProcessExtractor:
 
     def version(self) -> str:
         """The iscc-tika package version (it bundles its own Tika)."""
-        from importlib.metadata import PackageNotFoundError, version
-
         try:
             return f"iscc-tika {version('iscc-tika')}"
         except PackageNotFoundError:

@@ -273,8 +273,6 @@ def _acl_of_handle(fd: int) -> list[tuple[int, int, int]] | None:
 
 
 def _problem_kind(exc: OSError) -> str:
-    import errno
-
     if exc.errno in (errno.EACCES, errno.EPERM):
         return "unreadable"
     if exc.errno == errno.ENAMETOOLONG:

@@ -92,7 +92,7 @@ def grant_for(st_mode: int, uid: int, gid: int, acl: list[tuple[int, int, int]] 
     named_groups: dict[str, int] = {}
     if acl:
         mask = 7
-        for tag, perm, ident in acl:
+        for tag, perm, _ident in acl:
             if tag == _MASK:
                 mask = perm
         for tag, perm, ident in acl:

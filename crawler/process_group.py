@@ -12,6 +12,7 @@ import subprocess
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 
 def kill_group(pgid: int, sig: int) -> None:
@@ -79,7 +80,7 @@ def _launcher_loop() -> None:
             reply.put(exc)
 
 
-def launch(cmd: list[str], **kwargs) -> subprocess.Popen:
+def launch(cmd: list[str], **kwargs: Any) -> subprocess.Popen:
     global _launcher
     with _launcher_started:
         if _launcher is None or not _launcher.is_alive():

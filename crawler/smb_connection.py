@@ -10,7 +10,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import smbclient
 from smbclient._io import SMBFileIO, SMBFileTransaction, SMBRawIO
@@ -35,6 +35,8 @@ from smbprotocol.open import (
     SMB2SetInfoResponse,
 )
 
+from aktenlotse.crawler.smb_share_acl import read_share_descriptor
+
 OWNER_SECURITY_INFORMATION = 0x1
 GROUP_SECURITY_INFORMATION = 0x2
 DACL_SECURITY_INFORMATION = 0x4
@@ -49,8 +51,9 @@ READ_DATA_AND_SECURITY = (
 )
 
 
-def _open_raw(path: str, access: int, **kwargs) -> SMBRawIO:
-    raw = SMBRawIO(
+def _open_raw(path: str, access: int, io_class: type[SMBRawIO] = SMBRawIO, **kwargs: Any) -> SMBRawIO:
+    """An open handle on `path` itself (never what a reparse point points to)."""
+    raw = io_class(
         path,
         mode="rb",
         share_access="rwd",
@@ -71,7 +74,7 @@ def _query_security_request(file_id: bytes) -> SMB2QueryInfoRequest:
     return request
 
 
-def query_security(path: str, **kwargs) -> bytes:
+def query_security(path: str, **kwargs: Any) -> bytes:
     """The self-relative security descriptor (owner, group, DACL) of a file or folder, read
     with one compounded CREATE + QUERY_INFO + CLOSE (smbclient follows DFS referrals here)."""
     raw = SMBRawIO(
@@ -83,7 +86,7 @@ def query_security(path: str, **kwargs) -> bytes:
         **kwargs,
     )
 
-    def receive(req):
+    def receive(req: Any) -> Any:
         response = raw.fd.connection.receive(req)
         query = SMB2QueryInfoResponse()
         query.unpack(response["data"].get_value())
@@ -95,23 +98,15 @@ def query_security(path: str, **kwargs) -> bytes:
     return transaction.results[0]
 
 
-def open_with_security(path: str, **kwargs) -> tuple[SMBFileIO, bytes]:
+def open_with_security(path: str, **kwargs: Any) -> tuple[SMBFileIO, bytes]:
     """A file opened for reading (a reparse point itself, never what it points to) and the
     security descriptor read on that same open handle: what the descriptor says is about
     the object the bytes will come from, with no second look-up by name. The caller
     closes the handle; SMBOSError when the file cannot be opened."""
-    raw = SMBFileIO(
-        path,
-        mode="rb",
-        share_access="rwd",
-        desired_access=READ_DATA_AND_SECURITY,
-        create_options=CreateOptions.FILE_OPEN_REPARSE_POINT,
-        **kwargs,
-    )
-    raw.open()
+    raw = _open_raw(path, READ_DATA_AND_SECURITY, SMBFileIO, **kwargs)
     try:
 
-        def receive(req):
+        def receive(req: Any) -> Any:
             response = raw.fd.connection.receive(req)
             query = SMB2QueryInfoResponse()
             query.unpack(response["data"].get_value())
@@ -192,7 +187,7 @@ def _create_request(name: str) -> _Packed:
     return _Packed(Commands.SMB2_CREATE, fixed + encoded)
 
 
-def _descriptor_from(response) -> bytes:
+def _descriptor_from(response: Any) -> bytes:
     body = response["data"].get_value()
     # SMB2 QUERY_INFO response: StructureSize(2), OutputBufferOffset(2, from the header
     # start), OutputBufferLength(4), Buffer.
@@ -221,7 +216,7 @@ class RatePacer:
 
 
 def query_securities(
-    folder_unc: str, names: Sequence[str], in_flight: int, pace: Callable[[], None] = lambda: None, **kwargs
+    folder_unc: str, names: Sequence[str], in_flight: int, pace: Callable[[], None] = lambda: None, **kwargs: Any
 ) -> list[bytes | int]:
     """The descriptors of the files `names` in the folder `folder_unc`, in order: the
     descriptor bytes, or the NTSTATUS that refused it (the caller can retry that one file
@@ -257,6 +252,7 @@ def query_securities(
                 else:
                     if request is query:
                         outcome = _descriptor_from(response)
+            assert outcome is not None  # the query's answer, or the first refusal of the three
             results.append(outcome)
 
     for start in range(0, len(names), per_request):
@@ -272,7 +268,7 @@ def query_securities(
     return results
 
 
-def _credits_for(connection, session_id: int, in_flight: int) -> tuple[int, int]:
+def _credits_for(connection: Any, session_id: int, in_flight: int) -> tuple[int, int]:
     """(files per compound request, requests in flight) within the connection's credits:
     each file needs 3. More credits are asked for once (an ECHO with a credit request);
     what the server grants is what is used, with shorter chains if it grants few."""
@@ -337,21 +333,21 @@ def _parse_directory(buffer: bytes) -> list[DirEntry]:
         offset += next_offset
 
 
-def list_directory(folder_unc: str, pattern: str = "*", **kwargs) -> list[DirEntry]:
+def list_directory(folder_unc: str, pattern: str = "*", **kwargs: Any) -> list[DirEntry]:
     """The entries of one folder ('.' and '..' included, as the server sends them). Raises
     SMBOSError for a folder that cannot be listed. DFS folders go through smbclient, which
     follows referrals."""
     return _list(folder_unc, pattern, False, **kwargs)[0]
 
 
-def list_directory_with_security(folder_unc: str, **kwargs) -> tuple[list[DirEntry], bytes | int]:
+def list_directory_with_security(folder_unc: str, **kwargs: Any) -> tuple[list[DirEntry], bytes | int]:
     """The folder's entries and its own security descriptor, read on the one directory
     handle (one request more per folder, no second open): the descriptor bytes, or the
     NTSTATUS that refused them (the listing itself raises SMBOSError as above)."""
     return _list(folder_unc, "*", True, **kwargs)
 
 
-def _list(folder_unc: str, pattern: str, with_security: bool, **kwargs) -> tuple[list[DirEntry], bytes | int]:
+def _list(folder_unc: str, pattern: str, with_security: bool, **kwargs: Any) -> tuple[list[DirEntry], bytes | int]:
     tree, folder = get_smb_tree(folder_unc, **kwargs)
     if tree.is_dfs_share:
         entries = [
@@ -391,7 +387,7 @@ def _list(folder_unc: str, pattern: str, with_security: bool, **kwargs) -> tuple
     except SMBResponseException as exc:
         raise SMBOSError(exc.status, folder_unc) from None
     descriptor: bytes | int = b""
-    entries: list[DirEntry] = []
+    entries = []
     connection = tree.session.connection
     try:
         if with_security:
@@ -421,15 +417,13 @@ def _list(folder_unc: str, pattern: str, with_security: bool, **kwargs) -> tuple
         directory.close()
 
 
-def read_share_security(server: str, share: str, **kwargs) -> bytes:
+def read_share_security(server: str, share: str, **kwargs: Any) -> bytes:
     """The share's own security descriptor (srvsvc over IPC$ on the account's session)."""
-    from aktenlotse.crawler.smb_share_acl import read_share_descriptor
-
     tree, _ = get_smb_tree(f"\\\\{server}\\IPC$", **kwargs)
     return read_share_descriptor(tree, server, share)
 
 
-def set_security(path: str, descriptor: bytes, **kwargs) -> None:
+def set_security(path: str, descriptor: bytes, **kwargs: Any) -> None:
     """Replace owner, group and DACL (admin tooling and tests; the crawler never writes)."""
     access = (
         FilePipePrinterAccessMask.WRITE_DAC
@@ -445,7 +439,7 @@ def set_security(path: str, descriptor: bytes, **kwargs) -> None:
         request["file_id"] = raw.fd.file_id
         request["buffer"] = descriptor
 
-        def receive(req):
+        def receive(req: Any) -> Any:
             response = raw.fd.connection.receive(req)
             result = SMB2SetInfoResponse()
             result.unpack(response["data"].get_value())

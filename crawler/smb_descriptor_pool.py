@@ -13,12 +13,17 @@ script, and they end by themselves when the crawler dies (their stdin closes).
 
 from __future__ import annotations
 
+import contextlib
+import os
 import pickle
 import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
+
+import smbclient
+from smbprotocol.exceptions import SMBOSError
 
 from aktenlotse.crawler.smb_connection import RatePacer, query_securities
 
@@ -26,26 +31,31 @@ from aktenlotse.crawler.smb_connection import RatePacer, query_securities
 class _Reader:
     """One reader process."""
 
-    def __init__(self, session: dict):
+    def __init__(self, session: dict[str, Any]):
         self.process = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        # Both pipes exist: they were asked for above (Popen types them as optional).
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.stdin, self.stdout = self.process.stdin, self.process.stdout
         # The session (with the password) goes through the pipe, never the command line.
         self.send(session)
 
-    def send(self, message) -> None:
-        pickle.dump(message, self.process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-        self.process.stdin.flush()
+    def send(self, message: object) -> None:
+        """Pickle one message to the reader."""
+        pickle.dump(message, self.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        self.stdin.flush()
 
-    def receive(self):
-        return pickle.load(self.process.stdout)
+    def receive(self) -> Any:
+        """The reader's next answer (unpickled)."""
+        return pickle.load(self.stdout)
 
     def stop(self) -> None:
         try:
-            self.process.stdin.close()
+            self.stdin.close()
             self.process.wait(5)
         except (OSError, subprocess.TimeoutExpired):
             self.process.kill()
             self.process.wait()
-        self.process.stdout.close()
+        self.stdout.close()
 
 
 @dataclass
@@ -135,9 +145,6 @@ def _serve(requests: BinaryIO, answers: BinaryIO) -> None:
     """Answer (ticket, folder, names, in_flight, per_second) requests with (ticket, True,
     descriptors) or (ticket, False, reason) until stdin closes. After a failure the session is dropped, so the next
     request connects afresh."""
-    import smbclient
-    from smbprotocol.exceptions import SMBOSError
-
     session = pickle.load(requests)
     cache: dict = {}
     pacers: dict[float, RatePacer] = {}  # one per rate, kept across folders
@@ -148,7 +155,7 @@ def _serve(requests: BinaryIO, answers: BinaryIO) -> None:
             return
         try:
             pace = pacers.setdefault(per_second, RatePacer(per_second)).pace
-            answer = (
+            answer: tuple[int, bool, list[bytes | int] | str] = (
                 ticket,
                 True,
                 query_securities(folder_unc, names, in_flight, pace, connection_cache=cache, **session),
@@ -157,10 +164,8 @@ def _serve(requests: BinaryIO, answers: BinaryIO) -> None:
             answer = (ticket, True, [exc.ntstatus] * len(names))
         except Exception as exc:  # smbprotocol's exceptions do not all survive pickling
             answer = (ticket, False, f"{type(exc).__name__}: {exc}")
-            try:
+            with contextlib.suppress(Exception):  # a dead connection may fail to close; it is replaced either way
                 smbclient.reset_connection_cache(connection_cache=cache)
-            except Exception:  # a dead connection may fail to close; it is replaced either way
-                pass
             cache = {}
         pickle.dump(answer, answers, protocol=pickle.HIGHEST_PROTOCOL)
         answers.flush()
@@ -169,8 +174,6 @@ def _serve(requests: BinaryIO, answers: BinaryIO) -> None:
 if __name__ == "__main__":
     # Answers get their own copy of stdout; anything a library prints goes to stderr and
     # cannot corrupt the pickle stream.
-    import os
-
     answer_stream = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     _serve(sys.stdin.buffer, answer_stream)

@@ -5,6 +5,7 @@ problem kind of an NTSTATUS a single entry answered with."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 
 from smbprotocol import exceptions as smb_errors
 
@@ -37,7 +38,15 @@ def fingerprint(change_time: float, sd: bytes) -> float:
     return float(int.from_bytes(digest, "big") >> 12)
 
 
-def entry_of(source: str, rel: str, info: DirEntry, sd: bytes, allow, deny, checks: PathChecks | None = None) -> Entry:
+def entry_of(
+    source: str,
+    rel: str,
+    info: DirEntry,
+    sd: bytes,
+    allow: Iterable[str],
+    deny: Iterable[str],
+    checks: PathChecks | None = None,
+) -> Entry:
     """The file's entry: its own DACL's principals as allow, the checks on the way to it
     as require, and the denies of all of them together."""
     return Entry(

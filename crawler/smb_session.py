@@ -4,6 +4,7 @@ session drops; after that the server counts as down (`SourceUnavailable`)."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import logging
 import threading
@@ -38,7 +39,7 @@ class _Politeness:
         self.pace()
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self._slots.release()
 
 
@@ -109,14 +110,13 @@ class SmbSession:
 
     def reset(self) -> None:
         with self._lock:
-            try:
+            # A dead connection may fail to close; it is dropped either way.
+            with contextlib.suppress(Exception):
                 smbclient.reset_connection_cache(connection_cache=self._cache)
-            except Exception:  # a dead connection may fail to close; it is dropped either way
-                pass
             self._cache = {}
             self._registered = False
 
-    def call(self, fn: Callable[..., T], *args) -> T:
+    def call(self, fn: Callable[..., T], *args: Any) -> T:
         """Run one SMB operation; a dropped session is re-established once, then the
         server counts as down (SourceUnavailable: nothing is treated as deleted)."""
         self._connect()

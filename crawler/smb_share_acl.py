@@ -20,6 +20,7 @@ from smbprotocol.open import (
     Open,
     ShareAccess,
 )
+from smbprotocol.tree import TreeConnect
 
 SRVSVC_UUID = uuid.UUID("4b324fc8-1670-01d3-1278-5a47bf6ee188")
 SRVSVC_VERSION = (3, 0)
@@ -194,7 +195,7 @@ def encode_get_info_502_response(name: str, path: str, descriptor: bytes, status
 # -- the call ---------------------------------------------------------------------------------
 
 
-def read_share_descriptor(tree, server: str, share: str) -> bytes:
+def read_share_descriptor(tree: TreeConnect, server: str, share: str) -> bytes:
     """The security descriptor of `share`, asked on the IPC$ tree `tree` (a
     smbprotocol TreeConnect of the account). ShareAclError when it cannot be had."""
     pipe = Open(tree, "srvsvc")

@@ -27,7 +27,7 @@ import logging
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import smbclient
 from smbprotocol import exceptions as smb_errors
@@ -371,7 +371,7 @@ class SmbSource:
         return entry_of(self.name, rel, info, sd, allow, deny, checks)
 
 
-def _open_read(path: str, **kwargs) -> BinaryIO:
+def _open_read(path: str, **kwargs: Any) -> BinaryIO:
     return smbclient.open_file(path, mode="rb", share_access="rwd", **kwargs)
 
 

@@ -198,7 +198,7 @@ def _decode(raw: bytes) -> tuple[str, list[str]]:
     return text, ["Datei ist nicht UTF-8; als Windows-1252 (ANSI) gelesen / file read as Windows-1252"]
 
 
-def _read_csv(raw: bytes) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
+def _read_csv(raw: bytes) -> tuple[list[tuple[int, dict[str, str | None]]], list[str]]:
     text, warnings = _decode(raw)
     if not text.strip():
         raise AktenplanError("Die Datei ist leer / the file is empty")
@@ -209,9 +209,9 @@ def _read_csv(raw: bytes) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
     return _rows_from_table(table), warnings
 
 
-def _read_xlsx(path: Path) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
+def _read_xlsx(path: Path) -> tuple[list[tuple[int, dict[str, str | None]]], list[str]]:
     try:
-        from openpyxl import load_workbook
+        from openpyxl import load_workbook  # heavy to import; only an XLSX plan needs it
     except ImportError:  # pragma: no cover - openpyxl is a dependency
         raise AktenplanError("XLSX braucht das Paket openpyxl / XLSX needs openpyxl") from None
     try:
@@ -237,7 +237,7 @@ def _read_xlsx(path: Path) -> tuple[list[tuple[int, dict[str, str]]], list[str]]
     return _rows_from_table(table), warnings
 
 
-def _cell_text(value) -> str:
+def _cell_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -250,9 +250,9 @@ def _norm_header(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", folded).strip("_")
 
 
-def _rows_from_table(table: list[list[str]]) -> list[tuple[int, dict[str, str]]]:
+def _rows_from_table(table: list[list[str]]) -> list[tuple[int, dict[str, str | None]]]:
     # The header is the first row that names a code and a title column.
-    for index, row in enumerate(table):
+    for index, row in enumerate(table):  # noqa: B007  (index: the header row, read after the loop)
         mapping = {}
         for col, name in enumerate(row):
             key = _norm_header(name or "")
@@ -273,7 +273,9 @@ def _rows_from_table(table: list[list[str]]) -> list[tuple[int, dict[str, str]]]
     for number, row in enumerate(table[index + 1 :], start=index + 2):
         if not any((c or "").strip() for c in row):
             continue
-        values = {f: (row[col].strip() if col < len(row) and row[col] else "") for f, col in mapping.items()}
+        values: dict[str, str | None] = {
+            f: (row[col].strip() if col < len(row) and row[col] else "") for f, col in mapping.items()
+        }
         if not has_parent:
             values["parent"] = None  # inferred from codes
         rows.append((number, values))
@@ -323,9 +325,8 @@ def build_aktenplan(rows: Iterable[tuple[int, dict[str, str | None]]]) -> Aktenp
                     other != code
                     and compact.startswith(other.replace(".", ""))
                     and len(other.replace(".", "")) < len(compact)
-                ):
-                    if best is None or len(other) > len(best):
-                        best = other
+                ) and (best is None or len(other) > len(best)):
+                    best = other
             raw[code]["parent"] = best
     for code, info in raw.items():
         parent = info["parent"]
@@ -337,7 +338,8 @@ def build_aktenplan(rows: Iterable[tuple[int, dict[str, str | None]]]) -> Aktenp
             problems.append(f"Zeile {info['row']}: {code} ist sich selbst übergeordnet / class is its own parent")
     if not problems:
         for code in raw:
-            chain, current = [], code
+            chain: list[str] = []
+            current: str | None = code
             while current is not None:
                 if current in chain:
                     cycle = chain[chain.index(current) :] + [current]

@@ -22,10 +22,12 @@ import numpy as np
 
 from aktenlotse.core.config import EnrichConfig
 from aktenlotse.core.records import Document
+from aktenlotse.enrich.embeddings import Encoder, load_encoder
 from aktenlotse.enrich.entities import compact, find_entities
 from aktenlotse.enrich.keywords import DocumentFrequencies, KeywordExtractor
 from aktenlotse.enrich.nlp import MAX_ENRICH_CHARS, cap
 from aktenlotse.enrich.sensitive import sensitive_flags
+from aktenlotse.enrich.suggest import Suggester, mean_vector
 
 log = logging.getLogger(__name__)
 
@@ -43,13 +45,11 @@ class Enricher:
         self.data_dir = Path(data_dir)
         self.max_chars = max_chars
         self._lock = threading.Lock()
-        self._encoder = None
+        self._encoder: Encoder | None = None
         self.reload()
 
     def reload(self) -> None:
         """Re-read the current Aktenplan, trained model and keyword statistics."""
-        from aktenlotse.enrich.suggest import Suggester
-
         self.suggester = Suggester.load(self.data_dir) if self.config.enabled else None
         plan_keywords = []
         if self.suggester is not None:
@@ -76,8 +76,6 @@ class Enricher:
         The vectors must come from the configured encoder (`enrich.model`)."""
         if self.suggester is None or chunk_vectors is None or len(chunk_vectors) == 0:
             return
-        from aktenlotse.enrich.suggest import mean_vector
-
         self._attach_encoder()
         vector = mean_vector(chunk_vectors)
         suggestions = self.suggester.suggest(
@@ -90,8 +88,6 @@ class Enricher:
         if self.suggester is not None and self.suggester.zero_shot.encoder is None:
             with self._lock:
                 if self._encoder is None:
-                    from aktenlotse.enrich.embeddings import load_encoder
-
                     self._encoder = load_encoder(self.config.model, self.config.threads)
                 self.suggester.encoder = self._encoder
                 self.suggester.zero_shot.encoder = self._encoder

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from aktenlotse.enrich.nlp import MAX_ENRICH_CHARS, cap
+from aktenlotse.enrich.nlp import MAX_ENRICH_CHARS, cap, load_pipeline
 
 _MONTHS = (
     "Januar|Februar|März|Maerz|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember|"
@@ -70,7 +70,8 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"\b[A-ZÄÖÜ][\wäöüß-]*(?:straße|strasse|str\.|weg|platz|allee|gasse|ring|damm|ufer|markt|steig|chaussee)"
             r"\s\d{1,4}\s?[a-z]?\b(?:,\s*\d{5}\s[A-ZÄÖÜ][\wäöüß-]+)?"
-            r"|\b(?:Am|An der|Im|In der|Auf der|Zum|Zur)\s[A-ZÄÖÜ][\wäöüß-]+\s\d{1,4}[a-z]?,\s*\d{5}\s[A-ZÄÖÜ][\wäöüß-]+"
+            r"|\b(?:Am|An der|Im|In der|Auf der|Zum|Zur)\s[A-ZÄÖÜ][\wäöüß-]+\s\d{1,4}[a-z]?,"
+            r"\s*\d{5}\s[A-ZÄÖÜ][\wäöüß-]+"
         ),
     ),
     (
@@ -86,7 +87,8 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"\b(?:Geburtsdatum|Geburtstag|Geburtsort|geb\.\s?am|geboren am|geb\.(?=\s*\d)|Sozialversicherungsnummer|"
             r"Rentenversicherungsnummer|Steuer-?ID|Steueridentifikationsnummer|Personalausweisnummer|Ausweisnummer|"
-            r"Krankenversicherungsnummer|Krankheit(?:en)?|Erkrankung(?:en)?|Diagnose[n]?|Befund(?:e)?|ärztliche[snm]? Attest|"
+            r"Krankenversicherungsnummer|Krankheit(?:en)?|Erkrankung(?:en)?|Diagnose[n]?|Befund(?:e)?|"
+            r"ärztliche[snm]? Attest|"
             r"Attest|Arbeitsunfähigkeit(?:sbescheinigung)?|Schwerbehinderung|Behinderungsgrad|Grad der Behinderung|"
             r"Pflegegrad|Sozialhilfe|Bürgergeld|Arbeitslosengeld|Grundsicherung|Wohngeld|Asylbewerberleistung(?:en)?|"
             r"Sozialleistung(?:en)?|Religionszugehörigkeit|Konfession|Vorstrafe[n]?|Führungszeugnis|Gewerkschaftszugehörigkeit|"
@@ -168,8 +170,6 @@ def find_entities(text: str, max_chars: int = MAX_ENRICH_CHARS, use_model: bool 
 
 
 def _model_entities(text: str, taken: list[tuple[int, int]]) -> list[Entity]:
-    from aktenlotse.enrich.nlp import load_pipeline
-
     nlp, trained = load_pipeline()
     if not trained:
         return []

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 from aktenlotse.text.analysis import GermanAnalyzer, WordAnalysis, find_exact_tokens, fold
 
@@ -24,8 +25,7 @@ TRAINED_PIPELINES = ("de_core_news_lg", "de_core_news_md", "de_core_news_sm")
 
 _analyzer: GermanAnalyzer | None = None
 _lock = threading.Lock()
-_pipeline = None
-_pipeline_loaded = False
+_pipeline: tuple[Any, bool] | None = None
 
 
 def analyzer() -> GermanAnalyzer:
@@ -89,20 +89,19 @@ def legal_reference_laws(text: str, max_chars: int = MAX_ENRICH_CHARS) -> list[s
     return laws
 
 
-def load_pipeline():
+def load_pipeline() -> tuple[Any, bool]:
     """A trained German spaCy pipeline when installed, else blank German + lookup lemmas.
 
     Loaded once per process. Returns (nlp, trained: bool)."""
-    global _pipeline, _pipeline_loaded
+    global _pipeline
     with _lock:
-        if not _pipeline_loaded:
+        if _pipeline is None:
             _pipeline = _load_pipeline()
-            _pipeline_loaded = True
     return _pipeline
 
 
-def _load_pipeline():
-    import spacy
+def _load_pipeline() -> tuple[Any, bool]:
+    import spacy  # heavy (~1 s); only texts that need lemmas or entities load it
 
     for name in TRAINED_PIPELINES:
         try:

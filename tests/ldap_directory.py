@@ -263,7 +263,7 @@ class Slapd:
         self.process = subprocess.Popen(
             ["slapd", "-d", "0", "-F", str(self.folder / "slapd.d"), "-h", f"{self.url}/ {self.ldaps_url}/"],
             stdout=subprocess.DEVNULL,
-            stderr=open(self.folder / "slapd.log", "wb"),
+            stderr=open(self.folder / "slapd.log", "wb"),  # noqa: SIM115  (the child keeps it; closed on exit)
         )
         deadline = time.time() + 15
         while time.time() < deadline:

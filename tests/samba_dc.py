@@ -8,6 +8,7 @@ one process with Samba's own Python bindings (samba-tool per object would take m
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -111,7 +112,7 @@ class SambaDC:
         self.process = subprocess.Popen(
             ["samba", "-F", "--no-process-group", "-s", str(self.conf)],
             stdout=subprocess.DEVNULL,
-            stderr=open(self.base / "samba.err", "wb"),
+            stderr=open(self.base / "samba.err", "wb"),  # noqa: SIM115  (the child keeps it; closed on exit)
             env=env,
         )
         deadline = time.monotonic() + 60
@@ -136,10 +137,8 @@ class SambaDC:
         # of the next DC with this one's data.
         for proc in psutil.process_iter(["cmdline"]):
             if str(self.conf) in " ".join(proc.info["cmdline"] or ()):
-                try:
+                with contextlib.suppress(psutil.Error):
                     proc.kill()
-                except psutil.Error:
-                    pass
 
     def sid(self, name: str) -> str:
         return self.sids[name]

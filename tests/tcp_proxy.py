@@ -3,6 +3,7 @@ client's sessions mid-operation without touching the (session-wide) server itsel
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 
@@ -41,10 +42,8 @@ class TcpProxy:
 
     def stop(self) -> None:
         if self._server is not None:
-            try:
+            with contextlib.suppress(OSError):
                 self._server.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept()
-            except OSError:
-                pass
             self._server.close()
             self._server = None
         self.drop()
@@ -53,10 +52,8 @@ class TcpProxy:
         with self._lock:
             sockets, self._open = self._open, []
         for sock in sockets:
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             sock.close()
 
     def _accept(self, server: socket.socket) -> None:
@@ -85,7 +82,5 @@ class TcpProxy:
             pass
         finally:
             for sock in (source, target):
-                try:
+                with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass

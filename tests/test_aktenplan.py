@@ -95,9 +95,12 @@ def test_store_is_versioned_and_failed_import_changes_nothing(tmp_path):
 def test_cli_import_list_show(tmp_path):
     config = tmp_path / "aktenlotse.toml"
     config.write_text(f'data_dir = "{tmp_path / "data"}"\n', encoding="utf-8")
-    run = lambda *a: subprocess.run(
-        [sys.executable, "-m", "aktenlotse.cli.main", "--config", str(config), *a], capture_output=True, text=True
-    )
+
+    def run(*a: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "aktenlotse.cli.main", "--config", str(config), *a], capture_output=True, text=True
+        )
+
     result = run("aktenplan", "import", str(MUSTER))
     assert result.returncode == 0, result.stderr
     result = run("aktenplan", "list", "--level", "1")

@@ -110,10 +110,12 @@ def test_tika_server_killed_mid_crawl_is_restarted_and_nothing_is_lost(env, tika
     many_files(env, 160)
     killed = []
 
-    def progress(event, n, _count=[0]):
+    count = [0]
+
+    def progress(event, n):
         if event == "done":
-            _count[0] += n
-            if _count[0] == 30 and not killed:
+            count[0] += n
+            if count[0] == 30 and not killed:
                 os.killpg(tika_server.pid, signal.SIGKILL)
                 killed.append(True)
 
@@ -131,10 +133,12 @@ def test_root_disappearing_mid_crawl_deletes_nothing(env):
     before = env.snapshot()
     moved_away = env.root.with_name("share-offline")
 
-    def progress(event, n, _done=[False]):
-        if event == "listed" and not _done[0]:
+    done = [False]
+
+    def progress(event, n):
+        if event == "listed" and not done[0]:
             os.rename(env.root, moved_away)
-            _done[0] = True
+            done[0] = True
 
     summary = env.crawl(progress=progress)
     assert summary.deleted == 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from aktenlotse.cli.main import main
-from aktenlotse.enrich.eval_search import ndcg_at, recall_at
+from aktenlotse.pipeline.eval_search import ndcg_at, recall_at
 
 DOCS = {
     "hund": (

@@ -219,7 +219,7 @@ def _direct_texts(url: str, path: Path) -> list[str]:
 
 
 def test_nothing_tika_returns_is_missing_from_the_index(env, tika_server, sample_files, tmp_path):
-    for key, path in sample_files.items():
+    for path in sample_files.values():
         (env.root / path.name).write_bytes(path.read_bytes())
     (env.root / "formular.xml").write_bytes(UNDECLARED_ENTITY_XML)
     truncated = _zip(_members(4))

@@ -224,7 +224,7 @@ def matrix(request, tika_server, slapd):
     m.backend = open_backend(m.config)
     # Vectors too, so that semantic and hybrid searches really go through the vector index.
     assert run_embedding_pass(m.backend, load_encoder(), EnrichConfig()).documents == len(m.files)
-    m.words = dict(zip(m.files, unique_words(60)))
+    m.words = dict(zip(m.files, unique_words(60), strict=False))
     yield m
     m.backend.close()
     shutil.rmtree(base, ignore_errors=True)

@@ -3,7 +3,10 @@
 import subprocess
 import sys
 
-PROBE = "from tests.plugins.requirements import missing_service\n\ndef test_probe():\n    missing_service('slapd missing')\n"
+PROBE = (
+    "from tests.plugins.requirements import missing_service\n\n"
+    "def test_probe():\n    missing_service('slapd missing')\n"
+)
 
 
 def run_probe(tmp_path, env_value):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import sys
 
 from aktenlotse.core.config import Config, load_config
+from aktenlotse.identity.demo_directory import DemoDirectory
+from aktenlotse.identity.directory import LdapDirectory
 from aktenlotse.services.access_explain import (
     AccessQueryError,
     explain,
@@ -17,9 +20,8 @@ from aktenlotse.services.access_explain import (
 )
 
 
-def register(sub) -> None:
-    """Add this module's sub-commands to the `aktenlotse` parser."""
-    p = sub.add_parser("access", help="why a user may read a path, and who may (Zugriff prüfen)")
+def configure(p: argparse.ArgumentParser) -> None:
+    """The actions of `access` (explain, who)."""
     access = p.add_subparsers(metavar="ACTION")
     e = access.add_parser("explain", help="a user's principals, each check on the way to PATH, the decision")
     e.add_argument("user")
@@ -30,23 +32,26 @@ def register(sub) -> None:
     w.add_argument("path")
     w.add_argument("--json", action="store_true")
     w.set_defaults(func=cmd_who)
-    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
+    p.set_defaults(func=lambda args: _usage(p))
 
 
-def directory_for(config: Config):
+def _usage(parser: argparse.ArgumentParser) -> int:
+    """`aktenlotse access` without an action: its help, exit code 2."""
+    parser.print_help()
+    return 2
+
+
+def directory_for(config: Config) -> DemoDirectory | LdapDirectory:
     """The directory the portal logs in against, used with its service account."""
     if config.auth.mode == "demo":
-        from aktenlotse.identity.demo_directory import DemoDirectory
-
         return DemoDirectory(config.auth)
-    from aktenlotse.identity.directory import LdapDirectory
 
     # The directory's log lines are for the portal's log; here the German error line is all.
     logging.getLogger("aktenlotse.auth").addHandler(logging.NullHandler())
     return LdapDirectory(config.auth)
 
 
-def cmd_explain(args) -> int:
+def cmd_explain(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     try:
         explanation = explain(config, directory_for(config), args.user, args.path)
@@ -60,7 +65,7 @@ def cmd_explain(args) -> int:
     return 0
 
 
-def cmd_who(args) -> int:
+def cmd_who(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     try:
         readers = who_may_read(config, directory_for(config), args.path)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 
 from aktenlotse.core.config import load_config
+from aktenlotse.enrich.aktenplan import AktenplanError
+from aktenlotse.stores.aktenplan_store import AktenplanStore, load_current_plan
 
 
-def register(sub) -> None:
-    """Add this module's sub-commands to the `aktenlotse` parser."""
-    parser = sub.add_parser("aktenplan", help="import, list and show the file plan (Aktenplan)")
+def configure(parser: argparse.ArgumentParser) -> None:
+    """The actions of `aktenplan` (import, list, show)."""
     asub = parser.add_subparsers(metavar="ACTION")
     p = asub.add_parser("import", help="import a CSV or XLSX file (columns code/Kennziffer, title/Bezeichnung, …)")
     p.add_argument("file")
@@ -25,10 +27,7 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_show)
 
 
-def cmd_import(args) -> int:
-    from aktenlotse.enrich.aktenplan import AktenplanError
-    from aktenlotse.stores.aktenplan_store import AktenplanStore
-
+def cmd_import(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     with AktenplanStore(config.data_dir) as store:
         try:
@@ -45,9 +44,7 @@ def cmd_import(args) -> int:
     return 0
 
 
-def _plan(args):
-    from aktenlotse.stores.aktenplan_store import load_current_plan
-
+def _plan(args: argparse.Namespace):
     config = load_config(args.config)
     plan = load_current_plan(config.data_dir)
     if plan is None:
@@ -55,7 +52,7 @@ def _plan(args):
     return plan
 
 
-def cmd_list(args) -> int:
+def cmd_list(args: argparse.Namespace) -> int:
     plan = _plan(args)
     if plan is None:
         return 1
@@ -75,7 +72,7 @@ def cmd_list(args) -> int:
     return 0
 
 
-def cmd_show(args) -> int:
+def cmd_show(args: argparse.Namespace) -> int:
     plan = _plan(args)
     if plan is None:
         return 1

@@ -11,6 +11,7 @@ its place, start the units (README, "Für die IT").
 
 from __future__ import annotations
 
+import argparse
 import shutil
 import sqlite3
 import sys
@@ -79,7 +80,7 @@ def backup(config: Config, dest: Path) -> list[Path]:
     return written
 
 
-def cmd_backup(args) -> int:
+def cmd_backup(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     dest = Path(args.dest)
     try:
@@ -97,8 +98,7 @@ def cmd_backup(args) -> int:
     return 0
 
 
-def register(sub) -> None:
-    """Add `backup` to the `aktenlotse` parser."""
-    p = sub.add_parser("backup", help="consistent backup of the data directory (SQLite online backup) and config")
+def configure(p: argparse.ArgumentParser) -> None:
+    """Arguments of `backup`."""
     p.add_argument("dest", help="new or empty folder for the backup")
     p.set_defaults(func=cmd_backup)

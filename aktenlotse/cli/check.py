@@ -6,12 +6,20 @@ wrong if not. Exit code 1 when anything is wrong, so a timer or monitoring can u
 
 from __future__ import annotations
 
+import argparse
 import json
 import shutil
 import subprocess
 from dataclasses import asdict, dataclass
 
-from aktenlotse.core.config import Config
+import requests
+
+from aktenlotse.core.config import Config, load_config
+from aktenlotse.crawler.smb_source import SmbSource
+from aktenlotse.crawler.tika_jar import TikaSetupError, require_tika_jar, tika_jar_path
+from aktenlotse.pipeline.app import open_backend
+from aktenlotse.search.backend import BackendError
+from aktenlotse.search.elasticsearch_backend import ElasticsearchBackend
 
 
 @dataclass
@@ -31,26 +39,21 @@ class ServiceCheck:
 
 def check_index(config: Config) -> ServiceCheck:
     """The configured index backend: open it (creates/migrates the ES index) and count."""
-    from aktenlotse.search.backend import BackendError
-
     if config.index.backend == "elasticsearch":
-        from aktenlotse.search.elasticsearch_backend import ElasticsearchBackend
-
         es = config.index.elasticsearch
         target = ", ".join(es.urls) + f", Index {es.index}"
         try:
-            backend = ElasticsearchBackend(es)
+            es_backend = ElasticsearchBackend(es)
         except BackendError as exc:
             return ServiceCheck("Elasticsearch", target, False, problem=str(exc))
         try:
-            version = backend.server_version()
-            documents = backend.stats()["documents"]
+            version = es_backend.server_version()
+            documents = es_backend.stats()["documents"]
         except BackendError as exc:
             return ServiceCheck("Elasticsearch", target, False, problem=str(exc))
         finally:
-            backend.close()
+            es_backend.close()
         return ServiceCheck("Elasticsearch", target, True, version, f"{documents} Dokumente")
-    from aktenlotse.pipeline.app import open_backend
 
     try:
         backend = open_backend(config)
@@ -65,8 +68,6 @@ def check_index(config: Config) -> ServiceCheck:
 
 def tika_version(url: str, timeout_s: float = 5.0) -> str:
     """The version a Tika server reports at /version; raises requests exceptions."""
-    import requests
-
     with requests.Session() as session:
         session.trust_env = False
         response = session.get(f"{url.rstrip('/')}/version", timeout=timeout_s)
@@ -79,13 +80,11 @@ def check_tika(config: Config) -> list[ServiceCheck]:
     extractor = config.extractor
     if extractor.kind == "inprocess":
         try:
-            import iscc_tika  # noqa: F401
+            import iscc_tika  # noqa: F401  (the check itself: does the optional extractor load?)
         except ImportError as exc:
             return [ServiceCheck("Tika (im Prozess)", "iscc-tika", False, problem=f"nicht installiert ({exc})")]
         return [ServiceCheck("Tika (im Prozess)", "iscc-tika", True)]
     if extractor.kind == "external":
-        import requests  # only here: every CLI command loads this module to register itself
-
         checks = []
         for url in extractor.urls:
             try:
@@ -100,7 +99,6 @@ def check_tika(config: Config) -> list[ServiceCheck]:
                     ServiceCheck("Tika-Server", url, False, problem=f"antwortet nicht wie ein Tika-Server ({exc})")
                 )
         return checks
-    from aktenlotse.crawler.tika_jar import TikaSetupError, require_tika_jar, tika_jar_path
 
     problems = []
     try:
@@ -153,8 +151,6 @@ def check_tesseract(language: str) -> ServiceCheck:
 def check_share_acls(config: Config) -> list[ServiceCheck]:
     """Per SMB source: whether its share's own ACL is read and counted, ignored by
     setting, or unreadable (then nobody sees the share: fail closed)."""
-    from aktenlotse.crawler.smb_source import SmbSource
-
     checks = []
     for source_config in config.sources:
         if not source_config.is_smb:
@@ -172,9 +168,7 @@ def run_checks(config: Config) -> list[ServiceCheck]:
     return [check_index(config), *check_tika(config), *check_share_acls(config)]
 
 
-def cmd_check(args) -> int:
-    from aktenlotse.core.config import load_config
-
+def cmd_check(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     checks = run_checks(config)
     if getattr(args, "json", False):
@@ -185,8 +179,7 @@ def cmd_check(args) -> int:
     return 0 if all(c.ok for c in checks) else 1
 
 
-def register(sub) -> None:
-    """Add this module's sub-commands to the `aktenlotse` parser."""
-    p = sub.add_parser("check", help="check that the configured services (index, Tika) are reachable")
+def configure(p: argparse.ArgumentParser) -> None:
+    """Arguments of `check`."""
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_check)

@@ -8,6 +8,8 @@ service checks of `aktenlotse check` (index, Tika, Tesseract), which stays as it
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import os
 import shutil
 import sqlite3
@@ -16,6 +18,9 @@ import tempfile
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+
+import ldap3
+from ldap3.core import exceptions as ldap_errors
 
 from aktenlotse.cli import check as cli_check
 from aktenlotse.cli.serve import port_problem
@@ -123,9 +128,6 @@ def _service_fix(service: str) -> str:
 
 def check_ldap(config: Config) -> Finding:
     """Connect, TLS with certificate check, bind as the service account."""
-    import ldap3  # only here: every CLI command loads this module to register itself
-    from ldap3.core import exceptions as ldap_errors
-
     auth = config.auth
     if auth.mode != "ldap":
         return Finding("LDAP", True, f"nicht benutzt (auth.mode = {auth.mode})")
@@ -178,17 +180,15 @@ def check_ldap(config: Config) -> Finding:
             "Adresse, Port (636/389) und Firewall zum Domänencontroller prüfen.",
         )
     finally:
-        try:
+        with contextlib.suppress(Exception):  # closing a broken connection must not hide the finding
             connection.unbind()
-        except Exception:  # closing a broken connection must not hide the finding
-            pass
     secured = "TLS-Zertifikat gültig" if tls else "ohne TLS"
     return Finding("LDAP", True, f"{auth.url}, angemeldet als {who}, {secured}")
 
 
 def check_smb(source: SourceConfig) -> Finding:
     """The service account opens the share and lists its root."""
-    import smbclient  # only for SMB sources
+    import smbclient  # only for SMB sources: loads smbprotocol and its crypto, which a local setup never needs
 
     name = f"SMB-Quelle {source.name}"
     try:
@@ -264,7 +264,7 @@ def run_doctor(config: Config) -> list[Finding]:
     return findings + [check_disk(config), check_port(config)]
 
 
-def cmd_doctor(args) -> int:
+def cmd_doctor(args: argparse.Namespace) -> int:
     try:
         config = load_config(args.config)
     except ConfigError as exc:
@@ -278,11 +278,6 @@ def cmd_doctor(args) -> int:
     return 1 if failed else 0
 
 
-def register(sub) -> None:
-    """Add `doctor` to the `aktenlotse` parser."""
-    p = sub.add_parser(
-        "doctor",
-        help="check the installation (config, rights, Java/Tika, OCR, index, LDAP, SMB, "
-        "disk, port); exit 1 on any failure",
-    )
+def configure(p: argparse.ArgumentParser) -> None:
+    """Arguments of `doctor` (none)."""
     p.set_defaults(func=cmd_doctor)

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 
+from aktenlotse.core.config import load_config
+from aktenlotse.pipeline import app
+from aktenlotse.pipeline.embed_pass import EmbedStats
 
-def register(sub) -> None:
-    """Add this module's sub-commands to the `aktenlotse` parser."""
-    parser = sub.add_parser("enrich", help="compute what the crawl leaves for later (chunk embeddings, OCR); resumable")
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Arguments of `enrich`."""
     parser.add_argument("--limit", type=int, default=None, help="stop after this many documents")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.set_defaults(func=cmd_enrich)
 
 
-def cmd_enrich(args) -> int:
-    from aktenlotse.core.config import load_config
-    from aktenlotse.pipeline import app
-
+def cmd_enrich(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     app.configure_logging(config)
     if args.limit is not None and args.limit < 0:
@@ -25,7 +26,7 @@ def cmd_enrich(args) -> int:
         return 1
     show = not args.json and sys.stderr.isatty()
 
-    def progress(stats) -> None:
+    def progress(stats: EmbedStats) -> None:
         if show:
             print(
                 f"\r{stats.documents} Dokumente, {stats.chunks} Abschnitte, {stats.chunks_per_s:.1f} Abschnitte/s",

@@ -1,7 +1,8 @@
 """`aktenlotse eval classify|search`: quality measured on labelled data.
 
-Each sub-command's work lives beside its feature (`aktenlotse.enrich.eval_classify`,
-`aktenlotse.enrich.eval_search`, each with `run(args) -> int`), imported only when the
+Each sub-command's work lives beside what it measures (`aktenlotse.enrich.eval_classify`;
+`aktenlotse.pipeline.eval_search`, which runs the embedding pass and the embedded index),
+each with `run(args) -> int`, imported only when the
 command runs: they need numpy and the encoders, which every other command can do without.
 """
 
@@ -9,14 +10,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+from collections.abc import Callable
 
 from aktenlotse.core.config import EnrichConfig
 from aktenlotse.search.backend import MODES
 
 
-def register(sub) -> None:
-    """Add `eval classify` and `eval search` to the `aktenlotse` parser."""
-    parser = sub.add_parser("eval", help="measure classification or retrieval quality on labelled data")
+def configure(parser: argparse.ArgumentParser) -> None:
+    """The actions of `eval` (classify, search)."""
     eval_sub = parser.add_subparsers(metavar="WHAT")
     for name, module, help_text, arguments in (
         (
@@ -27,7 +28,7 @@ def register(sub) -> None:
         ),
         (
             "search",
-            "aktenlotse.enrich.eval_search",
+            "aktenlotse.pipeline.eval_search",
             "retrieval (BEIR layout: corpus, queries, qrels)",
             search_arguments,
         ),
@@ -64,8 +65,8 @@ def search_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
-def _lazy_run(module_name: str):
-    def run(args) -> int:
+def _lazy_run(module_name: str) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
         return importlib.import_module(module_name).run(args)
 
     return run

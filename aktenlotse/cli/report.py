@@ -15,9 +15,8 @@ from aktenlotse.services.permissions_xlsx import write_xlsx
 from aktenlotse.stores.statedb import StateDB
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    """Add this module's sub-commands to the `aktenlotse` parser."""
-    p = sub.add_parser("report", help="reports for the AG DMS (Berechtigungsbericht)")
+def configure(p: argparse.ArgumentParser) -> None:
+    """The reports of `report` (permissions)."""
     reports = p.add_subparsers(metavar="REPORT")
     perm = reports.add_parser("permissions", help="who may read each folder, open folders, broken inheritance")
     perm.add_argument("--output", required=True, help="the Excel file to write (.xlsx)")
@@ -27,7 +26,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     perm.add_argument("--source", action="append", default=[], help="only this source (repeatable)")
     perm.add_argument("--json", action="store_true", help="also print the folders as JSON")
     perm.set_defaults(func=cmd_permissions)
-    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
+    p.set_defaults(func=lambda args: _usage(p))
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    """`aktenlotse report` without a report: its help, exit code 2."""
+    parser.print_help()
+    return 2
 
 
 def cmd_permissions(args: argparse.Namespace) -> int:

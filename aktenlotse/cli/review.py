@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
 
+from aktenlotse.cli.common import config_of
+from aktenlotse.core.config import Config
+from aktenlotse.pipeline.app import open_backend
+from aktenlotse.services.migration_export import export_migration_list
+from aktenlotse.services.review import ReviewError, ReviewStore, progress
+from aktenlotse.services.review_training import train_from_decisions
+from aktenlotse.stores.statedb import StateDB
+from aktenlotse.xdomea.schema import SchemaError
+from aktenlotse.xdomea.service import HandoverError, Scope, export_aktenplan, export_handover
 
-def register(sub) -> None:
-    """Add `review` to the `aktenlotse` parser."""
-    parser = sub.add_parser("review", help="AG DMS review: migration export, retraining, progress")
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """The actions of `review` (export, train, status)."""
     review = parser.add_subparsers(metavar="WHAT")
     p = review.add_parser("export", help="write the migration list, or hand the decided documents to the DMS (xdomea)")
     p.add_argument(
@@ -30,16 +40,8 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_status)
 
 
-def _config(args):
-    from aktenlotse.core.config import load_config
-
-    return load_config(args.config)
-
-
-def cmd_export(args) -> int:
-    from aktenlotse.services.migration_export import export_migration_list
-
-    config = _config(args)
+def cmd_export(args: argparse.Namespace) -> int:
+    config = config_of(args)
     if args.format.startswith("xdomea"):
         return _export_xdomea(args, config)
     if not config.state_db.exists():
@@ -51,10 +53,7 @@ def cmd_export(args) -> int:
     return 0
 
 
-def _export_xdomea(args, config) -> int:
-    from aktenlotse.xdomea.schema import SchemaError
-    from aktenlotse.xdomea.service import HandoverError, Scope, export_aktenplan, export_handover
-
+def _export_xdomea(args: argparse.Namespace, config: Config) -> int:
     output = Path(args.output or ".")
     try:
         if args.format == "xdomea-aktenplan":
@@ -76,12 +75,8 @@ def _export_xdomea(args, config) -> int:
     return 0
 
 
-def cmd_train(args) -> int:
-    from aktenlotse.pipeline.app import open_backend
-    from aktenlotse.services.review import ReviewError
-    from aktenlotse.services.review_training import train_from_decisions
-
-    config = _config(args)
+def cmd_train(args: argparse.Namespace) -> int:
+    config = config_of(args)
     backend = open_backend(config)
     try:
         # The shell of the server is the admin's: the command runs with the admin role.
@@ -101,11 +96,8 @@ def cmd_train(args) -> int:
     return 0
 
 
-def cmd_status(args) -> int:
-    from aktenlotse.services.review import ReviewStore, progress
-    from aktenlotse.stores.statedb import StateDB
-
-    config = _config(args)
+def cmd_status(args: argparse.Namespace) -> int:
+    config = config_of(args)
     state, store = StateDB(config.state_db), ReviewStore(config.data_dir)
     try:
         figures = progress(state, store)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import errno
 import os
 import socket
@@ -9,7 +10,9 @@ import sys
 from importlib import resources
 from pathlib import Path
 
+from aktenlotse.cli.common import UserError, config_of
 from aktenlotse.core.config import Config
+from aktenlotse.services.documents import check_portal_config
 
 
 class PortalStartError(Exception):
@@ -17,6 +20,7 @@ class PortalStartError(Exception):
 
 
 def portal_command(config: Config) -> list[str]:
+    """The command line that runs the Streamlit portal for `config`."""
     app = Path(str(resources.files("aktenlotse.portal").joinpath("streamlit_app.py")))
     return [
         sys.executable,
@@ -40,6 +44,7 @@ def portal_command(config: Config) -> list[str]:
 
 
 def portal_environment(config: Config) -> dict[str, str]:
+    """The portal's environment: ours, with the config file's absolute path."""
     env = dict(os.environ)
     if config.path is not None:
         env["AKTENLOTSE_CONFIG"] = str(Path(config.path).resolve())
@@ -76,8 +81,6 @@ def port_problem(host: str, port: int) -> str | None:
 def serve(config: Config) -> int:
     """Runs the portal in the foreground: this process becomes the Streamlit server (so a
     service manager's stop signal reaches it directly and no child is left behind)."""
-    from aktenlotse.services.documents import check_portal_config
-
     check_portal_config(config)
     problem = port_problem(config.portal.host, config.portal.port)
     if problem:
@@ -87,3 +90,16 @@ def serve(config: Config) -> int:
     command = portal_command(config)
     os.execve(command[0], command, portal_environment(config))
     return 0  # not reached
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Arguments of `serve` (none: host and port come from the config)."""
+    parser.set_defaults(func=cmd_serve)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Start the portal for the configured index (does not return while it runs)."""
+    try:
+        return serve(config_of(args))
+    except PortalStartError as exc:
+        raise UserError(str(exc)) from None

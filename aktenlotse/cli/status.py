@@ -6,10 +6,13 @@ config found) it says so instead of making an empty ./data.
 
 from __future__ import annotations
 
+import argparse
 import json
 import time
 
 from aktenlotse.core.config import Config, load_config
+from aktenlotse.pipeline import app
+from aktenlotse.stores.statedb import StateDB
 
 RUN_STATUS = {
     "done": "fertig",
@@ -23,9 +26,6 @@ RUN_STATUS = {
 def status_data(config: Config) -> dict:
     """What `status --json` prints: index stats, item counts by status, the last 5 runs.
     `index` is None while nothing was crawled yet."""
-    from aktenlotse.pipeline import app
-    from aktenlotse.stores.statedb import StateDB
-
     data: dict = {
         "config": str(config.path) if config.path else None,
         "data_dir": str(config.data_dir),
@@ -49,7 +49,7 @@ def status_data(config: Config) -> dict:
     return data
 
 
-def _size(n: int) -> str:
+def _size(n: float) -> str:
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
@@ -101,13 +101,21 @@ def status_lines(data: dict) -> list[str]:
         for row in rows:
             lines.append(
                 "  ".join(
-                    cell.ljust(w) if i < 3 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths))
+                    cell.ljust(w) if i < 3 else cell.rjust(w)
+                    for i, (cell, w) in enumerate(zip(row, widths, strict=False))
                 ).rstrip()
             )
     return lines
 
 
-def cmd_status(args) -> int:
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Arguments of `status`."""
+    parser.add_argument("--json", action="store_true")
+    parser.set_defaults(func=cmd_status)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Print the status as a table, or as JSON with --json."""
     data = status_data(load_config(args.config))
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2, default=str))

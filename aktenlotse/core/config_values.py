@@ -62,7 +62,7 @@ def choice(table: dict[str, Any], key: str, allowed: tuple[str, ...], prefix: st
     if value not in allowed:
         spelled = " oder ".join(f'"{a}"' for a in allowed)
         raise ConfigError(f"{prefix}{key}: muss {spelled} sein, nicht {value!r}")
-    return value
+    return str(value)
 
 
 def string(table: dict[str, Any], key: str, default: str, prefix: str) -> str:
@@ -76,4 +76,4 @@ def port(table: dict[str, Any], prefix: str) -> int:
     port = number(table, "port", 8501, prefix, 1, integer=True)
     if port > 65535:
         raise ConfigError(f"{prefix}port: {port} ist kein Port (erlaubt: 1 bis 65535)")
-    return port
+    return int(port)

@@ -6,6 +6,7 @@ A crawl that fills the disk must still be able to close its run as failed with t
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -25,10 +26,8 @@ def ensure_reserve(data_dir: Path) -> None:
             reserve.flush()
             os.fsync(reserve.fileno())  # blocks really taken, not promised
     except OSError:
-        try:
+        with contextlib.suppress(OSError):
             path.unlink(missing_ok=True)
-        except OSError:
-            pass
 
 
 def release_reserve(data_dir: Path) -> bool:

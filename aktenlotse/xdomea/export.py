@@ -15,24 +15,25 @@ decided folder is kept (its class), never one per document.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import os
 import tempfile
 import uuid
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
 from aktenlotse.core.config import Config
-from aktenlotse.core.records import Entry
+from aktenlotse.core.records import Document, Entry
 from aktenlotse.enrich.aktenplan import Aktenplan
-from aktenlotse.services.review import Decision, DocRef, ReviewStore
-from aktenlotse.stores.statedb import StateDB, to_bytes, to_text
+from aktenlotse.search.backend import Backend
+from aktenlotse.services.review import Decision, ReviewStore
+from aktenlotse.stores.statedb import StateDB
 from aktenlotse.xdomea.folders import FolderPlan
 from aktenlotse.xdomea.message_xml import (
     NSMAP,
@@ -47,19 +48,20 @@ from aktenlotse.xdomea.message_xml import (
     stable_id,
 )
 from aktenlotse.xdomea.schema import validation_errors
+from aktenlotse.xdomea.selection import (
+    REASONS,
+    DecisionResolver,
+    NotHandedList,
+    Scope,
+    joined_path,
+    state_rows,
+)
 
-CHUNK = 2000
+# lxml's incremental writer (what `etree.xmlfile` yields); lxml-stubs does not type it.
+XmlWriter = Any
+
 MESSAGE_0401 = "Abgabe.Abgabe.0401"
 MESSAGE_0301 = "Aktenplan.Aktenplan.0301"
-REASONS = {
-    "undecided": "noch nicht entschieden",
-    "stale": "Aktenplan-Klasse gibt es nicht mehr",
-    "gone": "Datei seit dem Crawl verschwunden",
-    "unreadable": "Datei nicht lesbar",
-    "renamed": "Dateiname für das ZIP angepasst",
-    "changed": "Inhalt seit dem Crawl geändert",
-}
-LIST_COLUMNS = ("UNC-Pfad", "Grund", "Übergeben", "Kennziffer", "Hinweis")
 
 
 class HandoverError(Exception):
@@ -92,89 +94,6 @@ class HandoverReport:
         return "; ".join(parts)
 
 
-@dataclass(frozen=True)
-class Scope:
-    """Which part of the shares to hand over: a source and a folder below its root (or all)."""
-
-    source: str | None = None
-    folder: str | None = None
-
-
-def _rows(state: StateDB, scope: Scope, source: str | None = None, folder: str | None = None) -> Iterator[list]:
-    """Items in depth-first order (a folder's own files before its sub-folders) in chunks."""
-    where, params = [], []
-    source = source if source is not None else scope.source
-    folder = folder if folder is not None else scope.folder
-    if source is not None:
-        where.append("source = ?")
-        params.append(source)
-    if folder:
-        raw = to_bytes(folder)
-        where.append("(folder = ? OR (folder >= ? AND folder < ?))")
-        params += [raw, raw + b"/", raw + b"0"]
-    # '/' -> \x01 in the sort key: "A/B" then sorts right after "A", before "A B".
-    cursor = state.conn.execute(
-        "SELECT source, folder, name, size, mtime, ctime, content_hash, id FROM items"
-        + (" WHERE " + " AND ".join(where) if where else "")
-        + " ORDER BY source, replace(folder, X'2F', X'01'), name",
-        params,
-    )
-    while rows := cursor.fetchmany(CHUNK):
-        yield [
-            (s, to_text(f), to_text(n), size, mtime, ctime, h, item_id)
-            for s, f, n, size, mtime, ctime, h, item_id in rows
-        ]
-
-
-def _path(folder: str, name: str) -> str:
-    return f"{folder}/{name}" if folder else name
-
-
-class _Classifier:
-    """Resolves each document's newest decision against the current Aktenplan."""
-
-    def __init__(self, store: ReviewStore, plan: Aktenplan):
-        self.store, self.plan = store, plan
-
-    def resolve(self, rows: list) -> list[tuple[tuple, str, Decision | None, str | None]]:
-        """(row, state, decision, code) with state exported|skipped|undecided|stale."""
-        refs = [DocRef(r[0], _path(r[1], r[2]), r[6]) for r in rows]
-        decisions = self.store.decisions_for(refs)
-        out = []
-        for row, ref in zip(rows, refs):
-            decision = decisions.get(ref)
-            if decision is None:
-                out.append((row, "undecided", None, None))
-            elif decision.decision == "skip":
-                out.append((row, "skipped", decision, None))
-            elif decision.code in self.plan.classes:
-                out.append((row, "exported", decision, decision.code))
-            elif decision.code in self.plan.folded:  # a deeper class folded into its level-3 parent
-                out.append((row, "exported", decision, self.plan.folded[decision.code]))
-            else:
-                out.append((row, "stale", decision, decision.code))
-        return out
-
-
-class _ListWriter:
-    """The CSV of documents the DMS does not get (or gets renamed), streamed."""
-
-    def __init__(self, path: Path, display: Callable[[str, str], str]):
-        self.path, self.display, self.rows = path, display, 0
-        self._file = open(path, "w", encoding="utf-8-sig", newline="")
-        self._csv = csv.writer(self._file, delimiter=";")
-        self._csv.writerow(LIST_COLUMNS)
-
-    def add(self, source: str, path: str, reason: str, exported: bool, code: str | None = "", note: str = "") -> None:
-        self._csv.writerow(
-            [self.display(source, path), REASONS[reason], "ja" if exported else "nein", code or "", note]
-        )
-        self.rows += 1
-
-    def close(self) -> None:
-        self._file.close()
-
-
 class HandoverWriter:
     """Writes one 0401 message (and its ZIP) from the state DB, decisions and index."""
 
@@ -182,7 +101,7 @@ class HandoverWriter:
         self,
         config: Config,
         state: StateDB,
-        backend,
+        backend: Backend,
         store: ReviewStore,
         plan: Aktenplan,
         plan_version: str,
@@ -191,7 +110,7 @@ class HandoverWriter:
     ):
         self.config, self.state, self.backend, self.plan = config, state, backend, plan
         self.plan_version, self.sources, self.with_files = plan_version, sources, with_files
-        self.classifier = _Classifier(store, plan)
+        self.classifier = DecisionResolver(store, plan)
 
     def display(self, source: str, path: str) -> str:
         src = self.sources.get(source)
@@ -203,7 +122,7 @@ class HandoverWriter:
         zip_path.parent.mkdir(parents=True, exist_ok=True)
         list_path = zip_path.with_name(f"{process_id}_nicht_uebergeben.csv")
         report = HandoverReport(process_id, zip_path, list_path)
-        listing = _ListWriter(list_path, self.display)
+        listing = NotHandedList(list_path, self.display)
         folders = FolderPlan(zip_path.parent)
         try:
             self._classify(scope, listing, report, folders)
@@ -222,14 +141,15 @@ class HandoverWriter:
             report.list_path = None
         return report
 
-    def _classify(self, scope: Scope, listing: _ListWriter, report: HandoverReport, folders: FolderPlan) -> None:
-        for rows in _rows(self.state, scope):
+    def _classify(self, scope: Scope, listing: NotHandedList, report: HandoverReport, folders: FolderPlan) -> None:
+        for rows in state_rows(self.state, scope):
             for row, state, _decision, code in self.classifier.resolve(rows):
                 report.counts[state if state != "exported" else "decided"] += 1
                 if state == "exported":
+                    assert code is not None  # an exported row carries its class
                     folders.count(row[0], row[1], code)
                 elif state in ("undecided", "stale"):
-                    listing.add(row[0], _path(row[1], row[2]), state, False, code)
+                    listing.add(row[0], joined_path(row[1], row[2]), state, False, code)
         folders.finish()
 
     def _package(
@@ -238,7 +158,7 @@ class HandoverWriter:
         process_id: str,
         scope: Scope,
         folders: FolderPlan,
-        listing: _ListWriter,
+        listing: NotHandedList,
         report: HandoverReport,
     ) -> None:
         fd, tmp_xml = tempfile.mkstemp(prefix=".xdomea-", suffix=".xml", dir=zip_path.parent)
@@ -283,14 +203,14 @@ class HandoverWriter:
 
     def _akte(
         self,
-        xf,
-        archive,
+        xf: XmlWriter,
+        archive: zipfile.ZipFile,
         source: str,
         folder: str,
         code: str,
         scope: Scope,
         folders: FolderPlan,
-        listing: _ListWriter,
+        listing: NotHandedList,
         report: HandoverReport,
     ) -> None:
         title = self.plan.classes[code].title
@@ -306,8 +226,8 @@ class HandoverWriter:
                 xf.write(element)
             report.akten += 1
             with xf.element(q("Akteninhalt")):
-                open_folders: list[tuple[str, object]] = []  # the Vorgang chain below the Akte
-                for rows in _rows(self.state, scope, source=source, folder=folder):
+                open_folders: list[tuple[str, AbstractContextManager[Any]]] = []  # the Vorgang chain below the Akte
+                for rows in state_rows(self.state, scope, source=source, folder=folder):
                     resolved = [
                         r
                         for r in self.classifier.resolve(rows)
@@ -315,6 +235,7 @@ class HandoverWriter:
                     ]
                     docs = {d.id: d for d in self.backend.fetch([r[0][7] for r in resolved])} if resolved else {}
                     for row, _state, decision, doc_code in resolved:
+                        assert decision is not None and doc_code is not None  # exported rows only
                         self._enter(xf, open_folders, folder, row[1], source, folders, report)
                         self._dokument(xf, archive, row, decision, doc_code, docs.get(row[7]), listing, report)
                 while open_folders:
@@ -322,8 +243,8 @@ class HandoverWriter:
 
     def _enter(
         self,
-        xf,
-        open_folders: list,
+        xf: XmlWriter,
+        open_folders: list[tuple[str, AbstractContextManager[Any]]],
         akte_folder: str,
         folder: str,
         source: str,
@@ -357,10 +278,18 @@ class HandoverWriter:
             report.vorgaenge += 1
 
     def _dokument(
-        self, xf, archive, row: tuple, decision: Decision, code: str, doc, listing: _ListWriter, report: HandoverReport
+        self,
+        xf: XmlWriter,
+        archive: zipfile.ZipFile,
+        row: tuple,
+        decision: Decision,
+        code: str,
+        doc: Document | None,
+        listing: NotHandedList,
+        report: HandoverReport,
     ) -> None:
         source, folder, name, size, mtime, ctime, content_hash, _item_id = row
-        path = _path(folder, name)
+        path = joined_path(folder, name)
         doc_id = stable_id("dokument", source, path)
         safe = safe_file_name(name)
         zip_name = f"{doc_id}_{safe}"
@@ -398,14 +327,14 @@ class HandoverWriter:
 
     def _copy_file(
         self,
-        archive,
+        archive: zipfile.ZipFile,
         source: str,
         path: str,
         size: int,
         mtime: float,
         ctime: float,
         zip_name: str,
-        listing: _ListWriter,
+        listing: NotHandedList,
         report: HandoverReport,
         code: str,
     ) -> str | None:
@@ -417,11 +346,13 @@ class HandoverWriter:
             return None
         digest = hashlib.blake2b(digest_size=16)
         try:
-            with src.open(Entry(source, path, size, mtime, ctime)) as stream:
-                with archive.open(zip_name, "w", force_zip64=True) as out:
-                    while chunk := stream.read(1 << 20):
-                        digest.update(chunk)
-                        out.write(chunk)
+            with (
+                src.open(Entry(source, path, size, mtime, ctime)) as stream,
+                archive.open(zip_name, "w", force_zip64=True) as out,
+            ):
+                while chunk := stream.read(1 << 20):
+                    digest.update(chunk)
+                    out.write(chunk)
         except FileNotFoundError:
             report.counts["gone"] += 1
             listing.add(source, path, "gone", False, code)

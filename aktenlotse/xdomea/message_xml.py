@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from aktenlotse import __version__
 from aktenlotse.enrich.aktenplan import Aktenplan
 
 NS = "urn:xoev-de:xdomea:schema:3.0.0"
@@ -153,8 +154,6 @@ def kopf(
     import_confirmation: bool = False,
 ) -> etree._Element:
     """The header of a 0401 (with Importbestaetigung) or 0301 message."""
-    from aktenlotse import __version__
-
     root = etree.Element(q("Kopf"), nsmap=NSMAP)
     sub(root, "ProzessID", process_id)
     code_element(root, "Nachrichtentyp", message_type)

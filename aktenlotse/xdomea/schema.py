@@ -9,8 +9,10 @@ with 200,000 documents is checked element by element, never held as one tree.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
+from typing import BinaryIO, cast
 
 from lxml import etree
 
@@ -42,7 +44,9 @@ def load_schema(message_type: str, xsd_dir: Path | None = None) -> etree.XMLSche
         raise SchemaError(f"xdomea-Schema {path} lässt sich nicht laden: {error}") from None
 
 
-def validation_errors(xml_file, message_type: str, xsd_dir: Path | None = None, limit: int = 20) -> list[str]:
+def validation_errors(
+    xml_file: str | Path | BinaryIO, message_type: str, xsd_dir: Path | None = None, limit: int = 20
+) -> list[str]:
     """Schema violations of the message in `xml_file` (path or binary stream); [] when valid.
 
     Parses incrementally with the schema attached and drops each finished element, so
@@ -54,6 +58,6 @@ def validation_errors(xml_file, message_type: str, xsd_dir: Path | None = None, 
             while element.getprevious() is not None:
                 del element.getparent()[0]
     except etree.XMLSyntaxError as error:
-        log = [str(e) for e in error.error_log][:limit]
+        log = [str(e) for e in cast(Iterable[object], error.error_log)][:limit]  # lxml-stubs: not iterable
         return log or [str(error)]
     return []

@@ -11,21 +11,21 @@ from pathlib import Path
 
 from lxml import etree
 
-from aktenlotse.core.config import Config
+from aktenlotse.core.config import Config, ConfigError
 from aktenlotse.enrich.aktenplan import Aktenplan
+from aktenlotse.pipeline.app import open_backend, sources_for
 from aktenlotse.services.review import ReviewStore
+from aktenlotse.stores.aktenplan_store import AktenplanStore
 from aktenlotse.stores.statedb import StateDB
-from aktenlotse.xdomea.export import MESSAGE_0301, HandoverError, HandoverReport, HandoverWriter, Scope
+from aktenlotse.xdomea.export import MESSAGE_0301, HandoverError, HandoverReport, HandoverWriter
 from aktenlotse.xdomea.message_xml import NSMAP, Party, aktenplan_element, kopf, q
 from aktenlotse.xdomea.schema import validation_errors
+from aktenlotse.xdomea.selection import Scope
 
 __all__ = ["HandoverError", "HandoverReport", "Scope", "export_aktenplan", "export_handover"]
 
 
 def _open_sources(config: Config) -> dict:
-    from aktenlotse.core.config import ConfigError
-    from aktenlotse.pipeline.app import sources_for
-
     try:
         return {s.name: s for s in sources_for(config)}
     except ConfigError:
@@ -40,8 +40,6 @@ def _close_sources(sources: dict) -> None:
 
 
 def _current_plan(config: Config) -> tuple[Aktenplan, str]:
-    from aktenlotse.stores.aktenplan_store import AktenplanStore
-
     with AktenplanStore(config.data_dir) as store:
         version = store.current_version()
         plan = store.load(version)
@@ -52,8 +50,6 @@ def _current_plan(config: Config) -> tuple[Aktenplan, str]:
 
 def export_handover(config: Config, output: Path, scope: Scope = Scope(), with_files: bool = False) -> HandoverReport:
     """`aktenlotse review export --format xdomea`: the 0401 ZIP of the decided documents."""
-    from aktenlotse.pipeline.app import open_backend
-
     if not config.state_db.exists():
         raise HandoverError("Noch kein Crawl gelaufen (aktenlotse crawl).")
     plan, version = _current_plan(config)

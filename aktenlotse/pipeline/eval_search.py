@@ -18,14 +18,19 @@ import os
 import sqlite3
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from aktenlotse.core.config import EnrichConfig
+from aktenlotse.core.config import EnrichConfig, load_config
 from aktenlotse.core.records import EVERYONE, Document
+from aktenlotse.enrich.embeddings import Encoder, encode_queries, load_encoder
+from aktenlotse.pipeline.embed_pass import run_embedding_pass
 from aktenlotse.search.backend import Query
+from aktenlotse.search.embedded import EmbeddedBackend
 
 DEPTH = 100
 REPORTED = ("mode", "n", "ndcg_at_10", "recall_at_10", "recall_at_100")
@@ -52,8 +57,6 @@ def run(args: argparse.Namespace) -> int:
 def _enrich_config(args: argparse.Namespace) -> EnrichConfig:
     base = EnrichConfig()
     if getattr(args, "config", None) or os.environ.get("AKTENLOTSE_CONFIG"):
-        from aktenlotse.core.config import load_config
-
         base = load_config(getattr(args, "config", None)).enrich
     changes = {}
     if args.model:
@@ -62,8 +65,6 @@ def _enrich_config(args: argparse.Namespace) -> EnrichConfig:
         changes["chunk_words"] = args.chunk_words
     if args.chunk_overlap is not None:
         changes["chunk_overlap"] = args.chunk_overlap
-    from dataclasses import replace
-
     return replace(base, **changes)
 
 
@@ -144,7 +145,7 @@ def recall_at(ranked: Sequence[str], relevant: dict[str, int], k: int) -> float:
 class CachedEncoder:
     """An encoder wrapper that keeps vectors on disk, keyed by model and input hash."""
 
-    def __init__(self, encoder, cache_dir: Path):
+    def __init__(self, encoder: Encoder, cache_dir: Path):
         self._encoder = encoder
         self.name = encoder.name
         self.dim = encoder.dim
@@ -154,7 +155,7 @@ class CachedEncoder:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
 
-    def _cached(self, texts: Sequence[str], kind: str, encode) -> np.ndarray:
+    def _cached(self, texts: Sequence[str], kind: str, encode: Callable[[Sequence[str]], np.ndarray]) -> np.ndarray:
         keys = [
             hashlib.sha1(f"{self.name}\x00{kind}\x00{t}".encode("utf-8", "surrogatepass")).hexdigest() for t in texts
         ]
@@ -171,37 +172,36 @@ class CachedEncoder:
             self._db.execute("BEGIN")
             self._db.executemany(
                 "INSERT OR REPLACE INTO vectors(key, vector) VALUES (?, ?)",
-                [(keys[i], np.asarray(v, np.float32).tobytes()) for i, v in zip(missing, fresh)],
+                [(keys[i], np.asarray(v, np.float32).tobytes()) for i, v in zip(missing, fresh, strict=False)],
             )
             self._db.execute("COMMIT")
-            for i, v in zip(missing, fresh):
+            for i, v in zip(missing, fresh, strict=False):
                 found[keys[i]] = np.asarray(v, np.float32)
         if not texts:
             return np.zeros((0, self.dim), np.float32)
         return np.stack([found[key] for key in keys])
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Passage vectors, from the cache where it has them."""
         return self._cached(texts, "passage", self._encoder.encode)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        from aktenlotse.enrich.embeddings import encode_queries
-
+        """Query vectors (the encoder's query form), from the cache where it has them."""
         return self._cached(texts, "query", lambda batch: encode_queries(self._encoder, batch))
 
     def close(self) -> None:
+        """Close the cache database."""
         self._db.close()
 
 
 # --- the evaluation ---------------------------------------------------------------------------
 
 
-def build_index(corpus: Path, index_path: Path, mode: str, enrich: EnrichConfig, cache_dir: Path, encoder=None):
+def build_index(
+    corpus: Path, index_path: Path, mode: str, enrich: EnrichConfig, cache_dir: Path, encoder: Encoder | None = None
+) -> tuple[EmbeddedBackend, Encoder | None]:
     """An embedded index of the corpus (with vectors unless `mode` is fulltext) and the
     (cached) encoder, or None for full text."""
-    from aktenlotse.enrich.embeddings import load_encoder
-    from aktenlotse.pipeline.embed_pass import run_embedding_pass
-    from aktenlotse.search.embedded import EmbeddedBackend
-
     backend = EmbeddedBackend(index_path)
     docs = load_corpus(corpus)
     for start in range(0, len(docs), 200):
@@ -221,11 +221,9 @@ def evaluate(
     mode: str,
     enrich: EnrichConfig,
     cache_dir: Path,
-    encoder=None,
-) -> dict:
+    encoder: Encoder | None = None,
+) -> dict[str, Any]:
     """n, ndcg_at_10, recall_at_10, recall_at_100 (means over queries with a relevant document)."""
-    from aktenlotse.enrich.embeddings import encode_queries
-
     queries = load_queries(queries_path)
     qrels = load_qrels(qrels_path)
     evaluated = [q for q in qrels if q in queries]
@@ -249,8 +247,9 @@ def evaluate(
             search_seconds = time.perf_counter() - search_started
         finally:
             backend.close()
-            if hasattr(encoder, "close"):
-                encoder.close()
+            close = getattr(encoder, "close", None)  # the cache's database (Encoder has no close)
+            if close is not None:
+                close()
     n = len(evaluated)
     return {
         "mode": mode,
