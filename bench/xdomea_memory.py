@@ -34,9 +34,7 @@ def build(data: Path, n: int) -> None:
     with AktenplanStore(data) as plans:
         plans.import_file(data / "plan.csv")
     state = StateDB(data / "state.sqlite")
-    state.conn.executemany(
-        "INSERT INTO items (id, source, folder, name, size, mtime, ctime, file_id, content_hash, allow, deny,"
-        " children, status) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    state.add_indexed_rows(
         (
             (
                 f"{i:032x}",
@@ -56,7 +54,6 @@ def build(data: Path, n: int) -> None:
             for i in range(n)
         ),
     )
-    state.conn.commit()
     state.close()
     store = ReviewStore(data)
     refs = [DocRef("daten", f"{_folder(i)}/datei-{i}.pdf", f"{i:032x}") for i in range(n) if i % 10]
@@ -84,7 +81,8 @@ def measure(n: int) -> None:
         seconds = time.perf_counter() - started
         print(
             f"xdomea 0401 export: {n} documents, {report.counts['exported']} exported in {report.akten} Akten, "
-            f"peak {peak / 1e6:.2f} MB (tracemalloc), {seconds:.1f} s, ZIP {report.zip_path.stat().st_size / 1e6:.1f} MB"
+            f"peak {peak / 1e6:.2f} MB (tracemalloc), {seconds:.1f} s, "
+            f"ZIP {report.zip_path.stat().st_size / 1e6:.1f} MB"
         )
         backend.close()
         store.close()

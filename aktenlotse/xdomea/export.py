@@ -32,7 +32,7 @@ from aktenlotse.core.config import Config
 from aktenlotse.core.records import Entry
 from aktenlotse.enrich.aktenplan import Aktenplan
 from aktenlotse.services.review import Decision, DocRef, ReviewStore
-from aktenlotse.stores.statedb import StateDB, to_bytes, to_text
+from aktenlotse.stores.statedb import StateDB
 from aktenlotse.xdomea.folders import FolderPlan
 from aktenlotse.xdomea.message_xml import (
     NSMAP,
@@ -100,30 +100,14 @@ class Scope:
     folder: str | None = None
 
 
+WHOLE = Scope()  # every source, every folder
+
+
 def _rows(state: StateDB, scope: Scope, source: str | None = None, folder: str | None = None) -> Iterator[list]:
     """Items in depth-first order (a folder's own files before its sub-folders) in chunks."""
-    where, params = [], []
     source = source if source is not None else scope.source
     folder = folder if folder is not None else scope.folder
-    if source is not None:
-        where.append("source = ?")
-        params.append(source)
-    if folder:
-        raw = to_bytes(folder)
-        where.append("(folder = ? OR (folder >= ? AND folder < ?))")
-        params += [raw, raw + b"/", raw + b"0"]
-    # '/' -> \x01 in the sort key: "A/B" then sorts right after "A", before "A B".
-    cursor = state.conn.execute(
-        "SELECT source, folder, name, size, mtime, ctime, content_hash, id FROM items"
-        + (" WHERE " + " AND ".join(where) if where else "")
-        + " ORDER BY source, replace(folder, X'2F', X'01'), name",
-        params,
-    )
-    while rows := cursor.fetchmany(CHUNK):
-        yield [
-            (s, to_text(f), to_text(n), size, mtime, ctime, h, item_id)
-            for s, f, n, size, mtime, ctime, h, item_id in rows
-        ]
+    yield from state.handover_rows(source, folder, CHUNK)
 
 
 def _path(folder: str, name: str) -> str:
@@ -141,7 +125,7 @@ class _Classifier:
         refs = [DocRef(r[0], _path(r[1], r[2]), r[6]) for r in rows]
         decisions = self.store.decisions_for(refs)
         out = []
-        for row, ref in zip(rows, refs):
+        for row, ref in zip(rows, refs, strict=True):
             decision = decisions.get(ref)
             if decision is None:
                 out.append((row, "undecided", None, None))
@@ -161,7 +145,8 @@ class _ListWriter:
 
     def __init__(self, path: Path, display: Callable[[str, str], str]):
         self.path, self.display, self.rows = path, display, 0
-        self._file = open(path, "w", encoding="utf-8-sig", newline="")
+        # Open for the writer's lifetime (rows are streamed in); `close` closes it.
+        self._file = open(path, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
         self._csv = csv.writer(self._file, delimiter=";")
         self._csv.writerow(LIST_COLUMNS)
 
@@ -197,7 +182,7 @@ class HandoverWriter:
         src = self.sources.get(source)
         return src.display_path(path) if src is not None else f"{source}:{path}"
 
-    def write(self, output: Path, scope: Scope = Scope()) -> HandoverReport:
+    def write(self, output: Path, scope: Scope = WHOLE) -> HandoverReport:
         process_id = str(uuid.uuid4())
         zip_path = output if output.suffix.lower() == ".zip" else output / f"{process_id}_{MESSAGE_0401}.zip"
         zip_path.parent.mkdir(parents=True, exist_ok=True)
@@ -417,11 +402,13 @@ class HandoverWriter:
             return None
         digest = hashlib.blake2b(digest_size=16)
         try:
-            with src.open(Entry(source, path, size, mtime, ctime)) as stream:
-                with archive.open(zip_name, "w", force_zip64=True) as out:
-                    while chunk := stream.read(1 << 20):
-                        digest.update(chunk)
-                        out.write(chunk)
+            with (
+                src.open(Entry(source, path, size, mtime, ctime)) as stream,
+                archive.open(zip_name, "w", force_zip64=True) as out,
+            ):
+                while chunk := stream.read(1 << 20):
+                    digest.update(chunk)
+                    out.write(chunk)
         except FileNotFoundError:
             report.counts["gone"] += 1
             listing.add(source, path, "gone", False, code)

@@ -15,7 +15,7 @@ from aktenlotse.core.config import Config
 from aktenlotse.enrich.aktenplan import Aktenplan
 from aktenlotse.services.review import ReviewStore
 from aktenlotse.stores.statedb import StateDB
-from aktenlotse.xdomea.export import MESSAGE_0301, HandoverError, HandoverReport, HandoverWriter, Scope
+from aktenlotse.xdomea.export import MESSAGE_0301, WHOLE, HandoverError, HandoverReport, HandoverWriter, Scope
 from aktenlotse.xdomea.message_xml import NSMAP, Party, aktenplan_element, kopf, q
 from aktenlotse.xdomea.schema import validation_errors
 
@@ -50,7 +50,7 @@ def _current_plan(config: Config) -> tuple[Aktenplan, str]:
     return plan, str(version)
 
 
-def export_handover(config: Config, output: Path, scope: Scope = Scope(), with_files: bool = False) -> HandoverReport:
+def export_handover(config: Config, output: Path, scope: Scope = WHOLE, with_files: bool = False) -> HandoverReport:
     """`aktenlotse review export --format xdomea`: the 0401 ZIP of the decided documents."""
     from aktenlotse.pipeline.app import open_backend
 
@@ -61,9 +61,7 @@ def export_handover(config: Config, output: Path, scope: Scope = Scope(), with_f
     backend = open_backend(config)
     sources = _open_sources(config)
     try:
-        if scope.source is not None and scope.source not in {
-            r[0] for r in state.conn.execute("SELECT DISTINCT source FROM items")
-        }:
+        if scope.source is not None and scope.source not in state.sources():
             raise HandoverError(f"Die Ablage {scope.source!r} ist nicht gecrawlt.")
         return HandoverWriter(config, state, backend, store, plan, version, sources, with_files).write(output, scope)
     finally:
