@@ -15,62 +15,32 @@ from aktenlotse.stores.statedb import StateDB
 # the test must keep describing those files even when the schema module changes).
 PREVIOUS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
-    id TEXT PRIMARY KEY,
-    source TEXT NOT NULL,
-    folder BLOB NOT NULL,
-    name BLOB NOT NULL,
-    size INTEGER NOT NULL,
-    mtime REAL NOT NULL,
-    ctime REAL NOT NULL,
-    file_id TEXT,
-    content_hash TEXT,
-    allow TEXT NOT NULL DEFAULT '',
-    deny TEXT NOT NULL DEFAULT '',
-    children INTEGER NOT NULL DEFAULT 0,
-    status TEXT NOT NULL,
-    error_kind TEXT,
-    last_error TEXT,
-    indexed_at REAL
+    id TEXT PRIMARY KEY, source TEXT NOT NULL, folder BLOB NOT NULL, name BLOB NOT NULL,
+    size INTEGER NOT NULL, mtime REAL NOT NULL, ctime REAL NOT NULL, file_id TEXT, content_hash TEXT,
+    allow TEXT NOT NULL DEFAULT '', deny TEXT NOT NULL DEFAULT '', children INTEGER NOT NULL DEFAULT 0,
+    status TEXT NOT NULL, error_kind TEXT, last_error TEXT, indexed_at REAL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS items_by_path ON items(source, folder, name);
 CREATE INDEX IF NOT EXISTS items_by_hash ON items(content_hash);
 CREATE TABLE IF NOT EXISTS folders (
-    source TEXT NOT NULL,
-    path BLOB NOT NULL,
-    traverse_key TEXT NOT NULL,
-    PRIMARY KEY (source, path)
+    source TEXT NOT NULL, path BLOB NOT NULL, traverse_key TEXT NOT NULL, PRIMARY KEY (source, path)
 );
 CREATE TABLE IF NOT EXISTS runs (
-    id INTEGER PRIMARY KEY,
-    started REAL NOT NULL,
-    finished REAL,
-    status TEXT NOT NULL,
-    sources TEXT NOT NULL,
+    id INTEGER PRIMARY KEY, started REAL NOT NULL, finished REAL, status TEXT NOT NULL, sources TEXT NOT NULL,
     new INTEGER DEFAULT 0, changed INTEGER DEFAULT 0, moved INTEGER DEFAULT 0,
     unchanged INTEGER DEFAULT 0, deleted INTEGER DEFAULT 0, errors INTEGER DEFAULT 0,
     seconds REAL, message TEXT
 );
 CREATE TABLE IF NOT EXISTS errors (
-    id INTEGER PRIMARY KEY,
-    run_id INTEGER NOT NULL,
-    source TEXT NOT NULL,
-    path TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    message TEXT NOT NULL,
-    at REAL NOT NULL
+    id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL, source TEXT NOT NULL, path TEXT NOT NULL,
+    kind TEXT NOT NULL, message TEXT NOT NULL, at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS errors_by_run ON errors(run_id);
 CREATE TABLE IF NOT EXISTS unverified (
-    source TEXT NOT NULL,
-    path BLOB NOT NULL,
-    reason TEXT NOT NULL,
-    since REAL NOT NULL,
+    source TEXT NOT NULL, path BLOB NOT NULL, reason TEXT NOT NULL, since REAL NOT NULL,
     PRIMARY KEY (source, path)
 );
-CREATE TABLE IF NOT EXISTS settings (
-    key TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
+CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 

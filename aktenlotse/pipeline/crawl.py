@@ -2,8 +2,9 @@
 
 Main thread: walks folder listings, lets the `ChangeDetector` classify each file against
 the state database (new / changed / moved / unchanged / gone), writes to the backend in
-batches and marks state rows indexed only after the backend accepted them. The crawl is the one writer of
-permissions: whole documents (`upsert`) and permission changes (`set_permissions`).
+batches and marks state rows indexed only after the backend accepted them. The crawl is
+the one writer of permissions: whole documents (`upsert`) and permission changes
+(`set_permissions`).
 Fail closed: a folder that cannot be listed completely (or a source whose root is
 unusable) hides everything known below it at once (`visibility.NOBODY`, kept in state and
 index, the reason in the state DB) until a crawl lists it again. Worker threads: read, hash and

@@ -174,6 +174,8 @@ class WikiStore:
                 current = number
                 if base_revision is not None and base_revision != current:
                     latest = self.revision(slug, current)
+                    if latest is None:
+                        raise WikiError("Diese Seite gibt es nicht.")
                     mine = Revision(slug, -1, title, category, clean_tags, body, status, author, time.time())
                     raise EditConflict(latest, _diff(latest, mine))
             revision = Revision(

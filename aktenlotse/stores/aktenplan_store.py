@@ -61,7 +61,7 @@ class AktenplanStore:
                 " VALUES (?,?,?,?,?)",
                 (time.time(), source_name, digest, len(plan), json.dumps(plan.warnings, ensure_ascii=False)),
             )
-            version = cur.lastrowid
+            version = int(cur.lastrowid or 0)
             self._db.executemany(
                 "INSERT INTO aktenplan_classes(version, code, title, parent, description, keywords, level, position) "
                 "VALUES (?,?,?,?,?,?,?,?)",

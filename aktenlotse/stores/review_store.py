@@ -120,7 +120,7 @@ class ReviewTables:
 
     def latest_decisions(self) -> Iterator[Decision]:
         """The newest decision per content hash / path (for training and figures)."""
-        seen: set[tuple] = set()
+        seen: set[object] = set()
         for row in self._conn.execute(f"SELECT {_COLUMNS} FROM review_decisions ORDER BY at DESC, id DESC"):
             decision = Decision(*row)
             key = decision.content_hash or (decision.source, decision.path)

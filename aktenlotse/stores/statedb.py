@@ -225,13 +225,11 @@ class StateDB(StateQueries):
             (source, raw, reason, time.time()),
         )
         self._conn.executemany("UPDATE items SET perm_id = ? WHERE id = ?", [(UNVERIFIED, i) for i in item_ids])
+        where = "source = ?"
+        params: list[object] = [source]
         if raw:
-            where, params = (
-                "source = ? AND (path = ? OR (path >= ? AND path < ?))",
-                (source, raw, *below(raw)),
-            )
-        else:
-            where, params = "source = ?", (source,)
+            where += " AND (path = ? OR (path >= ? AND path < ?))"
+            params += [raw, *below(raw)]
         self._conn.execute(f"UPDATE folders SET traverse_key = '' WHERE {where}", params)
 
     def mark_verified(self, source: str, folder: str) -> None:
@@ -275,7 +273,7 @@ class StateDB(StateQueries):
             "INSERT INTO runs (started, status, sources) VALUES (?, 'running', ?)", (time.time(), ",".join(sources))
         )
         self._conn.commit()
-        return int(cursor.lastrowid)
+        return int(cursor.lastrowid or 0)
 
     def finish_run(self, run_id: int, status: str, counts: dict[str, int], seconds: float, message: str = "") -> None:
         """Close the run; on a full disk the space reserve is given up for this record, so

@@ -23,6 +23,7 @@ import uuid
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -124,7 +125,7 @@ class _Classifier:
         """(row, state, decision, code) with state exported|skipped|undecided|stale."""
         refs = [DocRef(r[0], _path(r[1], r[2]), r[6]) for r in rows]
         decisions = self.store.decisions_for(refs)
-        out = []
+        out: list[tuple[tuple, str, Decision | None, str | None]] = []
         for row, ref in zip(rows, refs, strict=True):
             decision = decisions.get(ref)
             if decision is None:
@@ -211,7 +212,7 @@ class HandoverWriter:
         for rows in _rows(self.state, scope):
             for row, state, _decision, code in self.classifier.resolve(rows):
                 report.counts[state if state != "exported" else "decided"] += 1
-                if state == "exported":
+                if state == "exported" and code is not None:  # an exported row always has its class
                     folders.count(row[0], row[1], code)
                 elif state in ("undecided", "stale"):
                     listing.add(row[0], _path(row[1], row[2]), state, False, code)
@@ -291,7 +292,7 @@ class HandoverWriter:
                 xf.write(element)
             report.akten += 1
             with xf.element(q("Akteninhalt")):
-                open_folders: list[tuple[str, object]] = []  # the Vorgang chain below the Akte
+                open_folders: list[tuple[str, AbstractContextManager]] = []  # the Vorgang chain below the Akte
                 for rows in _rows(self.state, scope, source=source, folder=folder):
                     resolved = [
                         r
@@ -300,6 +301,7 @@ class HandoverWriter:
                     ]
                     docs = {d.id: d for d in self.backend.fetch([r[0][7] for r in resolved])} if resolved else {}
                     for row, _state, decision, doc_code in resolved:
+                        assert decision is not None and doc_code is not None  # resolved keeps exported rows only
                         self._enter(xf, open_folders, folder, row[1], source, folders, report)
                         self._dokument(xf, archive, row, decision, doc_code, docs.get(row[7]), listing, report)
                 while open_folders:
