@@ -30,7 +30,7 @@ from aktenlotse.core.config import Config
 from aktenlotse.core.records import Document, ExtractionError, ExtractLimits
 from aktenlotse.search.backend import FieldUpdate, PassIndex
 from aktenlotse.search.vector_store import content_key
-from aktenlotse.stores.statedb import ITEM_COLUMNS, StateDB, row_to_item
+from aktenlotse.stores.statedb import ItemRow, StateDB
 
 log = logging.getLogger(__name__)
 
@@ -74,12 +74,8 @@ def ocr_extractor(config: Config, extractor):
     return with_ocr(config.extractor.ocr_language, config.extractor.ocr_timeout_s)
 
 
-def _indexed_items(state: StateDB, source: str) -> Iterator:
-    cursor = state.conn.execute(
-        f"SELECT {ITEM_COLUMNS} FROM items WHERE source = ? AND status = 'indexed' ORDER BY id", (source,)
-    )
-    for row in cursor:
-        yield row_to_item(row)
+def _indexed_items(state: StateDB, source: str) -> Iterator[ItemRow]:
+    return state.indexed_items(source)
 
 
 def run_ocr_pass(

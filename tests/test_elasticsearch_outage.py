@@ -96,7 +96,7 @@ def test_elasticsearch_lost_mid_crawl_leaves_only_indexed_batches_marked(
         assert summary.status == "failed"
         state = StateDB(env.data / "state.sqlite")
         try:
-            indexed = {row[0] for row in state.conn.execute("SELECT id FROM items WHERE status = 'indexed'")}
+            indexed = state.ids_with_status("indexed")
         finally:
             state.close()
         assert indexed and indexed <= direct.ids()  # never more claimed than the index holds

@@ -193,12 +193,7 @@ def test_export_of_200000_rows_in_bounded_memory(tmp_path):
         )
         for i in range(200_000)
     ]
-    state.conn.executemany(
-        "INSERT INTO items (id, source, folder, name, size, mtime, ctime, file_id, content_hash, allow,"
-        " deny, children, status) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        rows,
-    )
-    state.conn.commit()
+    state.add_indexed_rows(rows)
     del rows
     store = ReviewStore(tmp_path)
     store.decide(
@@ -224,9 +219,9 @@ def test_export_of_200000_rows_in_bounded_memory(tmp_path):
 @pytest.mark.skipif(not REVOSAX.exists(), reason="labelled data not present")
 def test_learning_from_more_decisions_raises_accuracy():
     plan = read_aktenplan(REVOSAX / "aktenplan.csv")
-    rows = [json.loads(line) for line in open(REVOSAX / "train.jsonl", encoding="utf-8")]
+    rows = [json.loads(line) for line in (REVOSAX / "train.jsonl").read_text(encoding="utf-8").splitlines()]
     random.Random(5).shuffle(rows)
-    heldout = [json.loads(line) for line in open(REVOSAX / "dev.jsonl", encoding="utf-8")][:120]
+    heldout = [json.loads(line) for line in (REVOSAX / "dev.jsonl").read_text(encoding="utf-8").splitlines()][:120]
 
     def accuracy(n_decisions: int) -> float:
         suggester = Suggester(plan, level=1)
@@ -235,7 +230,7 @@ def test_learning_from_more_decisions_raises_accuracy():
             [r["text_masked"] for r in sub], [r["label"] for r in sub], groups=[r["group"] or r["id"] for r in sub]
         )
         results = suggester.suggest_many([r["text_masked"] for r in heldout])
-        return sum(r[0].code == h["label"] for r, h in zip(results, heldout)) / len(heldout)
+        return sum(r[0].code == h["label"] for r, h in zip(results, heldout, strict=True)) / len(heldout)
 
     few, many = accuracy(30), accuracy(150)
     assert many > few + 0.03, (few, many)
@@ -244,7 +239,7 @@ def test_learning_from_more_decisions_raises_accuracy():
 @pytest.mark.skipif(not REVOSAX.exists(), reason="labelled data not present")
 def test_training_report_measures_on_heldout_folders():
     plan = read_aktenplan(REVOSAX / "aktenplan.csv")
-    rows = [json.loads(line) for line in open(REVOSAX / "train.jsonl", encoding="utf-8")][:80]
+    rows = [json.loads(line) for line in (REVOSAX / "train.jsonl").read_text(encoding="utf-8").splitlines()][:80]
     report = evaluate_and_train(
         Suggester(plan, level=1), [r["text_masked"] for r in rows], [r["label"] for r in rows], [r["id"] for r in rows]
     )
@@ -273,7 +268,7 @@ def _review_app(env, tmp_path):
 
 def _decisions_column(at) -> dict[str, str]:
     frame = at.dataframe[0].value
-    return dict(zip(frame["Datei"], frame["Entscheidung"]))
+    return dict(zip(frame["Datei"], frame["Entscheidung"], strict=True))
 
 
 def _submit(at):

@@ -12,7 +12,7 @@ import pandas as pd
 
 from aktenlotse.core.config import Config
 from aktenlotse.services.review import DocRef, ReviewStore
-from aktenlotse.stores.statedb import StateDB, to_text
+from aktenlotse.stores.statedb import StateDB
 
 CHUNK = 2000
 COLUMNS = {
@@ -47,38 +47,17 @@ def export_chunks(config: Config, state: StateDB, backend, store: ReviewStore, p
     except ConfigError:
         sources = {}
     titles = {c.code: c.title for c in plan.classes.values()} if plan is not None else {}
-    cursor = state.conn.cursor()
-    cursor.execute(
-        "SELECT id, source, folder, name, size, mtime, content_hash FROM items ORDER BY source, folder, name"
-    )
-    while True:
-        rows = cursor.fetchmany(CHUNK)
-        if not rows:
-            return
-        hashes = [r[6] for r in rows if r[6]]
-        duplicates = set()
-        if hashes:
-            marks = ",".join("?" * len(hashes))
-            duplicates = {
-                h
-                for h, n in state.conn.execute(
-                    f"SELECT content_hash, count(*) FROM items WHERE content_hash IN ({marks}) GROUP BY content_hash",
-                    hashes,
-                )
-                if n > 1
-            }
-        docs = {d.id: d for d in backend.fetch([r[0] for r in rows])}
-        refs = []
-        for item_id, source, folder, name, size, mtime, content_hash in rows:
-            folder_text, name_text = to_text(folder), to_text(name)
-            refs.append(DocRef(source, f"{folder_text}/{name_text}" if folder_text else name_text, content_hash))
+    for rows in state.item_chunks(CHUNK):
+        duplicates = state.duplicate_hashes(r.content_hash for r in rows if r.content_hash)
+        docs = {d.id: d for d in backend.fetch([r.id for r in rows])}
+        refs = [DocRef(r.source, r.path, r.content_hash) for r in rows]
         decisions = store.decisions_for(refs)
         records = []
-        for (item_id, source, _folder, _name, size, mtime, content_hash), ref in zip(rows, refs):
-            path = ref.path
-            src = sources.get(source)
+        for row, ref in zip(rows, refs, strict=True):
+            path, size, mtime, content_hash = ref.path, row.size, row.mtime, row.content_hash
+            src = sources.get(row.source)
             decision = decisions.get(ref)
-            doc = docs.get(item_id)
+            doc = docs.get(row.id)
             suggestions = (doc.extra.get("aktenplan") if doc else None) or []
             code = decision.code if decision else None
             records.append(
@@ -87,7 +66,7 @@ def export_chunks(config: Config, state: StateDB, backend, store: ReviewStore, p
                     "Größe (Byte)": size,
                     "Geändert": _iso(mtime),
                     "Inhalts-Hash": content_hash or "",
-                    "Dublettengruppe": content_hash[:12] if content_hash in duplicates else "",
+                    "Dublettengruppe": (content_hash or "")[:12] if content_hash in duplicates else "",
                     "Aktenplan-Kennziffer": code or "",
                     "Aktenplan-Titel": titles.get(code, "(nicht mehr im Aktenplan)" if titles else "") if code else "",
                     "Entscheidung": decision.label if decision else "offen",

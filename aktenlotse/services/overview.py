@@ -39,19 +39,13 @@ def _extension(name: bytes) -> str:
 
 
 def build_overview(state: StateDB, backend=None, now: float | None = None) -> Overview:
-    conn = state.conn
     view = Overview()
-    view.by_source = [
-        tuple(r)
-        for r in conn.execute(
-            "SELECT source, count(*), coalesce(sum(size), 0) FROM items GROUP BY source ORDER BY 3 DESC"
-        )
-    ]
+    view.by_source = state.size_by_source()
     types: dict[str, list[int]] = {}
     years: dict[int, list[int]] = {}
     now = now or dt.datetime.now().timestamp()
     stale_before = now - STALE_YEARS * 365.25 * 86400
-    for name, size, mtime in conn.execute("SELECT name, size, mtime FROM items"):
+    for name, size, mtime in state.names_sizes_times():
         entry = types.setdefault(_extension(name), [0, 0])
         entry[0] += 1
         entry[1] += size
@@ -61,30 +55,14 @@ def build_overview(state: StateDB, backend=None, now: float | None = None) -> Ov
         bucket[1] += size
     view.by_type = sorted(((t, n, b) for t, (n, b) in types.items()), key=lambda r: -r[2])
     view.by_year = sorted((y, n, b) for y, (n, b) in years.items())
-    row = conn.execute(
-        "SELECT count(*), coalesce(sum(n), 0), coalesce(sum((n - 1) * size), 0) FROM ("
-        " SELECT content_hash, count(*) AS n, max(size) AS size FROM items WHERE content_hash IS NOT NULL"
-        " GROUP BY content_hash HAVING count(*) > 1)"
-    ).fetchone()
-    view.duplicate_groups, view.duplicate_files, view.wasted_bytes = row
-    view.largest_duplicates = [
-        tuple(r)
-        for r in conn.execute(
-            "SELECT content_hash, count(*), max(size) FROM items WHERE content_hash IS NOT NULL GROUP BY content_hash"
-            " HAVING count(*) > 1 ORDER BY (count(*) - 1) * max(size) DESC LIMIT 20"
-        )
-    ]
-    view.stale_files, view.stale_bytes = conn.execute(
-        "SELECT count(*), coalesce(sum(size), 0) FROM items WHERE mtime < ?", (stale_before,)
-    ).fetchone()
+    view.duplicate_groups, view.duplicate_files, view.wasted_bytes = state.duplicate_totals()
+    view.largest_duplicates = state.largest_duplicates(20)
+    view.stale_files, view.stale_bytes = state.stale_totals(stale_before)
     view.stale_examples = [
         (source, _path(folder, name), dt.datetime.fromtimestamp(mtime).year)
-        for source, folder, name, mtime in conn.execute(
-            "SELECT source, folder, name, mtime FROM items WHERE mtime < ? ORDER BY mtime LIMIT ?",
-            (stale_before, LIST_LIMIT),
-        )
+        for source, folder, name, mtime in state.stale_examples(stale_before, LIST_LIMIT)
     ]
-    view.total = conn.execute("SELECT count(*) FROM items").fetchone()[0]
+    view.total = state.item_total()
     if backend is not None:
         _from_index(view, state, backend)
     return view
@@ -97,19 +75,14 @@ def _path(folder: bytes, name: bytes) -> str:
 
 def _from_index(view: Overview, state: StateDB, backend) -> None:
     """Personal data in world-readable files, and how many documents have a suggestion."""
-    cursor = state.conn.cursor()
-    cursor.execute("SELECT id, source, folder, name, allow FROM items")
-    while True:
-        rows = cursor.fetchmany(1000)
-        if not rows:
-            break
-        docs = {d.id: d for d in backend.fetch([r[0] for r in rows])}
-        for item_id, source, folder, name, allow in rows:
-            doc = docs.get(item_id)
+    for rows in state.item_chunks(1000):
+        docs = {d.id: d for d in backend.fetch([r.id for r in rows])}
+        for row in rows:
+            doc = docs.get(row.id)
             if doc is None:
                 continue
             if doc.extra.get("aktenplan"):
                 view.classified += 1
             reasons = doc.extra.get("sensitive") or []
-            if reasons and EVERYONE in allow.split("\n") and len(view.open_personal_data) < LIST_LIMIT:
-                view.open_personal_data.append((source, _path(folder, name), list(reasons)))
+            if reasons and EVERYONE in row.allow and len(view.open_personal_data) < LIST_LIMIT:
+                view.open_personal_data.append((row.source, row.path, list(reasons)))

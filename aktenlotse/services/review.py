@@ -1,49 +1,22 @@
 """The AG DMS review: decisions on Aktenplan suggestions, learning from them, and the
 migration list for the DMS vendor.
 
-Decisions live in the app database (data_dir/app.sqlite), keyed by content hash AND
-path: a moved file keeps its decision (same content), a file edited in place keeps it too
-(same path). Every write checks the reviewer's roles here, not only in the page.
+Decisions live in the app database (`aktenlotse.stores.review_store`), keyed by content
+hash AND path: a moved file keeps its decision (same content), a file edited in place
+keeps it too (same path). Every write checks the reviewer's roles here, not only in the page.
 """
 
 from __future__ import annotations
 
-import sqlite3
-import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from aktenlotse.stores.statedb import ITEM_COLUMNS, StateDB, row_to_item, to_text
+from aktenlotse.stores.appdb import open_app_db
+from aktenlotse.stores.review_store import DECISIONS, Decision, DocRef, ReviewTables
+from aktenlotse.stores.statedb import StateDB
 
-APP_DB_NAME = "app.sqlite"
 REVIEW_ROLES = frozenset({"ag_dms", "admin"})
-DECISIONS = {"accept": "übernommen", "reassign": "andere Klasse", "skip": "nicht migrieren"}
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS review_decisions (
-    id INTEGER PRIMARY KEY,
-    source TEXT NOT NULL,
-    path TEXT NOT NULL,
-    content_hash TEXT,
-    code TEXT,
-    decision TEXT NOT NULL,
-    comment TEXT NOT NULL DEFAULT '',
-    reviewer TEXT NOT NULL,
-    at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS review_by_hash ON review_decisions(content_hash);
-CREATE INDEX IF NOT EXISTS review_by_path ON review_decisions(source, path);
-CREATE TABLE IF NOT EXISTS review_models (
-    id INTEGER PRIMARY KEY,
-    at REAL NOT NULL,
-    trained_by TEXT NOT NULL,
-    n_decisions INTEGER NOT NULL,
-    n_heldout INTEGER NOT NULL,
-    heldout_top1 REAL,
-    heldout_top3 REAL
-);
-"""
 
 
 class ReviewError(Exception):
@@ -55,49 +28,24 @@ class ReviewError(Exception):
 
 
 class NotAllowed(ReviewError):
-    pass
-
-
-@dataclass(frozen=True)
-class DocRef:
-    """One document as the review knows it."""
-
-    source: str
-    path: str
-    content_hash: str | None
-
-
-@dataclass(frozen=True)
-class Decision:
-    source: str
-    path: str
-    content_hash: str | None
-    code: str | None
-    decision: str
-    comment: str
-    reviewer: str
-    at: float
-
-    @property
-    def label(self) -> str:
-        return DECISIONS.get(self.decision, self.decision)
+    """The user's roles do not allow this write."""
 
 
 def can_review(roles: Iterable[str]) -> bool:
+    """Whether these roles may decide on Aktenplan suggestions."""
     return bool(REVIEW_ROLES.intersection(roles))
 
 
 class ReviewStore:
+    """The review's decisions, each write checked against the reviewer's roles."""
+
     def __init__(self, data_dir: Path):
-        data_dir.mkdir(parents=True, exist_ok=True)
         self.data_dir = data_dir
-        self.conn = sqlite3.connect(str(data_dir / APP_DB_NAME), timeout=30, check_same_thread=False)
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.executescript(SCHEMA)
-        self.conn.commit()
+        self._tables = ReviewTables(open_app_db(data_dir))
 
     def close(self) -> None:
-        self.conn.close()
+        """Close the app database connection."""
+        self._tables.close()
 
     def decide(
         self,
@@ -121,80 +69,20 @@ class ReviewStore:
             raise ReviewError("Bitte eine Aktenplan-Klasse wählen.")
         elif known_codes is not None and code not in set(known_codes):
             raise ReviewError(f"Die Klasse {code} gibt es im aktuellen Aktenplan nicht.")
-        now = time.time()
-        with self.conn:
-            self.conn.executemany(
-                "INSERT INTO review_decisions (source, path, content_hash, code, decision, comment, reviewer, at)"
-                " VALUES (?,?,?,?,?,?,?,?)",
-                [(d.source, d.path, d.content_hash, code, decision, comment, reviewer, now) for d in docs],
-            )
+        self._tables.add_decisions(docs, decision=decision, code=code, comment=comment, reviewer=reviewer)
         return len(docs)
 
     def decision_for(self, doc: DocRef) -> Decision | None:
         """The newest decision for this content (wherever it lies now) or this path."""
-        row = self.conn.execute(
-            "SELECT source, path, content_hash, code, decision, comment, reviewer, at FROM review_decisions"
-            " WHERE (content_hash = ? AND content_hash IS NOT NULL) OR (source = ? AND path = ?)"
-            " ORDER BY at DESC, id DESC LIMIT 1",
-            (doc.content_hash, doc.source, doc.path),
-        ).fetchone()
-        return Decision(*row) if row else None
+        return self._tables.decision_for(doc)
 
     def decisions_for(self, docs: Sequence[DocRef]) -> dict[DocRef, Decision]:
-        """`decision_for` for many documents in two queries (the export's hot path)."""
-        by_hash: dict[str, Decision] = {}
-        by_path: dict[tuple[str, str], Decision] = {}
-        hashes = sorted({d.content_hash for d in docs if d.content_hash})
-        paths_by_source: dict[str, set[str]] = {}
-        for d in docs:
-            paths_by_source.setdefault(d.source, set()).add(d.path)
-        columns = "source, path, content_hash, code, decision, comment, reviewer, at"
-        for start in range(0, len(hashes), 500):
-            part = hashes[start : start + 500]
-            for row in self.conn.execute(
-                f"SELECT {columns} FROM review_decisions WHERE content_hash IN "
-                f"({','.join('?' * len(part))}) ORDER BY at, id",
-                part,
-            ):
-                by_hash[row[2]] = Decision(*row)  # ascending: the newest wins
-        for source, source_paths in paths_by_source.items():
-            paths = sorted(source_paths)
-            for start in range(0, len(paths), 500):
-                part = paths[start : start + 500]
-                # source first: the (source, path) index answers it, no scan of all decisions
-                for row in self.conn.execute(
-                    f"SELECT {columns} FROM review_decisions WHERE source = ? AND path IN "
-                    f"({','.join('?' * len(part))}) ORDER BY at, id",
-                    [source, *part],
-                ):
-                    by_path[(row[0], row[1])] = Decision(*row)
-        found = {}
-        for doc in docs:
-            candidates = [
-                d
-                for d in (
-                    by_hash.get(doc.content_hash) if doc.content_hash else None,
-                    by_path.get((doc.source, doc.path)),
-                )
-                if d is not None
-            ]
-            if candidates:
-                found[doc] = max(candidates, key=lambda d: d.at)
-        return found
+        """`decision_for` for many documents at once (a few queries, not one per document)."""
+        return self._tables.decisions_for(docs)
 
     def latest_decisions(self) -> Iterator[Decision]:
         """The newest decision per content hash / path (for training and figures)."""
-        seen: set[tuple] = set()
-        for row in self.conn.execute(
-            "SELECT source, path, content_hash, code, decision, comment, reviewer, at FROM review_decisions"
-            " ORDER BY at DESC, id DESC"
-        ):
-            decision = Decision(*row)
-            key = decision.content_hash or (decision.source, decision.path)
-            if key in seen:
-                continue
-            seen.add(key)
-            yield decision
+        return self._tables.latest_decisions()
 
     def stale_decisions(self, known_codes: Iterable[str]) -> list[Decision]:
         """Decisions for a class that the current Aktenplan no longer has: flagged, not lost."""
@@ -204,17 +92,12 @@ class ReviewStore:
     def record_model(
         self, trained_by: str, n_decisions: int, n_heldout: int, top1: float | None, top3: float | None
     ) -> None:
-        with self.conn:
-            self.conn.execute(
-                "INSERT INTO review_models (at, trained_by, n_decisions, n_heldout, heldout_top1, heldout_top3)"
-                " VALUES (?,?,?,?,?,?)",
-                (time.time(), trained_by, n_decisions, n_heldout, top1, top3),
-            )
+        """Record a training run and its held-out accuracy."""
+        self._tables.add_model(trained_by, n_decisions, n_heldout, top1, top3)
 
     def latest_model(self) -> dict | None:
-        cursor = self.conn.execute("SELECT * FROM review_models ORDER BY id DESC LIMIT 1")
-        row = cursor.fetchone()
-        return dict(zip([d[0] for d in cursor.description], row)) if row else None
+        """The newest training record, as a dict of its columns."""
+        return self._tables.latest_model()
 
 
 # -- the documents under review ----------------------------------------------------------
@@ -222,6 +105,8 @@ class ReviewStore:
 
 @dataclass(frozen=True)
 class ReviewItem:
+    """One document as the review page lists it: its suggestions and newest decision."""
+
     id: str
     ref: DocRef
     title: str
@@ -245,9 +130,7 @@ def folders(state: StateDB) -> list[ReviewFolder]:
     The share root is listed only when it holds files of its own."""
     own: dict[tuple[str, str], int] = {}
     below: dict[tuple[str, str], int] = {}
-    rows = state.conn.execute("SELECT source, folder, count(*) FROM items GROUP BY source, folder")
-    for source, raw, n in rows.fetchall():
-        folder = to_text(raw)
+    for source, folder, n in state.folder_counts():
         own[(source, folder)] = n
         parts = folder.split("/") if folder else []
         for key in [(source, "")] + [(source, "/".join(parts[:depth])) for depth in range(1, len(parts) + 1)]:
@@ -263,20 +146,14 @@ def items_below(
     state: StateDB, backend, store: ReviewStore, source: str, folder: str, recursive: bool = False
 ) -> list[ReviewItem]:
     """The documents of a folder (and its sub-folders) with suggestions and decisions."""
-    if recursive and not folder:  # the share root: everything of the source
-        rows = [
-            row_to_item(r) for r in state.conn.execute(f"SELECT {ITEM_COLUMNS} FROM items WHERE source = ?", (source,))
-        ]
-    elif recursive:
-        rows = list(state.items_below(source, folder))
-    else:
-        rows = list(state.items_in_folder(source, folder).values())
+    # recursive at the share root '': everything of the source
+    rows = state.items_under(source, folder) if recursive else list(state.items_in_folder(source, folder).values())
     rows.sort(key=lambda r: r.path)
     docs = {d.id: d for d in backend.fetch([r.id for r in rows])} if rows else {}
     refs = [DocRef(source, row.path, row.content_hash) for row in rows]
     decisions = store.decisions_for(refs)
     items = []
-    for row, ref in zip(rows, refs):
+    for row, ref in zip(rows, refs, strict=True):
         doc = docs.get(row.id)
         items.append(
             ReviewItem(
@@ -297,13 +174,8 @@ def progress(state: StateDB, store: ReviewStore) -> dict:
     by_class: dict[str, int] = {}
     by_department: dict[str, list[int]] = {}
     folder_state: dict[tuple[str, str], list[int]] = {}
-    cursor = state.conn.execute("SELECT source, folder, name, content_hash FROM items")
-    while rows := cursor.fetchmany(2000):
-        refs = []
-        for source, folder, name, content_hash in rows:
-            folder_text = to_text(folder)
-            path = f"{folder_text}/{to_text(name)}" if folder_text else to_text(name)
-            refs.append((folder_text, DocRef(source, path, content_hash)))
+    for rows in state.item_chunks(2000):
+        refs = [(row.path.rpartition("/")[0], DocRef(row.source, row.path, row.content_hash)) for row in rows]
         decisions = store.decisions_for([ref for _, ref in refs])  # one look-up per chunk, not per file
         for folder_text, ref in refs:
             decision = decisions.get(ref)

@@ -1,5 +1,6 @@
 """The wiki of the Digitallotsen: Markdown pages with revisions, stored in the app
-database (data_dir/app.sqlite), published pages indexed as search items of kind `wiki`.
+database (`aktenlotse.stores.wiki_store`), published pages indexed as search items of
+kind `wiki`.
 
 Every write checks the author's roles here, not only in the page: an employee cannot
 edit through a crafted request or session state either.
@@ -9,16 +10,15 @@ from __future__ import annotations
 
 import difflib
 import re
-import sqlite3
 import time
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from aktenlotse.core.records import AUTHENTICATED, Document
+from aktenlotse.stores.appdb import open_app_db
+from aktenlotse.stores.wiki_store import Revision, WikiTables
 
-APP_DB_NAME = "app.sqlite"
 CATEGORIES = ("DMS-News", "Anleitung", "FAQ", "Glossar")
 STATUSES = ("draft", "published")
 EDIT_ROLES = frozenset({"digitallotse", "admin"})
@@ -31,34 +31,6 @@ IMAGE_TYPES = {
     b"GIF87a": "image/gif",
     b"GIF89a": "image/gif",
 }
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS wiki_pages (
-    slug TEXT PRIMARY KEY,
-    revision INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS wiki_revisions (
-    slug TEXT NOT NULL,
-    revision INTEGER NOT NULL,
-    title TEXT NOT NULL,
-    category TEXT NOT NULL,
-    tags TEXT NOT NULL,
-    body TEXT NOT NULL,
-    status TEXT NOT NULL,
-    author TEXT NOT NULL,
-    at REAL NOT NULL,
-    comment TEXT NOT NULL DEFAULT '',
-    PRIMARY KEY (slug, revision)
-);
-CREATE TABLE IF NOT EXISTS wiki_images (
-    id INTEGER PRIMARY KEY,
-    mime TEXT NOT NULL,
-    data BLOB NOT NULL,
-    name TEXT NOT NULL,
-    uploaded_by TEXT NOT NULL,
-    at REAL NOT NULL
-);
-"""
 
 
 class WikiError(Exception):
@@ -83,24 +55,6 @@ class EditConflict(WikiError):
         )
         self.current = current
         self.diff = diff
-
-
-@dataclass(frozen=True)
-class Revision:
-    slug: str
-    revision: int
-    title: str
-    category: str
-    tags: tuple[str, ...]
-    body: str
-    status: str
-    author: str
-    at: float
-    comment: str = ""
-
-    @property
-    def published(self) -> bool:
-        return self.status == "published"
 
 
 def slugify(title: str) -> str:
@@ -137,51 +91,41 @@ class WikiStore:
     """Pages and their full history. Saving needs the revision the editor started from."""
 
     def __init__(self, data_dir: Path, backend=None):
-        data_dir.mkdir(parents=True, exist_ok=True)
-        self.conn = sqlite3.connect(str(data_dir / APP_DB_NAME), timeout=30, check_same_thread=False)
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.executescript(SCHEMA)
-        self.conn.commit()
+        self._tables = WikiTables(open_app_db(data_dir))
         self.backend = backend
 
     def close(self) -> None:
-        self.conn.close()
+        """Close the app database connection."""
+        self._tables.close()
 
     # -- reading -------------------------------------------------------------------
 
     def page(self, slug: str, include_drafts: bool = False) -> Revision | None:
-        row = self.conn.execute(
-            "SELECT r.* FROM wiki_pages p JOIN wiki_revisions r ON r.slug = p.slug AND r.revision = p.revision "
-            "WHERE p.slug = ?",
-            (slug,),
-        ).fetchone()
-        page = _revision(row) if row else None
+        """The current revision of a page; a draft only with `include_drafts`."""
+        page = self._tables.current(slug)
         if page and not page.published and not include_drafts:
             return None
         return page
 
     def pages(self, include_drafts: bool = False, category: str | None = None) -> list[Revision]:
-        rows = self.conn.execute(
-            "SELECT r.* FROM wiki_pages p JOIN wiki_revisions r ON r.slug = p.slug AND r.revision = p.revision "
-            "ORDER BY r.at DESC"
-        ).fetchall()
-        pages = [_revision(r) for r in rows]
+        """Current pages, newest first (published ones unless `include_drafts`)."""
+        pages = self._tables.all_current()
         return [p for p in pages if (include_drafts or p.published) and (category is None or p.category == category)]
 
     def news(self, limit: int = 3) -> list[Revision]:
+        """The newest published DMS news."""
         return self.pages(category="DMS-News")[:limit]
 
     def history(self, slug: str) -> list[Revision]:
-        rows = self.conn.execute("SELECT * FROM wiki_revisions WHERE slug = ? ORDER BY revision DESC", (slug,))
-        return [_revision(r) for r in rows.fetchall()]
+        """Every revision of a page, newest first."""
+        return self._tables.history(slug)
 
     def revision(self, slug: str, revision: int) -> Revision | None:
-        row = self.conn.execute(
-            "SELECT * FROM wiki_revisions WHERE slug = ? AND revision = ?", (slug, revision)
-        ).fetchone()
-        return _revision(row) if row else None
+        """One revision of a page."""
+        return self._tables.revision(slug, revision)
 
     def diff(self, slug: str, old: int, new: int) -> str:
+        """A unified diff between two revisions of a page."""
         a, b = self.revision(slug, old), self.revision(slug, new)
         if a is None or b is None:
             raise WikiError("Diese Version gibt es nicht.")
@@ -219,43 +163,25 @@ class WikiStore:
         if len(body or "") > MAX_BODY:
             raise WikiError("Der Text ist zu lang.")
         clean_tags = tuple(dict.fromkeys(t.strip() for t in tags if t.strip()))
-        with self.conn:  # one transaction: check and write together
+        with self._tables.transaction():  # one transaction: check and write together
             if slug is None:
                 slug = self._free_slug(slugify(title))
                 current = 0
             else:
-                row = self.conn.execute("SELECT revision FROM wiki_pages WHERE slug = ?", (slug,)).fetchone()
-                if row is None:
+                number = self._tables.current_number(slug)
+                if number is None:
                     raise WikiError("Diese Seite gibt es nicht.")
-                current = row[0]
+                current = number
                 if base_revision is not None and base_revision != current:
                     latest = self.revision(slug, current)
+                    if latest is None:
+                        raise WikiError("Diese Seite gibt es nicht.")
                     mine = Revision(slug, -1, title, category, clean_tags, body, status, author, time.time())
                     raise EditConflict(latest, _diff(latest, mine))
             revision = Revision(
                 slug, current + 1, title, category, clean_tags, body or "", status, author, time.time(), comment
             )
-            self.conn.execute(
-                "INSERT INTO wiki_revisions (slug, revision, title, category, tags, body, status, author, at, comment)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (
-                    slug,
-                    revision.revision,
-                    title,
-                    category,
-                    "\n".join(clean_tags),
-                    revision.body,
-                    status,
-                    author,
-                    revision.at,
-                    comment,
-                ),
-            )
-            self.conn.execute(
-                "INSERT INTO wiki_pages (slug, revision) VALUES (?, ?) "
-                "ON CONFLICT(slug) DO UPDATE SET revision = excluded.revision",
-                (slug, revision.revision),
-            )
+            self._tables.add_revision(revision)
         self._index(revision)
         return revision
 
@@ -277,6 +203,7 @@ class WikiStore:
         )
 
     def add_image(self, name: str, data: bytes, *, author: str, roles: Iterable[str]) -> int:
+        """Store an uploaded image (PNG, JPEG, GIF, at most MAX_IMAGE_BYTES); returns its id."""
         if not can_edit(roles):
             raise NotAllowed("Nur Digitallotsen und Administratoren können Bilder hochladen.")
         if len(data) > MAX_IMAGE_BYTES:
@@ -287,16 +214,11 @@ class WikiStore:
         mime = next((m for magic, m in IMAGE_TYPES.items() if data.startswith(magic)), None)
         if mime is None:
             raise WikiError("Nur PNG-, JPEG- und GIF-Bilder können hochgeladen werden.")
-        with self.conn:
-            cursor = self.conn.execute(
-                "INSERT INTO wiki_images (mime, data, name, uploaded_by, at) VALUES (?,?,?,?,?)",
-                (mime, data, name[:200], author, time.time()),
-            )
-        return int(cursor.lastrowid)
+        return self._tables.add_image(mime, data, name[:200], author)
 
     def image(self, image_id: int) -> tuple[str, bytes] | None:
-        row = self.conn.execute("SELECT mime, data FROM wiki_images WHERE id = ?", (image_id,)).fetchone()
-        return (row[0], bytes(row[1])) if row else None
+        """(MIME type, bytes) of an uploaded image."""
+        return self._tables.image(image_id)
 
     def reindex_all(self) -> int:
         """Put every published page into the search backend (e.g. after switching backends)."""
@@ -309,7 +231,7 @@ class WikiStore:
 
     def _free_slug(self, base: str) -> str:
         slug, n = base, 2
-        while self.conn.execute("SELECT 1 FROM wiki_pages WHERE slug = ?", (slug,)).fetchone():
+        while self._tables.current_number(slug) is not None:
             slug, n = f"{base}-{n}", n + 1
         return slug
 
@@ -320,13 +242,6 @@ class WikiStore:
             self.backend.upsert([wiki_document(page)])
         else:
             self.backend.delete([f"wiki:{page.slug}"])
-
-
-def _revision(row: tuple) -> Revision:
-    slug, revision, title, category, tags, body, status, author, at, comment = row
-    return Revision(
-        slug, revision, title, category, tuple(t for t in tags.split("\n") if t), body, status, author, at, comment
-    )
 
 
 def _diff(a: Revision, b: Revision) -> str:

@@ -1,4 +1,4 @@
-"""The Aktenplan in the app database (data_dir/app.sqlite): versioned imports, one
+"""The Aktenplan in the app database (`aktenlotse.stores.appdb`): versioned imports, one
 transaction each, so a failed import changes nothing and a re-import is detectable
 (`current_version`, content hash)."""
 
@@ -6,46 +6,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from aktenlotse.enrich.aktenplan import Aktenplan, AktenplanClass, read_aktenplan
-
-APP_DB_NAME = "app.sqlite"
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS aktenplan_imports (
-    version INTEGER PRIMARY KEY,
-    imported_at REAL NOT NULL,
-    source_name TEXT NOT NULL,
-    sha256 TEXT NOT NULL,
-    n_classes INTEGER NOT NULL,
-    warnings TEXT NOT NULL DEFAULT '[]'
-);
-CREATE TABLE IF NOT EXISTS aktenplan_classes (
-    version INTEGER NOT NULL,
-    code TEXT NOT NULL,
-    title TEXT NOT NULL,
-    parent TEXT,
-    description TEXT NOT NULL DEFAULT '',
-    keywords TEXT NOT NULL DEFAULT '[]',
-    level INTEGER NOT NULL,
-    position INTEGER NOT NULL,
-    PRIMARY KEY (version, code)
-);
-CREATE TABLE IF NOT EXISTS aktenplan_folded (
-    version INTEGER NOT NULL,
-    code TEXT NOT NULL,
-    target TEXT NOT NULL,
-    PRIMARY KEY (version, code)
-);
-"""
+from aktenlotse.stores.appdb import app_db_exists, app_db_path, open_app_db
 
 
 @dataclass(frozen=True)
 class ImportResult:
+    """What an import did: the version it made (or found), its size and the warnings."""
+
     version: int
     n_classes: int
     warnings: list[str]
@@ -53,17 +25,14 @@ class ImportResult:
 
 
 class AktenplanStore:
-    """Durable Aktenplan versions in `data_dir/app.sqlite` (WAL)."""
+    """Durable Aktenplan versions in the app database of `data_dir`."""
 
     def __init__(self, data_dir: Path):
-        data_dir = Path(data_dir)
-        data_dir.mkdir(parents=True, exist_ok=True)
-        self.path = data_dir / APP_DB_NAME
-        self._db = sqlite3.connect(str(self.path), timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(SCHEMA)
+        self.path = app_db_path(data_dir)
+        self._db = open_app_db(data_dir)
 
     def close(self) -> None:
+        """Close the app database connection."""
         self._db.close()
 
     def __enter__(self) -> AktenplanStore:
@@ -79,6 +48,7 @@ class AktenplanStore:
         return self.save(plan, path.name)
 
     def save(self, plan: Aktenplan, source_name: str) -> ImportResult:
+        """Store `plan` as a new version, unless it has the current version's content."""
         digest = _plan_hash(plan)
         current = self.current_version()
         if current is not None:
@@ -87,10 +57,11 @@ class AktenplanStore:
                 return ImportResult(current, len(plan), plan.warnings, unchanged=True)
         with self._db:  # one transaction: all rows or none
             cur = self._db.execute(
-                "INSERT INTO aktenplan_imports(imported_at, source_name, sha256, n_classes, warnings) VALUES (?,?,?,?,?)",
+                "INSERT INTO aktenplan_imports(imported_at, source_name, sha256, n_classes, warnings)"
+                " VALUES (?,?,?,?,?)",
                 (time.time(), source_name, digest, len(plan), json.dumps(plan.warnings, ensure_ascii=False)),
             )
-            version = cur.lastrowid
+            version = int(cur.lastrowid or 0)
             self._db.executemany(
                 "INSERT INTO aktenplan_classes(version, code, title, parent, description, keywords, level, position) "
                 "VALUES (?,?,?,?,?,?,?,?)",
@@ -115,18 +86,22 @@ class AktenplanStore:
         return ImportResult(version, len(plan), plan.warnings, unchanged=False)
 
     def current_version(self) -> int | None:
+        """The newest imported version, None before the first import."""
         row = self._db.execute("SELECT MAX(version) FROM aktenplan_imports").fetchone()
         return row[0] if row and row[0] is not None else None
 
     def current_hash(self) -> str | None:
+        """The content hash of the newest version."""
         row = self._db.execute("SELECT sha256 FROM aktenplan_imports ORDER BY version DESC LIMIT 1").fetchone()
         return row[0] if row else None
 
     def imports(self) -> list[dict]:
+        """Every import, oldest first."""
         rows = self._db.execute(
             "SELECT version, imported_at, source_name, sha256, n_classes FROM aktenplan_imports ORDER BY version"
         ).fetchall()
-        return [dict(zip(("version", "imported_at", "source_name", "sha256", "n_classes"), r)) for r in rows]
+        names = ("version", "imported_at", "source_name", "sha256", "n_classes")
+        return [dict(zip(names, r, strict=True)) for r in rows]
 
     def load(self, version: int | None = None) -> Aktenplan | None:
         """The plan of `version` (default: the current one), or None when none was imported."""
@@ -155,7 +130,7 @@ def _plan_hash(plan: Aktenplan) -> str:
 
 def load_current_plan(data_dir: Path) -> Aktenplan | None:
     """The current plan, or None (also when the database does not exist yet)."""
-    if not (Path(data_dir) / APP_DB_NAME).exists():
+    if not app_db_exists(data_dir):
         return None
     with AktenplanStore(data_dir) as store:
         return store.load()

@@ -12,7 +12,7 @@ from typing import Any
 
 from aktenlotse.enrich.aktenplan import Aktenplan
 from aktenlotse.services.review import Decision, DocRef, ReviewStore
-from aktenlotse.stores.statedb import StateDB, to_bytes, to_text
+from aktenlotse.stores.statedb import StateDB
 
 CHUNK = 2000
 REASONS = {
@@ -36,29 +36,9 @@ class Scope:
 
 def state_rows(state: StateDB, scope: Scope, source: str | None = None, folder: str | None = None) -> Iterator[list]:
     """Items in depth-first order (a folder's own files before its sub-folders) in chunks."""
-    where: list[str] = []
-    params: list[str | bytes] = []
     source = source if source is not None else scope.source
     folder = folder if folder is not None else scope.folder
-    if source is not None:
-        where.append("source = ?")
-        params.append(source)
-    if folder:
-        raw = to_bytes(folder)
-        where.append("(folder = ? OR (folder >= ? AND folder < ?))")
-        params += [raw, raw + b"/", raw + b"0"]
-    # '/' -> \x01 in the sort key: "A/B" then sorts right after "A", before "A B".
-    cursor = state.conn.execute(
-        "SELECT source, folder, name, size, mtime, ctime, content_hash, id FROM items"
-        + (" WHERE " + " AND ".join(where) if where else "")
-        + " ORDER BY source, replace(folder, X'2F', X'01'), name",
-        params,
-    )
-    while rows := cursor.fetchmany(CHUNK):
-        yield [
-            (s, to_text(f), to_text(n), size, mtime, ctime, h, item_id)
-            for s, f, n, size, mtime, ctime, h, item_id in rows
-        ]
+    yield from state.handover_rows(source, folder, CHUNK)
 
 
 def joined_path(folder: str, name: str) -> str:

@@ -57,9 +57,7 @@ def export_handover(config: Config, output: Path, scope: Scope = Scope(), with_f
     backend = open_backend(config)
     sources = _open_sources(config)
     try:
-        if scope.source is not None and scope.source not in {
-            r[0] for r in state.conn.execute("SELECT DISTINCT source FROM items")
-        }:
+        if scope.source is not None and scope.source not in state.sources():
             raise HandoverError(f"Die Ablage {scope.source!r} ist nicht gecrawlt.")
         return HandoverWriter(config, state, backend, store, plan, version, sources, with_files).write(output, scope)
     finally:

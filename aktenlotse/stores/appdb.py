@@ -1,0 +1,136 @@
+"""The app database (data_dir/app.sqlite): what people make in the portal and the CLI,
+as opposed to what the crawl finds (the state database).
+
+This module owns it: the file name, the connection settings and the schema as named
+migrations (see `aktenlotse.stores.migrations`), applied whenever it is opened. The
+stores on top of it (`wiki_store`, `review_store`, `aktenplan_store`) hold its SQL; the
+rules about who may do what stay in the services.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from aktenlotse.stores.migrations import Migration, apply_migrations
+
+APP_DB_NAME = "app.sqlite"
+
+# The wiki: pages (their current revision), every revision, uploaded images.
+WIKI_TABLES = """
+CREATE TABLE IF NOT EXISTS wiki_pages (
+    slug TEXT PRIMARY KEY,
+    revision INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS wiki_revisions (
+    slug TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    category TEXT NOT NULL,
+    tags TEXT NOT NULL,
+    body TEXT NOT NULL,
+    status TEXT NOT NULL,
+    author TEXT NOT NULL,
+    at REAL NOT NULL,
+    comment TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (slug, revision)
+);
+CREATE TABLE IF NOT EXISTS wiki_images (
+    id INTEGER PRIMARY KEY,
+    mime TEXT NOT NULL,
+    data BLOB NOT NULL,
+    name TEXT NOT NULL,
+    uploaded_by TEXT NOT NULL,
+    at REAL NOT NULL
+);
+"""
+
+# The AG DMS review: decisions on Aktenplan suggestions and the models trained from them.
+REVIEW_TABLES = """
+CREATE TABLE IF NOT EXISTS review_decisions (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    path TEXT NOT NULL,
+    content_hash TEXT,
+    code TEXT,
+    decision TEXT NOT NULL,
+    comment TEXT NOT NULL DEFAULT '',
+    reviewer TEXT NOT NULL,
+    at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS review_by_hash ON review_decisions(content_hash);
+CREATE INDEX IF NOT EXISTS review_by_path ON review_decisions(source, path);
+CREATE TABLE IF NOT EXISTS review_models (
+    id INTEGER PRIMARY KEY,
+    at REAL NOT NULL,
+    trained_by TEXT NOT NULL,
+    n_decisions INTEGER NOT NULL,
+    n_heldout INTEGER NOT NULL,
+    heldout_top1 REAL,
+    heldout_top3 REAL
+);
+"""
+
+# The Aktenplan: versioned imports, their classes and the classes folded into others.
+AKTENPLAN_TABLES = """
+CREATE TABLE IF NOT EXISTS aktenplan_imports (
+    version INTEGER PRIMARY KEY,
+    imported_at REAL NOT NULL,
+    source_name TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    n_classes INTEGER NOT NULL,
+    warnings TEXT NOT NULL DEFAULT '[]'
+);
+CREATE TABLE IF NOT EXISTS aktenplan_classes (
+    version INTEGER NOT NULL,
+    code TEXT NOT NULL,
+    title TEXT NOT NULL,
+    parent TEXT,
+    description TEXT NOT NULL DEFAULT '',
+    keywords TEXT NOT NULL DEFAULT '[]',
+    level INTEGER NOT NULL,
+    position INTEGER NOT NULL,
+    PRIMARY KEY (version, code)
+);
+CREATE TABLE IF NOT EXISTS aktenplan_folded (
+    version INTEGER NOT NULL,
+    code TEXT NOT NULL,
+    target TEXT NOT NULL,
+    PRIMARY KEY (version, code)
+);
+"""
+
+# Named, in order, never renamed. The first three are the tables as the releases before
+# named migrations created them (with IF NOT EXISTS: an existing file keeps its rows).
+APP_MIGRATIONS = (
+    Migration("0001_wiki_tables", WIKI_TABLES),
+    Migration("0002_review_tables", REVIEW_TABLES),
+    Migration("0003_aktenplan_tables", AKTENPLAN_TABLES),
+)
+
+
+def app_db_path(data_dir: Path) -> Path:
+    """Where the app database of `data_dir` lies."""
+    return Path(data_dir) / APP_DB_NAME
+
+
+def app_db_exists(data_dir: Path) -> bool:
+    """Whether anything was stored in `data_dir`'s app database yet (without creating it)."""
+    return app_db_path(data_dir).exists()
+
+
+def open_app_db(data_dir: Path) -> sqlite3.Connection:
+    """A connection to the app database, created or migrated to the current schema.
+
+    Usable from the portal's threads (`check_same_thread=False`); every store commits its
+    own writes (`with conn:`). WAL: the portal reads while the CLI writes."""
+    path = app_db_path(data_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        apply_migrations(conn, APP_MIGRATIONS)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
