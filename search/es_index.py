@@ -78,7 +78,8 @@ def mapping_conflicts(actual: dict[str, Any], expected: dict[str, Any], prefix: 
             continue
         if want_type == "text" and want.get("analyzer", "standard") != have.get("analyzer", "standard"):
             problems.append(
-                f"Feld {field!r} hat den Analyzer {have.get('analyzer', 'standard')!r}, erwartet {want.get('analyzer')!r}"
+                f"Feld {field!r} hat den Analyzer {have.get('analyzer', 'standard')!r},"
+                f" erwartet {want.get('analyzer')!r}"
             )
         if "properties" in want:
             problems.extend(mapping_conflicts(have, want, field + "."))
