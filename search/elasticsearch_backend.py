@@ -97,9 +97,7 @@ class ElasticsearchBackend(EsWrites, EsSearch):
         ids = list(ids)
         for start in range(0, len(ids), 500):
             part = ids[start : start + 500]
-            found = self._call(
-                lambda part=part: self.client.mget(index=self.alias, ids=part, source_excludes=["chunks"]), retry=True
-            )
+            found = self._mget(part, source_excludes=["chunks"])
             documents.extend(document(hit["_source"]) for hit in found["docs"] if hit.get("found"))
         return documents
 

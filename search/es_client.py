@@ -108,6 +108,14 @@ class EsIndexClient:
                 raise self._error(error) from error
         raise AssertionError("unreachable")
 
+    def _mget(self, ids: list[str], **options: Any) -> Any:
+        """One multi-get on the alias (real-time, retried)."""
+        return self._call(lambda: self.client.mget(index=self.alias, ids=ids, **options), retry=True)
+
+    def _bulk_once(self, body: list[dict[str, Any]]) -> Any:
+        """One bulk request as it is, retried as a whole on transient failures."""
+        return self._call(lambda: self.client.bulk(operations=body, refresh=self.refresh), retry=True)
+
     def _search(self, body: dict[str, Any], retry: bool = False) -> Any:
         """One search request on the alias."""
         return self._call(lambda: self.client.search(index=self.alias, **body), retry=retry)

@@ -67,10 +67,7 @@ class EsWrites(EsIndexClient):
         """Carry stored chunk vectors over to the new version of a document whose content
         did not change (a move, a permission change)."""
         ids = list(sources)
-        found = self._call(
-            lambda: self.client.mget(index=self.alias, ids=ids, source_includes=["vector_model", "vector_key"]),
-            retry=True,
-        )
+        found = self._mget(ids, source_includes=["vector_model", "vector_key"])
         keys = {doc.id: content_key(doc.content_hash, doc.title, doc.text) for doc in batch}
         keep = [
             hit["_id"]
@@ -81,12 +78,7 @@ class EsWrites(EsIndexClient):
         ]
         if not keep:
             return
-        stored = self._call(
-            lambda: self.client.mget(
-                index=self.alias, ids=keep, source_includes=["vector_model", "vector_key", "chunks"]
-            ),
-            retry=True,
-        )
+        stored = self._mget(keep, source_includes=["vector_model", "vector_key", "chunks"])
         for hit in stored["docs"]:
             if hit.get("found") and hit["_source"].get("vector_key") == keys[hit["_id"]]:
                 src = hit["_source"]
@@ -153,10 +145,7 @@ class EsWrites(EsIndexClient):
             if not pending:
                 break
             ids = list(pending)
-            found = self._call(
-                lambda ids=ids: self.client.mget(index=self.alias, ids=ids, source_includes=[*_KEY_FIELDS, "extra"]),
-                retry=True,
-            )
+            found = self._mget(ids, source_includes=[*_KEY_FIELDS, "extra"])
             body: list[dict[str, Any]] = []
             order: list[str] = []
             for hit in found["docs"]:
@@ -175,7 +164,7 @@ class EsWrites(EsIndexClient):
                 order.append(hit["_id"])
             if not body:
                 break
-            response = self._call(lambda body=body: self.client.bulk(operations=body, refresh=self.refresh), retry=True)
+            response = self._bulk_once(body)
             for doc_id, item in zip(order, response["items"], strict=True):
                 status = item["update"].get("status", 500)
                 if status < 300:
@@ -198,9 +187,7 @@ class EsWrites(EsIndexClient):
         keys: dict[str, str] = {}
         for start in range(0, len(ids), 500):
             part = ids[start : start + 500]
-            found = self._call(
-                lambda part=part: self.client.mget(index=self.alias, ids=part, source_includes=_KEY_FIELDS), retry=True
-            )
+            found = self._mget(part, source_includes=_KEY_FIELDS)
             keys.update({hit["_id"]: _stored_key(hit["_source"]) for hit in found["docs"] if hit.get("found")})
         operations: list[Operation] = []
         for doc_id, item in by_id.items():

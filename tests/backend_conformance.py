@@ -18,8 +18,8 @@ from dataclasses import replace
 import pytest
 
 from aktenlotse.core.records import Document
-from aktenlotse.core.visibility import may_read, of_item
-from aktenlotse.search.backend import Hits, Query
+from aktenlotse.core.visibility import DmsRoleRequired, may_read, of_item
+from aktenlotse.search.backend import Backend, ChunkVectors, Hits, PassIndex, Query
 
 EVERYONE = ["everyone"]
 BAUAMT = ["everyone", "authenticated", "group:bauamt"]
@@ -583,6 +583,51 @@ class BackendConformance:
         assert fetched["bau-1"].text == BY_ID["bau-1"].text
         assert "hund" in loaded.fetch_untrimmed(["kaem-1"])[0].terms.split()
         assert loaded.fetch_untrimmed([]) == []
+
+    def test_dms_listing_is_every_document_for_a_dms_role(self, loaded):
+        for roles in ({"ag_dms"}, {"admin"}, ["employee", "ag_dms"]):
+            listed = {d.id: d for d in loaded.dms_listing(["intern-1", "mueller-1", "missing"], roles)}
+            assert set(listed) == {"intern-1", "mueller-1"}
+            assert listed["intern-1"].text == BY_ID["intern-1"].text
+
+    @pytest.mark.parametrize("roles", [(), ("employee",), ("wiki_editor",), ("AG_DMS",)])
+    def test_dms_listing_refused_without_a_dms_role(self, loaded, roles):
+        with pytest.raises(DmsRoleRequired, match="AG DMS und den Administratoren vorbehalten"):
+            loaded.dms_listing(["bau-1"], roles)
+
+    def test_every_protocol_operation_is_implemented(self, backend):
+        for protocol in (Backend, PassIndex):
+            operations = [name for name, value in vars(protocol).items() if callable(value) and name[0] != "_"]
+            assert operations
+            for name in operations:
+                assert callable(getattr(backend, name, None)), f"{type(backend).__name__}.{name} fehlt"
+
+    def test_parse_is_what_search_runs(self, loaded):
+        parsed = loaded.parse("Bauantrag -Garage")
+        assert [t.text for t in parsed.terms] == ["Bauantrag"]
+        assert [t.text for t in parsed.excluded] == ["Garage"]
+        assert list(loaded.parse("und oder").notices) == self.search(loaded, "und oder").notices
+
+    def test_upsert_vectors_refused_for_a_text_that_changed(self, loaded):
+        stale = ChunkVectors("bau-1", "test-model", [[1.0, 0.0, 0.0]], [(0, 10)], content_key="text:stale")
+        loaded.upsert_vectors([stale, replace(stale, doc_id="missing")])
+        assert "bau-1" in loaded.ids_without_vectors("test-model", len(CORPUS))
+        assert "missing" not in loaded.ids()
+
+    # -- spelling suggestions ("Meinten Sie"), trimmed like every read --
+
+    def test_spelling_suggestion_from_readable_documents(self, loaded):
+        assert loaded.spelling_suggestions("Lindenwek", EVERYONE) == ["lindenweg"]
+        assert loaded.spelling_suggestions("Vertraulicer", BAUAMT) == ["vertraulicher"]
+
+    def test_spelling_suggestions_never_from_hidden_documents(self, loaded):
+        assert loaded.spelling_suggestions("Vertraulicer", EVERYONE) == []  # only in the Bauamt's document
+        assert loaded.spelling_suggestions("Ortstermim", BAUAMT) == []  # only in Müller's document
+        assert loaded.spelling_suggestions("Ortstermim", MUELLER) == ["ortstermin"]
+
+    def test_spelling_suggestions_for_no_principals_or_a_known_word(self, loaded):
+        assert loaded.spelling_suggestions("Lindenwek", []) == []
+        assert loaded.spelling_suggestions("Lindenweg", EVERYONE) == []
 
     def test_upsert_is_idempotent(self, loaded):
         loaded.upsert([BY_ID["bau-1"]])
