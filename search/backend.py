@@ -37,6 +37,9 @@ from aktenlotse.search.query_parser import ParsedQuery
 
 MODES = ("fulltext", "semantic", "hybrid")
 
+# A document's ACL as read from the source: (allow, deny, require clauses).
+Acl = tuple[Sequence[str], Sequence[str], Sequence[Sequence[str]]]
+
 
 @dataclass(frozen=True)
 class Query:
@@ -153,12 +156,7 @@ class Backend(Protocol):
     def get(self, doc_id: str, principals: Sequence[str]) -> Document | None:
         """One document, or None when it does not exist or the principals may not read it."""
 
-    def set_permissions(
-        self,
-        ids: Sequence[str],
-        perms: Permissions,
-        acl: tuple[Sequence[str], Sequence[str], Sequence[Sequence[str]]] | None = None,
-    ) -> None:
+    def set_permissions(self, ids: Sequence[str], perms: Permissions, acl: Acl | None = None) -> None:
         """Crawl only: make `perms` the permission set of the documents `ids` (unknown ids
         are ignored). `acl` = (allow, deny, require) as read from the source, stored with
         the documents; None keeps the stored ACL (used to hide with `visibility.NOBODY`

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from aktenlotse.core.records import Document
+from aktenlotse.core.visibility import require_dms_role
 from aktenlotse.search.backend import Query
 from aktenlotse.search.query_parser import ParsedQuery, parse_query
 from aktenlotse.search.snippets import make_snippet
@@ -98,6 +100,20 @@ def hit_snippet(
         if not lexical_match or "<mark>" in snippet:
             return snippet
     return make_snippet(head, parsed, analyzer, decided=decided)
+
+
+class RoleCheckedListing:
+    """The AG DMS pages' listing, which both backends build on their untrimmed read."""
+
+    def fetch_untrimmed(self, ids: Sequence[str]) -> list[Document]:
+        """Documents by id, not trimmed (each backend has its own)."""
+        raise NotImplementedError
+
+    def dms_listing(self, ids: Sequence[str], roles: Iterable[str]) -> list[Document]:
+        """Documents by id for the AG DMS pages (review, overview, migration list,
+        retraining): every document, but only for a caller holding a DMS role."""
+        require_dms_role(roles)
+        return self.fetch_untrimmed(ids)
 
 
 def top_counts(counts: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:

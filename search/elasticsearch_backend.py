@@ -15,17 +15,18 @@ module opens the index and adds the reads by id and the maintenance reads.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from elasticsearch import Elasticsearch, helpers
+from elasticsearch import helpers
 
 from aktenlotse.core.config import ElasticsearchConfig
 from aktenlotse.core.records import Document
-from aktenlotse.core.visibility import Permissions, require_dms_role
+from aktenlotse.core.visibility import Permissions
+from aktenlotse.search.backend_common import RoleCheckedListing
 from aktenlotse.search.es_client import make_client
 from aktenlotse.search.es_documents import document
-from aktenlotse.search.es_index import IndexSpec, ensure_index
+from aktenlotse.search.es_index import ensure_index
 from aktenlotse.search.es_permissions import upgrade_source
 from aktenlotse.search.es_search import EsSearch
 from aktenlotse.search.es_writes import EsWrites
@@ -34,7 +35,7 @@ from aktenlotse.text.analysis import GermanAnalyzer
 __all__ = ["ElasticsearchBackend", "make_client"]
 
 
-class ElasticsearchBackend(EsWrites, EsSearch):
+class ElasticsearchBackend(RoleCheckedListing, EsWrites, EsSearch):
     """Backend over an Elasticsearch index (alias + versioned index). `refresh=True`
     makes every write visible to searches when the call returns (like the embedded
     index); `False` leaves it to the index's refresh interval (faster bulk loads).
@@ -46,13 +47,11 @@ class ElasticsearchBackend(EsWrites, EsSearch):
         config: ElasticsearchConfig,
         analyzer: GermanAnalyzer | None = None,
         *,
-        refresh: bool = True,
-        client: Elasticsearch | None = None,
-        spec: IndexSpec | None = None,
-        backoff_s: float = 0.5,
         upgrade: Callable[[int, dict[str, Any]], dict[str, Any]] | None = None,
+        **options: Any,
     ):
-        super().__init__(config, analyzer, refresh=refresh, client=client, spec=spec, backoff_s=backoff_s)
+        """`options`: `refresh`, `client`, `spec`, `backoff_s` (see `EsIndexClient`)."""
+        super().__init__(config, analyzer, **options)
         self.permissions.ensure()
         migrated: dict[str, Permissions] = {}
 
@@ -100,12 +99,6 @@ class ElasticsearchBackend(EsWrites, EsSearch):
             found = self._mget(part, source_excludes=["chunks"])
             documents.extend(document(hit["_source"]) for hit in found["docs"] if hit.get("found"))
         return documents
-
-    def dms_listing(self, ids: Sequence[str], roles: Iterable[str]) -> list[Document]:
-        """Documents by id for the AG DMS pages (review, overview, migration list,
-        retraining): every document, but only for a caller holding a DMS role."""
-        require_dms_role(roles)
-        return self.fetch_untrimmed(ids)
 
     def ids(self) -> set[str]:
         """All document ids (not security-trimmed; for maintenance and tests)."""

@@ -21,12 +21,12 @@ the visibility condition), its writes (`embedded_writes`) and its searches
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from aktenlotse.core.records import Document
-from aktenlotse.core.visibility import require_dms_role
 from aktenlotse.search.backend import BackendError
+from aktenlotse.search.backend_common import RoleCheckedListing
 from aktenlotse.search.embedded_base import MSG_INDEX_UNAVAILABLE
 from aktenlotse.search.embedded_schema import DOC_COLUMNS, SCHEMA_VERSION, db_files, document
 from aktenlotse.search.embedded_search import EmbeddedSearch
@@ -35,7 +35,7 @@ from aktenlotse.search.embedded_writes import EmbeddedWrites
 __all__ = ["SCHEMA_VERSION", "EmbeddedBackend"]
 
 
-class EmbeddedBackend(EmbeddedWrites, EmbeddedSearch):
+class EmbeddedBackend(RoleCheckedListing, EmbeddedWrites, EmbeddedSearch):
     """Backend over one SQLite file. `analyzer` fills `terms`/`title_terms` for documents
     that arrive without them, parses queries and builds snippets (default: a shared
     `GermanAnalyzer`)."""
@@ -70,12 +70,6 @@ class EmbeddedBackend(EmbeddedWrites, EmbeddedSearch):
         except sqlite3.Error as error:
             raise BackendError(MSG_INDEX_UNAVAILABLE) from error
         return documents
-
-    def dms_listing(self, ids: Sequence[str], roles: Iterable[str]) -> list[Document]:
-        """Documents by id for the AG DMS pages (review, overview, migration list,
-        retraining): every document, but only for a caller holding a DMS role."""
-        require_dms_role(roles)
-        return self.fetch_untrimmed(ids)
 
     def ids(self) -> set[str]:
         """All document ids (not security-trimmed; for maintenance and tests)."""

@@ -15,7 +15,7 @@ import numpy as np
 
 from aktenlotse.core.records import Document
 from aktenlotse.core.visibility import Permissions, of_item
-from aktenlotse.search.backend import BackendError, ChunkVectors, FieldUpdate
+from aktenlotse.search.backend import Acl, BackendError, ChunkVectors, FieldUpdate
 from aktenlotse.search.backend_common import merged_extra
 from aktenlotse.search.embedded_base import MSG_INDEX_UNAVAILABLE, EmbeddedIndexFile
 from aktenlotse.search.embedded_ranking import as_matrix
@@ -66,12 +66,7 @@ class EmbeddedWrites(EmbeddedIndexFile):
             )
         return list(fresh)
 
-    def set_permissions(
-        self,
-        ids: Sequence[str],
-        perms: Permissions,
-        acl: tuple[Sequence[str], Sequence[str], Sequence[Sequence[str]]] | None = None,
-    ) -> None:
+    def set_permissions(self, ids: Sequence[str], perms: Permissions, acl: Acl | None = None) -> None:
         """Crawl only: `perms` becomes the permission set of `ids`; `acl` (allow, deny,
         require) replaces the stored ACL, None keeps it (hiding what is unverified)."""
         if not ids:

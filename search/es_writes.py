@@ -17,7 +17,7 @@ from elasticsearch import helpers
 
 from aktenlotse.core.records import Document
 from aktenlotse.core.visibility import Permissions, of_item
-from aktenlotse.search.backend import BackendError, ChunkVectors, FieldUpdate
+from aktenlotse.search.backend import Acl, BackendError, ChunkVectors, FieldUpdate
 from aktenlotse.search.es_client import BULK_MAX_BYTES, EsIndexClient, Operation
 from aktenlotse.search.es_documents import partial_update, source_of
 from aktenlotse.search.es_permissions import upgrade_source
@@ -112,12 +112,7 @@ class EsWrites(EsIndexClient):
             self._bulk(operations[start : start + self.config.bulk_size])
         log.warning("Elasticsearch: %d Dokumente bekamen ihren Berechtigungssatz.", len(operations))
 
-    def set_permissions(
-        self,
-        ids: Sequence[str],
-        perms: Permissions,
-        acl: tuple[Sequence[str], Sequence[str], Sequence[Sequence[str]]] | None = None,
-    ) -> None:
+    def set_permissions(self, ids: Sequence[str], perms: Permissions, acl: Acl | None = None) -> None:
         """Crawl only: `perms` becomes the permission set of `ids` (partial updates; unknown
         ids are ignored); `acl` (allow, deny, require) replaces the stored ACL, None keeps it."""
         unique = list(dict.fromkeys(ids))

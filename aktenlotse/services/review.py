@@ -185,7 +185,7 @@ class ReviewStore:
 
     def latest_decisions(self) -> Iterator[Decision]:
         """The newest decision per content hash / path (for training and figures)."""
-        seen: set[tuple] = set()
+        seen: set[str | tuple[str, str]] = set()
         for row in self.conn.execute(
             "SELECT source, path, content_hash, code, decision, comment, reviewer, at FROM review_decisions"
             " ORDER BY at DESC, id DESC"

@@ -86,7 +86,9 @@ def train_from_decisions(config: Config, backend, trained_by: str, roles, encode
     state = StateDB(config.state_db)
     try:
         decided = [d for d in store.latest_decisions() if d.code and d.code in suggester.plan.classes]
-        ids, labels, groups = [], [], []
+        ids: list[str] = []
+        labels: list[str] = []  # every decision here has a code (filtered above)
+        groups: list[str] = []
         for decision in decided:
             rows = state.items_with_hash(decision.source, decision.content_hash) if decision.content_hash else []
             folder, _, name = decision.path.rpartition("/")
@@ -94,7 +96,7 @@ def train_from_decisions(config: Config, backend, trained_by: str, roles, encode
             if row is None:
                 continue
             ids.append(row.id)
-            labels.append(decision.code)
+            labels.append(decision.code or "")
             groups.append(f"{decision.source}:{folder}")
         docs = {d.id: d for d in backend.dms_listing(ids, roles)}
         keep = [i for i, doc_id in enumerate(ids) if doc_id in docs]
