@@ -123,7 +123,7 @@ def run_ocr_pass(
             if limit is not None and stats.candidates >= limit:
                 return stats
             chunk = items[start : start + BATCH]
-            docs = {d.id: d for d in backend.fetch([item.id for item in chunk])}
+            docs = {d.id: d for d in backend.fetch_untrimmed([item.id for item in chunk])}
             updated: list[FieldUpdate] = []
             for item in chunk:
                 doc = docs.get(item.id)

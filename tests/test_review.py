@@ -93,7 +93,7 @@ def test_decisions_survive_move_and_recrawl(crawled):
     store = ReviewStore(env.data)
     state = StateDB(env.data / "state.sqlite")
     backend = EmbeddedBackend(env.data / "index.sqlite")
-    items = items_below(state, backend, store, "daten", "Bauamt", recursive=True)
+    items = items_below(state, backend, store, "daten", "Bauamt", recursive=True, roles={"ag_dms"})
     assert [i.ref.path for i in items] == ["Bauamt/632/bauantrag-1.txt", "Bauamt/632/bauantrag-2.txt"]
     store.decide([i.ref for i in items], decision="reassign", code="632", reviewer="krause", roles=AG_DMS)
     state.close()
@@ -105,7 +105,7 @@ def test_decisions_survive_move_and_recrawl(crawled):
     state = StateDB(env.data / "state.sqlite")
     backend = EmbeddedBackend(env.data / "index.sqlite")
     try:
-        moved = items_below(state, backend, store, "daten", "Archiv")
+        moved = items_below(state, backend, store, "daten", "Archiv", roles={"ag_dms"})
         assert moved[0].decision is not None and moved[0].decision.code == "632"
         figures = progress(state, store)
         assert (figures["documents"], figures["documents_decided"]) == (3, 2)
@@ -133,7 +133,7 @@ def test_export_matches_decisions_and_opens_with_pandas_and_openpyxl(crawled, tm
 
     for fmt in ("xlsx", "csv"):
         target = tmp_path / f"liste.{fmt}"
-        assert export_migration_list(config, target, fmt) == 4
+        assert export_migration_list(config, target, fmt, roles={"ag_dms"}) == 4
         frame = (pd.read_excel(target, dtype=str) if fmt == "xlsx" else pd.read_csv(target, sep=";", dtype=str)).fillna(
             ""
         )
@@ -202,7 +202,7 @@ def test_export_of_200000_rows_in_bounded_memory(tmp_path):
     backend = EmbeddedBackend(tmp_path / "index.sqlite")
     config = Config(data_dir=tmp_path, sources=(SourceConfig(name="daten", root=tmp_path, display_root="\\\\srv\\d"),))
     tracemalloc.start()
-    count = write_export(export_chunks(config, state, backend, store), tmp_path / "gross.csv", "csv")
+    count = write_export(export_chunks(config, state, backend, store, roles={"ag_dms"}), tmp_path / "gross.csv", "csv")
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert count == 200_000

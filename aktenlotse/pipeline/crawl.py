@@ -272,7 +272,7 @@ class Crawler:
         assert old is not None
         job, entry = result.job, result.job.entry
         self._flush()  # the moved item's documents must be current before we copy them
-        docs = self.backend.fetch([old.id, *child_ids(old.id, old.children)])
+        docs = self.backend.fetch_untrimmed([old.id, *child_ids(old.id, old.children)])
         path_text = display_text(entry.path)
         moved_docs = moved_documents(
             docs, old.id, entry, path_text, self._source.display_path(entry.path), self.analyze

@@ -5,7 +5,7 @@ column names, built in chunks with pandas so that 200,000 rows need no more memo
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -37,8 +37,10 @@ def _iso(ts: float | None) -> str:
     return dt.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M") if ts else ""
 
 
-def export_chunks(config: Config, state: StateDB, backend, store: ReviewStore, plan=None) -> Iterator[pd.DataFrame]:
-    """DataFrames of at most CHUNK rows, in path order."""
+def export_chunks(
+    config: Config, state: StateDB, backend, store: ReviewStore, plan=None, *, roles: Iterable[str]
+) -> Iterator[pd.DataFrame]:
+    """DataFrames of at most CHUNK rows, in path order (`roles`: the caller's, a DMS role needed)."""
     from aktenlotse.core.config import ConfigError
     from aktenlotse.pipeline.app import sources_for
 
@@ -49,7 +51,7 @@ def export_chunks(config: Config, state: StateDB, backend, store: ReviewStore, p
     titles = {c.code: c.title for c in plan.classes.values()} if plan is not None else {}
     for rows in state.item_chunks(CHUNK):
         duplicates = state.duplicate_hashes(r.content_hash for r in rows if r.content_hash)
-        docs = {d.id: d for d in backend.fetch([r.id for r in rows])}
+        docs = {d.id: d for d in backend.dms_listing([r.id for r in rows], roles)}
         refs = [DocRef(r.source, r.path, r.content_hash) for r in rows]
         decisions = store.decisions_for(refs)
         records = []
@@ -130,7 +132,7 @@ def _write_xlsx(chunks: Iterator[pd.DataFrame], target: Path) -> int:
     return rows
 
 
-def export_migration_list(config: Config, target: Path, fmt: str) -> int:
+def export_migration_list(config: Config, target: Path, fmt: str, *, roles: Iterable[str]) -> int:
     """`aktenlotse review export`: the whole list from the state DB, index and decisions."""
     from aktenlotse.pipeline.app import open_backend
     from aktenlotse.stores.aktenplan_store import load_current_plan
@@ -140,7 +142,7 @@ def export_migration_list(config: Config, target: Path, fmt: str) -> int:
     store = ReviewStore(config.data_dir)
     try:
         return write_export(
-            export_chunks(config, state, backend, store, load_current_plan(config.data_dir)), target, fmt
+            export_chunks(config, state, backend, store, load_current_plan(config.data_dir), roles=roles), target, fmt
         )
     finally:
         store.close()

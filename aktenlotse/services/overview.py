@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from aktenlotse.core.records import EVERYONE
@@ -38,7 +39,9 @@ def _extension(name: bytes) -> str:
     return ext if ext.isalnum() and len(ext) <= 8 else "(ohne)"
 
 
-def build_overview(state: StateDB, backend=None, now: float | None = None) -> Overview:
+def build_overview(state: StateDB, backend=None, now: float | None = None, *, roles: Iterable[str] = ()) -> Overview:
+    """What lies on the shares; with `backend`, also what the index knows (then `roles`
+    must include a DMS role, `visibility.DmsRoleRequired` otherwise)."""
     view = Overview()
     view.by_source = state.size_by_source()
     types: dict[str, list[int]] = {}
@@ -64,7 +67,7 @@ def build_overview(state: StateDB, backend=None, now: float | None = None) -> Ov
     ]
     view.total = state.item_total()
     if backend is not None:
-        _from_index(view, state, backend)
+        _from_index(view, state, backend, roles)
     return view
 
 
@@ -73,10 +76,10 @@ def _path(folder: bytes, name: bytes) -> str:
     return f"{folder_text}/{to_text(name)}" if folder_text else to_text(name)
 
 
-def _from_index(view: Overview, state: StateDB, backend) -> None:
+def _from_index(view: Overview, state: StateDB, backend, roles: Iterable[str]) -> None:
     """Personal data in world-readable files, and how many documents have a suggestion."""
     for rows in state.item_chunks(1000):
-        docs = {d.id: d for d in backend.fetch([r.id for r in rows])}
+        docs = {d.id: d for d in backend.dms_listing([r.id for r in rows], roles)}
         for row in rows:
             doc = docs.get(row.id)
             if doc is None:

@@ -12,11 +12,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from aktenlotse.core.visibility import DMS_ROLES
 from aktenlotse.stores.appdb import open_app_db
 from aktenlotse.stores.review_store import DECISIONS, Decision, DocRef, ReviewTables
 from aktenlotse.stores.statedb import StateDB
 
-REVIEW_ROLES = frozenset({"ag_dms", "admin"})
+REVIEW_ROLES = DMS_ROLES
 
 
 class ReviewError(Exception):
@@ -143,13 +144,20 @@ def folders(state: StateDB) -> list[ReviewFolder]:
 
 
 def items_below(
-    state: StateDB, backend, store: ReviewStore, source: str, folder: str, recursive: bool = False
+    state: StateDB,
+    backend,
+    store: ReviewStore,
+    source: str,
+    folder: str,
+    recursive: bool = False,
+    *,
+    roles: Iterable[str],
 ) -> list[ReviewItem]:
     """The documents of a folder (and its sub-folders) with suggestions and decisions."""
     # recursive at the share root '': everything of the source
     rows = state.items_under(source, folder) if recursive else list(state.items_in_folder(source, folder).values())
     rows.sort(key=lambda r: r.path)
-    docs = {d.id: d for d in backend.fetch([r.id for r in rows])} if rows else {}
+    docs = {d.id: d for d in backend.dms_listing([r.id for r in rows], roles)} if rows else {}
     refs = [DocRef(source, row.path, row.content_hash) for row in rows]
     decisions = store.decisions_for(refs)
     items = []
