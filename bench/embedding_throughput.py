@@ -21,7 +21,7 @@ from pathlib import Path
 
 from aktenlotse.core.config import EnrichConfig
 from aktenlotse.core.records import Document
-from aktenlotse.enrich.chunking import chunk_inputs, chunk_spans
+from aktenlotse.enrich.chunking import document_chunks
 from aktenlotse.enrich.embeddings import load_encoder
 from aktenlotse.pipeline.embed_pass import run_embedding_pass
 from aktenlotse.search.embedded import EmbeddedBackend
@@ -61,16 +61,7 @@ def main() -> None:
     )
     encoder = load_encoder(config.model, config.threads)
     docs = _documents(args.docs)
-    texts = [
-        t
-        for d in docs
-        for t in chunk_inputs(
-            d.title,
-            d.text,
-            chunk_spans(d.text, config.chunk_words, config.chunk_overlap, config.max_chunks, config.chunk_chars),
-            max_chars=config.chunk_chars,
-        )
-    ]
+    texts = [t for d in docs for t in document_chunks(d.title, d.text, config)[1]]
     encoder.encode(texts[:8])  # warm up
 
     raw = 0.0
@@ -91,14 +82,17 @@ def main() -> None:
     assert best is not None and best.chunks == len(texts)
     load = os.getloadavg()[0]
     print(
-        f"embedding raw batch throughput ({config.model}, batch {config.batch_size}, {config.threads} threads): {raw:.1f} chunks/s"
+        f"embedding raw batch throughput ({config.model}, batch {config.batch_size}, "
+        f"{config.threads} threads): {raw:.1f} chunks/s"
     )
     print(
-        f"embedding pass throughput (same chunks, via index): {best.chunks_per_s:.1f} chunks/s, {best.docs_per_s:.2f} docs/s"
+        f"embedding pass throughput (same chunks, via index): {best.chunks_per_s:.1f} chunks/s, "
+        f"{best.docs_per_s:.2f} docs/s"
     )
     print(f"embedding pass / raw: {100 * best.chunks_per_s / raw:.1f} %")
     print(
-        f"chunks: {len(texts)} from {len(docs)} documents ({config.chunk_words} words, overlap {config.chunk_overlap}); load average {load:.2f}"
+        f"chunks: {len(texts)} from {len(docs)} documents ({config.chunk_words} words, "
+        f"overlap {config.chunk_overlap}); load average {load:.2f}"
     )
 
 

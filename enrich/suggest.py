@@ -15,8 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
+from aktenlotse.core.config import EnrichConfig
 from aktenlotse.enrich.aktenplan import Aktenplan
-from aktenlotse.enrich.classifier import ZERO_SHOT_BETA, SupervisedClassifier, ZeroShotScorer, chunk_words, softmax
+from aktenlotse.enrich.chunking import document_chunks
+from aktenlotse.enrich.classifier import ZERO_SHOT_BETA, SupervisedClassifier, ZeroShotScorer, softmax
 from aktenlotse.enrich.nlp import MAX_ENRICH_CHARS, cap, content_lemmas
 
 MODEL_FILE = "models/aktenplan_classifier.pkl"
@@ -39,9 +41,12 @@ class Suggestion:
         return {"code": self.code, "title": self.title, "score": round(self.score, 4), "reasons": self.reasons}
 
 
-def document_vector(encoder, text: str, chunk_size: int = 200) -> np.ndarray | None:
-    """Mean of the chunk vectors of `text` (L2-normalised), or None for empty text."""
-    chunks = chunk_words(text, chunk_size)
+def document_vector(encoder, text: str, title: str = "", config: EnrichConfig | None = None) -> np.ndarray | None:
+    """Mean of the chunk vectors of the document (L2-normalised), or None for an empty one.
+
+    The chunks are the embedding pass's (`document_chunks`), so this is the vector the
+    crawl's second pass gives the suggestion (`Enricher.suggest_with_vectors`)."""
+    _spans, chunks = document_chunks(title, text, config)
     if not chunks:
         return None
     return mean_vector(encoder.encode(chunks))
@@ -116,7 +121,7 @@ class Suggester:
         deeper codes are mapped to their ancestor at this level). `unlabelled_texts`:
         documents still to be classified, whose words shape the vocabulary (see
         SupervisedClassifier.fit)."""
-        labels = [self._to_level(l) for l in labels]
+        labels = [self._to_level(label) for label in labels]
         docs = self._docs(texts, titles)
         lemma_docs = [" ".join(content_lemmas(d)) for d in docs]
         unlabelled = [" ".join(content_lemmas(d)) for d in self._docs(unlabelled_texts, None)]
@@ -146,8 +151,9 @@ class Suggester:
 
     # -- suggesting --
 
-    def doc_vector(self, text: str) -> np.ndarray | None:
-        return document_vector(self.encoder, text) if self.encoder is not None else None
+    def doc_vector(self, text: str, title: str = "") -> np.ndarray | None:
+        """The document vector of `text` (see `document_vector`), None without an encoder."""
+        return document_vector(self.encoder, text, title) if self.encoder is not None else None
 
     def suggest(
         self, text: str, title: str = "", path: str = "", doc_vector: np.ndarray | None = None, k: int = 3
@@ -165,8 +171,8 @@ class Suggester:
     ) -> list[list[Suggestion]]:
         docs = self._docs(texts, titles)
         lemmas = [content_lemmas(d) for d in docs]
-        lemma_docs = [" ".join(l) for l in lemmas]
-        evidence = [self.zero_shot.lexical(l) for l in lemmas]
+        lemma_docs = [" ".join(doc_lemmas) for doc_lemmas in lemmas]
+        evidence = [self.zero_shot.lexical(doc_lemmas) for doc_lemmas in lemmas]
         lex = np.array([e.scores for e in evidence]).reshape(len(docs), len(self.codes))
         semantic = self.zero_shot.semantic(vectors) if vectors is not None else None
         zs = self.zero_shot.combine(lex, semantic)
@@ -175,7 +181,7 @@ class Suggester:
         else:
             probs = softmax(zs, ZERO_SHOT_BETA)
         empty = [not d.strip() for d in docs]
-        out = []
+        out: list[list[Suggestion]] = []
         for i in range(len(docs)):
             p = probs[i].copy()
             reasons_extra: dict[int, list[str]] = {}

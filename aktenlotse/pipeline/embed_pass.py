@@ -21,7 +21,7 @@ import numpy as np
 
 from aktenlotse.core.config import EnrichConfig
 from aktenlotse.core.records import Document
-from aktenlotse.enrich.chunking import chunk_inputs, chunk_spans
+from aktenlotse.enrich.chunking import document_chunks
 from aktenlotse.enrich.embeddings import Encoder
 from aktenlotse.search.backend import ChunkVectors, FieldUpdate, PassIndex
 from aktenlotse.search.vector_store import content_key
@@ -175,8 +175,7 @@ def _chunk_documents(
         if doc.source in skipped_sources:
             empty.append(doc)
             continue
-        spans = chunk_spans(doc.text, config.chunk_words, config.chunk_overlap, config.max_chunks, config.chunk_chars)
-        inputs = chunk_inputs(doc.title, doc.text, spans, max_chars=config.chunk_chars)
+        spans, inputs = document_chunks(doc.title, doc.text, config)
         if not inputs:
             empty.append(doc)
             continue
