@@ -18,8 +18,9 @@ import numpy as np
 from aktenlotse.core.config import EnrichConfig
 from aktenlotse.enrich.aktenplan import Aktenplan
 from aktenlotse.enrich.chunking import document_chunks
-from aktenlotse.enrich.classifier import ZERO_SHOT_BETA, SupervisedClassifier, ZeroShotScorer, softmax
+from aktenlotse.enrich.classifier import SupervisedClassifier
 from aktenlotse.enrich.nlp import MAX_ENRICH_CHARS, cap, content_lemmas
+from aktenlotse.enrich.zero_shot import ZERO_SHOT_BETA, ZeroShotScorer, softmax
 
 MODEL_FILE = "models/aktenplan_classifier.pkl"
 
