@@ -17,19 +17,21 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from aktenlotse.core.config import EnrichConfig
 from aktenlotse.core.records import Document
 from aktenlotse.enrich.entities import compact, find_entities
-from aktenlotse.enrich.keywords import DocumentFrequencies, KeywordExtractor
+from aktenlotse.enrich.keywords import KeywordExtractor
 from aktenlotse.enrich.nlp import MAX_ENRICH_CHARS, cap
 from aktenlotse.enrich.sensitive import sensitive_flags
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:  # the encoders pull in scipy: loaded only when the second pass needs one
+    from aktenlotse.enrich.embeddings import Encoder
 
-KEYWORD_DF_FILE = "models/keyword_df.json"
+log = logging.getLogger(__name__)
 
 
 class Enricher:
@@ -43,19 +45,19 @@ class Enricher:
         self.data_dir = Path(data_dir)
         self.max_chars = max_chars
         self._lock = threading.Lock()
-        self._encoder = None
+        self._encoder: Encoder | None = None
         self.reload()
 
     def reload(self) -> None:
-        """Re-read the current Aktenplan, trained model and keyword statistics."""
+        """Re-read the current Aktenplan and trained model."""
         from aktenlotse.enrich.suggest import Suggester
 
         self.suggester = Suggester.load(self.data_dir) if self.config.enabled else None
         plan_keywords = []
         if self.suggester is not None:
             plan_keywords = [kw for c in self.suggester.plan.classes.values() for kw in c.keywords]
-        frequencies = DocumentFrequencies.load(self.data_dir / KEYWORD_DF_FILE)
-        self.keywords = KeywordExtractor(frequencies, plan_keywords)
+        # Keywords score with the neutral idf: no corpus table is kept (see keywords.py).
+        self.keywords = KeywordExtractor(plan_keywords=plan_keywords)
 
     def enrich(self, doc: Document) -> None:
         """Fill `doc.extra` (keywords, entities, sensitive, aktenplan) from the document's
