@@ -17,6 +17,7 @@ def register(sub) -> None:
 def cmd_enrich(args) -> int:
     from aktenlotse.core.config import load_config
     from aktenlotse.pipeline import app
+    from aktenlotse.services.review_index import record_decisions_in_index
 
     config = load_config(args.config)
     app.configure_logging(config)
@@ -35,6 +36,7 @@ def cmd_enrich(args) -> int:
             )
 
     results = app.run_second_pass(config, limit=args.limit, progress=progress)
+    results.update(record_decisions_in_index(config, limit=args.limit))
     if show:
         print(file=sys.stderr)
     if args.json:
@@ -52,4 +54,6 @@ def cmd_enrich(args) -> int:
         )
     if results.get("ocr"):
         print(f"OCR: {results['ocr']}")
+    if results.get("decisions"):
+        print(f"Aktenplan-Entscheidungen im Index: {results['decisions']['updated']} Dokumente aktualisiert.")
     return 0

@@ -186,6 +186,7 @@ def _retry_kinds(args) -> tuple[str | None, ...] | None:
 def cmd_crawl(args) -> int:
     from aktenlotse.core.records import ExtractionError
     from aktenlotse.pipeline import app
+    from aktenlotse.services.review_index import record_decisions_in_index
 
     config = _config(args)
     _require_local_paths(args.paths)
@@ -210,11 +211,13 @@ def cmd_crawl(args) -> int:
     if not args.no_enrich and summary.status in ("done", "incomplete"):
         # Text is searchable now; vectors and OCR follow (resumable: `aktenlotse enrich`).
         data["second_pass"] = app.run_second_pass(config)
+        data["second_pass"].update(record_decisions_in_index(config))
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         print(
-            f"Neu {summary.new}, geändert {summary.changed}, verschoben {summary.moved}, unverändert {summary.unchanged}, "
+            f"Neu {summary.new}, geändert {summary.changed}, verschoben {summary.moved}, "
+            f"unverändert {summary.unchanged}, "
             f"Rechte geändert {summary.permissions}, gelöscht {summary.deleted}, Fehler {summary.errors} — "
             f"{summary.seconds:.1f} s, {data['docs_per_s']} Dok./s, {data['mb_per_s']} MB/s"
         )
@@ -254,7 +257,7 @@ class _progress_bar:
 
     def __call__(self, event: str, n: int) -> None:
         if event == "listed":
-            self.bar.total += n
+            self.bar.total = (self.bar.total or 0) + n
             self.bar.update(0)
         elif event == "done":
             self.bar.update(n)
