@@ -21,7 +21,7 @@ from pathlib import Path
 
 from aktenlotse.core.config import EnrichConfig
 from aktenlotse.core.records import Document
-from aktenlotse.enrich.chunking import chunk_inputs, chunk_spans
+from aktenlotse.enrich.chunking import document_chunks
 from aktenlotse.enrich.embeddings import load_encoder
 from aktenlotse.pipeline.embed_pass import run_embedding_pass
 from aktenlotse.search.embedded import EmbeddedBackend
@@ -61,16 +61,7 @@ def main() -> None:
     )
     encoder = load_encoder(config.model, config.threads)
     docs = _documents(args.docs)
-    texts = [
-        t
-        for d in docs
-        for t in chunk_inputs(
-            d.title,
-            d.text,
-            chunk_spans(d.text, config.chunk_words, config.chunk_overlap, config.max_chunks, config.chunk_chars),
-            max_chars=config.chunk_chars,
-        )
-    ]
+    texts = [t for d in docs for t in document_chunks(d.title, d.text, config)[1]]
     encoder.encode(texts[:8])  # warm up
 
     raw = 0.0

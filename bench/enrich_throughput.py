@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from aktenlotse.enrich.aktenplan import read_aktenplan
-from aktenlotse.enrich.classifier import chunk_words
+from aktenlotse.enrich.chunking import document_chunks
 from aktenlotse.enrich.embeddings import load_encoder
 from aktenlotse.enrich.entities import find_entities
 from aktenlotse.enrich.keywords import KeywordExtractor
@@ -51,7 +51,9 @@ def main() -> None:
     timed("entities+sensitive", lambda t: sensitive_flags(find_entities(t), t))
     timed("keywords", lambda t: keywords.extract(t))
     timed("aktenplan lexical suggestion", lambda t: suggester.suggest(t))
-    chunk_vectors = timed("embedding (USE, 200-word chunks)", lambda t: encoder.encode(chunk_words(t)), warm=False)
+    chunk_vectors = timed(
+        "embedding (USE, the pass's chunks)", lambda t: encoder.encode(document_chunks("", t)[1]), warm=False
+    )
     vectors = iter([mean_vector(v) for v in chunk_vectors])
     timed(
         "aktenplan suggestion with vector (excl. embedding)",

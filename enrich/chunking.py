@@ -1,4 +1,10 @@
-"""Text -> overlapping word windows for embedding.
+"""Text -> overlapping word windows for embedding: the one chunker.
+
+`document_chunks(title, text, config)` is what every encoder input of a document comes
+from: the embedding pass (whose chunk vectors serve semantic search and the Aktenplan
+suggestion), `Suggester.doc_vector` and `eval classify`, so the evaluation measures the
+document vector production uses. Its sizes are `enrich.chunk_words`, `chunk_overlap`,
+`chunk_chars` and `max_chunks`.
 
 A chunk is a (start, end) character span of the document's text, so that a semantic hit
 can show its best chunk as the snippet. Windows hold `words` words and advance by
@@ -15,11 +21,13 @@ from __future__ import annotations
 
 import re
 
+from aktenlotse.core.config import EnrichConfig
+
 _WORD = re.compile(r"\S+")
-# A 500-page document gives ~2,500 windows of 100 words; beyond this many the rest of the
-# text is not embedded (full text still finds it), so that one huge file cannot stall a pass.
-MAX_CHUNKS = 500
-MAX_CHUNK_CHARS = 2000
+# A 500-page document gives ~2,500 windows of 100 words; beyond `enrich.max_chunks` the rest
+# of the text is not embedded (full text still finds it), so one huge file cannot stall a pass.
+MAX_CHUNKS = EnrichConfig.max_chunks
+MAX_CHUNK_CHARS = EnrichConfig.chunk_chars
 # German compounds reach ~70 letters; no word of any language reaches this.
 _NOISE_LENGTH = 100
 _BLOB = re.compile(r"[A-Za-z0-9+/=_-]{24,}")
@@ -42,7 +50,11 @@ def is_noise_word(word: str) -> bool:
 
 
 def chunk_spans(
-    text: str, words: int = 200, overlap: int = 40, max_chunks: int = MAX_CHUNKS, max_chars: int = MAX_CHUNK_CHARS
+    text: str,
+    words: int = EnrichConfig.chunk_words,
+    overlap: int = EnrichConfig.chunk_overlap,
+    max_chunks: int = MAX_CHUNKS,
+    max_chars: int = MAX_CHUNK_CHARS,
 ) -> list[tuple[int, int]]:
     """(start, end) character spans of word windows over `text`; [] for blank text.
 
@@ -97,3 +109,13 @@ def chunk_inputs(
         prefix + " ".join(w for w in text[start:end].split() if not is_noise_word(w))[:max_chars]
         for start, end in spans
     ]
+
+
+def document_chunks(
+    title: str, text: str, config: EnrichConfig | None = None
+) -> tuple[list[tuple[int, int]], list[str]]:
+    """The chunk spans of `text` and the encoder inputs for them, sized by `config`
+    (default: the configured defaults). A title-only document has no span and one input."""
+    config = config or EnrichConfig()
+    spans = chunk_spans(text, config.chunk_words, config.chunk_overlap, config.max_chunks, config.chunk_chars)
+    return spans, chunk_inputs(title, text, spans, max_chars=config.chunk_chars)

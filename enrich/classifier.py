@@ -1,238 +1,22 @@
-"""Aktenplan classifiers: zero-shot from the plan's own text, supervised from confirmed decisions.
+"""The supervised Aktenplan classifier, trained on the AG DMS's confirmed decisions.
 
-Both score a document against the plan's classes of one level (the suggestion level,
-normally the main groups or whatever codes carry decisions) and return one score row per
-document. `ZeroShotClassifier` combines lexical evidence (class keywords, BM25-like lemma
-overlap with class text including all sub-entries, legal references) with USE similarity
-between document chunks and class texts (main row and every sub-entry). `SupervisedClassifier`
-is a logistic regression on TF-IDF of lemmas stacked with one on document embeddings and
-the zero-shot scores, with probabilities calibrated by temperature scaling fitted on
-out-of-fold predictions.
+`SupervisedClassifier` is a logistic regression on TF-IDF of lemmas, stacked with Naive
+Bayes, a model of the document's opening and one on document embeddings, together with
+the zero-shot scores (`zero_shot.ZeroShotScorer`), by `WeightedLogitStack`, whose
+probabilities are calibrated on out-of-fold predictions. Saved models are pickles of
+these classes, so they stay in this module.
 """
 
 from __future__ import annotations
 
-import hashlib
-import math
 import os
 import pickle
-import sqlite3
-import threading
-from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from aktenlotse.core.cache_dir import default_cache_dir
-from aktenlotse.enrich.aktenplan import Aktenplan
-from aktenlotse.enrich.nlp import content_lemmas, legal_reference_laws
-
-# --- chunking and cached embeddings -------------------------------------------------------
-
-#: Classification reads at most this many words per document (chunks beyond are not embedded).
-MAX_EMBED_WORDS = 2_000
-
-
-def chunk_words(text: str, size: int = 200, overlap: int = 0, max_words: int = MAX_EMBED_WORDS) -> list[str]:
-    """Split `text` into chunks of `size` words (with `overlap`), at most `max_words` words read."""
-    words = text.split()[:max_words]
-    if not words:
-        return []
-    step = max(1, size - overlap)
-    chunks = []
-    for start in range(0, len(words), step):
-        chunks.append(" ".join(words[start : start + size]))
-        if start + size >= len(words):
-            break
-    return chunks
-
-
-class CachedEncoder:
-    """Wraps an Encoder with an on-disk cache keyed by model name + SHA-1 of the text.
-
-    Used by `eval classify` and by training so that repeated runs do not re-embed; the
-    crawl's embedding pass does not need it (each text is embedded once there anyway).
-    """
-
-    def __init__(self, encoder, cache_dir: Path | None = None):
-        self.encoder = encoder
-        self.name = encoder.name
-        self.dim = encoder.dim
-        path = cache_dir or default_cache_dir()
-        path.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path / "embeddings.sqlite"), check_same_thread=False, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vec BLOB NOT NULL)")
-        self._lock = threading.Lock()
-
-    def _key(self, text: str) -> str:
-        return self.name + ":" + hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        texts = list(texts)
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        if not texts:
-            return out
-        keys = [self._key(t) for t in texts]
-        found: dict[str, np.ndarray] = {}
-        with self._lock:
-            for start in range(0, len(keys), 500):
-                part = keys[start : start + 500]
-                rows = self._db.execute(
-                    f"SELECT key, vec FROM vectors WHERE key IN ({','.join('?' * len(part))})", part
-                ).fetchall()
-                for key, blob in rows:
-                    found[key] = np.frombuffer(blob, dtype=np.float32)
-        missing = [i for i, k in enumerate(keys) if k not in found]
-        if missing:
-            unique = list(dict.fromkeys(texts[i] for i in missing))
-            vectors = self.encoder.encode(unique)
-            by_text = {t: vectors[j] for j, t in enumerate(unique)}
-            with self._lock, self._db:
-                self._db.executemany(
-                    "INSERT OR REPLACE INTO vectors(key, vec) VALUES (?, ?)",
-                    [(self._key(t), np.asarray(v, dtype=np.float32).tobytes()) for t, v in by_text.items()],
-                )
-            for i in missing:
-                found[keys[i]] = by_text[texts[i]]
-        for i, k in enumerate(keys):
-            out[i] = found[k]
-        return out
-
-    def close(self) -> None:
-        self._db.close()
-
-
-# --- zero-shot ------------------------------------------------------------------------------
-
-# Weights of the z-normalised signals; chosen by cross-validation on labelled training data
-# (never on evaluation data): semantic similarity of the document to the class texts (main
-# row and sub-entries, maximum), to the single class keywords (maximum), and lexical overlap.
-W_SEMANTIC = 0.5
-W_KEYWORD_VEC = 1.0
-W_LEXICAL = 1.5
-#: softmax sharpness turning combined zero-shot scores into probabilities
-ZERO_SHOT_BETA = 1.0
-
-
-def _z(row: np.ndarray) -> np.ndarray:
-    row = np.asarray(row, dtype=np.float64)
-    std = row.std(axis=-1, keepdims=True)
-    return (row - row.mean(axis=-1, keepdims=True)) / np.where(std > 1e-9, std, 1.0)
-
-
-def softmax(scores: np.ndarray, beta: float = 1.0) -> np.ndarray:
-    s = np.asarray(scores, dtype=np.float64) * beta
-    s = s - s.max(axis=-1, keepdims=True)
-    e = np.exp(s)
-    return e / e.sum(axis=-1, keepdims=True)
-
-
-@dataclass
-class LexicalEvidence:
-    scores: np.ndarray  # (k,)
-    matched: list[list[str]]  # per class: class keywords found in the document
-
-
-class ZeroShotScorer:
-    """Scores documents against the classes `codes` of a plan using only the plan's text."""
-
-    def __init__(self, plan: Aktenplan, codes: Sequence[str], encoder=None):
-        self.plan = plan
-        self.codes = list(codes)
-        self.encoder = encoder
-        k = len(self.codes)
-        self._profiles: list[Counter] = [Counter() for _ in range(k)]
-        self._kw_lemmas: list[dict[str, str]] = [{} for _ in range(k)]
-        self._laws: list[set[str]] = [set() for _ in range(k)]
-        self._class_texts: list[str] = []
-        self._class_owner: list[int] = []
-        self._kw_texts: list[str] = []
-        self._kw_owner: list[int] = []
-        for i, code in enumerate(self.codes):
-            entries = [plan.classes[code], *plan.descendants(code)]
-            for entry in entries:
-                self._profiles[i].update(set(content_lemmas(entry.text)))
-                self._laws[i].update(legal_reference_laws(entry.text))
-                self._class_texts.append(entry.text)
-                self._class_owner.append(i)
-                for kw in entry.keywords:
-                    lemmas = set(content_lemmas(kw))
-                    for lemma in lemmas:
-                        self._profiles[i][lemma] += 2
-                    main = content_lemmas(kw)
-                    if main:
-                        self._kw_lemmas[i].setdefault(main[0], kw)
-                    self._kw_texts.append(kw)
-                    self._kw_owner.append(i)
-        df = Counter(t for p in self._profiles for t in p)
-        self._idf = {t: math.log(1 + k / n) for t, n in df.items()}
-        self._class_vecs: np.ndarray | None = None
-        self._kw_vecs: np.ndarray | None = None
-
-    # cheap, inline
-    def lexical(self, lemmas: Sequence[str]) -> LexicalEvidence:
-        tf = Counter(lemmas)
-        length = sum(tf.values()) + 1
-        norm = 1.2 * (0.25 + 0.75 * length / 400.0)
-        scores = np.zeros(len(self.codes))
-        matched: list[list[str]] = []
-        for i, profile in enumerate(self._profiles):
-            s = 0.0
-            for term, weight in profile.items():
-                n = tf.get(term)
-                if n:
-                    s += weight * self._idf[term] * n * 2.2 / (n + norm)
-            scores[i] = s
-            hits = [(tf[l], kw) for l, kw in self._kw_lemmas[i].items() if l in tf]
-            hits.sort(key=lambda h: -h[0])
-            matched.append([kw for _, kw in hits[:5]])
-        return LexicalEvidence(scores, matched)
-
-    def _ensure_vectors(self) -> bool:
-        if self.encoder is None:
-            return False
-        if self._class_vecs is None:
-            self._class_vecs = self.encoder.encode(self._class_texts)
-            self._kw_vecs = self.encoder.encode(self._kw_texts) if self._kw_texts else np.zeros((0, self.encoder.dim))
-        return True
-
-    def semantic(self, doc_vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-        """(n, k) similarities to class texts (max over main row and sub-entries) and to
-        single keywords (max); None without an encoder."""
-        if not self._ensure_vectors():
-            return None
-        doc_vectors = np.atleast_2d(doc_vectors)
-        k = len(self.codes)
-        owner = np.array(self._class_owner)
-        sim = doc_vectors @ self._class_vecs.T
-        text_sim = np.stack([sim[:, owner == i].max(axis=1) for i in range(k)], axis=1)
-        if len(self._kw_texts):
-            kw_owner = np.array(self._kw_owner)
-            ksim = doc_vectors @ self._kw_vecs.T
-            kw_sim = np.stack(
-                [
-                    ksim[:, kw_owner == i].max(axis=1) if (kw_owner == i).any() else np.full(len(doc_vectors), -1.0)
-                    for i in range(k)
-                ],
-                axis=1,
-            )
-        else:
-            kw_sim = text_sim
-        return text_sim, kw_sim
-
-    @staticmethod
-    def combine(lexical: np.ndarray, semantic: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
-        """Combined zero-shot score(s): weighted sum of per-document z-normalised signals."""
-        score = W_LEXICAL * _z(lexical)
-        if semantic is not None:
-            score = score + W_SEMANTIC * _z(semantic[0]) + W_KEYWORD_VEC * _z(semantic[1])
-        return score
-
-
-# --- supervised -------------------------------------------------------------------------------
+from aktenlotse.enrich.zero_shot import zscore
 
 
 def _folds(labels: np.ndarray, groups: Sequence[str] | None, n_splits: int = 5):
@@ -242,9 +26,9 @@ def _folds(labels: np.ndarray, groups: Sequence[str] | None, n_splits: int = 5):
     n_splits = int(min(n_splits, counts[counts > 0].min()))
     if n_splits < 2:
         return None
-    groups = np.asarray(groups if groups is not None else np.arange(len(labels)))
+    group_ids = np.asarray(groups if groups is not None else np.arange(len(labels)))
     return list(
-        StratifiedGroupKFold(n_splits, shuffle=True, random_state=0).split(np.zeros(len(labels)), labels, groups)
+        StratifiedGroupKFold(n_splits, shuffle=True, random_state=0).split(np.zeros(len(labels)), labels, group_ids)
     )
 
 
@@ -254,7 +38,7 @@ def expected_calibration_error(probs: np.ndarray, labels: np.ndarray, bins: int 
     correct = probs.argmax(axis=1) == labels
     ece = 0.0
     edges = np.linspace(0, 1, bins + 1)
-    for lo, hi in zip(edges[:-1], edges[1:]):
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
         m = (conf > lo) & (conf <= hi)
         if m.any():
             ece += m.mean() * abs(correct[m].mean() - conf[m].mean())
@@ -379,18 +163,19 @@ class SupervisedClassifier:
         if folds is None:
             model = factory(fallback).fit(X, y)
             return fallback, self._full_logp(model, X), model
-        best = None
+        best: tuple[float, float, np.ndarray] | None = None
         for param in grid:
-            oof = self._oof(lambda: factory(param), X, y, folds)
+            oof = self._oof(lambda param=param: factory(param), X, y, folds)
             nll = self._log_loss(oof, y)
             if best is None or nll < best[0]:
                 best = (nll, param, oof)
+        assert best is not None, "an empty grid of parameters"
         return best[1], best[2], factory(best[1]).fit(X, y)
 
     def _meta_model(self, S: np.ndarray, y: np.ndarray, folds) -> WeightedLogitStack:
         lam = self.FALLBACK["lambda_meta"]
         if folds is not None:
-            best = None
+            best: tuple[float, float] | None = None
             for candidate in self.LAMBDA_META:
                 probs = np.zeros((S.shape[1], len(self.codes)))
                 for train, test in folds:
@@ -398,6 +183,7 @@ class SupervisedClassifier:
                 nll = self._log_loss(np.log(np.maximum(probs, 1e-12)), y)
                 if best is None or nll < best[0]:
                     best = (nll, candidate)
+            assert best is not None, "LAMBDA_META is not empty"
             lam = best[1]
         return WeightedLogitStack(lam).fit(S, y)
 
@@ -432,7 +218,7 @@ class SupervisedClassifier:
         top-3 +0.6, auto_accept +2.2, in each of 7 fold seeds ≥ 0)."""
         from sklearn.feature_extraction.text import CountVectorizer
 
-        y = np.array([self.codes.index(l) for l in labels])
+        y = np.array([self.codes.index(label) for label in labels])
         min_df = 2 if len(lemma_docs) >= 50 else 1
         self.vectorizer = self._tfidf(min_df)
         self.lead_vectorizer = self._tfidf(min_df)
@@ -449,10 +235,10 @@ class SupervisedClassifier:
         c_vec, oof_vec, self.vec_model = (None, None, None)
         if vectors is not None:
             c_vec, oof_vec, self.vec_model = self._base_model(self._lr, self.C_VEC, fb["C_vec"], vectors, y, folds)
-        z_lexical = _z(zero_shot if zero_shot_lexical is None else zero_shot_lexical)
+        z_lexical = zscore(zero_shot if zero_shot_lexical is None else zero_shot_lexical)
         inputs = {"text": [oof_text, oof_nb, oof_lead, z_lexical]}
         if oof_vec is not None:
-            inputs["full"] = [oof_text, oof_nb, oof_lead, oof_vec, _z(zero_shot)]
+            inputs["full"] = [oof_text, oof_nb, oof_lead, oof_vec, zscore(zero_shot)]
         self.meta = {}
         for name, parts in inputs.items():
             self.meta[name] = self._meta_model(np.stack(parts), y, folds)
@@ -475,7 +261,7 @@ class SupervisedClassifier:
         if vectors is not None and self.vec_model is not None and "full" in self.meta:
             parts.append(self._full_logp(self.vec_model, vectors))
             name = "full"
-        parts.append(_z(zero_shot))
+        parts.append(zscore(zero_shot))
         return self.meta[name].predict_proba(np.stack(parts))
 
     def nearest(self, vector: np.ndarray, k: int = 3) -> list[tuple[int, str, float]]:

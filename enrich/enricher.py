@@ -24,14 +24,12 @@ from aktenlotse.core.config import EnrichConfig
 from aktenlotse.core.records import Document
 from aktenlotse.enrich.embeddings import Encoder, load_encoder
 from aktenlotse.enrich.entities import compact, find_entities
-from aktenlotse.enrich.keywords import DocumentFrequencies, KeywordExtractor
+from aktenlotse.enrich.keywords import KeywordExtractor
 from aktenlotse.enrich.nlp import MAX_ENRICH_CHARS, cap
 from aktenlotse.enrich.sensitive import sensitive_flags
 from aktenlotse.enrich.suggest import Suggester, mean_vector
 
 log = logging.getLogger(__name__)
-
-KEYWORD_DF_FILE = "models/keyword_df.json"
 
 
 class Enricher:
@@ -49,13 +47,13 @@ class Enricher:
         self.reload()
 
     def reload(self) -> None:
-        """Re-read the current Aktenplan, trained model and keyword statistics."""
+        """Re-read the current Aktenplan and trained model."""
         self.suggester = Suggester.load(self.data_dir) if self.config.enabled else None
         plan_keywords = []
         if self.suggester is not None:
             plan_keywords = [kw for c in self.suggester.plan.classes.values() for kw in c.keywords]
-        frequencies = DocumentFrequencies.load(self.data_dir / KEYWORD_DF_FILE)
-        self.keywords = KeywordExtractor(frequencies, plan_keywords)
+        # Keywords score with the neutral idf: no corpus table is kept (see keywords.py).
+        self.keywords = KeywordExtractor(plan_keywords=plan_keywords)
 
     def enrich(self, doc: Document) -> None:
         """Fill `doc.extra` (keywords, entities, sensitive, aktenplan) from the document's

@@ -1,19 +1,29 @@
 """`aktenlotse eval classify`: Aktenplan suggestions measured against labelled documents.
 
 Runs the same `Suggester` as the crawl and the portal. Rows are JSONL objects or CSV rows
-with `id`, `label` and the text field; titles only with `--with-title`. Embeddings of
-chunks are cached under ~/.cache/aktenlotse (model + text hash), so repeated runs are quick.
+with `id`, `label` and the text field; titles only with `--with-title`. A document's
+vector is the mean of its chunk vectors, chunked as the embedding pass does
+(`document_chunks`, sized by the `[enrich]` section of `--config` or the defaults), so the
+figures are those of the vector the crawl's second pass gives the suggestion. Embeddings
+of chunks are cached under ~/.cache/aktenlotse (model + text hash), so repeated runs are quick.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import os
 from pathlib import Path
 
 import numpy as np
 
-from aktenlotse.core.config import ConfigError
+from aktenlotse.core.config import ConfigError, EnrichConfig, load_config
+from aktenlotse.enrich.aktenplan import AktenplanError, read_aktenplan
+from aktenlotse.enrich.chunking import document_chunks
+from aktenlotse.enrich.classifier import expected_calibration_error
+from aktenlotse.enrich.embedding_cache import CachedEncoder
+from aktenlotse.enrich.embeddings import load_encoder
+from aktenlotse.enrich.suggest import Suggester, mean_vector
 
 
 def read_rows(path: Path) -> list[dict]:
@@ -54,9 +64,9 @@ def auto_accept(confidence: np.ndarray, correct: np.ndarray, precision: float = 
 def macro_f1(y_true: list[str], y_pred: list[str], labels: list[str]) -> float:
     scores = []
     for label in labels:
-        tp = sum(t == label and p == label for t, p in zip(y_true, y_pred))
-        fp = sum(t != label and p == label for t, p in zip(y_true, y_pred))
-        fn = sum(t == label and p != label for t, p in zip(y_true, y_pred))
+        tp = sum(t == label and p == label for t, p in zip(y_true, y_pred, strict=True))
+        fp = sum(t != label and p == label for t, p in zip(y_true, y_pred, strict=True))
+        fn = sum(t == label and p != label for t, p in zip(y_true, y_pred, strict=True))
         if tp + fp + fn == 0:
             continue
         scores.append(2 * tp / (2 * tp + fp + fn))
@@ -70,11 +80,16 @@ def _texts(rows: list[dict], field: str, with_title: bool) -> tuple[list[str], l
     return texts, titles
 
 
-def evaluate(args) -> dict:
-    from aktenlotse.enrich.aktenplan import AktenplanError, read_aktenplan
-    from aktenlotse.enrich.classifier import CachedEncoder, chunk_words
-    from aktenlotse.enrich.suggest import Suggester, mean_vector
+def _enrich_config(args) -> EnrichConfig:
+    """The chunk sizes of the configured `[enrich]` section (`--config` or
+    AKTENLOTSE_CONFIG), else the defaults: those the embedding pass uses."""
+    if getattr(args, "config", None) or os.environ.get("AKTENLOTSE_CONFIG"):
+        return load_config(getattr(args, "config", None)).enrich
+    return EnrichConfig()
 
+
+def evaluate(args) -> dict:
+    """The figures of `aktenlotse eval classify` (top-1/3, macro F1, auto-accept share, ECE)."""
     try:
         plan = read_aktenplan(args.aktenplan)
     except AktenplanError as exc:
@@ -94,52 +109,49 @@ def evaluate(args) -> dict:
     codes = [c.code for c in plan.classes.values() if c.level == level]
     encoder = None
     if args.model != "none":
-        from aktenlotse.enrich.embeddings import load_encoder
-
         encoder = CachedEncoder(load_encoder(args.model, threads=args.threads))
     suggester = Suggester(plan, encoder=encoder, codes=codes)
 
-    def vectors(texts: list[str]) -> np.ndarray | None:
+    chunking = _enrich_config(args)
+
+    def vectors(titles: list[str], texts: list[str]) -> np.ndarray | None:
         if encoder is None:
             return None
         out = np.zeros((len(texts), encoder.dim), dtype=np.float32)
-        for i, text in enumerate(texts):
-            v = mean_vector(encoder.encode(chunk_words(text)))
+        for i, (title, text) in enumerate(zip(titles, texts, strict=True)):
+            v = mean_vector(encoder.encode(document_chunks(title, text, chunking)[1]))
             if v is not None:
                 out[i] = v
         return out
 
     texts, titles = _texts(test, args.text_field, args.with_title)
-    docs = [f"{t}\n{x}" if t else x for t, x in zip(titles, texts)]
+    docs = [f"{t}\n{x}" if t else x for t, x in zip(titles, texts, strict=True)]
     if train:
         tr_texts, tr_titles = _texts(train, args.text_field, args.with_title)
-        tr_docs = [f"{t}\n{x}" if t else x for t, x in zip(tr_titles, tr_texts)]
         # The texts to classify (never their labels) shape the vocabulary, as the crawled
         # documents do in production (aktenlotse.services.review_training).
         suggester.train(
             tr_texts,
             [str(r["label"]) for r in train],
             tr_titles,
-            vectors(tr_docs),
+            vectors(tr_titles, tr_texts),
             groups=[str(r.get("group") or r.get("id") or i) for i, r in enumerate(train)],
             unlabelled_texts=docs,
         )
-    results = suggester.suggest_many(texts, titles, None, vectors(docs), k=len(codes))
+    results = suggester.suggest_many(texts, titles, None, vectors(titles, texts), k=len(codes))
     y_true = [str(r["label"]) for r in test]
     top = [[s.code for s in res] for res in results]
     pred = [t[0] if t else "" for t in top]
     conf = np.array([res[0].score if res else 0.0 for res in results])
-    correct = np.array([p == y for p, y in zip(pred, y_true)])
+    correct = np.array([p == y for p, y in zip(pred, y_true, strict=True)])
     probs = np.zeros((len(test), len(codes)))
     for i, res in enumerate(results):
         for s in res:
             probs[i, codes.index(s.code)] = s.score
-    from aktenlotse.enrich.classifier import expected_calibration_error
-
     return {
         "n": len(test),
         "top1": round(float(correct.mean()), 4),
-        "top3": round(float(np.mean([y in t[:3] for y, t in zip(y_true, top)])), 4),
+        "top3": round(float(np.mean([y in t[:3] for y, t in zip(y_true, top, strict=True)])), 4),
         "macro_f1": round(macro_f1(y_true, pred, labels), 4),
         "auto_accept": round(auto_accept(conf, correct), 4),
         "ece": round(expected_calibration_error(probs, np.array([codes.index(y) for y in y_true])), 4),

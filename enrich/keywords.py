@@ -4,29 +4,157 @@ Candidates are nouns (capitalised words) reduced to their lemma; a compound coun
 itself and gives a smaller share to its parts ("Baugenehmigungen" -> Baugenehmigung, and a
 little for Genehmigung), so that a document about many kinds of "…genehmigung" surfaces
 the shared part. Stop words and office boilerplate (Seite, Anlage, Sehr geehrte …) are
-dropped. Scores are tf × idf with document frequencies from the corpus when a table is
-available (`DocumentFrequencies`, built from the crawled documents), else a neutral idf
-that prefers longer, more specific words. Keywords that match the Aktenplan's keyword
+dropped. Scores are tf × idf: the crawl uses a neutral idf that prefers longer, more
+specific words (each document is enriched on its own, in any order, so no corpus
+statistics exist when it is read); a caller holding a corpus can pass an idf table
+(`build_document_frequencies`). Keywords that match the Aktenplan's keyword
 list are preferred and spelled as the plan spells them.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import tempfile
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from aktenlotse.enrich.nlp import MAX_ENRICH_CHARS, analyzer, cap, fold
 
 # Words that occur in almost every office document and say nothing about its subject.
 BOILERPLATE = frozenset(
     fold(w)
-    for w in ["Seite", "Seiten", "Anlage", "Anlagen", "Datum", "Absatz", "Satz", "Nummer", "Nr", "Herr", "Herrn", "Frau", "Damen", "Herren", "Gruß", "Grüße", "Anrede", "Telefon", "Telefax", "Fax", "Mail", "E-Mail", "Email", "Internet", "Bearbeiter", "Bearbeiterin", "Zimmer", "Sprechzeit", "Sprechzeiten", "Postfach", "Anschrift", "Betreff", "Bezug", "Az", "Aktenzeichen", "Zeichen", "Schreiben", "Mitteilung", "Kenntnis", "Kenntnisnahme", "Rückfragen", "Fragen", "Hinweis", "Hinweise", "Information", "Informationen", "Unterschrift", "Auftrag", "Vertretung", "Dank", "Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember", "Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag", "Uhr", "Tag", "Tage", "Jahr", "Jahre", "Monat", "Monate", "Woche", "Wochen", "Stand", "Fassung", "Version", "Inhalt", "Inhaltsverzeichnis", "Abs", "Art", "Artikel", "Buchstabe", "Punkt", "Punkte", "Ziffer", "Teil", "Teile", "Fall", "Fälle", "Rahmen", "Grundlage", "Grundlagen", "Sinne", "Regel", "Weise", "Art", "Zweck", "Zwecke", "Verfügung", "Bekanntmachung", "Geltung", "Kraft", "Inkrafttreten", "Text", "Abschnitt", "Kapitel", "Liste", "Beispiel", "Angabe", "Angaben", "Prozent", "Euro", "EUR", "Freistaat", "Sachsen", "BEHÖRDE", "Behörde", "Stelle", "Stellen", "Tabelle", "Spalte", "Zeile", "Vorschrift", "Vorschriften", "Vorbemerkung"]
+    for w in [
+        "Seite",
+        "Seiten",
+        "Anlage",
+        "Anlagen",
+        "Datum",
+        "Absatz",
+        "Satz",
+        "Nummer",
+        "Nr",
+        "Herr",
+        "Herrn",
+        "Frau",
+        "Damen",
+        "Herren",
+        "Gruß",
+        "Grüße",
+        "Anrede",
+        "Telefon",
+        "Telefax",
+        "Fax",
+        "Mail",
+        "E-Mail",
+        "Email",
+        "Internet",
+        "Bearbeiter",
+        "Bearbeiterin",
+        "Zimmer",
+        "Sprechzeit",
+        "Sprechzeiten",
+        "Postfach",
+        "Anschrift",
+        "Betreff",
+        "Bezug",
+        "Az",
+        "Aktenzeichen",
+        "Zeichen",
+        "Schreiben",
+        "Mitteilung",
+        "Kenntnis",
+        "Kenntnisnahme",
+        "Rückfragen",
+        "Fragen",
+        "Hinweis",
+        "Hinweise",
+        "Information",
+        "Informationen",
+        "Unterschrift",
+        "Auftrag",
+        "Vertretung",
+        "Dank",
+        "Januar",
+        "Februar",
+        "März",
+        "April",
+        "Mai",
+        "Juni",
+        "Juli",
+        "August",
+        "September",
+        "Oktober",
+        "November",
+        "Dezember",
+        "Montag",
+        "Dienstag",
+        "Mittwoch",
+        "Donnerstag",
+        "Freitag",
+        "Samstag",
+        "Sonntag",
+        "Uhr",
+        "Tag",
+        "Tage",
+        "Jahr",
+        "Jahre",
+        "Monat",
+        "Monate",
+        "Woche",
+        "Wochen",
+        "Stand",
+        "Fassung",
+        "Version",
+        "Inhalt",
+        "Inhaltsverzeichnis",
+        "Abs",
+        "Art",
+        "Artikel",
+        "Buchstabe",
+        "Punkt",
+        "Punkte",
+        "Ziffer",
+        "Teil",
+        "Teile",
+        "Fall",
+        "Fälle",
+        "Rahmen",
+        "Grundlage",
+        "Grundlagen",
+        "Sinne",
+        "Regel",
+        "Weise",
+        "Art",
+        "Zweck",
+        "Zwecke",
+        "Verfügung",
+        "Bekanntmachung",
+        "Geltung",
+        "Kraft",
+        "Inkrafttreten",
+        "Text",
+        "Abschnitt",
+        "Kapitel",
+        "Liste",
+        "Beispiel",
+        "Angabe",
+        "Angaben",
+        "Prozent",
+        "Euro",
+        "EUR",
+        "Freistaat",
+        "Sachsen",
+        "BEHÖRDE",
+        "Behörde",
+        "Stelle",
+        "Stellen",
+        "Tabelle",
+        "Spalte",
+        "Zeile",
+        "Vorschrift",
+        "Vorschriften",
+        "Vorbemerkung",
+    ]
 )
 
 MAX_CANDIDATE_LEN = 40
@@ -34,35 +162,19 @@ MAX_CANDIDATE_LEN = 40
 
 @dataclass
 class DocumentFrequencies:
-    """How many documents contain each lemma: the idf table for keyword scoring.
-
-    Small on disk (only lemmas seen in at least `min_df` documents are kept when saved)."""
+    """How many documents contain each lemma: the idf table for keyword scoring."""
 
     n_docs: int = 0
     df: Counter = field(default_factory=Counter)
 
     def add(self, lemmas: Iterable[str]) -> None:
+        """Count one document with these lemmas."""
         self.n_docs += 1
         self.df.update(set(lemmas))
 
     def idf(self, lemma: str) -> float:
+        """Smoothed inverse document frequency of `lemma`."""
         return math.log((self.n_docs + 1) / (self.df.get(lemma, 0) + 1)) + 1.0
-
-    def save(self, path: Path, min_df: int = 2) -> None:
-        data = {"n_docs": self.n_docs, "df": {k: v for k, v in self.df.items() if v >= min_df}}
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, ensure_ascii=False)
-        os.replace(tmp, path)
-
-    @classmethod
-    def load(cls, path: Path) -> DocumentFrequencies | None:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        return cls(int(data.get("n_docs", 0)), Counter(data.get("df", {})))
 
 
 def build_document_frequencies(texts: Iterable[str]) -> DocumentFrequencies:

@@ -15,10 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
+from aktenlotse.core.config import EnrichConfig
 from aktenlotse.enrich.aktenplan import Aktenplan
-from aktenlotse.enrich.classifier import ZERO_SHOT_BETA, SupervisedClassifier, ZeroShotScorer, chunk_words, softmax
+from aktenlotse.enrich.chunking import document_chunks
+from aktenlotse.enrich.classifier import SupervisedClassifier
 from aktenlotse.enrich.embeddings import Encoder
 from aktenlotse.enrich.nlp import MAX_ENRICH_CHARS, cap, content_lemmas
+from aktenlotse.enrich.zero_shot import ZERO_SHOT_BETA, ZeroShotScorer, softmax
 
 MODEL_FILE = "models/aktenplan_classifier.pkl"
 
@@ -40,9 +43,12 @@ class Suggestion:
         return {"code": self.code, "title": self.title, "score": round(self.score, 4), "reasons": self.reasons}
 
 
-def document_vector(encoder: Encoder, text: str, chunk_size: int = 200) -> np.ndarray | None:
-    """Mean of the chunk vectors of `text` (L2-normalised), or None for empty text."""
-    chunks = chunk_words(text, chunk_size)
+def document_vector(encoder: Encoder, text: str, title: str = "", config: EnrichConfig | None = None) -> np.ndarray | None:
+    """Mean of the chunk vectors of the document (L2-normalised), or None for an empty one.
+
+    The chunks are the embedding pass's (`document_chunks`), so this is the vector the
+    crawl's second pass gives the suggestion (`Enricher.suggest_with_vectors`)."""
+    _spans, chunks = document_chunks(title, text, config)
     if not chunks:
         return None
     return mean_vector(encoder.encode(chunks))
@@ -147,8 +153,9 @@ class Suggester:
 
     # -- suggesting --
 
-    def doc_vector(self, text: str) -> np.ndarray | None:
-        return document_vector(self.encoder, text) if self.encoder is not None else None
+    def doc_vector(self, text: str, title: str = "") -> np.ndarray | None:
+        """The document vector of `text` (see `document_vector`), None without an encoder."""
+        return document_vector(self.encoder, text, title) if self.encoder is not None else None
 
     def suggest(
         self, text: str, title: str = "", path: str = "", doc_vector: np.ndarray | None = None, k: int = 3

@@ -34,10 +34,10 @@ def test_enrich_with_plan_and_vectors(tmp_path):
     enricher.enrich(doc)
     assert doc.extra["aktenplan"][0]["code"] == "632"
     assert set(doc.extra["aktenplan"][0]) == {"code", "title", "score", "reasons"}
-    from aktenlotse.enrich.classifier import chunk_words
+    from aktenlotse.enrich.chunking import document_chunks
     from aktenlotse.enrich.embeddings import load_encoder
 
-    chunks = load_encoder("use-multilingual", 2).encode(chunk_words(TEXT))
+    chunks = load_encoder("use-multilingual", 2).encode(document_chunks("", TEXT)[1])
     enricher.suggest_with_vectors(doc, chunks)
     assert doc.extra["aktenplan"][0]["code"] == "632"
     assert any("Ähnlichkeit" in r for r in doc.extra["aktenplan"][0]["reasons"])

@@ -11,10 +11,11 @@ import pytest
 from aktenlotse.core.config import Config, ExtractorConfig, SourceConfig
 from aktenlotse.core.records import ExtractLimits
 from aktenlotse.crawler.local_source import LocalSource
-from aktenlotse.crawler.ocr import is_candidate, run_ocr_pass
+from aktenlotse.crawler.ocr import is_candidate
 from aktenlotse.crawler.tika_client import TikaServerExtractor
 from aktenlotse.pipeline.app import text_analyzer
 from aktenlotse.pipeline.crawl import Crawler
+from aktenlotse.pipeline.ocr_pass import run_ocr_pass
 from aktenlotse.search.backend import Query
 from aktenlotse.search.embedded import EmbeddedBackend
 from aktenlotse.stores.statedb import StateDB

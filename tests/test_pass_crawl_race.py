@@ -25,12 +25,12 @@ import pytest
 
 from aktenlotse.core.config import Config, ElasticsearchConfig, EnrichConfig, ExtractorConfig, SourceConfig
 from aktenlotse.crawler.local_source import LocalSource
-from aktenlotse.crawler.ocr import run_ocr_pass
 from aktenlotse.crawler.tika_client import TikaServerExtractor
 from aktenlotse.enrich.embeddings import load_encoder
 from aktenlotse.pipeline.app import text_analyzer
 from aktenlotse.pipeline.crawl import Crawler
 from aktenlotse.pipeline.embed_pass import run_embedding_pass
+from aktenlotse.pipeline.ocr_pass import run_ocr_pass
 from aktenlotse.search.embedded import EmbeddedBackend
 from aktenlotse.stores.statedb import StateDB
 from tests.test_ocr import render_scan

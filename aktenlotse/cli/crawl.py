@@ -18,6 +18,7 @@ from aktenlotse.core.records import ERROR_KINDS, ExtractionError
 from aktenlotse.core.storage_errors import storage_problem
 from aktenlotse.pipeline import app
 from aktenlotse.pipeline.crawl import CrawlSummary
+from aktenlotse.services.review_index import record_decisions_in_index
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -88,6 +89,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     if not args.no_enrich and summary.status in ("done", "incomplete"):
         # Text is searchable now; vectors and OCR follow (resumable: `aktenlotse enrich`).
         data["second_pass"] = app.run_second_pass(config)
+        data["second_pass"].update(record_decisions_in_index(config))
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
     else:

@@ -9,6 +9,7 @@ import sys
 from aktenlotse.core.config import load_config
 from aktenlotse.pipeline import app
 from aktenlotse.pipeline.embed_pass import EmbedStats
+from aktenlotse.services.review_index import record_decisions_in_index
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -36,6 +37,7 @@ def cmd_enrich(args: argparse.Namespace) -> int:
             )
 
     results = app.run_second_pass(config, limit=args.limit, progress=progress)
+    results.update(record_decisions_in_index(config, limit=args.limit))
     if show:
         print(file=sys.stderr)
     if args.json:
@@ -53,4 +55,6 @@ def cmd_enrich(args: argparse.Namespace) -> int:
         )
     if results.get("ocr"):
         print(f"OCR: {results['ocr']}")
+    if results.get("decisions"):
+        print(f"Aktenplan-Entscheidungen im Index: {results['decisions']['updated']} Dokumente aktualisiert.")
     return 0

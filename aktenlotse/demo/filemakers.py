@@ -4,6 +4,10 @@ Used by the tests, the demo data and the benchmarks. The benchmarks write tens o
 thousands of files, so the expensive parts (python-docx's package template, reportlab's
 font setup) are built once per process and reused; every file written is still a complete,
 valid file of its format that Tika and the libraries that made it read back.
+
+python-docx, reportlab and odfpy come with the `demo` extra (the product does not need
+them), so they are imported inside the writers that use them: importing this module, as
+`aktenlotse.demo.share` does, works without them.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import hashlib
 import html as _html
 import io
 import mimetypes
+import re
 import zipfile
 from collections.abc import Sequence
 from email.message import EmailMessage
@@ -54,8 +59,6 @@ def _docx_template() -> bytes:
     appends only its own document.xml and core.xml (zip append keeps the compressed
     static entries as they are).
     """
-    import re
-
     import docx
 
     src = io.BytesIO()
@@ -166,7 +169,7 @@ def write_xlsx(path: StrPath, title: str, rows: list[list[object]], author: str 
     import openpyxl
 
     wb = openpyxl.Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]  # the one sheet a new workbook has
     ws.title = "Tabelle1"
     for row in rows:
         ws.append(list(row))

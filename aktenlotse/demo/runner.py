@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import html
+import importlib.util
 import re
 import sys
+from importlib import resources
 from pathlib import Path
 
 import tomli_w
 
-from aktenlotse.core.config import load_config
+from aktenlotse.core.config import ConfigError, load_config
+from aktenlotse.demo.share import build_demo_share
 from aktenlotse.identity.demo_directory import DEMO_USERS
+from aktenlotse.pipeline import app
 from aktenlotse.search.backend import Query
+from aktenlotse.stores.aktenplan_store import AktenplanStore, ImportResult
+
+# The file makers of the `demo` extra (XLSX uses openpyxl, a dependency of the product).
+DEMO_MODULES = ("docx", "reportlab", "odf")
 
 DEMO_DISPLAY_ROOT = "\\\\rathaus\\daten"
 
@@ -36,21 +44,28 @@ def write_demo_config(demo_dir: Path, share_root: Path, principal_map: dict[str,
     return path
 
 
-def import_sample_aktenplan(data_dir: Path):
+def import_sample_aktenplan(data_dir: Path) -> ImportResult:
     """The shipped three-level sample Aktenplan, so the demo shows class suggestions."""
-    from importlib import resources
-
-    from aktenlotse.stores.aktenplan_store import AktenplanStore
-
     sample = resources.files("aktenlotse.enrich").joinpath("data/aktenplan_muster.csv")
     with resources.as_file(sample) as path:
         return AktenplanStore(data_dir).import_file(path)
 
 
-def run_demo(demo_dir: Path, serve: bool = True) -> int:
-    from aktenlotse.demo.share import build_demo_share
-    from aktenlotse.pipeline import app
+def require_demo_extra() -> None:
+    """Refuse with one line when the `demo` extra is not installed (a production install
+    from scripts/install.sh has no file makers)."""
+    missing = [name for name in DEMO_MODULES if importlib.util.find_spec(name) is None]
+    if missing:
+        raise ConfigError(
+            f"Die Demo braucht die Pakete des Extras »demo« ({', '.join(missing)} fehlt): "
+            "pip install -e '.[demo]' oder scripts/demo.sh"
+        )
 
+
+def run_demo(demo_dir: Path, serve: bool = True) -> int:
+    """Build the demo share under `demo_dir`, crawl it, run the second pass, show sample
+    searches and (with `serve`) start the portal. Returns the exit code."""
+    require_demo_extra()
     demo_dir.mkdir(parents=True, exist_ok=True)
     share_root = demo_dir / "share"
     print(f"1. Beispiel-Ablage einer Stadtverwaltung wird angelegt: {share_root}")

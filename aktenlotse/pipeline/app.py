@@ -11,6 +11,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from aktenlotse.core.config import ADHOC_PREFIX, Config, ConfigError, SourceConfig
+from aktenlotse.crawler.source_factory import open_source
+from aktenlotse.pipeline.passes import Pass, run_passes
 from aktenlotse.search.backend import Backend, BackendError, Hits, Query
 from aktenlotse.stores.statedb import StateDB
 
@@ -48,15 +50,8 @@ def make_configured_extractor(config: Config):
 def sources_for(config: Config, paths: Sequence[str] = ()) -> list:
     """Configured sources, or ad-hoc sources for folders (or smb:// roots) given on the command line."""
     from aktenlotse.core.config import parse_smb_root
-    from aktenlotse.crawler.local_source import LocalSource
 
-    def make(source: SourceConfig):
-        if source.is_smb:
-            from aktenlotse.crawler.smb_source import SmbSource
-
-            return SmbSource(source)
-        return LocalSource(source)
-
+    make = open_source
     if not paths:
         if not config.sources:
             raise ConfigError("sources: no source configured (add a [[sources]] table or pass a folder)")
@@ -205,38 +200,46 @@ def search(config: Config, query: Query, principals: Sequence[str]) -> Hits:
 
 def run_second_pass(config: Config, limit: int | None = None, progress=None) -> dict:
     """What the crawl leaves for later, resumable: chunk embeddings (with the Aktenplan
-    suggestion refined by them) and OCR of scans. Returns the figures of each step."""
-    from aktenlotse.enrich.embeddings import load_encoder
-    from aktenlotse.pipeline.embed_pass import run_embedding_pass
-
+    suggestion refined by them) and OCR of scans, each a Pass (`pipeline.passes`) that
+    writes only its own fields. `progress(EmbedStats)` follows the embedding pass.
+    Returns the figures of each pass by name."""
     results: dict = {}
     backend = open_backend(config)
     try:
         if config.enrich.enabled and config.enrich.embeddings:
-            from aktenlotse.enrich.enricher import Enricher
-
-            encoder = load_encoder(config.enrich.model, config.enrich.threads)
-            enricher = Enricher(config.enrich, config.data_dir)
-            refine = enricher.suggest_with_vectors if enricher.suggester is not None else None
-            skip = [s.name for s in config.sources if not s.embeddings]
-            results["embeddings"] = run_embedding_pass(
-                backend, encoder, config.enrich, limit=limit, progress=progress, skip_sources=skip, on_vectors=refine
-            ).as_dict()
+            embeddings = _embedding_pass(config, backend)
+            progress_of = {embeddings.name: progress} if progress is not None else None
+            results.update(run_passes([embeddings], limit, progress_of))
         if any(s.ocr for s in config.sources):
-            results["ocr"] = _ocr_pass(config, backend, limit)
+            results.update(_ocr_pass(config, backend, limit))
     finally:
         backend.close()
     return results
 
 
-def _ocr_pass(config: Config, backend: Backend, limit: int | None) -> dict:
-    from aktenlotse.crawler.ocr import run_ocr_pass
+def _embedding_pass(config: Config, backend: Backend) -> Pass:
+    # numpy, scipy and the encoders take seconds to import: only when the pass runs.
+    from aktenlotse.enrich.embeddings import load_encoder
+    from aktenlotse.enrich.enricher import Enricher
+    from aktenlotse.pipeline.embed_pass import EmbeddingPass
 
+    encoder = load_encoder(config.enrich.model, config.enrich.threads)
+    enricher = Enricher(config.enrich, config.data_dir)
+    refine = enricher.suggest_with_vectors if enricher.suggester is not None else None
+    skip = [s.name for s in config.sources if not s.embeddings]
+    return EmbeddingPass(backend, encoder, config.enrich, skip_sources=skip, on_vectors=refine)
+
+
+def _ocr_pass(config: Config, backend: Backend, limit: int | None) -> dict:
+    # numpy (content keys) takes a second to import: only when the pass runs.
+    from aktenlotse.pipeline.ocr_pass import OcrPass
+
+    # The pass opens the configured sources with ocr = true itself (SMB or local).
     state = StateDB(config.state_db)
     extractor = make_configured_extractor(config)
     try:
         extractor.start()
-        return run_ocr_pass(config, state, backend, extractor, limit=limit).as_dict()
+        return run_passes([OcrPass(config, state, backend, extractor, analyze=text_analyzer())], limit)
     finally:
         extractor.close()
         state.close()

@@ -5,9 +5,10 @@ asks the backend for `ids_without_vectors`, embeds them in batches and stores th
 with `upsert_vectors`. Each batch is durable when stored, so a killed pass loses at most
 the batch in flight and a rerun continues with the documents still without vectors.
 
-The pass writes only its own fields (`PassIndex`: vectors, and the extra keys a
-refinement changed, as `update_fields` refused when the content moved). It never writes
-a document whole, so a crawl that changes permissions while the pass runs is never undone.
+The pass writes only its own fields (`EmbeddingPass.fields`: vectors, and the Aktenplan
+suggestion a refinement changed, as `update_fields` refused when the content moved),
+enforced by the Pass contract (`aktenlotse.pipeline.passes`). It never writes a document
+whole, so a crawl that changes permissions while the pass runs is never undone.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ import numpy as np
 
 from aktenlotse.core.config import EnrichConfig
 from aktenlotse.core.records import Document
-from aktenlotse.enrich.chunking import chunk_inputs, chunk_spans
+from aktenlotse.enrich.chunking import document_chunks
 from aktenlotse.enrich.embeddings import Encoder
+from aktenlotse.pipeline.passes import VECTORS, OwnFieldsIndex
 from aktenlotse.search.backend import ChunkVectors, FieldUpdate, PassIndex
 from aktenlotse.search.vector_store import content_key
 
@@ -71,6 +73,34 @@ class EmbedStats:
         }
 
 
+class EmbeddingPass:
+    """The embedding pass under the Pass contract: owns the chunk vectors and the Aktenplan
+    suggestion (`extra.aktenplan`, which `on_vectors` refines). See `run_embedding_pass`."""
+
+    name = "embeddings"
+    fields = frozenset({VECTORS, "extra.aktenplan"})
+
+    def __init__(
+        self,
+        index: PassIndex,
+        encoder: Encoder,
+        config: EnrichConfig,
+        skip_sources: Iterable[str] = (),
+        on_vectors: Callable[[Document, np.ndarray], None] | None = None,
+    ):
+        self.index = index
+        self.encoder = encoder
+        self.config = config
+        self.skip_sources = tuple(skip_sources)
+        self.on_vectors = on_vectors
+
+    def run(self, limit: int | None = None, progress: Callable[[EmbedStats], None] | None = None) -> EmbedStats:
+        """Embed at most `limit` documents without vectors; `progress` after each stored group."""
+        return run_embedding_pass(
+            self.index, self.encoder, self.config, limit, progress, self.skip_sources, self.on_vectors
+        )
+
+
 def run_embedding_pass(
     backend: PassIndex,
     encoder: Encoder,
@@ -90,6 +120,8 @@ def run_embedding_pass(
     configured with `embeddings = false`): marked done, never embedded. Chunks of several
     documents share encoder batches, so small documents do not make small batches.
     """
+    # Whoever calls: the pass writes only the fields EmbeddingPass owns.
+    backend = OwnFieldsIndex(backend, EmbeddingPass.name, EmbeddingPass.fields)
     stats = EmbedStats(model=encoder.name)
     skipped_sources = frozenset(skip_sources)
     started = time.perf_counter()
@@ -175,8 +207,7 @@ def _chunk_documents(
         if doc.source in skipped_sources:
             empty.append(doc)
             continue
-        spans = chunk_spans(doc.text, config.chunk_words, config.chunk_overlap, config.max_chunks, config.chunk_chars)
-        inputs = chunk_inputs(doc.title, doc.text, spans, max_chars=config.chunk_chars)
+        spans, inputs = document_chunks(doc.title, doc.text, config)
         if not inputs:
             empty.append(doc)
             continue
