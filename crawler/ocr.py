@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 from aktenlotse.core.config import Config
 from aktenlotse.core.records import Document, ExtractionError, ExtractLimits
+from aktenlotse.crawler.source import close_all
 from aktenlotse.search.backend import FieldUpdate, PassIndex
 from aktenlotse.search.vector_store import content_key
 from aktenlotse.stores.statedb import ITEM_COLUMNS, StateDB, row_to_item
@@ -109,10 +110,7 @@ def run_ocr_pass(
         try:
             return run_ocr_pass(config, state, backend, extractor, limit, analyze, {s.name: s for s in opened})
         finally:
-            for source in opened:
-                close = getattr(source, "close", None)
-                if close is not None:
-                    close()
+            close_all(opened)
     stats = OcrStats()
     ocr = ocr_extractor(config, extractor)
     limits = config.extractor.limits(timeout_s=config.extractor.ocr_timeout_s)

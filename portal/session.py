@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import MutableMapping
 
-from aktenlotse.identity.directory import UserInfo
+from aktenlotse.identity.users import UserInfo
 
 USER_KEY = "aktenlotse_user"
 SEEN_KEY = "aktenlotse_last_seen"

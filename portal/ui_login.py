@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from aktenlotse.identity.directory import LoginError
+from aktenlotse.identity.users import LoginError
 from aktenlotse.portal import session
 from aktenlotse.portal.context import PortalContext
 

@@ -7,6 +7,8 @@ import logging
 import sys
 
 from aktenlotse.core.config import Config, load_config
+from aktenlotse.identity.configured import configured_directory
+from aktenlotse.identity.users import Directory
 from aktenlotse.services.access_explain import (
     AccessQueryError,
     explain,
@@ -33,17 +35,11 @@ def register(sub) -> None:
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
 
 
-def directory_for(config: Config):
+def directory_for(config: Config) -> Directory:
     """The directory the portal logs in against, used with its service account."""
-    if config.auth.mode == "demo":
-        from aktenlotse.identity.demo_directory import DemoDirectory
-
-        return DemoDirectory(config.auth)
-    from aktenlotse.identity.directory import LdapDirectory
-
     # The directory's log lines are for the portal's log; here the German error line is all.
     logging.getLogger("aktenlotse.auth").addHandler(logging.NullHandler())
-    return LdapDirectory(config.auth)
+    return configured_directory(config.auth)
 
 
 def cmd_explain(args) -> int:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import sys
 
+from aktenlotse.cli.logging_setup import configure_logging
+
 
 def register(sub) -> None:
     """Add this module's sub-commands to the `aktenlotse` parser."""
@@ -19,7 +21,7 @@ def cmd_enrich(args) -> int:
     from aktenlotse.pipeline import app
 
     config = load_config(args.config)
-    app.configure_logging(config)
+    configure_logging(config)
     if args.limit is not None and args.limit < 0:
         print("Fehler: --limit darf nicht negativ sein", file=sys.stderr)
         return 1

@@ -11,11 +11,15 @@ from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
+from aktenlotse.cli.logging_setup import configure_logging
 from aktenlotse.cli.status import cmd_status
 from aktenlotse.core.config import Config, ConfigError, load_config, parse_smb_root
 from aktenlotse.core.records import EVERYONE
 from aktenlotse.core.storage_errors import storage_problem
+from aktenlotse.pipeline.app import open_backend
 from aktenlotse.search.backend import MODES, BackendError, Query
+from aktenlotse.services.admin import current_errors
+from aktenlotse.services.search import default_mode, search
 
 
 class UserError(Exception):
@@ -191,7 +195,7 @@ def cmd_crawl(args) -> int:
     _require_local_paths(args.paths)
     progress = None if args.no_progress or args.json or not sys.stderr.isatty() else _progress_bar()
     try:
-        app.configure_logging(config)
+        configure_logging(config)
         summary = app.run_crawl(config, args.paths, progress=progress, retry_kinds=_retry_kinds(args))
     except ExtractionError as exc:
         raise UserError(exc.message) from None
@@ -214,7 +218,8 @@ def cmd_crawl(args) -> int:
         print(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         print(
-            f"Neu {summary.new}, geändert {summary.changed}, verschoben {summary.moved}, unverändert {summary.unchanged}, "
+            f"Neu {summary.new}, geändert {summary.changed}, verschoben {summary.moved}, "
+            f"unverändert {summary.unchanged}, "
             f"Rechte geändert {summary.permissions}, gelöscht {summary.deleted}, Fehler {summary.errors} — "
             f"{summary.seconds:.1f} s, {data['docs_per_s']} Dok./s, {data['mb_per_s']} MB/s"
         )
@@ -254,7 +259,7 @@ class _progress_bar:
 
     def __call__(self, event: str, n: int) -> None:
         if event == "listed":
-            self.bar.total += n
+            self.bar.total = (self.bar.total or 0) + n
             self.bar.update(0)
         elif event == "done":
             self.bar.update(n)
@@ -264,8 +269,6 @@ class _progress_bar:
 
 
 def cmd_search(args) -> int:
-    from aktenlotse.pipeline import app
-
     if not args.query.strip():
         raise UserError("Bitte einen Suchbegriff angeben, z. B.: aktenlotse search Bauantrag")
     config = _config(args)
@@ -283,7 +286,7 @@ def cmd_search(args) -> int:
         offset=args.offset,
         sort=args.sort,
     )
-    hits = app.search(config, query, principals)
+    hits = search(config, query, principals)
     if args.json:
         print(json.dumps(hits_as_json(args.query, hits), ensure_ascii=False, indent=2))
         return 0
@@ -301,11 +304,9 @@ def cmd_search(args) -> int:
 
 
 def _default_mode(config: Config) -> str:
-    from aktenlotse.pipeline import app
-
-    backend = app.open_backend(config)
+    backend = open_backend(config)
     try:
-        return "hybrid" if app.has_vectors(backend) else "fulltext"
+        return default_mode(backend)
     finally:
         backend.close()
 
@@ -344,17 +345,11 @@ def _terminal_snippet(snippet: str) -> str:
 
 
 def cmd_errors(args) -> int:
-    from aktenlotse.stores.statedb import StateDB
-
     config = _config(args)
     if not config.state_db.exists():
         print("[]" if args.json else "Noch kein Crawl gelaufen.")
         return 0
-    state = StateDB(config.state_db)
-    try:
-        errors = state.current_errors()
-    finally:
-        state.close()
+    errors = current_errors(config)
     if args.json:
         print(json.dumps(errors, ensure_ascii=False, indent=2))
         return 0

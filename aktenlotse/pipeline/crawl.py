@@ -180,7 +180,7 @@ class Crawler:
     def _crawl_source(self, source: Source, pool: ThreadPoolExecutor, summary: CrawlSummary) -> None:
         self._source = source
         # Enrichment can be switched off per source (`enrich = false` in its [[sources]] table).
-        self._source_enriches = getattr(getattr(source, "config", None), "enrich", True)
+        self._source_enriches = source.config.enrich
         self._batch: list[Document] = []
         self._marks: list[tuple] = []
         self._stale_children: list[str] = []
@@ -237,7 +237,11 @@ class Crawler:
                 jobs.append(_Job(entry, item_id, "new", None, 0))
                 continue
             self._gone.pop(row.id, None)
-            if row.status == "pending" or row.error_kind and (None in self._retry_kinds or row.error_kind in self._retry_kinds):
+            if (
+                row.status == "pending"
+                or row.error_kind
+                and (None in self._retry_kinds or row.error_kind in self._retry_kinds)
+            ):
                 source.resolve_principals(listing, entry)
                 jobs.append(_Job(entry, row.id, "redo", None, row.children))
             elif row.size != entry.size or row.mtime != entry.mtime:

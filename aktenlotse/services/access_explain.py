@@ -19,6 +19,8 @@ from aktenlotse.core.access_checks import AccessCheck, CheckUnavailable, Decisio
 from aktenlotse.core.config import Config, SourceConfig
 from aktenlotse.core.records import AUTHENTICATED, EVERYONE, normalize_principal
 from aktenlotse.crawler.source import SourceUnavailable
+from aktenlotse.identity.users import Directory, LoginError, UserInfo
+from aktenlotse.pipeline.app import source_for
 
 
 class AccessQueryError(Exception):
@@ -123,7 +125,13 @@ def _target(source: SourceConfig, rel: str) -> Target:
     rel = "/".join(p for p in rel.replace("\\", "/").split("/") if p)
     if any(p in (".", "..") for p in rel.split("/")):
         raise AccessQueryError(f"Ungültiger Pfad „{rel}“.")
-    return Target(source, rel, _source(source).display_path(rel) if rel else _display_root(source))
+    if not rel:
+        return Target(source, rel, _display_root(source))
+    opened = source_for(source)
+    try:
+        return Target(source, rel, opened.display_path(rel))
+    finally:
+        opened.close()
 
 
 def _display_root(source: SourceConfig) -> str:
@@ -132,26 +140,13 @@ def _display_root(source: SourceConfig) -> str:
     return source.unc_root if source.is_smb else os.path.abspath(str(source.root))
 
 
-def _source(source: SourceConfig):
-    if source.is_smb:
-        from aktenlotse.crawler.smb_source import SmbSource
-
-        return SmbSource(source)
-    from aktenlotse.crawler.local_source import LocalSource
-
-    return LocalSource(source)
-
-
 def checks_for(target: Target) -> list[AccessCheck]:
     """The source's checks for the target; the SMB source provides its own (share ACL,
     folders, file) when it has them."""
-    source = _source(target.source)
+    source = source_for(target.source)
     try:
-        method = getattr(source, "access_checks", None)
-        if method is None:
-            raise AccessQueryError(f"Die Zugriffsprüfung ist für die Quelle „{target.source.name}“ nicht verfügbar.", 2)
         try:
-            return list(method(target.path))
+            return list(source.access_checks(target.path))
         except CheckUnavailable as exc:
             raise AccessQueryError(str(exc)) from None
         except SourceUnavailable:
@@ -161,15 +156,13 @@ def checks_for(target: Target) -> list[AccessCheck]:
                 f"Die Quelle „{target.source.name}“ ist nicht erreichbar: {exc.strerror or exc}."
             ) from None
     finally:
-        close = getattr(source, "close", None)
-        if close is not None:
-            close()
+        source.close()
 
 
 # -- explain ------------------------------------------------------------------------
 
 
-def explain(config: Config, directory: Any, username: str, path_text: str) -> Explanation:
+def explain(config: Config, directory: Directory, username: str, path_text: str) -> Explanation:
     """Everything `aktenlotse access explain USER PATH` and the admin form show."""
     user = _lookup(directory, username)
     target = resolve_target(config, path_text)
@@ -207,8 +200,7 @@ def _naming(entries: Sequence[str], principals: Sequence[str]) -> tuple[str, ...
     return tuple(line for line in entries if any(p.search(line) for p in patterns))
 
 
-def _lookup(directory: Any, username: str):
-    from aktenlotse.identity.directory import LoginError
+def _lookup(directory: Directory, username: str) -> UserInfo:
 
     try:
         return directory.lookup(username)
@@ -274,9 +266,8 @@ def explanation_lines(explanation: Explanation) -> list[str]:
 # -- who ------------------------------------------------------------------------------
 
 
-def who_may_read(config: Config, directory: Any, path_text: str) -> Readers:
+def who_may_read(config: Config, directory: Directory, path_text: str) -> Readers:
     """Directory groups whose members all pass, and every directory user allowed."""
-    from aktenlotse.identity.directory import LoginError
 
     target = resolve_target(config, path_text)
     checks = checks_for(target)

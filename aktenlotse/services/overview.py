@@ -9,7 +9,9 @@ import datetime as dt
 import os
 from dataclasses import dataclass, field
 
+from aktenlotse.core.config import Config
 from aktenlotse.core.records import EVERYONE
+from aktenlotse.search.backend import Backend
 from aktenlotse.stores.statedb import StateDB, to_text
 
 STALE_YEARS = 10
@@ -113,3 +115,14 @@ def _from_index(view: Overview, state: StateDB, backend) -> None:
             reasons = doc.extra.get("sensitive") or []
             if reasons and EVERYONE in allow.split("\n") and len(view.open_personal_data) < LIST_LIMIT:
                 view.open_personal_data.append((source, _path(folder, name), list(reasons)))
+
+
+def overview_for(config: Config, backend: Backend) -> Overview | None:
+    """The overview of the configured state database and index; None before the first crawl."""
+    if not config.state_db.exists():
+        return None
+    state = StateDB(config.state_db)
+    try:
+        return build_overview(state, backend)
+    finally:
+        state.close()
