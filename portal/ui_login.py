@@ -10,6 +10,7 @@ from aktenlotse.portal.context import PortalContext
 
 
 def render(ctx: PortalContext) -> None:
+    """The login form; a successful login starts the session and reloads the page."""
     st.title(ctx.config.portal.title)
     st.caption("Suche in den Laufwerken der Verwaltung – Anmeldung mit Ihrem Windows-Konto")
     notice = st.session_state.pop(session.NOTICE_KEY, None)

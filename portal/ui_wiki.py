@@ -31,6 +31,7 @@ def render_news(ctx: PortalContext, limit: int = 3) -> None:
 
 
 def render(ctx: PortalContext, user: UserInfo) -> None:
+    """The wiki page: reading for everyone, writing and versions for editors."""
     st.title("Wissen & DMS-News")
     editor = can_edit(user.roles)
     pages = ctx.wiki.pages(include_drafts=editor)

@@ -30,4 +30,5 @@ class _QuietFileHandler(logging.FileHandler):
     tracebacks beside the one German line the command ends with."""
 
     def handleError(self, record: logging.LogRecord) -> None:
+        """Drop the record silently (see the class)."""
         pass

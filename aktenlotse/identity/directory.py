@@ -68,6 +68,8 @@ class LdapDirectory:
     # -- public --------------------------------------------------------------------
 
     def authenticate(self, username: str, password: str) -> UserInfo:
+        """The user behind name and password, the directory binding as the user; every
+        refusal is a LoginError that does not tell whether the account exists."""
         username = (username or "").strip()
         if not username or not password or len(username) > MAX_USERNAME or any(ord(c) < 32 for c in username):
             raise LoginError(MSG_INPUT if not username or not password else MSG_BAD_CREDENTIALS, "input")

@@ -37,6 +37,8 @@ class LoginError(Exception):
 
 @dataclass(frozen=True)
 class UserInfo:
+    """A logged-in (or looked-up) user with the groups and SIDs the directory resolved."""
+
     username: str
     display_name: str
     mail: str
@@ -47,6 +49,7 @@ class UserInfo:
 
     @property
     def principals(self) -> tuple[str, ...]:
+        """What the user's searches and downloads are checked against (normalised, no repeats)."""
         found = [EVERYONE, AUTHENTICATED, f"user:{self.username}"]
         found += [f"group:{g}" for g in self.groups]
         found += [f"sid:{s}" for s in self.sids]
@@ -89,6 +92,7 @@ class LoginGuard:
         return entry.times
 
     def check(self, username: str) -> None:
+        """LoginError (rate_limited) while the name has too many recent failures."""
         key = username.lower()
         with self._lock:
             recent = self._recent(key)
@@ -97,10 +101,12 @@ class LoginGuard:
                 raise LoginError(MSG_RATE_LIMITED.format(minutes=wait_min), "rate_limited")
 
     def failed(self, username: str) -> None:
+        """Count a failed login of the name."""
         with self._lock:
             self._failures.setdefault(username.lower(), _Failures()).times.append(self.clock())
 
     def succeeded(self, username: str) -> None:
+        """A successful login clears the name's failures."""
         with self._lock:
             self._failures.pop(username.lower(), None)
 

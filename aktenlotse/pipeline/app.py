@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from aktenlotse.core.config import ADHOC_PREFIX, Config, ConfigError, SourceConfig
+from aktenlotse.crawler.extractor import Extractor
 from aktenlotse.crawler.source import Source, close_all
 from aktenlotse.search.backend import Backend, BackendError
 from aktenlotse.stores.statedb import StateDB
@@ -28,7 +29,8 @@ def open_backend(config: Config) -> Backend:
     raise ConfigError(f"index.backend: unknown backend {config.index.backend!r}")
 
 
-def make_configured_extractor(config: Config):
+def make_configured_extractor(config: Config) -> Extractor:
+    """The text extractor the config asks for (in-process Tika, a managed server, or URLs)."""
     from aktenlotse.crawler.extractors import make_extractor
     from aktenlotse.crawler.tika_jar import tika_jar_path
 

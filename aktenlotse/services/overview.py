@@ -20,6 +20,8 @@ LIST_LIMIT = 200
 
 @dataclass
 class Overview:
+    """The figures of the overview page (lists are capped at LIST_LIMIT rows)."""
+
     by_source: list[tuple[str, int, int]] = field(default_factory=list)  # source, files, bytes
     by_type: list[tuple[str, int, int]] = field(default_factory=list)
     by_year: list[tuple[int, int, int]] = field(default_factory=list)
@@ -40,7 +42,8 @@ def _extension(name: bytes) -> str:
     return ext if ext.isalnum() and len(ext) <= 8 else "(ohne)"
 
 
-def build_overview(state: StateDB, backend=None, now: float | None = None) -> Overview:
+def build_overview(state: StateDB, backend: Backend | None = None, now: float | None = None) -> Overview:
+    """The overview from the state database; with `backend` also personal data and coverage."""
     conn = state.conn
     view = Overview()
     view.by_source = [
