@@ -251,6 +251,9 @@ class LocalSource:
             return self.config.display_root.rstrip("\\/") + sep + text.replace("/", sep)
         return os.path.join(display_text(self.root), text)
 
+    def close(self) -> None:
+        """Nothing to release: every read opens and closes its own handles."""
+
 
 def _bare_entry(source: str, rel: str, st: os.stat_result) -> Entry:
     return Entry(source, rel, st.st_size, st.st_mtime, st.st_ctime, f"{st.st_dev}:{st.st_ino}", str(st.st_uid))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO, Protocol
 
+from aktenlotse.core.access_checks import AccessCheck
+from aktenlotse.core.config import SourceConfig
 from aktenlotse.core.records import Entry
 
 
@@ -36,9 +38,14 @@ class DirListing:
 
 
 class Source(Protocol):
-    """A tree of files with read permissions. Memory use must not grow with the tree."""
+    """A tree of files with read permissions. Memory use must not grow with the tree.
+
+    `config` holds the options of its `[[sources]]` table (enrichment, OCR, embeddings per
+    source); callers read them there. `close` is called once the caller is done (an SMB
+    source holds sessions to the file server; a local source has nothing to release)."""
 
     name: str
+    config: SourceConfig
 
     def listings(self) -> Iterator[DirListing]:
         """Folder by folder, depth first. Raises `SourceUnavailable` if the root itself is unusable."""
@@ -64,6 +71,24 @@ class Source(Protocol):
 
     def display_path(self, path: str) -> str:
         """The path users know (e.g. a UNC path \\\\server\\share\\…)."""
+
+    def access_checks(self, path: str) -> list[AccessCheck]:
+        """The checks that decide who may read `path` now, in order (for "Zugriff prüfen")."""
+
+    def close(self) -> None:
+        """Release what the source holds (connections); the source is not used afterwards."""
+
+
+def close_all(sources: Iterable[Source]) -> None:
+    """Close every source, also when closing one of them fails (the others still hold sessions)."""
+    problems: list[Exception] = []
+    for source in sources:
+        try:
+            source.close()
+        except Exception as exc:  # re-raised below, once all are closed
+            problems.append(exc)
+    if problems:
+        raise problems[0]
 
 
 def safe_parts(path: str) -> list[str] | None:

@@ -19,10 +19,3 @@ def open_source(config: SourceConfig) -> Source:
 
         return SmbSource(config)
     return LocalSource(config)
-
-
-def close_source(source: object) -> None:
-    """Close a source that holds connections (SMB sessions); local sources hold none."""
-    close = getattr(source, "close", None)
-    if close is not None:
-        close()

@@ -43,7 +43,9 @@ class Suggestion:
         return {"code": self.code, "title": self.title, "score": round(self.score, 4), "reasons": self.reasons}
 
 
-def document_vector(encoder: Encoder, text: str, title: str = "", config: EnrichConfig | None = None) -> np.ndarray | None:
+def document_vector(
+    encoder: Encoder, text: str, title: str = "", config: EnrichConfig | None = None
+) -> np.ndarray | None:
     """Mean of the chunk vectors of the document (L2-normalised), or None for an empty one.
 
     The chunks are the embedding pass's (`document_chunks`), so this is the vector the

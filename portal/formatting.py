@@ -34,6 +34,7 @@ MODE_LABELS = {"fulltext": "Volltext", "semantic": "Semantisch", "hybrid": "Hybr
 
 
 def type_icon(file_type: str, kind: str = "file") -> str:
+    """The icon of a hit: wiki page, attachment, or by file type."""
     if kind == "wiki":
         return "📰"
     if kind == "attachment":
@@ -42,6 +43,7 @@ def type_icon(file_type: str, kind: str = "file") -> str:
 
 
 def human_size(size: int) -> str:
+    """A size as German users read it (1,5 MB)."""
     value = float(size or 0)
     for unit in ("Byte", "KB", "MB", "GB"):
         if value < 1024 or unit == "GB":
@@ -52,6 +54,7 @@ def human_size(size: int) -> str:
 
 
 def german_date(iso: str | None) -> str:
+    """An ISO date as TT.MM.JJJJ (the first ten characters when it does not parse)."""
     if not iso:
         return ""
     try:
@@ -61,4 +64,5 @@ def german_date(iso: str | None) -> str:
 
 
 def facet_label(value: str, count: int) -> str:
+    """A facet value with its count."""
     return f"{value} ({count})"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import MutableMapping
 
-from aktenlotse.identity.directory import UserInfo
+from aktenlotse.identity.users import UserInfo
 
 USER_KEY = "aktenlotse_user"
 SEEN_KEY = "aktenlotse_last_seen"
@@ -14,11 +14,13 @@ MSG_TIMEOUT = "Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an."
 
 
 def log_in(state: MutableMapping, user: UserInfo, now: float | None = None) -> None:
+    """Start the session of `user` (the idle clock starts now)."""
     state[USER_KEY] = user
     state[SEEN_KEY] = now if now is not None else time.time()
 
 
 def log_out(state: MutableMapping, notice: str | None = None) -> None:
+    """Forget everything of this session; `notice` is shown on the login form."""
     for key in list(state.keys()):
         del state[key]
     if notice:

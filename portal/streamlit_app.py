@@ -24,6 +24,7 @@ def _context() -> PortalContext:
 
 
 def main() -> None:
+    """One run of the portal script: login, or the pages the user's roles allow."""
     st.set_page_config(page_title="Aktenlotse", page_icon="🧭", layout="wide")
     st.markdown(STYLE, unsafe_allow_html=True)
     try:

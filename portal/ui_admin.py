@@ -4,36 +4,24 @@
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from aktenlotse.core.records import ERROR_KINDS, EXPECTED_KINDS
-from aktenlotse.identity.directory import UserInfo
+from aktenlotse.core.records import ERROR_KINDS
+from aktenlotse.identity.users import UserInfo
 from aktenlotse.pipeline.crawl_lock import crawl_running
 from aktenlotse.portal.context import PortalContext
 from aktenlotse.portal.ui_access import render_access_check
-from aktenlotse.stores.statedb import StateDB
+from aktenlotse.services.admin import admin_view, files_per_second, filter_errors, split_errors, start_background_crawl
 
 
 def _when(ts: float | None) -> str:
     return dt.datetime.fromtimestamp(ts).strftime("%d.%m.%Y %H:%M") if ts else ""
 
 
-def start_background_crawl(ctx: PortalContext) -> subprocess.Popen:
-    """An incremental crawl in its own process (it takes the crawl lock itself)."""
-    command = [sys.executable, "-m", "aktenlotse.cli.main"]
-    if ctx.config.path is not None:
-        command += ["--config", str(ctx.config.path)]
-    command += ["crawl", "--no-progress"]
-    ctx.config.log_dir.mkdir(parents=True, exist_ok=True)
-    log = open(ctx.config.log_dir / "portal-crawl.log", "ab")
-    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-
-
-def render_unverified(folders: list[dict]) -> None:
+def render_unverified(folders: list[dict[str, Any]]) -> None:
     """Folders the last crawls could not verify (not listable, ACL unreadable): everything
     below them is hidden from everyone until a crawl verifies them again."""
     st.subheader("Nicht verifizierte Ordner")
@@ -63,6 +51,7 @@ def render_unverified(folders: list[dict]) -> None:
 
 
 def render(ctx: PortalContext, user: UserInfo) -> None:
+    """The admin page, for admins only."""
     st.title("Verwaltung")
     if "admin" not in user.roles:
         st.error("Diese Seite ist den Administratoren vorbehalten.")
@@ -71,24 +60,15 @@ def render(ctx: PortalContext, user: UserInfo) -> None:
     if running:
         st.info("Ein Crawl läuft gerade.")
     if st.button("Inkrementellen Crawl starten", disabled=running, type="primary"):
-        start_background_crawl(ctx)
+        start_background_crawl(ctx.config)
         st.success("Crawl gestartet. Diese Seite zeigt ihn, sobald er fertig ist (neu laden).")
     render_access_check(ctx)
-    if not ctx.config.state_db.exists():
+    view = admin_view(ctx.config)
+    if view is None:
         st.caption("Noch kein Crawl gelaufen.")
         return
-    state = StateDB(ctx.config.state_db)
-    try:
-        runs = state.runs(50)
-        errors = state.current_errors()
-        unverified = state.unverified()
-    finally:
-        state.close()
     st.subheader("Quellen")
-    last_by_source = {}
-    for run in reversed(runs):
-        for name in run["sources"].split(","):
-            last_by_source[name] = run
+    last_by_source = view.last_run_by_source()
     st.dataframe(
         pd.DataFrame(
             [
@@ -107,7 +87,7 @@ def render(ctx: PortalContext, user: UserInfo) -> None:
         hide_index=True,
         width="stretch",
     )
-    render_unverified(unverified)
+    render_unverified(view.unverified)
     st.subheader("Crawl-Läufe")
     st.dataframe(
         pd.DataFrame(
@@ -124,10 +104,10 @@ def render(ctx: PortalContext, user: UserInfo) -> None:
                     "Gelöscht": r["deleted"],
                     "Fehler": r["errors"],
                     "Sekunden": round(r["seconds"] or 0, 1),
-                    "Dateien/s": round((r["new"] + r["changed"]) / r["seconds"], 1) if r["seconds"] else None,
+                    "Dateien/s": files_per_second(r),
                     "Meldung": r.get("message") or "",
                 }
-                for r in runs
+                for r in view.runs
             ]
         ),
         hide_index=True,
@@ -136,12 +116,11 @@ def render(ctx: PortalContext, user: UserInfo) -> None:
     st.subheader("Fehler")
     # Pictures, media and programs hold no text: listed apart, so that the list above them
     # holds only what an admin can act on.
-    expected = [e for e in errors if e["kind"] in EXPECTED_KINDS]
-    actionable = [e for e in errors if e["kind"] not in EXPECTED_KINDS]
+    actionable, expected = split_errors(view.errors)
     kinds = sorted({e["kind"] for e in actionable})
     chosen = st.multiselect("Art", kinds, format_func=_kind_label, key="admin_error_kinds")
     text = st.text_input("Pfad enthält", key="admin_error_path")
-    shown = [e for e in actionable if (not chosen or e["kind"] in chosen) and text.lower() in e["path"].lower()]
+    shown = filter_errors(actionable, chosen, text)
     st.dataframe(_error_table(shown), hide_index=True, width="stretch")
     if expected:
         with st.expander(f"Kein Text erwartet ({len(expected)} Dateien: Bilder, Audio, Video, Programme …)"):
@@ -153,7 +132,7 @@ def _kind_label(kind: str) -> str:
     return ERROR_KINDS.get(kind, kind)
 
 
-def _error_table(errors: list[dict]) -> pd.DataFrame:
+def _error_table(errors: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {

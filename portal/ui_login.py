@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from aktenlotse.identity.directory import LoginError
+from aktenlotse.identity.users import LoginError
 from aktenlotse.portal import session
 from aktenlotse.portal.context import PortalContext
 
 
 def render(ctx: PortalContext) -> None:
+    """The login form; a successful login starts the session and reloads the page."""
     st.title(ctx.config.portal.title)
     st.caption("Suche in den Laufwerken der Verwaltung – Anmeldung mit Ihrem Windows-Konto")
     notice = st.session_state.pop(session.NOTICE_KEY, None)

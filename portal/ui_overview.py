@@ -5,27 +5,23 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from aktenlotse.identity.directory import UserInfo
+from aktenlotse.identity.users import UserInfo
 from aktenlotse.portal.context import PortalContext
 from aktenlotse.portal.formatting import human_size
-from aktenlotse.services.overview import STALE_YEARS, build_overview
+from aktenlotse.services.overview import STALE_YEARS, overview_for
 from aktenlotse.services.review import can_review
-from aktenlotse.stores.statedb import StateDB
 
 
 def render(ctx: PortalContext, user: UserInfo) -> None:
+    """The overview page, for the AG DMS and admins."""
     st.title("Übersicht")
     if not can_review(user.roles):
         st.error("Diese Seite ist der AG DMS und den Administratoren vorbehalten.")
         return
-    if not ctx.config.state_db.exists():
+    view = overview_for(ctx.config, ctx.backend, user.roles)
+    if view is None:
         st.info("Noch kein Crawl gelaufen.")
         return
-    state = StateDB(ctx.config.state_db)
-    try:
-        view = build_overview(state, ctx.backend, roles=user.roles)
-    finally:
-        state.close()
     cols = st.columns(4)
     cols[0].metric("Dateien", f"{view.total:,}".replace(",", "."))
     cols[1].metric(

@@ -3,59 +3,65 @@ suggestions with reasons and scores, decisions, progress, retraining, the export
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
+from collections.abc import Sequence
 
 import streamlit as st
 
-from aktenlotse.identity.directory import UserInfo
+from aktenlotse.identity.users import UserInfo
 from aktenlotse.portal import markdown_text as md
 from aktenlotse.portal.context import PortalContext
 from aktenlotse.services.review import (
     DECISIONS,
     ReviewError,
     ReviewFolder,
-    ReviewStore,
+    ReviewItem,
     can_review,
     folders,
     items_below,
     progress,
 )
-from aktenlotse.stores.statedb import StateDB
+from aktenlotse.services.review_desk import (
+    DeskUnavailable,
+    ReviewDesk,
+    decide_items,
+    export_dms_handover,
+    export_list,
+    folder_suggestion,
+    matching_folders,
+    open_desk,
+    shown_items,
+)
+from aktenlotse.services.review_training import train_from_decisions
+from aktenlotse.xdomea.schema import SchemaError
+from aktenlotse.xdomea.service import HandoverError
 
 
 def render(ctx: PortalContext, user: UserInfo) -> None:
+    """The page, for the AG DMS and admins only."""
     st.title("Aktenplan-Prüfung")
     if not can_review(user.roles):
         st.error("Diese Seite ist der AG DMS und den Administratoren vorbehalten.")
         return
-    from aktenlotse.stores.aktenplan_store import load_current_plan
-
-    plan = load_current_plan(ctx.config.data_dir)
-    if plan is None:
-        st.warning("Es ist noch kein Aktenplan importiert: aktenlotse aktenplan import DATEI")
-        return
-    if not ctx.config.state_db.exists():
-        st.info("Noch kein Crawl gelaufen.")
-        return
-    state = StateDB(ctx.config.state_db)
-    store = ReviewStore(ctx.config.data_dir)
     try:
-        _page(ctx, user, plan, state, store)
+        desk = open_desk(ctx.config)
+    except DeskUnavailable as missing:
+        (st.warning if missing.kind == "no_plan" else st.info)(missing.message)
+        return
+    try:
+        _page(ctx, user, desk)
     finally:
-        store.close()
-        state.close()
+        desk.close()
 
 
-def _page(ctx, user, plan, state, store) -> None:
+def _page(ctx: PortalContext, user: UserInfo, desk: ReviewDesk) -> None:
     done = st.session_state.pop(DONE_MESSAGE, None)
     if done:
         st.success(done)
-    figures = progress(state, store)
+    figures = progress(desk.state, desk.store)
     cols = st.columns(4)
     cols[0].metric("Dokumente entschieden", f"{figures['documents_decided']} / {figures['documents']}")
     cols[1].metric("Ordner vollständig", f"{figures['folders_decided']} / {figures['folders']}")
-    model = store.latest_model()
+    model = desk.store.latest_model()
     if model and model["heldout_top1"] is not None:
         cols[2].metric(
             "Modell: Treffer auf zurückgehaltenen Entscheidungen",
@@ -64,20 +70,20 @@ def _page(ctx, user, plan, state, store) -> None:
         )
     if cols[3].button("Modell neu lernen"):
         _retrain(ctx, user)
-    stale = store.stale_decisions(plan.classes)
+    stale = desk.store.stale_decisions(desk.plan.classes)
     if stale:
         st.warning(
             f"{len(stale)} Entscheidungen nennen Klassen, die es im aktuellen Aktenplan nicht mehr gibt "
-            "(z. B. " + md.text(", ".join(sorted({d.code for d in stale})[:5])) + "). Bitte neu entscheiden."
+            "(z. B. " + md.text(", ".join(sorted({d.code or "" for d in stale})[:5])) + "). Bitte neu entscheiden."
         )
 
-    all_folders = folders(state)
+    all_folders = folders(desk.state)
     sources = sorted({f.source for f in all_folders})
     left, middle, right = st.columns(3)
     source = left.selectbox("Ablage", sources, key="review_source")
     folder_filter = middle.text_input("Ordner enthält", key="review_folder_filter")
     min_confidence = right.slider("Sicherheit mindestens", 0.0, 1.0, 0.0, 0.05, key="review_confidence")
-    candidates = {f.path: f for f in all_folders if f.source == source and folder_filter.lower() in f.path.lower()}
+    candidates = matching_folders(all_folders, source or "", folder_filter)
     if not candidates:
         st.info("Keine Ordner für diese Auswahl.")
         return
@@ -85,52 +91,35 @@ def _page(ctx, user, plan, state, store) -> None:
         "Ordner", list(candidates), key="review_folder", format_func=lambda f: _folder_label(candidates[f])
     )
     recursive = st.checkbox("mit Unterordnern", key="review_recursive")
-    items = items_below(state, ctx.backend, store, source, folder, recursive=recursive, roles=user.roles)
-    shown = [i for i in items if not i.suggestions or i.suggestions[0].get("score", 0) >= min_confidence]
-    class_filter = st.text_input("Vorgeschlagene Klasse (Kennziffer beginnt mit)", key="review_class")
-    if class_filter:
-        shown = [i for i in shown if i.suggestions and str(i.suggestions[0].get("code", "")).startswith(class_filter)]
-
-    from aktenlotse.enrich.suggest import Suggester, Suggestion, suggest_folder
-
-    suggester = Suggester(plan)
-    folder_suggestions = suggest_folder(
-        suggester,
-        folder.rsplit("/", 1)[-1],
-        [
-            [
-                Suggestion(s["code"], s.get("title", ""), float(s.get("score", 0)), list(s.get("reasons", [])))
-                for s in i.suggestions
-                if s.get("code") in plan.classes
-            ]
-            for i in items
-        ],
+    items = items_below(
+        desk.state, ctx.backend, desk.store, source or "", folder or "", recursive=recursive, roles=user.roles
     )
-    if folder_suggestions:
-        best = folder_suggestions[0]
+    class_filter = st.text_input("Vorgeschlagene Klasse (Kennziffer beginnt mit)", key="review_class")
+    shown = shown_items(items, min_confidence, class_filter)
+    best = folder_suggestion(desk.plan, folder or "", items)
+    if best is not None:
         st.info(
             f"Vorschlag für den Ordner: **{md.text(best.code)} {md.text(best.title)}** ({best.score:.0%}) – "
             + md.text("; ".join(best.reasons))
         )
-
-    table = [
-        {
-            "Datei": i.ref.path.rsplit("/", 1)[-1],
-            "Titel": i.title,
-            "Vorschlag": f"{i.suggestions[0]['code']} {i.suggestions[0].get('title', '')}" if i.suggestions else "",
-            "Sicherheit": round(float(i.suggestions[0].get("score", 0)), 2) if i.suggestions else None,
-            "Gründe": "; ".join(i.suggestions[0].get("reasons", [])) if i.suggestions else "",
-            "Entscheidung": (
-                " ".join(filter(None, (i.decision.label, i.decision.code))) + f" ({i.decision.reviewer})"
-                if i.decision
-                else "offen"
-            ),
-        }
-        for i in shown
-    ]
-    st.dataframe(table, hide_index=True, width="stretch")
-    _decide_form(ctx, user, plan, store, shown)
+    st.dataframe([_row(i) for i in shown], hide_index=True, width="stretch")
+    _decide_form(user, desk, shown)
     _exports(ctx, user)
+
+
+def _row(item: ReviewItem) -> dict[str, object]:
+    best = item.suggestions[0] if item.suggestions else None
+    decision = item.decision
+    return {
+        "Datei": item.ref.path.rsplit("/", 1)[-1],
+        "Titel": item.title,
+        "Vorschlag": f"{best['code']} {best.get('title', '')}" if best else "",
+        "Sicherheit": round(float(best.get("score", 0)), 2) if best else None,
+        "Gründe": "; ".join(best.get("reasons", [])) if best else "",
+        "Entscheidung": (
+            " ".join(filter(None, (decision.label, decision.code))) + f" ({decision.reviewer})" if decision else "offen"
+        ),
+    }
 
 
 def _folder_label(folder: ReviewFolder) -> str:
@@ -146,9 +135,9 @@ RESET_FLAG = "review_form_reset"
 DONE_MESSAGE = "review_done_message"
 
 
-def _decide_form(ctx, user, plan, store, shown) -> None:
+def _decide_form(user: UserInfo, desk: ReviewDesk, shown: Sequence[ReviewItem]) -> None:
     options = {i.id: i for i in shown}
-    codes = sorted(plan.classes)
+    classes = desk.plan.classes
     if st.session_state.pop(RESET_FLAG, False):
         # Widget values can only be dropped before the widgets exist in this run.
         for key in FORM_KEYS:
@@ -161,16 +150,20 @@ def _decide_form(ctx, user, plan, store, shown) -> None:
             format_func=lambda i: options[i].ref.path if i in options else i,
         )
         action = st.radio(
-            "Entscheidung", list(DECISIONS), format_func=DECISIONS.get, horizontal=True, key="review_action"
+            "Entscheidung",
+            list(DECISIONS),
+            format_func=lambda d: DECISIONS.get(d, d),
+            horizontal=True,
+            key="review_action",
         )
         # No preselected class: a reassignment without a chosen class is refused, never class 0.
         code = st.selectbox(
             "Andere Klasse (Suche mit Tippen)",
-            codes,
+            sorted(classes),
             index=None,
             key="review_code",
             placeholder="Klasse wählen …",
-            format_func=lambda c: f"{c} {plan.classes[c].title}",
+            format_func=lambda c: f"{c} {classes[c].title}",
         )
         comment = st.text_input("Kommentar (z. B. Dublette, veraltet, archivieren)", key="review_comment")
         submitted = st.form_submit_button("Entscheiden", type="primary")
@@ -181,30 +174,7 @@ def _decide_form(ctx, user, plan, store, shown) -> None:
         st.error("Keine Dokumente angezeigt: bitte einen Ordner mit Dateien wählen oder „mit Unterordnern“ ankreuzen.")
         return
     try:
-        if action == "accept":
-            count = 0
-            for item in targets:
-                if not item.suggestions:
-                    continue
-                count += store.decide(
-                    [item.ref],
-                    decision="accept",
-                    code=item.suggestions[0]["code"],
-                    reviewer=user.username,
-                    roles=user.roles,
-                    comment=comment,
-                    known_codes=plan.classes,
-                )
-        else:
-            count = store.decide(
-                [i.ref for i in targets],
-                decision=action,
-                code=code,
-                reviewer=user.username,
-                roles=user.roles,
-                comment=comment,
-                known_codes=plan.classes,
-            )
+        count = decide_items(desk, targets, action or "", code, user, comment)
     except ReviewError as error:
         st.error(error.message)
         return
@@ -214,9 +184,7 @@ def _decide_form(ctx, user, plan, store, shown) -> None:
     st.rerun()
 
 
-def _retrain(ctx, user) -> None:
-    from aktenlotse.services.review_training import train_from_decisions
-
+def _retrain(ctx: PortalContext, user: UserInfo) -> None:
     try:
         with st.spinner("Lerne aus den Entscheidungen …"):
             report = train_from_decisions(ctx.config, ctx.backend, user.username, user.roles)
@@ -232,15 +200,12 @@ def _retrain(ctx, user) -> None:
         )
 
 
-def _exports(ctx, user: UserInfo) -> None:
-    from aktenlotse.services.migration_export import export_migration_list
-
+def _exports(ctx: PortalContext, user: UserInfo) -> None:
     st.subheader("Migrationsliste")
     left, right = st.columns(2)
     for column, fmt in ((left, "xlsx"), (right, "csv")):
         if column.button(f"Als {fmt.upper()} erstellen", key=f"export_{fmt}"):
-            target = Path(tempfile.mkdtemp(prefix="aktenlotse-export-")) / f"migrationsliste.{fmt}"
-            rows = export_migration_list(ctx.config, target, fmt, roles=user.roles)
+            target, rows = export_list(ctx.config, fmt, user.roles)
             column.download_button(
                 f"⬇ migrationsliste.{fmt} ({rows} Zeilen)",
                 target.read_bytes(),
@@ -250,16 +215,11 @@ def _exports(ctx, user: UserInfo) -> None:
     _xdomea_export(ctx)
 
 
-def _xdomea_export(ctx) -> None:
-    from aktenlotse.xdomea.schema import SchemaError
-    from aktenlotse.xdomea.service import HandoverError, export_handover
-
+def _xdomea_export(ctx: PortalContext) -> None:
     with_files = st.checkbox("mit den Dateien", key="xdomea_with_files")
     if st.button("Übergabe an das DMS (xdomea 0401) erstellen", key="export_xdomea"):
         try:
-            report = export_handover(
-                ctx.config, Path(tempfile.mkdtemp(prefix="aktenlotse-xdomea-")), with_files=with_files
-            )
+            report = export_dms_handover(ctx.config, with_files)
         except (HandoverError, SchemaError) as error:
             st.error(error.message)
             return

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from aktenlotse.core.config import ConfigError
-from aktenlotse.identity.directory import UserInfo
-from aktenlotse.pipeline.app import has_vectors, with_query_vector
+from aktenlotse.identity.users import UserInfo
 from aktenlotse.portal import markdown_text as md
 from aktenlotse.portal.context import PortalContext
 from aktenlotse.portal.formatting import MODE_LABELS, facet_label, german_date, human_size, type_icon
-from aktenlotse.search.backend import BackendError, Hit, Hits, Query
-from aktenlotse.services.documents import DownloadDenied, open_download, run_search, similar_documents
+from aktenlotse.portal.ui_wiki import render_news
+from aktenlotse.search.backend import BackendError, Hit, Hits
+from aktenlotse.services.documents import DownloadDenied, open_download
+from aktenlotse.services.search import (
+    FACETS,
+    default_mode,
+    page_count,
+    query_from_filters,
+    search_as,
+    similar_documents,
+    spelling_variants,
+    without_umlauts,
+)
 
-FACET_TITLES = {
+FACET_LABELS = {
     "folder": "Ordner",
     "file_type": "Dateityp",
     "year": "Jahr",
@@ -21,6 +33,7 @@ FACET_TITLES = {
     "keywords": "Schlagwort",
     "aktenplan": "Aktenplan",
 }
+FACET_TITLES = {name: FACET_LABELS[name] for name in FACETS}
 SORTS = {"Relevanz": "relevance", "Neueste zuerst": "date"}
 
 
@@ -42,35 +55,16 @@ def _facet_widgets(facets: dict, chosen: dict[str, list[str]]) -> None:
             options = list(dict.fromkeys([*chosen.get(name, []), *[str(v) for v, _ in values]]))
             if not options:
                 continue
-            counts = {str(v): c for v, c in values}
-            st.multiselect(
-                title,
-                options,
-                key=f"facet_{name}",
-                format_func=lambda v, c=counts: facet_label(v, c[v]) if v in c else v,
-            )
+            st.multiselect(title, options, key=f"facet_{name}", format_func=_counted({str(v): c for v, c in values}))
 
 
-def build_query(text: str, mode: str, sort: str, filters: dict[str, list[str]], page: int, page_size: int) -> Query:
-    years = tuple(int(y) for y in filters.get("year", []) if str(y).isdigit())
-    folder = filters.get("folder", [])
-    return Query(
-        text=text,
-        mode=mode,
-        sort=sort,
-        facets=True,
-        limit=page_size,
-        offset=page * page_size,
-        folder=folder[0] if len(folder) == 1 else None,
-        file_types=tuple(filters.get("file_type", [])),
-        years=years,
-        sources=tuple(filters.get("source", [])),
-        keywords=tuple(filters.get("keywords", [])),
-        aktenplan=tuple(filters.get("aktenplan", [])),
-    )
+def _counted(counts: dict[str, int]) -> Callable[[str], str]:
+    """A facet value with its count, when the current result has one."""
+    return lambda value: facet_label(value, counts[value]) if value in counts else value
 
 
 def render(ctx: PortalContext, user: UserInfo) -> None:
+    """The search page for the logged-in user."""
     st.title("Suche")
     text = st.text_input(
         "Suchbegriff",
@@ -81,27 +75,25 @@ def render(ctx: PortalContext, user: UserInfo) -> None:
     columns = st.columns([3, 2])
     if "mode" not in st.session_state:
         # Hybrid is the default as soon as the embedding pass has stored vectors.
-        st.session_state["mode"] = MODE_LABELS["hybrid" if has_vectors(ctx.backend) else "fulltext"]
+        st.session_state["mode"] = MODE_LABELS[default_mode(ctx.backend)]
     mode_label = columns[0].radio("Suchmodus", list(MODE_LABELS.values()), horizontal=True, key="mode")
     sort_label = columns[1].selectbox("Sortierung", list(SORTS), key="sort")
     if not text.strip():
         st.caption(
             "Suchen Sie nach Wörtern, Aktenzeichen oder einer Frage. Sie sehen nur Dateien, die Sie öffnen dürfen."
         )
-        from aktenlotse.portal import ui_wiki
-
-        ui_wiki.render_news(ctx)
+        render_news(ctx)
         return
     page = st.session_state.get("page", 0)
     if st.session_state.get("last_query") != (text, mode_label, sort_label):
         page = st.session_state["page"] = 0
         st.session_state["last_query"] = (text, mode_label, sort_label)
     filters = _chosen_filters()
-    query = build_query(
+    query = query_from_filters(
         text, _mode_from_label(mode_label), SORTS[sort_label], filters, page, ctx.config.portal.page_size
     )
     try:
-        hits = run_search(ctx.backend, with_query_vector(ctx.config, query), user.principals)
+        hits = search_as(ctx.config, ctx.backend, query, user.principals)
     except (BackendError, ConfigError) as error:
         st.error(str(error))
         return
@@ -123,15 +115,11 @@ def render(ctx: PortalContext, user: UserInfo) -> None:
 def _no_hits(ctx: PortalContext, user: UserInfo, text: str, mode_label: str) -> None:
     st.warning("Keine Treffer.")
     # Spelling variants come from words of documents this user may read, and only those.
-    try:
-        variants = ctx.backend.spelling_suggestions(text, user.principals)
-    except BackendError:
-        variants = []
-    for variant in variants:
+    for variant in spelling_variants(ctx.backend, text, user.principals):
         st.button(f"Meinten Sie: {md.text(variant)}", key=f"variant_{variant}", on_click=_set_query, args=(variant,))
     tips = ["Prüfen Sie die Schreibweise oder verwenden Sie weniger Wörter."]
-    if any(c in text for c in "äöüÄÖÜß"):
-        folded = text.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss")
+    folded = without_umlauts(text)
+    if folded is not None:
         tips.append(f"Schreibweise ohne Umlaute: »{md.text(folded)}«.")
     other = [label for label in MODE_LABELS.values() if label != mode_label]
     tips.append(f"Versuchen Sie einen anderen Suchmodus: {', '.join(other)}.")
@@ -214,7 +202,7 @@ def _download(ctx: PortalContext, user: UserInfo, hit: Hit) -> None:
 
 
 def _pager(hits: Hits, page: int, page_size: int) -> None:
-    pages = max(1, -(-hits.total // page_size))
+    pages = page_count(hits.total, page_size)
     if pages == 1:
         return
     left, middle, right = st.columns([1, 2, 1])

@@ -6,7 +6,7 @@ import datetime as dt
 
 import streamlit as st
 
-from aktenlotse.identity.directory import UserInfo
+from aktenlotse.identity.users import UserInfo
 from aktenlotse.portal import markdown_text as md
 from aktenlotse.portal.context import PortalContext
 from aktenlotse.services.wiki import CATEGORIES, EditConflict, Revision, WikiError, can_edit
@@ -31,6 +31,7 @@ def render_news(ctx: PortalContext, limit: int = 3) -> None:
 
 
 def render(ctx: PortalContext, user: UserInfo) -> None:
+    """The wiki page: reading for everyone, writing and versions for editors."""
     st.title("Wissen & DMS-News")
     editor = can_edit(user.roles)
     pages = ctx.wiki.pages(include_drafts=editor)
@@ -55,8 +56,8 @@ def _read(ctx: PortalContext, user: UserInfo, pages: list[Revision], editor: boo
     if not shown:
         st.caption("Keine Seiten in dieser Kategorie.")
         return
-    slug = st.selectbox("Seite", list(labels), format_func=labels.get, key="wiki_page")
-    page = ctx.wiki.page(slug, include_drafts=editor)
+    slug = st.selectbox("Seite", list(labels), format_func=lambda s: labels[s], key="wiki_page")
+    page = ctx.wiki.page(slug, include_drafts=editor) if slug is not None else None
     if page is None:
         st.warning("Diese Seite gibt es nicht (mehr).")
         return

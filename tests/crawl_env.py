@@ -21,8 +21,7 @@ def search_as(backend, text: str, principals, mode: str = "fulltext", limit: int
     """(hits, titles) of a portal search as the user, the query embedded as the portal does;
     a semantic or hybrid search that silently fell back to full text fails the test."""
     from aktenlotse.core.config import Config
-    from aktenlotse.pipeline.app import with_query_vector
-    from aktenlotse.services.documents import run_search
+    from aktenlotse.services.search import run_search, with_query_vector
 
     query = Query(text=text, mode=mode, limit=limit, facets=True)
     hits = run_search(backend, with_query_vector(Config(data_dir=Path("/nonexistent")), query), principals)

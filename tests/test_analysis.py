@@ -100,7 +100,30 @@ def test_terms_joined(analyzer):
 
 
 def test_speed(analyzer):
-    words = ["Der", "Bauantrag", "für", "das", "Grundstück", "wurde", "nach", "Prüfung", "durch", "die", "Aufsichtsbehörde", "genehmigt", "und", "die", "Gebühren", "werden", "im", "Bescheid", "festgesetzt", "Anträge", "Hundesteuer", "Kindergärten"]
+    words = [
+        "Der",
+        "Bauantrag",
+        "für",
+        "das",
+        "Grundstück",
+        "wurde",
+        "nach",
+        "Prüfung",
+        "durch",
+        "die",
+        "Aufsichtsbehörde",
+        "genehmigt",
+        "und",
+        "die",
+        "Gebühren",
+        "werden",
+        "im",
+        "Bescheid",
+        "festgesetzt",
+        "Anträge",
+        "Hundesteuer",
+        "Kindergärten",
+    ]
     docs = [" ".join(words[(i + j) % len(words)] for j in range(300)) + f" Az.: 632.10-2023/{i}" for i in range(300)]
     analyzer.analyze(docs[0])
     started = time.process_time()

@@ -3,10 +3,10 @@
 import pytest
 
 from aktenlotse.core.records import Document
-from aktenlotse.portal.hit_titles import display_title, is_placeholder_title
 from aktenlotse.search.backend import Query
 from aktenlotse.search.embedded import EmbeddedBackend
-from aktenlotse.services.documents import run_search
+from aktenlotse.services.hit_titles import display_title, is_placeholder_title
+from aktenlotse.services.search import run_search
 
 
 @pytest.mark.parametrize(

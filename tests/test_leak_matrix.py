@@ -28,7 +28,8 @@ from aktenlotse.enrich.embeddings import load_encoder
 from aktenlotse.identity.directory import LdapDirectory
 from aktenlotse.pipeline.app import open_backend
 from aktenlotse.pipeline.embed_pass import run_embedding_pass
-from aktenlotse.services.documents import DownloadDenied, open_download, similar_documents
+from aktenlotse.services.documents import DownloadDenied, open_download
+from aktenlotse.services.search import similar_documents
 from aktenlotse.stores.statedb import UNVERIFIED, StateDB
 from tests.crawl_env import search_as
 from tests.ldap_directory import BASE_DN, SERVICE_DN, SERVICE_PASSWORD, USERS

@@ -8,8 +8,8 @@ import logging
 import sys
 
 from aktenlotse.core.config import Config, load_config
-from aktenlotse.identity.demo_directory import DemoDirectory
-from aktenlotse.identity.directory import LdapDirectory
+from aktenlotse.identity.configured import configured_directory
+from aktenlotse.identity.users import Directory
 from aktenlotse.services.access_explain import (
     AccessQueryError,
     explain,
@@ -41,14 +41,11 @@ def _usage(parser: argparse.ArgumentParser) -> int:
     return 2
 
 
-def directory_for(config: Config) -> DemoDirectory | LdapDirectory:
+def directory_for(config: Config) -> Directory:
     """The directory the portal logs in against, used with its service account."""
-    if config.auth.mode == "demo":
-        return DemoDirectory(config.auth)
-
     # The directory's log lines are for the portal's log; here the German error line is all.
     logging.getLogger("aktenlotse.auth").addHandler(logging.NullHandler())
-    return LdapDirectory(config.auth)
+    return configured_directory(config.auth)
 
 
 def cmd_explain(args: argparse.Namespace) -> int:

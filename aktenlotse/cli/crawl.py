@@ -13,6 +13,7 @@ from typing import Any
 from tqdm import tqdm
 
 from aktenlotse.cli.common import UserError, config_of
+from aktenlotse.cli.logging_setup import configure_logging
 from aktenlotse.core.config import parse_smb_root
 from aktenlotse.core.records import ERROR_KINDS, ExtractionError
 from aktenlotse.core.storage_errors import storage_problem
@@ -70,7 +71,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     _require_local_paths(args.paths)
     progress = None if args.no_progress or args.json or not sys.stderr.isatty() else _progress_bar()
     try:
-        app.configure_logging(config)
+        configure_logging(config)
         summary = app.run_crawl(config, args.paths, progress=progress, retry_kinds=_retry_kinds(args))
     except ExtractionError as exc:
         raise UserError(exc.message) from None

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from aktenlotse.cli.logging_setup import configure_logging
 from aktenlotse.core.config import load_config
 from aktenlotse.pipeline import app
 from aktenlotse.pipeline.embed_pass import EmbedStats
@@ -21,7 +22,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def cmd_enrich(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    app.configure_logging(config)
+    configure_logging(config)
     if args.limit is not None and args.limit < 0:
         print("Fehler: --limit darf nicht negativ sein", file=sys.stderr)
         return 1

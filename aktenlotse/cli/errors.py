@@ -6,7 +6,7 @@ import argparse
 import json
 
 from aktenlotse.cli.common import config_of
-from aktenlotse.stores.statedb import StateDB
+from aktenlotse.services.admin import current_errors
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -21,11 +21,7 @@ def cmd_errors(args: argparse.Namespace) -> int:
     if not config.state_db.exists():
         print("[]" if args.json else "Noch kein Crawl gelaufen.")
         return 0
-    state = StateDB(config.state_db)
-    try:
-        errors = state.current_errors()
-    finally:
-        state.close()
+    errors = current_errors(config)
     if args.json:
         print(json.dumps(errors, ensure_ascii=False, indent=2))
         return 0

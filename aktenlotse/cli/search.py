@@ -12,8 +12,9 @@ from typing import Any
 from aktenlotse.cli.common import UserError, config_of
 from aktenlotse.core.config import Config
 from aktenlotse.core.records import EVERYONE
-from aktenlotse.pipeline import app
+from aktenlotse.pipeline.app import open_backend
 from aktenlotse.search.backend import MODES, Hits, Query
+from aktenlotse.services.search import default_mode, search
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -56,7 +57,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         offset=args.offset,
         sort=args.sort,
     )
-    hits = app.search(config, query, principals)
+    hits = search(config, query, principals)
     if args.json:
         print(json.dumps(hits_as_json(args.query, hits), ensure_ascii=False, indent=2))
         return 0
@@ -74,9 +75,9 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def _default_mode(config: Config) -> str:
-    backend = app.open_backend(config)
+    backend = open_backend(config)
     try:
-        return "hybrid" if app.has_vectors(backend) else "fulltext"
+        return default_mode(backend)
     finally:
         backend.close()
 

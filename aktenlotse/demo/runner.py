@@ -20,6 +20,7 @@ from aktenlotse.stores.aktenplan_store import AktenplanStore, ImportResult
 
 # The file makers of the `demo` extra (XLSX uses openpyxl, a dependency of the product).
 DEMO_MODULES = ("docx", "reportlab", "odf")
+from aktenlotse.services.search import search
 
 DEMO_DISPLAY_ROOT = "\\\\rathaus\\daten"
 
@@ -94,8 +95,8 @@ def run_demo(demo_dir: Path, serve: bool = True) -> int:
     print("4. Beispielsuchen als Mitarbeiterin ohne Sonderrechte ('everyone'):")
     all_groups = ["everyone", *sorted(f"group:{g}" for g in set(share.restricted.values()))]
     for query_text, explanation in share.searches:
-        hits = app.search(config, Query(text=query_text, limit=3), ["everyone"])
-        privileged = app.search(config, Query(text=query_text, limit=1), all_groups).total
+        hits = search(config, Query(text=query_text, limit=3), ["everyone"])
+        privileged = search(config, Query(text=query_text, limit=1), all_groups).total
         print(f"\n   »{query_text}« — {explanation}")
         print(f"   {hits.total} Treffer (mit allen Fachamtsgruppen: {privileged})")
         for hit in hits.hits:
@@ -103,8 +104,8 @@ def run_demo(demo_dir: Path, serve: bool = True) -> int:
     print("\n5. Berechtigungen (Dokumente je Ordner, für 'everyone' und für ein Gruppenmitglied):")
     for folder, group in share.restricted.items():
         probe = Query(text="", folder=folder, limit=1)
-        public = app.search(config, probe, ["everyone"]).total
-        member = app.search(config, probe, ["everyone", f"group:{group}"]).total
+        public = search(config, probe, ["everyone"]).total
+        member = search(config, probe, ["everyone", f"group:{group}"]).total
         print(f"   {folder}: everyone {public}, group:{group} {member}")
     print(f"\nFehlerliste:  aktenlotse --config {config_path} errors")
     print(f"Eigene Suche: aktenlotse --config {config_path} search 'Bauantrag'")

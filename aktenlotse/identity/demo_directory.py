@@ -10,7 +10,7 @@ import hashlib
 import hmac
 
 from aktenlotse.core.config import AuthConfig
-from aktenlotse.identity.directory import MSG_BAD_CREDENTIALS, MSG_INPUT, LoginError, LoginGuard, UserInfo, roles_for
+from aktenlotse.identity.users import MSG_BAD_CREDENTIALS, MSG_INPUT, LoginError, LoginGuard, UserInfo, roles_for
 
 # name -> (display name, groups, password); the demo prints these logins.
 DEMO_USERS: dict[str, tuple[str, tuple[str, ...], str]] = {
@@ -29,7 +29,7 @@ def _digest(password: str, name: str) -> bytes:
 
 
 class DemoDirectory:
-    """Same interface as LdapDirectory: `authenticate(username, password) -> UserInfo`."""
+    """The `Directory` of demo mode: the users above, passwords compared as PBKDF2 digests."""
 
     def __init__(self, config: AuthConfig, users: dict[str, tuple[str, tuple[str, ...], str]] | None = None):
         self.config = config
@@ -39,6 +39,7 @@ class DemoDirectory:
         }
 
     def authenticate(self, username: str, password: str) -> UserInfo:
+        """The demo user behind name and password; the same refusals as the LDAP login."""
         username = (username or "").strip().lower()
         if not username or not password:
             raise LoginError(MSG_INPUT, "input")
@@ -48,24 +49,27 @@ class DemoDirectory:
             self.guard.failed(username)
             raise LoginError(MSG_BAD_CREDENTIALS, "bad_credentials" if record else "unknown_user")
         self.guard.succeeded(username)
-        display, groups, _ = record
-        return UserInfo(
-            username=username,
-            display_name=display,
-            mail=f"{username}@demo.invalid",
-            dn="",
-            groups=tuple(groups),
-            sids=(),
-            roles=roles_for(tuple(groups), self.config),
-        )
+        return self._user(username, record)
 
     # The look-ups "Zugriff prüfen" uses, as in LdapDirectory.
 
     def lookup(self, username: str) -> UserInfo:
+        """The demo user of that name (for "Zugriff prüfen")."""
         name = (username or "").strip().lower()
         record = self._users.get(name)
         if record is None:
             raise LoginError(f"Benutzer „{username}“ ist im Verzeichnis nicht bekannt.", "unknown_user")
+        return self._user(name, record)
+
+    def user_names(self, page_size: int = 500) -> list[str]:
+        """The demo users' names, sorted."""
+        return sorted(self._users)
+
+    def group_names(self, page_size: int = 500) -> dict[str, str]:
+        """The demo groups (they have no SIDs)."""
+        return {g: "" for _, groups, _ in self._users.values() for g in groups}
+
+    def _user(self, name: str, record: tuple[str, tuple[str, ...], bytes]) -> UserInfo:
         display, groups, _ = record
         return UserInfo(
             username=name,
@@ -76,9 +80,3 @@ class DemoDirectory:
             sids=(),
             roles=roles_for(tuple(groups), self.config),
         )
-
-    def user_names(self, page_size: int = 500) -> list[str]:
-        return sorted(self._users)
-
-    def group_names(self, page_size: int = 500) -> dict[str, str]:
-        return {g: "" for _, groups, _ in self._users.values() for g in groups}

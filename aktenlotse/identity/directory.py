@@ -10,11 +10,9 @@ account exists or is disabled); the log says more, never the password.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import ssl
-import threading
-import time
-from dataclasses import dataclass, field
 
 import ldap3
 from ldap3.core import exceptions as ldap_errors
@@ -23,17 +21,32 @@ from ldap3.utils.conv import escape_filter_chars
 from ldap3.utils.dn import parse_dn
 
 from aktenlotse.core.config import AuthConfig
-from aktenlotse.core.records import AUTHENTICATED, EVERYONE, normalize_principal
+from aktenlotse.identity.users import (
+    MSG_BAD_CREDENTIALS,
+    MSG_INPUT,
+    MSG_SERVER_DOWN,
+    MSG_TLS,
+    LoginError,
+    LoginGuard,
+    UserInfo,
+    roles_for,
+)
+
+# The login's vocabulary is defined in `users`; named here too, where callers of the
+# LDAP login have always found it.
+__all__ = [
+    "MSG_BAD_CREDENTIALS",
+    "MSG_INPUT",
+    "MSG_SERVER_DOWN",
+    "MSG_TLS",
+    "LdapDirectory",
+    "LoginError",
+    "LoginGuard",
+    "UserInfo",
+    "roles_for",
+]
 
 log = logging.getLogger("aktenlotse.auth")
-
-MSG_BAD_CREDENTIALS = "Anmeldung fehlgeschlagen: Benutzername oder Passwort ist falsch."
-MSG_RATE_LIMITED = "Zu viele fehlgeschlagene Anmeldungen. Bitte in {minutes} Minuten erneut versuchen."
-MSG_SERVER_DOWN = (
-    "Der Anmeldedienst (Verzeichnis) ist nicht erreichbar. Bitte später erneut versuchen oder die IT informieren."
-)
-MSG_TLS = "Die gesicherte Verbindung zum Anmeldedienst ist fehlgeschlagen (Zertifikat). Bitte die IT informieren."
-MSG_INPUT = "Bitte Benutzername und Passwort eingeben."
 
 AD_CAPABILITY = "1.2.840.113556.1.4.800"  # rootDSE supportedCapabilities of Active Directory
 IN_CHAIN = "1.2.840.113556.1.4.1941"  # LDAP_MATCHING_RULE_IN_CHAIN
@@ -43,87 +56,6 @@ MAX_GROUP_DEPTH = 10
 # The target of the bind that makes a refusal for an unknown name take as long as a wrong
 # password; no directory entry has this name (a hyphenated random tail, not a real cn).
 DUMMY_RDN = "aktenlotse-kein-konto-7f3c9a1e"
-
-
-class LoginError(Exception):
-    """`message` is for the user (German); `reason` is for the log and tests."""
-
-    def __init__(self, message: str, reason: str):
-        super().__init__(message)
-        self.message = message
-        self.reason = (
-            reason  # bad_credentials | unknown_user | disabled | ambiguous | rate_limited | server | tls | input
-        )
-
-
-@dataclass(frozen=True)
-class UserInfo:
-    username: str
-    display_name: str
-    mail: str
-    dn: str
-    groups: tuple[str, ...]  # group names (lower case), nested included
-    sids: tuple[str, ...]  # the user's SID and its groups' SIDs, primary group included
-    roles: frozenset[str] = frozenset()
-
-    @property
-    def principals(self) -> tuple[str, ...]:
-        found = [EVERYONE, AUTHENTICATED, f"user:{self.username}"]
-        found += [f"group:{g}" for g in self.groups]
-        found += [f"sid:{s}" for s in self.sids]
-        return tuple(dict.fromkeys(normalize_principal(p) for p in found))
-
-
-def roles_for(groups: tuple[str, ...], config: AuthConfig) -> frozenset[str]:
-    """Every logged-in user is an employee; other roles come from configured groups."""
-    names = {g.lower() for g in groups}
-    roles = {"employee"}
-    for role, role_groups in config.roles.items():
-        if names.intersection(role_groups):
-            roles.add(role)
-    return frozenset(roles)
-
-
-@dataclass
-class _Failures:
-    times: list[float] = field(default_factory=list)
-
-
-class LoginGuard:
-    """Failed logins per user name: after `max_failures` within `lockout_min` minutes the
-    name is refused until the window has passed (also for unknown names, so the limit
-    says nothing about which accounts exist)."""
-
-    def __init__(self, max_failures: int, lockout_min: int, clock=time.monotonic):
-        self.max_failures = max_failures
-        self.window_s = lockout_min * 60
-        self.clock = clock
-        self._failures: dict[str, _Failures] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, key: str) -> list[float]:
-        now = self.clock()
-        entry = self._failures.get(key)
-        if entry is None:
-            return []
-        entry.times = [t for t in entry.times if now - t < self.window_s]
-        return entry.times
-
-    def check(self, username: str) -> None:
-        key = username.lower()
-        with self._lock:
-            recent = self._recent(key)
-            if len(recent) >= self.max_failures:
-                wait_min = max(1, int((self.window_s - (self.clock() - recent[0])) // 60) + 1)
-                raise LoginError(MSG_RATE_LIMITED.format(minutes=wait_min), "rate_limited")
-
-    def failed(self, username: str) -> None:
-        with self._lock:
-            self._failures.setdefault(username.lower(), _Failures()).times.append(self.clock())
-
-    def succeeded(self, username: str) -> None:
-        with self._lock:
-            self._failures.pop(username.lower(), None)
 
 
 class LdapDirectory:
@@ -136,6 +68,8 @@ class LdapDirectory:
     # -- public --------------------------------------------------------------------
 
     def authenticate(self, username: str, password: str) -> UserInfo:
+        """The user behind name and password, the directory binding as the user; every
+        refusal is a LoginError that does not tell whether the account exists."""
         username = (username or "").strip()
         if not username or not password or len(username) > MAX_USERNAME or any(ord(c) < 32 for c in username):
             raise LoginError(MSG_INPUT if not username or not password else MSG_BAD_CREDENTIALS, "input")
@@ -168,16 +102,7 @@ class LdapDirectory:
             # Bind as the user: the directory itself checks the password (and locks, expiry).
             with self._connection(user_dn, password, user_bind=True) as as_user:
                 groups, sids = self._groups_and_sids(service if self.config.bind_dn else as_user, entry, is_ad)
-        name = (_first(entry, "sAMAccountName") or _first(entry, "uid") or username).lower()
-        return UserInfo(
-            username=name,
-            display_name=_first(entry, "displayName") or _first(entry, "cn") or name,
-            mail=_first(entry, "mail") or "",
-            dn=user_dn,
-            groups=groups,
-            sids=sids,
-            roles=roles_for(groups, self.config),
-        )
+        return self._user_info(entry, username, groups, sids)
 
     # -- look-ups with the service account (no password of the user) ---------------
 
@@ -201,6 +126,9 @@ class LdapDirectory:
                 raise
             is_ad = self._is_active_directory(service)
             groups, sids = self._groups_and_sids(service, entry, is_ad)
+        return self._user_info(entry, username, groups, sids)
+
+    def _user_info(self, entry, username: str, groups: tuple[str, ...], sids: tuple[str, ...]) -> UserInfo:
         name = (_first(entry, "sAMAccountName") or _first(entry, "uid") or username).lower()
         return UserInfo(
             username=name,
@@ -240,28 +168,19 @@ class LdapDirectory:
 
     def _paged_all(self, search_filter: str, attributes: list[str], page_size: int) -> list[dict]:
         with self._connection(self.config.bind_dn, self.config.bind_password) as service:
+
+            def paged(names: list[str]) -> list[dict]:
+                return list(
+                    service.extend.standard.paged_search(
+                        self.config.base_dn, search_filter, ldap3.SUBTREE, attributes=names, paged_size=page_size
+                    )
+                )
+
             try:
-                return list(
-                    service.extend.standard.paged_search(
-                        self.config.base_dn,
-                        search_filter,
-                        ldap3.SUBTREE,
-                        attributes=attributes,
-                        paged_size=page_size,
-                        generator=True,
-                    )
-                )
+                return paged(attributes)
             except ldap_errors.LDAPAttributeError:
-                return list(
-                    service.extend.standard.paged_search(
-                        self.config.base_dn,
-                        search_filter,
-                        ldap3.SUBTREE,
-                        attributes=["cn", "uid"],
-                        paged_size=page_size,
-                        generator=True,
-                    )
-                )
+                # A directory without one of the attributes (OpenLDAP has no sAMAccountName).
+                return paged(["cn", "uid"])
             except ldap_errors.LDAPException as error:
                 log.error("directory listing failed: %s", error)
                 raise LoginError(MSG_SERVER_DOWN, "server") from None
@@ -472,7 +391,5 @@ def _is_tls_problem(error: Exception) -> bool:
 
 
 def _unbind(connection: ldap3.Connection) -> None:
-    try:
+    with contextlib.suppress(Exception):  # closing a broken connection must not hide the real error
         connection.unbind()
-    except Exception:  # closing a broken connection must not hide the real error
-        pass

@@ -1,19 +1,19 @@
-"""Application services shared by the CLI and the portal: open the index, build the
-extractor and sources from config, run a crawl, run a search."""
+"""The composition root: the index, the extractor, the sources and the enrichment built
+from config, and the crawl and second passes run with them. Searching as a user is in
+`aktenlotse.services.search`."""
 
 from __future__ import annotations
 
 import hashlib
-import logging
-import os
-import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from aktenlotse.core.config import ADHOC_PREFIX, Config, ConfigError, SourceConfig
+from aktenlotse.crawler.extractor import Extractor
+from aktenlotse.crawler.source import Source, close_all
 from aktenlotse.crawler.source_factory import open_source
 from aktenlotse.pipeline.passes import Pass, run_passes
-from aktenlotse.search.backend import Backend, BackendError, Hits, Query
+from aktenlotse.search.backend import Backend, BackendError
 from aktenlotse.stores.statedb import StateDB
 
 
@@ -31,7 +31,8 @@ def open_backend(config: Config) -> Backend:
     raise ConfigError(f"index.backend: unknown backend {config.index.backend!r}")
 
 
-def make_configured_extractor(config: Config):
+def make_configured_extractor(config: Config) -> Extractor:
+    """The text extractor the config asks for (in-process Tika, a managed server, or URLs)."""
     from aktenlotse.crawler.extractors import make_extractor
     from aktenlotse.crawler.tika_jar import tika_jar_path
 
@@ -47,7 +48,7 @@ def make_configured_extractor(config: Config):
     )
 
 
-def sources_for(config: Config, paths: Sequence[str] = ()) -> list:
+def sources_for(config: Config, paths: Sequence[str] = ()) -> list[Source]:
     """Configured sources, or ad-hoc sources for folders (or smb:// roots) given on the command line."""
     from aktenlotse.core.config import parse_smb_root
 
@@ -56,7 +57,7 @@ def sources_for(config: Config, paths: Sequence[str] = ()) -> list:
         if not config.sources:
             raise ConfigError("sources: no source configured (add a [[sources]] table or pass a folder)")
         return [make(s) for s in config.sources]
-    chosen = []
+    chosen: list[Source] = []
     for raw in paths:
         smb = parse_smb_root(raw)
         if smb:
@@ -128,10 +129,7 @@ def run_crawl(config: Config, paths: Sequence[str] = (), progress=None, retry_ki
         try:
             return _crawl_locked(config, sources, progress, retry_kinds)
         finally:
-            for source in sources:  # SMB sources hold sessions to the file server
-                close = getattr(source, "close", None)
-                if close is not None:
-                    close()
+            close_all(sources)  # SMB sources hold sessions to the file server
 
 
 def _crawl_locked(config: Config, sources: list, progress, retry_kinds=None):
@@ -168,34 +166,6 @@ def _crawl_locked(config: Config, sources: list, progress, retry_kinds=None):
         extractor.close()
         backend.close()
         state.close()
-
-
-def with_query_vector(config: Config, query: Query) -> Query:
-    """Semantic and hybrid searches carry the query embedded once, here (backends never embed).
-    Without embeddings the backend falls back to full text and says so."""
-    from dataclasses import replace
-
-    if query.mode == "fulltext" or query.vector is not None or not query.text.strip():
-        return query
-    if not (config.enrich.enabled and config.enrich.embeddings):
-        return query
-    from aktenlotse.enrich.query_embedding import embed_query
-
-    return replace(query, vector=embed_query(config, query.text[:2000]))
-
-
-def has_vectors(backend: Backend) -> bool:
-    """Whether the embedding pass has stored any vectors (then hybrid is the default mode)."""
-    vectors = backend.stats().get("vectors") or {}
-    return any((v.get("chunks", v.get("documents")) or 0) > 0 for v in vectors.values())
-
-
-def search(config: Config, query: Query, principals: Sequence[str]) -> Hits:
-    backend = open_backend(config)
-    try:
-        return backend.search(with_query_vector(config, query), list(principals))
-    finally:
-        backend.close()
 
 
 def run_second_pass(config: Config, limit: int | None = None, progress=None) -> dict:
@@ -243,27 +213,3 @@ def _ocr_pass(config: Config, backend: Backend, limit: int | None) -> dict:
     finally:
         extractor.close()
         state.close()
-
-
-def configure_logging(config: Config, verbose: bool = False) -> None:
-    """Log to data_dir/logs/aktenlotse.log; under systemd (which sets JOURNAL_STREAM for a
-    service whose stderr goes to the journal) to stderr instead, so `journalctl -u …` has it."""
-    if os.environ.get("JOURNAL_STREAM"):
-        handler: logging.Handler = logging.StreamHandler(sys.stderr)
-        # The journal stamps each line itself.
-        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    else:
-        config.log_dir.mkdir(parents=True, exist_ok=True)
-        handler = _QuietFileHandler(config.log_dir / "aktenlotse.log", encoding="utf-8")
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG if verbose else logging.INFO)
-
-
-class _QuietFileHandler(logging.FileHandler):
-    """A log file that cannot be written (full or read-only disk) must not print
-    tracebacks beside the one German line the command ends with."""
-
-    def handleError(self, record: logging.LogRecord) -> None:
-        pass

@@ -123,7 +123,7 @@ class Crawler:
     def _crawl_source(self, source: Source, pool: ThreadPoolExecutor, summary: CrawlSummary) -> None:
         self._source = source
         # Enrichment can be switched off per source (`enrich = false` in its [[sources]] table).
-        self._source_enriches = getattr(getattr(source, "config", None), "enrich", True)
+        self._source_enriches = source.config.enrich
         self._batch: list[Document] = []
         self._marks: list[tuple] = []
         self._stale_children: list[str] = []

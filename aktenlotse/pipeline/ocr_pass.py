@@ -27,8 +27,8 @@ from aktenlotse.core.config import Config
 from aktenlotse.core.records import Document, ExtractionError, ExtractLimits
 from aktenlotse.crawler.extractor import Extractor
 from aktenlotse.crawler.ocr import is_candidate, ocr_extractor
-from aktenlotse.crawler.source import Source
-from aktenlotse.crawler.source_factory import close_source, open_source
+from aktenlotse.crawler.source import Source, close_all
+from aktenlotse.crawler.source_factory import open_source
 from aktenlotse.enrich.nlp import analyzer
 from aktenlotse.pipeline.passes import OwnFieldsIndex
 from aktenlotse.search.backend import FieldUpdate, PassIndex
@@ -91,8 +91,7 @@ class OcrPass:
         try:
             return self._run(opened, limit, progress)
         finally:
-            for source in opened.values():
-                close_source(source)
+            close_all(opened.values())
 
     def _run(
         self, sources: Mapping[str, Source], limit: int | None, progress: Callable[[OcrStats], None] | None

@@ -18,7 +18,9 @@ from typing import Any
 from aktenlotse.core.access_checks import AccessCheck, CheckUnavailable, Decision, decide, step_label
 from aktenlotse.core.config import Config, SourceConfig
 from aktenlotse.core.records import AUTHENTICATED, EVERYONE, normalize_principal
-from aktenlotse.crawler.source import SourceUnavailable
+from aktenlotse.crawler.source import Source, SourceUnavailable
+from aktenlotse.crawler.source_factory import open_source
+from aktenlotse.identity.users import Directory, LoginError, UserInfo
 
 
 class AccessQueryError(Exception):
@@ -124,7 +126,13 @@ def target_in(source: SourceConfig, rel: str) -> Target:
     rel = "/".join(p for p in rel.replace("\\", "/").split("/") if p)
     if any(p in (".", "..") for p in rel.split("/")):
         raise AccessQueryError(f"Ungültiger Pfad „{rel}“.")
-    return Target(source, rel, open_source(source).display_path(rel) if rel else _display_root(source))
+    if not rel:
+        return Target(source, rel, _display_root(source))
+    opened = open_source(source)
+    try:
+        return Target(source, rel, opened.display_path(rel))
+    finally:
+        opened.close()
 
 
 def _display_root(source: SourceConfig) -> str:
@@ -133,27 +141,14 @@ def _display_root(source: SourceConfig) -> str:
     return source.unc_root if source.is_smb else os.path.abspath(str(source.root))
 
 
-def open_source(source: SourceConfig) -> Any:
-    """The crawler's source object for a configured source (not connected until used)."""
-    if source.is_smb:
-        from aktenlotse.crawler.smb_source import SmbSource
-
-        return SmbSource(source)
-    from aktenlotse.crawler.local_source import LocalSource
-
-    return LocalSource(source)
-
-
-def checks_for(target: Target, source: Any = None) -> list[AccessCheck]:
+def checks_for(target: Target, source: Source | None = None) -> list[AccessCheck]:
     """The source's checks for the target (share ACL, folders, the item), read now. With
     `source` (an open source of `target.source`) that source is used and left open, so
     that a report over many folders keeps one connection."""
-    own = source is None
-    if own:
-        source = open_source(target.source)
+    live = source if source is not None else open_source(target.source)
     try:
         try:
-            return list(source.access_checks(target.path))
+            return list(live.access_checks(target.path))
         except CheckUnavailable as exc:
             raise AccessQueryError(str(exc)) from None
         except SourceUnavailable:
@@ -163,14 +158,14 @@ def checks_for(target: Target, source: Any = None) -> list[AccessCheck]:
                 f"Die Quelle „{target.source.name}“ ist nicht erreichbar: {exc.strerror or exc}."
             ) from None
     finally:
-        if own:
-            source.close()
+        if source is None:
+            live.close()
 
 
 # -- explain ------------------------------------------------------------------------
 
 
-def explain(config: Config, directory: Any, username: str, path_text: str) -> Explanation:
+def explain(config: Config, directory: Directory, username: str, path_text: str) -> Explanation:
     """Everything `aktenlotse access explain USER PATH` and the admin form show."""
     user = _lookup(directory, username)
     target = resolve_target(config, path_text)
@@ -208,8 +203,7 @@ def _naming(entries: Sequence[str], principals: Sequence[str]) -> tuple[str, ...
     return tuple(line for line in entries if any(p.search(line) for p in patterns))
 
 
-def _lookup(directory: Any, username: str):
-    from aktenlotse.identity.directory import LoginError
+def _lookup(directory: Directory, username: str) -> UserInfo:
 
     try:
         return directory.lookup(username)
@@ -284,10 +278,8 @@ class DirectoryView:
     users: dict[str, tuple[str, ...]]
 
     @classmethod
-    def read(cls, directory: Any) -> DirectoryView:
+    def read(cls, directory: Directory) -> DirectoryView:
         """Read all groups and users (LoginError becomes AccessQueryError)."""
-        from aktenlotse.identity.directory import LoginError
-
         try:
             groups = directory.group_names()
             users = {name: tuple(directory.lookup(name).principals) for name in directory.user_names()}
@@ -320,7 +312,7 @@ def readers_of(view: DirectoryView, target: Target, checks: Sequence[AccessCheck
     return Readers(target, tuple(checks), passing, tuple(others), users)
 
 
-def who_may_read(config: Config, directory: Any, path_text: str) -> Readers:
+def who_may_read(config: Config, directory: Directory, path_text: str) -> Readers:
     """Directory groups whose members all pass, and every directory user allowed."""
     target = resolve_target(config, path_text)
     checks = checks_for(target)

@@ -10,7 +10,9 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from aktenlotse.core.config import Config
 from aktenlotse.core.records import EVERYONE
+from aktenlotse.search.backend import Backend
 from aktenlotse.stores.statedb import StateDB, to_text
 
 STALE_YEARS = 10
@@ -19,6 +21,8 @@ LIST_LIMIT = 200
 
 @dataclass
 class Overview:
+    """The figures of the overview page (lists are capped at LIST_LIMIT rows)."""
+
     by_source: list[tuple[str, int, int]] = field(default_factory=list)  # source, files, bytes
     by_type: list[tuple[str, int, int]] = field(default_factory=list)
     by_year: list[tuple[int, int, int]] = field(default_factory=list)
@@ -39,7 +43,9 @@ def _extension(name: bytes) -> str:
     return ext if ext.isalnum() and len(ext) <= 8 else "(ohne)"
 
 
-def build_overview(state: StateDB, backend=None, now: float | None = None, *, roles: Iterable[str] = ()) -> Overview:
+def build_overview(
+    state: StateDB, backend: Backend | None = None, now: float | None = None, *, roles: Iterable[str] = ()
+) -> Overview:
     """What lies on the shares; with `backend`, also what the index knows (then `roles`
     must include a DMS role, `visibility.DmsRoleRequired` otherwise)."""
     view = Overview()
@@ -89,3 +95,15 @@ def _from_index(view: Overview, state: StateDB, backend, roles: Iterable[str]) -
             reasons = doc.extra.get("sensitive") or []
             if reasons and EVERYONE in row.allow and len(view.open_personal_data) < LIST_LIMIT:
                 view.open_personal_data.append((row.source, row.path, list(reasons)))
+
+
+def overview_for(config: Config, backend: Backend, roles: Iterable[str]) -> Overview | None:
+    """The overview of the configured state database and index (`roles`: the caller's, a DMS
+    role needed for the index part); None before the first crawl."""
+    if not config.state_db.exists():
+        return None
+    state = StateDB(config.state_db)
+    try:
+        return build_overview(state, backend, roles=roles)
+    finally:
+        state.close()

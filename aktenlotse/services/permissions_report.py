@@ -15,11 +15,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from aktenlotse.core.access_checks import AccessCheck, decide
 from aktenlotse.core.config import Config, SourceConfig
 from aktenlotse.core.records import AUTHENTICATED, EVERYONE
+from aktenlotse.identity.users import Directory
 from aktenlotse.services.access_explain import (
     AccessQueryError,
     DirectoryView,
@@ -96,7 +96,7 @@ def open_to(checks: Sequence[AccessCheck], groups: Sequence[str], view: Director
 
 def build_report(
     config: Config,
-    directory: Any,
+    directory: Directory,
     state: StateDB,
     depth: int = DEFAULT_DEPTH,
     source_names: Iterable[str] = (),

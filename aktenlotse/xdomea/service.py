@@ -12,6 +12,7 @@ from pathlib import Path
 from lxml import etree
 
 from aktenlotse.core.config import Config, ConfigError
+from aktenlotse.crawler.source import close_all
 from aktenlotse.enrich.aktenplan import Aktenplan
 from aktenlotse.pipeline.app import open_backend, sources_for
 from aktenlotse.services.review import ReviewStore
@@ -33,10 +34,7 @@ def _open_sources(config: Config) -> dict:
 
 
 def _close_sources(sources: dict) -> None:
-    for source in sources.values():
-        close = getattr(source, "close", None)
-        if close is not None:
-            close()
+    close_all(sources.values())
 
 
 def _current_plan(config: Config) -> tuple[Aktenplan, str]:
@@ -48,8 +46,11 @@ def _current_plan(config: Config) -> tuple[Aktenplan, str]:
     return plan, str(version)
 
 
-def export_handover(config: Config, output: Path, scope: Scope = Scope(), with_files: bool = False) -> HandoverReport:
+def export_handover(
+    config: Config, output: Path, scope: Scope | None = None, with_files: bool = False
+) -> HandoverReport:
     """`aktenlotse review export --format xdomea`: the 0401 ZIP of the decided documents."""
+    scope = scope if scope is not None else Scope()
     if not config.state_db.exists():
         raise HandoverError("Noch kein Crawl gelaufen (aktenlotse crawl).")
     plan, version = _current_plan(config)
