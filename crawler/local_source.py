@@ -241,9 +241,6 @@ class LocalSource:
         """The kernel's checks on the way to `path` (for `aktenlotse access explain`)."""
         return local_access_checks(self.root, path, self.config.principal_map)
 
-    def close(self) -> None:
-        """Nothing to release: every read opens and closes its own file handles."""
-
     def display_path(self, path: str) -> str:
         text = display_text(path)
         if self.config.display_root:
