@@ -7,7 +7,16 @@ import streamlit as st
 
 from aktenlotse.core.config import ConfigError
 from aktenlotse.portal import markdown_text as md
-from aktenlotse.portal import session, ui_admin, ui_login, ui_overview, ui_review, ui_search, ui_wiki
+from aktenlotse.portal import (
+    session,
+    ui_admin,
+    ui_login,
+    ui_overview,
+    ui_permissions,
+    ui_review,
+    ui_search,
+    ui_wiki,
+)
 from aktenlotse.portal.context import PortalContext, build_context
 from aktenlotse.services.review import can_review
 
@@ -54,6 +63,14 @@ def main() -> None:
         )
         pages.append(
             st.Page(lambda: ui_overview.render(ctx, user), title="Übersicht", icon="📊", url_path="uebersicht")
+        )
+        pages.append(
+            st.Page(
+                lambda: ui_permissions.render(ctx, user),
+                title="Berechtigungsbericht",
+                icon="🔐",
+                url_path="berechtigungen",
+            )
         )
     if "admin" in user.roles:
         pages.append(st.Page(lambda: ui_admin.render(ctx, user), title="Verwaltung", icon="⚙️", url_path="verwaltung"))

@@ -187,4 +187,35 @@ def test_report_needs_a_crawl(share, slapd):
     base, root = share
     config_path = write_config(base, root, ldap_settings(slapd))
     result = cli(config_path, "report", "permissions", "--output", str(base / "b.xlsx"))
-    assert result.returncode == 1 and "noch kein Crawl" in result.stderr
+    assert result.returncode == 1 and "Noch kein Crawl" in result.stderr
+
+
+def _permissions_page(config: str, roles: tuple[str, ...]) -> None:
+    from aktenlotse.identity.users import UserInfo
+    from aktenlotse.portal import ui_permissions
+    from aktenlotse.portal.context import build_context
+
+    ui_permissions.render(build_context(config), UserInfo("krause", "Heike Krause", "", "", (), (), frozenset(roles)))
+
+
+def _run_page(config_path: Path, roles: tuple[str, ...]):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_permissions_page, args=(str(config_path), roles), default_timeout=120).run()
+    assert not at.exception, at.exception
+    at.number_input(key="perm_depth").set_value(1)
+    at.button(key="perm_submit").click()
+    return at.run()
+
+
+def test_portal_page_shows_the_report_to_the_ag_dms_only(crawled, monkeypatch):
+    _, _, config_path = crawled
+    monkeypatch.setenv("AKTENLOTSE_LDAP_BIND_PASSWORD", SERVICE_PASSWORD)
+    shown = _run_page(config_path, ("employee", "ag_dms"))
+    assert not shown.exception, shown.exception
+    table = shown.dataframe[0].value
+    assert len(table) == 1 + len([rel for rel in FOLDERS if "/" not in rel])  # the root and depth 1
+    assert set(table.loc[table["Pfad"].str.endswith("Privat-Weber"), "Nur eine Person"]) == {"weber"}
+    assert [m.value for m in shown.metric][1] == "2"  # the root and Allgemein are open to everybody
+    refused = _run_page(config_path, ("employee",))
+    assert not refused.dataframe and "nur für Administration und AG DMS" in refused.error[0].value

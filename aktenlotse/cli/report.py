@@ -10,9 +10,8 @@ from pathlib import Path
 from aktenlotse.cli.access import directory_for
 from aktenlotse.core.config import load_config
 from aktenlotse.services.access_explain import AccessQueryError
-from aktenlotse.services.permissions_report import DEFAULT_DEPTH, build_report
+from aktenlotse.services.permissions_report import DEFAULT_DEPTH, report_for
 from aktenlotse.services.permissions_xlsx import write_xlsx
-from aktenlotse.stores.statedb import StateDB
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -44,19 +43,12 @@ def cmd_permissions(args: argparse.Namespace) -> int:
         print(f"Fehler: Ordner {output.parent} gibt es nicht.", file=sys.stderr)
         return 2
     config = load_config(args.config)
-    if not config.state_db.exists():
-        print(
-            "Fehler: noch kein Crawl gelaufen (aktenlotse crawl): der Bericht braucht die Ordnerliste.", file=sys.stderr
-        )
-        return 1
-    state = StateDB(config.state_db)
     try:
-        report = build_report(config, directory_for(config), state, args.depth, args.source)
+        # The CLI runs with the service account's config: the caller is an administrator.
+        report = report_for(config, directory_for(config), ("admin",), args.depth, args.source)
     except AccessQueryError as exc:
         print(f"Fehler: {exc.message}", file=sys.stderr)
         return exc.code
-    finally:
-        state.close()
     try:
         write_xlsx(report, output)
     except OSError as exc:

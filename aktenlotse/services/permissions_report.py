@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from aktenlotse.core.access_checks import AccessCheck, decide
 from aktenlotse.core.config import Config, SourceConfig
 from aktenlotse.core.records import AUTHENTICATED, EVERYONE
+from aktenlotse.core.visibility import DMS_ROLES
+from aktenlotse.crawler.source_factory import open_source
 from aktenlotse.identity.users import Directory
 from aktenlotse.services.access_explain import (
     AccessQueryError,
     DirectoryView,
     checks_for,
-    open_source,
     readers_of,
     target_in,
 )
@@ -66,6 +67,26 @@ class PermissionsReport:
     folders: tuple[FolderAccess, ...]
     groups_without_access: tuple[str, ...]  # directory groups no reported folder's ACL grants through
     groups_with_one_folder: dict[str, str]  # group -> the only folder (display path) whose ACL names it
+
+
+def report_for(
+    config: Config,
+    directory: Directory,
+    roles: Iterable[str],
+    depth: int = DEFAULT_DEPTH,
+    source_names: Iterable[str] = (),
+) -> PermissionsReport:
+    """The report for a caller with `roles` (admin or AG DMS only: it names who reads what),
+    over the folders of the configured state database."""
+    if not DMS_ROLES.intersection(roles):
+        raise AccessQueryError("Der Berechtigungsbericht ist nur für Administration und AG DMS.", 2)
+    if not config.state_db.exists():
+        raise AccessQueryError("Noch kein Crawl gelaufen (aktenlotse crawl): der Bericht braucht die Ordnerliste.")
+    state = StateDB(config.state_db)
+    try:
+        return build_report(config, directory, state, depth, source_names)
+    finally:
+        state.close()
 
 
 def folders_to_depth(state: StateDB, source: str, depth: int) -> list[tuple[str, int]]:

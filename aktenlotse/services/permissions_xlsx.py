@@ -3,6 +3,7 @@ Berechtigungskonzept asks, with German headings, filters and frozen header rows.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,6 +20,20 @@ _MAX_CELL = 32_000  # Excel's limit per cell is 32,767 characters
 
 def write_xlsx(report: PermissionsReport, path: Path) -> None:
     """Write the workbook to `path` (replaced if it exists; written next to it first)."""
+    target = Path(path)
+    partial = target.with_name(target.name + ".partial")
+    _workbook(report).save(partial)
+    partial.replace(target)
+
+
+def xlsx_bytes(report: PermissionsReport) -> bytes:
+    """The workbook as bytes (the portal's download button)."""
+    buffer = io.BytesIO()
+    _workbook(report).save(buffer)
+    return buffer.getvalue()
+
+
+def _workbook(report: PermissionsReport) -> Workbook:
     book = Workbook()
     folders = book.active
     assert folders is not None  # a new workbook always has its first sheet
@@ -75,10 +90,7 @@ def write_xlsx(report: PermissionsReport, path: Path) -> None:
             ["Vertraulich", "Der Bericht nennt, wer was lesen darf: nur für Administration und AG DMS."],
         ],
     )
-    target = Path(path)
-    partial = target.with_name(target.name + ".partial")
-    book.save(partial)
-    partial.replace(target)
+    return book
 
 
 def _folder_row(folder: FolderAccess) -> list[object]:
