@@ -114,14 +114,16 @@ class SmbPathChecks:
         return checks
 
     def access_checks(self, rel_path: str) -> list[AccessCheck]:
-        """Every check the server makes before `rel_path` (a file) is read, live: the share
+        """Every check the server makes before `rel_path` (a file, or a folder: '' is the
+        source root) is read, live: the share
         ACL, the folders on the path (traverse enforced), the file's own DACL (last). An
         unreadable descriptor is a check nobody passes."""
-        parts = safe_parts(rel_path)
+        parts = [] if rel_path.strip("/") == "" else safe_parts(rel_path)
         if parts is None:
             raise ValueError(f"kein Pfad unterhalb der Quelle: {rel_path!r}")
         rel = "/".join(parts)
-        checks = self.live_checks("/".join(parts[:-1]))
+        # The source root itself (a folder): the checks above it, then its own DACL.
+        checks = self.live_checks("/".join(parts[:-1])) if parts else self.root_parent_checks()
         try:
             item = item_check(rel, self._call(query_security, self._unc(rel)))
         except (smb_errors.SMBOSError, DescriptorError) as exc:

@@ -143,7 +143,7 @@ def test_share_that_demands_encryption_is_read_encrypted(samba_dc, share, monkey
         try:
             entries = {e.path: e for e in src.walk()}
             assert len(entries) == 20 and all(e.allow for e in entries.values())
-            tree, _ = get_smb_tree(src._unc("Akten"), **src._kwargs())
+            tree, _ = get_smb_tree(src._unc("Akten"), **src._session.kwargs())
             assert tree.encrypt_data  # every request on this share went encrypted
             # The pipelined (reader) reads of the files were accepted too; single reads are
             # only those of the folders above the root (traverse checks, once per crawl).
