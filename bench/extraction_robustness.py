@@ -44,6 +44,7 @@ from aktenlotse.pipeline.app import text_analyzer
 from aktenlotse.pipeline.crawl import Crawler
 from aktenlotse.pipeline.embed_pass import run_embedding_pass
 from aktenlotse.search.embedded import EmbeddedBackend
+from aktenlotse.stores.aktenplan_store import load_current_plan
 from aktenlotse.stores.statedb import StateDB
 
 SKIPPED_TYPES = {"RENDERING", "ALTERNATE_FORMAT", "VERSION", "MACRO"}
@@ -128,7 +129,7 @@ def child(url: str, root: Path, data: Path) -> None:
         limits=ExtractorConfig().limits(),
         workers=2,
         analyze=text_analyzer(),
-        enrich=Enricher(enrich, data).enrich,
+        enrich=Enricher(enrich, data, load_plan=load_current_plan).enrich,
     )
     started = time.perf_counter()
     summary = crawler.run([LocalSource(SourceConfig(name="bench", root=root))])

@@ -22,8 +22,8 @@ from typing import Protocol
 
 import numpy as np
 
+from aktenlotse.core.cache_dir import default_cache_dir
 from aktenlotse.core.config import ConfigError
-from aktenlotse.crawler.tika_jar import default_cache_dir
 from aktenlotse.enrich.static_use import USE_STATIC, StaticUseEncoder
 
 USE_MULTILINGUAL = "use-multilingual"

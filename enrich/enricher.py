@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from aktenlotse.core.config import EnrichConfig
 from aktenlotse.core.records import Document
+from aktenlotse.enrich.aktenplan import Aktenplan
 from aktenlotse.enrich.embeddings import Encoder, load_encoder
 from aktenlotse.enrich.entities import compact, find_entities
 from aktenlotse.enrich.keywords import KeywordExtractor
@@ -35,20 +37,30 @@ log = logging.getLogger(__name__)
 class Enricher:
     """Keywords, entities, sensitive-data flags and Aktenplan suggestions for documents.
 
-    Thread-safe for `enrich`. The Aktenplan and the trained model are read from `data_dir`
-    when the Enricher is created (`reload()` after an import or training)."""
+    Thread-safe for `enrich`. The Aktenplan (through `load_plan`, e.g. the Aktenplan store's
+    `load_current_plan`: the store is a layer above this one) and the trained model (from
+    `data_dir`) are read when the Enricher is created (`reload()` after an import or
+    training); without `load_plan` there are no Aktenplan suggestions."""
 
-    def __init__(self, config: EnrichConfig, data_dir: Path, max_chars: int = MAX_ENRICH_CHARS):
+    def __init__(
+        self,
+        config: EnrichConfig,
+        data_dir: Path,
+        max_chars: int = MAX_ENRICH_CHARS,
+        load_plan: Callable[[Path], Aktenplan | None] | None = None,
+    ):
         self.config = config
         self.data_dir = Path(data_dir)
         self.max_chars = max_chars
+        self._load_plan = load_plan
         self._lock = threading.Lock()
         self._encoder: Encoder | None = None
         self.reload()
 
     def reload(self) -> None:
         """Re-read the current Aktenplan and trained model."""
-        self.suggester = Suggester.load(self.data_dir) if self.config.enabled else None
+        plan = self._load_plan(self.data_dir) if self._load_plan is not None and self.config.enabled else None
+        self.suggester = Suggester.load(self.data_dir, plan)
         plan_keywords = []
         if self.suggester is not None:
             plan_keywords = [kw for c in self.suggester.plan.classes.values() for kw in c.keywords]

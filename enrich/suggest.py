@@ -94,12 +94,10 @@ class Suggester:
     # -- persistence --
 
     @classmethod
-    def load(cls, data_dir: Path, encoder: Encoder | None = None) -> Suggester | None:
-        """The suggester for the current imported plan (with its trained model when one was
-        saved for this plan), or None when no plan is imported."""
-        from aktenlotse.stores.aktenplan_store import load_current_plan
-
-        plan = load_current_plan(data_dir)
+    def load(cls, data_dir: Path, plan: Aktenplan | None, encoder: Encoder | None = None) -> Suggester | None:
+        """The suggester for `plan` (the imported one, read by the caller from the Aktenplan
+        store) with the model trained in `data_dir` when it was trained for this plan, or
+        None without a plan."""
         if plan is None or not plan.classes:
             return None
         model = SupervisedClassifier.load(Path(data_dir) / MODEL_FILE)

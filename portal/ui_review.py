@@ -24,7 +24,6 @@ from aktenlotse.services.review_desk import (
     DeskUnavailable,
     ReviewDesk,
     decide_items,
-    export_dms_handover,
     export_list,
     folder_suggestion,
     matching_folders,
@@ -33,7 +32,7 @@ from aktenlotse.services.review_desk import (
 )
 from aktenlotse.services.review_training import train_from_decisions
 from aktenlotse.xdomea.schema import SchemaError
-from aktenlotse.xdomea.service import HandoverError
+from aktenlotse.xdomea.service import HandoverError, export_dms_handover
 
 
 def render(ctx: PortalContext, user: UserInfo) -> None:

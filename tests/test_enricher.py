@@ -3,7 +3,7 @@ from pathlib import Path
 from aktenlotse.core.config import EnrichConfig
 from aktenlotse.core.records import Document
 from aktenlotse.enrich.enricher import Enricher
-from aktenlotse.stores.aktenplan_store import AktenplanStore
+from aktenlotse.stores.aktenplan_store import AktenplanStore, load_current_plan
 
 MUSTER = Path(__file__).resolve().parent.parent / "enrich" / "data" / "aktenplan_muster.csv"
 TEXT = (
@@ -19,7 +19,7 @@ def _doc(text=TEXT, path="Bauamt/Bescheid.pdf"):
 
 def test_enrich_without_plan(tmp_path):
     doc = _doc()
-    Enricher(EnrichConfig(), tmp_path).enrich(doc)
+    Enricher(EnrichConfig(), tmp_path, load_plan=load_current_plan).enrich(doc)
     assert "Einfamilienhaus" in doc.extra["keywords"]
     assert {"label": "IBAN", "text": "DE89 3704 0044 0532 0130 00"} in doc.extra["entities"]
     assert doc.extra["sensitive"] == ["iban"]
@@ -29,7 +29,7 @@ def test_enrich_without_plan(tmp_path):
 def test_enrich_with_plan_and_vectors(tmp_path):
     with AktenplanStore(tmp_path) as store:
         store.import_file(MUSTER)
-    enricher = Enricher(EnrichConfig(), tmp_path)
+    enricher = Enricher(EnrichConfig(), tmp_path, load_plan=load_current_plan)
     doc = _doc()
     enricher.enrich(doc)
     assert doc.extra["aktenplan"][0]["code"] == "632"
@@ -46,7 +46,7 @@ def test_enrich_with_plan_and_vectors(tmp_path):
 def test_bad_input_and_switch_off(tmp_path):
     with AktenplanStore(tmp_path) as store:
         store.import_file(MUSTER)
-    enricher = Enricher(EnrichConfig(), tmp_path)
+    enricher = Enricher(EnrichConfig(), tmp_path, load_plan=load_current_plan)
     for text in ("", "Le conseil municipal s'est réuni lundi.", TEXT * 20_000):
         doc = _doc(text)
         enricher.enrich(doc)

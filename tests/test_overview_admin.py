@@ -13,6 +13,7 @@ from aktenlotse.enrich.enricher import Enricher
 from aktenlotse.pipeline.crawl_lock import CrawlRunning, crawl_lock, crawl_running
 from aktenlotse.search.embedded import EmbeddedBackend
 from aktenlotse.services.overview import build_overview
+from aktenlotse.stores.aktenplan_store import load_current_plan
 from aktenlotse.stores.statedb import StateDB
 from tests.crawl_env import CrawlEnv
 
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.review
 @pytest.fixture
 def share(tmp_path, tika_server):
     env = CrawlEnv(tmp_path, TikaServerExtractor(managed=tika_server))
-    env.enrich = Enricher(EnrichConfig(), env.data).enrich
+    env.enrich = Enricher(EnrichConfig(), env.data, load_plan=load_current_plan).enrich
     env.write(
         "Bürgerbüro/offen/antrag.txt", "Antrag von Max Mustermann, geb. 01.02.1980, IBAN DE89 3704 0044 0532 0130 00."
     )

@@ -23,8 +23,8 @@ import ldap3
 from ldap3.core import exceptions as ldap_errors
 
 from aktenlotse.cli import check as cli_check
-from aktenlotse.cli.serve import port_problem
 from aktenlotse.core.config import Config, ConfigError, SourceConfig, load_config
+from aktenlotse.portal.launch import port_problem
 
 MIN_FREE_BYTES = 2 * 1024**3
 

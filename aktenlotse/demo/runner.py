@@ -15,12 +15,13 @@ from aktenlotse.core.config import ConfigError, load_config
 from aktenlotse.demo.share import build_demo_share
 from aktenlotse.identity.demo_directory import DEMO_USERS
 from aktenlotse.pipeline import app
+from aktenlotse.portal.launch import serve as run_portal
 from aktenlotse.search.backend import Query
+from aktenlotse.services.search import search
 from aktenlotse.stores.aktenplan_store import AktenplanStore, ImportResult
 
 # The file makers of the `demo` extra (XLSX uses openpyxl, a dependency of the product).
 DEMO_MODULES = ("docx", "reportlab", "odf")
-from aktenlotse.services.search import search
 
 DEMO_DISPLAY_ROOT = "\\\\rathaus\\daten"
 
@@ -115,8 +116,6 @@ def run_demo(demo_dir: Path, serve: bool = True) -> int:
     if not serve:
         print(f"\nPortal starten: aktenlotse --config {config_path} serve")
         return 0
-    from aktenlotse.cli.serve import serve as run_portal
-
     print()
     return run_portal(config)
 

@@ -14,6 +14,7 @@ from aktenlotse.crawler.source import Source, close_all
 from aktenlotse.crawler.source_factory import open_source
 from aktenlotse.pipeline.passes import Pass, run_passes
 from aktenlotse.search.backend import Backend, BackendError
+from aktenlotse.stores.aktenplan_store import load_current_plan
 from aktenlotse.stores.statedb import StateDB
 
 
@@ -114,7 +115,7 @@ def make_enricher(config: Config):
         return None
     from aktenlotse.enrich.enricher import Enricher
 
-    return Enricher(config.enrich, config.data_dir).enrich
+    return Enricher(config.enrich, config.data_dir, load_plan=load_current_plan).enrich
 
 
 def run_crawl(config: Config, paths: Sequence[str] = (), progress=None, retry_kinds=None):
@@ -194,7 +195,7 @@ def _embedding_pass(config: Config, backend: Backend) -> Pass:
     from aktenlotse.pipeline.embed_pass import EmbeddingPass
 
     encoder = load_encoder(config.enrich.model, config.enrich.threads)
-    enricher = Enricher(config.enrich, config.data_dir)
+    enricher = Enricher(config.enrich, config.data_dir, load_plan=load_current_plan)
     refine = enricher.suggest_with_vectors if enricher.suggester is not None else None
     skip = [s.name for s in config.sources if not s.embeddings]
     return EmbeddingPass(backend, encoder, config.enrich, skip_sources=skip, on_vectors=refine)

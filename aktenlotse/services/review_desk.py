@@ -18,7 +18,6 @@ from aktenlotse.services.migration_export import export_migration_list
 from aktenlotse.services.review import ReviewFolder, ReviewItem, ReviewStore
 from aktenlotse.stores.aktenplan_store import load_current_plan
 from aktenlotse.stores.statedb import StateDB
-from aktenlotse.xdomea.service import HandoverReport, export_handover
 
 MSG_NO_PLAN = "Es ist noch kein Aktenplan importiert: aktenlotse aktenplan import DATEI"
 MSG_NO_CRAWL = "Noch kein Crawl gelaufen."
@@ -129,8 +128,3 @@ def export_list(config: Config, fmt: str, roles: Iterable[str]) -> tuple[Path, i
     """The migration list (xlsx or csv) written into a new temporary folder: (file, rows)."""
     target = Path(tempfile.mkdtemp(prefix="aktenlotse-export-")) / f"migrationsliste.{fmt}"
     return target, export_migration_list(config, target, fmt, roles=roles)
-
-
-def export_dms_handover(config: Config, with_files: bool) -> HandoverReport:
-    """The xdomea 0401 handover into a new temporary folder (HandoverError, SchemaError)."""
-    return export_handover(config, Path(tempfile.mkdtemp(prefix="aktenlotse-xdomea-")), with_files=with_files)

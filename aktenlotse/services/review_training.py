@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from aktenlotse.core.config import Config
 from aktenlotse.services.review import ReviewError, ReviewStore, can_review
+from aktenlotse.stores.aktenplan_store import load_current_plan
 from aktenlotse.stores.statedb import StateDB
 
 MIN_DECISIONS = 20
@@ -79,7 +80,7 @@ def train_from_decisions(config: Config, backend, trained_by: str, roles, encode
 
     if not can_review(roles):
         raise ReviewError("Nur die AG DMS und Administratoren können das Modell neu trainieren.")
-    suggester = Suggester.load(config.data_dir, encoder)
+    suggester = Suggester.load(config.data_dir, load_current_plan(config.data_dir), encoder)
     if suggester is None:
         raise ReviewError("Es ist kein Aktenplan importiert (aktenlotse aktenplan import DATEI).")
     store = ReviewStore(config.data_dir)

@@ -5,6 +5,7 @@ need (state DB, decisions, index, sources); the pages only render the report."""
 from __future__ import annotations
 
 import io
+import tempfile
 import uuid
 import zipfile
 from pathlib import Path
@@ -89,3 +90,9 @@ def export_aktenplan(config: Config, output: Path) -> Path:
         with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.writestr(f"{name}.xml", data)
     return target
+
+
+def export_dms_handover(config: Config, with_files: bool) -> HandoverReport:
+    """The xdomea 0401 handover into a new temporary folder, for the review page's button
+    (HandoverError, SchemaError)."""
+    return export_handover(config, Path(tempfile.mkdtemp(prefix="aktenlotse-xdomea-")), with_files=with_files)
