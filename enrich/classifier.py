@@ -9,14 +9,19 @@ these classes, so they stay in this module.
 
 from __future__ import annotations
 
+import functools
 import os
 import pickle
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from aktenlotse.enrich.zero_shot import zscore
+
+# Grouped cross-validation folds: (train rows, test rows) index pairs.
+Folds = list[tuple[np.ndarray, np.ndarray]]
 
 
 def _folds(labels: np.ndarray, groups: Sequence[str] | None, n_splits: int = 5):
@@ -128,23 +133,23 @@ class SupervisedClassifier:
         self.info: dict = {}
 
     @staticmethod
-    def _lr(C: float):
+    def _lr(C: float) -> Any:
         from sklearn.linear_model import LogisticRegression
 
         return LogisticRegression(C=C, max_iter=3000)
 
     @staticmethod
-    def _nb(alpha: float):
+    def _nb(alpha: float) -> Any:
         from sklearn.naive_bayes import ComplementNB
 
         return ComplementNB(alpha=alpha)
 
-    def _full_logp(self, model, X) -> np.ndarray:
+    def _full_logp(self, model: Any, X: Any) -> np.ndarray:
         out = np.full((X.shape[0], len(self.codes)), -30.0)
         out[:, model.classes_] = np.maximum(model.predict_log_proba(X), -30.0)
         return out
 
-    def _oof(self, make, X, y, folds) -> np.ndarray:
+    def _oof(self, make: Callable[[], Any], X: Any, y: np.ndarray, folds: Folds) -> np.ndarray:
         out = np.zeros((X.shape[0], len(self.codes)))
         for train, test in folds:
             out[test] = self._full_logp(make().fit(X[train], y[train]), X[test])
@@ -156,7 +161,15 @@ class SupervisedClassifier:
         logp = logp - np.logaddexp.reduce(logp, axis=1, keepdims=True)
         return float(-np.mean(logp[np.arange(len(y)), y]))
 
-    def _base_model(self, factory, grid: Sequence[float], fallback: float, X, y, folds):
+    def _base_model(
+        self,
+        factory: Callable[[float], Any],
+        grid: Sequence[float],
+        fallback: float,
+        X: Any,
+        y: np.ndarray,
+        folds: Folds | None,
+    ) -> tuple[float, np.ndarray, Any]:
         """(parameter, out-of-fold log-probabilities, model fitted on all rows) of one base
         model; the parameter minimises grouped-CV log-loss. Without folds the in-sample
         log-probabilities stand in for the out-of-fold ones."""
@@ -165,14 +178,14 @@ class SupervisedClassifier:
             return fallback, self._full_logp(model, X), model
         best: tuple[float, float, np.ndarray] | None = None
         for param in grid:
-            oof = self._oof(lambda param=param: factory(param), X, y, folds)
+            oof = self._oof(functools.partial(factory, param), X, y, folds)
             nll = self._log_loss(oof, y)
             if best is None or nll < best[0]:
                 best = (nll, param, oof)
         assert best is not None, "an empty grid of parameters"
         return best[1], best[2], factory(best[1]).fit(X, y)
 
-    def _meta_model(self, S: np.ndarray, y: np.ndarray, folds) -> WeightedLogitStack:
+    def _meta_model(self, S: np.ndarray, y: np.ndarray, folds: Folds | None) -> WeightedLogitStack:
         lam = self.FALLBACK["lambda_meta"]
         if folds is not None:
             best: tuple[float, float] | None = None
@@ -191,7 +204,7 @@ class SupervisedClassifier:
         return [" ".join(d.split()[: self.LEAD_LEMMAS]) for d in lemma_docs]
 
     @staticmethod
-    def _tfidf(min_df: int):
+    def _tfidf(min_df: int) -> Any:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         # lemma bigrams keep phrases such as "öffentlich Dienst" apart from their words

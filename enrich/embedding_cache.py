@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from aktenlotse.core.cache_dir import default_cache_dir
+from aktenlotse.enrich.embeddings import Encoder
 
 
 class CachedEncoder:
@@ -25,7 +26,7 @@ class CachedEncoder:
     crawl's embedding pass does not need it (each text is embedded once there anyway).
     """
 
-    def __init__(self, encoder, cache_dir: Path | None = None):
+    def __init__(self, encoder: Encoder, cache_dir: Path | None = None):
         self.encoder = encoder
         self.name = encoder.name
         self.dim = encoder.dim

@@ -10,6 +10,7 @@ of chunks are cached under ~/.cache/aktenlotse (model + text hash), so repeated 
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 import os
@@ -80,7 +81,7 @@ def _texts(rows: list[dict], field: str, with_title: bool) -> tuple[list[str], l
     return texts, titles
 
 
-def _enrich_config(args) -> EnrichConfig:
+def _enrich_config(args: argparse.Namespace) -> EnrichConfig:
     """The chunk sizes of the configured `[enrich]` section (`--config` or
     AKTENLOTSE_CONFIG), else the defaults: those the embedding pass uses."""
     if getattr(args, "config", None) or os.environ.get("AKTENLOTSE_CONFIG"):
@@ -88,7 +89,7 @@ def _enrich_config(args) -> EnrichConfig:
     return EnrichConfig()
 
 
-def evaluate(args) -> dict:
+def evaluate(args: argparse.Namespace) -> dict:
     """The figures of `aktenlotse eval classify` (top-1/3, macro F1, auto-accept share, ECE)."""
     try:
         plan = read_aktenplan(args.aktenplan)
@@ -159,7 +160,7 @@ def evaluate(args) -> dict:
     }
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     result = evaluate(args)
     if args.json:
         print(json.dumps(result))

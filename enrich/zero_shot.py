@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from aktenlotse.enrich.aktenplan import Aktenplan
+from aktenlotse.enrich.embeddings import Encoder
 from aktenlotse.enrich.nlp import content_lemmas, legal_reference_laws
 
 # Weights of the z-normalised signals; chosen by cross-validation on labelled training data
@@ -53,7 +54,7 @@ class LexicalEvidence:
 class ZeroShotScorer:
     """Scores documents against the classes `codes` of a plan using only the plan's text."""
 
-    def __init__(self, plan: Aktenplan, codes: Sequence[str], encoder=None):
+    def __init__(self, plan: Aktenplan, codes: Sequence[str], encoder: Encoder | None = None):
         self.plan = plan
         self.codes = list(codes)
         self.encoder = encoder

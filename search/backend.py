@@ -78,7 +78,7 @@ class ChunkVectors:
 
     doc_id: str
     model: str
-    vectors: list[list[float]]
+    vectors: Any  # chunks × dimensions: a float32 numpy matrix or nested lists of floats
     spans: list[tuple[int, int]]
     # What the vectors were computed from (`vector_store.content_key`): a backend refuses
     # vectors of a text that changed while they were being computed.
@@ -100,7 +100,7 @@ class Hit:
     size: int = 0
     modified: str | None = None
     kind: str = "file"
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -128,7 +128,7 @@ class FieldUpdate:
     """
 
     doc_id: str
-    fields: dict
+    fields: dict[str, Any]
     expected_content_key: str
 
     def __post_init__(self) -> None:

@@ -8,11 +8,11 @@ pytest_plugins = [
     "tests.plugins.samba",
 ]
 
-import os
-import shutil
-import tempfile
+import os  # noqa: E402 - after pytest_plugins, which pytest reads first
+import shutil  # noqa: E402 - after pytest_plugins, which pytest reads first
+import tempfile  # noqa: E402 - after pytest_plugins, which pytest reads first
 
-import pytest
+import pytest  # noqa: E402 - after pytest_plugins, which pytest reads first
 
 
 def pytest_configure(config):

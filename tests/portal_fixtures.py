@@ -49,7 +49,7 @@ def build_index(data_dir: Path) -> None:
                     text=text,
                     allow=allow,
                     file_type=path.rsplit(".", 1)[-1],
-                    modified="2024-03-0%dT10:00:00+00:00" % (i + 1),
+                    modified=f"2024-03-0{i + 1}T10:00:00+00:00",
                     year=2024,
                     display_path="\\\\rathaus\\daten\\" + path.replace("/", "\\"),
                     size=1234 * (i + 1),

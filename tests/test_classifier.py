@@ -81,7 +81,7 @@ def test_supervised_model_is_calibrated(plan, encoder, tmp_path):
     s.train(texts, labels, vectors=vectors)
     probs = s.model.predict_proba([" ".join(t.lower().split()) for t in texts], np.zeros((len(texts), 3)), vectors)
     assert np.allclose(probs.sum(axis=1), 1)
-    y = np.array([list(topics).index(l) for l in labels])
+    y = np.array([list(topics).index(label) for label in labels])
     assert expected_calibration_error(probs, y) < 0.25
     top = s.suggest("Die Steuermarke für den Hund fehlt", doc_vector=s.doc_vector("Die Steuermarke für den Hund fehlt"))
     assert top[0].code == "902" and any("bestätigten" in r for r in top[0].reasons)

@@ -25,6 +25,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from os import PathLike
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape as _xml_escape
 
 StrPath = str | PathLike[str]
@@ -198,7 +199,7 @@ def _pdf_setup() -> tuple[float, float, object]:
     return A4[0], A4[1], stringWidth
 
 
-def _wrap(text: str, width: float, string_width) -> list[str]:
+def _wrap(text: str, width: float, string_width: Any) -> list[str]:
     """Greedy line breaking by summed word widths (one width lookup per distinct word)."""
     space = string_width(" ", _PDF_FONT, _PDF_SIZE)
     widths: dict[str, float] = {}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import ssl
+from typing import Any
 
 import ldap3
 from ldap3.core import exceptions as ldap_errors
@@ -128,7 +129,7 @@ class LdapDirectory:
             groups, sids = self._groups_and_sids(service, entry, is_ad)
         return self._user_info(entry, username, groups, sids)
 
-    def _user_info(self, entry, username: str, groups: tuple[str, ...], sids: tuple[str, ...]) -> UserInfo:
+    def _user_info(self, entry: Any, username: str, groups: tuple[str, ...], sids: tuple[str, ...]) -> UserInfo:
         name = (_first(entry, "sAMAccountName") or _first(entry, "uid") or username).lower()
         return UserInfo(
             username=name,
@@ -303,7 +304,7 @@ class LdapDirectory:
         return AD_CAPABILITY in capabilities
 
     def _groups_and_sids(
-        self, connection: ldap3.Connection, entry, is_ad: bool
+        self, connection: ldap3.Connection, entry: Any, is_ad: bool
     ) -> tuple[tuple[str, ...], tuple[str, ...]]:
         user_dn = entry.entry_dn
         group_dns: set[str] = {str(dn) for dn in _values(entry, "memberOf")}
@@ -353,26 +354,26 @@ class LdapDirectory:
         return found
 
 
-def _values(entry, attribute: str) -> list:
+def _values(entry: Any, attribute: str) -> list[Any]:
     try:
         return list(entry[attribute].values)
     except (KeyError, ldap_errors.LDAPKeyError, ldap_errors.LDAPCursorAttributeError):
         return []
 
 
-def _plain(value) -> str:
+def _plain(value: object) -> str:
     """One attribute value of a paged search result (a list or a single value)."""
     if isinstance(value, (list, tuple)):
         value = value[0] if value else ""
     return str(value or "")
 
 
-def _first(entry, attribute: str) -> str | None:
+def _first(entry: Any, attribute: str) -> str | None:
     values = _values(entry, attribute)
     return str(values[0]) if values else None
 
 
-def _raw_first(entry, attribute: str) -> bytes | None:
+def _raw_first(entry: Any, attribute: str) -> bytes | None:
     raw = entry.entry_raw_attributes.get(attribute) or []
     return raw[0] if raw else None
 

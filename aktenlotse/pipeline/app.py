@@ -7,11 +7,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from aktenlotse.core.config import ADHOC_PREFIX, Config, ConfigError, SourceConfig
+from aktenlotse.core.records import Document
 from aktenlotse.crawler.extractor import Extractor
 from aktenlotse.crawler.source import Source, close_all
 from aktenlotse.crawler.source_factory import open_source
+from aktenlotse.pipeline.crawl import CrawlSummary
 from aktenlotse.pipeline.passes import Pass, run_passes
 from aktenlotse.search.backend import Backend, BackendError
 from aktenlotse.stores.aktenplan_store import load_current_plan
@@ -109,7 +112,7 @@ def text_analyzer() -> Callable[[str], str]:
     return analyzer().terms
 
 
-def make_enricher(config: Config):
+def make_enricher(config: Config) -> Callable[[Document], None] | None:
     """The inline enrichment step (keywords, entities, sensitive data, Aktenplan), or None."""
     if not config.enrich.enabled:
         return None
@@ -118,7 +121,12 @@ def make_enricher(config: Config):
     return Enricher(config.enrich, config.data_dir, load_plan=load_current_plan).enrich
 
 
-def run_crawl(config: Config, paths: Sequence[str] = (), progress=None, retry_kinds=None):
+def run_crawl(
+    config: Config,
+    paths: Sequence[str] = (),
+    progress: Callable[[str, int], None] | None = None,
+    retry_kinds: Sequence[str | None] | None = None,
+) -> CrawlSummary:
     """Crawl the configured (or given) sources once; returns the CrawlSummary.
     Refuses (CrawlRunning) while another crawl works on the same data directory."""
     from aktenlotse.pipeline.crawl_lock import crawl_lock
@@ -133,7 +141,12 @@ def run_crawl(config: Config, paths: Sequence[str] = (), progress=None, retry_ki
             close_all(sources)  # SMB sources hold sessions to the file server
 
 
-def _crawl_locked(config: Config, sources: list, progress, retry_kinds=None):
+def _crawl_locked(
+    config: Config,
+    sources: list[Source],
+    progress: Callable[[str, int], None] | None,
+    retry_kinds: Sequence[str | None] | None = None,
+) -> CrawlSummary:
     from aktenlotse.pipeline.crawl import Crawler
 
     state = StateDB(config.state_db)
@@ -169,7 +182,9 @@ def _crawl_locked(config: Config, sources: list, progress, retry_kinds=None):
         state.close()
 
 
-def run_second_pass(config: Config, limit: int | None = None, progress=None) -> dict:
+def run_second_pass(
+    config: Config, limit: int | None = None, progress: Callable[[Any], None] | None = None
+) -> dict[str, Any]:
     """What the crawl leaves for later, resumable: chunk embeddings (with the Aktenplan
     suggestion refined by them) and OCR of scans, each a Pass (`pipeline.passes`) that
     writes only its own fields. `progress(EmbedStats)` follows the embedding pass.

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -19,9 +20,9 @@ class CrawlRunning(ConfigError):
 
 
 @contextmanager
-def crawl_lock(data_dir: Path):
+def crawl_lock(data_dir: Path) -> Iterator[None]:
     data_dir.mkdir(parents=True, exist_ok=True)
-    handle = open(data_dir / LOCK_NAME, "a+")
+    handle = open(data_dir / LOCK_NAME, "a+")  # noqa: SIM115 - held (and locked) for the whole context
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from copy import deepcopy
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
@@ -178,7 +179,11 @@ def _rounds(items: list, max_chunks: int) -> Iterator[list]:
         yield group
 
 
-def _refinements(items, vectors: np.ndarray, on_vectors: Callable[[Document, np.ndarray], None]) -> list[FieldUpdate]:
+def _refinements(
+    items: Sequence[tuple[Document, Any, Sequence[str]]],
+    vectors: np.ndarray,
+    on_vectors: Callable[[Document, np.ndarray], None],
+) -> list[FieldUpdate]:
     """The extra keys `on_vectors` changed per document, as partial updates."""
     updates = []
     position = 0
@@ -193,7 +198,7 @@ def _refinements(items, vectors: np.ndarray, on_vectors: Callable[[Document, np.
     return updates
 
 
-def _vectors_of(doc: Document, model: str, vectors, spans) -> ChunkVectors:
+def _vectors_of(doc: Document, model: str, vectors: np.ndarray, spans: list[tuple[int, int]]) -> ChunkVectors:
     # The document stays without vectors if its text changed meanwhile; the next pass embeds the new text.
     return ChunkVectors(doc.id, model, vectors, spans, content_key(doc.content_hash, doc.title, doc.text))
 

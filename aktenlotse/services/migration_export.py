@@ -11,6 +11,8 @@ from pathlib import Path
 import pandas as pd
 
 from aktenlotse.core.config import Config
+from aktenlotse.enrich.aktenplan import Aktenplan
+from aktenlotse.search.backend import Backend
 from aktenlotse.services.review import DocRef, ReviewStore
 from aktenlotse.stores.statedb import StateDB
 
@@ -38,7 +40,13 @@ def _iso(ts: float | None) -> str:
 
 
 def export_chunks(
-    config: Config, state: StateDB, backend, store: ReviewStore, plan=None, *, roles: Iterable[str]
+    config: Config,
+    state: StateDB,
+    backend: Backend,
+    store: ReviewStore,
+    plan: Aktenplan | None = None,
+    *,
+    roles: Iterable[str],
 ) -> Iterator[pd.DataFrame]:
     """DataFrames of at most CHUNK rows, in path order (`roles`: the caller's, a DMS role needed)."""
     from aktenlotse.core.config import ConfigError

@@ -82,7 +82,7 @@ def _path(folder: bytes, name: bytes) -> str:
     return f"{folder_text}/{to_text(name)}" if folder_text else to_text(name)
 
 
-def _from_index(view: Overview, state: StateDB, backend, roles: Iterable[str]) -> None:
+def _from_index(view: Overview, state: StateDB, backend: Backend, roles: Iterable[str]) -> None:
     """Personal data in world-readable files, and how many documents have a suggestion."""
     for rows in state.item_chunks(1000):
         docs = {d.id: d for d in backend.dms_listing([r.id for r in rows], roles)}

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aktenlotse.core.visibility import DMS_ROLES
+from aktenlotse.search.backend import Backend
 from aktenlotse.stores.appdb import open_app_db
 from aktenlotse.stores.review_store import DECISIONS, Decision, DocRef, ReviewTables
 from aktenlotse.stores.statedb import StateDB
@@ -145,7 +146,7 @@ def folders(state: StateDB) -> list[ReviewFolder]:
 
 def items_below(
     state: StateDB,
-    backend,
+    backend: Backend,
     store: ReviewStore,
     source: str,
     folder: str,

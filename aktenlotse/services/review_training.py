@@ -7,7 +7,12 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from aktenlotse.core.config import Config
+from aktenlotse.enrich.embeddings import Encoder
+from aktenlotse.enrich.suggest import Suggester
+from aktenlotse.search.backend import Backend
 from aktenlotse.services.review import ReviewError, ReviewStore, can_review
 from aktenlotse.stores.aktenplan_store import load_current_plan
 from aktenlotse.stores.statedb import StateDB
@@ -33,12 +38,12 @@ def _heldout(group: str) -> bool:
 
 
 def evaluate_and_train(
-    suggester,
+    suggester: Suggester,
     texts: Sequence[str],
     labels: Sequence[str],
     groups: Sequence[str],
     titles: Sequence[str] | None = None,
-    vectors=None,
+    vectors: np.ndarray | None = None,
     unlabelled_texts: Sequence[str] = (),
 ) -> TrainingReport:
     """Train on the decisions outside the held-back folders, measure on those, then train
@@ -48,17 +53,18 @@ def evaluate_and_train(
     test_idx = [i for i, g in enumerate(groups) if _heldout(g)]
     top1 = top3 = None
     if len(train_idx) >= MIN_DECISIONS // 2 and test_idx and len({labels[i] for i in train_idx}) > 1:
-        pick = lambda seq, idx: None if seq is None else [seq[i] for i in idx]  # noqa: E731
         suggester.train(
-            pick(texts, train_idx),
-            pick(labels, train_idx),
-            pick(titles, train_idx),
+            [texts[i] for i in train_idx],
+            [labels[i] for i in train_idx],
+            _pick(titles, train_idx),
             None if vectors is None else vectors[train_idx],
-            pick(groups, train_idx),
+            [groups[i] for i in train_idx],
             unlabelled_texts,
         )
         results = suggester.suggest_many(
-            pick(texts, test_idx), pick(titles, test_idx), vectors=None if vectors is None else vectors[test_idx]
+            [texts[i] for i in test_idx],
+            _pick(titles, test_idx),
+            vectors=None if vectors is None else vectors[test_idx],
         )
         expected = [suggester._to_level(labels[i]) for i in test_idx]
         top1 = sum(r[0].code == e for r, e in zip(results, expected, strict=True) if r) / len(test_idx)
@@ -67,14 +73,21 @@ def evaluate_and_train(
     return TrainingReport(len(labels), len(test_idx), top1, top3)
 
 
-def _undecided_texts(backend, decided: set[str], roles: Iterable[str]) -> list[str]:
+def _pick(values: Sequence[str] | None, rows: Sequence[int]) -> list[str] | None:
+    """The values of these rows (None stays None: no titles given)."""
+    return None if values is None else [values[i] for i in rows]
+
+
+def _undecided_texts(backend: Backend, decided: set[str], roles: Iterable[str]) -> list[str]:
     """Texts of up to UNLABELLED_SAMPLE documents without a decision: a stable sample (by
     hash of the id), so retraining twice on the same decisions gives the same model."""
     undecided = sorted(backend.ids() - decided, key=lambda i: hashlib.sha1(i.encode("utf-8")).digest())
     return [doc.text for doc in backend.dms_listing(undecided[:UNLABELLED_SAMPLE], roles)]
 
 
-def train_from_decisions(config: Config, backend, trained_by: str, roles, encoder=None) -> TrainingReport:
+def train_from_decisions(
+    config: Config, backend: Backend, trained_by: str, roles: Iterable[str], encoder: Encoder | None = None
+) -> TrainingReport:
     """Retrain from the current decisions (the review page's button and `aktenlotse review train`)."""
     from aktenlotse.enrich.suggest import Suggester
 

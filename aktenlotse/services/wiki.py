@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from aktenlotse.core.records import AUTHENTICATED, Document
+from aktenlotse.search.backend import Backend
 from aktenlotse.stores.appdb import open_app_db
 from aktenlotse.stores.wiki_store import Revision, WikiTables
 
@@ -90,7 +91,7 @@ def wiki_document(page: Revision) -> Document:
 class WikiStore:
     """Pages and their full history. Saving needs the revision the editor started from."""
 
-    def __init__(self, data_dir: Path, backend=None):
+    def __init__(self, data_dir: Path, backend: Backend | None = None):
         self._tables = WikiTables(open_app_db(data_dir))
         self.backend = backend
 

@@ -38,7 +38,7 @@ class AktenplanStore:
     def __enter__(self) -> AktenplanStore:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def import_file(self, path: Path | str) -> ImportResult:
