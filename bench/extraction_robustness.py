@@ -117,7 +117,7 @@ def child(url: str, root: Path, data: Path) -> None:
     summary = crawler.run([LocalSource(SourceConfig(name="bench", root=root))])
     extraction_s = time.perf_counter() - started
     stats = run_embedding_pass(backend, load_encoder(enrich.model), enrich)
-    documents = backend.fetch(sorted(backend.ids()))
+    documents = backend.fetch_untrimmed(sorted(backend.ids()))
     texts = [" ".join(d.text.split()) for d in documents]
     errors = {e["path"]: e["kind"] for e in state.current_errors()}
     backend.close()

@@ -23,7 +23,7 @@ def render(ctx: PortalContext, user: UserInfo) -> None:
         return
     state = StateDB(ctx.config.state_db)
     try:
-        view = build_overview(state, ctx.backend)
+        view = build_overview(state, ctx.backend, roles=user.roles)
     finally:
         state.close()
     cols = st.columns(4)

@@ -85,7 +85,7 @@ def _page(ctx, user, plan, state, store) -> None:
         "Ordner", list(candidates), key="review_folder", format_func=lambda f: _folder_label(candidates[f])
     )
     recursive = st.checkbox("mit Unterordnern", key="review_recursive")
-    items = items_below(state, ctx.backend, store, source, folder, recursive=recursive)
+    items = items_below(state, ctx.backend, store, source, folder, recursive=recursive, roles=user.roles)
     shown = [i for i in items if not i.suggestions or i.suggestions[0].get("score", 0) >= min_confidence]
     class_filter = st.text_input("Vorgeschlagene Klasse (Kennziffer beginnt mit)", key="review_class")
     if class_filter:
@@ -130,7 +130,7 @@ def _page(ctx, user, plan, state, store) -> None:
     ]
     st.dataframe(table, hide_index=True, width="stretch")
     _decide_form(ctx, user, plan, store, shown)
-    _exports(ctx)
+    _exports(ctx, user)
 
 
 def _folder_label(folder: ReviewFolder) -> str:
@@ -232,7 +232,7 @@ def _retrain(ctx, user) -> None:
         )
 
 
-def _exports(ctx) -> None:
+def _exports(ctx, user: UserInfo) -> None:
     from aktenlotse.services.migration_export import export_migration_list
 
     st.subheader("Migrationsliste")
@@ -240,7 +240,7 @@ def _exports(ctx) -> None:
     for column, fmt in ((left, "xlsx"), (right, "csv")):
         if column.button(f"Als {fmt.upper()} erstellen", key=f"export_{fmt}"):
             target = Path(tempfile.mkdtemp(prefix="aktenlotse-export-")) / f"migrationsliste.{fmt}"
-            rows = export_migration_list(ctx.config, target, fmt)
+            rows = export_migration_list(ctx.config, target, fmt, roles=user.roles)
             column.download_button(
                 f"⬇ migrationsliste.{fmt} ({rows} Zeilen)",
                 target.read_bytes(),

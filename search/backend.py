@@ -1,7 +1,8 @@
 """The Backend seam: every index implementation (embedded SQLite, Elasticsearch) offers this.
 
-Security trimming happens inside `search`, `similar`, `get` and facet counting, never
-after: a caller passes the principals of the user and gets only what that user may read.
+Security trimming happens inside `search`, `get`, `spelling_suggestions` and facet
+counting, never after: a caller passes the principals of the user and gets only what
+that user may read.
 Each document names its permission set (`aktenlotse.core.visibility.of_item`); the backend
 keeps the registry of distinct sets and filters every read by the sets the caller may read.
 
@@ -12,21 +13,32 @@ Who may write what (one writer of permissions):
   They cannot carry permissions and are refused when the document's content moved on, so
   a pass that read a document before a crawl changed it can never write old state back.
   Passes get a `PassIndex`, which has no whole-document write at all.
-- `fetch`, `ids`, `ids_without_vectors`: not trimmed; for the crawler, the passes and the
-  admin's own tools, never for anything a user asked. What `fetch` returns is never
-  written back whole by anybody but the crawl.
+- `fetch_untrimmed`, `ids`, `ids_without_vectors`: not trimmed; for the crawler, the
+  passes and maintenance, never for anything a user asked. What `fetch_untrimmed`
+  returns is never written back whole by anybody but the crawl.
+- `dms_listing`: every document by id, for the AG DMS pages (review queue, overview,
+  migration list, retraining), and only for a caller whose roles include a DMS role
+  (`visibility.DMS_ROLES`); anybody else gets `visibility.DmsRoleRequired`.
+
+Both implementations (`embedded.EmbeddedBackend`, `elasticsearch_backend.
+ElasticsearchBackend`) run the conformance suite `tests/backend_conformance.py`, which
+exercises every operation below.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from aktenlotse.core.records import Document
 from aktenlotse.core.visibility import Permissions
+from aktenlotse.search.query_parser import ParsedQuery
 
 MODES = ("fulltext", "semantic", "hybrid")
+
+# A document's ACL as read from the source: (allow, deny, require clauses).
+Acl = tuple[Sequence[str], Sequence[str], Sequence[Sequence[str]]]
 
 
 @dataclass(frozen=True)
@@ -144,12 +156,7 @@ class Backend(Protocol):
     def get(self, doc_id: str, principals: Sequence[str]) -> Document | None:
         """One document, or None when it does not exist or the principals may not read it."""
 
-    def set_permissions(
-        self,
-        ids: Sequence[str],
-        perms: Permissions,
-        acl: tuple[Sequence[str], Sequence[str], Sequence[Sequence[str]]] | None = None,
-    ) -> None:
+    def set_permissions(self, ids: Sequence[str], perms: Permissions, acl: Acl | None = None) -> None:
         """Crawl only: make `perms` the permission set of the documents `ids` (unknown ids
         are ignored). `acl` = (allow, deny, require) as read from the source, stored with
         the documents; None keeps the stored ACL (used to hide with `visibility.NOBODY`
@@ -173,14 +180,21 @@ class Backend(Protocol):
         """Up to `limit` document ids that have no vectors of `model` yet (for the
         resumable embedding pass; not security-trimmed)."""
 
-    def fetch(self, ids: Sequence[str]) -> list[Document]:
-        """Documents by id, NOT security-trimmed and not shortened: for the crawler, the
-        passes (to read text) and admin tools, never for anything a user asked."""
+    def fetch_untrimmed(self, ids: Sequence[str]) -> list[Document]:
+        """Documents by id, NOT security-trimmed and not shortened: for the crawler and
+        the passes (to read text), never for anything a user asked."""
+
+    def dms_listing(self, ids: Sequence[str], roles: Iterable[str]) -> list[Document]:
+        """Documents by id regardless of their ACL, for the AG DMS pages; raises
+        `visibility.DmsRoleRequired` (German message) unless `roles` hold a DMS role."""
 
     def ids(self) -> set[str]:
         """All document ids (for maintenance and tests; not security-trimmed)."""
 
-    def stats(self) -> dict:
+    def parse(self, text: str) -> ParsedQuery:
+        """The parsed form of a raw query, as `search` runs it (notices included)."""
+
+    def stats(self) -> dict[str, Any]:
         """Counts and sizes for `aktenlotse status` and the admin page."""
 
     def close(self) -> None:
@@ -192,7 +206,7 @@ class PassIndex(Protocol):
     read documents and write only its own fields. No whole-document write, no
     permissions: a pass cannot bring back what a crawl hid."""
 
-    def fetch(self, ids: Sequence[str]) -> list[Document]: ...
+    def fetch_untrimmed(self, ids: Sequence[str]) -> list[Document]: ...
 
     def ids_without_vectors(self, model: str, limit: int) -> list[str]: ...
 

@@ -78,7 +78,8 @@ def mapping_conflicts(actual: dict[str, Any], expected: dict[str, Any], prefix: 
             continue
         if want_type == "text" and want.get("analyzer", "standard") != have.get("analyzer", "standard"):
             problems.append(
-                f"Feld {field!r} hat den Analyzer {have.get('analyzer', 'standard')!r}, erwartet {want.get('analyzer')!r}"
+                f"Feld {field!r} hat den Analyzer {have.get('analyzer', 'standard')!r},"
+                f" erwartet {want.get('analyzer')!r}"
             )
         if "properties" in want:
             problems.extend(mapping_conflicts(have, want, field + "."))
@@ -186,9 +187,11 @@ def migrate(
                 yield {"_op_type": "index", "_index": target, "_id": hit["_id"], "_source": source}
 
     try:
-        _, errors = helpers.bulk(client, actions(), chunk_size=500, raise_on_error=False, stats_only=False)
+        _, failed = helpers.bulk(client, actions(), chunk_size=500, raise_on_error=False, stats_only=False)
     except ApiError as error:
         raise BackendError(f"Migration nach {target} fehlgeschlagen: {error}") from error
+    # stats_only=False: the second value is the list of failed items, never a count.
+    errors = failed if isinstance(failed, list) else []
     if errors:
         first = errors[0]
         raise BackendError(

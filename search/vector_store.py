@@ -140,7 +140,8 @@ class VectorStore:
             dim = int(vectors.shape[1]) if vectors.ndim == 2 and vectors.shape[0] else 0
             connection.execute("DELETE FROM doc_vectors WHERE doc_id = ?", (doc_id,))
             connection.execute(
-                "INSERT INTO doc_vectors(doc_id, model, content_key, dim, chunks, spans, vectors) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO doc_vectors(doc_id, model, content_key, dim, chunks, spans, vectors)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (doc_id, model, key, dim, int(len(spans)), spans.tobytes(), vectors.tobytes()),
             )
         _bump(connection)

@@ -18,8 +18,8 @@ from dataclasses import replace
 import pytest
 
 from aktenlotse.core.records import Document
-from aktenlotse.core.visibility import may_read, of_item
-from aktenlotse.search.backend import Hits, Query
+from aktenlotse.core.visibility import DmsRoleRequired, may_read, of_item
+from aktenlotse.search.backend import Backend, ChunkVectors, Hits, PassIndex, Query
 
 EVERYONE = ["everyone"]
 BAUAMT = ["everyone", "authenticated", "group:bauamt"]
@@ -408,7 +408,7 @@ class BackendConformance:
 
     def test_fetch_returns_the_stored_acl_with_its_clauses(self, clauses):
         backend, _ = clauses
-        [doc] = backend.fetch(["share-2"])
+        [doc] = backend.fetch_untrimmed(["share-2"])
         assert (doc.allow, doc.deny, doc.require) == (("user:mueller",), (), (("group:bauamt",),))
 
     def test_set_permissions_hides_and_restores(self, loaded):
@@ -417,11 +417,11 @@ class BackendConformance:
         loaded.set_permissions(["bau-1", "missing"], NOBODY)
         assert ids_of(self.search(loaded, "Lindenweg", principals=BAUAMT)) == []
         assert loaded.get("bau-1", BAUAMT) is None
-        assert loaded.fetch(["bau-1"])[0].allow == ("everyone",)  # the ACL as crawled is kept
+        assert loaded.fetch_untrimmed(["bau-1"])[0].allow == ("everyone",)  # the ACL as crawled is kept
         loaded.set_permissions(["bau-1"], permissions(["group:bauamt"]), (("group:bauamt",), (), ()))
         assert ids_of(self.search(loaded, "Lindenweg", principals=BAUAMT)) == ["bau-1"]
         assert ids_of(self.search(loaded, "Lindenweg", principals=EVERYONE)) == []
-        assert loaded.fetch(["bau-1"])[0].allow == ("group:bauamt",)
+        assert loaded.fetch_untrimmed(["bau-1"])[0].allow == ("group:bauamt",)
 
     def test_update_fields_cannot_carry_permissions(self):
         from aktenlotse.search.backend import FieldUpdate
@@ -436,7 +436,7 @@ class BackendConformance:
         from aktenlotse.search.backend import FieldUpdate
         from aktenlotse.search.vector_store import content_key
 
-        [read] = loaded.fetch(["bau-3"])  # a pass reads the document ...
+        [read] = loaded.fetch_untrimmed(["bau-3"])  # a pass reads the document ...
         loaded.set_permissions(
             ["bau-3"], permissions(["group:bauamt"]), (("group:bauamt",), (), ())
         )  # ... a crawl hides it
@@ -448,7 +448,7 @@ class BackendConformance:
         assert ids_of(self.search(loaded, "Carport", principals=EVERYONE)) == []
         assert ids_of(self.search(loaded, "Carport", principals=BAUAMT, facets=True)) == ["bau-3"]
         assert dict(self.search(loaded, "Carport", principals=BAUAMT, facets=True).facets["keywords"]) == {"Carport": 1}
-        [stored] = loaded.fetch(["bau-3"])
+        [stored] = loaded.fetch_untrimmed(["bau-3"])
         assert stored.allow == ("group:bauamt",)
         assert stored.extra == {"note": "fixture", "keywords": ["Carport"]}  # merged, not replaced
 
@@ -456,7 +456,7 @@ class BackendConformance:
         from aktenlotse.search.backend import FieldUpdate
         from aktenlotse.search.vector_store import content_key
 
-        [read] = loaded.fetch(["ord-1"])
+        [read] = loaded.fetch_untrimmed(["ord-1"])
         key = content_key(read.content_hash, read.title, read.text)
         loaded.upsert([replace(BY_ID["ord-1"], text="Neu: Anwohnerparken.", content_hash="neu")])
         assert (
@@ -468,7 +468,7 @@ class BackendConformance:
             )
             == []
         )
-        assert "ocr" not in loaded.fetch(["ord-1"])[0].extra
+        assert "ocr" not in loaded.fetch_untrimmed(["ord-1"])[0].extra
         assert loaded.update_fields([]) == []
 
     # -- filters, sorting, paging, facets --
@@ -577,12 +577,57 @@ class BackendConformance:
         assert loaded.get(doc_id, BAUAMT) is None  # a download with a hostile id is refused, not an error
 
     def test_fetch_is_untrimmed_and_complete(self, loaded):
-        fetched = {d.id: d for d in loaded.fetch(["intern-1", "bau-1", "missing"])}
+        fetched = {d.id: d for d in loaded.fetch_untrimmed(["intern-1", "bau-1", "missing"])}
         assert set(fetched) == {"intern-1", "bau-1"}
         assert fetched["intern-1"].allow == ("group:bauamt",)
         assert fetched["bau-1"].text == BY_ID["bau-1"].text
-        assert "hund" in loaded.fetch(["kaem-1"])[0].terms.split()
-        assert loaded.fetch([]) == []
+        assert "hund" in loaded.fetch_untrimmed(["kaem-1"])[0].terms.split()
+        assert loaded.fetch_untrimmed([]) == []
+
+    def test_dms_listing_is_every_document_for_a_dms_role(self, loaded):
+        for roles in ({"ag_dms"}, {"admin"}, ["employee", "ag_dms"]):
+            listed = {d.id: d for d in loaded.dms_listing(["intern-1", "mueller-1", "missing"], roles)}
+            assert set(listed) == {"intern-1", "mueller-1"}
+            assert listed["intern-1"].text == BY_ID["intern-1"].text
+
+    @pytest.mark.parametrize("roles", [(), ("employee",), ("wiki_editor",), ("AG_DMS",)])
+    def test_dms_listing_refused_without_a_dms_role(self, loaded, roles):
+        with pytest.raises(DmsRoleRequired, match="AG DMS und den Administratoren vorbehalten"):
+            loaded.dms_listing(["bau-1"], roles)
+
+    def test_every_protocol_operation_is_implemented(self, backend):
+        for protocol in (Backend, PassIndex):
+            operations = [name for name, value in vars(protocol).items() if callable(value) and name[0] != "_"]
+            assert operations
+            for name in operations:
+                assert callable(getattr(backend, name, None)), f"{type(backend).__name__}.{name} fehlt"
+
+    def test_parse_is_what_search_runs(self, loaded):
+        parsed = loaded.parse("Bauantrag -Garage")
+        assert [t.text for t in parsed.terms] == ["Bauantrag"]
+        assert [t.text for t in parsed.excluded] == ["Garage"]
+        assert list(loaded.parse("und oder").notices) == self.search(loaded, "und oder").notices
+
+    def test_upsert_vectors_refused_for_a_text_that_changed(self, loaded):
+        stale = ChunkVectors("bau-1", "test-model", [[1.0, 0.0, 0.0]], [(0, 10)], content_key="text:stale")
+        loaded.upsert_vectors([stale, replace(stale, doc_id="missing")])
+        assert "bau-1" in loaded.ids_without_vectors("test-model", len(CORPUS))
+        assert "missing" not in loaded.ids()
+
+    # -- spelling suggestions ("Meinten Sie"), trimmed like every read --
+
+    def test_spelling_suggestion_from_readable_documents(self, loaded):
+        assert loaded.spelling_suggestions("Lindenwek", EVERYONE) == ["lindenweg"]
+        assert loaded.spelling_suggestions("Vertraulicer", BAUAMT) == ["vertraulicher"]
+
+    def test_spelling_suggestions_never_from_hidden_documents(self, loaded):
+        assert loaded.spelling_suggestions("Vertraulicer", EVERYONE) == []  # only in the Bauamt's document
+        assert loaded.spelling_suggestions("Ortstermim", BAUAMT) == []  # only in Müller's document
+        assert loaded.spelling_suggestions("Ortstermim", MUELLER) == ["ortstermin"]
+
+    def test_spelling_suggestions_for_no_principals_or_a_known_word(self, loaded):
+        assert loaded.spelling_suggestions("Lindenwek", []) == []
+        assert loaded.spelling_suggestions("Lindenweg", EVERYONE) == []
 
     def test_upsert_is_idempotent(self, loaded):
         loaded.upsert([BY_ID["bau-1"]])

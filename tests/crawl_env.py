@@ -84,7 +84,7 @@ class CrawlEnv:
     def documents(self) -> list[Document]:
         backend = EmbeddedBackend(self.data / "index.sqlite")
         try:
-            return backend.fetch(sorted(backend.ids()))
+            return backend.fetch_untrimmed(sorted(backend.ids()))
         finally:
             backend.close()
 

@@ -32,7 +32,7 @@ def _docs_by_source(tmp_path: Path) -> dict[str, set[str]]:
     backend = EmbeddedBackend(tmp_path / "data" / "index.sqlite")
     try:
         found: dict[str, set[str]] = {}
-        for doc in backend.fetch(sorted(backend.ids())):
+        for doc in backend.fetch_untrimmed(sorted(backend.ids())):
             found.setdefault(doc.source, set()).add(doc.path)
         return found
     finally:

@@ -237,7 +237,7 @@ def truth_of(m: Matrix, name: str) -> set[str]:
 
 
 def documents(m: Matrix) -> dict:
-    return {d.title: d for d in m.backend.fetch(sorted(m.backend.ids()))}
+    return {d.title: d for d in m.backend.fetch_untrimmed(sorted(m.backend.ids()))}
 
 
 def assert_portal_shows_exactly(m: Matrix, name: str, expected: set[str], mode: str) -> None:

@@ -75,7 +75,7 @@ def _run(tmp_path: Path, extractor) -> tuple[list[str], list[str], dict]:
     try:
         Crawler(state, backend, extractor, analyze=text_analyzer()).run([LocalSource(source)])
         before = [h.path for h in backend.search(Query("Sondernutzungserlaubnis"), ["everyone"]).hits]
-        assert {d.path for d in backend.fetch(sorted(backend.ids())) if is_candidate(d)} == {
+        assert {d.path for d in backend.fetch_untrimmed(sorted(backend.ids())) if is_candidate(d)} == {
             "scan-bescheid.pdf",
             "foto-bescheid.png",
         }
@@ -83,7 +83,7 @@ def _run(tmp_path: Path, extractor) -> tuple[list[str], list[str], dict]:
         after = sorted(h.path for h in backend.search(Query("Sondernutzungserlaubnis"), ["everyone"]).hits)
         again = run_ocr_pass(config, state, backend, extractor)  # resumable: nothing left to do
         assert again.candidates == 0
-        doc = next(d for d in backend.fetch(sorted(backend.ids())) if d.path == "scan-bescheid.pdf")
+        doc = next(d for d in backend.fetch_untrimmed(sorted(backend.ids())) if d.path == "scan-bescheid.pdf")
         assert doc.allow == ("everyone",) or doc.allow  # principals kept
         return before, after, stats.as_dict()
     finally:

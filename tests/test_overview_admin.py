@@ -39,7 +39,7 @@ def test_overview_figures(share):
     state = StateDB(share.data / "state.sqlite")
     backend = EmbeddedBackend(share.data / "index.sqlite")
     try:
-        view = build_overview(state, backend)
+        view = build_overview(state, backend, roles={"admin"})
     finally:
         state.close()
         backend.close()

@@ -54,9 +54,9 @@ def test_an_update_outside_the_own_fields_is_refused_whole(backend) -> None:
                 FieldUpdate(doc.id, {"extra": {"aktenplan": [{"code": "632"}]}}, _key(doc)),
             ]
         )
-    assert "ocr" not in backend.fetch([doc.id])[0].extra  # nothing of the batch was written
+    assert "ocr" not in backend.fetch_untrimmed([doc.id])[0].extra  # nothing of the batch was written
     assert ocr.update_fields([FieldUpdate(doc.id, {"extra": {"ocr": "done"}}, _key(doc))]) == [doc.id]
-    stored = backend.fetch([doc.id])[0]
+    stored = backend.fetch_untrimmed([doc.id])[0]
     assert stored.extra["ocr"] == "done" and stored.extra["keywords"] == ["Bauantrag"]
 
 
@@ -80,8 +80,8 @@ def test_a_refinement_that_changes_a_foreign_field_is_refused(backend) -> None:
 
     with pytest.raises(PassFieldError, match=r"embeddings: does not own \['extra.keywords'\]"):
         EmbeddingPass(backend, encoder, SMALL, on_vectors=rewrites_keywords).run()
-    assert all(d.extra["keywords"] == ["Bauantrag"] for d in backend.fetch(sorted(backend.ids())))
-    assert not any("aktenplan" in d.extra for d in backend.fetch(sorted(backend.ids())))
+    assert all(d.extra["keywords"] == ["Bauantrag"] for d in backend.fetch_untrimmed(sorted(backend.ids())))
+    assert not any("aktenplan" in d.extra for d in backend.fetch_untrimmed(sorted(backend.ids())))
 
 
 def test_run_passes_gives_figures_by_name_and_progress_per_pass(backend, tmp_path) -> None:
@@ -107,7 +107,7 @@ def test_run_passes_gives_figures_by_name_and_progress_per_pass(backend, tmp_pat
     assert results["ocr"] == OcrStats().as_dict()  # no source with ocr = true
     assert seen and seen[-1] == len(CORPUS)
     assert sorted(refined) == sorted(d.id for d in CORPUS)
-    assert all(d.extra["aktenplan"][0]["code"] == "632" for d in backend.fetch(sorted(backend.ids())))
+    assert all(d.extra["aktenplan"][0]["code"] == "632" for d in backend.fetch_untrimmed(sorted(backend.ids())))
 
 
 def test_two_passes_claiming_one_field_are_refused_before_either_runs(backend) -> None:

@@ -93,7 +93,7 @@ def test_decisions_survive_move_and_recrawl(crawled):
     store = ReviewStore(env.data)
     state = StateDB(env.data / "state.sqlite")
     backend = EmbeddedBackend(env.data / "index.sqlite")
-    items = items_below(state, backend, store, "daten", "Bauamt", recursive=True)
+    items = items_below(state, backend, store, "daten", "Bauamt", recursive=True, roles={"ag_dms"})
     assert [i.ref.path for i in items] == ["Bauamt/632/bauantrag-1.txt", "Bauamt/632/bauantrag-2.txt"]
     store.decide([i.ref for i in items], decision="reassign", code="632", reviewer="krause", roles=AG_DMS)
     state.close()
@@ -105,7 +105,7 @@ def test_decisions_survive_move_and_recrawl(crawled):
     state = StateDB(env.data / "state.sqlite")
     backend = EmbeddedBackend(env.data / "index.sqlite")
     try:
-        moved = items_below(state, backend, store, "daten", "Archiv")
+        moved = items_below(state, backend, store, "daten", "Archiv", roles={"ag_dms"})
         assert moved[0].decision is not None and moved[0].decision.code == "632"
         figures = progress(state, store)
         assert (figures["documents"], figures["documents_decided"]) == (3, 2)
@@ -133,7 +133,7 @@ def test_export_matches_decisions_and_opens_with_pandas_and_openpyxl(crawled, tm
 
     for fmt in ("xlsx", "csv"):
         target = tmp_path / f"liste.{fmt}"
-        assert export_migration_list(config, target, fmt) == 4
+        assert export_migration_list(config, target, fmt, roles={"ag_dms"}) == 4
         frame = (pd.read_excel(target, dtype=str) if fmt == "xlsx" else pd.read_csv(target, sep=";", dtype=str)).fillna(
             ""
         )
@@ -207,7 +207,7 @@ def test_export_of_200000_rows_in_bounded_memory(tmp_path):
     backend = EmbeddedBackend(tmp_path / "index.sqlite")
     config = Config(data_dir=tmp_path, sources=(SourceConfig(name="daten", root=tmp_path, display_root="\\\\srv\\d"),))
     tracemalloc.start()
-    count = write_export(export_chunks(config, state, backend, store), tmp_path / "gross.csv", "csv")
+    count = write_export(export_chunks(config, state, backend, store, roles={"ag_dms"}), tmp_path / "gross.csv", "csv")
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert count == 200_000
@@ -224,9 +224,9 @@ def test_export_of_200000_rows_in_bounded_memory(tmp_path):
 @pytest.mark.skipif(not REVOSAX.exists(), reason="labelled data not present")
 def test_learning_from_more_decisions_raises_accuracy():
     plan = read_aktenplan(REVOSAX / "aktenplan.csv")
-    rows = [json.loads(line) for line in open(REVOSAX / "train.jsonl", encoding="utf-8")]
+    rows = [json.loads(line) for line in (REVOSAX / "train.jsonl").read_text(encoding="utf-8").splitlines()]
     random.Random(5).shuffle(rows)
-    heldout = [json.loads(line) for line in open(REVOSAX / "dev.jsonl", encoding="utf-8")][:120]
+    heldout = [json.loads(line) for line in (REVOSAX / "dev.jsonl").read_text(encoding="utf-8").splitlines()][:120]
 
     def accuracy(n_decisions: int) -> float:
         suggester = Suggester(plan, level=1)
@@ -235,7 +235,7 @@ def test_learning_from_more_decisions_raises_accuracy():
             [r["text_masked"] for r in sub], [r["label"] for r in sub], groups=[r["group"] or r["id"] for r in sub]
         )
         results = suggester.suggest_many([r["text_masked"] for r in heldout])
-        return sum(r[0].code == h["label"] for r, h in zip(results, heldout)) / len(heldout)
+        return sum(r[0].code == h["label"] for r, h in zip(results, heldout, strict=True)) / len(heldout)
 
     few, many = accuracy(30), accuracy(150)
     assert many > few + 0.03, (few, many)
@@ -244,7 +244,7 @@ def test_learning_from_more_decisions_raises_accuracy():
 @pytest.mark.skipif(not REVOSAX.exists(), reason="labelled data not present")
 def test_training_report_measures_on_heldout_folders():
     plan = read_aktenplan(REVOSAX / "aktenplan.csv")
-    rows = [json.loads(line) for line in open(REVOSAX / "train.jsonl", encoding="utf-8")][:80]
+    rows = [json.loads(line) for line in (REVOSAX / "train.jsonl").read_text(encoding="utf-8").splitlines()][:80]
     report = evaluate_and_train(
         Suggester(plan, level=1), [r["text_masked"] for r in rows], [r["label"] for r in rows], [r["id"] for r in rows]
     )
@@ -273,7 +273,7 @@ def _review_app(env, tmp_path):
 
 def _decisions_column(at) -> dict[str, str]:
     frame = at.dataframe[0].value
-    return dict(zip(frame["Datei"], frame["Entscheidung"]))
+    return dict(zip(frame["Datei"], frame["Entscheidung"], strict=True))
 
 
 def _submit(at):

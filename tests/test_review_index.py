@@ -33,7 +33,7 @@ def _setup(tmp_path):
     state = StateDB(config.state_db)
     with EmbeddedBackend(config.index_db) as backend:
         Crawler(state, backend, PlainTextExtractor(), analyze=text_analyzer()).run([LocalSource(source)])
-        docs = {d.path: d for d in backend.fetch(sorted(backend.ids()))}
+        docs = {d.path: d for d in backend.fetch_untrimmed(sorted(backend.ids()))}
         # the inline suggestion, as the crawl's enrichment writes it
         backend.update_fields(
             [
@@ -89,7 +89,7 @@ def test_decisions_move_the_facet_and_a_later_one_wins(tmp_path, monkeypatch, ca
     assert main(["--config", str(tmp_path / "aktenlotse.toml"), "enrich", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["decisions"]["updated"] == 1
     with EmbeddedBackend(config.index_db) as backend:
-        a = next(d for d in backend.fetch(sorted(backend.ids())) if d.path == "Bauamt/a.txt")
+        a = next(d for d in backend.fetch_untrimmed(sorted(backend.ids())) if d.path == "Bauamt/a.txt")
         assert "aktenplan_decided" not in a.extra and a.extra["aktenplan"][0]["code"] == "632"
     assert _facet(config) == {"632": 3}  # the skipped one counts under its suggestion again
 

@@ -23,8 +23,8 @@ def test_undecided_sample_is_stable_bounded_and_excludes_decisions(tmp_path, mon
         backend.upsert([_doc(i) for i in range(30)])
         monkeypatch.setattr(review_training, "UNLABELLED_SAMPLE", 10)
         decided = {f"doc{i:03}" for i in range(5)}
-        first = review_training._undecided_texts(backend, decided)
-        assert len(first) == 10 and first == review_training._undecided_texts(backend, decided)
+        first = review_training._undecided_texts(backend, decided, {"ag_dms"})
+        assert len(first) == 10 and first == review_training._undecided_texts(backend, decided, {"ag_dms"})
         assert not {f"Vorgang Nummer {i}" for i in range(5)} & set(first)
     finally:
         backend.close()

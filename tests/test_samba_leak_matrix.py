@@ -170,7 +170,7 @@ class SmbCrawlEnv:
     def documents(self):
         backend = EmbeddedBackend(self.data / "index.sqlite")
         try:
-            return backend.fetch(sorted(backend.ids()))
+            return backend.fetch_untrimmed(sorted(backend.ids()))
         finally:
             backend.close()
 

@@ -1,6 +1,21 @@
 """The one visibility rule: clauses (share, traverse, own ACL) and deny, in canonical form."""
 
-from aktenlotse.core.visibility import NOBODY, WORLD, may_read, permissions, visible_ids
+import sqlite3
+
+import pytest
+
+from aktenlotse.core.visibility import (
+    NOBODY,
+    WORLD,
+    DmsRoleRequired,
+    es_filter,
+    has_dms_role,
+    may_read,
+    permissions,
+    require_dms_role,
+    sql_condition,
+    visible_ids,
+)
 
 
 def test_every_clause_must_be_passed():
@@ -41,3 +56,44 @@ def test_visible_ids_lists_exactly_the_readable_sets():
     ids = visible_ids(["everyone", "group:bauamt"], [open_set, bau, nobody])
     assert ids == sorted([open_set.id, bau.id])
     assert visible_ids(["everyone"], [open_set, bau, nobody]) == [open_set.id]
+
+
+REGISTRY = [
+    WORLD,
+    NOBODY,
+    permissions(["group:bauamt"]),
+    permissions(["everyone"], deny=["user:gast"]),
+    permissions(["user:mueller"], require=[["group:bauamt", "group:personal"]]),
+]
+READERS = [
+    [],
+    ["everyone"],
+    ["everyone", "user:gast"],
+    ["everyone", "group:bauamt"],
+    ["everyone", "user:mueller", "group:personal"],
+]
+
+
+@pytest.mark.parametrize("principals", READERS)
+def test_sql_and_es_forms_keep_exactly_the_readable_sets(principals):
+    expected = {perms.id for perms in REGISTRY if may_read(principals, perms)}
+    ids = visible_ids(principals, REGISTRY)
+    assert set(ids) == expected
+    condition, params = sql_condition("perm_id", ids)
+    connection = sqlite3.connect(":memory:")
+    connection.execute("CREATE TABLE docs (perm_id TEXT)")
+    connection.executemany("INSERT INTO docs VALUES (?)", [(perms.id,) for perms in REGISTRY])
+    assert {row[0] for row in connection.execute(f"SELECT perm_id FROM docs WHERE {condition}", params)} == expected
+    es = es_filter("perm_id", ids)
+    if expected:
+        assert es == {"terms": {"perm_id": sorted(expected)}}
+    else:
+        assert es == {"bool": {"must_not": {"match_all": {}}}}
+
+
+def test_only_dms_roles_may_list_every_document():
+    assert has_dms_role({"ag_dms"}) and has_dms_role(["employee", "admin"])
+    assert not has_dms_role(()) and not has_dms_role({"employee", "wiki_editor"})
+    require_dms_role({"admin"})
+    with pytest.raises(DmsRoleRequired, match="AG DMS"):
+        require_dms_role({"employee"})

@@ -46,7 +46,7 @@ def cmd_export(args) -> int:
         print("Fehler: noch kein Crawl gelaufen (aktenlotse crawl)")
         return 1
     target = Path(args.output or f"migrationsliste.{args.format}")
-    rows = export_migration_list(config, target, args.format)
+    rows = export_migration_list(config, target, args.format, roles={"admin"})  # the console is the admin's
     print(f"Migrationsliste geschrieben: {target} ({rows} Zeilen)")
     return 0
 

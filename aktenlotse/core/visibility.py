@@ -125,3 +125,29 @@ def es_filter(field: str, ids: Sequence[str]) -> dict[str, Any]:
     if not ids:
         return {"bool": {"must_not": {"match_all": {}}}}
     return {"terms": {field: list(ids)}}
+
+
+# -- who may list every document --------------------------------------------------------
+#
+# The AG DMS pages (review queue, overview, migration list, retraining) show documents
+# regardless of their ACL: that is their job, and it is the job of these roles only. The
+# index offers such a listing solely behind this check (`Backend.dms_listing`).
+
+DMS_ROLES = frozenset({"ag_dms", "admin"})
+MSG_DMS_ONLY = "Diese Übersicht über alle Dokumente ist der AG DMS und den Administratoren vorbehalten."
+
+
+class DmsRoleRequired(PermissionError):
+    """A listing of every document was asked for by someone without a DMS role; the
+    message is fit for users (German)."""
+
+
+def has_dms_role(roles: Iterable[str]) -> bool:
+    """True when `roles` include a role that may list every document."""
+    return bool(DMS_ROLES.intersection(roles))
+
+
+def require_dms_role(roles: Iterable[str]) -> None:
+    """Raise `DmsRoleRequired` unless `roles` include a DMS role."""
+    if not has_dms_role(roles):
+        raise DmsRoleRequired(MSG_DMS_ONLY)

@@ -382,7 +382,7 @@ class Crawler:
         self._gone.pop(old.id, None)
         self._flush()  # the moved item's documents must be current before we copy them
         ids = [old.id, *child_ids(old.id, old.children)]
-        docs = self.backend.fetch(ids)
+        docs = self.backend.fetch_untrimmed(ids)
         path_text = display_text(entry.path)
         display = self._source.display_path(entry.path)
         moved_docs = []

@@ -132,7 +132,7 @@ def run_embedding_pass(
         if not ids:
             stats.complete = True
             break
-        docs = backend.fetch(ids)
+        docs = backend.fetch_untrimmed(ids)
         if not docs:  # deleted in between; ask again
             continue
         items, empty = _chunk_documents(docs, config, skipped_sources)

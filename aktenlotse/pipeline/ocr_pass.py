@@ -129,7 +129,7 @@ class OcrPass:
         limit: int | None,
         stats: OcrStats,
     ) -> list[FieldUpdate]:
-        docs = {d.id: d for d in self.index.fetch([item.id for item in chunk])}
+        docs = {d.id: d for d in self.index.fetch_untrimmed([item.id for item in chunk])}
         updated: list[FieldUpdate] = []
         for item in chunk:
             doc = docs.get(item.id)

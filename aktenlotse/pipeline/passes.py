@@ -71,9 +71,9 @@ class OwnFieldsIndex:
         self.name = name
         self.fields = check_fields(name, fields)
 
-    def fetch(self, ids: Sequence[str]) -> list[Document]:
-        """The documents with these ids (see `PassIndex.fetch`)."""
-        return self.index.fetch(ids)
+    def fetch_untrimmed(self, ids: Sequence[str]) -> list[Document]:
+        """The documents with these ids (see `PassIndex.fetch_untrimmed`)."""
+        return self.index.fetch_untrimmed(ids)
 
     def ids_without_vectors(self, model: str, limit: int) -> list[str]:
         """Documents without vectors of `model` (see `PassIndex.ids_without_vectors`)."""

@@ -5,7 +5,7 @@ column names, built in chunks with pandas so that 200,000 rows need no more memo
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -37,8 +37,10 @@ def _iso(ts: float | None) -> str:
     return dt.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M") if ts else ""
 
 
-def export_chunks(config: Config, state: StateDB, backend, store: ReviewStore, plan=None) -> Iterator[pd.DataFrame]:
-    """DataFrames of at most CHUNK rows, in path order."""
+def export_chunks(
+    config: Config, state: StateDB, backend, store: ReviewStore, plan=None, *, roles: Iterable[str]
+) -> Iterator[pd.DataFrame]:
+    """DataFrames of at most CHUNK rows, in path order (`roles`: the caller's, a DMS role needed)."""
     from aktenlotse.core.config import ConfigError
     from aktenlotse.pipeline.app import sources_for
 
@@ -67,14 +69,14 @@ def export_chunks(config: Config, state: StateDB, backend, store: ReviewStore, p
                 )
                 if n > 1
             }
-        docs = {d.id: d for d in backend.fetch([r[0] for r in rows])}
+        docs = {d.id: d for d in backend.dms_listing([r[0] for r in rows], roles)}
         refs = []
-        for item_id, source, folder, name, size, mtime, content_hash in rows:
+        for _item_id, source, folder, name, _size, _mtime, content_hash in rows:
             folder_text, name_text = to_text(folder), to_text(name)
             refs.append(DocRef(source, f"{folder_text}/{name_text}" if folder_text else name_text, content_hash))
         decisions = store.decisions_for(refs)
         records = []
-        for (item_id, source, _folder, _name, size, mtime, content_hash), ref in zip(rows, refs):
+        for (item_id, source, _folder, _name, size, mtime, content_hash), ref in zip(rows, refs, strict=True):
             path = ref.path
             src = sources.get(source)
             decision = decisions.get(ref)
@@ -151,7 +153,7 @@ def _write_xlsx(chunks: Iterator[pd.DataFrame], target: Path) -> int:
     return rows
 
 
-def export_migration_list(config: Config, target: Path, fmt: str) -> int:
+def export_migration_list(config: Config, target: Path, fmt: str, *, roles: Iterable[str]) -> int:
     """`aktenlotse review export`: the whole list from the state DB, index and decisions."""
     from aktenlotse.pipeline.app import open_backend
     from aktenlotse.stores.aktenplan_store import load_current_plan
@@ -161,7 +163,7 @@ def export_migration_list(config: Config, target: Path, fmt: str) -> int:
     store = ReviewStore(config.data_dir)
     try:
         return write_export(
-            export_chunks(config, state, backend, store, load_current_plan(config.data_dir)), target, fmt
+            export_chunks(config, state, backend, store, load_current_plan(config.data_dir), roles=roles), target, fmt
         )
     finally:
         store.close()

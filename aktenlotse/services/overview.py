@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from aktenlotse.core.records import EVERYONE
@@ -38,7 +39,9 @@ def _extension(name: bytes) -> str:
     return ext if ext.isalnum() and len(ext) <= 8 else "(ohne)"
 
 
-def build_overview(state: StateDB, backend=None, now: float | None = None) -> Overview:
+def build_overview(state: StateDB, backend=None, now: float | None = None, *, roles: Iterable[str] = ()) -> Overview:
+    """What lies on the shares; with `backend`, also what the index knows (then `roles`
+    must include a DMS role, `visibility.DmsRoleRequired` otherwise)."""
     conn = state.conn
     view = Overview()
     view.by_source = [
@@ -86,7 +89,7 @@ def build_overview(state: StateDB, backend=None, now: float | None = None) -> Ov
     ]
     view.total = conn.execute("SELECT count(*) FROM items").fetchone()[0]
     if backend is not None:
-        _from_index(view, state, backend)
+        _from_index(view, state, backend, roles)
     return view
 
 
@@ -95,7 +98,7 @@ def _path(folder: bytes, name: bytes) -> str:
     return f"{folder_text}/{to_text(name)}" if folder_text else to_text(name)
 
 
-def _from_index(view: Overview, state: StateDB, backend) -> None:
+def _from_index(view: Overview, state: StateDB, backend, roles: Iterable[str]) -> None:
     """Personal data in world-readable files, and how many documents have a suggestion."""
     cursor = state.conn.cursor()
     cursor.execute("SELECT id, source, folder, name, allow FROM items")
@@ -103,7 +106,7 @@ def _from_index(view: Overview, state: StateDB, backend) -> None:
         rows = cursor.fetchmany(1000)
         if not rows:
             break
-        docs = {d.id: d for d in backend.fetch([r[0] for r in rows])}
+        docs = {d.id: d for d in backend.dms_listing([r[0] for r in rows], roles)}
         for item_id, source, folder, name, allow in rows:
             doc = docs.get(item_id)
             if doc is None:

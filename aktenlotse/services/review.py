@@ -14,10 +14,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from aktenlotse.core.visibility import DMS_ROLES
 from aktenlotse.stores.statedb import ITEM_COLUMNS, StateDB, row_to_item, to_text
 
 APP_DB_NAME = "app.sqlite"
-REVIEW_ROLES = frozenset({"ag_dms", "admin"})
+REVIEW_ROLES = DMS_ROLES
 DECISIONS = {"accept": "übernommen", "reassign": "andere Klasse", "skip": "nicht migrieren"}
 
 SCHEMA = """
@@ -184,7 +185,7 @@ class ReviewStore:
 
     def latest_decisions(self) -> Iterator[Decision]:
         """The newest decision per content hash / path (for training and figures)."""
-        seen: set[tuple] = set()
+        seen: set[str | tuple[str, str]] = set()
         for row in self.conn.execute(
             "SELECT source, path, content_hash, code, decision, comment, reviewer, at FROM review_decisions"
             " ORDER BY at DESC, id DESC"
@@ -214,7 +215,7 @@ class ReviewStore:
     def latest_model(self) -> dict | None:
         cursor = self.conn.execute("SELECT * FROM review_models ORDER BY id DESC LIMIT 1")
         row = cursor.fetchone()
-        return dict(zip([d[0] for d in cursor.description], row)) if row else None
+        return dict(zip([d[0] for d in cursor.description], row, strict=True)) if row else None
 
 
 # -- the documents under review ----------------------------------------------------------
@@ -260,9 +261,17 @@ def folders(state: StateDB) -> list[ReviewFolder]:
 
 
 def items_below(
-    state: StateDB, backend, store: ReviewStore, source: str, folder: str, recursive: bool = False
+    state: StateDB,
+    backend,
+    store: ReviewStore,
+    source: str,
+    folder: str,
+    recursive: bool = False,
+    *,
+    roles: Iterable[str],
 ) -> list[ReviewItem]:
-    """The documents of a folder (and its sub-folders) with suggestions and decisions."""
+    """The documents of a folder (and its sub-folders) with suggestions and decisions;
+    `roles` of the reviewer must include a DMS role (`visibility.DmsRoleRequired` otherwise)."""
     if recursive and not folder:  # the share root: everything of the source
         rows = [
             row_to_item(r) for r in state.conn.execute(f"SELECT {ITEM_COLUMNS} FROM items WHERE source = ?", (source,))
@@ -272,11 +281,11 @@ def items_below(
     else:
         rows = list(state.items_in_folder(source, folder).values())
     rows.sort(key=lambda r: r.path)
-    docs = {d.id: d for d in backend.fetch([r.id for r in rows])} if rows else {}
+    docs = {d.id: d for d in backend.dms_listing([r.id for r in rows], roles)} if rows else {}
     refs = [DocRef(source, row.path, row.content_hash) for row in rows]
     decisions = store.decisions_for(refs)
     items = []
-    for row, ref in zip(rows, refs):
+    for row, ref in zip(rows, refs, strict=True):
         doc = docs.get(row.id)
         items.append(
             ReviewItem(

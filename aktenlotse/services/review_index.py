@@ -62,7 +62,7 @@ class DecisionsPass:
         stats.documents = len(ids)
         for start in range(0, len(ids), BATCH):
             updates = []
-            for doc in self.index.fetch(ids[start : start + BATCH]):
+            for doc in self.index.fetch_untrimmed(ids[start : start + BATCH]):
                 code = codes[doc.id]
                 value = {"code": code} if code else None
                 if doc.extra.get(DECIDED) != value:

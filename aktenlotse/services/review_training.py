@@ -4,7 +4,7 @@ on held-back decisions first, so the review page can say how far to trust bulk a
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from aktenlotse.core.config import Config
@@ -60,17 +60,17 @@ def evaluate_and_train(
             pick(texts, test_idx), pick(titles, test_idx), vectors=None if vectors is None else vectors[test_idx]
         )
         expected = [suggester._to_level(labels[i]) for i in test_idx]
-        top1 = sum(r[0].code == e for r, e in zip(results, expected) if r) / len(test_idx)
-        top3 = sum(e in [s.code for s in r[:3]] for r, e in zip(results, expected)) / len(test_idx)
+        top1 = sum(r[0].code == e for r, e in zip(results, expected, strict=True) if r) / len(test_idx)
+        top3 = sum(e in [s.code for s in r[:3]] for r, e in zip(results, expected, strict=True)) / len(test_idx)
     suggester.train(texts, labels, titles, vectors, groups, unlabelled_texts)
     return TrainingReport(len(labels), len(test_idx), top1, top3)
 
 
-def _undecided_texts(backend, decided: set[str]) -> list[str]:
+def _undecided_texts(backend, decided: set[str], roles: Iterable[str]) -> list[str]:
     """Texts of up to UNLABELLED_SAMPLE documents without a decision: a stable sample (by
     hash of the id), so retraining twice on the same decisions gives the same model."""
     undecided = sorted(backend.ids() - decided, key=lambda i: hashlib.sha1(i.encode("utf-8")).digest())
-    return [doc.text for doc in backend.fetch(undecided[:UNLABELLED_SAMPLE])]
+    return [doc.text for doc in backend.dms_listing(undecided[:UNLABELLED_SAMPLE], roles)]
 
 
 def train_from_decisions(config: Config, backend, trained_by: str, roles, encoder=None) -> TrainingReport:
@@ -86,7 +86,9 @@ def train_from_decisions(config: Config, backend, trained_by: str, roles, encode
     state = StateDB(config.state_db)
     try:
         decided = [d for d in store.latest_decisions() if d.code and d.code in suggester.plan.classes]
-        ids, labels, groups = [], [], []
+        ids: list[str] = []
+        labels: list[str] = []  # every decision here has a code (filtered above)
+        groups: list[str] = []
         for decision in decided:
             rows = state.items_with_hash(decision.source, decision.content_hash) if decision.content_hash else []
             folder, _, name = decision.path.rpartition("/")
@@ -94,9 +96,9 @@ def train_from_decisions(config: Config, backend, trained_by: str, roles, encode
             if row is None:
                 continue
             ids.append(row.id)
-            labels.append(decision.code)
+            labels.append(decision.code or "")
             groups.append(f"{decision.source}:{folder}")
-        docs = {d.id: d for d in backend.fetch(ids)}
+        docs = {d.id: d for d in backend.dms_listing(ids, roles)}
         keep = [i for i, doc_id in enumerate(ids) if doc_id in docs]
         if len(keep) < MIN_DECISIONS:
             raise ReviewError(f"Zu wenige Entscheidungen zum Lernen ({len(keep)}; mindestens {MIN_DECISIONS}).")
@@ -108,7 +110,7 @@ def train_from_decisions(config: Config, backend, trained_by: str, roles, encode
             [labels[i] for i in keep],
             [groups[i] for i in keep],
             titles,
-            unlabelled_texts=_undecided_texts(backend, set(ids)),
+            unlabelled_texts=_undecided_texts(backend, set(ids), roles),
         )
         suggester.save_model(config.data_dir)
         store.record_model(trained_by, report.n_decisions, report.n_heldout, report.heldout_top1, report.heldout_top3)

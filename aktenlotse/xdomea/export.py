@@ -313,7 +313,9 @@ class HandoverWriter:
                         for r in self.classifier.resolve(rows)
                         if r[1] == "exported" and (folders.lookup(source, r[0][1]) or ("", None))[1] == folder
                     ]
-                    docs = {d.id: d for d in self.backend.fetch([r[0][7] for r in resolved])} if resolved else {}
+                    docs = (
+                        {d.id: d for d in self.backend.fetch_untrimmed([r[0][7] for r in resolved])} if resolved else {}
+                    )
                     for row, _state, decision, doc_code in resolved:
                         self._enter(xf, open_folders, folder, row[1], source, folders, report)
                         self._dokument(xf, archive, row, decision, doc_code, docs.get(row[7]), listing, report)

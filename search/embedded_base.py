@@ -1,0 +1,116 @@
+"""The embedded backend's SQLite file: its connections, its write transaction, its readers' filter.
+
+One connection per thread; writes in this process are serialised by a lock, and WAL lets
+readers in other processes (CLI, portal) go on while the crawler writes. The writing and
+the reading halves of the backend (`embedded_writes`, `embedded_search`) build on this.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+from aktenlotse.core.storage_errors import MSG_FULL, storage_problem
+from aktenlotse.core.visibility import sql_condition
+from aktenlotse.search.backend import BackendError
+from aktenlotse.search.embedded_migration import migrate_v1
+from aktenlotse.search.embedded_schema import DOC_COLUMNS, DOCS_TABLE, SCHEMA, load_registry
+from aktenlotse.search.permission_sets import PermissionCache
+from aktenlotse.search.vector_store import SCHEMA as VECTOR_SCHEMA
+from aktenlotse.search.vector_store import VectorStore
+from aktenlotse.text.analysis import GermanAnalyzer
+
+# German messages for users; the SQLite detail goes to the exception chain, not the page.
+MSG_QUERY_FAILED = "Die Suche konnte nicht ausgeführt werden. Bitte die Suchanfrage vereinfachen."
+MSG_INDEX_UNAVAILABLE = "Der Suchindex ist nicht erreichbar."
+MSG_WRITE_FAILED = "Der Suchindex konnte nicht aktualisiert werden."
+
+
+class EmbeddedIndexFile:
+    """One SQLite index file, opened (created or migrated) on construction. `analyzer`
+    fills token streams and parses queries (default: a shared `GermanAnalyzer`)."""
+
+    def __init__(self, db_path: Path, analyzer: GermanAnalyzer | None = None):
+        self.db_path = Path(db_path)
+        self.analyzer = analyzer or GermanAnalyzer()
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._connections_lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._closed = False
+        self._vectors = VectorStore()
+        self._permissions = PermissionCache()
+        try:
+            self.db_path.parent.mkdir(parents=True, exist_ok=True)
+            connection = self._connection()
+            with self._write_lock:
+                migrate_v1(connection, DOCS_TABLE, DOC_COLUMNS)
+                connection.executescript(SCHEMA)
+                connection.executescript(VECTOR_SCHEMA)
+        except (sqlite3.Error, OSError) as error:
+            raise BackendError(f"{MSG_INDEX_UNAVAILABLE} {storage_problem(error)}") from error
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._closed:
+            raise BackendError(MSG_INDEX_UNAVAILABLE)
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(self.db_path, timeout=30.0, isolation_level=None, check_same_thread=False)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute("PRAGMA foreign_keys=OFF")
+            connection.execute("PRAGMA cache_size=-32000")
+            self._local.connection = connection
+            with self._connections_lock:
+                self._connections.append(connection)
+        return connection
+
+    def close(self) -> None:
+        """Close every connection this backend opened (in any thread)."""
+        self._closed = True
+        with self._connections_lock:
+            for connection in self._connections:
+                with suppress(sqlite3.Error):
+                    connection.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+    @contextmanager
+    def _write_transaction(self) -> Iterator[sqlite3.Connection]:
+        """One writer at a time, one immediate transaction; any SQLite failure becomes a
+        BackendError and nothing of the transaction stays."""
+        try:
+            with self._write_lock:
+                connection = self._connection()
+                connection.execute("BEGIN IMMEDIATE")
+                try:
+                    yield connection
+                    connection.execute("COMMIT")
+                except BaseException:
+                    connection.execute("ROLLBACK")
+                    raise
+        except sqlite3.Error as error:
+            message = storage_problem(error)
+            if message == MSG_FULL:
+                self._give_back_wal_space()
+            raise BackendError(f"{MSG_WRITE_FAILED} {message}") from error
+
+    def _give_back_wal_space(self) -> None:
+        # The rolled-back transaction's pages stay in the WAL file; on a full disk they are
+        # the space the crawl still needs to close its run as failed, so truncate the WAL.
+        with suppress(sqlite3.Error, BackendError):
+            self._connection().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def _visible(self, connection: sqlite3.Connection, principals: Sequence[str]) -> tuple[str, list[str]]:
+        """SQL condition on alias `d` (and its parameters): only documents whose permission
+        set `principals` may read. Every read goes through here."""
+        if not principals:
+            return sql_condition("d.perm_id", [])
+        generation = connection.execute("SELECT value FROM meta WHERE key = 'permission_generation'").fetchone()
+        ids = self._permissions.visible(
+            principals, generation[0] if generation else None, lambda: load_registry(connection)
+        )
+        return sql_condition("d.perm_id", ids)
