@@ -25,7 +25,7 @@ from typing import Any, BinaryIO
 import smbclient
 from smbprotocol.exceptions import SMBOSError
 
-from aktenlotse.crawler.smb_connection import RatePacer, query_securities
+from aktenlotse.crawler.smb_compound_reads import RatePacer, query_securities
 
 
 class _Reader:

@@ -15,7 +15,7 @@ import smbclient
 from smbprotocol import exceptions as smb_errors
 
 from aktenlotse.core.config import SourceConfig
-from aktenlotse.crawler.smb_connection import RatePacer
+from aktenlotse.crawler.smb_compound_reads import RatePacer
 from aktenlotse.crawler.source import SourceUnavailable
 
 log = logging.getLogger(__name__)

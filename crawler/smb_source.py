@@ -41,13 +41,13 @@ from aktenlotse.crawler.smb_access import (
     PathChecks,
     folder_check,
 )
+from aktenlotse.crawler.smb_compound_reads import query_securities
 from aktenlotse.crawler.smb_connection import (
     DirEntry,
     datetime_seconds,
     list_directory,
     list_directory_with_security,
     open_with_security,
-    query_securities,
     query_security,
 )
 from aktenlotse.crawler.smb_descriptor_pool import DescriptorBatch, DescriptorReaders

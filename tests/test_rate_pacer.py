@@ -2,7 +2,7 @@
 
 import time
 
-from aktenlotse.crawler.smb_connection import RatePacer
+from aktenlotse.crawler.smb_compound_reads import RatePacer
 
 
 def test_starts_are_spaced_by_the_rate():
