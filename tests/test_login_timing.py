@@ -100,6 +100,7 @@ def samba_timing(samba_dc) -> Callable[[], LdapDirectory]:
     return lambda: _without_lockout(config)
 
 
+@pytest.mark.samba
 def test_active_directory_unknown_user_takes_as_long_as_a_wrong_password(samba_timing):
     ratio, messages, reasons = _compare(samba_timing(), "zeitmessung", "niemand-hier")
     assert reasons == {"bad_credentials", "unknown_user"}
@@ -107,6 +108,7 @@ def test_active_directory_unknown_user_takes_as_long_as_a_wrong_password(samba_t
     assert LOW <= ratio <= HIGH, ratio
 
 
+@pytest.mark.samba
 def test_active_directory_disabled_account_takes_as_long_as_a_wrong_password(samba_timing):
     ratio, messages, reasons = _compare(samba_timing(), "zeitmessung", "zeitgesperrt")
     assert reasons == {"bad_credentials", "disabled"}
