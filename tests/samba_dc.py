@@ -296,6 +296,12 @@ class ShareAdmin:
 
         smbclient.remove(self.unc(rel), connection_cache=self.cache)
 
+    def rmdir(self, rel: str) -> None:
+        """Remove an empty folder (tests leave the shared DC's share as they found it)."""
+        import smbclient
+
+        smbclient.rmdir(self.unc(rel), connection_cache=self.cache)
+
     def set_acl(self, rel: str, aces: list, protected: bool = False) -> None:
         """aces: (kind 'A'|'D', flags, mask, sid)."""
         from aktenlotse.crawler.nt_acl import Ace, encode_descriptor

@@ -39,6 +39,9 @@ def scans(samba_dc, tmp_path_factory):
     pdf = write_scanned_pdf(tmp_path_factory.mktemp("scan") / "scan.pdf", LINES)
     admin.write(f"{FOLDER}/scan-bescheid.pdf", pdf.read_bytes())
     yield admin
+    # The DC and its share serve the whole session: the leak matrix counts every file on it.
+    admin.remove(f"{FOLDER}/scan-bescheid.pdf")
+    admin.rmdir(FOLDER)
     admin.close()
 
 

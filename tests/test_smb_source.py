@@ -9,7 +9,7 @@ import pytest
 import smbclient
 from smbclient._pool import get_smb_tree
 
-from aktenlotse.crawler import smb_source
+from aktenlotse.crawler import smb_path_checks, smb_source
 from aktenlotse.crawler.smb_connection import query_security
 from aktenlotse.crawler.smb_source import SmbSource
 from aktenlotse.crawler.source import SourceUnavailable
@@ -125,9 +125,12 @@ def test_path_too_long_is_an_error_record(samba_dc, share):
 def test_share_that_demands_encryption_is_read_encrypted(samba_dc, share, monkeypatch):
     admin, _ = share
     single_reads = []
-    monkeypatch.setattr(
-        smb_source, "query_security", lambda *a, **kw: single_reads.append(a) or query_security(*a, **kw)
-    )
+    # Single descriptor reads happen in the source (files) and in its live path checks
+    # (the folders above the root).
+    for module in (smb_source, smb_path_checks):
+        monkeypatch.setattr(
+            module, "query_security", lambda *a, **kw: single_reads.append(a) or query_security(*a, **kw)
+        )
     unc = f"\\\\{samba_dc.host}\\{ENCRYPTED_SHARE}"
     smbclient.makedirs(unc + "\\Akten", exist_ok=True, connection_cache=admin.cache)
     for i in range(20):
