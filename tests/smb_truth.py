@@ -94,7 +94,8 @@ def _can_list(tree: TreeConnect, name: str) -> bool:
     try:
         handle.create(
             ImpersonationLevel.Impersonation,
-            DirectoryAccessMask.FILE_LIST_DIRECTORY | DirectoryAccessMask.SYNCHRONIZE,
+            # Listing only: the share root grants its users list and traverse, not SYNCHRONIZE.
+            DirectoryAccessMask.FILE_LIST_DIRECTORY,
             FileAttributes.FILE_ATTRIBUTE_DIRECTORY,
             ShareAccess.FILE_SHARE_READ | ShareAccess.FILE_SHARE_WRITE,
             CreateDisposition.FILE_OPEN,
