@@ -9,7 +9,7 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from tests.ldap_directory import USERS
+from tests.ldap_directory import BASE_DN, SERVICE_DN, USERS
 
 _PROBE = (
     "import json,os,sys\nr={}\nfor p in sys.argv[1:]:\n try:\n  if os.path.isdir(p):\n   os.listdir(p)\n"
@@ -45,3 +45,34 @@ def readers_by_user(root: Path, rels: Sequence[str], directory, gids: Mapping[st
 def uid_of(name: str) -> int:
     """The uid `readers_by_user` gives a directory user (for chown in a test's share)."""
     return 64000 + sorted(USERS).index(name)
+
+
+def share_config(
+    base: Path, root: Path, principal_map: Mapping[str, str], slapd=None, url: str | None = None, sections: str = ""
+) -> Path:
+    """`base/aktenlotse.toml` for the local share `root` (source "daten", shown as
+    \\\\rathaus\\daten) with the real slapd as directory: over STARTTLS, or at `url` in
+    plain text (an address where nothing answers, for the outage cases). `sections` are
+    further TOML tables put before `[auth]`."""
+    mapping = ", ".join(f'"{k}" = "{v}"' for k, v in principal_map.items())
+    ldap = (
+        f'url = "{url}"\nallow_plain = true'
+        if url
+        else f'url = "{slapd.url}"\nstart_tls = true\nca_cert = "{slapd.tls.ca_cert}"'
+    )
+    path = base / "aktenlotse.toml"
+    path.write_text(
+        f"""data_dir = "{base / "data"}"
+[[sources]]
+name = "daten"
+root = "{root}"
+display_root = '\\\\rathaus\\daten'
+principal_map = {{ {mapping} }}
+{sections}[auth]
+{ldap}
+base_dn = "{BASE_DN}"
+bind_dn = "{SERVICE_DN}"
+""",
+        encoding="utf-8",
+    )
+    return path

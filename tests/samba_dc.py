@@ -296,6 +296,20 @@ class ShareAdmin:
 
         smbclient.remove(self.unc(rel), connection_cache=self.cache)
 
+    def mkdir_readable(self, rel: str) -> None:
+        """A folder the administrators own and the crawler and every logged-in user may read
+        (protected: nothing inherited from the share root)."""
+        self.mkdir(rel)
+        self.set_acl(
+            rel,
+            [
+                ("A", OICI, FULL, "S-1-5-32-544"),
+                ("A", OICI, READ, self.dc.sid(SERVICE_USER)),
+                ("A", OICI, READ, "S-1-5-11"),
+            ],
+            protected=True,
+        )
+
     def rmdir(self, rel: str) -> None:
         """Remove an empty folder (tests leave the shared DC's share as they found it)."""
         import smbclient

@@ -17,8 +17,8 @@ import pytest
 from aktenlotse.core.config import load_config
 from aktenlotse.identity.directory import LdapDirectory
 from aktenlotse.services.access_explain import explain, who_may_read
-from tests.directory_truth import readers_by_user
-from tests.ldap_directory import BASE_DN, SERVICE_DN, SERVICE_PASSWORD, USERS, free_port
+from tests.directory_truth import readers_by_user, share_config
+from tests.ldap_directory import SERVICE_PASSWORD, USERS, free_port
 
 pytestmark = [pytest.mark.ldap, pytest.mark.skipif(os.geteuid() != 0, reason="chown and other uids need root")]
 
@@ -53,28 +53,7 @@ def share():
 
 
 def write_config(base: Path, root: Path, slapd, url: str | None = None) -> Path:
-    mapping = ", ".join(f'"group:{gid}" = "group:{name}"' for name, gid in GIDS.items())
-    ldap = (
-        f'url = "{url}"\nallow_plain = true'
-        if url
-        else f'url = "{slapd.url}"\nstart_tls = true\nca_cert = "{slapd.tls.ca_cert}"'
-    )
-    path = base / "aktenlotse.toml"
-    path.write_text(
-        f'''data_dir = "{base / "data"}"
-[[sources]]
-name = "daten"
-root = "{root}"
-display_root = '\\\\rathaus\\daten'
-principal_map = {{ {mapping} }}
-[auth]
-{ldap}
-base_dn = "{BASE_DN}"
-bind_dn = "{SERVICE_DN}"
-''',
-        encoding="utf-8",
-    )
-    return path
+    return share_config(base, root, {f"group:{gid}": f"group:{name}" for name, gid in GIDS.items()}, slapd, url)
 
 
 def cli(config: Path, *args: str) -> subprocess.CompletedProcess:

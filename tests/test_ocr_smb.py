@@ -16,7 +16,7 @@ from aktenlotse.pipeline.crawl import Crawler
 from aktenlotse.search.backend import Query
 from aktenlotse.search.embedded import EmbeddedBackend
 from aktenlotse.stores.statedb import StateDB
-from tests.samba_dc import FULL, OICI, READ, SERVICE_USER, ShareAdmin, crawler_source_config
+from tests.samba_dc import ShareAdmin, crawler_source_config
 from tests.test_ocr import LINES, write_scanned_pdf
 
 pytestmark = [pytest.mark.samba, pytest.mark.tika_server]
@@ -26,16 +26,7 @@ FOLDER = "Scans"
 @pytest.fixture(scope="module")
 def scans(samba_dc, tmp_path_factory):
     admin = ShareAdmin(samba_dc)
-    admin.mkdir(FOLDER)
-    admin.set_acl(
-        FOLDER,
-        [
-            ("A", OICI, FULL, "S-1-5-32-544"),
-            ("A", OICI, READ, samba_dc.sid(SERVICE_USER)),
-            ("A", OICI, READ, "S-1-5-11"),
-        ],
-        protected=True,
-    )
+    admin.mkdir_readable(FOLDER)
     pdf = write_scanned_pdf(tmp_path_factory.mktemp("scan") / "scan.pdf", LINES)
     admin.write(f"{FOLDER}/scan-bescheid.pdf", pdf.read_bytes())
     yield admin

@@ -18,8 +18,8 @@ from aktenlotse.core.config import load_config
 from aktenlotse.identity.directory import LdapDirectory
 from aktenlotse.services.permissions_report import build_report
 from aktenlotse.stores.statedb import StateDB
-from tests.directory_truth import readers_by_user, uid_of
-from tests.ldap_directory import BASE_DN, SERVICE_DN, SERVICE_PASSWORD, USERS, free_port
+from tests.directory_truth import readers_by_user, share_config, uid_of
+from tests.ldap_directory import SERVICE_PASSWORD, USERS, free_port
 
 pytestmark = [pytest.mark.ldap, pytest.mark.skipif(os.geteuid() != 0, reason="chown and other uids need root")]
 
@@ -59,33 +59,10 @@ def share():
         shutil.rmtree(base)
 
 
-def write_config(base: Path, root: Path, url: str) -> Path:
-    mapping = ", ".join(f'"group:{gid}" = "group:{name}"' for name, gid in GIDS.items())
-    mapping += f', "user:{uid_of("weber")}" = "user:weber"'
-    path = base / "aktenlotse.toml"
-    path.write_text(
-        f'''data_dir = "{base / "data"}"
-[[sources]]
-name = "daten"
-root = "{root}"
-display_root = '\\\\rathaus\\daten'
-principal_map = {{ {mapping} }}
-[extractor]
-kind = "inprocess"
-[enrich]
-enabled = false
-[auth]
-{url}
-base_dn = "{BASE_DN}"
-bind_dn = "{SERVICE_DN}"
-''',
-        encoding="utf-8",
-    )
-    return path
-
-
-def ldap_settings(slapd) -> str:
-    return f'url = "{slapd.url}"\nstart_tls = true\nca_cert = "{slapd.tls.ca_cert}"'
+def write_config(base: Path, root: Path, slapd, url: str | None = None) -> Path:
+    mapping = {f"group:{gid}": f"group:{name}" for name, gid in GIDS.items()}
+    mapping[f"user:{uid_of('weber')}"] = "user:weber"
+    return share_config(base, root, mapping, slapd, url, '[extractor]\nkind = "inprocess"\n[enrich]\nenabled = false\n')
 
 
 def cli(config: Path, *args: str) -> subprocess.CompletedProcess:
@@ -102,7 +79,7 @@ def cli(config: Path, *args: str) -> subprocess.CompletedProcess:
 def crawled(share, slapd, monkeypatch):
     base, root = share
     monkeypatch.setenv("AKTENLOTSE_LDAP_BIND_PASSWORD", SERVICE_PASSWORD)
-    config_path = write_config(base, root, ldap_settings(slapd))
+    config_path = write_config(base, root, slapd)
     crawl = cli(config_path, "crawl", "--no-progress")
     assert crawl.returncode == 0, crawl.stderr
     return base, root, config_path
@@ -177,7 +154,7 @@ def test_bad_input_gives_one_german_line_and_an_error_code(crawled, slapd):
         assert result.returncode == code, (args, result.stdout, result.stderr)
         assert result.stderr.startswith("Fehler:") and words in result.stderr, result.stderr
         assert result.stderr.count("\n") == 1
-    down = write_config(base, root, f'url = "ldap://127.0.0.1:{free_port()}"\nallow_plain = true')
+    down = write_config(base, root, slapd, url=f"ldap://127.0.0.1:{free_port()}")
     result = cli(down, "report", "permissions", "--output", str(base / "b.xlsx"))
     assert result.returncode == 1 and "nicht erreichbar" in result.stderr, result.stderr
     assert not (base / "b.xlsx").exists()
@@ -185,7 +162,7 @@ def test_bad_input_gives_one_german_line_and_an_error_code(crawled, slapd):
 
 def test_report_needs_a_crawl(share, slapd):
     base, root = share
-    config_path = write_config(base, root, ldap_settings(slapd))
+    config_path = write_config(base, root, slapd)
     result = cli(config_path, "report", "permissions", "--output", str(base / "b.xlsx"))
     assert result.returncode == 1 and "Noch kein Crawl" in result.stderr
 

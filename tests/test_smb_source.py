@@ -14,7 +14,7 @@ from aktenlotse.crawler.smb_connection import query_security
 from aktenlotse.crawler.smb_source import SmbSource
 from aktenlotse.crawler.source import SourceUnavailable
 from tests.ldap_directory import free_port
-from tests.samba_dc import ENCRYPTED_SHARE, FULL, OICI, READ, SERVICE_USER, ShareAdmin, crawler_source_config
+from tests.samba_dc import ENCRYPTED_SHARE, ShareAdmin, crawler_source_config
 
 pytestmark = pytest.mark.samba
 FOLDER = "Fehlerfaelle"
@@ -23,16 +23,7 @@ FOLDER = "Fehlerfaelle"
 @pytest.fixture(scope="module")
 def share(samba_dc):
     admin = ShareAdmin(samba_dc)
-    admin.mkdir(FOLDER)
-    admin.set_acl(
-        FOLDER,
-        [
-            ("A", OICI, FULL, "S-1-5-32-544"),
-            ("A", OICI, READ, samba_dc.sid(SERVICE_USER)),
-            ("A", OICI, READ, "S-1-5-11"),
-        ],
-        protected=True,
-    )
+    admin.mkdir_readable(FOLDER)
     payload = os.urandom(300_000)
     admin.write(f"{FOLDER}/binaer.bin", payload)
     admin.write(f"{FOLDER}/gesperrt.txt", b"in Benutzung")
