@@ -288,6 +288,11 @@ class DirectoryView:
         return cls(groups, users)
 
 
+def group_principals(name: str, sid: str) -> tuple[str, ...]:
+    """How a directory group appears in ACLs: by name and, with one, by SID."""
+    return (f"group:{name}", *((f"sid:{sid.upper()}",) if sid else ()))
+
+
 def readers_of(view: DirectoryView, target: Target, checks: Sequence[AccessCheck]) -> Readers:
     """Directory groups whose members all pass `checks`, other allowed principals the
     directory does not know, and every directory user allowed."""
@@ -295,12 +300,10 @@ def readers_of(view: DirectoryView, target: Target, checks: Sequence[AccessCheck
     base = (EVERYONE, AUTHENTICATED)
     passing = tuple(
         sorted(
-            name
-            for name, sid in view.groups.items()
-            if decide((*base, f"group:{name}", *((f"sid:{sid.upper()}",) if sid else ())), checks).allowed
+            name for name, sid in view.groups.items() if decide((*base, *group_principals(name, sid)), checks).allowed
         )
     )
-    known = {f"group:{n}" for n in view.groups} | {f"sid:{s.upper()}" for s in view.groups.values() if s}
+    known = {p for name, sid in view.groups.items() for p in group_principals(name, sid)}
     others = sorted(
         {
             p

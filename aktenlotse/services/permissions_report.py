@@ -26,6 +26,7 @@ from aktenlotse.services.access_explain import (
     AccessQueryError,
     DirectoryView,
     checks_for,
+    group_principals,
     readers_of,
     target_in,
 )
@@ -161,7 +162,9 @@ def _source_folders(source: SourceConfig, view: DirectoryView, state: StateDB, d
             readers = readers_of(view, target, checks)
             own = checks[-1]
             named = set(own.allow)
-            granting = tuple(g for g in readers.groups if _principals_of_group(g, view) & named)
+            granting = tuple(
+                g for g in readers.groups if named.intersection(group_principals(g, view.groups.get(g, "")))
+            )
             rows.append(
                 FolderAccess(
                     source.name,
@@ -179,11 +182,6 @@ def _source_folders(source: SourceConfig, view: DirectoryView, state: StateDB, d
     finally:
         live.close()
     return rows
-
-
-def _principals_of_group(name: str, view: DirectoryView) -> set[str]:
-    sid = view.groups.get(name, "")
-    return {f"group:{name}", *((f"sid:{sid.upper()}",) if sid else ())}
 
 
 def _groups_without_access(view: DirectoryView, folders: Sequence[FolderAccess]) -> tuple[str, ...]:
