@@ -29,6 +29,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 from aktenlotse.demo import filemakers
 from aktenlotse.demo.share import DEPARTMENT_GIDS
+from aktenlotse.text.calendar_words import MONTHS
 
 # The queries a search benchmark runs: every one occurs in a generated corpus.
 BENCH_QUERIES: list[str] = [
@@ -242,20 +243,6 @@ _STREETS = (
     "Talstraße",
     "Birkenallee",
 )
-_MONTHS = (
-    "Januar",
-    "Februar",
-    "März",
-    "April",
-    "Mai",
-    "Juni",
-    "Juli",
-    "August",
-    "September",
-    "Oktober",
-    "November",
-    "Dezember",
-)
 _SENTENCES = (
     "Die {pl} wurden am {date} geprüft und an {person} weitergeleitet.",
     "Für Rückfragen zum Vorgang {az} ({sg}) ist das Aktenzeichen anzugeben.",
@@ -381,7 +368,7 @@ class _Slots(dict):
         elif key == "date":
             value = f"{rng.randint(1, 28):02d}.{rng.randint(1, 12):02d}.{year}"
         elif key == "month":
-            value = rng.choice(_MONTHS)
+            value = rng.choice(MONTHS)
         elif key == "year":
             value = year
         elif key == "person":

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from aktenlotse.enrich.nlp import MAX_ENRICH_CHARS, analyzer, cap, fold
+from aktenlotse.text.calendar_words import MONTHS, WEEKDAYS
 
 # Words that occur in almost every office document and say nothing about its subject.
 BOILERPLATE = frozenset(
@@ -74,25 +75,6 @@ BOILERPLATE = frozenset(
         "Auftrag",
         "Vertretung",
         "Dank",
-        "Januar",
-        "Februar",
-        "März",
-        "April",
-        "Mai",
-        "Juni",
-        "Juli",
-        "August",
-        "September",
-        "Oktober",
-        "November",
-        "Dezember",
-        "Montag",
-        "Dienstag",
-        "Mittwoch",
-        "Donnerstag",
-        "Freitag",
-        "Samstag",
-        "Sonntag",
         "Uhr",
         "Tag",
         "Tage",
@@ -154,6 +136,8 @@ BOILERPLATE = frozenset(
         "Vorschrift",
         "Vorschriften",
         "Vorbemerkung",
+        *MONTHS,
+        *WEEKDAYS,
     ]
 )
 
