@@ -14,6 +14,7 @@ from typing import Protocol
 
 from aktenlotse.core.config import AuthConfig
 from aktenlotse.core.records import AUTHENTICATED, EVERYONE, normalize_principal
+from aktenlotse.core.user_errors import UserFacingError
 
 MSG_BAD_CREDENTIALS = "Anmeldung fehlgeschlagen: Benutzername oder Passwort ist falsch."
 MSG_RATE_LIMITED = "Zu viele fehlgeschlagene Anmeldungen. Bitte in {minutes} Minuten erneut versuchen."
@@ -24,12 +25,11 @@ MSG_TLS = "Die gesicherte Verbindung zum Anmeldedienst ist fehlgeschlagen (Zerti
 MSG_INPUT = "Bitte Benutzername und Passwort eingeben."
 
 
-class LoginError(Exception):
-    """`message` is for the user (German); `reason` is for the log and tests."""
+class LoginError(UserFacingError):
+    """`reason` is for the log and tests."""
 
     def __init__(self, message: str, reason: str):
         super().__init__(message)
-        self.message = message
         self.reason = (
             reason  # bad_credentials | unknown_user | disabled | ambiguous | rate_limited | server | tls | input
         )

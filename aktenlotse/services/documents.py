@@ -11,6 +11,7 @@ from typing import BinaryIO
 
 from aktenlotse.core import visibility
 from aktenlotse.core.config import Config, ConfigError
+from aktenlotse.core.user_errors import UserFacingError
 from aktenlotse.crawler.documents import CHILD_SEPARATOR
 from aktenlotse.crawler.source import close_all
 from aktenlotse.pipeline.app import sources_for
@@ -25,12 +26,8 @@ MSG_FILE_GONE = "Die Datei liegt nicht mehr an diesem Ort. Der nächste Crawl ak
 MSG_FILE_UNREADABLE = "Die Datei kann gerade nicht gelesen werden. Bitte später erneut versuchen."
 
 
-class DownloadDenied(Exception):
+class DownloadDenied(UserFacingError):
     """`message` is for the user (German)."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 def check_portal_config(config: Config) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from aktenlotse.core.user_errors import UserFacingError
 from aktenlotse.core.visibility import DMS_ROLES
 from aktenlotse.search.backend import Backend
 from aktenlotse.stores.appdb import open_app_db
@@ -21,12 +22,8 @@ from aktenlotse.stores.statedb import StateDB
 REVIEW_ROLES = DMS_ROLES
 
 
-class ReviewError(Exception):
+class ReviewError(UserFacingError):
     """`message` is for the user (German)."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 class NotAllowed(ReviewError):

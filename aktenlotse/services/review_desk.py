@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aktenlotse.core.config import Config
+from aktenlotse.core.user_errors import UserFacingError
 from aktenlotse.enrich.aktenplan import Aktenplan
 from aktenlotse.enrich.suggest import Suggester, Suggestion, suggest_folder
 from aktenlotse.identity.users import UserInfo
@@ -23,12 +24,11 @@ MSG_NO_PLAN = "Es ist noch kein Aktenplan importiert: aktenlotse aktenplan impor
 MSG_NO_CRAWL = "Noch kein Crawl gelaufen."
 
 
-class DeskUnavailable(Exception):
-    """The review cannot start yet; `message` is for the user, `kind` is no_plan | no_crawl."""
+class DeskUnavailable(UserFacingError):
+    """The review cannot start yet; `kind` is no_plan | no_crawl."""
 
     def __init__(self, message: str, kind: str):
         super().__init__(message)
-        self.message = message
         self.kind = kind
 
 

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from aktenlotse.core.records import AUTHENTICATED, Document
+from aktenlotse.core.user_errors import UserFacingError
 from aktenlotse.search.backend import Backend
 from aktenlotse.stores.appdb import open_app_db
 from aktenlotse.stores.wiki_store import Revision, WikiTables
@@ -34,12 +35,8 @@ IMAGE_TYPES = {
 }
 
 
-class WikiError(Exception):
+class WikiError(UserFacingError):
     """`message` is for the user (German)."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 class NotAllowed(WikiError):

@@ -30,6 +30,7 @@ from lxml import etree
 
 from aktenlotse.core.config import Config
 from aktenlotse.core.records import Document, Entry
+from aktenlotse.core.user_errors import UserFacingError
 from aktenlotse.enrich.aktenplan import Aktenplan
 from aktenlotse.search.backend import Backend
 from aktenlotse.services.review import Decision, ReviewStore
@@ -64,12 +65,8 @@ MESSAGE_0401 = "Abgabe.Abgabe.0401"
 MESSAGE_0301 = "Aktenplan.Aktenplan.0301"
 
 
-class HandoverError(Exception):
+class HandoverError(UserFacingError):
     """`message` is for the user (German, one line)."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass

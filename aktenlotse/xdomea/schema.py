@@ -16,6 +16,8 @@ from typing import BinaryIO, cast
 
 from lxml import etree
 
+from aktenlotse.core.user_errors import UserFacingError
+
 BUNDLED_XSD_DIR = Path(__file__).resolve().parent / "xsd"
 MESSAGE_SCHEMAS = {
     "0401": "xdomea-Nachrichten-AbgabeDurchfuehren.xsd",
@@ -23,12 +25,8 @@ MESSAGE_SCHEMAS = {
 }
 
 
-class SchemaError(Exception):
+class SchemaError(UserFacingError):
     """The XSDs cannot be found or compiled; `message` is for the user (German)."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 @lru_cache(maxsize=8)
