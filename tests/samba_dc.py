@@ -20,6 +20,7 @@ from pathlib import Path
 
 import psutil
 
+from aktenlotse.core.config import AuthConfig
 from aktenlotse.core.records import Extracted
 from tests.ldap_directory import make_tls
 
@@ -93,6 +94,15 @@ class SambaDC:
     def share_dir(self) -> Path:
         return self.base / "samba" / "share"
 
+    def empty_share(self) -> None:
+        """Remove what earlier test modules left on the session's share (the DC is shared by
+        the whole test run; a module that counts every file on the share starts from empty)."""
+        for child in self.share_dir.iterdir():
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
+
     @property
     def dfs_root(self) -> Path:
         """The folder behind the `dfs` share (msdfs root): a symlink `name` ->
@@ -142,6 +152,16 @@ class SambaDC:
 
     def sid(self, name: str) -> str:
         return self.sids[name]
+
+    def service_auth(self) -> AuthConfig:
+        """The directory as the portal's service account reads it (LDAPS with the test CA)."""
+        return AuthConfig(
+            url=self.ldaps_url,
+            ca_cert=self.ca_cert,
+            base_dn=BASE_DN,
+            bind_dn=f"CN={SERVICE_USER},CN=Users,{BASE_DN}",
+            bind_password=SERVICE_PASSWORD,
+        )
 
     def set_share_acl(self, share: str, aces: str) -> None:
         """Replace a share's own ACL (the "Freigabeberechtigungen") with `sharesec`, e.g.

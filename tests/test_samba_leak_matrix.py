@@ -32,12 +32,10 @@ from aktenlotse.services.permissions_report import build_report
 from aktenlotse.stores.statedb import StateDB
 from tests.crawl_env import analyzer, search_as
 from tests.samba_dc import (
-    BASE_DN,
     FULL,
     OICI,
     READ,
     SECOND_SHARE,
-    SERVICE_PASSWORD,
     SERVICE_USER,
     USERS,
     ShareAdmin,
@@ -186,6 +184,7 @@ class SmbCrawlEnv:
 
 @pytest.fixture(scope="module")
 def matrix(samba_dc, tika_server, tmp_path_factory):
+    samba_dc.empty_share()
     files = build_shares(samba_dc)
     env = SmbCrawlEnv(samba_dc, tmp_path_factory.mktemp("smb-matrix"), tika_server)
     summary = env.crawl()
@@ -287,13 +286,7 @@ def test_permissions_report_matches_what_each_user_can_list(matrix, samba_dc):
 
 def env_auth(dc) -> AuthConfig:
     """The directory as the portal's service account reads it."""
-    return AuthConfig(
-        url=dc.ldaps_url,
-        ca_cert=dc.ca_cert,
-        base_dn=BASE_DN,
-        bind_dn=f"CN={SERVICE_USER},CN=Users,{BASE_DN}",
-        bind_password=SERVICE_PASSWORD,
-    )
+    return dc.service_auth()
 
 
 @pytest.mark.parametrize("mode", ["fulltext", "semantic", "hybrid"])
