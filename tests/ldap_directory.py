@@ -8,6 +8,7 @@ with a self-signed CA (StartTLS and LDAPS), all on 127.0.0.1.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import hashlib
 import os
@@ -17,11 +18,14 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+
+from aktenlotse.core.config import AuthConfig
 
 BASE_DN = "dc=zeitz,dc=test"
 SERVICE_DN = f"cn=aktenlotse-svc,ou=Dienstkonten,{BASE_DN}"
@@ -258,6 +262,18 @@ class Slapd:
     @property
     def ldaps_url(self) -> str:
         return f"ldaps://127.0.0.1:{self.ldaps_port}"
+
+    def service_auth(self, **overrides: Any) -> AuthConfig:
+        """The directory as the portal's service account reads it (StartTLS with the test CA)."""
+        config = AuthConfig(
+            url=self.url,
+            start_tls=True,
+            ca_cert=self.tls.ca_cert,
+            base_dn=BASE_DN,
+            bind_dn=SERVICE_DN,
+            bind_password=SERVICE_PASSWORD,
+        )
+        return dataclasses.replace(config, **overrides)
 
     def start(self) -> None:
         self.process = subprocess.Popen(

@@ -9,7 +9,7 @@ access, and smbclient's pool hands out whatever session it holds for a server.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from smbprotocol.connection import Connection
 from smbprotocol.exceptions import SMBResponseException
@@ -68,43 +68,44 @@ def _close(connection: Connection) -> None:
 
 
 def _can_read(tree: TreeConnect, name: str) -> bool:
-    handle = Open(tree, name)
-    try:
-        handle.create(
-            ImpersonationLevel.Impersonation,
-            FilePipePrinterAccessMask.FILE_READ_DATA | FilePipePrinterAccessMask.SYNCHRONIZE,
-            FileAttributes.FILE_ATTRIBUTE_NORMAL,
-            ShareAccess.FILE_SHARE_READ | ShareAccess.FILE_SHARE_WRITE,
-            CreateDisposition.FILE_OPEN,
-            CreateOptions.FILE_NON_DIRECTORY_FILE,
-        )
-    except SMBResponseException:
-        return False
-    try:
-        handle.read(0, 1)
-        return True
-    except SMBResponseException:
-        return False
-    finally:
-        handle.close()
+    return _opens_and_uses(
+        tree,
+        name,
+        FilePipePrinterAccessMask.FILE_READ_DATA | FilePipePrinterAccessMask.SYNCHRONIZE,
+        directory=False,
+        use=lambda handle: handle.read(0, 1),
+    )
 
 
 def _can_list(tree: TreeConnect, name: str) -> bool:
+    return _opens_and_uses(
+        tree,
+        name,
+        # Listing only: the share root grants its users list and traverse, not SYNCHRONIZE.
+        DirectoryAccessMask.FILE_LIST_DIRECTORY,
+        directory=True,
+        use=lambda handle: handle.query_directory("*", FileInformationClass.FILE_NAMES_INFORMATION),
+    )
+
+
+def _opens_and_uses(
+    tree: TreeConnect, name: str, access: int, *, directory: bool, use: Callable[[Open], object]
+) -> bool:
+    """Whether the server lets this session open `name` with `access` and then `use` it."""
     handle = Open(tree, name)
     try:
         handle.create(
             ImpersonationLevel.Impersonation,
-            # Listing only: the share root grants its users list and traverse, not SYNCHRONIZE.
-            DirectoryAccessMask.FILE_LIST_DIRECTORY,
-            FileAttributes.FILE_ATTRIBUTE_DIRECTORY,
+            access,
+            FileAttributes.FILE_ATTRIBUTE_DIRECTORY if directory else FileAttributes.FILE_ATTRIBUTE_NORMAL,
             ShareAccess.FILE_SHARE_READ | ShareAccess.FILE_SHARE_WRITE,
             CreateDisposition.FILE_OPEN,
-            CreateOptions.FILE_DIRECTORY_FILE,
+            CreateOptions.FILE_DIRECTORY_FILE if directory else CreateOptions.FILE_NON_DIRECTORY_FILE,
         )
     except SMBResponseException:
         return False
     try:
-        handle.query_directory("*", FileInformationClass.FILE_NAMES_INFORMATION)
+        use(handle)
         return True
     except SMBResponseException:
         return False

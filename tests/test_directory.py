@@ -1,28 +1,21 @@
 """Login and principals against the real OpenLDAP slapd (tests/ldap_directory.py)."""
 
-import dataclasses
 import socket
 
 import pytest
 
 from aktenlotse.core.config import AuthConfig, ConfigError, parse_config
 from aktenlotse.identity.directory import LdapDirectory, LoginError, LoginGuard
-from tests.ldap_directory import BASE_DN, SERVICE_DN, SERVICE_PASSWORD, USERS
+from tests.ldap_directory import USERS
 
 pytestmark = pytest.mark.ldap
 
 
+ROLES = {"digitallotse": ("digitallotsen",), "ag_dms": ("ag-dms",), "admin": ("portal-admins",)}
+
+
 def auth(slapd, **overrides) -> AuthConfig:
-    config = AuthConfig(
-        url=slapd.url,
-        start_tls=True,
-        ca_cert=slapd.tls.ca_cert,
-        base_dn=BASE_DN,
-        bind_dn=SERVICE_DN,
-        bind_password=SERVICE_PASSWORD,
-        roles={"digitallotse": ("digitallotsen",), "ag_dms": ("ag-dms",), "admin": ("portal-admins",)},
-    )
-    return dataclasses.replace(config, **overrides)
+    return slapd.service_auth(roles=ROLES, **overrides)
 
 
 def password(name):

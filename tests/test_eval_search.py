@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from aktenlotse.cli.main import main
 from aktenlotse.pipeline.eval_search import ndcg_at, recall_at
@@ -38,6 +39,10 @@ QUERIES = {
 }
 
 
+def _eval_search_argv(corpus: Path, queries: Path, qrels: Path, mode: str) -> list[str]:
+    return ["eval", "search", "--corpus", str(corpus), "--queries", str(queries), "--qrels", str(qrels), "--mode", mode]
+
+
 def _fixture(tmp_path):
     corpus = tmp_path / "corpus.jsonl"
     corpus.write_text(
@@ -68,24 +73,8 @@ def test_eval_search_all_modes(tmp_path, capsys, monkeypatch):
     corpus, queries, qrels = _fixture(tmp_path)
     results = {}
     for mode in ("fulltext", "semantic", "hybrid"):
-        argv = [
-            "eval",
-            "search",
-            "--corpus",
-            str(corpus),
-            "--queries",
-            str(queries),
-            "--qrels",
-            str(qrels),
-            "--mode",
-            mode,
-            "--json",
-            "--chunk-words",
-            "20",
-            "--chunk-overlap",
-            "5",
-        ]
-        assert main(argv) == 0
+        argv = _eval_search_argv(corpus, queries, qrels, mode)
+        assert main([*argv, "--json", "--chunk-words", "20", "--chunk-overlap", "5"]) == 0
         out = capsys.readouterr().out.strip().splitlines()
         assert len(out) == 1
         results[mode] = json.loads(out[0])
@@ -102,22 +91,6 @@ def test_eval_search_all_modes(tmp_path, capsys, monkeypatch):
 def test_eval_search_text_output(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     corpus, queries, qrels = _fixture(tmp_path)
-    assert (
-        main(
-            [
-                "eval",
-                "search",
-                "--corpus",
-                str(corpus),
-                "--queries",
-                str(queries),
-                "--qrels",
-                str(qrels),
-                "--mode",
-                "fulltext",
-            ]
-        )
-        == 0
-    )
+    assert main(_eval_search_argv(corpus, queries, qrels, "fulltext")) == 0
     out = capsys.readouterr().out
     assert "ndcg_at_10:" in out and "recall_at_100:" in out

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from aktenlotse.core.config import AuthConfig, EnrichConfig, load_config
+from aktenlotse.core.config import EnrichConfig, load_config
 from aktenlotse.enrich.embeddings import load_encoder
 from aktenlotse.identity.directory import LdapDirectory
 from aktenlotse.pipeline.app import open_backend
@@ -32,7 +32,7 @@ from aktenlotse.services.documents import DownloadDenied, open_download
 from aktenlotse.services.search import similar_documents
 from aktenlotse.stores.statedb import UNVERIFIED, StateDB
 from tests.crawl_env import search_as
-from tests.ldap_directory import BASE_DN, SERVICE_DN, SERVICE_PASSWORD, USERS
+from tests.ldap_directory import USERS
 from tests.unprivileged import OTHER_UID, WITHOUT_READ_OVERRIDE
 
 pytestmark = [
@@ -212,15 +212,7 @@ def matrix(request, tika_server, slapd):
     m.files = build_matrix(m.root)
     summary = m.crawl()
     assert summary["new"] == len(m.files) and summary["errors"] == 0, summary
-    auth = AuthConfig(
-        url=slapd.url,
-        start_tls=True,
-        ca_cert=slapd.tls.ca_cert,
-        base_dn=BASE_DN,
-        bind_dn=SERVICE_DN,
-        bind_password=SERVICE_PASSWORD,
-    )
-    directory = LdapDirectory(auth)
+    directory = LdapDirectory(slapd.service_auth())
     m.users = {name: directory.authenticate(name, USERS[name][2]) for name in UIDS}
     m.backend = open_backend(m.config)
     # Vectors too, so that semantic and hybrid searches really go through the vector index.

@@ -85,18 +85,10 @@ def _samba_user(samba_dc, name: str, password: str, *extra: list[str]) -> None:
 
 @pytest.fixture(scope="module")
 def samba_timing(samba_dc) -> Callable[[], LdapDirectory]:
-    from tests.samba_dc import BASE_DN, SERVICE_PASSWORD, SERVICE_USER
-
     # Own accounts: many wrong passwords on a shared test user would count as bad logins there.
     _samba_user(samba_dc, "zeitmessung", "Zeit-Messung-8!")
     _samba_user(samba_dc, "zeitgesperrt", "Zeit-Gesperrt-9!", ["disable", "zeitgesperrt"])
-    config = AuthConfig(
-        url=samba_dc.ldaps_url,
-        ca_cert=samba_dc.ca_cert,
-        base_dn=BASE_DN,
-        bind_dn=f"CN={SERVICE_USER},CN=Users,{BASE_DN}",
-        bind_password=SERVICE_PASSWORD,
-    )
+    config = samba_dc.service_auth()
     return lambda: _without_lockout(config)
 
 

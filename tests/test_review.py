@@ -26,6 +26,20 @@ from tests.crawl_env import CrawlEnv
 
 pytestmark = pytest.mark.review
 AG_DMS = {"employee", "ag_dms"}
+
+
+def _reassign_anmeldung_to_902(store: ReviewStore, comment: str = "") -> None:
+    """krause (AG DMS) files the dog-tax registration under 902 Hundesteuer."""
+    store.decide(
+        [DocRef("daten", "Kämmerei/Hundesteuer/anmeldung.txt", None)],
+        decision="reassign",
+        code="902",
+        reviewer="krause",
+        roles=AG_DMS,
+        comment=comment,
+    )
+
+
 REVOSAX = Path(__file__).resolve().parents[2] / "shared" / "data" / "revosax"
 PLAN_CSV = """code,title,parent,description,keywords
 6,Bauen und Wohnen,,Bauwesen,Bau;Wohnen
@@ -120,14 +134,7 @@ def test_export_matches_decisions_and_opens_with_pandas_and_openpyxl(crawled, tm
     store = ReviewStore(env.data)
     shutil.copy(env.root / "Kämmerei/Hundesteuer/anmeldung.txt", env.root / "Kämmerei/anmeldung-kopie.txt")
     env.crawl()
-    store.decide(
-        [DocRef("daten", "Kämmerei/Hundesteuer/anmeldung.txt", None)],
-        decision="reassign",
-        code="902",
-        reviewer="krause",
-        roles=AG_DMS,
-        comment="Steueramt",
-    )
+    _reassign_anmeldung_to_902(store, comment="Steueramt")
     config = Config(data_dir=env.data, sources=(env.source_config,))
     from aktenlotse.services.migration_export import export_migration_list
 
@@ -158,13 +165,7 @@ def test_export_matches_decisions_and_opens_with_pandas_and_openpyxl(crawled, tm
 def test_stale_class_after_reimport_is_flagged_not_lost(crawled, tmp_path):
     env = crawled
     store = ReviewStore(env.data)
-    store.decide(
-        [DocRef("daten", "Kämmerei/Hundesteuer/anmeldung.txt", None)],
-        decision="reassign",
-        code="902",
-        reviewer="krause",
-        roles=AG_DMS,
-    )
+    _reassign_anmeldung_to_902(store)
     smaller = tmp_path / "plan2.csv"
     smaller.write_text(PLAN_CSV.replace("902,Hundesteuer,9,Hundesteuer,Hundesteuer;Hund\n", ""), encoding="utf-8")
     AktenplanStore(env.data).import_file(smaller)

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from aktenlotse.core.config import AuthConfig
 from aktenlotse.crawler.smb_source import SmbSource
 from aktenlotse.crawler.source import SourceUnavailable
 from aktenlotse.identity.directory import MSG_BAD_CREDENTIALS, LdapDirectory, LoginError
@@ -18,11 +17,9 @@ from aktenlotse.pipeline.crawl import Crawler
 from aktenlotse.search.embedded import EmbeddedBackend
 from aktenlotse.stores.statedb import StateDB
 from tests.samba_dc import (
-    BASE_DN,
     FULL,
     OICI,
     READ,
-    SERVICE_PASSWORD,
     SERVICE_USER,
     PlainTextExtractor,
     ShareAdmin,
@@ -185,13 +182,7 @@ def test_expired_account_is_named_as_such_for_the_crawler_and_refused_at_login(s
     with pytest.raises(SourceUnavailable, match="abgelaufen"):
         list(src.listings())
     src.close()
-    auth = AuthConfig(
-        url=samba_dc.ldaps_url,
-        ca_cert=samba_dc.ca_cert,
-        base_dn=BASE_DN,
-        bind_dn=f"CN={SERVICE_USER},CN=Users,{BASE_DN}",
-        bind_password=SERVICE_PASSWORD,
-    )
+    auth = samba_dc.service_auth()
     with pytest.raises(LoginError) as refused:
         LdapDirectory(auth).authenticate(name, password)
     assert refused.value.message == MSG_BAD_CREDENTIALS  # the same message as a wrong password

@@ -131,31 +131,23 @@ def test_locked_database(tmp_path, database):
     _earlier_docs_searchable(config)
 
 
-def test_corrupt_state_database(tmp_path):
+@pytest.mark.parametrize(
+    "database, garbage",
+    [("state.sqlite", b"kein SQLite, sondern kaputt " * 400), ("index.sqlite", b"\x00kaputt" * 2000)],
+)
+def test_corrupt_database(tmp_path, database, garbage):
     data = tmp_path / "data"
     config, _ = _earlier_crawl(tmp_path, data)
-    state = data / "state.sqlite"
+    broken = data / database
     for suffix in ("-wal", "-shm"):
-        Path(f"{state}{suffix}").unlink(missing_ok=True)
-    garbage = b"kein SQLite, sondern kaputt " * 400
-    state.write_bytes(garbage)
+        Path(f"{broken}{suffix}").unlink(missing_ok=True)
+    broken.write_bytes(garbage)
     line = _failed_crawl(config)
     assert "beschädigt" in line, line
-    assert state.read_bytes() == garbage  # left as found: it may still be restored or inspected
-    _earlier_docs_searchable(config)
-
-
-def test_corrupt_index_database(tmp_path):
-    data = tmp_path / "data"
-    config, _ = _earlier_crawl(tmp_path, data)
-    index = data / "index.sqlite"
-    for suffix in ("-wal", "-shm"):
-        Path(f"{index}{suffix}").unlink(missing_ok=True)
-    garbage = b"\x00kaputt" * 2000
-    index.write_bytes(garbage)
-    line = _failed_crawl(config)
-    assert "beschädigt" in line, line
-    assert index.read_bytes() == garbage  # never replaced by an empty index
+    assert broken.read_bytes() == garbage  # left as found (never replaced by an empty one): it may still be restored
+    if database == "state.sqlite":
+        _earlier_docs_searchable(config)
+        return
     status, message = _runs(data)[-1]
     assert status == "failed" and "beschädigt" in message
     # The crawl state of the earlier documents is kept: a restored index needs no full crawl.

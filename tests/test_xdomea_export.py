@@ -84,6 +84,11 @@ def handover(tmp_path, tika_server):
     return env, config_file
 
 
+def _review_export(config_file: Path, output_format: str, *args: str) -> int:
+    """`aktenlotse review export --format FORMAT ARGS` with the hand-over config."""
+    return main(["--config", str(config_file), "review", "export", "--format", output_format, *args])
+
+
 def _official_schema():
     if not OFFICIAL_XSD.exists():
         pytest.skip("official xdomea schemas not present")
@@ -188,22 +193,7 @@ def test_handover_of_one_folder_without_files_through_the_cli(handover, tmp_path
     env, config_file = handover
     target = tmp_path / "eine.zip"
     assert (
-        main(
-            [
-                "--config",
-                str(config_file),
-                "review",
-                "export",
-                "--format",
-                "xdomea",
-                "--output",
-                str(target),
-                "--source",
-                "daten",
-                "--folder",
-                "Bauamt/632/",
-            ]
-        )
+        _review_export(config_file, "xdomea", "--output", str(target), "--source", "daten", "--folder", "Bauamt/632/")
         == 0
     )
     out = capsys.readouterr().out
@@ -216,43 +206,11 @@ def test_handover_of_one_folder_without_files_through_the_cli(handover, tmp_path
 
 def test_handover_bad_input_gives_one_german_line(handover, tmp_path, capsys):
     env, config_file = handover
-    assert (
-        main(
-            [
-                "--config",
-                str(config_file),
-                "review",
-                "export",
-                "--format",
-                "xdomea",
-                "--output",
-                str(tmp_path),
-                "--folder",
-                "Kämmerei/Zweitwohnung",
-            ]
-        )
-        == 1
-    )
+    assert _review_export(config_file, "xdomea", "--output", str(tmp_path), "--folder", "Kämmerei/Zweitwohnung") == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith("Fehler: Nichts zu übergeben") and "1 mit veralteter Klasse" in err and "\n" not in err
     assert not list(tmp_path.glob("*.zip"))
-    assert (
-        main(
-            [
-                "--config",
-                str(config_file),
-                "review",
-                "export",
-                "--format",
-                "xdomea",
-                "--source",
-                "gibtsnicht",
-                "--output",
-                str(tmp_path),
-            ]
-        )
-        == 1
-    )
+    assert _review_export(config_file, "xdomea", "--source", "gibtsnicht", "--output", str(tmp_path)) == 1
     assert "nicht gecrawlt" in capsys.readouterr().err
     with pytest.raises(HandoverError, match="Noch kein Crawl"):
         export_handover(Config(data_dir=tmp_path / "leer"), tmp_path / "x")
@@ -260,21 +218,7 @@ def test_handover_bad_input_gives_one_german_line(handover, tmp_path, capsys):
 
 def test_aktenplan_alone_as_0301(handover, tmp_path, capsys):
     env, config_file = handover
-    assert (
-        main(
-            [
-                "--config",
-                str(config_file),
-                "review",
-                "export",
-                "--format",
-                "xdomea-aktenplan",
-                "--output",
-                str(tmp_path / "plan"),
-            ]
-        )
-        == 0
-    )
+    assert _review_export(config_file, "xdomea-aktenplan", "--output", str(tmp_path / "plan")) == 0
     zip_path = next((tmp_path / "plan").glob("*_Aktenplan.Aktenplan.0301.zip"))
     archive = zipfile.ZipFile(zip_path)
     root = etree.fromstring(archive.read(archive.namelist()[0]))
