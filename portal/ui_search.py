@@ -14,6 +14,7 @@ from aktenlotse.portal.deep_link import SearchLink, link_from_params, params_fro
 from aktenlotse.portal.formatting import MODE_LABELS, facet_label, german_date, human_size, type_icon
 from aktenlotse.portal.ui_wiki import render_news
 from aktenlotse.search.backend import BackendError, Hit, Hits
+from aktenlotse.services.copies import collapse_copies, copies_of
 from aktenlotse.services.documents import DownloadDenied, open_download
 from aktenlotse.services.search import (
     FACETS,
@@ -130,7 +131,7 @@ def render(ctx: PortalContext, user: UserInfo) -> None:
     _write_link(SearchLink(text, mode, SORTS[sort_label], filters, page))
     query = query_from_filters(text, mode, SORTS[sort_label], filters, page, ctx.config.portal.page_size)
     try:
-        hits = search_as(ctx.config, ctx.backend, query, user.principals)
+        hits = collapse_copies(ctx.backend, search_as(ctx.config, ctx.backend, query, user.principals), user.principals)
     except (BackendError, ConfigError) as error:
         st.error(str(error))
         return
@@ -183,6 +184,7 @@ def _render_hit(ctx: PortalContext, user: UserInfo, hit: Hit, rank: int) -> None
     with st.container(border=True):
         st.markdown(f"**{rank}. {type_icon(hit.file_type, hit.kind)} {md.text(hit.title)}**")
         st.code(hit.display_path or hit.path, language=None)
+        _copies(hit)
         meta = [
             m for m in (german_date(hit.modified), human_size(hit.size), md.text((hit.file_type or "").upper())) if m
         ]
@@ -204,6 +206,16 @@ def _render_hit(ctx: PortalContext, user: UserInfo, hit: Hit, rank: int) -> None
             _download(ctx, user, hit)
         if st.session_state.get("similar_id") == hit.id:
             _similar(ctx, user, hit)
+
+
+def _copies(hit: Hit) -> None:
+    copies = copies_of(hit)
+    if not copies:
+        return
+    label = "1 weitere Kopie" if len(copies) == 1 else f"{len(copies)} weitere Kopien"
+    with st.expander(label):
+        for path in copies:
+            st.code(path, language=None)
 
 
 def _similar(ctx: PortalContext, user: UserInfo, hit: Hit) -> None:
