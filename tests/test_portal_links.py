@@ -1,8 +1,10 @@
-"""Deep links of the search page: the URL carries query, mode, sort, facets and page, so a
-link or a reload shows the same page, decided again for whoever opens it."""
+"""Deep links of the search page (the URL carries query, mode, sort, facets and page, so a
+link or a reload shows the same page, decided again for whoever opens it) and what the
+sidebar says about the user."""
 
 import pytest
 
+from aktenlotse.portal import markdown_text as md
 from aktenlotse.portal.deep_link import SearchLink, link_from_params, params_from_link
 from tests.test_portal_app import login, portal, search
 
@@ -73,3 +75,11 @@ def test_link_parameters_round_trip_and_fall_back_to_defaults():
     assert params_from_link(SearchLink("  ")) == {}
     bad = link_from_params({"q": ["x" * 20_000], "modus": ["egal"], "seite": ["0"], "typ": ["pdf", "pdf", ""]})
     assert bad == SearchLink("x" * 10_000, None, "relevance", {"file_type": ["pdf"]}, 0)
+
+
+def test_roles_are_named_in_german(portal):
+    at = login("krause")
+    assert [c.value for c in at.sidebar.caption if c.value.startswith("Rollen")] == [
+        "Rollen: " + md.text("Beschäftigte, AG DMS")
+    ]
+    assert "employee" not in " ".join(c.value for c in at.sidebar.caption)
