@@ -30,7 +30,20 @@ TYPE_ICONS = {
     "tif": "🖼️",
     "tiff": "🖼️",
 }
+# The roles as the sidebar names them (the config's role names are English identifiers).
+ROLE_LABELS = {
+    "employee": "Beschäftigte",
+    "digitallotse": "Digitallotse",
+    "ag_dms": "AG DMS",
+    "admin": "Administration",
+}
 MODE_LABELS = {"fulltext": "Volltext", "semantic": "Semantisch", "hybrid": "Hybrid"}
+
+
+def role_labels(roles: frozenset[str] | set[str] | tuple[str, ...]) -> str:
+    """The user's roles in German, in a fixed order (an unknown role keeps its name)."""
+    known = [label for role, label in ROLE_LABELS.items() if role in roles]
+    return ", ".join([*known, *sorted(r for r in roles if r not in ROLE_LABELS)])
 
 
 def type_icon(file_type: str, kind: str = "file") -> str:

@@ -18,6 +18,7 @@ from aktenlotse.portal import (
     ui_wiki,
 )
 from aktenlotse.portal.context import PortalContext, build_context
+from aktenlotse.portal.formatting import role_labels
 from aktenlotse.services.review import can_review
 
 DEMO_BANNER = (
@@ -49,7 +50,7 @@ def main() -> None:
         return
     with st.sidebar:
         st.markdown(f"**{md.text(user.display_name)}**")
-        st.caption("Rollen: " + md.text(", ".join(sorted(user.roles))))
+        st.caption("Rollen: " + md.text(role_labels(user.roles)))
         if st.button("Abmelden"):
             session.log_out(st.session_state, "Sie wurden abgemeldet.")
             st.rerun()

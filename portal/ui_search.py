@@ -10,9 +10,11 @@ from aktenlotse.core.config import ConfigError
 from aktenlotse.identity.users import UserInfo
 from aktenlotse.portal import markdown_text as md
 from aktenlotse.portal.context import PortalContext
+from aktenlotse.portal.deep_link import SearchLink, link_from_params, params_from_link
 from aktenlotse.portal.formatting import MODE_LABELS, facet_label, german_date, human_size, type_icon
 from aktenlotse.portal.ui_wiki import render_news
 from aktenlotse.search.backend import BackendError, Hit, Hits
+from aktenlotse.services.copies import collapse_copies, copies_of
 from aktenlotse.services.documents import DownloadDenied, open_download
 from aktenlotse.services.search import (
     FACETS,
@@ -35,6 +37,9 @@ FACET_LABELS = {
 }
 FACET_TITLES = {name: FACET_LABELS[name] for name in FACETS}
 SORTS = {"Relevanz": "relevance", "Neueste zuerst": "date"}
+# The URL parameters this session last wrote or read: different ones come from a link, a
+# typed URL or a reload (a new session), and then the URL wins over the widgets.
+LINK_KEY = "search_link_params"
 
 
 def _mode_from_label(label: str) -> str:
@@ -63,9 +68,44 @@ def _counted(counts: dict[str, int]) -> Callable[[str], str]:
     return lambda value: facet_label(value, counts[value]) if value in counts else value
 
 
+def _url_params() -> dict[str, list[str]]:
+    return {name: st.query_params.get_all(name) for name in st.query_params}
+
+
+def _apply_link() -> None:
+    """Put a search that arrived in the URL into the widgets, before they are drawn."""
+    params = _url_params()
+    if params == st.session_state.get(LINK_KEY):
+        return
+    st.session_state[LINK_KEY] = params
+    link = link_from_params(params)
+    st.session_state["query"] = link.text
+    if link.mode is not None:
+        st.session_state["mode"] = MODE_LABELS[link.mode]
+    sort_label = next(label for label, key in SORTS.items() if key == link.sort)
+    st.session_state["sort"] = sort_label
+    for name in FACET_TITLES:
+        st.session_state[f"facet_{name}"] = list(link.filters.get(name, []))
+    st.session_state["page"] = link.page
+    # The page number of the link holds for its own words, mode and sort.
+    st.session_state["last_query"] = (link.text, st.session_state.get("mode"), sort_label)
+
+
+def _write_link(link: SearchLink) -> None:
+    """The URL of what the page shows now (a reload or a copied link gives the same page)."""
+    params = params_from_link(link)
+    if params != _url_params():
+        st.query_params.from_dict(params)
+    st.session_state[LINK_KEY] = params
+
+
 def render(ctx: PortalContext, user: UserInfo) -> None:
     """The search page for the logged-in user."""
     st.title("Suche")
+    if "mode" not in st.session_state:
+        # Hybrid is the default as soon as the embedding pass has stored vectors.
+        st.session_state["mode"] = MODE_LABELS[default_mode(ctx.backend)]
+    _apply_link()
     text = st.text_input(
         "Suchbegriff",
         key="query",
@@ -73,12 +113,10 @@ def render(ctx: PortalContext, user: UserInfo) -> None:
         max_chars=10_000,
     )
     columns = st.columns([3, 2])
-    if "mode" not in st.session_state:
-        # Hybrid is the default as soon as the embedding pass has stored vectors.
-        st.session_state["mode"] = MODE_LABELS[default_mode(ctx.backend)]
     mode_label = columns[0].radio("Suchmodus", list(MODE_LABELS.values()), horizontal=True, key="mode")
     sort_label = columns[1].selectbox("Sortierung", list(SORTS), key="sort")
     if not text.strip():
+        _write_link(SearchLink())
         st.caption(
             "Suchen Sie nach Wörtern, Aktenzeichen oder einer Frage. Sie sehen nur Dateien, die Sie öffnen dürfen."
         )
@@ -89,11 +127,11 @@ def render(ctx: PortalContext, user: UserInfo) -> None:
         page = st.session_state["page"] = 0
         st.session_state["last_query"] = (text, mode_label, sort_label)
     filters = _chosen_filters()
-    query = query_from_filters(
-        text, _mode_from_label(mode_label), SORTS[sort_label], filters, page, ctx.config.portal.page_size
-    )
+    mode = _mode_from_label(mode_label)
+    _write_link(SearchLink(text, mode, SORTS[sort_label], filters, page))
+    query = query_from_filters(text, mode, SORTS[sort_label], filters, page, ctx.config.portal.page_size)
     try:
-        hits = search_as(ctx.config, ctx.backend, query, user.principals)
+        hits = collapse_copies(ctx.backend, search_as(ctx.config, ctx.backend, query, user.principals), user.principals)
     except (BackendError, ConfigError) as error:
         st.error(str(error))
         return
@@ -146,6 +184,7 @@ def _render_hit(ctx: PortalContext, user: UserInfo, hit: Hit, rank: int) -> None
     with st.container(border=True):
         st.markdown(f"**{rank}. {type_icon(hit.file_type, hit.kind)} {md.text(hit.title)}**")
         st.code(hit.display_path or hit.path, language=None)
+        _copies(hit)
         meta = [
             m for m in (german_date(hit.modified), human_size(hit.size), md.text((hit.file_type or "").upper())) if m
         ]
@@ -167,6 +206,16 @@ def _render_hit(ctx: PortalContext, user: UserInfo, hit: Hit, rank: int) -> None
             _download(ctx, user, hit)
         if st.session_state.get("similar_id") == hit.id:
             _similar(ctx, user, hit)
+
+
+def _copies(hit: Hit) -> None:
+    copies = copies_of(hit)
+    if not copies:
+        return
+    label = "1 weitere Kopie" if len(copies) == 1 else f"{len(copies)} weitere Kopien"
+    with st.expander(label):
+        for path in copies:
+            st.code(path, language=None)
 
 
 def _similar(ctx: PortalContext, user: UserInfo, hit: Hit) -> None:

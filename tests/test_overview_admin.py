@@ -86,3 +86,23 @@ def test_restricted_pages_check_roles(share, tmp_path, page, allowed):
         assert not at.exception, (page, role, at.exception)
         refused = any("vorbehalten" in e.value for e in at.error)
         assert refused == (role not in allowed), (page, role)
+
+
+def test_overview_page_names_duplicate_paths_in_german(share, tmp_path):
+    config = tmp_path / "portal.toml"
+    config.write_text(
+        f'data_dir = "{share.data}"\n[auth]\nmode = "demo"\n[[sources]]\nname = "daten"\nroot = "{share.root}"\n',
+        encoding="utf-8",
+    )
+    at = AppTest.from_function(
+        _page_script, args=("ui_overview", ("employee", "ag_dms"), str(config)), default_timeout=90
+    )
+    at.run()
+    assert not at.exception
+    (duplicates,) = [t for t in at.dataframe if "Kopien" in t.value.columns]
+    cell = duplicates.value["Dateien"][0]
+    for path in ("Archiv/plan-kopie2.txt", "Bauamt/plan-kopie.txt", "Bauamt/plan.txt"):
+        assert f"daten: {path}" in cell
+    assert "und 2 weitere" in cell
+    assert [m.label for m in at.metric][1] == "Dubletten (1 Gruppe)" and [m.value for m in at.metric][1] == "3"
+    assert not any(h.value.startswith("Volumen") for h in at.subheader)

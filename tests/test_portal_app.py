@@ -28,8 +28,10 @@ def portal(tmp_path, slapd, monkeypatch):
     st.cache_resource.clear()
 
 
-def login(name, password=None):
-    at = AppTest.from_file(APP, default_timeout=90).run()
+def login(name, password=None, params=None):
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params = dict(params or {})  # a link opened before logging in
+    at.run()
     at.text_input(key="login_username").input(name)
     at.text_input(key="login_password").input(password or USERS[name][2])
     at.button[0].click().run()

@@ -30,6 +30,8 @@ class Overview:
     duplicate_files: int = 0
     wasted_bytes: int = 0
     largest_duplicates: list[tuple[str, int, int]] = field(default_factory=list)  # hash, copies, size
+    # content hash -> "source: path" of each copy (the page names copies, not hashes)
+    duplicate_paths: dict[str, list[str]] = field(default_factory=dict)
     stale_files: int = 0
     stale_bytes: int = 0
     stale_examples: list[tuple[str, str, int]] = field(default_factory=list)  # source, path, year
@@ -66,6 +68,13 @@ def build_overview(
     view.by_year = sorted((y, n, b) for y, (n, b) in years.items())
     view.duplicate_groups, view.duplicate_files, view.wasted_bytes = state.duplicate_totals()
     view.largest_duplicates = state.largest_duplicates(20)
+    sources = sorted(state.sources())
+    view.duplicate_paths = {
+        content_hash: sorted(
+            f"{source}: {row.path}" for source in sources for row in state.items_with_hash(source, content_hash)
+        )
+        for content_hash, _, _ in view.largest_duplicates
+    }
     view.stale_files, view.stale_bytes = state.stale_totals(stale_before)
     view.stale_examples = [
         (source, _path(folder, name), dt.datetime.fromtimestamp(mtime).year)
