@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 
 import requests
 
-from aktenlotse.core.config import Config, load_config
+from aktenlotse.core.config import Config, SourceConfig, load_config
 from aktenlotse.crawler.smb_source import SmbSource
 from aktenlotse.crawler.tika_jar import TikaSetupError, require_tika_jar, tika_jar_path
 from aktenlotse.pipeline.app import open_backend
@@ -153,15 +153,20 @@ def check_share_acls(config: Config) -> list[ServiceCheck]:
     setting, or unreadable (then nobody sees the share: fail closed)."""
     checks = []
     for source_config in config.sources:
-        if not source_config.is_smb:
-            continue
-        source = SmbSource(source_config)
-        try:
-            ok, line = source.share_acl_status()
-        finally:
-            source.close()
-        checks.append(ServiceCheck(f"Freigabe {source_config.name}", source_config.unc_root, ok, problem=line))
+        if source_config.is_smb:
+            ok, line = share_acl_status(source_config)
+            checks.append(ServiceCheck(f"Freigabe {source_config.name}", source_config.unc_root, ok, problem=line))
     return checks
+
+
+def share_acl_status(source_config: SourceConfig) -> tuple[bool, str]:
+    """(counted or deliberately ignored, one German line), read now over SMB with the
+    service account, exactly as the crawl reads it (also used by `aktenlotse doctor`)."""
+    source = SmbSource(source_config)
+    try:
+        return source.share_acl_status()
+    finally:
+        source.close()
 
 
 def run_checks(config: Config) -> list[ServiceCheck]:

@@ -214,9 +214,20 @@ def check_smb(source: SourceConfig) -> Finding:
 
 
 def check_share_acl(source: SourceConfig) -> Finding:
-    """Hook for reading the share's own ACL (the share-ACL reader lands separately); until
-    then this line says it was not checked instead of claiming success."""
-    return Finding(f"Freigabe-ACL {source.name}", False, "noch nicht geprüft", warning_only=True)
+    """The share's own ACL ("Freigabeberechtigungen") as the crawl reads it: counted,
+    deliberately ignored, or unreadable (then the crawl hides the whole share)."""
+    name = f"Freigabe-ACL {source.name}"
+    ok, line = cli_check.share_acl_status(source)
+    if ok:
+        return Finding(name, True, line)
+    return Finding(
+        name,
+        False,
+        line,
+        "Dem Dienstkonto das Lesen der Freigabeberechtigungen erlauben (Windows: Mitglied der "
+        'lokalen Gruppe "Administratoren" oder "Server-Operatoren" des Dateiservers), '
+        'oder share_acl = "ignore" setzen, wenn die Freigabe das Lesen nicht einschränkt.',
+    )
 
 
 def check_local_source(source: SourceConfig) -> Finding:
@@ -258,7 +269,10 @@ def run_doctor(config: Config) -> list[Finding]:
     findings = [check_config(config), check_data_dir(config), *check_services(config), check_ldap(config)]
     for source in config.sources:
         if source.is_smb:
-            findings += [check_smb(source), check_share_acl(source)]
+            reachable = check_smb(source)
+            # The share ACL is read over the same session: on an unreachable share it would
+            # only repeat the failure after another timeout.
+            findings += [reachable, check_share_acl(source)] if reachable.ok else [reachable]
         else:
             findings.append(check_local_source(source))
     return findings + [check_disk(config), check_port(config)]
