@@ -22,7 +22,8 @@ from aktenlotse.core.records import Document
 from aktenlotse.search.embedded import EmbeddedBackend
 from bench.corpus import synthetic_documents
 from bench.crawl_throughput import CACHE
-from tests.browser import browser_page, free_port, log_in_and_search, running_portal
+from tests.browser import browser_page, log_in_and_search, running_portal
+from tests.certificates import free_port
 
 
 def build_index(data_dir: Path, n_docs: int) -> list[int]:

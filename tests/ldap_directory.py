@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import datetime as dt
 import hashlib
 import os
 import shutil
@@ -20,12 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
-
 from aktenlotse.core.config import AuthConfig
+from tests.certificates import Tls, free_port, make_tls
 
 BASE_DN = "dc=zeitz,dc=test"
 SERVICE_DN = f"cn=aktenlotse-svc,ou=Dienstkonten,{BASE_DN}"
@@ -70,79 +65,12 @@ def ssha(password: str) -> str:
     return "{SSHA}" + base64.b64encode(digest + salt).decode("ascii")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def user_dn(name: str) -> str:
     return f"uid={name},ou=Benutzer,{BASE_DN}"
 
 
 def group_dn(name: str) -> str:
     return f"cn={name},ou=Gruppen,{BASE_DN}"
-
-
-@dataclass
-class Tls:
-    ca_cert: Path
-    cert: Path
-    key: Path
-    other_ca: Path  # a CA that did not sign the server cert (for the "wrong certificate" case)
-
-
-def make_tls(folder: Path) -> Tls:
-    def key():
-        return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-    now = dt.datetime.now(dt.UTC)
-
-    def ca(name: str):
-        k = key()
-        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(subject)
-            .issuer_name(subject)
-            .public_key(k.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=30))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(k, hashes.SHA256())
-        )
-        return k, cert
-
-    ca_key, ca_cert = ca("Zeitz Test CA")
-    _, other_cert = ca("Fremde CA")
-    server_key = key()
-    server_cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
-        .issuer_name(ca_cert.subject)
-        .public_key(server_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(__import__("ipaddress").ip_address("127.0.0.1"))]
-            ),
-            critical=False,
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    tls = Tls(folder / "ca.crt", folder / "server.crt", folder / "server.key", folder / "other-ca.crt")
-    tls.ca_cert.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
-    tls.other_ca.write_bytes(other_cert.public_bytes(serialization.Encoding.PEM))
-    tls.cert.write_bytes(server_cert.public_bytes(serialization.Encoding.PEM))
-    tls.key.write_bytes(
-        server_key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
-        )
-    )
-    return tls
 
 
 def config_ldif(folder: Path, tls: Tls) -> str:

@@ -22,7 +22,7 @@ import psutil
 
 from aktenlotse.core.config import AuthConfig
 from aktenlotse.core.records import Extracted
-from tests.ldap_directory import make_tls
+from tests.certificates import make_tls
 
 REALM = "ZEITZ.TEST"
 DOMAIN = "ZEITZ"

@@ -17,8 +17,9 @@ import pytest
 from aktenlotse.core.config import load_config
 from aktenlotse.identity.directory import LdapDirectory
 from aktenlotse.services.access_explain import explain, who_may_read
+from tests.certificates import free_port
 from tests.directory_truth import readers_by_user, share_config
-from tests.ldap_directory import SERVICE_PASSWORD, USERS, free_port
+from tests.ldap_directory import SERVICE_PASSWORD, USERS
 
 pytestmark = [pytest.mark.ldap, pytest.mark.skipif(os.geteuid() != 0, reason="chown and other uids need root")]
 

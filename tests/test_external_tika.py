@@ -19,8 +19,8 @@ from aktenlotse.crawler.tika_client import TikaServerExtractor
 from aktenlotse.pipeline.app import text_analyzer
 from aktenlotse.pipeline.crawl import Crawler
 from aktenlotse.stores.statedb import StateDB
+from tests.certificates import free_port
 from tests.crawl_env import CrawlEnv
-from tests.plugins.tika import free_port
 from tests.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.tika_server

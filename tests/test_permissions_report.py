@@ -18,8 +18,9 @@ from aktenlotse.core.config import load_config
 from aktenlotse.identity.directory import LdapDirectory
 from aktenlotse.services.permissions_report import build_report
 from aktenlotse.stores.statedb import StateDB
+from tests.certificates import free_port
 from tests.directory_truth import readers_by_user, share_config, uid_of
-from tests.ldap_directory import SERVICE_PASSWORD, USERS, free_port
+from tests.ldap_directory import SERVICE_PASSWORD, USERS
 
 pytestmark = [pytest.mark.ldap, pytest.mark.skipif(os.geteuid() != 0, reason="chown and other uids need root")]
 

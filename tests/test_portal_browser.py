@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import browser_page, chromium_path, free_port, log_in_and_search, running_portal
+from tests.browser import browser_page, chromium_path, log_in_and_search, running_portal
+from tests.certificates import free_port
 from tests.ldap_directory import USERS
 from tests.plugins.requirements import missing_service
 from tests.portal_fixtures import HOSTILE_TITLE, SERVICE_ENV, build_index, write_config

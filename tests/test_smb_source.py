@@ -13,7 +13,7 @@ from aktenlotse.crawler import smb_path_checks, smb_source
 from aktenlotse.crawler.smb_connection import query_security
 from aktenlotse.crawler.smb_source import SmbSource
 from aktenlotse.crawler.source import SourceUnavailable
-from tests.ldap_directory import free_port
+from tests.certificates import free_port
 from tests.samba_dc import ENCRYPTED_SHARE, ShareAdmin, crawler_source_config
 
 pytestmark = pytest.mark.samba

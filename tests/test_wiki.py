@@ -20,6 +20,11 @@ PNG = base64.b64decode(
 )
 
 
+def publish(wiki, title, body, category="Anleitung", author="yilmaz", roles=LOTSE, **kw):
+    """A page saved as published by a Digitallotse."""
+    return wiki.save(author=author, roles=roles, title=title, body=body, category=category, status="published", **kw)
+
+
 @pytest.fixture
 def wiki(tmp_path):
     backend = EmbeddedBackend(tmp_path / "index.sqlite")
@@ -44,23 +49,9 @@ def test_only_editors_may_write(wiki):
 
 
 def test_revisions_diff_and_restore(wiki):
-    first = wiki.save(
-        author="yilmaz",
-        roles=LOTSE,
-        title="Ablage im DMS",
-        body="Version eins",
-        category="Anleitung",
-        status="published",
-    )
-    second = wiki.save(
-        author="krause",
-        roles={"digitallotse"},
-        title="Ablage im DMS",
-        body="Version zwei",
-        category="Anleitung",
-        status="published",
-        slug=first.slug,
-        base_revision=1,
+    first = publish(wiki, "Ablage im DMS", "Version eins")
+    second = publish(
+        wiki, "Ablage im DMS", "Version zwei", author="krause", roles={"digitallotse"}, slug=first.slug, base_revision=1
     )
     assert [r.revision for r in wiki.history(first.slug)] == [2, 1]
     assert [r.author for r in wiki.history(first.slug)] == ["krause", "yilmaz"]
@@ -125,14 +116,7 @@ def test_markdown_is_rendered_without_script(wiki):
 
 
 def test_published_pages_are_found_by_search_for_logged_in_users_only(wiki):
-    wiki.save(
-        author="yilmaz",
-        roles=LOTSE,
-        title="DMS-Newsletter März",
-        body="Die Schulungen zum Posteingang beginnen.",
-        category="DMS-News",
-        status="published",
-    )
+    publish(wiki, "DMS-Newsletter März", "Die Schulungen zum Posteingang beginnen.", category="DMS-News")
     draft = wiki.save(
         author="yilmaz", roles=LOTSE, title="Entwurf Posteingang", body="Posteingang Entwurf", category="Anleitung"
     )
@@ -140,16 +124,7 @@ def test_published_pages_are_found_by_search_for_logged_in_users_only(wiki):
     assert [h.title for h in hits.hits] == ["DMS-Newsletter März"]
     assert hits.hits[0].kind == "wiki"
     assert wiki.backend.search(Query(text="Posteingang"), ["everyone"]).total == 0
-    wiki.save(
-        author="yilmaz",
-        roles=LOTSE,
-        title="Entwurf Posteingang",
-        body="Posteingang fertig",
-        category="Anleitung",
-        status="published",
-        slug=draft.slug,
-        base_revision=1,
-    )
+    publish(wiki, "Entwurf Posteingang", "Posteingang fertig", slug=draft.slug, base_revision=1)
     assert wiki.backend.search(Query(text="Posteingang"), ["authenticated"]).total == 2
     assert [n.title for n in wiki.news()] == ["DMS-Newsletter März"]
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -16,6 +15,7 @@ import pytest
 import requests
 
 from aktenlotse.demo import filemakers as fm
+from tests.certificates import free_port
 
 PARAGRAPHS = [
     "Der Bauantrag für das Grundstück in der Müllerstraße wurde vom Bauamt geprüft und ist vollständig.",
@@ -95,12 +95,6 @@ def big_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
     line = "Der Bauantrag für das Grundstück in der Müllerstraße wurde vom Bauamt geprüft. "
     fm.write_pdf(path, "Groß", [line * 20] * 6000)
     return path
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
