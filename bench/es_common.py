@@ -1,30 +1,23 @@
-"""Shared by the Elasticsearch benchmarks: a local single-node Elasticsearch (the test
-distribution, started like the test suite does) or one given by --es-url."""
+"""Shared by the search-server benchmarks: a local single-node Elasticsearch or OpenSearch
+(the test distributions, started like the test suite does) or one given by URL."""
 
 from __future__ import annotations
 
 import contextlib
-import os
-import shutil
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
-from tests.plugins.elasticsearch import start_elasticsearch, stop_elasticsearch
+from tests.plugins.elasticsearch import start_elasticsearch
+from tests.plugins.opensearch import start_opensearch
+from tests.plugins.search_server import temporary_server
+
+STARTERS = {"elasticsearch": start_elasticsearch, "opensearch": start_opensearch}
 
 
 @contextlib.contextmanager
-def elasticsearch(url: str | None) -> Iterator[str]:
-    """Yield the URL of an Elasticsearch: `url` as given, or a fresh local one."""
+def search_server(url: str | None, engine: str = "elasticsearch") -> Iterator[str]:
+    """Yield the URL of a server of `engine`: `url` as given, or a fresh local one."""
     if url:
         yield url.rstrip("/")
         return
-
-    workdir = Path(tempfile.mkdtemp(prefix="aktenlotse-bench-es-"))
-    os.chmod(workdir, 0o755)
-    server = start_elasticsearch(workdir)
-    try:
+    with temporary_server(STARTERS[engine], f"aktenlotse-bench-{engine}-") as server:
         yield server.url
-    finally:
-        stop_elasticsearch(server)
-        shutil.rmtree(workdir, ignore_errors=True)

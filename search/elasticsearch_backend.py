@@ -1,4 +1,11 @@
-"""The Elasticsearch backend: the same Backend seam as the embedded index, for scale-out.
+"""The search-server backend (Elasticsearch or OpenSearch): the same Backend seam as the
+embedded index, for scale-out.
+
+Both engines get the same requests (the `es_*` modules); what differs lives in two
+places: the client (`opensearch_client`: OpenSearch through `opensearch-py` behind the
+calls of the `elasticsearch` client) and the vector field and kNN query
+(`engine_dialect`). `index.backend` picks the engine, `[index.elasticsearch]` or
+`[index.opensearch]` its connection.
 
 Layout: one document per item behind the alias `index.elasticsearch.index` (see
 `es_index`; settings/mappings in index_config/documents-v<N>.json). `terms` and
@@ -18,18 +25,21 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from elasticsearch import helpers
-
 from aktenlotse.core.config import ElasticsearchConfig
 from aktenlotse.core.records import Document
 from aktenlotse.core.visibility import Permissions
+from aktenlotse.search.backend import BackendError
 from aktenlotse.search.backend_common import RoleCheckedListing
+from aktenlotse.search.engine_dialect import MIN_OPENSEARCH
 from aktenlotse.search.es_client import make_client
 from aktenlotse.search.es_documents import document
+from aktenlotse.search.es_errors import status_of, translate
 from aktenlotse.search.es_index import ensure_index
 from aktenlotse.search.es_permissions import upgrade_source
 from aktenlotse.search.es_search import EsSearch
 from aktenlotse.search.es_writes import EsWrites
+from aktenlotse.search.opensearch_client import OpenSearchClient
+from aktenlotse.search.server_client import scan
 from aktenlotse.text.analysis import GermanAnalyzer
 
 __all__ = ["ElasticsearchBackend", "make_client"]
@@ -52,6 +62,8 @@ class ElasticsearchBackend(RoleCheckedListing, EsWrites, EsSearch):
     ):
         """`options`: `refresh`, `client`, `spec`, `backoff_s` (see `EsIndexClient`)."""
         super().__init__(config, analyzer, **options)
+        if config.engine == "opensearch":
+            self._call(self._check_opensearch, retry=True)
         self.permissions.ensure()
         migrated: dict[str, Permissions] = {}
 
@@ -103,12 +115,8 @@ class ElasticsearchBackend(RoleCheckedListing, EsWrites, EsSearch):
     def ids(self) -> set[str]:
         """All document ids (not security-trimmed; for maintenance and tests)."""
         try:
-            return {
-                hit["_id"]
-                for hit in helpers.scan(
-                    self.client, index=self.alias, query={"query": {"match_all": {}}, "_source": False}, size=5000
-                )
-            }
+            everything = {"query": {"match_all": {}}, "_source": False}
+            return {hit["_id"] for hit in scan(self.client, self.alias, everything, 5000)}
         except Exception as error:  # noqa: BLE001
             raise self._error(error) from error
 
@@ -120,7 +128,7 @@ class ElasticsearchBackend(RoleCheckedListing, EsWrites, EsSearch):
         index_stats = self._call(lambda: self.client.indices.stats(index=self.alias, metric="store"))
         size = index_stats.get("_all", {}).get("total", {}).get("store", {}).get("size_in_bytes", 0)
         return {
-            "backend": "elasticsearch",
+            "backend": self.config.engine,
             "urls": list(self.config.urls),
             "alias": self.alias,
             "index": self.index,
@@ -128,6 +136,43 @@ class ElasticsearchBackend(RoleCheckedListing, EsWrites, EsSearch):
             "vectors": vectors,
             "size_bytes": size,
         }
+
+    def drop_index(self) -> None:
+        """Delete this backend's indices (the versioned ones and the permission sets), for
+        throw-away indices such as `aktenlotse eval search` makes."""
+        self._call(lambda: self.client.indices.delete(index=f"{self.alias}-v*", ignore_unavailable=True))
+        self._call(lambda: self.client.indices.delete(index=self.permissions.index, ignore_unavailable=True))
+
+    def _check_opensearch(self) -> None:
+        """The server must be OpenSearch, new enough, with the k-NN plugin (which holds the
+        vector field): refused here with the reason, not later with a mapping error."""
+        where = ", ".join(self.config.urls)
+        try:
+            info = self.client.info()
+        except Exception as error:  # noqa: BLE001 - an answer that is not OpenSearch's
+            if status_of(error) is None:
+                raise  # no answer at all: _call names the cause
+            raise BackendError(
+                f"Unter {where} antwortet kein OpenSearch ({translate(error, self.config)}); index.opensearch.urls "
+                "und index.backend prüfen."
+            ) from error
+        version = info.get("version", {})
+        if version.get("distribution") != "opensearch":
+            raise BackendError(
+                f"Unter {where} antwortet kein OpenSearch (Version {version.get('number', '?')}); "
+                'für Elasticsearch index.backend = "elasticsearch" setzen, sonst index.opensearch.urls prüfen.'
+            )
+        number = tuple(int(part) for part in str(version.get("number", "0")).split(".")[:2] if part.isdigit())
+        if number < MIN_OPENSEARCH:
+            raise BackendError(
+                f"OpenSearch {version.get('number')} unter {where} ist zu alt: Aktenlotse braucht "
+                f"{'.'.join(map(str, MIN_OPENSEARCH))} oder neuer."
+            )
+        if isinstance(self.client, OpenSearchClient) and "opensearch-knn" not in self.client.plugins():
+            raise BackendError(
+                f"OpenSearch unter {where} hat das k-NN-Plugin (opensearch-knn) nicht: ohne es gibt es keine "
+                "semantische Suche. Das Plugin in der Version des Servers installieren (bin/opensearch-plugin install)."
+            )
 
     def server_version(self) -> str:
         """The cluster's version number (for `aktenlotse check`)."""

@@ -1,4 +1,7 @@
-"""The Elasticsearch backend's connection: the client, retries with back-off, bulk writes.
+"""The search-server backend's connection: the client, retries with back-off, bulk writes.
+
+The client is the `elasticsearch` one or, for OpenSearch, `OpenSearchClient` (the same
+calls over `opensearch-py`); `dialect` holds what the two engines' requests differ in.
 
 Writes are bulk requests in batches (by count and bytes), retried with exponential
 back-off on connection errors and overload (429/503). When the retries are used up a
@@ -14,12 +17,16 @@ from contextlib import suppress
 from typing import Any
 
 from elasticsearch import Elasticsearch
+from opensearchpy import OpenSearch
 
 from aktenlotse.core.config import ElasticsearchConfig
 from aktenlotse.search.backend import BackendError
+from aktenlotse.search.engine_dialect import dialect_for
 from aktenlotse.search.es_errors import is_transient, translate
 from aktenlotse.search.es_index import IndexSpec, load_spec
 from aktenlotse.search.es_permissions import EsPermissionRegistry
+from aktenlotse.search.opensearch_client import OpenSearchClient
+from aktenlotse.search.server_client import ServerClient
 from aktenlotse.text.analysis import GermanAnalyzer
 
 log = logging.getLogger(__name__)
@@ -31,8 +38,16 @@ BULK_MAX_BYTES = 20_000_000
 Operation = tuple[dict[str, Any], dict[str, Any] | None]
 
 
-def make_client(config: ElasticsearchConfig) -> Elasticsearch:
-    """The official client for `config` (URLs, user/password or API key, CA, timeouts)."""
+def make_client(config: ElasticsearchConfig) -> ServerClient:
+    """The client for `config` (engine, URLs, user/password or API key, CA, timeouts)."""
+    if config.ca_cert is not None:
+        plain = [url for url in config.urls if not url.startswith("https://")]
+        if plain:
+            raise BackendError(
+                f"{config.section}.ca_cert ist gesetzt, aber {', '.join(plain)} ist keine https://-Adresse."
+            )
+    if config.engine == "opensearch":
+        return _opensearch_client(config)
     options: dict[str, Any] = {
         "request_timeout": config.timeout_s,
         # Our own loop retries with back-off; the transport only fails over between nodes.
@@ -44,11 +59,6 @@ def make_client(config: ElasticsearchConfig) -> Elasticsearch:
     elif config.username:
         options["basic_auth"] = (config.username, config.password)
     if config.ca_cert is not None:
-        plain = [url for url in config.urls if not url.startswith("https://")]
-        if plain:
-            raise BackendError(
-                f"index.elasticsearch.ca_cert ist gesetzt, aber {', '.join(plain)} ist keine https://-Adresse."
-            )
         options["ca_certs"] = str(config.ca_cert)
     if not config.verify_certs:
         options["verify_certs"] = False
@@ -57,6 +67,24 @@ def make_client(config: ElasticsearchConfig) -> Elasticsearch:
         return Elasticsearch(list(config.urls), **options)
     except ValueError as error:
         raise BackendError(f"index.elasticsearch: ungültige Verbindungsangaben ({error}).") from error
+
+
+def _opensearch_client(config: ElasticsearchConfig) -> OpenSearchClient:
+    options: dict[str, Any] = {
+        "timeout": config.timeout_s,
+        "max_retries": max(0, len(config.urls) - 1),  # as above: our loop retries
+        "retry_on_timeout": False,
+    }
+    if config.username:
+        options["http_auth"] = (config.username, config.password)
+    if config.ca_cert is not None:
+        options["ca_certs"] = str(config.ca_cert)
+    if not config.verify_certs:
+        options.update(verify_certs=False, ssl_show_warn=False, ssl_assert_hostname=False)
+    try:
+        return OpenSearchClient(OpenSearch(list(config.urls), **options))
+    except ValueError as error:
+        raise BackendError(f"index.opensearch: ungültige Verbindungsangaben ({error}).") from error
 
 
 class EsIndexClient:
@@ -72,7 +100,7 @@ class EsIndexClient:
         analyzer: GermanAnalyzer | None = None,
         *,
         refresh: bool = True,
-        client: Elasticsearch | None = None,
+        client: ServerClient | None = None,
         spec: IndexSpec | None = None,
         backoff_s: float = 0.5,
     ):
@@ -81,12 +109,14 @@ class EsIndexClient:
         self.analyzer = analyzer or GermanAnalyzer()
         self.refresh = refresh
         self.backoff_s = backoff_s
-        self.spec = spec or load_spec()
+        self.dialect = dialect_for(config.engine)
+        self.spec = self.dialect.index_spec(spec or load_spec())
         self.client = client or make_client(config)
+        self._vector_field_ready = False  # see EsWrites._ensure_vector_field
         self.permissions = EsPermissionRegistry(self.client, self.alias, self._call)
 
     def _error(self, error: BaseException) -> BackendError:
-        return translate(error, self.config.urls, self.alias, self.config.timeout_s)
+        return translate(error, self.config)
 
     def _call(self, action: Callable[[], Any], retry: bool = False) -> Any:
         """Run one client call; transient failures are retried with back-off when
@@ -122,7 +152,7 @@ class EsIndexClient:
 
     def _sleep(self, attempt: int, error: BaseException) -> None:
         pause = min(30.0, self.backoff_s * (2**attempt))
-        log.warning("Elasticsearch: %s; neuer Versuch in %.1f s", self._error(error), pause)
+        log.warning("%s; neuer Versuch in %.1f s", self._error(error), pause)
         time.sleep(pause)
 
     def close(self) -> None:
@@ -137,7 +167,7 @@ class EsIndexClient:
         last_error: BaseException | None = None
         for attempt in range(self.config.max_retries + 1):
             if attempt:
-                self._sleep(attempt - 1, last_error or BackendError("Elasticsearch überlastet"))
+                self._sleep(attempt - 1, last_error or BackendError(f"{self.config.engine_name} überlastet"))
             body: list[dict[str, Any]] = []
             for action, source in pending:
                 body.append(action)
@@ -152,20 +182,22 @@ class EsIndexClient:
                 raise self._error(error) from error
             if not response.get("errors"):
                 return
-            retry = self._refused(pending, response["items"])
+            retry = self._refused(pending, response["items"], self.config.engine_name)
             if not retry:
                 return
             pending = retry
-            last_error = BackendError(f"Elasticsearch überlastet ({len(retry)} Dokumente abgewiesen, HTTP 429/503)")
+            last_error = BackendError(
+                f"{self.config.engine_name} überlastet ({len(retry)} Dokumente abgewiesen, HTTP 429/503)"
+            )
         failure = (
             self._error(last_error)
             if last_error is not None
-            else BackendError("Elasticsearch: Schreiben fehlgeschlagen")
+            else BackendError(f"{self.config.engine_name}: Schreiben fehlgeschlagen")
         )
         raise BackendError(f"{failure} Aufgegeben nach {self.config.max_retries + 1} Versuchen.") from last_error
 
     @staticmethod
-    def _refused(pending: list[Operation], items: list[dict[str, Any]]) -> list[Operation]:
+    def _refused(pending: list[Operation], items: list[dict[str, Any]], engine: str) -> list[Operation]:
         """The operations to send again (overload); raises for any other refused item."""
         retry: list[Operation] = []
         for operation, item in zip(pending, items, strict=True):
@@ -178,7 +210,7 @@ class EsIndexClient:
                 continue
             reason = result.get("error", {})
             text = f"{reason.get('type', '')}: {reason.get('reason', '')}" if isinstance(reason, dict) else str(reason)
-            raise BackendError(f"Elasticsearch lehnte Dokument {result.get('_id')!r} ab (HTTP {status}: {text[:300]}).")
+            raise BackendError(f"{engine} lehnte Dokument {result.get('_id')!r} ab (HTTP {status}: {text[:300]}).")
         return retry
 
     def _ids_matching(self, query: dict[str, Any], limit: int | None) -> list[str]:

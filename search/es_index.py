@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from elasticsearch import ApiError, BadRequestError, Elasticsearch, NotFoundError, helpers
-
 from aktenlotse.search.backend import BackendError
+from aktenlotse.search.es_errors import is_bad_request, is_not_found, status_of
+from aktenlotse.search.server_client import ServerClient, scan
 
 log = logging.getLogger(__name__)
 
@@ -93,14 +93,16 @@ def missing_fields(actual: dict[str, Any], expected: dict[str, Any]) -> dict[str
 
 
 def ensure_index(
-    client: Elasticsearch, alias: str, spec: IndexSpec, upgrade: Callable[[int, dict], dict] | None = None
+    client: ServerClient, alias: str, spec: IndexSpec, upgrade: Callable[[int, dict], dict] | None = None
 ) -> str:
     """Make `alias` point at the index of `spec.version`, creating or migrating it.
     Returns the concrete index name. Raises BackendError for layouts it must not touch."""
     target = versioned_name(alias, spec.version)
     try:
         current = sorted(client.indices.get_alias(name=alias))
-    except NotFoundError:
+    except Exception as error:  # noqa: BLE001 - only "no such alias" is expected
+        if not is_not_found(error):
+            raise
         current = []
     if current:
         if current == [target]:
@@ -125,7 +127,7 @@ def ensure_index(
         conflicts = mapping_conflicts(_mapping_of(client, alias), spec.mappings)
         detail = ("; ".join(conflicts[:5])) if conflicts else "kein Versions-Alias"
         raise BackendError(
-            f"In Elasticsearch gibt es schon einen Index {alias!r} mit älterem oder fremdem Mapping ({detail}). "
+            f"Auf dem Suchserver gibt es schon einen Index {alias!r} mit älterem oder fremdem Mapping ({detail}). "
             f"Aktenlotse braucht den Alias {alias!r} vor {target}: den alten Index löschen oder umbenennen "
             "(der nächste Crawl indiziert alles neu) oder index.elasticsearch.index ändern."
         )
@@ -135,20 +137,20 @@ def ensure_index(
         return target
     try:
         client.indices.create(index=target, settings=spec.settings, mappings=spec.mappings, aliases={alias: {}})
-    except BadRequestError as error:
-        if "resource_already_exists" not in str(error):
+    except Exception as error:  # noqa: BLE001 - only "created meanwhile" is expected
+        if not is_bad_request(error) or "resource_already_exists" not in str(error):
             raise
         # Another process created it at the same moment.
         return ensure_index(client, alias, spec, upgrade)
     return target
 
 
-def _mapping_of(client: Elasticsearch, index: str) -> dict[str, Any]:
+def _mapping_of(client: ServerClient, index: str) -> dict[str, Any]:
     response = client.indices.get_mapping(index=index)
     return next(iter(response.values()))["mappings"]
 
 
-def _check_mapping(client: Elasticsearch, index: str, spec: IndexSpec) -> None:
+def _check_mapping(client: ServerClient, index: str, spec: IndexSpec) -> None:
     actual = _mapping_of(client, index)
     conflicts = mapping_conflicts(actual, spec.mappings)
     if conflicts:
@@ -162,7 +164,7 @@ def _check_mapping(client: Elasticsearch, index: str, spec: IndexSpec) -> None:
 
 
 def migrate(
-    client: Elasticsearch,
+    client: ServerClient,
     alias: str,
     old_indices: list[str],
     target: str,
@@ -174,24 +176,32 @@ def migrate(
     if not client.indices.exists(index=target):
         client.indices.create(index=target, settings=spec.settings, mappings=spec.mappings)
     copied = 0
+    errors: list[dict[str, Any]] = []
+    batch: list[dict[str, Any]] = []
 
-    def actions():
-        nonlocal copied
-        for index in old_indices:
-            version = version_of(index, alias) or 0
-            for hit in helpers.scan(client, index=index, query={"query": {"match_all": {}}}, size=500):
-                source = hit["_source"]
-                if upgrade is not None:
-                    source = upgrade(version, source)
-                copied += 1
-                yield {"_op_type": "index", "_index": target, "_id": hit["_id"], "_source": source}
+    def write() -> None:
+        try:
+            response = client.bulk(operations=batch)
+        except Exception as error:  # noqa: BLE001 - an answer of the server is a failed migration
+            if status_of(error) is None:
+                raise
+            raise BackendError(f"Migration nach {target} fehlgeschlagen: {error}") from error
+        if response.get("errors"):
+            errors.extend(item["index"] for item in response["items"] if item["index"].get("status", 500) >= 300)
+        batch.clear()
 
-    try:
-        _, failed = helpers.bulk(client, actions(), chunk_size=500, raise_on_error=False, stats_only=False)
-    except ApiError as error:
-        raise BackendError(f"Migration nach {target} fehlgeschlagen: {error}") from error
-    # stats_only=False: the second value is the list of failed items, never a count.
-    errors = failed if isinstance(failed, list) else []
+    for index in old_indices:
+        version = version_of(index, alias) or 0
+        for hit in scan(client, index, {"query": {"match_all": {}}}, size=500):
+            source = hit["_source"]
+            if upgrade is not None:
+                source = upgrade(version, source)
+            copied += 1
+            batch.extend([{"index": {"_index": target, "_id": hit["_id"]}}, source])
+            if len(batch) >= 1000:
+                write()
+    if batch:
+        write()
     if errors:
         first = errors[0]
         raise BackendError(
@@ -204,8 +214,7 @@ def migrate(
     actions_.append({"add": {"index": target, "alias": alias}})
     client.indices.update_aliases(actions=actions_)
     log.warning(
-        "Elasticsearch: %d Dokumente von %s nach %s migriert; Alias %s umgestellt. "
-        "Der alte Index kann gelöscht werden.",
+        "Suchserver: %d Dokumente von %s nach %s migriert; Alias %s umgestellt. Der alte Index kann gelöscht werden.",
         copied,
         ", ".join(old_indices),
         target,

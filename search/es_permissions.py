@@ -14,18 +14,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from elasticsearch import BadRequestError, Elasticsearch, helpers
-
 from aktenlotse.core.visibility import Permissions, es_filter, permissions
 from aktenlotse.search.backend import BackendError
+from aktenlotse.search.es_errors import is_bad_request
 from aktenlotse.search.permission_sets import PermissionCache
+from aktenlotse.search.server_client import ServerClient, scan
 
 REGISTRY_SUFFIX = "-permission-sets"
 FIELD = "perm_id"
 
 
 class EsPermissionRegistry:
-    def __init__(self, client: Elasticsearch, alias: str, call: Callable[..., Any]):
+    def __init__(self, client: ServerClient, alias: str, call: Callable[..., Any]):
         self.client = client
         self.index = alias + REGISTRY_SUFFIX
         self._call = call
@@ -44,9 +44,8 @@ class EsPermissionRegistry:
                 )
             )
         except BackendError as error:
-            if not isinstance(error.__cause__, BadRequestError) or "resource_already_exists" not in str(
-                error.__cause__
-            ):
+            cause = error.__cause__
+            if cause is None or not is_bad_request(cause) or "resource_already_exists" not in str(cause):
                 raise
 
     def register(self, sets: Iterable[Permissions]) -> None:
@@ -61,7 +60,7 @@ class EsPermissionRegistry:
         response = self._call(lambda: self.client.bulk(operations=body, refresh=True), retry=True)
         if response.get("errors"):
             failed = [item for item in response["items"] if item["index"].get("status", 500) >= 300]
-            raise BackendError(f"Elasticsearch: Berechtigungssätze konnten nicht gespeichert werden ({failed[0]}).")
+            raise BackendError(f"Suchserver: Berechtigungssätze konnten nicht gespeichert werden ({failed[0]}).")
         self.cache.remember(fresh)
 
     def filter_for(self, principals: Sequence[str]) -> dict[str, Any]:
@@ -75,10 +74,10 @@ class EsPermissionRegistry:
         try:
             return [
                 Permissions.from_json(hit["_source"]["permissions"])
-                for hit in helpers.scan(self.client, index=self.index, query={"query": {"match_all": {}}}, size=5000)
+                for hit in scan(self.client, self.index, {"query": {"match_all": {}}}, size=5000)
             ]
         except Exception as error:  # noqa: BLE001 - every client failure ends as a BackendError
-            raise BackendError("Elasticsearch: Berechtigungssätze nicht lesbar.") from error
+            raise BackendError("Suchserver: Berechtigungssätze nicht lesbar.") from error
 
 
 def upgrade_source(source: dict) -> tuple[dict, Permissions]:

@@ -1,8 +1,9 @@
 """The Elasticsearch backend's query DSL: pure functions from a parsed query to request parts.
 
 `terms` and `title_terms` hold our own German token stream (whitespace analyzer, BM25,
-title weighted like the embedded index), so a query word becomes `combined_fields` over
-both; phrases become `span_near` like FTS5's NEAR(); facets are `terms` aggregations.
+title weighted like the embedded index), so a query word becomes BM25F over
+both (`engine_dialect`); phrases become `span_near`
+like FTS5's NEAR(); facets are `terms` aggregations.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from aktenlotse.search.backend import Query
 from aktenlotse.search.backend_common import FACET_SIZE, TITLE_WEIGHT, semantic_floor, top_counts
+from aktenlotse.search.engine_dialect import Dialect
 from aktenlotse.search.query_parser import ParsedQuery, QueryTerm
 
 # What a result list needs from _source (never the vectors or the token streams).
@@ -50,12 +52,7 @@ def folder_path(folder: str) -> list[str]:
     return ["/".join(parts[: i + 1]) for i in range(len(parts))]
 
 
-def _token_query(token: str) -> dict[str, Any]:
-    # BM25F over both token fields with the title weighted like the embedded index's bm25().
-    return {"combined_fields": {"query": token, "fields": [f"title_terms^{TITLE_WEIGHT:g}", "terms"]}}
-
-
-def _term_query(term: QueryTerm) -> dict[str, Any]:
+def _term_query(term: QueryTerm, dialect: Dialect) -> dict[str, Any]:
     if term.prefix:
         return {
             "bool": {
@@ -65,9 +62,9 @@ def _term_query(term: QueryTerm) -> dict[str, Any]:
                 ]
             }
         }
-    alternatives = [_token_query(v) for v in term.variants if v]
+    alternatives = [dialect.token_query(v) for v in term.variants if v]
     if len(term.parts) >= 2:
-        alternatives.append({"bool": {"must": [_token_query(p) for p in term.parts]}})
+        alternatives.append({"bool": {"must": [dialect.token_query(p) for p in term.parts]}})
     if len(alternatives) == 1:
         return alternatives[0]
     return {"bool": {"should": alternatives}}
@@ -92,9 +89,9 @@ def _phrase_query(terms: Sequence[QueryTerm]) -> dict[str, Any]:
     return {"bool": {"should": clauses}}
 
 
-def lexical_clauses(parsed: ParsedQuery) -> list[dict[str, Any]]:
+def lexical_clauses(parsed: ParsedQuery, dialect: Dialect) -> list[dict[str, Any]]:
     """The `should` clauses of the query's words and phrases."""
-    return [_term_query(t) for t in parsed.terms] + [_phrase_query(p.terms) for p in parsed.phrases]
+    return [_term_query(t, dialect) for t in parsed.terms] + [_phrase_query(p.terms) for p in parsed.phrases]
 
 
 def excluded_clauses(term: QueryTerm) -> list[dict[str, Any]]:

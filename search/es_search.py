@@ -1,4 +1,4 @@
-"""The Elasticsearch backend's search: full text, semantic (kNN over chunk vectors),
+"""The search-server backend's search: full text, semantic (kNN over chunk vectors),
 hybrid, and spelling suggestions.
 
 Security trimming is part of every query: a `terms` filter on `perm_id` with the
@@ -16,12 +16,12 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from elasticsearch import BadRequestError
-
 from aktenlotse.search import spelling
 from aktenlotse.search.backend import BackendError, Hit, Hits, Query
 from aktenlotse.search.backend_common import NOTICE_NO_VECTORS, QueryPlan, hit_snippet, plan_query
+from aktenlotse.search.engine_dialect import KnnRequest
 from aktenlotse.search.es_client import MAX_WINDOW, EsIndexClient
+from aktenlotse.search.es_errors import is_bad_request
 from aktenlotse.search.es_query import (
     FACET_FIELDS,
     HIT_FIELDS,
@@ -76,7 +76,7 @@ class EsSearch(EsIndexClient):
     def _fulltext(self, query: Query, plan: QueryPlan) -> Hits:
         bool_query = self._visibility(query, plan)
         if not plan.browse:
-            bool_query["should"] = lexical_clauses(plan.parsed)
+            bool_query["should"] = lexical_clauses(plan.parsed, self.dialect)
             bool_query["minimum_should_match"] = 1
         body: dict[str, Any] = {
             "query": {"bool": bool_query},
@@ -157,27 +157,25 @@ class EsSearch(EsIndexClient):
         # The nearest documents are chosen WITHOUT the facet filters, which are applied to
         # them afterwards: a facet count then equals the hits after picking that value
         # (inside the kNN filter they would pull in other documents and move the floor).
-        knn = {
-            "field": "chunks.vector",
-            "query_vector": vector,
-            "k": k,
-            "num_candidates": min(MAX_WINDOW, max(k + k // 2, 100)),
-            "filter": {"bool": self._knn_filter(query, plan)},
-            "inner_hits": {"size": 1, "_source": False, "fields": ["chunks.start", "chunks.end"]},
-        }
-        body: dict[str, Any] = {"knn": knn, "size": k, "_source": ["id", *FACET_FIELDS.values()]}
+        request = KnnRequest(
+            vector=vector,
+            k=k,
+            num_candidates=min(MAX_WINDOW, max(k + k // 2, 100)),
+            filter=self._knn_filter(query, plan),
+            source=["id", *FACET_FIELDS.values()],
+        )
         try:
-            response = self.client.search(index=self.alias, **body)
-        except BadRequestError as error:
-            # No vectors yet (the field has no dimension) or vectors of another model.
-            log.info("kNN not possible: %s", error)
-            return None
+            response = self.client.search(index=self.alias, **self.dialect.knn_body(request))
         except Exception as error:  # noqa: BLE001
+            if is_bad_request(error):
+                # No vectors yet (no vector field or no dimension) or vectors of another model.
+                log.info("kNN not possible: %s", error)
+                return None
             raise self._error(error) from error
         ranked: list[Ranked] = []
         chunks: dict[str, tuple[int, int]] = {}
         for hit in response["hits"]["hits"]:
-            cosine = 2.0 * float(hit["_score"]) - 1.0  # ES scores cosine as (1 + cos) / 2
+            cosine = 2.0 * float(hit["_score"]) - 1.0  # both engines score cosine as (1 + cos) / 2
             ranked.append((hit["_id"], cosine, hit["_source"]))
             inner = hit.get("inner_hits", {}).get("chunks", {}).get("hits", {}).get("hits", [])
             if inner:
@@ -215,13 +213,13 @@ class EsSearch(EsIndexClient):
         parsed, offset, limit = plan.parsed, plan.offset, plan.limit
         above_ids = [doc_id for doc_id, _, _ in above]
         lexical_query = (
-            {"bool": {**visibility, "should": lexical_clauses(parsed), "minimum_should_match": 1}}
+            {"bool": {**visibility, "should": lexical_clauses(parsed, self.dialect), "minimum_should_match": 1}}
             if not parsed.is_empty
             else None
         )
         should: list[dict[str, Any]] = [{"ids": {"values": above_ids}}]
         if lexical_query is not None:
-            should.append({"bool": {"should": lexical_clauses(parsed)}})
+            should.append({"bool": {"should": lexical_clauses(parsed, self.dialect)}})
         union = {"bool": {**visibility, "should": should, "minimum_should_match": 1}}
         searches: list[dict[str, Any]] = []
         if lexical_query is not None:
@@ -242,7 +240,7 @@ class EsSearch(EsIndexClient):
         response = self._call(lambda: self.client.msearch(searches=searches))
         for part in response["responses"]:
             if "error" in part:
-                raise BackendError(f"Elasticsearch lehnte die Suche ab: {json.dumps(part['error'])[:300]}")
+                raise BackendError(f"{self.config.engine_name} lehnte die Suche ab: {json.dumps(part['error'])[:300]}")
         lexical = []
         if lexical_query is not None:
             lexical = [(h["_id"], float(h.get("_score") or 0.0)) for h in response["responses"][0]["hits"]["hits"]]

@@ -1,4 +1,4 @@
-"""The Elasticsearch backend's writes: the crawl's (documents, permissions, deletes) and
+"""The search-server backend's writes: the crawl's (documents, permissions, deletes) and
 the second passes' (field updates, chunk vectors).
 
 Permission sets are registered (and refreshed) before any document names them, so a
@@ -13,14 +13,13 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from elasticsearch import helpers
-
 from aktenlotse.core.records import Document
 from aktenlotse.core.visibility import Permissions, of_item
 from aktenlotse.search.backend import Acl, BackendError, ChunkVectors, FieldUpdate
 from aktenlotse.search.es_client import BULK_MAX_BYTES, EsIndexClient, Operation
 from aktenlotse.search.es_documents import partial_update, source_of
 from aktenlotse.search.es_permissions import upgrade_source
+from aktenlotse.search.server_client import scan
 from aktenlotse.search.vector_store import content_key
 
 log = logging.getLogger(__name__)
@@ -33,7 +32,7 @@ def _stored_key(src: dict[str, Any]) -> str:
 
 
 class EsWrites(EsIndexClient):
-    """Every write of the Elasticsearch backend."""
+    """Every write of the search-server backend."""
 
     def upsert(self, docs: Sequence[Document]) -> None:
         """Insert or replace documents by id (bulk, in batches); their chunk vectors stay
@@ -44,7 +43,7 @@ class EsWrites(EsIndexClient):
         unique = list({doc.id: doc for doc in docs}.values())
         self.permissions.register(of_item(doc) for doc in unique)  # before any document names them
         for batch in self._batches(unique):
-            sources = {doc.id: source_of(doc, self.analyzer) for doc in batch}
+            sources = {doc.id: self.dialect.with_derived_fields(source_of(doc, self.analyzer), {}) for doc in batch}
             self._keep_vectors(batch, sources)
             self._bulk(
                 [({"index": {"_index": self.alias, "_id": doc_id}}, source) for doc_id, source in sources.items()]
@@ -101,16 +100,14 @@ class EsWrites(EsIndexClient):
             return
         operations: list[Operation] = []
         sets: dict[str, Permissions] = {}
-        for hit in helpers.scan(
-            self.client, index=self.alias, query={"query": query, "_source": ["allow", "deny", "require"]}, size=1000
-        ):
+        for hit in scan(self.client, self.alias, {"query": query, "_source": ["allow", "deny", "require"]}, size=1000):
             _, perms = upgrade_source(hit["_source"])
             sets[perms.id] = perms
             operations.append(({"update": {"_index": self.alias, "_id": hit["_id"]}}, {"doc": {"perm_id": perms.id}}))
         self.permissions.register(sets.values())
         for start in range(0, len(operations), self.config.bulk_size):
             self._bulk(operations[start : start + self.config.bulk_size])
-        log.warning("Elasticsearch: %d Dokumente bekamen ihren Berechtigungssatz.", len(operations))
+        log.warning("%s: %d Dokumente bekamen ihren Berechtigungssatz.", self.config.engine_name, len(operations))
 
     def set_permissions(self, ids: Sequence[str], perms: Permissions, acl: Acl | None = None) -> None:
         """Crawl only: `perms` becomes the permission set of `ids` (partial updates; unknown
@@ -128,7 +125,14 @@ class EsWrites(EsIndexClient):
             )
         for start in range(0, len(unique), self.config.bulk_size):
             chunk = unique[start : start + self.config.bulk_size]
-            self._bulk([({"update": {"_index": self.alias, "_id": doc_id}}, {"doc": partial}) for doc_id in chunk])
+            # A pass may write the document at the same moment (its own fields): the permission
+            # change is applied again on top of that version instead of failing with 409.
+            self._bulk(
+                [
+                    ({"update": {"_index": self.alias, "_id": doc_id, "retry_on_conflict": 5}}, {"doc": partial})
+                    for doc_id in chunk
+                ]
+            )
 
     def update_fields(self, updates: Sequence[FieldUpdate]) -> list[str]:
         """Second passes: partial updates that never touch permissions, refused when the
@@ -140,7 +144,7 @@ class EsWrites(EsIndexClient):
             if not pending:
                 break
             ids = list(pending)
-            found = self._mget(ids, source_includes=[*_KEY_FIELDS, "extra"])
+            found = self._mget(ids, source_includes=[*_KEY_FIELDS, "extra", *self.dialect.stored_fields_for_derived()])
             body: list[dict[str, Any]] = []
             order: list[str] = []
             for hit in found["docs"]:
@@ -155,7 +159,8 @@ class EsWrites(EsIndexClient):
                 action = {"_index": self.alias, "_id": hit["_id"]}
                 action.update(if_seq_no=hit["_seq_no"], if_primary_term=hit["_primary_term"])
                 body.append({"update": action})
-                body.append({"doc": partial_update(update, src.get("extra") or {}, self.analyzer)})
+                partial = partial_update(update, src.get("extra") or {}, self.analyzer)
+                body.append({"doc": self.dialect.with_derived_fields(partial, src)})
                 order.append(hit["_id"])
             if not body:
                 break
@@ -168,7 +173,8 @@ class EsWrites(EsIndexClient):
                 elif status == 404:
                     pending.pop(doc_id)
                 elif status != 409:  # 409: written meanwhile; read again and re-check
-                    raise BackendError(f"Elasticsearch lehnte die Aktualisierung von {doc_id!r} ab (HTTP {status}).")
+                    engine = self.config.engine_name
+                    raise BackendError(f"{engine} lehnte die Aktualisierung von {doc_id!r} ab (HTTP {status}).")
         return done
 
     def upsert_vectors(self, items: Sequence[ChunkVectors]) -> None:
@@ -195,9 +201,27 @@ class EsWrites(EsIndexClient):
             ]
             partial = {"vector_model": item.model, "vector_key": keys[doc_id], "chunks": chunks}
             operations.append(({"update": {"_index": self.alias, "_id": doc_id}}, {"doc": partial}))
+        self._ensure_vector_field(operations)
         step = max(1, self.config.bulk_size // 4)
         for start in range(0, len(operations), step):
             self._bulk(operations[start : start + step])
+
+    def _ensure_vector_field(self, operations: list[Operation]) -> None:
+        """Engines that need the vector dimension in the mapping (OpenSearch) get the
+        field with the first vectors; adding the same field again changes nothing."""
+        if self._vector_field_ready:
+            return
+        for _, partial in operations:
+            chunks = (partial or {}).get("doc", {}).get("chunks") or []
+            if chunks:
+                mapping = self.dialect.vector_mapping(len(chunks[0]["vector"]))
+                if mapping is not None:
+                    self._put_mapping(mapping)
+                self._vector_field_ready = True
+                return
+
+    def _put_mapping(self, properties: dict[str, Any]) -> None:
+        self._call(lambda: self.client.indices.put_mapping(index=self.alias, properties=properties), retry=True)
 
     def ids_without_vectors(self, model: str, limit: int) -> list[str]:
         """Up to `limit` ids (by id) without vectors of `model`; not security-trimmed."""

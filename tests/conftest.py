@@ -4,6 +4,7 @@ pytest_plugins = [
     "tests.plugins.tika",
     "tests.plugins.slapd",
     "tests.plugins.elasticsearch",
+    "tests.plugins.opensearch",
     "tests.plugins.nginx",
     "tests.plugins.samba",
 ]

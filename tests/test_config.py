@@ -133,3 +133,25 @@ def test_traverse_and_share_acl_settings(tmp_path):
     assert (chosen.traverse, chosen.share_acl) == ("bypass", "ignore")
     with pytest.raises(ConfigError, match='muss "enforced" oder "bypass" sein'):
         load_config(write(tmp_path, '[[sources]]\nroot = "/a"\ntraverse = "aus"\n'))
+
+
+def test_opensearch_has_its_own_table_and_password(tmp_path, monkeypatch):
+    p = write(
+        tmp_path,
+        'data_dir = "x"\n[index]\nbackend = "opensearch"\n'
+        '[index.opensearch]\nurls = ["https://os1.rathaus.local:9200"]\nusername = "aktenlotse"\n'
+        '[index.elasticsearch]\nurls = ["https://es1.rathaus.local:9200"]\n',
+    )
+    monkeypatch.setenv("AKTENLOTSE_OPENSEARCH_PASSWORD", "os-geheim")
+    monkeypatch.setenv("AKTENLOTSE_ES_PASSWORD", "es-geheim")
+    monkeypatch.setenv("AKTENLOTSE_ES_API_KEY", "es-key")
+    index = load_config(p).index
+    server = index.server
+    assert server.engine == "opensearch" and server.engine_name == "OpenSearch"
+    assert server.urls == ("https://os1.rathaus.local:9200",) and server.username == "aktenlotse"
+    assert server.password == "os-geheim" and server.api_key == ""  # OpenSearch has no API keys
+    assert index.elasticsearch.password == "es-geheim" and index.elasticsearch.api_key == "es-key"
+    bad = write(tmp_path, 'data_dir = "x"\n[index.opensearch]\napi_key = "x"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_config(bad)
+    assert "index.opensearch." in str(caught.value) and "api_key" in str(caught.value)

@@ -1,5 +1,7 @@
-"""The conformance suite on the real Elasticsearch, the same queries against both backends,
-and what only the Elasticsearch backend has (alias/versioned index, migration, vectors)."""
+"""The conformance suite on the real search servers (Elasticsearch and OpenSearch, each
+module test once per engine), the same queries against the embedded backend, and what
+only the search-server backend has (alias/versioned index, migration, vectors, engine
+checks)."""
 
 from __future__ import annotations
 
@@ -12,21 +14,35 @@ from aktenlotse.core.config import ElasticsearchConfig
 from aktenlotse.search.backend import BackendError, ChunkVectors, Query
 from aktenlotse.search.elasticsearch_backend import ElasticsearchBackend
 from aktenlotse.search.embedded import EmbeddedBackend
+from aktenlotse.search.es_client import make_client
 from tests.backend_conformance import BAUAMT, BY_ID, CORPUS, EVERYONE, MUELLER, BackendConformance, ids_of
 
-pytestmark = pytest.mark.elasticsearch
+ENGINES = [
+    pytest.param("elasticsearch", marks=pytest.mark.elasticsearch),
+    pytest.param("opensearch", marks=pytest.mark.opensearch),
+]
 
 
-def es_config(url: str, index: str | None = None, **kwargs) -> ElasticsearchConfig:
-    return ElasticsearchConfig(urls=(url,), index=index or f"t-{uuid.uuid4().hex[:12]}", **kwargs)
+@pytest.fixture(scope="module", params=ENGINES)
+def engine(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def server_url(engine, request) -> str:
+    return request.getfixturevalue(f"{engine}_url")
+
+
+def server_config(engine: str, url: str, index: str | None = None, **kwargs) -> ElasticsearchConfig:
+    return ElasticsearchConfig(urls=(url,), index=index or f"t-{uuid.uuid4().hex[:12]}", engine=engine, **kwargs)
 
 
 @pytest.fixture
-def make_es(elasticsearch_url):
+def make_es(engine, server_url):
     made: list[ElasticsearchBackend] = []
 
     def make(index: str | None = None, **kwargs) -> ElasticsearchBackend:
-        backend = ElasticsearchBackend(es_config(elasticsearch_url, index, **kwargs))
+        backend = ElasticsearchBackend(server_config(engine, server_url, index, **kwargs))
         made.append(backend)
         return backend
 
@@ -40,7 +56,7 @@ def make_es(elasticsearch_url):
         backend.close()
 
 
-class TestElasticsearchConformance(BackendConformance):
+class TestSearchServerConformance(BackendConformance):
     @pytest.fixture
     def backend(self, make_es):
         return make_es()
@@ -105,10 +121,10 @@ COMPARED_QUERIES = (
 
 
 @pytest.fixture(scope="module")
-def both_backends(elasticsearch_url, tmp_path_factory):
+def both_backends(engine, server_url, tmp_path_factory):
     docs = list(CORPUS) + _synthetic_corpus(400)
     embedded = EmbeddedBackend(tmp_path_factory.mktemp("cmp") / "index.db")
-    es = ElasticsearchBackend(es_config(elasticsearch_url))
+    es = ElasticsearchBackend(server_config(engine, server_url))
     embedded.upsert(docs)
     es.upsert(docs)
     yield embedded, es
@@ -158,7 +174,7 @@ def test_same_first_page_for_distinct_queries(both_backends):
         assert [h.id for h in b.hits][:2] == [h.id for h in a.hits][:2], text
 
 
-# -- what only the Elasticsearch backend has ---------------------------------------------
+# -- what only the search-server backend has ---------------------------------------------
 
 
 def _unit(*values: float) -> list[float]:
@@ -246,7 +262,7 @@ def test_keyword_and_aktenplan_filters(make_es):
     assert backend.get("bau-1", BAUAMT).extra == doc.extra
 
 
-def test_older_index_version_is_migrated_behind_the_alias(make_es, elasticsearch_url):
+def test_older_index_version_is_migrated_behind_the_alias(make_es, engine, server_url):
     from aktenlotse.search.es_index import IndexSpec, load_spec
 
     current = load_spec()
@@ -267,7 +283,7 @@ def test_older_index_version_is_migrated_behind_the_alias(make_es, elasticsearch
     )
     old.upsert(list(CORPUS))
     backend = ElasticsearchBackend(
-        es_config(elasticsearch_url, alias), spec=IndexSpec(1, current.settings, current.mappings)
+        server_config(engine, server_url, alias), spec=IndexSpec(1, current.settings, current.mappings)
     )
     try:
         assert list(backend.client.indices.get_alias(name=alias)) == [f"{alias}-v1"]
@@ -278,17 +294,15 @@ def test_older_index_version_is_migrated_behind_the_alias(make_es, elasticsearch
         backend.close()
 
 
-def test_incompatible_older_mapping_is_a_clear_message(elasticsearch_url):
-    from elasticsearch import Elasticsearch
-
+def test_incompatible_older_mapping_is_a_clear_message(engine, server_url):
     name = f"t-{uuid.uuid4().hex[:12]}"
-    client = Elasticsearch(elasticsearch_url)
+    client = make_client(server_config(engine, server_url))
     client.indices.create(
         index=name, mappings={"properties": {"terms": {"type": "keyword"}, "allow": {"type": "text"}}}
     )
     try:
         with pytest.raises(BackendError) as caught:
-            ElasticsearchBackend(es_config(elasticsearch_url, name))
+            ElasticsearchBackend(server_config(engine, server_url, name))
         message = str(caught.value)
         assert "älterem oder fremdem Mapping" in message and "'terms'" in message and "'keyword'" in message
         # And a versioned index whose mapping was changed by hand:
@@ -296,23 +310,70 @@ def test_incompatible_older_mapping_is_a_clear_message(elasticsearch_url):
             index=f"{name}x-v1", mappings={"properties": {"terms": {"type": "keyword"}}}, aliases={f"{name}x": {}}
         )
         with pytest.raises(BackendError) as caught:
-            ElasticsearchBackend(es_config(elasticsearch_url, f"{name}x"))
+            ElasticsearchBackend(server_config(engine, server_url, f"{name}x"))
         assert "passt nicht zu dieser Aktenlotse-Version" in str(caught.value)
     finally:
         client.indices.delete(index=f"{name}*")
         client.close()
 
 
-def test_wrong_url_is_a_clear_message():
+def test_wrong_url_is_a_clear_message(engine):
+    name = {"elasticsearch": "Elasticsearch", "opensearch": "OpenSearch"}[engine]
     with pytest.raises(BackendError) as caught:
-        ElasticsearchBackend(es_config("http://127.0.0.1:9", max_retries=0))
-    assert "nicht erreichbar" in str(caught.value) and "Verbindung abgelehnt" in str(caught.value)
+        ElasticsearchBackend(server_config(engine, "http://127.0.0.1:9", max_retries=0))
+    assert f"{name} nicht erreichbar" in str(caught.value) and "Verbindung abgelehnt" in str(caught.value)
     with pytest.raises(BackendError) as caught:
-        ElasticsearchBackend(es_config("http://nohost.invalid:9200", max_retries=0))
+        ElasticsearchBackend(server_config(engine, "http://nohost.invalid:9200", max_retries=0))
     assert "Rechnername unbekannt" in str(caught.value)
 
 
-def test_not_elasticsearch_is_a_clear_message(tika_server):
+def test_not_a_search_server_is_a_clear_message(engine, tika_server):
     with pytest.raises(BackendError) as caught:
-        ElasticsearchBackend(es_config(tika_server.url, max_retries=0))
+        ElasticsearchBackend(server_config(engine, tika_server.url, max_retries=0))
     assert tika_server.url in str(caught.value)
+
+
+@pytest.mark.elasticsearch
+@pytest.mark.opensearch
+def test_each_engine_refuses_the_other(elasticsearch_url, opensearch_url):
+    with pytest.raises(BackendError) as caught:
+        ElasticsearchBackend(server_config("opensearch", elasticsearch_url, max_retries=0))
+    assert "antwortet kein OpenSearch" in str(caught.value) and "index.backend" in str(caught.value)
+    with pytest.raises(BackendError) as caught:
+        ElasticsearchBackend(server_config("elasticsearch", opensearch_url, max_retries=0))
+    assert opensearch_url in str(caught.value) and "Elasticsearch" in str(caught.value)
+
+
+def test_vectors_are_indexed_quantized(make_es, engine):
+    """The chunk vectors sit in an approximate (HNSW) index with scalar quantization."""
+    backend = make_es()
+    backend.upsert(list(CORPUS))
+    backend.upsert_vectors([_vectors("bau-1", _unit(1, 0, 0)), _vectors("kaem-1", _unit(0, 1, 0))])
+    mapping = next(iter(backend.client.indices.get_mapping(index=backend.alias).values()))["mappings"]
+    vector = mapping["properties"]["chunks"]["properties"]["vector"]
+    if engine == "opensearch":
+        assert vector["type"] == "knn_vector" and vector["dimension"] == 3
+        assert vector["method"]["engine"] == "lucene" and vector["method"]["parameters"]["encoder"]["name"] == "sq"
+    else:
+        assert vector["type"] == "dense_vector" and vector["index_options"]["type"].startswith(("int8", "bbq", "int4"))
+    hits = backend.search(Query("x", mode="semantic", vector=tuple(_unit(0.1, 1, 0))), BAUAMT)
+    assert ids_of(hits)[0] == "kaem-1"
+
+
+def test_check_names_engine_version_and_fit(engine, server_url, tmp_path):
+    from aktenlotse.cli.check import check_index
+    from aktenlotse.core.config import Config, IndexConfig
+
+    server = server_config(engine, server_url)
+    config = Config(data_dir=tmp_path, index=IndexConfig(backend=engine, **{engine: server}))
+    result = check_index(config)
+    try:
+        name = {"elasticsearch": "Elasticsearch", "opensearch": "OpenSearch"}[engine]
+        assert result.ok and result.line().startswith(f"{name} ({server_url}, Index {server.index}): erreichbar: ja")
+        assert result.version.startswith({"elasticsearch": "8.", "opensearch": "2.19"}[engine])
+        assert "Version passt" in result.line()
+    finally:
+        client = make_client(server)
+        client.indices.delete(index=f"{server.index}-v*", ignore_unavailable=True)
+        client.indices.delete(index=f"{server.index}-permission-sets", ignore_unavailable=True)
+        client.close()

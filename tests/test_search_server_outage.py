@@ -1,5 +1,7 @@
-"""Elasticsearch going away during a crawl: the crawl stops with a clear message, the state
-database claims nothing that is not in the index, and the next crawl repairs everything."""
+"""A search server (Elasticsearch, OpenSearch: each test once per engine) going away during
+a crawl: the crawl stops with a clear message, the state database claims nothing that is
+not in the index, and the next crawl repairs everything. And credentials and TLS through
+a proxy in front of each engine."""
 
 from __future__ import annotations
 
@@ -20,14 +22,34 @@ from aktenlotse.stores.statedb import StateDB
 from tests.crawl_env import CrawlEnv
 from tests.tcp_proxy import TcpProxy
 
-pytestmark = [pytest.mark.elasticsearch, pytest.mark.tika_server]
+pytestmark = pytest.mark.tika_server
+
+ENGINES = [
+    pytest.param("elasticsearch", marks=pytest.mark.elasticsearch),
+    pytest.param("opensearch", marks=pytest.mark.opensearch),
+]
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def engine(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def server_url(engine, request) -> str:
+    return request.getfixturevalue(f"{engine}_url")
+
+
+@pytest.fixture(scope="module")
+def tls_proxy(engine, request):
+    return request.getfixturevalue("tls_proxy" if engine == "elasticsearch" else "opensearch_tls_proxy")
 
 
 @pytest.fixture
-def forwarder(elasticsearch_url):
-    """Elasticsearch behind a proxy that can be switched off and on, like a cluster that
+def forwarder(server_url):
+    """The server behind a proxy that can be switched off and on, like a cluster that
     becomes unreachable (connections are refused while it is off)."""
-    proxy = TcpProxy(int(elasticsearch_url.rsplit(":", 1)[1]))
+    proxy = TcpProxy(int(server_url.rsplit(":", 1)[1]))
     yield proxy
     proxy.stop()
 
@@ -41,19 +63,21 @@ def _crawl(env: CrawlEnv, backend) -> object:
         state.close()
 
 
-def test_crawl_against_unreachable_elasticsearch_claims_nothing_and_next_crawl_repairs(
-    tmp_path, tika_server, forwarder, elasticsearch_url
+def test_crawl_against_unreachable_server_claims_nothing_and_next_crawl_repairs(
+    tmp_path, tika_server, forwarder, engine, server_url
 ):
     env = CrawlEnv(tmp_path, TikaServerExtractor(managed=tika_server))
     for i in range(30):
         env.write(
             f"Akten/Teil {i // 10}/vermerk-{i:02}.txt", f"Vermerk {i} über die Sondernutzungserlaubnis Nummer {i}."
         )
-    config = ElasticsearchConfig(urls=(forwarder.url,), index=f"t-{uuid.uuid4().hex[:12]}", max_retries=2)
+    config = ElasticsearchConfig(
+        urls=(forwarder.url,), index=f"t-{uuid.uuid4().hex[:12]}", max_retries=2, engine=engine
+    )
     backend = ElasticsearchBackend(config, backoff_s=0.05)
-    direct = ElasticsearchBackend(replace(config, urls=(elasticsearch_url,)))
+    direct = ElasticsearchBackend(replace(config, urls=(server_url,)))
     try:
-        forwarder.stop()  # Elasticsearch becomes unreachable before the first batch
+        forwarder.stop()  # the server becomes unreachable before the first batch
         summary = _crawl(env, backend)
         assert summary.status == "failed"
         assert any("nicht erreichbar" in m and "Verbindung abgelehnt" in m for m in summary.messages), summary.messages
@@ -72,15 +96,15 @@ def test_crawl_against_unreachable_elasticsearch_claims_nothing_and_next_crawl_r
         direct.close()
 
 
-def test_elasticsearch_lost_mid_crawl_leaves_only_indexed_batches_marked(
-    tmp_path, tika_server, forwarder, elasticsearch_url
-):
+def test_server_lost_mid_crawl_leaves_only_indexed_batches_marked(tmp_path, tika_server, forwarder, engine, server_url):
     env = CrawlEnv(tmp_path, TikaServerExtractor(managed=tika_server))
     for i in range(60):
         env.write(f"Akten/vermerk-{i:02}.txt", f"Vermerk {i} über Straßenreinigung.")
-    config = ElasticsearchConfig(urls=(forwarder.url,), index=f"t-{uuid.uuid4().hex[:12]}", max_retries=1)
+    config = ElasticsearchConfig(
+        urls=(forwarder.url,), index=f"t-{uuid.uuid4().hex[:12]}", max_retries=1, engine=engine
+    )
     backend = ElasticsearchBackend(config, backoff_s=0.05)
-    direct = ElasticsearchBackend(replace(config, urls=(elasticsearch_url,)))
+    direct = ElasticsearchBackend(replace(config, urls=(server_url,)))
     original = backend.upsert
     calls = {"n": 0}
 
@@ -111,8 +135,10 @@ def test_elasticsearch_lost_mid_crawl_leaves_only_indexed_batches_marked(
         direct.close()
 
 
-def test_upsert_retries_with_backoff_then_gives_up_with_cause(forwarder):
-    config = ElasticsearchConfig(urls=(forwarder.url,), index=f"t-{uuid.uuid4().hex[:12]}", max_retries=2)
+def test_upsert_retries_with_backoff_then_gives_up_with_cause(forwarder, engine):
+    config = ElasticsearchConfig(
+        urls=(forwarder.url,), index=f"t-{uuid.uuid4().hex[:12]}", max_retries=2, engine=engine
+    )
     backend = ElasticsearchBackend(config, backoff_s=0.05)
     try:
         forwarder.stop()
@@ -132,8 +158,9 @@ def test_upsert_retries_with_backoff_then_gives_up_with_cause(forwarder):
 # -- credentials and TLS (nginx with TLS + basic auth in front of the test cluster) -------
 
 
-def _tls_config(proxy, **kwargs) -> ElasticsearchConfig:
+def _tls_config(proxy, engine, **kwargs) -> ElasticsearchConfig:
     values = dict(
+        engine=engine,
         urls=(proxy.url,),
         index=f"t-{uuid.uuid4().hex[:12]}",
         username=proxy.username,
@@ -145,8 +172,8 @@ def _tls_config(proxy, **kwargs) -> ElasticsearchConfig:
     return ElasticsearchConfig(**values)
 
 
-def test_tls_and_basic_auth_work(tls_proxy):
-    backend = ElasticsearchBackend(_tls_config(tls_proxy))
+def test_tls_and_basic_auth_work(tls_proxy, engine):
+    backend = ElasticsearchBackend(_tls_config(tls_proxy, engine))
     try:
         backend.upsert(
             [Document(id="x", source="s", path="a.txt", text="Verschlüsselt übertragen.", allow=("everyone",))]
@@ -157,24 +184,27 @@ def test_tls_and_basic_auth_work(tls_proxy):
         backend.close()
 
 
-def test_wrong_password_is_a_clear_message(tls_proxy):
+def test_wrong_password_is_a_clear_message(tls_proxy, engine):
     with pytest.raises(BackendError) as caught:
-        ElasticsearchBackend(_tls_config(tls_proxy, password="falsch"))
+        ElasticsearchBackend(_tls_config(tls_proxy, engine, password="falsch"))
     message = str(caught.value)
-    assert "Anmeldung" in message and "401" in message and "AKTENLOTSE_ES_PASSWORD" in message
+    password_env = {"elasticsearch": "AKTENLOTSE_ES_PASSWORD", "opensearch": "AKTENLOTSE_OPENSEARCH_PASSWORD"}[engine]
+    assert "Anmeldung" in message and "401" in message and password_env in message
+    assert f"index.{engine}.username" in message
 
 
-def test_wrong_ca_is_a_clear_tls_message(tls_proxy):
+def test_wrong_ca_is_a_clear_tls_message(tls_proxy, engine):
     with pytest.raises(BackendError) as caught:
-        ElasticsearchBackend(_tls_config(tls_proxy, ca_cert=tls_proxy.other_ca_cert))
+        ElasticsearchBackend(_tls_config(tls_proxy, engine, ca_cert=tls_proxy.other_ca_cert))
     message = str(caught.value)
-    assert "TLS-Zertifikat nicht vertrauenswürdig" in message and "ca_cert" in message
+    assert "TLS-Zertifikat nicht vertrauenswürdig" in message and f"index.{engine}.ca_cert" in message
 
 
-def test_plain_http_to_tls_port_is_a_clear_message(tls_proxy):
+def test_plain_http_to_tls_port_is_a_clear_message(tls_proxy, engine):
+    plain = (tls_proxy.url.replace("https", "http"),)
     with pytest.raises(BackendError) as caught:
-        ElasticsearchBackend(_tls_config(tls_proxy, urls=(tls_proxy.url.replace("https", "http"),)))
+        ElasticsearchBackend(_tls_config(tls_proxy, engine, urls=plain))
     assert "ca_cert" in str(caught.value) and "https://" in str(caught.value)
     with pytest.raises(BackendError) as caught:
-        ElasticsearchBackend(_tls_config(tls_proxy, urls=(tls_proxy.url.replace("https", "http"),), ca_cert=None))
+        ElasticsearchBackend(_tls_config(tls_proxy, engine, urls=plain, ca_cert=None))
     assert tls_proxy.url.replace("https", "http") in str(caught.value)

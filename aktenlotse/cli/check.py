@@ -38,22 +38,23 @@ class ServiceCheck:
 
 
 def check_index(config: Config) -> ServiceCheck:
-    """The configured index backend: open it (creates/migrates the ES index) and count."""
-    if config.index.backend == "elasticsearch":
-        es = config.index.elasticsearch
-        target = ", ".join(es.urls) + f", Index {es.index}"
+    """The configured index backend: open it (creates/migrates the index on a search server,
+    which also refuses an engine that does not fit) and count."""
+    if config.index.backend in ("elasticsearch", "opensearch"):
+        server = config.index.server
+        target = ", ".join(server.urls) + f", Index {server.index}"
         try:
-            es_backend = ElasticsearchBackend(es)
+            server_backend = ElasticsearchBackend(server)
         except BackendError as exc:
-            return ServiceCheck("Elasticsearch", target, False, problem=str(exc))
+            return ServiceCheck(server.engine_name, target, False, problem=str(exc))
         try:
-            version = es_backend.server_version()
-            documents = es_backend.stats()["documents"]
+            version = server_backend.server_version()
+            documents = server_backend.stats()["documents"]
         except BackendError as exc:
-            return ServiceCheck("Elasticsearch", target, False, problem=str(exc))
+            return ServiceCheck(server.engine_name, target, False, problem=str(exc))
         finally:
-            es_backend.close()
-        return ServiceCheck("Elasticsearch", target, True, version, f"{documents} Dokumente")
+            server_backend.close()
+        return ServiceCheck(server.engine_name, target, True, version, f"{documents} Dokumente, Version passt")
 
     try:
         backend = open_backend(config)

@@ -123,6 +123,11 @@ def _service_fix(service: str) -> str:
         return "Datenverzeichnis und Rechte prüfen; ein beschädigter Index lässt sich aus der Sicherung zurückspielen."
     if service.startswith("Elasticsearch"):
         return "URL, Zugangsdaten (AKTENLOTSE_ES_PASSWORD) und Erreichbarkeit des Clusters prüfen."
+    if service.startswith("OpenSearch"):
+        return (
+            "URL, Zugangsdaten (AKTENLOTSE_OPENSEARCH_PASSWORD), Erreichbarkeit des Clusters und das "
+            "k-NN-Plugin (opensearch-knn) prüfen."
+        )
     return "Die Adressen in [extractor] urls prüfen und die Tika-Server starten."
 
 

@@ -62,6 +62,13 @@ def search_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--chunk-words", type=int, default=None)
     parser.add_argument("--chunk-overlap", type=int, default=None)
     parser.add_argument("--cache-dir", default=None, help="embedding cache (default ~/.cache/aktenlotse)")
+    parser.add_argument(
+        "--backend",
+        choices=("embedded", "elasticsearch", "opensearch"),
+        default="embedded",
+        help="index to measure (a search server gets a throw-away index, deleted afterwards)",
+    )
+    parser.add_argument("--server-url", default=None, help="URL of the search server for --backend")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 

@@ -48,7 +48,8 @@ __all__ = [
 CONFIG_ENV = "AKTENLOTSE_CONFIG"
 DEFAULT_CONFIG_NAME = "aktenlotse.toml"
 EXTRACTOR_KINDS = ("managed", "external", "inprocess")
-BACKEND_KINDS = ("embedded", "elasticsearch")
+BACKEND_KINDS = ("embedded", "elasticsearch", "opensearch")
+SERVER_ENGINES = {"elasticsearch": "Elasticsearch", "opensearch": "OpenSearch"}
 
 
 @dataclass(frozen=True)
@@ -99,8 +100,10 @@ class EnrichConfig:
 
 @dataclass(frozen=True)
 class ElasticsearchConfig:
-    """Connection to Elasticsearch. Secrets come from the environment:
-    AKTENLOTSE_ES_PASSWORD, AKTENLOTSE_ES_API_KEY."""
+    """Connection to a search server: Elasticsearch (`[index.elasticsearch]`) or OpenSearch
+    (`[index.opensearch]`, same keys). Secrets come from the environment:
+    AKTENLOTSE_ES_PASSWORD and AKTENLOTSE_ES_API_KEY, AKTENLOTSE_OPENSEARCH_PASSWORD
+    (OpenSearch has no API keys)."""
 
     urls: tuple[str, ...] = ("http://127.0.0.1:9200",)
     index: str = "aktenlotse"
@@ -112,6 +115,23 @@ class ElasticsearchConfig:
     timeout_s: float = 30.0
     max_retries: int = 5
     bulk_size: int = 500
+    engine: str = "elasticsearch"  # a key of SERVER_ENGINES
+
+    @property
+    def engine_name(self) -> str:
+        return SERVER_ENGINES[self.engine]
+
+    @property
+    def section(self) -> str:
+        """The config table, for messages that name a key."""
+        return f"index.{self.engine}"
+
+    @property
+    def password_env(self) -> str:
+        return PASSWORD_ENV[self.engine]
+
+
+PASSWORD_ENV = {"elasticsearch": "AKTENLOTSE_ES_PASSWORD", "opensearch": "AKTENLOTSE_OPENSEARCH_PASSWORD"}
 
 
 @dataclass(frozen=True)
@@ -132,6 +152,12 @@ class CrawlConfig:
 class IndexConfig:
     backend: str = "embedded"
     elasticsearch: ElasticsearchConfig = ElasticsearchConfig()
+    opensearch: ElasticsearchConfig = ElasticsearchConfig(engine="opensearch")
+
+    @property
+    def server(self) -> ElasticsearchConfig:
+        """The connection of the chosen search server (backend elasticsearch or opensearch)."""
+        return self.opensearch if self.backend == "opensearch" else self.elasticsearch
 
 
 @dataclass(frozen=True)
@@ -318,15 +344,19 @@ def _crawl(table: dict[str, Any]) -> CrawlConfig:
 
 def _index(table: dict[str, Any], base_dir: Path) -> IndexConfig:
     prefix = "index."
-    values.reject_unknown(table, {"backend", "elasticsearch"}, prefix)
+    values.reject_unknown(table, {"backend", *SERVER_ENGINES}, prefix)
     backend = table.get("backend", "embedded")
     if backend not in BACKEND_KINDS:
         raise ConfigError(f"{prefix}backend: must be one of {', '.join(BACKEND_KINDS)}, not {backend!r}")
-    return IndexConfig(backend=backend, elasticsearch=_elasticsearch(values.table(table, "elasticsearch"), base_dir))
+    return IndexConfig(
+        backend=backend,
+        elasticsearch=_search_server(values.table(table, "elasticsearch"), base_dir, "elasticsearch"),
+        opensearch=_search_server(values.table(table, "opensearch"), base_dir, "opensearch"),
+    )
 
 
-def _elasticsearch(table: dict[str, Any], base_dir: Path) -> ElasticsearchConfig:
-    prefix = "index.elasticsearch."
+def _search_server(table: dict[str, Any], base_dir: Path, engine: str) -> ElasticsearchConfig:
+    prefix = f"index.{engine}."
     values.reject_unknown(
         table, {"urls", "index", "username", "ca_cert", "verify_certs", "timeout_s", "max_retries", "bulk_size"}, prefix
     )
@@ -342,13 +372,14 @@ def _elasticsearch(table: dict[str, Any], base_dir: Path) -> ElasticsearchConfig
         urls=urls,
         index=index,
         username=values.string(table, "username", "", prefix),
-        password=os.environ.get("AKTENLOTSE_ES_PASSWORD", ""),
-        api_key=os.environ.get("AKTENLOTSE_ES_API_KEY", ""),
+        password=os.environ.get(PASSWORD_ENV[engine], ""),
+        api_key=os.environ.get("AKTENLOTSE_ES_API_KEY", "") if engine == "elasticsearch" else "",
         ca_cert=ca_cert,
         verify_certs=values.flag(table, "verify_certs", True, prefix),
         timeout_s=values.number(table, "timeout_s", 30.0, prefix, 0.1),
         max_retries=values.number(table, "max_retries", 5, prefix, 0, integer=True),
         bulk_size=values.number(table, "bulk_size", 500, prefix, 1, integer=True),
+        engine=engine,
     )
 
 

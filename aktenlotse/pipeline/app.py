@@ -28,10 +28,10 @@ def open_backend(config: Config) -> Backend:
 
         config.data_dir.mkdir(parents=True, exist_ok=True)
         return EmbeddedBackend(config.index_db)
-    if config.index.backend == "elasticsearch":
+    if config.index.backend in ("elasticsearch", "opensearch"):
         from aktenlotse.search.elasticsearch_backend import ElasticsearchBackend
 
-        return ElasticsearchBackend(config.index.elasticsearch)
+        return ElasticsearchBackend(config.index.server)
     raise ConfigError(f"index.backend: unknown backend {config.index.backend!r}")
 
 

@@ -1,7 +1,8 @@
 """`aktenlotse eval search`: retrieval quality on a labelled BEIR-layout data set.
 
 It runs the production code paths: every corpus entry becomes a `Document` that
-`EmbeddedBackend.upsert` analyses, the embedding pass (`run_embedding_pass`) stores chunk
+the backend's `upsert` analyses (the embedded index, or with `--backend elasticsearch|
+opensearch --server-url URL` a throw-away index on that server), the embedding pass (`run_embedding_pass`) stores chunk
 vectors, and every query goes through `backend.search` as the principal "everyone".
 Embeddings are cached on disk (default ~/.cache/aktenlotse/embeddings, keyed by model and
 a hash of the encoder input), so a repeated evaluation encodes nothing again.
@@ -18,6 +19,7 @@ import os
 import sqlite3
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -25,11 +27,12 @@ from typing import Any
 
 import numpy as np
 
-from aktenlotse.core.config import EnrichConfig, load_config
+from aktenlotse.core.config import ConfigError, ElasticsearchConfig, EnrichConfig, load_config
 from aktenlotse.core.records import EVERYONE, Document
 from aktenlotse.enrich.embeddings import Encoder, encode_queries, load_encoder
 from aktenlotse.pipeline.embed_pass import run_embedding_pass
-from aktenlotse.search.backend import Query
+from aktenlotse.search.backend import Backend, Query
+from aktenlotse.search.elasticsearch_backend import ElasticsearchBackend
 from aktenlotse.search.embedded import EmbeddedBackend
 
 DEPTH = 100
@@ -45,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
         args.mode,
         enrich,
         cache_dir=Path(args.cache_dir) if args.cache_dir else default_cache_dir(),
+        server=_server(args),
     )
     if args.json:
         print(json.dumps({key: result[key] for key in REPORTED}, ensure_ascii=False))
@@ -52,6 +56,16 @@ def run(args: argparse.Namespace) -> int:
         for key in (*REPORTED, "model", "ms_per_query", "seconds"):
             print(f"{key}: {result[key]}")
     return 0
+
+
+def _server(args: argparse.Namespace) -> ElasticsearchConfig | None:
+    """The search server to measure on (a throw-away index), None for the embedded index."""
+    backend = getattr(args, "backend", "embedded")
+    if backend == "embedded":
+        return None
+    if not args.server_url:
+        raise ConfigError(f"--backend {backend} braucht --server-url (z. B. http://127.0.0.1:9200)")
+    return ElasticsearchConfig(urls=(args.server_url,), index=f"aktenlotse-eval-{uuid.uuid4().hex[:8]}", engine=backend)
 
 
 def _enrich_config(args: argparse.Namespace) -> EnrichConfig:
@@ -198,11 +212,17 @@ class CachedEncoder:
 
 
 def build_index(
-    corpus: Path, index_path: Path, mode: str, enrich: EnrichConfig, cache_dir: Path, encoder: Encoder | None = None
-) -> tuple[EmbeddedBackend, Encoder | None]:
-    """An embedded index of the corpus (with vectors unless `mode` is fulltext) and the
-    (cached) encoder, or None for full text."""
-    backend = EmbeddedBackend(index_path)
+    corpus: Path,
+    index_path: Path,
+    mode: str,
+    enrich: EnrichConfig,
+    cache_dir: Path,
+    encoder: Encoder | None = None,
+    server: ElasticsearchConfig | None = None,
+) -> tuple[Backend, Encoder | None]:
+    """An index of the corpus (with vectors unless `mode` is fulltext) and the (cached)
+    encoder, or None for full text: embedded at `index_path`, or on `server`."""
+    backend: Backend = EmbeddedBackend(index_path) if server is None else ElasticsearchBackend(server)
     docs = load_corpus(corpus)
     for start in range(0, len(docs), 200):
         backend.upsert(docs[start : start + 200])
@@ -222,14 +242,16 @@ def evaluate(
     enrich: EnrichConfig,
     cache_dir: Path,
     encoder: Encoder | None = None,
+    server: ElasticsearchConfig | None = None,
 ) -> dict[str, Any]:
-    """n, ndcg_at_10, recall_at_10, recall_at_100 (means over queries with a relevant document)."""
+    """n, ndcg_at_10, recall_at_10, recall_at_100 (means over queries with a relevant document);
+    on the embedded index, or on a throw-away index of `server`."""
     queries = load_queries(queries_path)
     qrels = load_qrels(qrels_path)
     evaluated = [q for q in qrels if q in queries]
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="aktenlotse-eval-") as tmp:
-        backend, encoder = build_index(corpus, Path(tmp) / "index.db", mode, enrich, cache_dir, encoder)
+        backend, encoder = build_index(corpus, Path(tmp) / "index.db", mode, enrich, cache_dir, encoder, server)
         try:
             vectors = None
             if encoder is not None:
@@ -246,6 +268,8 @@ def evaluate(
                 r100 += recall_at(ranked, relevant, 100)
             search_seconds = time.perf_counter() - search_started
         finally:
+            if isinstance(backend, ElasticsearchBackend):
+                backend.drop_index()
             backend.close()
             close = getattr(encoder, "close", None)  # the cache's database (Encoder has no close)
             if close is not None:
