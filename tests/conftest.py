@@ -3,6 +3,7 @@
 pytest_plugins = [
     "tests.plugins.tika",
     "tests.plugins.slapd",
+    "tests.plugins.search_server",
     "tests.plugins.elasticsearch",
     "tests.plugins.opensearch",
     "tests.plugins.nginx",

@@ -10,31 +10,12 @@ from dataclasses import replace
 
 import pytest
 
-from aktenlotse.core.config import ElasticsearchConfig
 from aktenlotse.search.backend import BackendError, ChunkVectors, Query
 from aktenlotse.search.elasticsearch_backend import ElasticsearchBackend
 from aktenlotse.search.embedded import EmbeddedBackend
 from aktenlotse.search.es_client import make_client
 from tests.backend_conformance import BAUAMT, BY_ID, CORPUS, EVERYONE, MUELLER, BackendConformance, ids_of
-
-ENGINES = [
-    pytest.param("elasticsearch", marks=pytest.mark.elasticsearch),
-    pytest.param("opensearch", marks=pytest.mark.opensearch),
-]
-
-
-@pytest.fixture(scope="module", params=ENGINES)
-def engine(request) -> str:
-    return request.param
-
-
-@pytest.fixture(scope="module")
-def server_url(engine, request) -> str:
-    return request.getfixturevalue(f"{engine}_url")
-
-
-def server_config(engine: str, url: str, index: str | None = None, **kwargs) -> ElasticsearchConfig:
-    return ElasticsearchConfig(urls=(url,), index=index or f"t-{uuid.uuid4().hex[:12]}", engine=engine, **kwargs)
+from tests.plugins.search_server import server_config
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ a proxy in front of each engine."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import replace
 
 import pytest
@@ -20,24 +19,10 @@ from aktenlotse.search.backend import BackendError, Query
 from aktenlotse.search.elasticsearch_backend import ElasticsearchBackend
 from aktenlotse.stores.statedb import StateDB
 from tests.crawl_env import CrawlEnv
+from tests.plugins.search_server import server_config
 from tests.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.tika_server
-
-ENGINES = [
-    pytest.param("elasticsearch", marks=pytest.mark.elasticsearch),
-    pytest.param("opensearch", marks=pytest.mark.opensearch),
-]
-
-
-@pytest.fixture(scope="module", params=ENGINES)
-def engine(request) -> str:
-    return request.param
-
-
-@pytest.fixture(scope="module")
-def server_url(engine, request) -> str:
-    return request.getfixturevalue(f"{engine}_url")
 
 
 @pytest.fixture(scope="module")
@@ -71,9 +56,7 @@ def test_crawl_against_unreachable_server_claims_nothing_and_next_crawl_repairs(
         env.write(
             f"Akten/Teil {i // 10}/vermerk-{i:02}.txt", f"Vermerk {i} über die Sondernutzungserlaubnis Nummer {i}."
         )
-    config = ElasticsearchConfig(
-        urls=(forwarder.url,), index=f"t-{uuid.uuid4().hex[:12]}", max_retries=2, engine=engine
-    )
+    config = server_config(engine, forwarder.url, max_retries=2)
     backend = ElasticsearchBackend(config, backoff_s=0.05)
     direct = ElasticsearchBackend(replace(config, urls=(server_url,)))
     try:
@@ -100,9 +83,7 @@ def test_server_lost_mid_crawl_leaves_only_indexed_batches_marked(tmp_path, tika
     env = CrawlEnv(tmp_path, TikaServerExtractor(managed=tika_server))
     for i in range(60):
         env.write(f"Akten/vermerk-{i:02}.txt", f"Vermerk {i} über Straßenreinigung.")
-    config = ElasticsearchConfig(
-        urls=(forwarder.url,), index=f"t-{uuid.uuid4().hex[:12]}", max_retries=1, engine=engine
-    )
+    config = server_config(engine, forwarder.url, max_retries=1)
     backend = ElasticsearchBackend(config, backoff_s=0.05)
     direct = ElasticsearchBackend(replace(config, urls=(server_url,)))
     original = backend.upsert
@@ -136,9 +117,7 @@ def test_server_lost_mid_crawl_leaves_only_indexed_batches_marked(tmp_path, tika
 
 
 def test_upsert_retries_with_backoff_then_gives_up_with_cause(forwarder, engine):
-    config = ElasticsearchConfig(
-        urls=(forwarder.url,), index=f"t-{uuid.uuid4().hex[:12]}", max_retries=2, engine=engine
-    )
+    config = server_config(engine, forwarder.url, max_retries=2)
     backend = ElasticsearchBackend(config, backoff_s=0.05)
     try:
         forwarder.stop()
@@ -159,17 +138,10 @@ def test_upsert_retries_with_backoff_then_gives_up_with_cause(forwarder, engine)
 
 
 def _tls_config(proxy, engine, **kwargs) -> ElasticsearchConfig:
-    values = dict(
-        engine=engine,
-        urls=(proxy.url,),
-        index=f"t-{uuid.uuid4().hex[:12]}",
-        username=proxy.username,
-        password=proxy.password,
-        ca_cert=proxy.ca_cert,
-        max_retries=0,
-    )
+    values = dict(username=proxy.username, password=proxy.password, ca_cert=proxy.ca_cert, max_retries=0)
     values.update(kwargs)
-    return ElasticsearchConfig(**values)
+    urls = values.pop("urls", (proxy.url,))
+    return replace(server_config(engine, urls[0], **values), urls=urls)
 
 
 def test_tls_and_basic_auth_work(tls_proxy, engine):

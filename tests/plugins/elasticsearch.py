@@ -9,20 +9,15 @@ this instance: credential and TLS cases go through the nginx proxy (tests/plugin
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from tests.plugins.search_server import (
     Pinned,
     SearchServer,
     fetch,
-    given_server,
     java_home,
     launch,
-    stop,
-    temporary_server,
+    session_fixtures,
     unzip,
 )
 
@@ -48,21 +43,7 @@ def start_elasticsearch(workdir: Path, extra_settings: dict[str, str] | None = N
     return launch("Elasticsearch", workdir, home, "elasticsearch", settings, env)
 
 
-stop_elasticsearch = stop
-
-
-@pytest.fixture(scope="session")
-def elasticsearch_server() -> Iterator[SearchServer]:
-    """One Elasticsearch for the whole session (security off, loopback, free port).
-    With AKTENLOTSE_TEST_ES_URL set, that running server is used instead."""
-    given = given_server("Elasticsearch", "AKTENLOTSE_TEST_ES_URL")
-    if given is not None:
-        yield given
-        return
-    with temporary_server(start_elasticsearch, "aktenlotse-es-") as server:
-        yield server
-
-
-@pytest.fixture(scope="session")
-def elasticsearch_url(elasticsearch_server: SearchServer) -> str:
-    return elasticsearch_server.url
+# With AKTENLOTSE_TEST_ES_URL set, that running server is used instead of a fresh one.
+elasticsearch_server, elasticsearch_url = session_fixtures(
+    "Elasticsearch", "AKTENLOTSE_TEST_ES_URL", start_elasticsearch
+)

@@ -14,19 +14,15 @@ root, and without the security plugin: TLS and credentials go through the nginx 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from tests.plugins.search_server import (
     Pinned,
     SearchServer,
     fetch,
-    given_server,
     java_home,
     launch,
-    temporary_server,
+    session_fixtures,
     unzip,
 )
 
@@ -131,18 +127,5 @@ def start_opensearch(workdir: Path, extra_settings: dict[str, str] | None = None
     return launch("OpenSearch", workdir, home, "opensearch", extra_settings or {}, env)
 
 
-@pytest.fixture(scope="session")
-def opensearch_server() -> Iterator[SearchServer]:
-    """One OpenSearch for the whole session (loopback, free port, no security plugin).
-    With AKTENLOTSE_TEST_OPENSEARCH_URL set, that running server is used instead."""
-    given = given_server("OpenSearch", "AKTENLOTSE_TEST_OPENSEARCH_URL")
-    if given is not None:
-        yield given
-        return
-    with temporary_server(start_opensearch, "aktenlotse-opensearch-") as server:
-        yield server
-
-
-@pytest.fixture(scope="session")
-def opensearch_url(opensearch_server: SearchServer) -> str:
-    return opensearch_server.url
+# With AKTENLOTSE_TEST_OPENSEARCH_URL set, that running server is used instead of a fresh one.
+opensearch_server, opensearch_url = session_fixtures("OpenSearch", "AKTENLOTSE_TEST_OPENSEARCH_URL", start_opensearch)

@@ -4,7 +4,8 @@ unprivileged account when the tests run as root (both servers refuse to run as r
 one process on loopback that dies with the test session.
 
 What differs between the engines (distribution, plugins, settings, environment) lives in
-tests/plugins/elasticsearch.py and tests/plugins/opensearch.py.
+tests/plugins/elasticsearch.py and tests/plugins/opensearch.py. The `engine` fixture runs
+a test once per engine; `server_url` is that engine's session server.
 """
 
 from __future__ import annotations
@@ -19,13 +20,17 @@ import signal
 import subprocess
 import tempfile
 import time
+import uuid
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import pytest
 import requests
 
+from aktenlotse.core.config import ElasticsearchConfig
 from tests.certificates import free_port
 
 SERVER_USER = "aktenlotse-es"
@@ -244,3 +249,47 @@ def temporary_server(start: Callable[[Path], SearchServer], prefix: str) -> Iter
             stop(server)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def session_fixtures(name: str, env_var: str, start: Callable[[Path], SearchServer]) -> tuple[Any, Any]:
+    """The two session fixtures of an engine, `<engine>_server` and `<engine>_url`: one
+    server for the whole session (loopback, free port), or the running one `env_var` names."""
+    engine = name.lower()
+
+    @pytest.fixture(scope="session", name=f"{engine}_server")
+    def server() -> Iterator[SearchServer]:
+        given = given_server(name, env_var)
+        if given is not None:
+            yield given
+            return
+        with temporary_server(start, f"aktenlotse-{engine}-") as started:
+            yield started
+
+    @pytest.fixture(scope="session", name=f"{engine}_url")
+    def url(request: pytest.FixtureRequest) -> str:
+        return str(request.getfixturevalue(f"{engine}_server").url)
+
+    return server, url
+
+
+ENGINES = [
+    pytest.param("elasticsearch", marks=pytest.mark.elasticsearch),
+    pytest.param("opensearch", marks=pytest.mark.opensearch),
+]
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    """Each engine in turn (a test asking for it runs once per engine)."""
+    return str(request.param)
+
+
+@pytest.fixture(scope="module")
+def server_url(engine: str, request: pytest.FixtureRequest) -> str:
+    """The session server of `engine`."""
+    return str(request.getfixturevalue(f"{engine}_url"))
+
+
+def server_config(engine: str, url: str, index: str | None = None, **kwargs: Any) -> ElasticsearchConfig:
+    """A connection to `url` with a fresh index name (tests never share an index)."""
+    return ElasticsearchConfig(urls=(url,), index=index or f"t-{uuid.uuid4().hex[:12]}", engine=engine, **kwargs)
