@@ -16,6 +16,7 @@ from aktenlotse.core import config_values as values
 from aktenlotse.core.cache_dir import CACHE_DIR_ENV, default_cache_dir
 from aktenlotse.core.config_auth import AuthConfig, parse_auth
 from aktenlotse.core.config_dms import DmsConfig, ReportConfig, parse_dms, parse_report
+from aktenlotse.core.config_index import BACKEND_KINDS, ElasticsearchConfig, IndexConfig, parse_index
 from aktenlotse.core.config_sources import ADHOC_PREFIX, SourceConfig, parse_smb_root, parse_source
 from aktenlotse.core.config_values import ConfigError
 from aktenlotse.core.records import ExtractLimits
@@ -48,8 +49,6 @@ __all__ = [
 CONFIG_ENV = "AKTENLOTSE_CONFIG"
 DEFAULT_CONFIG_NAME = "aktenlotse.toml"
 EXTRACTOR_KINDS = ("managed", "external", "inprocess")
-BACKEND_KINDS = ("embedded", "elasticsearch", "opensearch")
-SERVER_ENGINES = {"elasticsearch": "Elasticsearch", "opensearch": "OpenSearch"}
 
 
 @dataclass(frozen=True)
@@ -99,42 +98,6 @@ class EnrichConfig:
 
 
 @dataclass(frozen=True)
-class ElasticsearchConfig:
-    """Connection to a search server: Elasticsearch (`[index.elasticsearch]`) or OpenSearch
-    (`[index.opensearch]`, same keys). Secrets come from the environment:
-    AKTENLOTSE_ES_PASSWORD and AKTENLOTSE_ES_API_KEY, AKTENLOTSE_OPENSEARCH_PASSWORD
-    (OpenSearch has no API keys)."""
-
-    urls: tuple[str, ...] = ("http://127.0.0.1:9200",)
-    index: str = "aktenlotse"
-    username: str = ""
-    password: str = ""  # only from env AKTENLOTSE_ES_PASSWORD
-    api_key: str = ""  # only from env AKTENLOTSE_ES_API_KEY
-    ca_cert: Path | None = None
-    verify_certs: bool = True
-    timeout_s: float = 30.0
-    max_retries: int = 5
-    bulk_size: int = 500
-    engine: str = "elasticsearch"  # a key of SERVER_ENGINES
-
-    @property
-    def engine_name(self) -> str:
-        return SERVER_ENGINES[self.engine]
-
-    @property
-    def section(self) -> str:
-        """The config table, for messages that name a key."""
-        return f"index.{self.engine}"
-
-    @property
-    def password_env(self) -> str:
-        return PASSWORD_ENV[self.engine]
-
-
-PASSWORD_ENV = {"elasticsearch": "AKTENLOTSE_ES_PASSWORD", "opensearch": "AKTENLOTSE_OPENSEARCH_PASSWORD"}
-
-
-@dataclass(frozen=True)
 class PortalConfig:
     host: str = "127.0.0.1"
     port: int = 8501
@@ -146,18 +109,6 @@ class PortalConfig:
 class CrawlConfig:
     workers: int = 4
     batch_size: int = 200
-
-
-@dataclass(frozen=True)
-class IndexConfig:
-    backend: str = "embedded"
-    elasticsearch: ElasticsearchConfig = ElasticsearchConfig()
-    opensearch: ElasticsearchConfig = ElasticsearchConfig(engine="opensearch")
-
-    @property
-    def server(self) -> ElasticsearchConfig:
-        """The connection of the chosen search server (backend elasticsearch or opensearch)."""
-        return self.opensearch if self.backend == "opensearch" else self.elasticsearch
 
 
 @dataclass(frozen=True)
@@ -262,7 +213,7 @@ def parse_config(data: dict[str, Any], base_dir: Path) -> Config:
         sources=sources,
         extractor=_extractor(values.table(data, "extractor"), base_dir),
         crawl=_crawl(values.table(data, "crawl")),
-        index=_index(values.table(data, "index"), base_dir),
+        index=parse_index(values.table(data, "index"), base_dir),
         enrich=_enrich(values.table(data, "enrich")),
         auth=parse_auth(values.table(data, "auth"), base_dir),
         portal=_portal(values.table(data, "portal")),
@@ -339,47 +290,6 @@ def _crawl(table: dict[str, Any]) -> CrawlConfig:
     return CrawlConfig(
         workers=values.number(table, "workers", 4, prefix, 1, integer=True),
         batch_size=values.number(table, "batch_size", 200, prefix, 1, integer=True),
-    )
-
-
-def _index(table: dict[str, Any], base_dir: Path) -> IndexConfig:
-    prefix = "index."
-    values.reject_unknown(table, {"backend", *SERVER_ENGINES}, prefix)
-    backend = table.get("backend", "embedded")
-    if backend not in BACKEND_KINDS:
-        raise ConfigError(f"{prefix}backend: must be one of {', '.join(BACKEND_KINDS)}, not {backend!r}")
-    return IndexConfig(
-        backend=backend,
-        elasticsearch=_search_server(values.table(table, "elasticsearch"), base_dir, "elasticsearch"),
-        opensearch=_search_server(values.table(table, "opensearch"), base_dir, "opensearch"),
-    )
-
-
-def _search_server(table: dict[str, Any], base_dir: Path, engine: str) -> ElasticsearchConfig:
-    prefix = f"index.{engine}."
-    values.reject_unknown(
-        table, {"urls", "index", "username", "ca_cert", "verify_certs", "timeout_s", "max_retries", "bulk_size"}, prefix
-    )
-    urls = values.strings(table, "urls", prefix) or ElasticsearchConfig.urls
-    for url in urls:
-        if not url.startswith(("http://", "https://")):
-            raise ConfigError(f"{prefix}urls: {url!r} is not an http(s) URL")
-    index = values.string(table, "index", "aktenlotse", prefix)
-    if not index or index != index.lower() or any(c in index for c in ' "*\\<|,>/?'):
-        raise ConfigError(f"{prefix}index: {index!r} is not a valid index name (lower case, no spaces or */?\\)")
-    ca_cert = values.path(table["ca_cert"], prefix + "ca_cert", base_dir) if table.get("ca_cert") else None
-    return ElasticsearchConfig(
-        urls=urls,
-        index=index,
-        username=values.string(table, "username", "", prefix),
-        password=os.environ.get(PASSWORD_ENV[engine], ""),
-        api_key=os.environ.get("AKTENLOTSE_ES_API_KEY", "") if engine == "elasticsearch" else "",
-        ca_cert=ca_cert,
-        verify_certs=values.flag(table, "verify_certs", True, prefix),
-        timeout_s=values.number(table, "timeout_s", 30.0, prefix, 0.1),
-        max_retries=values.number(table, "max_retries", 5, prefix, 0, integer=True),
-        bulk_size=values.number(table, "bulk_size", 500, prefix, 1, integer=True),
-        engine=engine,
     )
 
 
