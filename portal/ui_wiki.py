@@ -13,6 +13,13 @@ from aktenlotse.services.wiki import CATEGORIES, EditConflict, Revision, WikiErr
 from aktenlotse.text.markdown_render import render_markdown
 
 STATUS_LABELS = {"draft": "Entwurf", "published": "Veröffentlicht"}
+# Session keys: the revision each open edit form started from and its last conflict (per
+# page), the page to select in "Lesen" on the next run, and the message of the last save.
+BASE_KEY = "wiki_base_{slug}"
+CONFLICT_KEY = "wiki_conflict_{slug}"
+GENERATION_KEY = "wiki_form_generation_{slug}"
+SELECT_NEXT_KEY = "wiki_select_next"
+NOTICE_KEY = "wiki_notice"
 
 
 def _when(at: float) -> str:
@@ -33,6 +40,9 @@ def render_news(ctx: PortalContext, limit: int = 3) -> None:
 def render(ctx: PortalContext, user: UserInfo) -> None:
     """The wiki page: reading for everyone, writing and versions for editors."""
     st.title("Wissen & DMS-News")
+    notice = st.session_state.pop(NOTICE_KEY, None)
+    if notice:
+        st.success(notice)
     editor = can_edit(user.roles)
     pages = ctx.wiki.pages(include_drafts=editor)
     tabs = ["Lesen"] + (["Neue Seite"] if editor else [])
@@ -48,6 +58,10 @@ def _read(ctx: PortalContext, user: UserInfo, pages: list[Revision], editor: boo
     if not pages:
         st.info("Noch keine Seiten.")
         return
+    chosen = st.session_state.pop(SELECT_NEXT_KEY, None)
+    if chosen is not None:  # a page just saved: show it (set before the widgets exist in this run)
+        st.session_state["wiki_category"] = "Alle"
+        st.session_state["wiki_page"] = chosen
     category = st.selectbox("Kategorie", ["Alle", *CATEGORIES], key="wiki_category")
     shown = [p for p in pages if category == "Alle" or p.category == category]
     labels = {
@@ -76,31 +90,47 @@ def _read(ctx: PortalContext, user: UserInfo, pages: list[Revision], editor: boo
 
 def _edit_form(ctx: PortalContext, user: UserInfo, page: Revision | None) -> None:
     key = page.slug if page else "new"
+    # The conflict check compares with the revision this form was filled from, which stays
+    # the same over reruns: the page itself is read anew on every run and may be newer.
+    base_key = BASE_KEY.format(slug=key)
+    base = st.session_state.setdefault(base_key, page.revision) if page else None
+    if page is not None and base != page.revision:
+        st.warning(
+            f"Das Formular enthält Version {base}; inzwischen gibt es Version {page.revision}. "
+            "Beim Speichern wird verglichen, nichts wird überschrieben."
+        )
+    # The fields' widget keys carry a generation: a new one gives fresh widgets filled from
+    # the page (the browser would otherwise send the old field values back).
+    generation = st.session_state.get(GENERATION_KEY.format(slug=key), 0)
+    fields = f"{key}_{generation}" if generation else key
     with st.form(f"wiki_edit_{key}"):
-        title = st.text_input("Titel", value=page.title if page else "", key=f"wiki_title_{key}")
+        title = st.text_input("Titel", value=page.title if page else "", key=f"wiki_title_{fields}")
         category = st.selectbox(
-            "Kategorie", CATEGORIES, index=CATEGORIES.index(page.category) if page else 0, key=f"wiki_cat_{key}"
+            "Kategorie", CATEGORIES, index=CATEGORIES.index(page.category) if page else 0, key=f"wiki_cat_{fields}"
         )
         tags = st.text_input(
-            "Schlagwörter (durch Komma getrennt)", value=", ".join(page.tags) if page else "", key=f"wiki_tags_{key}"
+            "Schlagwörter (durch Komma getrennt)", value=", ".join(page.tags) if page else "", key=f"wiki_tags_{fields}"
         )
-        body = st.text_area("Text (Markdown)", value=page.body if page else "", height=300, key=f"wiki_body_{key}")
+        body = st.text_area("Text (Markdown)", value=page.body if page else "", height=300, key=f"wiki_body_{fields}")
         status = st.radio(
             "Status",
             list(STATUS_LABELS),
             format_func=STATUS_LABELS.get,
             horizontal=True,
             index=list(STATUS_LABELS).index(page.status) if page else 0,
-            key=f"wiki_status_{key}",
+            key=f"wiki_status_{fields}",
         )
         image = st.file_uploader(
             "Bild einfügen (PNG, JPEG, GIF, höchstens 2 MB)",
             type=["png", "jpg", "jpeg", "gif"],
-            key=f"wiki_image_{key}",
+            key=f"wiki_image_{fields}",
         )
         submitted = st.form_submit_button("Speichern", type="primary")
+    conflict_key = CONFLICT_KEY.format(slug=key)
     if not submitted:
+        _show_conflict(key, st.session_state.get(conflict_key))
         return
+    st.session_state.pop(conflict_key, None)
     try:
         if image is not None:
             image_id = ctx.wiki.add_image(image.name, image.getvalue(), author=user.username, roles=user.roles)
@@ -114,16 +144,39 @@ def _edit_form(ctx: PortalContext, user: UserInfo, page: Revision | None) -> Non
             tags=tags.split(","),
             status=status,
             slug=page.slug if page else None,
-            base_revision=page.revision if page else None,
+            base_revision=base,
         )
     except EditConflict as conflict:
-        st.error(conflict.message)
-        st.code(conflict.diff, language="diff")
+        # Kept until the next save or reload: the button below works in a later run.
+        st.session_state[conflict_key] = conflict
+        _show_conflict(key, conflict)
         return
     except WikiError as error:
         st.error(error.message)
         return
-    st.success(f"Gespeichert: {md.text(saved.title)} (Version {saved.revision}).")
+    _forget_form(key)
+    st.session_state[NOTICE_KEY] = f"Gespeichert: {md.text(saved.title)} (Version {saved.revision})."
+    st.session_state[SELECT_NEXT_KEY] = saved.slug
+    st.rerun()  # "Lesen" lists and shows the saved page at once
+
+
+def _show_conflict(key: str, conflict: EditConflict | None) -> None:
+    """The conflict of the last save (message, diff) and a way to start from the newest version."""
+    if conflict is None:
+        return
+    st.error(conflict.message)
+    st.code(conflict.diff, language="diff")
+    if st.button("Neueste Version ins Formular laden", key=f"wiki_reload_{key}"):
+        _forget_form(key)
+        st.rerun()
+
+
+def _forget_form(key: str) -> None:
+    """Drop a form's remembered revision, conflict and field values: it is filled anew from the page."""
+    st.session_state.pop(BASE_KEY.format(slug=key), None)
+    st.session_state.pop(CONFLICT_KEY.format(slug=key), None)
+    generation = GENERATION_KEY.format(slug=key)
+    st.session_state[generation] = st.session_state.get(generation, 0) + 1
 
 
 def _history(ctx: PortalContext, user: UserInfo, page: Revision) -> None:

@@ -1,0 +1,138 @@
+"""The wiki in a real headless Chromium, two editors at once: the second save of a page
+both opened is a conflict with a diff (nothing overwritten), and a saved page is shown in
+"Lesen" at once."""
+
+import contextlib
+import time
+from contextlib import contextmanager
+
+import pytest
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import expect, sync_playwright
+
+from aktenlotse.services.wiki import WikiStore
+from tests.browser import CHROMIUM_ARGS, chromium_path, running_portal
+from tests.certificates import free_port
+from tests.ldap_directory import USERS
+from tests.plugins.requirements import missing_service
+from tests.portal_fixtures import SERVICE_ENV, build_index, write_config
+
+pytestmark = [pytest.mark.browser, pytest.mark.ldap, pytest.mark.wiki]
+LOTSE = ("digitallotse",)
+
+
+@pytest.fixture(autouse=True)
+def chromium_installed():
+    if chromium_path() is None:
+        missing_service("Debian chromium missing (scripts/setup.sh installs it)")
+
+
+@pytest.fixture(scope="module")
+def portal(tmp_path_factory, slapd):
+    folder = tmp_path_factory.mktemp("wiki-portal")
+    build_index(folder / "data")
+    wiki = WikiStore(folder / "data")
+    wiki.save(
+        author="yilmaz",
+        roles=LOTSE,
+        title="Scannen im Bürgerbüro",
+        body="Erste Fassung der Anleitung.",
+        category="Anleitung",
+        status="published",
+    )
+    port = free_port()
+    config = write_config(folder, slapd, port=port)
+    with running_portal(config, port, SERVICE_ENV, folder / "portal.log") as url:
+        yield url, wiki
+    wiki.close()
+
+
+@contextmanager
+def two_browsers():
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
+        try:
+            pages = [
+                browser.new_context(viewport={"width": 1280, "height": 1400}, locale="de-DE").new_page()
+                for _ in range(2)
+            ]
+            yield pages
+        finally:
+            browser.close()
+
+
+def open_wiki(page, url: str, username: str) -> None:
+    page.goto(url)
+    page.get_by_label("Benutzername").fill(username)
+    page.get_by_label("Passwort").fill(USERS[username][2])
+    page.get_by_role("button", name="Anmelden").click()
+    page.get_by_label("Suchbegriff").wait_for(timeout=20_000)
+    page.get_by_role("link", name="Wissen & DMS-News").click()
+    page.get_by_role("heading", name="Scannen im Bürgerbüro").first.wait_for(timeout=20_000)
+
+
+def edit_and_save(page, text: str) -> None:
+    reading = page.get_by_role("tabpanel", name="Lesen")
+    body = reading.get_by_label("Text (Markdown)")
+    if not body.is_visible():  # the expander stays open after a save or reload
+        reading.get_by_text("Bearbeiten", exact=True).click()
+    body.wait_for(timeout=10_000)
+    body.fill(text)
+    reading.get_by_role("button", name="Speichern").click()
+
+
+def form_holds(panel, text: str, timeout_s: float = 20.0) -> bool:
+    """True once the panel's edit form alone is left (the rerun replaced the old one) and
+    holds `text`."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        fields = panel.get_by_label("Text (Markdown)")
+        with contextlib.suppress(PlaywrightError):
+            if fields.count() == 1 and fields.input_value(timeout=1000) == text:
+                return True
+        time.sleep(0.2)
+    return False
+
+
+def test_two_editors_second_save_is_a_conflict_with_diff(portal):
+    url, wiki = portal
+    with two_browsers() as (lotse, admin):
+        open_wiki(lotse, url, "yilmaz")
+        open_wiki(admin, url, "admin.it")  # both forms hold version 1 now
+        edit_and_save(lotse, "Fassung von Frau Yılmaz.")
+        lotse.get_by_text("Gespeichert: Scannen im Bürgerbüro (Version 2).").wait_for(timeout=20_000)
+        # The saved page is shown in "Lesen" at once, without navigating away.
+        lotse.get_by_text("Fassung von Frau Yılmaz.").first.wait_for(timeout=20_000)
+
+        edit_and_save(admin, "Fassung der IT.")
+        admin.get_by_text("Die Seite wurde inzwischen von yilmaz geändert (Version 2)").wait_for(timeout=20_000)
+        diff = admin.locator("[data-testid='stCode']").filter(has_text="Ihre Fassung")
+        diff.wait_for(timeout=20_000)
+        assert "-Fassung von Frau Yılmaz." in diff.inner_text() and "+Fassung der IT." in diff.inner_text()
+        assert "Gespeichert" not in admin.inner_text("body")
+        page = wiki.page(wiki.pages()[0].slug)
+        assert page.revision == 2 and page.body == "Fassung von Frau Yılmaz."
+
+        # Taking the newest version into the form and saving again works.
+        admin.get_by_role("button", name="Neueste Version ins Formular laden").click()
+        reading = admin.get_by_role("tabpanel", name="Lesen")
+        assert form_holds(reading, "Fassung von Frau Yılmaz.")
+        expect(admin.get_by_text("Die Seite wurde inzwischen")).to_have_count(0)  # the conflict is gone
+        edit_and_save(admin, "Fassung der IT, nach Abgleich.")
+        admin.get_by_text("Gespeichert: Scannen im Bürgerbüro (Version 3).").wait_for(timeout=20_000)
+    assert wiki.page(wiki.pages()[0].slug).body == "Fassung der IT, nach Abgleich."
+
+
+def test_new_page_is_listed_at_once(portal):
+    url, wiki = portal
+    with two_browsers() as (lotse, _):
+        open_wiki(lotse, url, "yilmaz")
+        lotse.get_by_role("tab", name="Neue Seite").click()
+        form = lotse.get_by_role("tabpanel", name="Neue Seite")
+        form.get_by_label("Titel").fill("Posteingang digital")
+        form.get_by_label("Text (Markdown)").fill("So kommt die Post ins DMS.")
+        form.get_by_role("button", name="Speichern").click()
+        lotse.get_by_text("Gespeichert: Posteingang digital (Version 1).").wait_for(timeout=20_000)
+        lotse.get_by_text("So kommt die Post ins DMS.").first.wait_for(timeout=20_000)
+    assert any(p.title == "Posteingang digital" for p in wiki.pages(include_drafts=True))
