@@ -54,10 +54,15 @@ def main() -> None:
         if st.button("Abmelden"):
             session.log_out(st.session_state, "Sie wurden abgemeldet.")
             st.rerun()
-    pages = [
-        st.Page(lambda: ui_search.render(ctx, user), title="Suche", icon="🔎", url_path="suche", default=True),
-        st.Page(lambda: ui_wiki.render(ctx, user), title="Wissen & DMS-News", icon="📰", url_path="wissen"),
-    ]
+    wiki = st.Page(lambda: ui_wiki.render(ctx, user), title="Wissen & DMS-News", icon="📰", url_path="wissen")
+    search = st.Page(
+        lambda: ui_search.render(ctx, user, lambda slug: ui_wiki.open_page(slug, wiki)),
+        title="Suche",
+        icon="🔎",
+        url_path="suche",
+        default=True,
+    )
+    pages = [search, wiki]
     if can_review(user.roles):
         pages.append(
             st.Page(lambda: ui_review.render(ctx, user), title="Aktenplan-Prüfung", icon="🗂️", url_path="pruefung")

@@ -26,6 +26,7 @@ from aktenlotse.services.search import (
     spelling_variants,
     without_umlauts,
 )
+from aktenlotse.services.wiki import WIKI_ID_PREFIX
 
 FACET_LABELS = {
     "folder": "Ordner",
@@ -99,8 +100,8 @@ def _write_link(link: SearchLink) -> None:
     st.session_state[LINK_KEY] = params
 
 
-def render(ctx: PortalContext, user: UserInfo) -> None:
-    """The search page for the logged-in user."""
+def render(ctx: PortalContext, user: UserInfo, open_wiki_page: Callable[[str], None]) -> None:
+    """The search page for the logged-in user; `open_wiki_page(slug)` shows a wiki hit."""
     st.title("Suche")
     if "mode" not in st.session_state:
         # Hybrid is the default as soon as the embedding pass has stored vectors.
@@ -146,7 +147,7 @@ def render(ctx: PortalContext, user: UserInfo) -> None:
         return
     st.caption(f"{hits.total} Treffer")
     for rank, hit in enumerate(hits.hits, start=query.offset + 1):
-        _render_hit(ctx, user, hit, rank)
+        _render_hit(ctx, user, hit, rank, open_wiki_page)
     _pager(hits, page, ctx.config.portal.page_size)
 
 
@@ -180,7 +181,7 @@ def _set_query(text: str) -> None:
     st.session_state["query"] = text
 
 
-def _render_hit(ctx: PortalContext, user: UserInfo, hit: Hit, rank: int) -> None:
+def _render_hit(ctx: PortalContext, user: UserInfo, hit: Hit, rank: int, open_wiki_page: Callable[[str], None]) -> None:
     with st.container(border=True):
         st.markdown(f"**{rank}. {type_icon(hit.file_type, hit.kind)} {md.text(hit.title)}**")
         st.code(hit.display_path or hit.path, language=None)
@@ -198,7 +199,10 @@ def _render_hit(ctx: PortalContext, user: UserInfo, hit: Hit, rank: int) -> None
             best = suggestions[0]
             st.caption(f"Aktenplan-Vorschlag: {md.text(best.get('code'))} {md.text(best.get('title', ''))}")
         left, right = st.columns(2)
-        if left.button("Herunterladen vorbereiten", key=f"dl_{hit.id}"):
+        if hit.kind == "wiki":  # a wiki page is read in the portal, there is no file to fetch
+            if left.button("Seite öffnen", key=f"open_{hit.id}"):
+                open_wiki_page(hit.id.removeprefix(WIKI_ID_PREFIX))
+        elif left.button("Herunterladen vorbereiten", key=f"dl_{hit.id}"):
             st.session_state["download_id"] = hit.id
         if right.button("Ähnliche Dokumente", key=f"sim_{hit.id}"):
             st.session_state["similar_id"] = None if st.session_state.get("similar_id") == hit.id else hit.id

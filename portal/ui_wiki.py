@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 from aktenlotse.identity.users import UserInfo
 from aktenlotse.portal import markdown_text as md
@@ -35,6 +36,12 @@ def render_news(ctx: PortalContext, limit: int = 3) -> None:
     for page in news:
         with st.expander(f"📰 {md.text(page.title)} · {_when(page.at)}"):
             st.markdown(render_markdown(page.body, ctx.wiki.image), unsafe_allow_html=True)
+
+
+def open_page(slug: str, wiki: StreamlitPage) -> None:
+    """Go to the wiki page and show the page `slug` there (a search hit's "Seite öffnen")."""
+    st.session_state[SELECT_NEXT_KEY] = slug
+    st.switch_page(wiki)
 
 
 def render(ctx: PortalContext, user: UserInfo) -> None:

@@ -10,8 +10,9 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect, sync_playwright
 
+from aktenlotse.search.embedded import EmbeddedBackend
 from aktenlotse.services.wiki import WikiStore
-from tests.browser import CHROMIUM_ARGS, chromium_path, running_portal
+from tests.browser import CHROMIUM_ARGS, chromium_path, log_in_and_search, running_portal
 from tests.certificates import free_port
 from tests.ldap_directory import USERS
 from tests.plugins.requirements import missing_service
@@ -31,7 +32,17 @@ def chromium_installed():
 def portal(tmp_path_factory, slapd):
     folder = tmp_path_factory.mktemp("wiki-portal")
     build_index(folder / "data")
-    wiki = WikiStore(folder / "data")
+    index = EmbeddedBackend(folder / "data" / "index.sqlite")  # the portal's index: saved pages are found
+    wiki = WikiStore(folder / "data", index)
+    wiki.save(
+        author="yilmaz",
+        roles=LOTSE,
+        title="Posteingang",
+        body="## Eingangsstempel\n\nJede **Eingangspost** wird *gestempelt* und [gescannt](https://example.org).",
+        category="Anleitung",
+        status="published",
+    )
+    # The newest page is the one "Lesen" shows first.
     wiki.save(
         author="yilmaz",
         roles=LOTSE,
@@ -45,6 +56,7 @@ def portal(tmp_path_factory, slapd):
     with running_portal(config, port, SERVICE_ENV, folder / "portal.log") as url:
         yield url, wiki
     wiki.close()
+    index.close()
 
 
 @contextmanager
@@ -136,3 +148,18 @@ def test_new_page_is_listed_at_once(portal):
         lotse.get_by_text("Gespeichert: Posteingang digital (Version 1).").wait_for(timeout=20_000)
         lotse.get_by_text("So kommt die Post ins DMS.").first.wait_for(timeout=20_000)
     assert any(p.title == "Posteingang digital" for p in wiki.pages(include_drafts=True))
+
+
+def test_wiki_hit_shows_words_not_markdown_and_opens_the_page(portal):
+    url, _ = portal
+    with two_browsers() as (employee, _):
+        log_in_and_search(employee, url, "schmidt", USERS["schmidt"][2], "Eingangspost")
+        hit = employee.locator(".snippet").filter(has_text="Eingangspost").first
+        hit.wait_for(timeout=20_000)
+        snippet = hit.inner_text()
+        assert "gestempelt" in snippet and "**" not in snippet and "##" not in snippet and "](" not in snippet
+        assert employee.get_by_role("button", name="Herunterladen vorbereiten").count() == 0
+        employee.get_by_role("button", name="Seite öffnen").first.click()
+        employee.get_by_role("heading", name="Posteingang").first.wait_for(timeout=20_000)
+        employee.get_by_role("heading", name="Eingangsstempel").wait_for(timeout=20_000)  # rendered Markdown
+        assert employee.url.rstrip("/").endswith("/wissen")

@@ -20,6 +20,7 @@ from aktenlotse.core.user_errors import UserFacingError
 from aktenlotse.search.backend import Backend
 from aktenlotse.stores.appdb import open_app_db
 from aktenlotse.stores.wiki_store import Revision, WikiTables
+from aktenlotse.text.markdown_render import markdown_plain_text
 
 CATEGORIES = ("DMS-News", "Anleitung", "FAQ", "Glossar")
 STATUSES = ("draft", "published")
@@ -65,15 +66,18 @@ def can_edit(roles: Iterable[str]) -> bool:
     return bool(EDIT_ROLES.intersection(roles))
 
 
+WIKI_ID_PREFIX = "wiki:"  # a page's search item id is the prefix and the page's slug
+
+
 def wiki_document(page: Revision) -> Document:
     """A published page as a search item: readable by everyone who is logged in."""
     return Document(
-        id=f"wiki:{page.slug}",
+        id=f"{WIKI_ID_PREFIX}{page.slug}",
         source="wiki",
         path=f"Wiki/{page.category}/{page.title}",
         kind="wiki",
         title=page.title,
-        text=page.body,
+        text=markdown_plain_text(page.body),  # the snippets show words, not Markdown
         author=page.author,
         modified=time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(page.at)),
         year=time.gmtime(page.at).tm_year,
@@ -239,7 +243,7 @@ class WikiStore:
         if page.published:
             self.backend.upsert([wiki_document(page)])
         else:
-            self.backend.delete([f"wiki:{page.slug}"])
+            self.backend.delete([f"{WIKI_ID_PREFIX}{page.slug}"])
 
 
 def _diff(a: Revision, b: Revision) -> str:

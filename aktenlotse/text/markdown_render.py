@@ -9,6 +9,7 @@ referenced as `wiki-image:<id>` and turned into data URLs only after sanitising.
 from __future__ import annotations
 
 import base64
+import html
 import re
 from collections.abc import Callable
 
@@ -81,3 +82,14 @@ def render_markdown(text: str, image_loader: Callable[[int], tuple[str, bytes] |
         return f'src="data:{mime};base64,{base64.b64encode(data).decode("ascii")}"'
 
     return _IMAGE_SRC.sub(to_data_url, clean)
+
+
+_BLOCK_END = re.compile(r"</(p|h[1-6]|li|tr|blockquote|pre)>|<br\s*/?>|<hr\s*/?>", re.IGNORECASE)
+
+
+def markdown_plain_text(text: str) -> str:
+    """The words of a Markdown text without its markup ("## Titel" -> "Titel", "**x**" -> "x"),
+    one line per block: what a search index and its snippets should see of a wiki page."""
+    rendered = _BLOCK_END.sub("\n", _md.render(text))
+    plain = html.unescape(nh3.clean(rendered, tags=set()))
+    return "\n".join(line.strip() for line in plain.splitlines() if line.strip())
