@@ -13,6 +13,7 @@ from aktenlotse.portal.context import PortalContext
 from aktenlotse.portal.formatting import human_size
 from aktenlotse.services.overview import STALE_YEARS, overview_for
 from aktenlotse.services.review import can_review
+from aktenlotse.services.review_forecast import forecast_for, forecast_lines
 
 
 def render(ctx: PortalContext, user: UserInfo) -> None:
@@ -52,6 +53,33 @@ def render(ctx: PortalContext, user: UserInfo) -> None:
     _table(duplicates, ["Dateien", "Kopien", "Größe", "Verschwendet"], "Keine Dubletten gefunden.")
     st.subheader(f"Archiv-Kandidaten (seit {STALE_YEARS}+ Jahren unverändert)")
     _table(view.stale_examples, ["Ablage", "Pfad", "Jahr"], "Keine Dateien, die so lange unverändert sind.")
+    _forecast(ctx, user)
+
+
+def _forecast(ctx: PortalContext, user: UserInfo) -> None:
+    """The migration forecast per Fachbereich, in the suggested roll-out order."""
+    st.subheader("Migrationsprognose je Fachbereich")
+    forecast = forecast_for(ctx.config, ctx.backend, user.roles)
+    if forecast is None:
+        return
+    st.caption(forecast_lines(forecast)[0])
+    rows = [
+        (
+            d.name,
+            d.files,
+            d.decided,
+            d.confident,
+            d.needs_person,
+            "–" if d.person_hours is None else f"{d.person_hours:.1f}".replace(".", ","),
+            "–" if d.weeks is None else f"{d.weeks:.1f}".replace(".", ","),
+        )
+        for d in forecast.departments
+    ]
+    columns = ["Fachbereich", "Dateien", "Entschieden", "Sicherer Vorschlag", "Für Menschen", "Stunden", "Wochen"]
+    _table(rows, columns, "Noch keine Dateien.")
+    if forecast.weekly_decisions:
+        weeks = pd.DataFrame(forecast.weekly_decisions, columns=["Woche", "Entscheidungen"]).set_index("Woche")
+        st.line_chart(weeks.cumsum(), x_label="Kalenderwoche", y_label="Entschiedene Dokumente (Summe)")
 
 
 def _copies_text(paths: list[str]) -> str:

@@ -106,3 +106,21 @@ def test_overview_page_names_duplicate_paths_in_german(share, tmp_path):
     assert "und 2 weitere" in cell
     assert [m.label for m in at.metric][1] == "Dubletten (1 Gruppe)" and [m.value for m in at.metric][1] == "3"
     assert not any(h.value.startswith("Volumen") for h in at.subheader)
+
+
+def test_overview_page_shows_the_forecast_per_department(share, tmp_path):
+    config = tmp_path / "portal.toml"
+    config.write_text(
+        f'data_dir = "{share.data}"\n[auth]\nmode = "demo"\n[[sources]]\nname = "daten"\nroot = "{share.root}"\n',
+        encoding="utf-8",
+    )
+    at = AppTest.from_function(
+        _page_script, args=("ui_overview", ("employee", "ag_dms"), str(config)), default_timeout=90
+    )
+    at.run()
+    assert not at.exception
+    assert "Migrationsprognose je Fachbereich" in [h.value for h in at.subheader]
+    (forecast,) = [t for t in at.dataframe if "Fachbereich" in t.value.columns]
+    assert {"Bauamt", "Archiv"} <= set(forecast.value["Fachbereich"])
+    assert forecast.value["Dateien"].sum() == sum(1 for p in share.root.rglob("*") if p.is_file())
+    assert any("noch keine Entscheidungen" in c.value for c in at.caption)

@@ -1,4 +1,4 @@
-"""`aktenlotse review export|train|status`: the AG DMS review from the command line."""
+"""`aktenlotse review export|train|status|forecast`: the AG DMS review from the command line."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from aktenlotse.core.config import Config
 from aktenlotse.pipeline.app import open_backend
 from aktenlotse.services.migration_export import export_migration_list
 from aktenlotse.services.review import ReviewError, ReviewStore, progress
+from aktenlotse.services.review_forecast import CONFIDENT_AT, build_forecast, forecast_dict, forecast_lines
 from aktenlotse.services.review_training import train_from_decisions
 from aktenlotse.stores.statedb import StateDB
 from aktenlotse.xdomea.schema import SchemaError
@@ -19,7 +20,7 @@ from aktenlotse.xdomea.service import HandoverError, Scope, export_aktenplan, ex
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    """The actions of `review` (export, train, status)."""
+    """The actions of `review` (export, train, status, forecast)."""
     review = parser.add_subparsers(metavar="WHAT")
     p = review.add_parser("export", help="write the migration list, or hand the decided documents to the DMS (xdomea)")
     p.add_argument(
@@ -38,6 +39,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
     p = review.add_parser("status", help="how many documents and folders are decided")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_status)
+    p = review.add_parser("forecast", help="migration forecast per Fachbereich: work left, pace, roll-out order")
+    p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--confident-at",
+        type=float,
+        default=CONFIDENT_AT,
+        help=f"a suggestion at least this sure needs no person (default {CONFIDENT_AT})",
+    )
+    p.set_defaults(func=cmd_forecast)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -111,4 +121,27 @@ def cmd_status(args: argparse.Namespace) -> int:
             f"Dokumente entschieden: {figures['documents_decided']} von {figures['documents']}; "
             f"Ordner vollständig: {figures['folders_decided']} von {figures['folders']}"
         )
+    return 0
+
+
+def cmd_forecast(args: argparse.Namespace) -> int:
+    config = config_of(args)
+    if not config.state_db.exists():
+        print("Fehler: noch kein Crawl gelaufen (aktenlotse crawl)", file=sys.stderr)
+        return 1
+    if not 0.0 <= args.confident_at <= 1.0:
+        print("Fehler: --confident-at muss zwischen 0 und 1 liegen", file=sys.stderr)
+        return 2
+    state, store, backend = StateDB(config.state_db), ReviewStore(config.data_dir), open_backend(config)
+    try:
+        # The shell of the server is the admin's: the command runs with the admin role.
+        forecast = build_forecast(state, store, backend, roles={"admin"}, confident_at=args.confident_at)
+    finally:
+        backend.close()
+        store.close()
+        state.close()
+    if args.json:
+        print(json.dumps(forecast_dict(forecast), ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(forecast_lines(forecast)))
     return 0

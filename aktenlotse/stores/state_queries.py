@@ -104,6 +104,13 @@ class StateQueries:
         """(name, size, mtime) of every item (for the figures by file type and year)."""
         yield from self._conn.execute("SELECT name, size, mtime FROM items")
 
+    def duplicated_hashes(self) -> set[str]:
+        """The content hashes that more than one item has."""
+        rows = self._conn.execute(
+            "SELECT content_hash FROM items WHERE content_hash IS NOT NULL GROUP BY content_hash HAVING count(*) > 1"
+        )
+        return {row[0] for row in rows}
+
     def duplicate_totals(self) -> tuple[int, int, int]:
         """(groups of identical content, files in them, bytes the copies take beyond one each)."""
         row = self._conn.execute(
