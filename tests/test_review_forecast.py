@@ -47,6 +47,10 @@ def test_department_is_the_top_folder():
     assert department_of("daten", "Bauamt/632/a.txt", several_sources=False) == "Bauamt"
     assert department_of("daten", "liesmich.txt", several_sources=False) == "(Wurzel)"
     assert department_of("archiv", "Bauamt/a.txt", several_sources=True) == "archiv: Bauamt"
+    mapping = {"Bauamt": "Fachbereich 3", "Bauamt/Denkmal": "Untere Denkmalschutzbehörde"}
+    assert department_of("daten", "Bauamt/632/a.txt", False, mapping) == "Fachbereich 3"
+    assert department_of("daten", "Bauamt/Denkmal/2024/a.txt", False, mapping) == "Untere Denkmalschutzbehörde"
+    assert department_of("daten", "Bauamtsarchiv/a.txt", False, mapping) == "Bauamtsarchiv"
 
 
 def test_forecast_per_department_from_a_crawl(crawled):  # noqa: F811 - the fixture
@@ -80,6 +84,9 @@ def test_forecast_per_department_from_a_crawl(crawled):  # noqa: F811 - the fixt
     assert bauamt.person_hours == pytest.approx(FIRST_DECISION_S / 3600)
     assert nobody_sure.person_hours == pytest.approx(2 * FIRST_DECISION_S / 3600)
     assert len(nobody_sure.weekly_decisions) == 1 and nobody_sure.weekly_decisions[0][1] == 1
+    # The decision is recent: the weeks follow from the measured weekly hours.
+    assert nobody_sure.weekly_hours_measured
+    assert bauamt.weeks == pytest.approx(bauamt.person_hours / nobody_sure.pace.hours_per_week)
     # With every suggestion sure, nothing needs a person: no hours left.
     assert all(d.needs_person == 0 for d in everything_sure.departments)
     assert everything_sure.person_hours == 0
@@ -94,6 +101,7 @@ def test_forecast_command(crawled, tmp_path):  # noqa: F811 - the fixture
     figures = json.loads(result.stdout)
     assert {d["name"] for d in figures["departments"]} == {"Bauamt", "Kämmerei"}
     assert figures["pace"]["documents_per_hour"] is None and figures["person_hours_left"] is None
+    assert figures["weekly_hours_used"] == 10.0 and figures["weekly_hours_measured"] is False  # [dms] default
     text = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert text.returncode == 0 and "noch keine Entscheidungen" in text.stdout and "1. " in text.stdout
     bad = subprocess.run([*command, "--confident-at", "2"], capture_output=True, text=True, timeout=120)

@@ -135,7 +135,15 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     state, store, backend = StateDB(config.state_db), ReviewStore(config.data_dir), open_backend(config)
     try:
         # The shell of the server is the admin's: the command runs with the admin role.
-        forecast = build_forecast(state, store, backend, roles={"admin"}, confident_at=args.confident_at)
+        forecast = build_forecast(
+            state,
+            store,
+            backend,
+            roles={"admin"},
+            confident_at=args.confident_at,
+            departments_of=config.dms.departments,
+            planned_weekly_hours=config.dms.weekly_review_hours,
+        )
     finally:
         backend.close()
         store.close()

@@ -2,12 +2,14 @@
 each department, how much of it needs a person, how fast the review goes, and from that
 the person-hours and calendar weeks left and an order to roll out in.
 
-A department is the top folder of a file in its source ("Bauamt" in daten:Bauamt/632/…),
-shown as "source: folder" when several sources are crawled. The pace is measured from
+A department is the Fachbereich `[dms] departments` maps the file's folder to (the longest
+folder prefix wins), else the top folder of the file in its source ("Bauamt" in
+daten:Bauamt/632/…), shown as "source: folder" when several sources are crawled. The pace is measured from
 the decisions' timestamps: a reviewer's decisions less than SESSION_GAP_S apart form one
 sitting, which lasts from its first to its last decision plus FIRST_DECISION_S (the time
 the first one took); the documents decided per reviewer-hour of sitting are the rate, the
-reviewer-hours of the last PACE_WINDOW_DAYS the hours per week the town gives the review.
+reviewer-hours of the last PACE_WINDOW_DAYS the hours per week the town gives the review
+(before any sitting in that window: `[dms] weekly_review_hours`, the hours planned).
 A document needs a person unless its best Aktenplan suggestion is at least
 `confident_at` sure (those can be accepted folder by folder) or it is decided already.
 """
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from aktenlotse.core.config import Config
@@ -67,6 +69,8 @@ class Department:
 @dataclass
 class Forecast:
     pace: Pace
+    weekly_hours: float  # reviewer-hours per week the weeks are computed with
+    weekly_hours_measured: bool  # False: the planned hours (no sitting in the recent window)
     departments: list[Department] = field(default_factory=list)  # in the suggested roll-out order
     weekly_decisions: list[tuple[str, int]] = field(default_factory=list)  # ISO week, documents decided
 
@@ -101,8 +105,13 @@ def review_pace(decisions: Iterable[Decision], now: float) -> Pace:
     return Pace(documents, hours, recent / (PACE_WINDOW_DAYS / 7))
 
 
-def department_of(source: str, path: str, several_sources: bool) -> str:
-    """The Fachbereich of a file: its top folder ("(Wurzel)" for files at the share root)."""
+def department_of(source: str, path: str, several_sources: bool, mapping: Mapping[str, str] | None = None) -> str:
+    """The Fachbereich of a file: the mapped name of its longest mapped folder prefix, else
+    its top folder ("(Wurzel)" for files at the share root)."""
+    folder = path.rpartition("/")[0]
+    for prefix in sorted(mapping or {}, key=len, reverse=True):
+        if folder == prefix.strip("/") or folder.startswith(prefix.strip("/") + "/"):
+            return (mapping or {})[prefix]
     top = path.split("/", 1)[0] if "/" in path else "(Wurzel)"
     return f"{source}: {top}" if several_sources else top
 
@@ -115,6 +124,8 @@ def build_forecast(
     roles: Iterable[str],
     now: float | None = None,
     confident_at: float = CONFIDENT_AT,
+    departments_of: Mapping[str, str] | None = None,
+    planned_weekly_hours: float = 10.0,
 ) -> Forecast:
     """The forecast over everything crawled; `roles` must include a DMS role (the
     suggestions are read from the index regardless of the files' ACLs)."""
@@ -128,7 +139,7 @@ def build_forecast(
         decisions = store.decisions_for([DocRef(r.source, r.path, r.content_hash) for r in rows])
         scores = {doc.id: _best_score(doc.extra) for doc in backend.dms_listing([r.id for r in rows], roles)}
         for row in rows:
-            name = department_of(row.source, row.path, several)
+            name = department_of(row.source, row.path, several, departments_of)
             department = departments.setdefault(name, Department(name))
             department.files += 1
             department.bytes += row.size
@@ -142,16 +153,17 @@ def build_forecast(
                 department.needs_person += 1
     latest = list(store.latest_decisions())
     pace = review_pace(latest, now)
+    measured = pace.hours_per_week > 0
+    weekly = pace.hours_per_week if measured else planned_weekly_hours
     for department in departments.values():
         rate = pace.per_hour
         if rate:
             department.person_hours = department.needs_person / rate
-            if pace.hours_per_week > 0:
-                department.weeks = department.person_hours / pace.hours_per_week
+            department.weeks = department.person_hours / weekly if weekly > 0 else None
     # Least manual work first (the advice of the towns that went first: early successes),
     # then the larger departments.
     order = sorted(departments.values(), key=lambda d: (d.needs_person, -d.files, d.name))
-    return Forecast(pace, order, _weekly(latest))
+    return Forecast(pace, weekly, measured, order, _weekly(latest))
 
 
 def forecast_for(config: Config, backend: Backend, roles: Iterable[str]) -> Forecast | None:
@@ -161,7 +173,14 @@ def forecast_for(config: Config, backend: Backend, roles: Iterable[str]) -> Fore
         return None
     state, store = StateDB(config.state_db), ReviewStore(config.data_dir)
     try:
-        return build_forecast(state, store, backend, roles=roles)
+        return build_forecast(
+            state,
+            store,
+            backend,
+            roles=roles,
+            departments_of=config.dms.departments,
+            planned_weekly_hours=config.dms.weekly_review_hours,
+        )
     finally:
         store.close()
         state.close()
@@ -192,6 +211,8 @@ def forecast_dict(forecast: Forecast) -> dict:
             "documents_per_hour": None if pace.per_hour is None else round(pace.per_hour, 1),
             "reviewer_hours_per_week": round(pace.hours_per_week, 2),
         },
+        "weekly_hours_used": round(forecast.weekly_hours, 2),
+        "weekly_hours_measured": forecast.weekly_hours_measured,
         "person_hours_left": None if forecast.person_hours is None else round(forecast.person_hours, 1),
         "departments": [
             {
@@ -218,9 +239,14 @@ def forecast_lines(forecast: Forecast) -> list[str]:
     if pace.per_hour is None:
         lines = ["Tempo: noch keine Entscheidungen, daher keine Prognose der Personenstunden."]
     else:
+        weekly = (
+            f"zuletzt {_hours(forecast.weekly_hours)} Prüfzeit je Woche"
+            if forecast.weekly_hours_measured
+            else f"geplant {_hours(forecast.weekly_hours)} Prüfzeit je Woche (in den letzten 4 Wochen keine)"
+        )
         lines = [
             f"Tempo: {pace.documents} Dokumente in {_hours(pace.hours)} Prüfzeit = {pace.per_hour:.0f} Dokumente je "
-            f"Stunde; zuletzt {_hours(pace.hours_per_week)} Prüfzeit je Woche."
+            f"Stunde; {weekly}."
         ]
     if forecast.person_hours is not None:
         lines.append(f"Offen: {_hours(forecast.person_hours)} Prüfzeit insgesamt.")
