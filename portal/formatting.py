@@ -55,17 +55,6 @@ def type_icon(file_type: str, kind: str = "file") -> str:
     return TYPE_ICONS.get((file_type or "").lower(), "📄")
 
 
-def human_size(size: int) -> str:
-    """A size as German users read it (1,5 MB)."""
-    value = float(size or 0)
-    for unit in ("Byte", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            text = f"{value:.0f}" if unit == "Byte" else f"{value:.1f}".replace(".", ",")
-            return f"{text} {unit}"
-        value /= 1024
-    return f"{value:.1f} GB"
-
-
 def german_date(iso: str | None) -> str:
     """An ISO date as TT.MM.JJJJ (the first ten characters when it does not parse)."""
     if not iso:

@@ -10,10 +10,10 @@ from streamlit.delta_generator import DeltaGenerator
 
 from aktenlotse.identity.users import UserInfo
 from aktenlotse.portal.context import PortalContext
-from aktenlotse.portal.formatting import human_size
 from aktenlotse.services.overview import STALE_YEARS, overview_for
 from aktenlotse.services.review import can_review
 from aktenlotse.services.review_forecast import forecast_for, forecast_lines
+from aktenlotse.text.sizes import human_size
 
 
 def render(ctx: PortalContext, user: UserInfo) -> None:

@@ -11,7 +11,7 @@ from aktenlotse.identity.users import UserInfo
 from aktenlotse.portal import markdown_text as md
 from aktenlotse.portal.context import PortalContext
 from aktenlotse.portal.deep_link import SearchLink, link_from_params, params_from_link
-from aktenlotse.portal.formatting import MODE_LABELS, facet_label, german_date, human_size, type_icon
+from aktenlotse.portal.formatting import MODE_LABELS, facet_label, german_date, type_icon
 from aktenlotse.portal.ui_wiki import render_news
 from aktenlotse.search.backend import BackendError, Hit, Hits
 from aktenlotse.services.copies import collapse_copies, copies_of
@@ -27,6 +27,7 @@ from aktenlotse.services.search import (
     without_umlauts,
 )
 from aktenlotse.services.wiki import WIKI_ID_PREFIX
+from aktenlotse.text.sizes import human_size
 
 FACET_LABELS = {
     "folder": "Ordner",

@@ -1,21 +1,29 @@
-"""`aktenlotse report permissions --output FILE.xlsx`: the Berechtigungsbericht."""
+"""`aktenlotse report permissions --output FILE.xlsx`: the Berechtigungsbericht;
+`aktenlotse report progress --output FILE.pdf|FILE.xlsx [--mail]`: the progress report
+for the AG Digitalisierung."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
 from aktenlotse.cli.access import directory_for
 from aktenlotse.core.config import load_config
+from aktenlotse.pipeline.app import open_backend
 from aktenlotse.services.access_explain import AccessQueryError
 from aktenlotse.services.permissions_report import DEFAULT_DEPTH, report_for
 from aktenlotse.services.permissions_xlsx import write_xlsx
+from aktenlotse.services.progress_pdf import write_pdf
+from aktenlotse.services.progress_report import ReportError, build_progress_report, summary_lines
+from aktenlotse.services.progress_xlsx import write_xlsx as write_progress_xlsx
+from aktenlotse.services.report_mail import send_report
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    """The reports of `report` (permissions)."""
+    """The reports of `report` (permissions, progress)."""
     reports = p.add_subparsers(metavar="REPORT")
     perm = reports.add_parser("permissions", help="who may read each folder, open folders, broken inheritance")
     perm.add_argument("--output", required=True, help="the Excel file to write (.xlsx)")
@@ -25,6 +33,10 @@ def configure(p: argparse.ArgumentParser) -> None:
     perm.add_argument("--source", action="append", default=[], help="only this source (repeatable)")
     perm.add_argument("--json", action="store_true", help="also print the folders as JSON")
     perm.set_defaults(func=cmd_permissions)
+    progress = reports.add_parser("progress", help="review progress, forecast and DMS news for the AG Digitalisierung")
+    progress.add_argument("--output", required=True, help="the file to write (.pdf or .xlsx)")
+    progress.add_argument("--mail", action="store_true", help="also mail it as [report] says (SMTP, STARTTLS)")
+    progress.set_defaults(func=cmd_progress)
     p.set_defaults(func=lambda args: _usage(p))
 
 
@@ -63,3 +75,36 @@ def cmd_permissions(args: argparse.Namespace) -> int:
         file=sys.stderr if args.json else sys.stdout,
     )
     return 1 if unreadable else 0
+
+
+def cmd_progress(args: argparse.Namespace) -> int:
+    output = Path(args.output)
+    writers = {".pdf": write_pdf, ".xlsx": write_progress_xlsx}
+    writer = writers.get(output.suffix.lower())
+    if writer is None:
+        print("Fehler: --output muss eine .pdf- oder .xlsx-Datei sein.", file=sys.stderr)
+        return 2
+    if not output.parent.is_dir():
+        print(f"Fehler: Ordner {output.parent} gibt es nicht.", file=sys.stderr)
+        return 2
+    config = load_config(args.config)
+    backend = open_backend(config)
+    try:
+        # The CLI runs with the service account's config: the caller is an administrator.
+        report = build_progress_report(config, backend, ("admin",))
+        writer(report, output)
+        print(f"Fortschrittsbericht geschrieben: {output}")
+        if args.mail:
+            made = time.strftime("%d.%m.%Y", time.localtime(report.made_at))
+            subject = f"Aktenlotse: Fortschritt der DMS-Einführung ({made})"
+            send_report(config.report, output, subject, "\n".join(summary_lines(report)))
+            print(f"Verschickt an {', '.join(config.report.mail_to)}")
+    except ReportError as error:
+        print(f"Fehler: {error.message}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"Fehler: {output} kann nicht geschrieben werden ({error.strerror or error}).", file=sys.stderr)
+        return 1
+    finally:
+        backend.close()
+    return 0

@@ -1,0 +1,14 @@
+"""Sizes as German readers write them, for pages, exports and reports."""
+
+from __future__ import annotations
+
+
+def human_size(size: int) -> str:
+    """A size as German users read it (1,5 MB)."""
+    value = float(size or 0)
+    for unit in ("Byte", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            text = f"{value:.0f}" if unit == "Byte" else f"{value:.1f}".replace(".", ",")
+            return f"{text} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"
