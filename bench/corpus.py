@@ -21,6 +21,7 @@ import re
 import sys
 import tempfile
 import time
+import tomllib
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
@@ -90,130 +91,27 @@ class Department:
     file_plan: str  # Aktenplan prefix of this department's Aktenzeichen
 
 
-DEPARTMENTS: tuple[Department, ...] = (
-    Department(
-        "Bauamt",
-        ("Bauamt/Bauleitplanung", "Bauamt/Denkmalschutz", "Bauamt/Tiefbau", "Bauamt/Hochbau/Schulen"),
-        (("Bauamt/632 Baugenehmigungen", "bauamt"),),
-        (
-            ("Bauantrag", "Bauantrags", "Bauanträge", "Bauanträgen"),
-            ("Antrag", "Antrags", "Anträge", "Anträgen"),
-            ("Baugenehmigung", "Baugenehmigung", "Baugenehmigungen", "Baugenehmigungen"),
-            ("Bauvoranfrage", "Bauvoranfrage", "Bauvoranfragen", "Bauvoranfragen"),
-            ("Bebauungsplan", "Bebauungsplans", "Bebauungspläne", "Bebauungsplänen"),
-            ("Abstandsfläche", "Abstandsfläche", "Abstandsflächen", "Abstandsflächen"),
-            ("Brandschutznachweis", "Brandschutznachweises", "Brandschutznachweise", "Brandschutznachweisen"),
-            ("Lageplan", "Lageplans", "Lagepläne", "Lageplänen"),
-            ("Nutzungsänderung", "Nutzungsänderung", "Nutzungsänderungen", "Nutzungsänderungen"),
-        ),
-        ("§ 34 BauGB", "§ 35 BauGB", "§ 30 BauGB", "§ 36 BauGB", "§ 55 LBO", "§ 8 BauNVO"),
-        "632.10",
-    ),
-    Department(
-        "Hauptamt",
-        ("Hauptamt/Organisation", "Hauptamt/Ratsangelegenheiten", "Hauptamt/Öffentlichkeitsarbeit"),
-        (("Hauptamt/Personal", "personal"),),
-        (
-            ("Stellenausschreibung", "Stellenausschreibung", "Stellenausschreibungen", "Stellenausschreibungen"),
-            ("Dienstanweisung", "Dienstanweisung", "Dienstanweisungen", "Dienstanweisungen"),
-            ("Urlaubsantrag", "Urlaubsantrags", "Urlaubsanträge", "Urlaubsanträgen"),
-            ("Sitzungsvorlage", "Sitzungsvorlage", "Sitzungsvorlagen", "Sitzungsvorlagen"),
-            ("Niederschrift", "Niederschrift", "Niederschriften", "Niederschriften"),
-            ("Beschluss", "Beschlusses", "Beschlüsse", "Beschlüssen"),
-            ("Fortbildung", "Fortbildung", "Fortbildungen", "Fortbildungen"),
-            ("Aktenplan", "Aktenplans", "Aktenpläne", "Aktenplänen"),
-        ),
-        ("§ 22 TVöD", "Art. 33 GG", "§ 39 GemO", "§ 37 GemO"),
-        "020.1",
-    ),
-    Department(
-        "Kämmerei",
-        ("Kämmerei/Haushalt", "Kämmerei/Steuern/Grundsteuer", "Kämmerei/Steuern/Hundesteuer", "Kämmerei/Stadtkasse"),
-        (("Kämmerei/Steuern/Veranlagung", "kaemmerei"),),
-        (
-            ("Haushaltsplan", "Haushaltsplans", "Haushaltspläne", "Haushaltsplänen"),
-            ("Hundesteuer", "Hundesteuer", "Hundesteuern", "Hundesteuern"),
-            ("Hundesteuersatzung", "Hundesteuersatzung", "Hundesteuersatzungen", "Hundesteuersatzungen"),
-            ("Grundsteuer", "Grundsteuer", "Grundsteuern", "Grundsteuern"),
-            ("Steuerbescheid", "Steuerbescheids", "Steuerbescheide", "Steuerbescheiden"),
-            ("Mahnung", "Mahnung", "Mahnungen", "Mahnungen"),
-            ("Zuwendung", "Zuwendung", "Zuwendungen", "Zuwendungen"),
-            ("Widerspruch", "Widerspruchs", "Widersprüche", "Widersprüchen"),
-        ),
-        ("§ 78 GemO", "§ 25 GrStG", "§ 2 KAG", "§ 3 Hundesteuersatzung"),
-        "924.1",
-    ),
-    Department(
-        "Ordnungsamt",
-        ("Ordnungsamt/Gewerbe", "Ordnungsamt/Veranstaltungen", "Ordnungsamt/Verkehr", "Ordnungsamt/Fundbüro"),
-        (),
-        (
-            ("Gewerbeanmeldung", "Gewerbeanmeldung", "Gewerbeanmeldungen", "Gewerbeanmeldungen"),
-            (
-                "Sondernutzungserlaubnis",
-                "Sondernutzungserlaubnis",
-                "Sondernutzungserlaubnisse",
-                "Sondernutzungserlaubnissen",
-            ),
-            ("Veranstaltung", "Veranstaltung", "Veranstaltungen", "Veranstaltungen"),
-            ("Verkehrsanordnung", "Verkehrsanordnung", "Verkehrsanordnungen", "Verkehrsanordnungen"),
-            ("Fundsache", "Fundsache", "Fundsachen", "Fundsachen"),
-            ("Antrag", "Antrags", "Anträge", "Anträgen"),
-            ("Bescheid", "Bescheids", "Bescheide", "Bescheiden"),
-        ),
-        ("§ 14 GewO", "§ 45 StVO", "§ 16 StrG", "§ 965 BGB"),
-        "120.3",
-    ),
-    Department(
-        "Standesamt",
-        (),
-        (("Standesamt", "standesamt"),),
-        (
-            ("Eheschließung", "Eheschließung", "Eheschließungen", "Eheschließungen"),
-            ("Geburtsurkunde", "Geburtsurkunde", "Geburtsurkunden", "Geburtsurkunden"),
-            ("Sterbeurkunde", "Sterbeurkunde", "Sterbeurkunden", "Sterbeurkunden"),
-            ("Namenserklärung", "Namenserklärung", "Namenserklärungen", "Namenserklärungen"),
-            ("Beurkundung", "Beurkundung", "Beurkundungen", "Beurkundungen"),
-        ),
-        ("§ 62 PStG", "§ 21 PStG", "§ 1355 BGB"),
-        "101.2",
-    ),
-    Department(
-        "Bürgerbüro",
-        ("Bürgerbüro/Formulare", "Bürgerbüro/Meldewesen", "Bürgerbüro/Aushänge"),
-        (),
-        (
-            ("Meldebescheinigung", "Meldebescheinigung", "Meldebescheinigungen", "Meldebescheinigungen"),
-            ("Personalausweis", "Personalausweises", "Personalausweise", "Personalausweisen"),
-            ("Antrag", "Antrags", "Anträge", "Anträgen"),
-            ("Ummeldung", "Ummeldung", "Ummeldungen", "Ummeldungen"),
-            ("Führungszeugnis", "Führungszeugnisses", "Führungszeugnisse", "Führungszeugnissen"),
-        ),
-        ("§ 17 BMG", "§ 18 BMG", "§ 9 PAuswG"),
-        "110.1",
-    ),
-    Department(
-        "IT",
-        ("IT/DMS-Einführung", "IT/Anleitungen", "IT/Beschaffung"),
-        (),
-        (
-            (
-                "Dokumentenmanagementsystem",
-                "Dokumentenmanagementsystems",
-                "Dokumentenmanagementsysteme",
-                "Dokumentenmanagementsystemen",
-            ),
-            ("Digitallotse", "Digitallotsen", "Digitallotsen", "Digitallotsen"),
-            ("Schulung", "Schulung", "Schulungen", "Schulungen"),
-            ("Anleitung", "Anleitung", "Anleitungen", "Anleitungen"),
-            ("Aktenplan", "Aktenplans", "Aktenpläne", "Aktenplänen"),
-            ("Störungsmeldung", "Störungsmeldung", "Störungsmeldungen", "Störungsmeldungen"),
-        ),
-        ("Art. 32 DSGVO", "§ 3 OZG", "Dienstanweisung IT-Sicherheit"),
-        "012.4",
-    ),
-)
-DEPARTMENT_WEIGHTS = (26, 14, 18, 16, 6, 10, 10)
+def _load_departments() -> tuple[tuple[Department, ...], tuple[int, ...]]:
+    """The departments and their weights from bench/departments.toml, in the file's order."""
+    with (Path(__file__).parent / "departments.toml").open("rb") as fh:
+        entries = tomllib.load(fh)["departments"]
+    departments = tuple(
+        Department(
+            name=entry["name"],
+            open_folders=tuple(entry["open_folders"]),
+            restricted_folders=tuple((folder, group) for folder, group in entry["restricted_folders"]),
+            nouns=tuple((sg, gen, pl, dat) for sg, gen, pl, dat in entry["nouns"]),
+            laws=tuple(entry["laws"]),
+            file_plan=entry["file_plan"],
+        )
+        for entry in entries
+    )
+    return departments, tuple(entry["weight"] for entry in entries)
+
+
+# The department table is data (bench/departments.toml); the order is part of the output,
+# since a department is drawn by its index.
+DEPARTMENTS, DEPARTMENT_WEIGHTS = _load_departments()
 
 _PEOPLE = (
     "Frau Wolf",

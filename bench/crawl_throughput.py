@@ -12,11 +12,12 @@ Figures, all on the same generated corpus, measured side by side in one run:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import statistics
-import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -25,7 +26,6 @@ import requests
 from aktenlotse.core.config import SourceConfig
 from aktenlotse.crawler.local_source import LocalSource
 from aktenlotse.crawler.tika_client import TikaServerExtractor
-from aktenlotse.crawler.tika_jar import fetch_tika_jar
 from aktenlotse.crawler.tika_managed import ManagedTikaServer
 from aktenlotse.pipeline.app import text_analyzer
 from aktenlotse.pipeline.crawl import Crawler
@@ -33,6 +33,7 @@ from aktenlotse.search.backend import Query
 from aktenlotse.search.embedded import EmbeddedBackend
 from aktenlotse.stores.statedb import StateDB
 from bench.corpus import BENCH_QUERIES, generate_corpus
+from bench.tika_workspace import tika_workspace
 
 CACHE = Path(os.environ.get("AKTENLOTSE_CACHE", Path.home() / ".cache" / "aktenlotse")) / "bench"
 
@@ -128,20 +129,19 @@ def bench_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def corpus_and_tika(n_files: int) -> tuple[Path, list[str], Path, ManagedTikaServer]:
-    """The corpus, its files, a work folder and a started managed Tika server (logging there)."""
+@contextlib.contextmanager
+def corpus_and_tika(n_files: int) -> Iterator[tuple[Path, list[str], Path, ManagedTikaServer]]:
+    """The corpus, its files, a work folder and a started managed Tika server (logging there);
+    the server is stopped and the work folder removed afterwards."""
     root = corpus(n_files)
     files = all_files(root)
-    work = Path(tempfile.mkdtemp(prefix="aktenlotse-bench-"))
-    server = ManagedTikaServer(fetch_tika_jar(), log_dir=work)
-    server.start()
-    return root, files, work, server
+    with tika_workspace("aktenlotse-bench-") as (work, server):
+        yield root, files, work, server
 
 
 def main() -> None:
     args = bench_parser().parse_args()
-    root, files, work, server = corpus_and_tika(args.files)
-    try:
+    with corpus_and_tika(args.files) as (root, files, work, server):
         raw_tika(server.url, root, files[:1500], args.workers)  # JIT warm-up, not counted
         raws, crawls, ratios = [], [], []
         for round_no in range(args.rounds):
@@ -178,9 +178,6 @@ def main() -> None:
             f"fulltext_query_ms p50 {p50:.1f} p95 {p95:.1f}  (target p95 <= 50 ms, {len(files)} files, principals "
             "filter)"
         )
-    finally:
-        server.stop()
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

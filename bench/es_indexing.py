@@ -11,7 +11,6 @@ noise hit both alike.
 
 from __future__ import annotations
 
-import shutil
 import statistics
 import uuid
 from pathlib import Path
@@ -34,8 +33,7 @@ def main() -> None:
     parser.add_argument("--es-url", default=None, help="a running server instead of a local one")
     parser.add_argument("--engine", choices=("elasticsearch", "opensearch"), default="elasticsearch")
     args = parser.parse_args()
-    root, files, work, server = corpus_and_tika(args.files)
-    try:
+    with corpus_and_tika(args.files) as (root, files, work, server):
         with search_server(args.es_url, args.engine) as es_url:
             raw_tika(server.url, root, files[:1500], args.workers)  # JIT warm-up, not counted
             embedded_rates, es_rates = [], []
@@ -63,9 +61,6 @@ def main() -> None:
             "node, refresh per batch)"
         )
         print(f"{args.engine}_share_of_embedded {es / emb * 100:.0f}%  (target >= 90%)")
-    finally:
-        server.stop()
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -19,11 +19,7 @@ import io
 import json
 import random
 import resource
-import shutil
-import subprocess
-import sys
 import tarfile
-import tempfile
 import threading
 import time
 import zipfile
@@ -35,8 +31,6 @@ import requests
 from aktenlotse.core.config import EnrichConfig, ExtractorConfig, SourceConfig
 from aktenlotse.crawler.local_source import LocalSource
 from aktenlotse.crawler.tika_client import TikaServerExtractor
-from aktenlotse.crawler.tika_jar import fetch_tika_jar
-from aktenlotse.crawler.tika_managed import ManagedTikaServer
 from aktenlotse.demo import filemakers as fm
 from aktenlotse.enrich.embeddings import load_encoder
 from aktenlotse.enrich.enricher import Enricher
@@ -46,6 +40,8 @@ from aktenlotse.pipeline.embed_pass import run_embedding_pass
 from aktenlotse.search.embedded import EmbeddedBackend
 from aktenlotse.stores.aktenplan_store import load_current_plan
 from aktenlotse.stores.statedb import StateDB
+from bench.child_crawl import crawl_in_child, run_parent_or_child
+from bench.tika_workspace import tika_workspace
 
 SKIPPED_TYPES = {"RENDERING", "ALTERNATE_FORMAT", "VERSION", "MACRO"}
 WORDS = [
@@ -211,33 +207,15 @@ class TreePeak:
                 continue
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--heap-mb", type=int, default=512)
-    parser.add_argument("--office", type=int, default=200)
-    parser.add_argument("--child", nargs=3, metavar=("URL", "ROOT", "DATA"))
-    args = parser.parse_args()
-    if args.child:
-        child(args.child[0], Path(args.child[1]), Path(args.child[2]))
-        return
-
-    work = Path(tempfile.mkdtemp(prefix="aktenlotse-robust-"))
-    root, data = work / "share", work / "data"
-    root.mkdir()
-    data.mkdir()
-    build_corpus(root, args.office)
-    server = ManagedTikaServer(fetch_tika_jar(), heap_mb=args.heap_mb, log_dir=work)
-    server.start()
-    try:
+def measure(args: argparse.Namespace) -> None:
+    """The parent: the corpus, the child crawl sampled beside the Tika server, the figures."""
+    with tika_workspace("aktenlotse-robust-", heap_mb=args.heap_mb) as (work, server):
+        root, data = work / "share", work / "data"
+        root.mkdir()
+        data.mkdir()
+        build_corpus(root, args.office)
         with TreePeak(server.pid) as tika:
-            out = subprocess.run(
-                [sys.executable, "-m", "bench.extraction_robustness", "--child", server.url, str(root), str(data)],
-                capture_output=True,
-                text=True,
-            )
-        if out.returncode:
-            sys.exit(out.stderr[-2000:])
-        result = json.loads(out.stdout.strip().splitlines()[-1])
+            result = crawl_in_child("bench.extraction_robustness", server.url, root, data)
         indexed = json.loads(Path(result["texts_file"]).read_text())
         lost_files = set()
         for path in sorted(p for p in root.rglob("*") if p.is_file()):
@@ -255,9 +233,10 @@ def main() -> None:
         print(f"first_crawl_embedding_s {result['embedding_s']:.1f}  ({result['chunks']} chunks)")
         print(f"embedding_longest_round_s {result['longest_round_s']:.1f}  (target <= 60)")
         print(f"error_records {json.dumps(result['errors'], ensure_ascii=False)}")
-    finally:
-        server.stop()
-        shutil.rmtree(work, ignore_errors=True)
+
+
+def main() -> None:
+    run_parent_or_child(measure, child, heap_mb=512, office=200)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import os
 import pwd
 import stat
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -44,20 +45,22 @@ WORLD = PosixGrant(frozenset({EVERYONE}))
 NOBODY = PosixGrant(frozenset())
 
 
+def _principal(kind: str, number: int, name_of: Callable[[int], str]) -> str:
+    """`kind:name`, or `kind:number` when the system knows no name for the number."""
+    try:
+        return f"{kind}:{name_of(number)}"
+    except KeyError:
+        return f"{kind}:{number}"
+
+
 @lru_cache(maxsize=4096)
 def user_principal(uid: int) -> str:
-    try:
-        return "user:" + pwd.getpwuid(uid).pw_name
-    except KeyError:
-        return f"user:{uid}"
+    return _principal("user", uid, lambda n: pwd.getpwuid(n).pw_name)
 
 
 @lru_cache(maxsize=4096)
 def group_principal(gid: int) -> str:
-    try:
-        return "group:" + grp.getgrgid(gid).gr_name
-    except KeyError:
-        return f"group:{gid}"
+    return _principal("group", gid, lambda n: grp.getgrgid(n).gr_name)
 
 
 def read_acl_entries(path: str | bytes) -> list[tuple[int, int, int]] | None:

@@ -46,9 +46,9 @@ READ_DATA_AND_SECURITY = (
 )
 
 
-def _open_raw(path: str, access: int, io_class: type[SMBRawIO] = SMBRawIO, **kwargs: Any) -> SMBRawIO:
-    """An open handle on `path` itself (never what a reparse point points to)."""
-    raw = io_class(
+def _handle(path: str, access: int, io_class: type[SMBRawIO] = SMBRawIO, **kwargs: Any) -> SMBRawIO:
+    """A handle on `path` itself (never what a reparse point points to), not opened yet."""
+    return io_class(
         path,
         mode="rb",
         share_access="rwd",
@@ -56,6 +56,11 @@ def _open_raw(path: str, access: int, io_class: type[SMBRawIO] = SMBRawIO, **kwa
         create_options=CreateOptions.FILE_OPEN_REPARSE_POINT,
         **kwargs,
     )
+
+
+def _open_raw(path: str, access: int, io_class: type[SMBRawIO] = SMBRawIO, **kwargs: Any) -> SMBRawIO:
+    """An open handle on `path` itself (never what a reparse point points to)."""
+    raw = _handle(path, access, io_class, **kwargs)
     raw.open()
     return raw
 
@@ -69,17 +74,10 @@ def query_security_request(file_id: bytes) -> SMB2QueryInfoRequest:
     return request
 
 
-def query_security(path: str, **kwargs: Any) -> bytes:
-    """The self-relative security descriptor (owner, group, DACL) of a file or folder, read
-    with one compounded CREATE + QUERY_INFO + CLOSE (smbclient follows DFS referrals here)."""
-    raw = SMBRawIO(
-        path,
-        mode="rb",
-        share_access="rwd",
-        desired_access=READ_SECURITY,
-        create_options=CreateOptions.FILE_OPEN_REPARSE_POINT,
-        **kwargs,
-    )
+def _read_security(raw: Any) -> bytes:
+    """The security descriptor by one QUERY_INFO on `raw`'s handle. A handle that is not open
+    yet is opened and closed in the same compounded request; on an open one the transaction
+    sends only the QUERY_INFO on its file id."""
 
     def receive(req: Any) -> Any:
         response = raw.fd.connection.receive(req)
@@ -87,10 +85,15 @@ def query_security(path: str, **kwargs: Any) -> bytes:
         query.unpack(response["data"].get_value())
         return query["buffer"].get_value()
 
-    # The handle is not open yet, so the transaction opens and closes it in the same request.
     with SMBFileTransaction(raw) as transaction:
         transaction += (query_security_request(raw.fd.file_id), receive)
     return transaction.results[0]
+
+
+def query_security(path: str, **kwargs: Any) -> bytes:
+    """The self-relative security descriptor (owner, group, DACL) of a file or folder, read
+    with one compounded CREATE + QUERY_INFO + CLOSE (smbclient follows DFS referrals here)."""
+    return _read_security(_handle(path, READ_SECURITY, **kwargs))
 
 
 def open_with_security(path: str, **kwargs: Any) -> tuple[SMBFileIO, bytes]:
@@ -100,17 +103,7 @@ def open_with_security(path: str, **kwargs: Any) -> tuple[SMBFileIO, bytes]:
     closes the handle; SMBOSError when the file cannot be opened."""
     raw = _open_raw(path, READ_DATA_AND_SECURITY, SMBFileIO, **kwargs)
     try:
-
-        def receive(req: Any) -> Any:
-            response = raw.fd.connection.receive(req)
-            query = SMB2QueryInfoResponse()
-            query.unpack(response["data"].get_value())
-            return query["buffer"].get_value()
-
-        # The handle is open: the transaction sends only the QUERY_INFO on its file id.
-        with SMBFileTransaction(raw) as transaction:
-            transaction += (query_security_request(raw.fd.file_id), receive)
-        return raw, transaction.results[0]
+        return raw, _read_security(raw)
     except BaseException:
         raw.close()
         raise

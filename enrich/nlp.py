@@ -11,10 +11,10 @@ organisation names (on a capped prefix of the text).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
+from aktenlotse.core.process_wide import ProcessWide
 from aktenlotse.text.analysis import GermanAnalyzer, WordAnalysis, find_exact_tokens, fold
 
 #: Characters of a document that enrichment reads (a 500-page PDF is not scanned whole:
@@ -23,19 +23,12 @@ MAX_ENRICH_CHARS = 100_000
 
 TRAINED_PIPELINES = ("de_core_news_lg", "de_core_news_md", "de_core_news_sm")
 
-_analyzer: GermanAnalyzer | None = None
-_lock = threading.Lock()
-_pipeline: tuple[Any, bool] | None = None
+_analyzer = ProcessWide(GermanAnalyzer)
 
 
 def analyzer() -> GermanAnalyzer:
     """The process-wide German analyzer (lexicon loaded once)."""
-    global _analyzer
-    if _analyzer is None:
-        with _lock:
-            if _analyzer is None:
-                _analyzer = GermanAnalyzer()
-    return _analyzer
+    return _analyzer.get()
 
 
 def cap(text: str, max_chars: int = MAX_ENRICH_CHARS) -> str:
@@ -93,11 +86,7 @@ def load_pipeline() -> tuple[Any, bool]:
     """A trained German spaCy pipeline when installed, else blank German + lookup lemmas.
 
     Loaded once per process. Returns (nlp, trained: bool)."""
-    global _pipeline
-    with _lock:
-        if _pipeline is None:
-            _pipeline = _load_pipeline()
-    return _pipeline
+    return _pipeline.get()
 
 
 def _load_pipeline() -> tuple[Any, bool]:
@@ -115,6 +104,9 @@ def _load_pipeline() -> tuple[Any, bool]:
     except Exception:  # lookup tables missing: tokens without lemmas still work
         pass
     return nlp, False
+
+
+_pipeline = ProcessWide(_load_pipeline)
 
 
 def trained_pipeline_available() -> bool:

@@ -13,24 +13,12 @@
 #   --no-packages  do not install missing Debian packages
 set -euo pipefail
 src="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck source=scripts/install_common.sh
+source "$src/scripts/install_common.sh"
 
-root="/"
-user="aktenlotse"
 packages=1
-while [ $# -gt 0 ]; do
-    case "$1" in
-        --root) root="$2"; shift 2 ;;
-        --user) user="$2"; shift 2 ;;
-        --no-packages) packages=0; shift ;;
-        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
-        *) echo "install.sh: unbekannte Option $1 (siehe --help)" >&2; exit 2 ;;
-    esac
-done
-if [ "$(id -u)" -ne 0 ]; then
-    echo "install.sh: bitte als root ausführen (sudo scripts/install.sh)" >&2
-    exit 1
-fi
-root="${root%/}"
+install_options --no-packages packages 0 2,13 "$@"
+
 opt="$root/opt/aktenlotse"
 etc="$root/etc/aktenlotse"
 data="$root/var/lib/aktenlotse"
@@ -128,7 +116,7 @@ if [ -e "$data/state.sqlite" ]; then
         "$cli" status >/dev/null
 fi
 
-if [ -z "$root" ] && [ -d /run/systemd/system ]; then
+if systemd_here; then
     systemctl daemon-reload
     systemctl enable --now aktenlotse-crawl.timer aktenlotse-report.timer
     systemctl enable aktenlotse-portal.service

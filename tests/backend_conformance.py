@@ -20,6 +20,7 @@ import pytest
 from aktenlotse.core.records import Document
 from aktenlotse.core.visibility import DmsRoleRequired, may_read, of_item
 from aktenlotse.search.backend import Backend, ChunkVectors, Hits, PassIndex, Query
+from tests.sample_documents import sample_document
 
 EVERYONE = ["everyone"]
 BAUAMT = ["everyone", "authenticated", "group:bauamt"]
@@ -29,14 +30,13 @@ MUELLER = ["everyone", "authenticated", "user:mueller"]
 def _doc(
     doc_id: str, path: str, title: str, text: str, modified: str, allow=("everyone",), deny=(), source="share"
 ) -> Document:
-    return Document(
-        id=doc_id,
+    return sample_document(
+        doc_id,
+        path,
+        title,
+        text,
         source=source,
-        path=path,
-        title=title,
-        text=text,
         modified=modified,
-        file_type=path.rsplit(".", 1)[-1].lower(),
         size=len(text),
         display_path="\\\\server\\share\\" + path.replace("/", "\\"),
         allow=tuple(allow),
@@ -340,36 +340,25 @@ class BackendConformance:
     @pytest.fixture
     def clauses(self, backend):
         """Documents whose access needs the share's clause as well as their own ACL."""
-        docs = [
-            replace(
-                BY_ID["bau-1"],
-                id="share-1",
-                path="Freigabe/Plan.pdf",
-                text="Freigabeplan Eichenhof für alle.",
-                allow=("everyone",),
-                require=(("group:bauamt", "group:kaemmerei"),),
-            ),
-            replace(
-                BY_ID["bau-1"],
-                id="share-2",
-                path="Freigabe/Notiz.pdf",
-                text="Freigabenotiz Eichenhof.",
-                allow=("user:mueller",),
-                require=(("group:bauamt",),),
-            ),
-            replace(
-                BY_ID["bau-1"],
-                id="share-3",
-                path="Freigabe/Liste.pdf",
-                text="Freigabeliste Eichenhof.",
-                allow=("group:bauamt",),
-                deny=("user:schmidt",),
-                require=(("everyone",), ("group:bauamt",)),
-            ),
-            replace(
-                BY_ID["bau-1"], id="open-1", path="Offen/Info.pdf", text="Information Eichenhof.", allow=("everyone",)
-            ),
+        files = [
+            ("share-1", "Freigabe/Plan.pdf", "Freigabeplan Eichenhof für alle."),
+            ("share-2", "Freigabe/Notiz.pdf", "Freigabenotiz Eichenhof."),
+            ("share-3", "Freigabe/Liste.pdf", "Freigabeliste Eichenhof."),
+            ("open-1", "Offen/Info.pdf", "Information Eichenhof."),
         ]
+        # Who may read each: (allow, deny, require), require being the share's clauses.
+        acls = {
+            "share-1": (("everyone",), (), (("group:bauamt", "group:kaemmerei"),)),
+            "share-2": (("user:mueller",), (), (("group:bauamt",),)),
+            "share-3": (("group:bauamt",), ("user:schmidt",), (("everyone",), ("group:bauamt",))),
+            "open-1": (("everyone",), (), ()),
+        }
+        docs = []
+        for doc_id, path, text in files:
+            allow, deny, require = acls[doc_id]
+            docs.append(
+                replace(BY_ID["bau-1"], id=doc_id, path=path, text=text, allow=allow, deny=deny, require=require)
+            )
         backend.upsert(docs)
         return backend, docs
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from aktenlotse.core.records import Document
 from aktenlotse.search.embedded import EmbeddedBackend
 from tests.ldap_directory import BASE_DN, SERVICE_DN, SERVICE_PASSWORD
+from tests.sample_documents import sample_document
 
 HOSTILE_PATH = "Kämmerei/[Klick](https://example.org) x.pdf"
 HOSTILE_TITLE = "[Klick](https://example.org) x **fett** Hundesteuer"
@@ -35,20 +36,23 @@ DOCS = [
 ]
 
 
+def share_document(i: int, path: str, title: str, text: str, allow: tuple[str, ...], **fields) -> Document:
+    """Document number `i` of the source `daten`, its file type read from the name."""
+    return sample_document(f"d{i}", path, title, text, source="daten", allow=allow, **fields)
+
+
 def build_index(data_dir: Path) -> None:
     data_dir.mkdir(parents=True, exist_ok=True)
     backend = EmbeddedBackend(data_dir / "index.sqlite")
     try:
         backend.upsert(
             [
-                Document(
-                    id=f"d{i}",
-                    source="daten",
-                    path=path,
-                    title=title,
-                    text=text,
-                    allow=allow,
-                    file_type=path.rsplit(".", 1)[-1],
+                share_document(
+                    i,
+                    path,
+                    title,
+                    text,
+                    allow,
                     modified=f"2024-03-0{i + 1}T10:00:00+00:00",
                     year=2024,
                     display_path="\\\\rathaus\\daten\\" + path.replace("/", "\\"),

@@ -8,35 +8,40 @@ from pathlib import Path
 from aktenlotse.cli.main import main
 from aktenlotse.pipeline.eval_search import ndcg_at, recall_at
 
+# Each document with the one question it answers: id: (title, text, question). The
+# questions are the queries q1, q2, … in this order.
 DOCS = {
     "hund": (
         "Hundesteuersatzung",
         "Die Gemeinde erhebt eine Steuer für das Halten von Hunden im Gemeindegebiet. "
         "Die Steuer wird jährlich festgesetzt und ist zum 1. Juli fällig.",
+        "Wann ist die Hundesteuer fällig?",
     ),
     "park": (
         "Parkausweise für Bewohner",
         "Bewohnerparkausweise stellt das Ordnungsamt aus. Der Antrag braucht "
         "die Meldebescheinigung und den Fahrzeugschein.",
+        "Wo bekomme ich einen Parkausweis für meine Straße?",
     ),
     "bad": (
         "Benutzungsordnung Hallenbad",
         "Das Hallenbad ist dienstags bis sonntags geöffnet. Kinder unter "
         "sieben Jahren dürfen nur in Begleitung Erwachsener schwimmen.",
+        "Duerfen kleine Kinder alleine ins Schwimmbad?",
     ),
     "friedhof": (
         "Friedhofssatzung",
         "Grabstätten werden als Reihengräber und Wahlgräber vergeben. Die Ruhezeit beträgt zwanzig Jahre.",
+        "Wie lange ist die Ruhezeit auf dem Friedhof?",
     ),
-    "bau": ("Bauantrag", "Wer ein Gebäude errichten will, reicht den Bauantrag bei der unteren Baurechtsbehörde ein."),
+    "bau": (
+        "Bauantrag",
+        "Wer ein Gebäude errichten will, reicht den Bauantrag bei der unteren Baurechtsbehörde ein.",
+        "Bei wem reiche ich den Antrag für ein neues Haus ein?",
+    ),
 }
-QUERIES = {
-    "q1": ("Wann ist die Hundesteuer fällig?", "hund"),
-    "q2": ("Wo bekomme ich einen Parkausweis für meine Straße?", "park"),
-    "q3": ("Duerfen kleine Kinder alleine ins Schwimmbad?", "bad"),
-    "q4": ("Wie lange ist die Ruhezeit auf dem Friedhof?", "friedhof"),
-    "q5": ("Bei wem reiche ich den Antrag für ein neues Haus ein?", "bau"),
-}
+# query id: (question, the id of the document that answers it)
+QUERIES = {f"q{i}": (question, doc_id) for i, (doc_id, (_, _, question)) in enumerate(DOCS.items(), 1)}
 
 
 def _eval_search_argv(corpus: Path, queries: Path, qrels: Path, mode: str) -> list[str]:
@@ -46,7 +51,9 @@ def _eval_search_argv(corpus: Path, queries: Path, qrels: Path, mode: str) -> li
 def _fixture(tmp_path):
     corpus = tmp_path / "corpus.jsonl"
     corpus.write_text(
-        "".join(json.dumps({"_id": k, "title": t, "text": x}, ensure_ascii=False) + "\n" for k, (t, x) in DOCS.items()),
+        "".join(
+            json.dumps({"_id": k, "title": t, "text": x}, ensure_ascii=False) + "\n" for k, (t, x, _) in DOCS.items()
+        ),
         encoding="utf-8",
     )
     queries = tmp_path / "queries.jsonl"

@@ -2,11 +2,11 @@
 
 import pytest
 
-from aktenlotse.core.records import Document
 from aktenlotse.search.backend import Query
 from aktenlotse.search.embedded import EmbeddedBackend
 from aktenlotse.services.hit_titles import display_title, is_placeholder_title
 from aktenlotse.services.search import run_search
+from tests.portal_fixtures import share_document
 
 
 @pytest.mark.parametrize(
@@ -44,16 +44,7 @@ def test_search_hits_show_the_file_name_for_placeholder_titles(tmp_path):
     try:
         backend.upsert(
             [
-                Document(
-                    id=f"d{i}",
-                    source="daten",
-                    path=path,
-                    title=title,
-                    text="Gebührenordnung für Hundemarken",
-                    allow=("everyone",),
-                    file_type="pdf",
-                    size=100,
-                )
+                share_document(i, path, title, "Gebührenordnung für Hundemarken", ("everyone",), size=100)
                 for i, (path, title) in enumerate(
                     [
                         ("Kämmerei/Gebühren 2024.pdf", "untitled"),

@@ -66,25 +66,16 @@ def test_revisions_diff_and_restore(wiki):
 
 def test_concurrent_edit_is_detected_not_overwritten(wiki):
     page = wiki.save(author="yilmaz", roles=LOTSE, title="FAQ Scanner", body="A", category="FAQ")
-    wiki.save(
-        author="krause",
-        roles=LOTSE,
-        title="FAQ Scanner",
-        body="B von Krause",
-        category="FAQ",
-        slug=page.slug,
-        base_revision=1,
-    )
-    with pytest.raises(EditConflict) as conflict:
-        wiki.save(
-            author="yilmaz",
-            roles=LOTSE,
-            title="FAQ Scanner",
-            body="C von Yilmaz",
-            category="FAQ",
-            slug=page.slug,
-            base_revision=1,
+
+    def edit_first_revision(author, body):
+        """A save by `author` of an edit that started from revision 1."""
+        return wiki.save(
+            author=author, roles=LOTSE, title="FAQ Scanner", body=body, category="FAQ", slug=page.slug, base_revision=1
         )
+
+    edit_first_revision("krause", "B von Krause")
+    with pytest.raises(EditConflict) as conflict:
+        edit_first_revision("yilmaz", "C von Yilmaz")
     assert conflict.value.current.author == "krause"
     assert "+C von Yilmaz" in conflict.value.diff
     assert wiki.page(page.slug, include_drafts=True).body == "B von Krause"

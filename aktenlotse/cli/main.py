@@ -1,9 +1,9 @@
 """The `aktenlotse` command line.
 
 Each command lives in its own module of this package with a `configure(parser)` that adds its
-arguments and sets `func`. The table below names the module and the one-line help of every
-command; a command's module is imported only when that command runs (or its --help is
-asked for). That keeps `aktenlotse --help` and a mistyped command fast: the modules import
+arguments and sets `func`. The table below gives the one-line help of every command (its
+module has the command's name); a command's module is imported only when that command runs
+(or its --help is asked for). That keeps `aktenlotse --help` and a mistyped command fast: the modules import
 the pipeline, the index backends and the encoders at their top.
 """
 
@@ -18,30 +18,29 @@ from aktenlotse.cli.common import UserError
 from aktenlotse.core.config import ConfigError
 from aktenlotse.search.backend import BackendError
 
-# (command, module in aktenlotse.cli, help), in the order `aktenlotse --help` lists them.
-COMMANDS: tuple[tuple[str, str, str], ...] = (
-    ("init", "init", "write a commented example config file"),
-    ("setup", "setup", "fetch what crawling needs once (the pinned Tika server jar) into the cache"),
-    ("crawl", "crawl", "crawl the configured sources (or the given folders) incrementally"),
-    ("search", "search", "search the index"),
-    ("errors", "errors", "list files that could not be crawled"),
-    ("status", "status", "index size and the last crawl runs"),
-    ("serve", "serve", "start the search portal (Streamlit) on portal.host:portal.port"),
-    ("enrich", "enrich", "compute what the crawl leaves for later (chunk embeddings, OCR); resumable"),
-    ("aktenplan", "aktenplan", "import, list and show the file plan (Aktenplan)"),
-    ("eval", "eval", "measure classification or retrieval quality on labelled data"),
-    ("check", "check", "check that the configured services (index, Tika) are reachable"),
-    ("review", "review", "AG DMS review: migration export, retraining, progress"),
-    ("backup", "backup", "consistent backup of the data directory (SQLite online backup) and config"),
-    (
-        "doctor",
-        "doctor",
-        "check the installation (config, rights, Java/Tika, OCR, index, LDAP, SMB, disk, port); exit 1 on any failure",
+# Each command's one-line help, in the order `aktenlotse --help` lists them; the command
+# `x` is the module aktenlotse.cli.x.
+COMMANDS: dict[str, str] = {
+    "init": "write a commented example config file",
+    "setup": "fetch what crawling needs once (the pinned Tika server jar) into the cache",
+    "crawl": "crawl the configured sources (or the given folders) incrementally",
+    "search": "search the index",
+    "errors": "list files that could not be crawled",
+    "status": "index size and the last crawl runs",
+    "serve": "start the search portal (Streamlit) on portal.host:portal.port",
+    "enrich": "compute what the crawl leaves for later (chunk embeddings, OCR); resumable",
+    "aktenplan": "import, list and show the file plan (Aktenplan)",
+    "eval": "measure classification or retrieval quality on labelled data",
+    "check": "check that the configured services (index, Tika) are reachable",
+    "review": "AG DMS review: migration export, retraining, progress",
+    "backup": "consistent backup of the data directory (SQLite online backup) and config",
+    "doctor": (
+        "check the installation (config, rights, Java/Tika, OCR, index, LDAP, SMB, disk, port); exit 1 on any failure"
     ),
-    ("access", "access", "why a user may read a path, and who may (Zugriff prüfen)"),
-    ("report", "report", "reports for the admins and the AG DMS (Berechtigungsbericht)"),
-    ("demo", "demo", "build a sample town share, crawl it and run example searches"),
-)
+    "access": "why a user may read a path, and who may (Zugriff prüfen)",
+    "report": "reports for the admins and the AG DMS (Berechtigungsbericht)",
+    "demo": "build a sample town share, crawl it and run example searches",
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -67,10 +66,10 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="aktenlotse", description="Search and Aktenplan assistant over file shares.")
     parser.add_argument("--config", help="config file (default: $AKTENLOTSE_CONFIG or ./aktenlotse.toml)")
     sub = parser.add_subparsers(metavar="COMMAND")
-    for name, module, help_text in COMMANDS:
+    for name, help_text in COMMANDS.items():
         command_parser = sub.add_parser(name, help=help_text)
         if name == command:
-            importlib.import_module(f"aktenlotse.cli.{module}").configure(command_parser)
+            importlib.import_module(f"aktenlotse.cli.{name}").configure(command_parser)
     return parser
 
 

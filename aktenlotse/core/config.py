@@ -180,23 +180,7 @@ def load_config(explicit: str | Path | None = None) -> Config:
 def parse_config(data: dict[str, Any], base_dir: Path) -> Config:
     """Validate a parsed TOML document; relative paths are taken relative to `base_dir`."""
     data = _with_env_overrides(data)
-    values.reject_unknown(
-        data,
-        {
-            "data_dir",
-            "cache_dir",
-            "sources",
-            "extractor",
-            "crawl",
-            "index",
-            "enrich",
-            "auth",
-            "portal",
-            "dms",
-            "report",
-        },
-        "",
-    )
+    values.reject_unknown(data, values.settings_of(Config, besides=("path",)), "")
     data_dir = values.path(data.get("data_dir", "data"), "data_dir", base_dir)
     cache_dir = values.path(data["cache_dir"], "cache_dir", base_dir) if "cache_dir" in data else default_cache_dir()
     sources_raw = data.get("sources", [])
@@ -239,23 +223,7 @@ def _with_env_overrides(data: dict[str, Any]) -> dict[str, Any]:
 
 def _extractor(table: dict[str, Any], base_dir: Path) -> ExtractorConfig:
     prefix = "extractor."
-    values.reject_unknown(
-        table,
-        {
-            "kind",
-            "java",
-            "tika_jar",
-            "urls",
-            "heap_mb",
-            "timeout_s",
-            "max_text_chars",
-            "max_members",
-            "max_total_chars",
-            "ocr_language",
-            "ocr_timeout_s",
-        },
-        prefix,
-    )
+    values.reject_unknown(table, values.settings_of(ExtractorConfig), prefix)
     kind = table.get("kind", "managed")
     if kind not in EXTRACTOR_KINDS:
         raise ConfigError(f"{prefix}kind: must be one of {', '.join(EXTRACTOR_KINDS)}, not {kind!r}")
@@ -286,7 +254,7 @@ def _extractor(table: dict[str, Any], base_dir: Path) -> ExtractorConfig:
 
 def _crawl(table: dict[str, Any]) -> CrawlConfig:
     prefix = "crawl."
-    values.reject_unknown(table, {"workers", "batch_size"}, prefix)
+    values.reject_unknown(table, values.settings_of(CrawlConfig), prefix)
     return CrawlConfig(
         workers=values.number(table, "workers", 4, prefix, 1, integer=True),
         batch_size=values.number(table, "batch_size", 200, prefix, 1, integer=True),
@@ -295,21 +263,7 @@ def _crawl(table: dict[str, Any]) -> CrawlConfig:
 
 def _enrich(table: dict[str, Any]) -> EnrichConfig:
     prefix = "enrich."
-    values.reject_unknown(
-        table,
-        {
-            "enabled",
-            "embeddings",
-            "model",
-            "chunk_words",
-            "chunk_overlap",
-            "chunk_chars",
-            "max_chunks",
-            "batch_size",
-            "threads",
-        },
-        prefix,
-    )
+    values.reject_unknown(table, values.settings_of(EnrichConfig), prefix)
     chunk_words = values.number(table, "chunk_words", EnrichConfig.chunk_words, prefix, 10, integer=True)
     overlap = values.number(table, "chunk_overlap", EnrichConfig.chunk_overlap, prefix, 0, integer=True)
     if overlap >= chunk_words:
@@ -332,7 +286,7 @@ def _enrich(table: dict[str, Any]) -> EnrichConfig:
 
 def _portal(table: dict[str, Any]) -> PortalConfig:
     prefix = "portal."
-    values.reject_unknown(table, {"host", "port", "title", "page_size"}, prefix)
+    values.reject_unknown(table, values.settings_of(PortalConfig), prefix)
     return PortalConfig(
         host=values.string(table, "host", "127.0.0.1", prefix),
         port=values.port(table, prefix),

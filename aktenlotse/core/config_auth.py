@@ -47,26 +47,8 @@ ROLE_NAMES = ("digitallotse", "ag_dms", "admin")
 
 def parse_auth(table: dict[str, Any], base_dir: Path) -> AuthConfig:
     prefix = "auth."
-    values.reject_unknown(
-        table,
-        {
-            "mode",
-            "url",
-            "start_tls",
-            "allow_plain",
-            "ca_cert",
-            "base_dn",
-            "user_filter",
-            "bind_dn",
-            "nested_groups",
-            "timeout_s",
-            "session_timeout_min",
-            "max_failures",
-            "lockout_min",
-            "roles",
-        },
-        prefix,
-    )
+    # bind_password comes from the environment only, never from the file.
+    values.reject_unknown(table, values.settings_of(AuthConfig, besides=("bind_password",)), prefix)
     mode = values.string(table, "mode", "ldap", prefix)
     if mode not in AUTH_MODES:
         raise ConfigError(f"{prefix}mode: must be one of {', '.join(AUTH_MODES)}, not {mode!r}")

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,13 @@ def table(data: dict[str, Any], key: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ConfigError(f"{key}: must be a table ([{key}])")
     return value
+
+
+def settings_of(record: type, besides: tuple[str, ...] = ()) -> set[str]:
+    """The keys a table may hold: the field names of its config record (a dataclass), but for
+    the fields in `besides`, which do not come from the file (e.g. a password from the
+    environment)."""
+    return {f.name for f in dataclasses.fields(record)} - set(besides)
 
 
 def reject_unknown(table: dict[str, Any], known: set[str], prefix: str) -> None:
@@ -42,18 +51,24 @@ def number(table: dict[str, Any], key: str, default: float, prefix: str, minimum
     return value
 
 
+def _checked(table: dict[str, Any], key: str, default: Any, prefix: str, fits: Callable[[Any], bool], must: str) -> Any:
+    """The value at `key` (or `default`) when `fits` accepts it; else the error "KEY: must MUST"."""
+    value = table.get(key, default)
+    if not fits(value):
+        raise ConfigError(f"{prefix}{key}: must be {must}")
+    return value
+
+
+def _is_strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
 def strings(table: dict[str, Any], key: str, prefix: str) -> tuple[str, ...]:
-    value = table.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{prefix}{key}: must be a list of strings")
-    return tuple(value)
+    return tuple(_checked(table, key, [], prefix, _is_strings, "a list of strings"))
 
 
 def flag(table: dict[str, Any], key: str, default: bool, prefix: str) -> bool:
-    value = table.get(key, default)
-    if not isinstance(value, bool):
-        raise ConfigError(f"{prefix}{key}: must be true or false")
-    return value
+    return bool(_checked(table, key, default, prefix, lambda v: isinstance(v, bool), "true or false"))
 
 
 def choice(table: dict[str, Any], key: str, allowed: tuple[str, ...], prefix: str) -> str:
@@ -66,10 +81,7 @@ def choice(table: dict[str, Any], key: str, allowed: tuple[str, ...], prefix: st
 
 
 def string(table: dict[str, Any], key: str, default: str, prefix: str) -> str:
-    value = table.get(key, default)
-    if not isinstance(value, str):
-        raise ConfigError(f"{prefix}{key}: must be a string")
-    return value
+    return str(_checked(table, key, default, prefix, lambda v: isinstance(v, str), "a string"))
 
 
 def port(table: dict[str, Any], prefix: str) -> int:

@@ -21,7 +21,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,15 +41,13 @@ REPORTED = ("mode", "n", "ndcg_at_10", "recall_at_10", "recall_at_100")
 
 def run(args: argparse.Namespace) -> int:
     enrich = _enrich_config(args)
-    result = evaluate(
-        Path(args.corpus),
-        Path(args.queries),
-        Path(args.qrels),
-        args.mode,
-        enrich,
+    setup = SearchSetup(
+        mode=args.mode,
+        enrich=enrich,
         cache_dir=Path(args.cache_dir) if args.cache_dir else default_cache_dir(),
         server=_server(args),
     )
+    result = evaluate(Path(args.corpus), Path(args.queries), Path(args.qrels), setup)
     if args.json:
         print(json.dumps({key: result[key] for key in REPORTED}, ensure_ascii=False))
     else:
@@ -211,47 +209,48 @@ class CachedEncoder:
 # --- the evaluation ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class SearchSetup:
+    """How an evaluation indexes and searches: the retrieval `mode`, the enrichment settings
+    (model, chunking), the embedding cache below `cache_dir`, and the search server holding
+    the throw-away index (None: the embedded index)."""
+
+    mode: str
+    enrich: EnrichConfig
+    cache_dir: Path
+    server: ElasticsearchConfig | None = None
+
+
 def build_index(
-    corpus: Path,
-    index_path: Path,
-    mode: str,
-    enrich: EnrichConfig,
-    cache_dir: Path,
-    encoder: Encoder | None = None,
-    server: ElasticsearchConfig | None = None,
+    corpus: Path, index_path: Path, setup: SearchSetup, encoder: Encoder | None = None
 ) -> tuple[Backend, Encoder | None]:
-    """An index of the corpus (with vectors unless `mode` is fulltext) and the (cached)
-    encoder, or None for full text: embedded at `index_path`, or on `server`."""
-    backend: Backend = EmbeddedBackend(index_path) if server is None else ElasticsearchBackend(server)
+    """An index of the corpus (with vectors unless the mode is fulltext) and the (cached)
+    encoder, or None for full text: embedded at `index_path`, or on the setup's server."""
+    backend: Backend = EmbeddedBackend(index_path) if setup.server is None else ElasticsearchBackend(setup.server)
     docs = load_corpus(corpus)
     for start in range(0, len(docs), 200):
         backend.upsert(docs[start : start + 200])
-    if mode == "fulltext":
+    if setup.mode == "fulltext":
         return backend, None
     if encoder is None:
-        encoder = CachedEncoder(load_encoder(enrich.model, enrich.threads), cache_dir / "embeddings")
-    run_embedding_pass(backend, encoder, enrich)
+        model = load_encoder(setup.enrich.model, setup.enrich.threads)
+        encoder = CachedEncoder(model, setup.cache_dir / "embeddings")
+    run_embedding_pass(backend, encoder, setup.enrich)
     return backend, encoder
 
 
 def evaluate(
-    corpus: Path,
-    queries_path: Path,
-    qrels_path: Path,
-    mode: str,
-    enrich: EnrichConfig,
-    cache_dir: Path,
-    encoder: Encoder | None = None,
-    server: ElasticsearchConfig | None = None,
+    corpus: Path, queries_path: Path, qrels_path: Path, setup: SearchSetup, encoder: Encoder | None = None
 ) -> dict[str, Any]:
     """n, ndcg_at_10, recall_at_10, recall_at_100 (means over queries with a relevant document);
-    on the embedded index, or on a throw-away index of `server`."""
+    on the embedded index, or on a throw-away index of the setup's server."""
+    mode = setup.mode
     queries = load_queries(queries_path)
     qrels = load_qrels(qrels_path)
     evaluated = [q for q in qrels if q in queries]
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="aktenlotse-eval-") as tmp:
-        backend, encoder = build_index(corpus, Path(tmp) / "index.db", mode, enrich, cache_dir, encoder, server)
+        backend, encoder = build_index(corpus, Path(tmp) / "index.db", setup, encoder)
         try:
             vectors = None
             if encoder is not None:
@@ -281,7 +280,7 @@ def evaluate(
         "ndcg_at_10": round(ndcg / n, 4) if n else 0.0,
         "recall_at_10": round(r10 / n, 4) if n else 0.0,
         "recall_at_100": round(r100 / n, 4) if n else 0.0,
-        "model": None if mode == "fulltext" else enrich.model,
+        "model": None if mode == "fulltext" else setup.enrich.model,
         "ms_per_query": round(1000 * search_seconds / n, 2) if n else 0.0,
         "seconds": round(time.perf_counter() - started, 1),
     }

@@ -16,10 +16,10 @@ process, on first use.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from aktenlotse.core.process_wide import ProcessWide
 from aktenlotse.text.exact_tokens import ExactToken, find_exact_tokens
 from aktenlotse.text.folding import fold
 from aktenlotse.text.lexicon import GermanLexicon, split_compound
@@ -41,18 +41,12 @@ __all__ = [
 _WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
 _MAX_TOKEN_LEN = 60
 
-_lexicon: GermanLexicon | None = None
-_lexicon_lock = threading.Lock()
+_lexicon = ProcessWide(GermanLexicon)
 
 
 def shared_lexicon() -> GermanLexicon:
     """The process-wide lexicon, loaded on first use."""
-    global _lexicon
-    if _lexicon is None:
-        with _lexicon_lock:
-            if _lexicon is None:
-                _lexicon = GermanLexicon()
-    return _lexicon
+    return _lexicon.get()
 
 
 @dataclass(frozen=True)
