@@ -12,7 +12,7 @@ from aktenlotse.identity.users import UserInfo
 from aktenlotse.portal.context import PortalContext
 from aktenlotse.services.overview import STALE_YEARS, overview_for
 from aktenlotse.services.review import can_review
-from aktenlotse.services.review_forecast import forecast_for, forecast_lines
+from aktenlotse.services.review_forecast import TABLE_COLUMNS, forecast_for, forecast_lines, table_rows
 from aktenlotse.text.sizes import human_size
 
 
@@ -63,20 +63,7 @@ def _forecast(ctx: PortalContext, user: UserInfo) -> None:
     if forecast is None:
         return
     st.caption(forecast_lines(forecast)[0])
-    rows = [
-        (
-            d.name,
-            d.files,
-            d.decided,
-            d.confident,
-            d.needs_person,
-            "–" if d.person_hours is None else f"{d.person_hours:.1f}".replace(".", ","),
-            "–" if d.weeks is None else f"{d.weeks:.1f}".replace(".", ","),
-        )
-        for d in forecast.departments
-    ]
-    columns = ["Fachbereich", "Dateien", "Entschieden", "Sicherer Vorschlag", "Für Menschen", "Stunden", "Wochen"]
-    _table(rows, columns, "Noch keine Dateien.")
+    _table(table_rows(forecast), list(TABLE_COLUMNS), "Noch keine Dateien.")
     if forecast.weekly_decisions:
         weeks = pd.DataFrame(forecast.weekly_decisions, columns=["Woche", "Entscheidungen"]).set_index("Woche")
         st.line_chart(weeks.cumsum(), x_label="Kalenderwoche", y_label="Entschiedene Dokumente (Summe)")

@@ -11,7 +11,10 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 import requests
+
+from tests.plugins.requirements import missing_service
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -63,16 +66,33 @@ def running_portal(config: Path, port: int, env: dict[str, str], log: Path):
 
 
 @contextmanager
-def browser_page():
+def browser_pages(count: int, height: int = 900):
+    """`count` pages of one headless Chromium, each in a context of its own (separate
+    cookies and sessions, like two people at two desks)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="de-DE")
-            yield page
+            yield [
+                browser.new_context(viewport={"width": 1280, "height": height}, locale="de-DE").new_page()
+                for _ in range(count)
+            ]
         finally:
             browser.close()
+
+
+@contextmanager
+def browser_page():
+    with browser_pages(1) as (page,):
+        yield page
+
+
+@pytest.fixture
+def chromium_installed():
+    """Use as an autouse fixture in browser test modules: skips (fails in CI) without Chromium."""
+    if chromium_path() is None:
+        missing_service("Debian chromium missing (scripts/setup.sh installs it)")
 
 
 def log_in_and_search(page, url: str, username: str, password: str, query: str) -> float:

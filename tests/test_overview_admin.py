@@ -88,7 +88,7 @@ def test_restricted_pages_check_roles(share, tmp_path, page, allowed):
         assert refused == (role not in allowed), (page, role)
 
 
-def test_overview_page_names_duplicate_paths_in_german(share, tmp_path):
+def _overview_as_ag_dms(share, tmp_path) -> AppTest:
     config = tmp_path / "portal.toml"
     config.write_text(
         f'data_dir = "{share.data}"\n[auth]\nmode = "demo"\n[[sources]]\nname = "daten"\nroot = "{share.root}"\n',
@@ -99,6 +99,11 @@ def test_overview_page_names_duplicate_paths_in_german(share, tmp_path):
     )
     at.run()
     assert not at.exception
+    return at
+
+
+def test_overview_page_names_duplicate_paths_in_german(share, tmp_path):
+    at = _overview_as_ag_dms(share, tmp_path)
     (duplicates,) = [t for t in at.dataframe if "Kopien" in t.value.columns]
     cell = duplicates.value["Dateien"][0]
     for path in ("Archiv/plan-kopie2.txt", "Bauamt/plan-kopie.txt", "Bauamt/plan.txt"):
@@ -109,16 +114,7 @@ def test_overview_page_names_duplicate_paths_in_german(share, tmp_path):
 
 
 def test_overview_page_shows_the_forecast_per_department(share, tmp_path):
-    config = tmp_path / "portal.toml"
-    config.write_text(
-        f'data_dir = "{share.data}"\n[auth]\nmode = "demo"\n[[sources]]\nname = "daten"\nroot = "{share.root}"\n',
-        encoding="utf-8",
-    )
-    at = AppTest.from_function(
-        _page_script, args=("ui_overview", ("employee", "ag_dms"), str(config)), default_timeout=90
-    )
-    at.run()
-    assert not at.exception
+    at = _overview_as_ag_dms(share, tmp_path)
     assert "Migrationsprognose je Fachbereich" in [h.value for h in at.subheader]
     (forecast,) = [t for t in at.dataframe if "Fachbereich" in t.value.columns]
     assert {"Bauamt", "Archiv"} <= set(forecast.value["Fachbereich"])

@@ -5,20 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import browser_page, chromium_path, log_in_and_search, running_portal
+from tests.browser import browser_page, chromium_installed, log_in_and_search, running_portal  # noqa: F401 - chromium_installed is a fixture
 from tests.certificates import free_port
 from tests.ldap_directory import USERS
-from tests.plugins.requirements import missing_service
 from tests.portal_fixtures import HOSTILE_TITLE, SERVICE_ENV, build_index, write_config
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
-pytestmark = [pytest.mark.browser, pytest.mark.ldap]
-
-
-@pytest.fixture(autouse=True)
-def chromium_installed():
-    if chromium_path() is None:
-        missing_service("Debian chromium missing (scripts/setup.sh installs it)")
+pytestmark = [pytest.mark.usefixtures("chromium_installed"), pytest.mark.browser, pytest.mark.ldap]
 
 
 @pytest.fixture(scope="module")

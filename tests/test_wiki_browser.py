@@ -4,28 +4,20 @@ both opened is a conflict with a diff (nothing overwritten), and a saved page is
 
 import contextlib
 import time
-from contextlib import contextmanager
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from aktenlotse.search.embedded import EmbeddedBackend
 from aktenlotse.services.wiki import WikiStore
-from tests.browser import CHROMIUM_ARGS, chromium_path, log_in_and_search, running_portal
+from tests.browser import browser_pages, chromium_installed, log_in_and_search, running_portal  # noqa: F401 - chromium_installed is a fixture
 from tests.certificates import free_port
 from tests.ldap_directory import USERS
-from tests.plugins.requirements import missing_service
 from tests.portal_fixtures import SERVICE_ENV, build_index, write_config
 
-pytestmark = [pytest.mark.browser, pytest.mark.ldap, pytest.mark.wiki]
+pytestmark = [pytest.mark.usefixtures("chromium_installed"), pytest.mark.browser, pytest.mark.ldap, pytest.mark.wiki]
 LOTSE = ("digitallotse",)
-
-
-@pytest.fixture(autouse=True)
-def chromium_installed():
-    if chromium_path() is None:
-        missing_service("Debian chromium missing (scripts/setup.sh installs it)")
 
 
 @pytest.fixture(scope="module")
@@ -34,23 +26,15 @@ def portal(tmp_path_factory, slapd):
     build_index(folder / "data")
     index = EmbeddedBackend(folder / "data" / "index.sqlite")  # the portal's index: saved pages are found
     wiki = WikiStore(folder / "data", index)
-    wiki.save(
-        author="yilmaz",
-        roles=LOTSE,
-        title="Posteingang",
-        body="## Eingangsstempel\n\nJede **Eingangspost** wird *gestempelt* und [gescannt](https://example.org).",
-        category="Anleitung",
-        status="published",
+    pages = (
+        (
+            "Posteingang",
+            "## Eingangsstempel\n\nJede **Eingangspost** wird *gestempelt* und [gescannt](https://example.org).",
+        ),
+        ("Scannen im Bürgerbüro", "Erste Fassung der Anleitung."),  # the newest: "Lesen" shows it first
     )
-    # The newest page is the one "Lesen" shows first.
-    wiki.save(
-        author="yilmaz",
-        roles=LOTSE,
-        title="Scannen im Bürgerbüro",
-        body="Erste Fassung der Anleitung.",
-        category="Anleitung",
-        status="published",
-    )
+    for title, body in pages:
+        wiki.save(author="yilmaz", roles=LOTSE, title=title, body=body, category="Anleitung", status="published")
     port = free_port()
     config = write_config(folder, slapd, port=port)
     with running_portal(config, port, SERVICE_ENV, folder / "portal.log") as url:
@@ -59,19 +43,8 @@ def portal(tmp_path_factory, slapd):
     index.close()
 
 
-@contextmanager
 def two_browsers():
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
-        try:
-            pages = [
-                browser.new_context(viewport={"width": 1280, "height": 1400}, locale="de-DE").new_page()
-                for _ in range(2)
-            ]
-            yield pages
-        finally:
-            browser.close()
+    return browser_pages(2, height=1400)
 
 
 def open_wiki(page, url: str, username: str) -> None:

@@ -46,13 +46,21 @@ def _usage(parser: argparse.ArgumentParser) -> int:
     return 2
 
 
+def _output_problem(output: Path, suffixes: tuple[str, ...]) -> str | None:
+    """Why `output` cannot be written as one of `suffixes` (None: it can)."""
+    if output.suffix.lower() not in suffixes:
+        kinds = " oder ".join(f"{suffix}-" for suffix in suffixes)
+        return f"--output muss eine {kinds.removesuffix('-')}-Datei sein."
+    if not output.parent.is_dir():
+        return f"Ordner {output.parent} gibt es nicht."
+    return None
+
+
 def cmd_permissions(args: argparse.Namespace) -> int:
     output = Path(args.output)
-    if output.suffix.lower() != ".xlsx":
-        print("Fehler: --output muss eine .xlsx-Datei sein.", file=sys.stderr)
-        return 2
-    if not output.parent.is_dir():
-        print(f"Fehler: Ordner {output.parent} gibt es nicht.", file=sys.stderr)
+    problem = _output_problem(output, (".xlsx",))
+    if problem:
+        print(f"Fehler: {problem}", file=sys.stderr)
         return 2
     config = load_config(args.config)
     try:
@@ -80,13 +88,11 @@ def cmd_permissions(args: argparse.Namespace) -> int:
 def cmd_progress(args: argparse.Namespace) -> int:
     output = Path(args.output)
     writers = {".pdf": write_pdf, ".xlsx": write_progress_xlsx}
-    writer = writers.get(output.suffix.lower())
-    if writer is None:
-        print("Fehler: --output muss eine .pdf- oder .xlsx-Datei sein.", file=sys.stderr)
+    problem = _output_problem(output, tuple(writers))
+    if problem:
+        print(f"Fehler: {problem}", file=sys.stderr)
         return 2
-    if not output.parent.is_dir():
-        print(f"Fehler: Ordner {output.parent} gibt es nicht.", file=sys.stderr)
-        return 2
+    writer = writers[output.suffix.lower()]
     config = load_config(args.config)
     backend = open_backend(config)
     try:

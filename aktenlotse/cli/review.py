@@ -12,7 +12,7 @@ from aktenlotse.core.config import Config
 from aktenlotse.pipeline.app import open_backend
 from aktenlotse.services.migration_export import export_migration_list
 from aktenlotse.services.review import ReviewError, ReviewStore, progress
-from aktenlotse.services.review_forecast import CONFIDENT_AT, build_forecast, forecast_dict, forecast_lines
+from aktenlotse.services.review_forecast import CONFIDENT_AT, forecast_dict, forecast_for, forecast_lines
 from aktenlotse.services.review_training import train_from_decisions
 from aktenlotse.stores.statedb import StateDB
 from aktenlotse.xdomea.schema import SchemaError
@@ -132,22 +132,13 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     if not 0.0 <= args.confident_at <= 1.0:
         print("Fehler: --confident-at muss zwischen 0 und 1 liegen", file=sys.stderr)
         return 2
-    state, store, backend = StateDB(config.state_db), ReviewStore(config.data_dir), open_backend(config)
+    backend = open_backend(config)
     try:
         # The shell of the server is the admin's: the command runs with the admin role.
-        forecast = build_forecast(
-            state,
-            store,
-            backend,
-            roles={"admin"},
-            confident_at=args.confident_at,
-            departments_of=config.dms.departments,
-            planned_weekly_hours=config.dms.weekly_review_hours,
-        )
+        forecast = forecast_for(config, backend, {"admin"}, args.confident_at)
     finally:
         backend.close()
-        store.close()
-        state.close()
+    assert forecast is not None  # the state database exists (checked above)
     if args.json:
         print(json.dumps(forecast_dict(forecast), ensure_ascii=False, indent=2))
     else:

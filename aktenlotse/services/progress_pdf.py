@@ -18,7 +18,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from reportlab.platypus.flowables import Flowable
 
 from aktenlotse.services.progress_report import ProgressReport, summary_lines
-from aktenlotse.services.review_forecast import Department
+from aktenlotse.services.review_forecast import TABLE_COLUMNS, Department, table_rows
 
 DECIDED, SURE, OPEN = colors.HexColor("#2e7d32"), colors.HexColor("#9ccc65"), colors.HexColor("#ef6c00")
 CHART_DEPARTMENTS = 12  # the chart shows the first ones of the roll-out order; the table all
@@ -36,7 +36,7 @@ def write_pdf(report: ProgressReport, target: Path) -> None:
         story += [
             _department_chart(departments[:CHART_DEPARTMENTS]),
             Spacer(1, 0.3 * cm),
-            _department_table(departments),
+            _department_table(report),
         ]
     if report.forecast.weekly_decisions:
         story += [Paragraph("Entschiedene Dokumente im Verlauf", styles["Heading2"]), _progress_chart(report)]
@@ -77,20 +77,8 @@ def _department_chart(departments: list[Department]) -> Drawing:
     return drawing
 
 
-def _department_table(departments: list[Department]) -> Table:
-    header = ["Fachbereich", "Dateien", "entschieden", "sicher", "für Menschen", "Stunden", "Wochen"]
-    rows = [
-        [
-            d.name,
-            d.files,
-            d.decided,
-            d.confident,
-            d.needs_person,
-            "–" if d.person_hours is None else f"{d.person_hours:.1f}".replace(".", ","),
-            "–" if d.weeks is None else f"{d.weeks:.1f}".replace(".", ","),
-        ]
-        for d in departments
-    ]
+def _department_table(report: ProgressReport) -> Table:
+    header, rows = list(TABLE_COLUMNS), [list(row) for row in table_rows(report.forecast)]
     table = Table([header, *rows], repeatRows=1)
     table.setStyle(
         TableStyle(

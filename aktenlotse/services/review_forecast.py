@@ -166,7 +166,9 @@ def build_forecast(
     return Forecast(pace, weekly, measured, order, _weekly(latest))
 
 
-def forecast_for(config: Config, backend: Backend, roles: Iterable[str]) -> Forecast | None:
+def forecast_for(
+    config: Config, backend: Backend, roles: Iterable[str], confident_at: float = CONFIDENT_AT
+) -> Forecast | None:
     """The forecast of the configured state database, review and index (`roles`: the
     caller's, a DMS role needed); None before the first crawl."""
     if not config.state_db.exists():
@@ -178,6 +180,7 @@ def forecast_for(config: Config, backend: Backend, roles: Iterable[str]) -> Fore
             store,
             backend,
             roles=roles,
+            confident_at=confident_at,
             departments_of=config.dms.departments,
             planned_weekly_hours=config.dms.weekly_review_hours,
         )
@@ -199,6 +202,21 @@ def _weekly(decisions: Iterable[Decision]) -> list[tuple[str, int]]:
         label = f"{year}-W{week:02d}"
         weeks[label] = weeks.get(label, 0) + 1
     return sorted(weeks.items())
+
+
+TABLE_COLUMNS = ("Fachbereich", "Dateien", "entschieden", "sicherer Vorschlag", "für Menschen", "Stunden", "Wochen")
+
+
+def table_rows(forecast: Forecast) -> list[tuple[str, int, int, int, int, str, str]]:
+    """One row per Fachbereich under TABLE_COLUMNS (German decimals, "–" without a pace)."""
+
+    def decimal(value: float | None) -> str:
+        return "–" if value is None else f"{value:.1f}".replace(".", ",")
+
+    return [
+        (d.name, d.files, d.decided, d.confident, d.needs_person, decimal(d.person_hours), decimal(d.weeks))
+        for d in forecast.departments
+    ]
 
 
 def forecast_dict(forecast: Forecast) -> dict:

@@ -16,15 +16,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.plugins.search_server import (
-    Pinned,
-    SearchServer,
-    fetch,
-    java_home,
-    launch,
-    session_fixtures,
-    unzip,
-)
+from tests.plugins import search_server as servers
+from tests.plugins.search_server import Pinned
 
 OS_VERSION = "2.19.1"
 MAVEN = "https://repo1.maven.org/maven2"
@@ -104,28 +97,30 @@ grant {
 
 def assemble(workdir: Path) -> Path:
     """The distribution with the painless module and the k-NN plugin, unpacked in `workdir`."""
-    unzip(fetch(OS_ZIP, "opensearch"), workdir)
+    servers.unzip(servers.fetch(OS_ZIP, "opensearch"), workdir)
     home = workdir / f"opensearch-{OS_VERSION}"
     painless = home / "modules" / "lang-painless"
     painless.mkdir(parents=True)
     for jar in PAINLESS_JARS:
-        (painless / jar.name).write_bytes(fetch(jar, "opensearch").read_bytes())
+        (painless / jar.name).write_bytes(servers.fetch(jar, "opensearch").read_bytes())
     (painless / "plugin-descriptor.properties").write_text(PAINLESS_DESCRIPTOR)
     (painless / "plugin-security.policy").write_text(PAINLESS_POLICY)
-    unzip(fetch(KNN_ZIP, "opensearch"), home / "plugins" / "opensearch-knn")
+    servers.unzip(servers.fetch(KNN_ZIP, "opensearch"), home / "plugins" / "opensearch-knn")
     return home
 
 
-def start_opensearch(workdir: Path, extra_settings: dict[str, str] | None = None) -> SearchServer:
+def start_opensearch(workdir: Path, extra_settings: dict[str, str] | None = None) -> servers.SearchServer:
     """Assemble the server in `workdir` and start it; returns once healthy."""
     home = assemble(workdir)
     env = {
-        "OPENSEARCH_JAVA_HOME": java_home(),
+        "OPENSEARCH_JAVA_HOME": servers.java_home(),
         "OPENSEARCH_JAVA_OPTS": "-Xms512m -Xmx512m",
         "OPENSEARCH_TMPDIR": str(workdir / "tmp"),
     }
-    return launch("OpenSearch", workdir, home, "opensearch", extra_settings or {}, env)
+    return servers.launch("OpenSearch", workdir, home, "opensearch", extra_settings or {}, env)
 
 
 # With AKTENLOTSE_TEST_OPENSEARCH_URL set, that running server is used instead of a fresh one.
-opensearch_server, opensearch_url = session_fixtures("OpenSearch", "AKTENLOTSE_TEST_OPENSEARCH_URL", start_opensearch)
+opensearch_server, opensearch_url = servers.session_fixtures(
+    "OpenSearch", "AKTENLOTSE_TEST_OPENSEARCH_URL", start_opensearch
+)
