@@ -9,7 +9,6 @@ import contextlib
 import threading
 from typing import Any
 
-import smbclient
 from smbprotocol import exceptions as smb_errors
 
 from aktenlotse.core.access_checks import FOLDER, AccessCheck
@@ -76,13 +75,15 @@ class SmbPathChecks:
         limit = self.config.share_acl_timeout_s
         answer: dict[str, Any] = {}
 
+        cancelled = threading.Event()
+
         def ask() -> None:
             try:
-                raw = self._ask_share_acl()
+                raw = self._ask_share_acl(cancelled)
                 if not raw:
                     # The Samba DC's RPC server answered the first question after a change of
                     # its share store without a descriptor, the next one with it: ask once more.
-                    raw = self._ask_share_acl()
+                    raw = self._ask_share_acl(cancelled)
                 answer["raw"] = raw
             except BaseException as exc:  # handed to the caller's thread, raised there
                 answer["error"] = exc
@@ -92,16 +93,20 @@ class SmbPathChecks:
         worker.start()
         worker.join(limit)
         if worker.is_alive():
+            cancelled.set()  # the worker must not open a new connection once it wakes
             self._drop()  # closing the socket ends the waiting call
             raise ShareAclError(f"keine Antwort des Servers innerhalb von {limit:g} s")
         if "error" in answer:
             raise answer["error"]
         return answer["raw"]
 
-    def _ask_share_acl(self) -> bytes:
+    def _ask_share_acl(self, cancelled: threading.Event) -> bytes:
         """One srvsvc call on the share ACL's own connection (same account as the walk). A
-        connection the server has closed since (idle, restarted) is opened anew once."""
+        connection the server has closed since (idle, restarted) is opened anew once, not
+        after the caller gave up waiting."""
         for attempt in (1, 2):
+            if cancelled.is_set():
+                raise ShareAclError("abgebrochen")
             kwargs = {**self._session.session_kwargs(), "connection_cache": self._acl_cache}
             try:
                 return read_share_security(self.server, self.config.smb_share, **kwargs)
@@ -110,6 +115,8 @@ class SmbPathChecks:
             except smb_errors.SMBResponseException as exc:  # an answer: IPC$ or the pipe refused
                 raise ShareAclError(f"IPC$: Fehler {exc.status:#x}") from None
             except (ValueError, OSError, smb_errors.SMBException) as exc:
+                if cancelled.is_set():
+                    raise ShareAclError("abgebrochen") from None
                 self._drop()
                 if attempt == 2:
                     raise SourceUnavailable(
@@ -127,10 +134,8 @@ class SmbPathChecks:
                 connection.disconnect(close=False)
 
     def close(self) -> None:
-        """Log off and close the share ACL's connection (a broken one may fail to close)."""
-        cache, self._acl_cache = self._acl_cache, {}
-        with contextlib.suppress(Exception):
-            smbclient.reset_connection_cache(connection_cache=cache)
+        """Close the share ACL's connection (without a log-off, see `_drop`)."""
+        self._drop()
 
     def share_acl_status(self) -> tuple[bool, str]:
         """(counted or deliberately ignored, one German line) for `aktenlotse check`;

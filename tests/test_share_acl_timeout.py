@@ -65,16 +65,17 @@ def stalling(samba_dc):
     proxy.stop()
 
 
-def source_config(dc, port: int, **kw):
+def source_config(dc, port: int, limit: float = LIMIT):
     return crawler_source_config(
-        dc, name="zeitlimit", share=SECOND_SHARE, path=FOLDER, smb_port=port, share_acl_timeout_s=LIMIT, **kw
+        dc, name="zeitlimit", share=SECOND_SHARE, path=FOLDER, smb_port=port, share_acl_timeout_s=limit
     )
 
 
 def test_without_the_relay_the_share_acl_is_read(samba_dc, share):
-    source = SmbSource(source_config(samba_dc, 445))
+    source = SmbSource(source_config(samba_dc, 445, limit=10.0))
     try:
-        assert source.share_acl_status() == (True, "Freigabeberechtigungen gelesen und berücksichtigt")
+        status = source.share_acl_status()
+        assert status == (True, "Freigabeberechtigungen gelesen und berücksichtigt"), status
     finally:
         source.close()
 
