@@ -5,6 +5,10 @@ downloads and `aktenlotse access explain` (read now, never from the index)."""
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from typing import Any
+
 from smbprotocol import exceptions as smb_errors
 
 from aktenlotse.core.access_checks import FOLDER, AccessCheck
@@ -31,6 +35,10 @@ class SmbPathChecks:
         self.server = config.smb_server
         self.unc_root = config.unc_root
         self._call = session.call
+        self._session = session
+        # The share ACL's srvsvc call has a connection of its own: when it hangs, that one
+        # is dropped and the walk's connection is untouched.
+        self._acl_cache: dict[str, Any] = {}
         self._enforce_traverse = config.traverse == "enforced"
         # How the share ACL was taken into account at the last look (one German line).
         self.share_acl_state = ""
@@ -47,11 +55,7 @@ class SmbPathChecks:
             )
             return start(None, b"ignore")
         try:
-            raw = self._call(read_share_security, self.server, self.config.smb_share)
-            if not raw:
-                # The Samba DC's RPC server answered the first question after a change of
-                # its share store without a descriptor, the next one with it: ask once more.
-                raw = self._call(read_share_security, self.server, self.config.smb_share)
+            raw = self._read_share_acl()
             if not raw:
                 raise ShareAclError("der Server gab keine heraus")
             check = share_check(raw)
@@ -63,6 +67,75 @@ class SmbPathChecks:
             return start(closed_share_check(str(exc)), b"unreadable")
         self.share_acl_state = "Freigabeberechtigungen gelesen und berücksichtigt"
         return start(check, raw)
+
+    def _read_share_acl(self) -> bytes:
+        """The share's descriptor over srvsvc within `share_acl_timeout_s`. A server that
+        accepts the call and never answers would hold the walk (and a download) forever:
+        past the limit the call's connection is dropped and ShareAclError says so."""
+        limit = self.config.share_acl_timeout_s
+        answer: dict[str, Any] = {}
+
+        cancelled = threading.Event()
+
+        def ask() -> None:
+            try:
+                raw = self._ask_share_acl(cancelled)
+                if not raw:
+                    # The Samba DC's RPC server answered the first question after a change of
+                    # its share store without a descriptor, the next one with it: ask once more.
+                    raw = self._ask_share_acl(cancelled)
+                answer["raw"] = raw
+            except BaseException as exc:  # handed to the caller's thread, raised there
+                answer["error"] = exc
+
+        # A daemon thread: one stuck on a dead socket must not hold up the process's exit.
+        worker = threading.Thread(target=ask, name=f"share-acl-{self.name}", daemon=True)
+        worker.start()
+        worker.join(limit)
+        if worker.is_alive():
+            cancelled.set()  # the worker must not open a new connection once it wakes
+            self._drop()  # closing the socket ends the waiting call
+            raise ShareAclError(f"keine Antwort des Servers innerhalb von {limit:g} s")
+        if "error" in answer:
+            raise answer["error"]
+        return answer["raw"]
+
+    def _ask_share_acl(self, cancelled: threading.Event) -> bytes:
+        """One srvsvc call on the share ACL's own connection (same account as the walk). A
+        connection the server has closed since (idle, restarted) is opened anew once, not
+        after the caller gave up waiting."""
+        for attempt in (1, 2):
+            if cancelled.is_set():
+                raise ShareAclError("abgebrochen")
+            kwargs = {**self._session.session_kwargs(), "connection_cache": self._acl_cache}
+            try:
+                return read_share_security(self.server, self.config.smb_share, **kwargs)
+            except smb_errors.SMBAuthenticationError as exc:
+                raise SourceUnavailable(self._session.auth_message(str(exc))) from None
+            except smb_errors.SMBResponseException as exc:  # an answer: IPC$ or the pipe refused
+                raise ShareAclError(f"IPC$: Fehler {exc.status:#x}") from None
+            except (ValueError, OSError, smb_errors.SMBException) as exc:
+                if cancelled.is_set():
+                    raise ShareAclError("abgebrochen") from None
+                self._drop()
+                if attempt == 2:
+                    raise SourceUnavailable(
+                        f"source {self.name!r}: Dateiserver {self.server} nicht erreichbar "
+                        f"(share ACL: server unreachable on port {self.config.smb_port}: {exc})"
+                    ) from None
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+    def _drop(self) -> None:
+        """Close the share ACL's connection without logging off: a log-off waits for an
+        answer that a stalled server never sends."""
+        cache, self._acl_cache = self._acl_cache, {}
+        for connection in cache.values():
+            with contextlib.suppress(Exception):
+                connection.disconnect(close=False)
+
+    def close(self) -> None:
+        """Close the share ACL's connection (without a log-off, see `_drop`)."""
+        self._drop()
 
     def share_acl_status(self) -> tuple[bool, str]:
         """(counted or deliberately ignored, one German line) for `aktenlotse check`;

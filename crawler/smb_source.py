@@ -104,6 +104,7 @@ class SmbSource:
     def close(self) -> None:
         if self._readers is not None:
             self._readers.close()
+        self._path_checks.close()
         self._session.close()
 
     # -- paths ---------------------------------------------------------------------

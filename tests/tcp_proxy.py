@@ -1,5 +1,7 @@
 """A loopback TCP forwarder a test can cut, to make a server unreachable or drop a
-client's sessions mid-operation without touching the (session-wide) server itself."""
+client's sessions mid-operation without touching the (session-wide) server itself, or that
+stalls a connection once the client sends given bytes (a server that accepts a call and
+never answers it)."""
 
 from __future__ import annotations
 
@@ -12,10 +14,13 @@ class TcpProxy:
     """Forwards 127.0.0.1:`port` to 127.0.0.1:`target_port`, listening from the start.
     `drop()` closes every open connection (a dropped session; new ones are accepted),
     `stop()` also refuses new connections (the server went away), `start()` listens again
-    on the same port (it came back)."""
+    on the same port (it came back). With `stall_on`, a connection whose client sends
+    those bytes is kept open but forwards nothing more either way (counted in `stalled`)."""
 
-    def __init__(self, target_port: int):
+    def __init__(self, target_port: int, stall_on: bytes = b""):
         self.target_port = target_port
+        self.stall_on = stall_on
+        self.stalled = 0
         probe = socket.socket()
         probe.bind(("127.0.0.1", 0))
         self.port = probe.getsockname()[1]
@@ -70,14 +75,21 @@ class TcpProxy:
             with self._lock:
                 self._open += [client, upstream]
                 self.connections += 1
-            for source, target in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(source, target), daemon=True).start()
+            stalled = threading.Event()
+            for source, target, watch in ((client, upstream, True), (upstream, client, False)):
+                threading.Thread(target=self._pump, args=(source, target, stalled, watch), daemon=True).start()
 
-    @staticmethod
-    def _pump(source: socket.socket, target: socket.socket) -> None:
+    def _pump(self, source: socket.socket, target: socket.socket, stalled: threading.Event, watch: bool) -> None:
+        tail = b""  # the bytes may arrive split over two reads
         try:
             while data := source.recv(65536):
-                target.sendall(data)
+                if watch and self.stall_on and not stalled.is_set() and self.stall_on in tail + data:
+                    stalled.set()
+                    with self._lock:
+                        self.stalled += 1
+                tail = data[-len(self.stall_on) :] if self.stall_on else b""
+                if not stalled.is_set():  # stalled: read on (the sender must not block), pass nothing
+                    target.sendall(data)
         except OSError:
             pass
         finally:

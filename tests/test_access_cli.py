@@ -14,17 +14,27 @@ from pathlib import Path
 
 import pytest
 
-from aktenlotse.core.config import load_config
+from aktenlotse.core.config import AuthConfig, load_config
+from aktenlotse.identity.demo_directory import DemoDirectory
 from aktenlotse.identity.directory import LdapDirectory
+from aktenlotse.identity.users import group_ancestors
 from aktenlotse.services.access_explain import explain, who_may_read
 from tests.certificates import free_port
 from tests.directory_truth import readers_by_user, share_config
-from tests.ldap_directory import SERVICE_PASSWORD, USERS
+from tests.ldap_directory import GROUPS, NESTED, SERVICE_PASSWORD, USERS
 
 pytestmark = [pytest.mark.ldap, pytest.mark.skipif(os.geteuid() != 0, reason="chown and other uids need root")]
 
 GIDS = {"bauamt": 63101, "kaemmerei": 63102, "fachaemter": 63105}
-FILES = ["Bauamt/antrag.txt", "Kaemmerei/haushalt.txt", "Projekte/plan.txt", "Allgemein/info.txt", "Bauamt"]
+# The folder "Bauamt" last: the files are written before it.
+FILES = [
+    "Bauamt/antrag.txt",
+    "Kaemmerei/haushalt.txt",
+    "Projekte/plan.txt",
+    "Allgemein/info.txt",
+    "Allgemein/ohne-bauamt.txt",
+    "Bauamt",
+]
 ENV = {**os.environ, "AKTENLOTSE_LDAP_BIND_PASSWORD": SERVICE_PASSWORD}
 
 
@@ -42,10 +52,14 @@ def share():
         (root / folder).mkdir(parents=True)
         os.chown(root / folder, 0, gid)
         os.chmod(root / folder, mode)
-    for rel in FILES[:4]:
+    for rel in FILES[:-1]:
         (root / rel).write_text("Inhalt", encoding="utf-8")
         os.chmod(root / rel, 0o644)
     os.chmod(root / "Projekte/plan.txt", 0o600)
+    # Readable by all but the owning group: the kernel refuses bauamt's members (and with
+    # them bauamt-leitung's, who are in bauamt through nesting) what "other" may do.
+    os.chown(root / "Allgemein/ohne-bauamt.txt", 0, GIDS["bauamt"])
+    os.chmod(root / "Allgemein/ohne-bauamt.txt", 0o604)
     subprocess.run(["setfacl", "-m", f"g:{GIDS['fachaemter']}:r", str(root / "Projekte/plan.txt")], check=True)
     try:
         yield base, root
@@ -118,7 +132,7 @@ def test_cli_who_lists_groups_and_users(share, slapd):
     result = cli(config, "who", "daten:Bauamt/antrag.txt", "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert data["groups"] == ["bauamt"]
+    assert data["groups"] == ["bauamt", "bauamt-leitung"]  # bauamt-leitung is a member of bauamt
     assert {"mueller", "krause"} <= set(data["users"]) and "schmidt" not in data["users"]
     table = cli(config, "who", "daten:Allgemein/info.txt")
     assert "Gruppe    kaemmerei" in table.stdout and "Benutzer  weber" in table.stdout
@@ -147,3 +161,49 @@ def test_directory_lists_users_and_groups_page_by_page(slapd):
     directory = LdapDirectory(auth(slapd))
     assert directory.user_names(page_size=2) == sorted(USERS)
     assert {"bauamt", "fachaemter", "portal-admins"} <= set(directory.group_names(page_size=3))
+
+
+def test_who_names_nested_groups_through_the_groups_they_are_in(share, slapd, monkeypatch):
+    base, root = share
+    monkeypatch.setenv("AKTENLOTSE_LDAP_BIND_PASSWORD", SERVICE_PASSWORD)
+    config = load_config(write_config(base, root, slapd))
+    directory = LdapDirectory(config.auth)
+    truth = ground_truth(root, directory)
+    members = {g: {u for u in USERS if g in directory.lookup(u).groups} for g in GROUPS}
+    # The ACL names fachaemter only; bauamt, kaemmerei, standesamt are in it, bauamt-leitung
+    # two levels down (bauamt-leitung in bauamt in fachaemter).
+    plan = who_may_read(config, directory, "daten:Projekte/plan.txt")
+    assert set(plan.groups) == {"fachaemter", "bauamt", "bauamt-leitung", "kaemmerei", "standesamt"}
+    # Refused to bauamt: a group nested in it is refused as well, others pass.
+    refused = who_may_read(config, directory, "daten:Allgemein/ohne-bauamt.txt")
+    assert "bauamt" not in refused.groups and "bauamt-leitung" not in refused.groups
+    assert {"kaemmerei", "personal", "portal-admins"} <= set(refused.groups)
+    assert "krause" not in truth["Allgemein/ohne-bauamt.txt"]  # bauamt-leitung's member
+    # Whatever group is named, every one of its members can open the file.
+    for rel in FILES:
+        for group in who_may_read(config, directory, f"daten:{rel}").groups:
+            assert members[group] <= truth[rel], (rel, group)
+
+
+def test_group_parents_are_read_from_the_directory(slapd):
+    from tests.test_directory import auth
+
+    parents = LdapDirectory(auth(slapd)).group_parents(page_size=3)
+    expected: dict[str, set[str]] = {}
+    for parent, children in NESTED.items():
+        for child in children:
+            expected.setdefault(child, set()).add(parent)
+    assert {child: set(found) for child, found in parents.items()} == expected
+    assert group_ancestors(parents)["bauamt-leitung"] == ("bauamt", "fachaemter", "mitarbeitende")
+
+
+def test_ancestors_end_on_cycles_and_the_demo_directory_nests():
+    ancestors = group_ancestors({"a": ("b",), "b": ("c",), "c": ("a", "d")})
+    assert ancestors == {"a": ("b", "c", "d"), "b": ("a", "c", "d"), "c": ("a", "b", "d")}
+    assert group_ancestors({"a": ("a",)}) == {}
+    demo = DemoDirectory(
+        AuthConfig(mode="demo"), users={"u": ("U", ("team",), "pw")}, nested={"amt": ("team",), "alle": ("amt",)}
+    )
+    assert demo.group_parents() == {"amt": ("alle",), "team": ("amt",)}
+    assert set(demo.lookup("u").groups) == {"team", "amt", "alle"}
+    assert set(demo.group_names()) == {"team", "amt", "alle"}

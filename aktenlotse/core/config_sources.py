@@ -53,6 +53,9 @@ class SourceConfig:
     # "enforced": the share's own ACL counts (unreadable for the account: nobody sees the
     # share); "ignore": the admin asserts that the share ACL does not restrict reading.
     share_acl: str = "enforced"
+    # How long the share ACL's srvsvc call may take: a server that accepts and never answers
+    # leaves the share unverified (hidden) instead of holding up the crawl.
+    share_acl_timeout_s: float = 10.0
 
     @property
     def is_smb(self) -> bool:
@@ -129,6 +132,7 @@ def parse_source(item: Any, index: int, base_dir: Path) -> SourceConfig:
             "smb_max_path",
             "traverse",
             "share_acl",
+            "share_acl_timeout_s",
         },
         prefix,
     )
@@ -158,6 +162,7 @@ def parse_source(item: Any, index: int, base_dir: Path) -> SourceConfig:
             smb_requests_per_second=values.number(item, "smb_requests_per_second", 2000.0, prefix, 0),
             smb_max_path=values.number(item, "smb_max_path", 32000, prefix, 10, integer=True),
             share_acl=values.choice(item, "share_acl", ("enforced", "ignore"), prefix),
+            share_acl_timeout_s=values.number(item, "share_acl_timeout_s", 10.0, prefix, 0.1),
         )
         default_name = smb_path.rsplit("/", 1)[-1] if smb_path else share
     else:
@@ -170,6 +175,7 @@ def parse_source(item: Any, index: int, base_dir: Path) -> SourceConfig:
             "smb_requests_per_second",
             "smb_max_path",
             "share_acl",
+            "share_acl_timeout_s",
         ):
             if key in item:
                 raise ConfigError(f"{prefix}{key}: only for SMB roots (smb://server/share/folder)")

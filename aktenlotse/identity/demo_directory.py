@@ -10,7 +10,15 @@ import hashlib
 import hmac
 
 from aktenlotse.core.config import AuthConfig
-from aktenlotse.identity.users import MSG_BAD_CREDENTIALS, MSG_INPUT, LoginError, LoginGuard, UserInfo, roles_for
+from aktenlotse.identity.users import (
+    MSG_BAD_CREDENTIALS,
+    MSG_INPUT,
+    LoginError,
+    LoginGuard,
+    UserInfo,
+    group_ancestors,
+    roles_for,
+)
 
 # name -> (display name, groups, password); the demo prints these logins.
 DEMO_USERS: dict[str, tuple[str, tuple[str, ...], str]] = {
@@ -31,8 +39,19 @@ def _digest(password: str, name: str) -> bytes:
 class DemoDirectory:
     """The `Directory` of demo mode: the users above, passwords compared as PBKDF2 digests."""
 
-    def __init__(self, config: AuthConfig, users: dict[str, tuple[str, tuple[str, ...], str]] | None = None):
+    def __init__(
+        self,
+        config: AuthConfig,
+        users: dict[str, tuple[str, tuple[str, ...], str]] | None = None,
+        nested: dict[str, tuple[str, ...]] | None = None,
+    ):
+        """`nested`: group -> its member groups, as in a directory (the demo has none)."""
         self.config = config
+        self._parents: dict[str, tuple[str, ...]] = {}
+        for parent, children in (nested or {}).items():
+            for child in children:
+                self._parents[child] = (*self._parents.get(child, ()), parent)
+        self._ancestors = group_ancestors(self._parents)
         self.guard = LoginGuard(config.max_failures, config.lockout_min)
         self._users = {
             name: (display, groups, _digest(pw, name)) for name, (display, groups, pw) in (users or DEMO_USERS).items()
@@ -67,10 +86,18 @@ class DemoDirectory:
 
     def group_names(self, page_size: int = 500) -> dict[str, str]:
         """The demo groups (they have no SIDs)."""
-        return {g: "" for _, groups, _ in self._users.values() for g in groups}
+        named = [g for _, groups, _ in self._users.values() for g in groups]
+        named += [g for child, parents in self._parents.items() for g in (child, *parents)]
+        return {g: "" for g in named}
+
+    def group_parents(self, page_size: int = 500) -> dict[str, tuple[str, ...]]:
+        """The groups each nested group is a direct member of."""
+        return {child: tuple(sorted(parents)) for child, parents in sorted(self._parents.items())}
 
     def _user(self, name: str, record: tuple[str, tuple[str, ...], bytes]) -> UserInfo:
-        display, groups, _ = record
+        display, direct, _ = record
+        # As a directory resolves a login: the user's groups and every group they are in.
+        groups = tuple(dict.fromkeys([*direct, *(a for g in direct for a in self._ancestors.get(g, ()))]))
         return UserInfo(
             username=name,
             display_name=display,

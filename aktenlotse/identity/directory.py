@@ -57,6 +57,7 @@ MAX_GROUP_DEPTH = 10
 # The target of the bind that makes a refusal for an unknown name take as long as a wrong
 # password; no directory entry has this name (a hyphenated random tail, not a real cn).
 DUMMY_RDN = "aktenlotse-kein-konto-7f3c9a1e"
+GROUP_FILTER = "(|(objectClass=groupOfNames)(objectClass=group))"
 
 
 class LdapDirectory:
@@ -156,12 +157,28 @@ class LdapDirectory:
     def group_names(self, page_size: int = 500) -> dict[str, str]:
         """Every group of the directory: lower-case name -> its SID ('' without one)."""
         found = {}
-        for entry in self._paged("(|(objectClass=groupOfNames)(objectClass=group))", ["cn", "objectSid"], page_size):
+        for entry in self._paged(GROUP_FILTER, ["cn", "objectSid"], page_size):
             name = _plain(entry.get("attributes", {}).get("cn"))
             raw_sid = entry.get("raw_attributes", {}).get("objectSid") or []
             if name:
                 found[name.lower()] = format_sid(raw_sid[0]) if raw_sid else ""
         return found
+
+    def group_parents(self, page_size: int = 500) -> dict[str, tuple[str, ...]]:
+        """Each group that is a member of other groups -> their names, read from the groups'
+        `member` values (OpenLDAP groupOfNames and AD alike; no memberOf overlay needed).
+        Members that are not groups of this directory (users, foreign principals) are left
+        out; a large AD group's ranged `member` is read in full by ldap3 (auto_range)."""
+        entries = self._paged(GROUP_FILTER, ["cn", "member"], page_size)
+        names = {_dn_key(e.get("dn", "")): _plain(e.get("attributes", {}).get("cn")).lower() for e in entries}
+        parents: dict[str, set[str]] = {}
+        for entry in entries:
+            parent = names[_dn_key(entry.get("dn", ""))]
+            for member in entry.get("attributes", {}).get("member") or []:
+                child = names.get(_dn_key(str(member)))
+                if parent and child and child != parent:
+                    parents.setdefault(child, set()).add(parent)
+        return {child: tuple(sorted(found)) for child, found in sorted(parents.items())}
 
     def _paged(self, search_filter: str, attributes: list[str], page_size: int) -> list[dict]:
         """Entries only (referrals to other directories are not followed)."""
@@ -384,6 +401,15 @@ def _cn(dn: str) -> str:
     except ldap_errors.LDAPInvalidDnError:
         return ""
     return parts[0][1].lower() if parts else ""
+
+
+def _dn_key(dn: str) -> str:
+    """A DN as a comparable key: the same entry is spelled with other case or spacing in
+    `member` values than in its own `dn` (AD, OpenLDAP alike)."""
+    try:
+        return ",".join(f"{attr.lower()}={value.lower()}" for attr, value, _ in parse_dn(dn))
+    except ldap_errors.LDAPInvalidDnError:
+        return dn.lower()
 
 
 def _is_tls_problem(error: Exception) -> bool:

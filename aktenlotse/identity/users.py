@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -126,3 +126,26 @@ class Directory(Protocol):
 
     def group_names(self, page_size: int = 500) -> dict[str, str]:
         """Every group: lower-case name -> its SID ('' without one)."""
+
+    def group_parents(self, page_size: int = 500) -> dict[str, tuple[str, ...]]:
+        """Every group that is itself a member of groups: lower-case name -> the names of
+        the groups it is a direct member of (one level; `group_ancestors` goes further)."""
+
+
+def group_ancestors(parents: Mapping[str, Iterable[str]]) -> dict[str, tuple[str, ...]]:
+    """Every group's ancestors over any number of levels (A in B, B in C: A -> B, C), from
+    the direct parents. Directories allow cycles (A in B, B in A); each group is visited
+    once, so a cycle ends the walk instead of looping, and a group is never its own ancestor."""
+    found = {}
+    for group in parents:
+        seen: dict[str, None] = {}
+        frontier = list(parents.get(group, ()))
+        while frontier:
+            parent = frontier.pop(0)
+            if parent == group or parent in seen:
+                continue
+            seen[parent] = None
+            frontier.extend(parents.get(parent, ()))
+        if seen:
+            found[group] = tuple(sorted(seen))
+    return found

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aktenlotse.core.access_checks import AccessCheck, CheckUnavailable, Decision, decide, step_label
@@ -20,7 +20,7 @@ from aktenlotse.core.config import Config, SourceConfig
 from aktenlotse.core.records import AUTHENTICATED, EVERYONE, normalize_principal
 from aktenlotse.crawler.source import Source, SourceUnavailable
 from aktenlotse.crawler.source_factory import open_source
-from aktenlotse.identity.users import Directory, LoginError, UserInfo
+from aktenlotse.identity.users import Directory, LoginError, UserInfo, group_ancestors
 
 
 class AccessQueryError(Exception):
@@ -271,21 +271,32 @@ def explanation_lines(explanation: Explanation) -> list[str]:
 
 @dataclass(frozen=True)
 class DirectoryView:
-    """The directory's groups (lower-case name -> SID, '' without one) and every user's
-    principals, read once with the service account for questions about many paths."""
+    """The directory's groups (lower-case name -> SID, '' without one), each nested group's
+    ancestors (the groups it is in, over every level) and every user's principals, read
+    once with the service account for questions about many paths."""
 
     groups: dict[str, str]
     users: dict[str, tuple[str, ...]]
+    ancestors: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def read(cls, directory: Directory) -> DirectoryView:
-        """Read all groups and users (LoginError becomes AccessQueryError)."""
+        """Read all groups, their nesting and users (LoginError becomes AccessQueryError)."""
         try:
             groups = directory.group_names()
+            ancestors = group_ancestors(directory.group_parents())
             users = {name: tuple(directory.lookup(name).principals) for name in directory.user_names()}
         except LoginError as exc:
             raise AccessQueryError(exc.message) from None
-        return cls(groups, users)
+        return cls(groups, users, ancestors)
+
+    def member_principals(self, name: str) -> tuple[str, ...]:
+        """What every member of the group holds through it: the group itself and each group
+        it is nested in (a member of A, A in B, is a member of B), by name and SID."""
+        held = [*group_principals(name, self.groups.get(name, ""))]
+        for ancestor in self.ancestors.get(name, ()):
+            held += group_principals(ancestor, self.groups.get(ancestor, ""))
+        return tuple(held)
 
 
 def group_principals(name: str, sid: str) -> tuple[str, ...]:
@@ -295,12 +306,21 @@ def group_principals(name: str, sid: str) -> tuple[str, ...]:
 
 def readers_of(view: DirectoryView, target: Target, checks: Sequence[AccessCheck]) -> Readers:
     """Directory groups whose members all pass `checks`, other allowed principals the
-    directory does not know, and every directory user allowed."""
-    users = tuple(name for name, principals in view.users.items() if decide(principals, checks).allowed)
+    directory does not know, and every directory user allowed.
+
+    A group passes when what membership alone gives (the group and, nested, the groups it
+    is in) passes, and none of its users is refused through another group of theirs (a
+    deny there, as POSIX refuses an owning group what "other" may do)."""
+    allowed = {name: decide(principals, checks).allowed for name, principals in view.users.items()}
+    users = tuple(name for name, ok in allowed.items() if ok)
+    refused = [set(view.users[name]) for name, ok in allowed.items() if not ok]
     base = (EVERYONE, AUTHENTICATED)
     passing = tuple(
         sorted(
-            name for name, sid in view.groups.items() if decide((*base, *group_principals(name, sid)), checks).allowed
+            name
+            for name in view.groups
+            if decide((*base, *view.member_principals(name)), checks).allowed
+            and not any(held.intersection(group_principals(name, view.groups[name])) for held in refused)
         )
     )
     known = {p for name, sid in view.groups.items() for p in group_principals(name, sid)}
