@@ -136,16 +136,17 @@ def build_forecast(
     several = len(state.sources()) > 1
     departments: dict[str, Department] = {}
     for rows in state.item_chunks(CHUNK):
-        decisions = store.decisions_for([DocRef(r.source, r.path, r.content_hash) for r in rows])
+        refs = [DocRef(r.source, r.path, r.content_hash) for r in rows]
+        decisions = store.decisions_for(refs)
         scores = {doc.id: _best_score(doc.extra) for doc in backend.dms_listing([r.id for r in rows], roles)}
-        for row in rows:
+        for row, ref in zip(rows, refs, strict=True):
             name = department_of(row.source, row.path, several, departments_of)
             department = departments.setdefault(name, Department(name))
             department.files += 1
             department.bytes += row.size
             department.duplicates += row.content_hash in duplicated
             department.stale += row.mtime < stale_before
-            if DocRef(row.source, row.path, row.content_hash) in decisions:
+            if ref in decisions:
                 department.decided += 1
             elif scores.get(row.id, 0.0) >= confident_at:
                 department.confident += 1
