@@ -143,6 +143,58 @@ def test_confusion_pairs_from_reassign_decisions():
     )
 
 
+def test_audit_reads_sizes_decisions_suggestions_and_keywords(tmp_path):
+    from aktenlotse.search.embedded import EmbeddedBackend
+    from aktenlotse.services.aktenplan_audit_data import audit_docs
+    from aktenlotse.services.review import ReviewStore
+    from aktenlotse.stores.statedb import StateDB
+    from tests.sample_documents import sample_document
+
+    files = [  # path, size, first suggestion, keywords
+        ("Bauamt/Garagen/a.txt", 100, "632", ["Garage"]),
+        ("Bauamt/b.txt", 200, "633", ["Voranfrage", "Garage"]),
+        ("Kämmerei/c.txt", 300, None, []),
+    ]
+    state = StateDB(tmp_path / "state.sqlite")
+    state.add_indexed_rows(
+        (f"i{n}", "daten", folder.encode(), name.encode(), size, 0.0, 0.0, None, f"h{n}", "", "", 0, "indexed")
+        for n, (path, size, _, _) in enumerate(files)
+        for folder, _, name in [path.rpartition("/")]
+    )
+    backend = EmbeddedBackend(tmp_path / "index.sqlite")
+    backend.upsert(
+        [
+            sample_document(
+                f"i{n}",
+                path,
+                path,
+                "Text",
+                source="daten",
+                extra={"keywords": keywords, "aktenplan": [{"code": code, "score": 0.5}] if code else []},
+            )
+            for n, (path, _, code, keywords) in enumerate(files)
+        ]
+    )
+    store = ReviewStore(tmp_path)
+    store.decide([DocRef("daten", "Bauamt/b.txt", "h1")], decision="reassign", code="632", reviewer="k", roles=AG_DMS)
+    store.decide([DocRef("daten", "Kämmerei/c.txt", "h2")], decision="skip", code=None, reviewer="k", roles=AG_DMS)
+    try:
+        docs = list(audit_docs(state, store, backend, AG_DMS))
+        with pytest.raises(Exception, match="AG DMS|Administrator"):
+            list(audit_docs(state, store, backend, {"employee"}))
+    finally:
+        store.close()
+        backend.close()
+        state.close()
+    assert docs == [  # in the crawl's order: folder, then name
+        doc("Bauamt/b.txt", "632", "633", 200, True, ["Voranfrage", "Garage"]),
+        doc("Bauamt/Garagen/a.txt", None, "632", 100, False, ["Garage"]),
+        doc("Kämmerei/c.txt", None, None, 300, False, []),
+    ]
+    audit = build_audit(deep_plan(), docs, min_confusions=1)
+    assert [(p.first, p.second) for p in audit.confusions] == [("632", "633")]
+
+
 # -- folds ---------------------------------------------------------------------------------
 
 
@@ -279,3 +331,51 @@ def test_cli_import_audit_fold_undo(tmp_path):
     nothing = run_cli(config, "undo-fold", "--reviewer", "krause")
     assert nothing.returncode == 1 and "keine Faltung" in nothing.stderr
     assert run_cli(config, "fold", "632.1").returncode == 2  # --reviewer is required
+
+
+# -- the page ------------------------------------------------------------------------------
+
+
+def _care_page(config: str, roles: tuple[str, ...]) -> None:
+    from aktenlotse.identity.users import UserInfo
+    from aktenlotse.portal import ui_aktenplan
+    from aktenlotse.portal.context import build_context
+
+    ui_aktenplan.render(build_context(config), UserInfo("krause", "Heike Krause", "", "", (), (), frozenset(roles)))
+
+
+def plain(markdown: str) -> str:
+    """A page text without the escapes `markdown_text` adds."""
+    return markdown.replace("\\", "")
+
+
+def test_page_folds_and_undoes_after_confirmation(tmp_path):
+    from streamlit.testing.v1 import AppTest
+
+    data = tmp_path / "data"
+    config = tmp_path / "aktenlotse.toml"
+    config.write_text(f'data_dir = "{data}"\n[auth]\nmode = "demo"\n', encoding="utf-8")
+    stored_plan(data)
+    tables = ReviewTables(open_app_db(data))
+    tables.add_decisions([DocRef("daten", "a.txt", "h")], decision="accept", code="632.1", comment="", reviewer="k")
+    tables.close()
+    before = decision_rows(data)
+    at = AppTest.from_function(_care_page, args=(str(config), ("ag_dms",)), default_timeout=120).run()
+    assert not at.exception, at.exception
+    assert [m.value for m in at.metric][:2] == ["10", "1"]  # ten classes, 632.1 deeper than level 3
+    at.button(key="aplan_fold_632.1").click().run()
+    assert decision_rows(data) == before  # nothing happens before the confirmation
+    assert "in 632 einfalten" in plain(at.warning[0].value)
+    at.button(key="aplan_confirm").click().run()
+    assert not at.exception, at.exception
+    assert "632.1, 632.1.1 in 632 eingefaltet" in plain(at.success[0].value)
+    assert [row[4] for row in decision_rows(data)] == ["632"]
+    at.button(key="aplan_undo").click().run()
+    at.button(key="aplan_cancel").click().run()
+    assert [row[4] for row in decision_rows(data)] == ["632"]  # cancelled: still folded
+    at.button(key="aplan_undo").click().run()
+    at.button(key="aplan_confirm").click().run()
+    assert "rückgängig gemacht" in plain(at.success[0].value)
+    assert decision_rows(data) == before
+    refused = AppTest.from_function(_care_page, args=(str(config), ("employee",)), default_timeout=120).run()
+    assert "AG DMS" in refused.error[0].value and not refused.button

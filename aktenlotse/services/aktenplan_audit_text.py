@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from aktenlotse.services.aktenplan_audit import Audit
+from aktenlotse.text.sizes import human_size
 
 
 def audit_dict(audit: Audit) -> dict:
@@ -37,7 +38,7 @@ def audit_lines(audit: Audit) -> list[str]:
         if c.decided or c.suggested:
             lines.append(
                 f"{'  ' * (c.level - 1)}{c.code} {c.title}: {c.decided} entschieden in {c.decided_folders} Ordnern "
-                f"({_size(c.decided_bytes)}), {c.suggested} vorgeschlagen ({_size(c.suggested_bytes)})"
+                f"({human_size(c.decided_bytes)}), {c.suggested} vorgeschlagen ({human_size(c.suggested_bytes)})"
             )
     lines += ["", "Tiefer als Ebene 3 (Vorschlag: einfalten):"]
     for d in audit.deep or ():
@@ -65,14 +66,3 @@ def audit_lines(audit: Audit) -> list[str]:
         lines += ["", "Entscheidungen für Klassen, die der Aktenplan nicht mehr hat (nicht verloren, bitte prüfen):"]
         lines += [f"  {code}: {n}" for code, n in audit.unknown_codes.items()]
     return lines
-
-
-def _size(n: int) -> str:
-    if n < 1024:
-        return f"{n} B"
-    value = n / 1024
-    for unit in ("KB", "MB"):
-        if value < 1024:
-            return f"{value:.1f} {unit}".replace(".", ",")
-        value /= 1024
-    return f"{value:.1f} GB".replace(".", ",")
