@@ -247,10 +247,38 @@ def test_fold_of_10000_decisions_and_undo_leave_the_rows_identical(tmp_path):
         r for r in before if not r[2].startswith("632.1")
     ]
     with AktenplanStore(tmp_path) as store:
-        assert store.current_version() == fold.from_version
+        # the plan before the fold, as the next version: version numbers only grow
+        assert store.current_version() == undone.undo_version == fold.to_version + 1
+        restored, original = store.load(), store.load(fold.from_version)
+        assert (restored.classes, restored.folded) == (original.classes, original.folded)
     assert decision_rows(tmp_path) == before
-    assert plan_rows(tmp_path) == plan_before
+    imports, classes, folded = plan_rows(tmp_path)
+    assert [row[3] for row in imports] == [plan_before[0][0][3], imports[1][3], plan_before[0][0][3]]  # hashes
+    assert [row[1:] for row in classes if row[0] == undone.undo_version] == [row[1:] for row in plan_before[1]]
+    assert [row[1:] for row in folded if row[0] == undone.undo_version] == [row[1:] for row in plan_before[2]]
     assert [(f.codes, f.undone_by) for f in fold_history(tmp_path)] == [(("632.1", "632.1.1"), "yilmaz")]
+
+
+def test_two_folds_undone_newest_first(tmp_path):
+    stored_plan(tmp_path)
+    tables = ReviewTables(open_app_db(tmp_path))
+    for code in ("632.1.1", "633", "632"):
+        tables.add_decisions(
+            [DocRef("daten", f"{code}.txt", code)], decision="accept", code=code, comment="", reviewer="k"
+        )
+    tables.close()
+    before = decision_rows(tmp_path)
+    apply_fold(tmp_path, "632.1", None, reviewer="k", roles=AG_DMS)
+    apply_fold(tmp_path, "632", "633", reviewer="k", roles=AG_DMS)  # 632 now holds what 632.1.1 had
+    assert {row[4] for row in decision_rows(tmp_path)} == {"633"}
+    second = undo_last_fold(tmp_path, reviewer="k", roles=AG_DMS)
+    assert second.codes == ("632",)
+    assert [row[4] for row in decision_rows(tmp_path)] == ["632", "633", "632"]
+    first = undo_last_fold(tmp_path, reviewer="k", roles=AG_DMS)
+    assert first.codes == ("632.1", "632.1.1")
+    assert decision_rows(tmp_path) == before
+    with AktenplanStore(tmp_path) as store:
+        assert list(store.load().classes) == [code for code, _, _ in ROWS]
 
 
 def test_fold_makes_a_new_version_and_the_code_stays_known(tmp_path):

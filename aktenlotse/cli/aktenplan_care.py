@@ -76,8 +76,8 @@ def cmd_undo_fold(args: argparse.Namespace) -> int:
         print(f"Fehler: {exc.message}", file=sys.stderr)
         return 1
     print(
-        f"Faltung {', '.join(fold.codes)} → {fold.target} rückgängig gemacht: Aktenplan-Version "
-        f"{fold.from_version} ist wieder aktuell, {fold.moved} Entscheidungen wie zuvor."
+        f"Faltung {', '.join(fold.codes)} → {fold.target} rückgängig gemacht: Version {fold.undo_version} ist "
+        f"der Aktenplan von Version {fold.from_version}, {fold.moved} Entscheidungen wie zuvor."
     )
     return 0
 
@@ -101,7 +101,11 @@ def cmd_versions(args: argparse.Namespace) -> int:
     for v in versions:
         print(f"Version {v['version']}: {_when(v['imported_at'])}, {v['source_name']}, {v['n_classes']} Klassen")
     for f in folds:
-        state = f"rückgängig am {_when(f.undone_at)} von {f.undone_by}" if f.undone_at else "aktiv"
+        state = (
+            f"rückgängig am {_when(f.undone_at)} von {f.undone_by} (Version {f.undo_version})"
+            if f.undone_at
+            else "aktiv"
+        )
         print(
             f"Faltung {', '.join(f.codes)} → {f.target} von {f.reviewer} am {_when(f.at)} "
             f"(Version {f.from_version} → {f.to_version}, {f.moved} Entscheidungen): {state}"

@@ -113,7 +113,8 @@ CREATE TABLE IF NOT EXISTS aktenplan_folds (
     from_version INTEGER NOT NULL,
     to_version INTEGER NOT NULL,
     undone_at REAL,
-    undone_by TEXT
+    undone_by TEXT,
+    undo_version INTEGER
 );
 CREATE TABLE IF NOT EXISTS aktenplan_fold_moves (
     fold_id INTEGER NOT NULL,
