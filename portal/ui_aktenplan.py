@@ -132,7 +132,10 @@ def _merge(audit: Audit) -> None:
     code: str | None = left.selectbox("Klasse", codes, format_func=label, key="aplan_merge_code")
     into: str | None = right.selectbox("in Zielklasse", codes, format_func=label, key="aplan_merge_into")
     if st.button("Zusammenlegen", key="aplan_merge") and code:
-        _ask("fold", code, into, into or "")
+        if code == into:  # said at once, not only after the confirmation
+            st.error("Bitte eine andere Zielklasse wählen.")
+        else:
+            _ask("fold", code, into, into or "")
 
 
 def _classes(audit: Audit) -> None:

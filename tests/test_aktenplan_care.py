@@ -339,7 +339,9 @@ def test_cli_import_audit_fold_undo(tmp_path):
     data = tmp_path / "data"
     config = tmp_path / "aktenlotse.toml"
     config.write_text(f'data_dir = "{data}"\n', encoding="utf-8")
-    assert run_cli(config, "audit").returncode == 1  # no plan yet
+    no_plan = run_cli(config, "audit")
+    assert no_plan.returncode == 1 and no_plan.stderr.count("\n") == 1 and "kein Aktenplan" in no_plan.stderr
+    assert not (data / "app.sqlite").exists()  # a reading command writes nothing
     plan_file = tmp_path / "plan.csv"
     plan_file.write_text("code,title,parent\n" + "".join(f"{c},{t},{p}\n" for c, t, p in ROWS), encoding="utf-8")
     imported = run_cli(config, "import", plan_file, "--keep-levels")
@@ -350,6 +352,7 @@ def test_cli_import_audit_fold_undo(tmp_path):
     assert "Tiefer als Ebene 3" in run_cli(config, "audit").stdout
     refused = run_cli(config, "fold", "632", "--reviewer", "krause")
     assert refused.returncode == 1 and "nicht tiefer als Ebene 3" in refused.stderr
+    assert "Traceback" not in refused.stderr and refused.stderr.count("\n") == 1
     assert run_cli(config, "fold", "999", "--reviewer", "krause").returncode == 1
     folded = run_cli(config, "fold", "632.1", "--reviewer", "krause")
     assert folded.returncode == 0 and "Version 2" in folded.stdout, folded.stderr
@@ -405,5 +408,15 @@ def test_page_folds_and_undoes_after_confirmation(tmp_path):
     at.button(key="aplan_confirm").click().run()
     assert "rückgängig gemacht" in plain(at.success[0].value)
     assert decision_rows(data) == before
+    at.selectbox(key="aplan_merge_code").set_value("633")
+    at.selectbox(key="aplan_merge_into").set_value("633")
+    at.button(key="aplan_merge").click().run()
+    assert "andere Zielklasse" in at.error[0].value and not at.warning
+    at.selectbox(key="aplan_merge_into").set_value("632")
+    at.button(key="aplan_merge").click().run()
+    at.button(key="aplan_confirm").click().run()
+    assert "633 in 632 eingefaltet" in plain(at.success[0].value)
+    with AktenplanStore(data) as store:
+        assert "633" not in store.load().classes and store.load().folded["633"] == "632"
     refused = AppTest.from_function(_care_page, args=(str(config), ("employee",)), default_timeout=120).run()
     assert "AG DMS" in refused.error[0].value and not refused.button
