@@ -119,6 +119,9 @@ def test_overfull_class_gets_keyword_topics():
     docs += [doc(f"Fin/h{i}.txt", suggested=code) for i, code in enumerate(["902", "903", "633"] * 2)]
     audit = build_audit(deep_plan(), docs)
     assert [o.code for o in audit.overfull] == ["632"]
+    # documents not to be migrated lie in no class: skipped, the same class is not overfull
+    skipped = [AuditDoc(d.source, d.path, d.size, None, d.suggested, skipped=d.suggested == "632") for d in docs]
+    assert build_audit(deep_plan(), skipped).overfull == []
     topics = audit.overfull[0].topics
     # "bauantrag" is on every document of the class: it names the class, not a sub-topic
     assert [(t.keywords[0], t.documents) for t in topics] == [("garage", 12), ("windkraft", 8)]
@@ -189,7 +192,7 @@ def test_audit_reads_sizes_decisions_suggestions_and_keywords(tmp_path):
     assert docs == [  # in the crawl's order: folder, then name
         doc("Bauamt/b.txt", "632", "633", 200, True, ["Voranfrage", "Garage"]),
         doc("Bauamt/Garagen/a.txt", None, "632", 100, False, ["Garage"]),
-        doc("Kämmerei/c.txt", None, None, 300, False, []),
+        AuditDoc("daten", "Kämmerei/c.txt", 300, None, None, keywords=(), skipped=True),
     ]
     audit = build_audit(deep_plan(), docs, min_confusions=1)
     assert [(p.first, p.second) for p in audit.confusions] == [("632", "633")]

@@ -52,11 +52,7 @@ class AuditDoc:
     suggested: str | None  # the first suggestion's class
     reassigned: bool = False  # the decision was "andere Klasse"
     keywords: tuple[str, ...] = ()
-
-    @property
-    def placed(self) -> str | None:
-        """The class the document lies in (decision before suggestion)."""
-        return self.decided or self.suggested
+    skipped: bool = False  # decided "nicht migrieren": it lies in no class
 
 
 @dataclass
@@ -148,7 +144,7 @@ def build_audit(plan: Aktenplan, docs: Iterable[AuditDoc], min_confusions: int =
         if suggested is not None:
             figures[suggested].suggested += 1
             figures[suggested].suggested_bytes += doc.size
-        where = decided or (suggested if not doc.decided else None)
+        where = None if doc.skipped else decided or (suggested if not doc.decided else None)
         if where is not None:
             placed[where] += 1
             keywords.setdefault(where, []).append(doc.keywords)

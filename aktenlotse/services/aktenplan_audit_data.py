@@ -36,6 +36,7 @@ def audit_docs(state: StateDB, store: ReviewStore, backend: Backend, roles: Iter
                 suggested=str(suggestions[0].get("code")) if suggestions and suggestions[0].get("code") else None,
                 reassigned=decision is not None and decision.decision == "reassign",
                 keywords=tuple(str(k) for k in extra.get("keywords") or ()),
+                skipped=decision is not None and decision.decision == "skip",
             )
 
 
