@@ -16,6 +16,7 @@ from aktenlotse.services.aktenplan_fold import FoldError, apply_fold, fold_histo
 from aktenlotse.stores.aktenplan_store import AktenplanStore
 from aktenlotse.stores.appdb import app_db_path, open_app_db
 from aktenlotse.stores.review_store import DocRef, ReviewTables
+from tests.test_review import crawled  # noqa: F401 - the crawled share is a fixture
 
 AG_DMS = {"ag_dms"}
 # Five levels below 6: 632 (level 3) has 632.1 (level 4) with 632.1.1 (level 5).
@@ -423,3 +424,35 @@ def test_page_folds_and_undoes_after_confirmation(tmp_path):
         assert "633" not in store.load().classes and store.load().folded["633"] == "632"
     refused = AppTest.from_function(_care_page, args=(str(config), ("employee",)), default_timeout=120).run()
     assert "AG DMS" in refused.error[0].value and not refused.button
+
+
+def test_audit_of_a_real_crawl_through_the_cli(crawled, tmp_path):  # noqa: F811 - the fixture
+    from aktenlotse.services.review import ReviewStore
+
+    store = ReviewStore(crawled.data)
+    # by path only (no hash): the decision is found as the review finds it
+    store.decide(
+        [DocRef("daten", "Bauamt/632/bauantrag-1.txt", None)], decision="accept", code="632", reviewer="k", roles=AG_DMS
+    )
+    store.decide(
+        [DocRef("daten", "Kämmerei/Hundesteuer/anmeldung.txt", None)],
+        decision="skip",
+        code=None,
+        reviewer="k",
+        roles=AG_DMS,
+    )
+    store.close()
+    config = tmp_path / "aktenlotse.toml"
+    config.write_text(f'data_dir = "{crawled.data}"\n', encoding="utf-8")
+    out = run_cli(config, "audit", "--json")
+    assert out.returncode == 0, out.stderr
+    audit = json.loads(out.stdout)
+    figures = {c["code"]: c for c in audit["classes"]}
+    size = (crawled.root / "Bauamt/632/bauantrag-1.txt").stat().st_size
+    assert audit["documents"] == 3
+    assert (figures["632"]["decided"], figures["632"]["decided_bytes"], figures["632"]["decided_folders"]) == (
+        1,
+        size,
+        1,
+    )
+    assert audit["empty"] == ["9", "902"]  # the one Kämmerei document is not to be migrated
