@@ -10,6 +10,7 @@ from aktenlotse.portal import markdown_text as md
 from aktenlotse.portal import (
     session,
     ui_admin,
+    ui_aktenplan,
     ui_login,
     ui_overview,
     ui_permissions,
@@ -76,6 +77,14 @@ def main() -> None:
                 title="Berechtigungsbericht",
                 icon="🔐",
                 url_path="berechtigungen",
+            )
+        )
+        pages.append(
+            st.Page(
+                lambda: ui_aktenplan.render(ctx, user),
+                title="Aktenplan-Pflege",
+                icon="🌳",
+                url_path="aktenplan-pflege",
             )
         )
     if "admin" in user.roles:

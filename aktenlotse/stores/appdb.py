@@ -100,12 +100,37 @@ CREATE TABLE IF NOT EXISTS aktenplan_folded (
 );
 """
 
+# Folds of Aktenplan classes applied in the portal or the CLI: which codes went into which
+# target, the plan versions before and after, and every decision row it moved with the
+# code it had, so that an undo restores the rows exactly.
+AKTENPLAN_FOLD_TABLES = """
+CREATE TABLE IF NOT EXISTS aktenplan_folds (
+    id INTEGER PRIMARY KEY,
+    at REAL NOT NULL,
+    reviewer TEXT NOT NULL,
+    codes TEXT NOT NULL,
+    target TEXT NOT NULL,
+    from_version INTEGER NOT NULL,
+    to_version INTEGER NOT NULL,
+    undone_at REAL,
+    undone_by TEXT,
+    undo_version INTEGER
+);
+CREATE TABLE IF NOT EXISTS aktenplan_fold_moves (
+    fold_id INTEGER NOT NULL,
+    decision_id INTEGER NOT NULL,
+    old_code TEXT NOT NULL,
+    PRIMARY KEY (fold_id, decision_id)
+);
+"""
+
 # Named, in order, never renamed. The first three are the tables as the releases before
 # named migrations created them (with IF NOT EXISTS: an existing file keeps its rows).
 APP_MIGRATIONS = (
     Migration("0001_wiki_tables", WIKI_TABLES),
     Migration("0002_review_tables", REVIEW_TABLES),
     Migration("0003_aktenplan_tables", AKTENPLAN_TABLES),
+    Migration("0004_aktenplan_folds", AKTENPLAN_FOLD_TABLES),
 )
 
 
