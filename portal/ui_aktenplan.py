@@ -15,7 +15,7 @@ from aktenlotse.services.aktenplan_audit import Audit
 from aktenlotse.services.aktenplan_audit_data import audit_for
 from aktenlotse.services.aktenplan_fold import FoldError, apply_fold, fold_history, undo_last_fold
 from aktenlotse.services.review import can_review
-from aktenlotse.text.sizes import human_size
+from aktenlotse.text.sizes import decisions, human_size
 
 _PENDING = "aplan_pending"  # the fold or undo waiting for its confirmation
 _DONE = "aplan_done"  # the message of the last one carried out (shown after the rerun)
@@ -65,7 +65,7 @@ def _confirmation(ctx: PortalContext, user: UserInfo) -> None:
         try:
             if action == "fold":
                 fold = apply_fold(ctx.config.data_dir, code, into, reviewer=user.username, roles=user.roles)
-                done = f"{', '.join(fold.codes)} in {fold.target} eingefaltet, {fold.moved} Entscheidungen verschoben."
+                done = f"{', '.join(fold.codes)} in {fold.target} eingefaltet, {decisions(fold.moved)} verschoben."
             else:
                 fold = undo_last_fold(ctx.config.data_dir, reviewer=user.username, roles=user.roles)
                 done = f"Faltung {', '.join(fold.codes)} → {fold.target} rückgängig gemacht."
@@ -92,7 +92,7 @@ def _undo(ctx: PortalContext) -> None:
     st.caption(
         md.text(
             f"Letzte Faltung: {', '.join(last.codes)} → {last.target} von {last.reviewer} "
-            f"({last.moved} Entscheidungen, Version {last.from_version} → {last.to_version})"
+            f"({decisions(last.moved)}, Version {last.from_version} → {last.to_version})"
         )
     )
     if st.button("Letzte Faltung rückgängig machen", key="aplan_undo"):

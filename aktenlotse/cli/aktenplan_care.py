@@ -14,6 +14,7 @@ from aktenlotse.services.aktenplan_audit_data import audit_for
 from aktenlotse.services.aktenplan_audit_text import audit_dict, audit_lines
 from aktenlotse.services.aktenplan_fold import FoldError, apply_fold, fold_history, undo_last_fold
 from aktenlotse.stores.aktenplan_store import AktenplanStore
+from aktenlotse.text.sizes import decisions
 
 # The shell of the server is the admin's: these commands run with the admin role.
 _CONSOLE_ROLES = frozenset({"admin"})
@@ -63,7 +64,7 @@ def cmd_fold(args: argparse.Namespace) -> int:
         return 1
     print(
         f"{', '.join(fold.codes)} in {fold.target} eingefaltet: Aktenplan-Version {fold.to_version}, "
-        f"{fold.moved} Entscheidungen verschoben (rückgängig: aktenlotse aktenplan undo-fold)."
+        f"{decisions(fold.moved)} verschoben (rückgängig: aktenlotse aktenplan undo-fold)."
     )
     return 0
 
