@@ -85,6 +85,11 @@ class SessionRegistry:
         value = sign_cookie(CookieClaims(row.id, row.username, row.expires), self._secret)
         return IssuedCookie(value=value, max_age_s=int(row.expires - now))
 
+    def handover_pending(self, session_id: str, now: float | None = None) -> bool:
+        """Whether the browser has not fetched the cookie of this new login yet (and still may)."""
+        with self._lock:
+            return self._tables.handover_open(session_id, time.time() if now is None else now)
+
     def resume(self, cookie_value: str | None, now: float | None = None) -> CookieClaims | None:
         """Whose open session a cookie belongs to, or None (no cookie, bad signature,
         expired, logged out, idle too long); an idle session is revoked on the way."""

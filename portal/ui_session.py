@@ -81,12 +81,17 @@ def keep_alive(ctx: PortalContext, user: UserInfo) -> UserInfo | None:
     """Each run of a logged-in tab: hand the cookie to the browser after a login, keep the
     session's idle clock going, refresh the roles now and then. Returns the user (maybe
     with new roles), or None when the session has ended (the tab is logged out)."""
-    token = st.session_state.pop(HANDOVER_KEY, None)
-    if token:
-        _post(LOGIN_PATH, token)
     session_id = st.session_state.get(SESSION_ID_KEY)
     if not session_id:
         return user
+    token = st.session_state.get(HANDOVER_KEY)
+    if token:
+        # Asked for again on each run until the browser has it: a run cut short by a
+        # rerun may never have reached the browser.
+        if ctx.sessions.handover_pending(session_id):
+            _post(LOGIN_PATH, token)
+        else:
+            del st.session_state[HANDOVER_KEY]
     now = time.time()
     if now - float(st.session_state.get(CHECKED_KEY, 0)) >= TOUCH_EVERY_S:
         if not ctx.sessions.check_in(session_id, now):

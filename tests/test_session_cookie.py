@@ -174,3 +174,11 @@ def test_login_gate_knows_every_page_address():
 
     paths = set(re.findall(r'url_path="([^"]+)"', APP.read_text(encoding="utf-8")))
     assert paths == {DEFAULT_PATH, *PAGE_PATHS}
+
+
+def test_handover_is_pending_until_redeemed_or_late(registry):
+    handover = registry.start("mueller", now=NOW)
+    assert registry.handover_pending(handover.session_id, now=NOW + 1)
+    assert not registry.handover_pending(handover.session_id, now=NOW + HANDOVER_S + 1)
+    assert registry.redeem(handover.token, now=NOW + 2) is not None
+    assert not registry.handover_pending(handover.session_id, now=NOW + 3)

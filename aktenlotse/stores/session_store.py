@@ -53,6 +53,14 @@ class SessionTables:
             ).fetchone()
         return SessionRow(*row) if row else None
 
+    def handover_open(self, session_id: str, now: float) -> bool:
+        """Whether the session's handover token is still unused and not too late."""
+        row = self._conn.execute(
+            "SELECT 1 FROM portal_sessions WHERE id = ? AND handover_hash IS NOT NULL AND handover_until >= ?",
+            (session_id, now),
+        ).fetchone()
+        return row is not None
+
     def get(self, session_id: str) -> SessionRow | None:
         """The session with this id, revoked or not."""
         row = self._conn.execute(
