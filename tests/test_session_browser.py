@@ -10,6 +10,8 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from aktenlotse.portal.session_cookie import COOKIE_NAME, CookieClaims, load_secret, read_cookie, sign_cookie
+from aktenlotse.search.embedded import EmbeddedBackend
+from aktenlotse.services.wiki import WikiStore
 from tests.browser import CHROMIUM_ARGS, chromium_installed, chromium_path, running_portal  # noqa: F401 - chromium_installed is a fixture
 from tests.certificates import free_port
 from tests.ldap_directory import ROOT_DN, ROOT_PASSWORD, USERS, group_dn, user_dn
@@ -23,6 +25,19 @@ TIMEOUT = 20_000
 def portal(tmp_path_factory, slapd):
     folder = tmp_path_factory.mktemp("session-portal")
     build_index(folder / "data")
+    index = EmbeddedBackend(folder / "data" / "index.sqlite")
+    wiki = WikiStore(folder / "data", index)
+    for title in ("Posteingang", "Scannen im Bürgerbüro"):  # the newest is shown first without a link
+        wiki.save(
+            author="yilmaz",
+            roles=("digitallotse",),
+            title=title,
+            body=f"Anleitung {title}.",
+            category="Anleitung",
+            status="published",
+        )
+    wiki.close()
+    index.close()
     port = free_port()
     config = write_config(folder, slapd, port=port)
     with running_portal(config, port, SERVICE_ENV, folder / "portal.log") as url:
@@ -105,9 +120,17 @@ def test_deep_links_land_on_their_page_after_login(portal):
         page.get_by_role("heading", name="Aktenplan-Prüfung").first.wait_for(timeout=TIMEOUT)
 
         page = new_page(browser)
-        page.goto(url + "wissen")
+        page.goto(url + "wissen?seite=posteingang")
         log_in(page, "schmidt")
         page.get_by_role("heading", name="Wissen & DMS-News").first.wait_for(timeout=TIMEOUT)
+        page.get_by_role("heading", name="Posteingang").first.wait_for(timeout=TIMEOUT)
+        page.get_by_text("Anleitung Posteingang.").wait_for(timeout=TIMEOUT)
+        assert "seite=posteingang" in page.url
+
+        page = new_page(browser)
+        page.goto(url + "wissen?seite=gibt-es-nicht")
+        log_in(page, "schmidt")
+        page.get_by_text("Die verlinkte Seite gibt es nicht (mehr)").wait_for(timeout=TIMEOUT)
 
         page = new_page(browser)
         page.goto(url + "?q=Hundesteuer&sortierung=datum")
