@@ -105,7 +105,10 @@ def keep_alive(ctx: PortalContext, user: UserInfo) -> UserInfo | None:
             if error.reason in GONE_REASONS:
                 log_out(ctx, MSG_SESSION_ENDED)
                 return None
-            return user  # directory down: keep the roles resolved last, try again next run
+            # Directory down: keep the roles resolved last and ask again in a minute (not
+            # on every run: each attempt may wait for the directory's timeout).
+            st.session_state[ROLES_KEY] = now - REFRESH_ROLES_S + TOUCH_EVERY_S
+            return user
         session.log_in(st.session_state, user, now)
         st.session_state[ROLES_KEY] = now
     return user
