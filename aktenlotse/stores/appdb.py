@@ -124,6 +124,23 @@ CREATE TABLE IF NOT EXISTS aktenplan_fold_moves (
 );
 """
 
+# Portal logins that outlive a reload: one row per login, revoked at logout, so that a
+# copied cookie is dead afterwards; `handover_hash` is the one-time token that lets the
+# browser fetch its cookie once (stored as a hash: the table never holds a usable token).
+PORTAL_SESSION_TABLES = """
+CREATE TABLE IF NOT EXISTS portal_sessions (
+    id TEXT PRIMARY KEY,
+    username TEXT NOT NULL,
+    created REAL NOT NULL,
+    expires REAL NOT NULL,
+    last_seen REAL NOT NULL,
+    revoked REAL,
+    handover_hash TEXT,
+    handover_until REAL
+);
+CREATE INDEX IF NOT EXISTS portal_sessions_by_handover ON portal_sessions(handover_hash);
+"""
+
 # Named, in order, never renamed. The first three are the tables as the releases before
 # named migrations created them (with IF NOT EXISTS: an existing file keeps its rows).
 APP_MIGRATIONS = (
@@ -131,6 +148,7 @@ APP_MIGRATIONS = (
     Migration("0002_review_tables", REVIEW_TABLES),
     Migration("0003_aktenplan_tables", AKTENPLAN_TABLES),
     Migration("0004_aktenplan_folds", AKTENPLAN_FOLD_TABLES),
+    Migration("0005_portal_sessions", PORTAL_SESSION_TABLES),
 )
 
 
