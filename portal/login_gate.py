@@ -14,7 +14,7 @@ from aktenlotse.portal import ui_login, ui_session
 from aktenlotse.portal.context import PortalContext
 
 # Every page address of `streamlit_app` besides the default page (tests check the list).
-PAGE_PATHS = ("wissen", "pruefung", "uebersicht", "berechtigungen", "verwaltung")
+PAGE_PATHS = ("wissen", "pruefung", "uebersicht", "berechtigungen", "aktenplan-pflege", "verwaltung")
 DEFAULT_PATH = "suche"
 
 
