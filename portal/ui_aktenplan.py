@@ -122,6 +122,8 @@ def _merge(audit: Audit) -> None:
     st.subheader("Klasse zusammenlegen")
     pairs = ", ".join(f"{p.first} ↔ {p.second} ({p.count}-mal)" for p in audit.confusions)
     st.caption(md.text(f"Oft verwechselt ({audit.confusion_source}): {pairs or 'keine'}"))
+    learned = ", ".join(f"{p.first} ↔ {p.second} ({p.count}-mal)" for p in audit.model_confusions)
+    st.caption(md.text(f"Vom Modell verwechselt ({audit.model_confusion_source}): {learned or 'keine'}"))
     codes = [c.code for c in audit.classes]
     labels = {c.code: f"{c.code} {c.title}" for c in audit.classes}
 

@@ -147,6 +147,28 @@ def test_confusion_pairs_from_reassign_decisions():
     )
 
 
+def test_confusion_pairs_from_the_heldout_evaluation():
+    # (decided, put first by the model, count); folded and removed codes as the plan has them
+    mistakes = [("632", "633", 2), ("633", "632", 1), ("632.9", "902", 2), ("632", "999", 5), ("902", "903", 1)]
+    plan = deep_plan()
+    plan.folded["632.9"] = "632"  # a class folded away since the training
+    audit = build_audit(plan, [], model_mistakes=mistakes)
+    assert [(p.first, p.second, p.count) for p in audit.model_confusions] == [("632", "633", 3), ("632", "902", 2)]
+    assert audit_dict(audit)["model_confusions"][0] == {"first": "632", "second": "633", "count": 3}
+    assert any("Vom Modell verwechselt" in line for line in audit_lines(audit))
+
+
+def test_training_runs_keep_their_heldout_mistakes(tmp_path):
+    tables = ReviewTables(open_app_db(tmp_path))
+    try:
+        tables.add_model("krause", 40, 8, 0.75, 0.875, [("632", "633", 2)])
+        assert tables.latest_model_confusions() == [("632", "633", 2)]
+        tables.add_model("krause", 41, 8, 1.0, 1.0, [])
+        assert tables.latest_model_confusions() == []  # the newest run counts
+    finally:
+        tables.close()
+
+
 def test_audit_reads_sizes_decisions_suggestions_and_keywords(tmp_path):
     from aktenlotse.search.embedded import EmbeddedBackend
     from aktenlotse.services.aktenplan_audit_data import audit_docs

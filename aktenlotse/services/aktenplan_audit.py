@@ -10,10 +10,11 @@ decided "nicht migrieren" lies nowhere). Folded codes count for the class they w
 - Empty classes: nothing decided or suggested in the class or below it.
 - Overfull classes: see `is_overfull`; their documents' keywords give sub-topics as split
   candidates (`keyword_topics`).
-- Confusion pairs: the held-out evaluation (`aktenlotse eval classify`) keeps no per-class
-  result, and computing one needs the encoder; the review records the same confusion
-  itself: a decision "andere Klasse" for class Y on a document whose first suggestion was
-  X. Pairs are counted in both directions together.
+- Confusion pairs, from two sources shown side by side: the held-out evaluation of the
+  newest training run (`review train`: decisions of held-back folders whose class the
+  model did not put first; kept with the run) and the review itself (a decision "andere
+  Klasse" for class Y on a document whose first suggestion was X). Pairs are counted in
+  both directions together.
 """
 
 from __future__ import annotations
@@ -118,10 +119,19 @@ class Audit:
     confusions: list[ConfusionPair] = field(default_factory=list)
     unknown_codes: dict[str, int] = field(default_factory=dict)  # decided for a class the plan lacks
     confusion_source: str = "Entscheidungen „andere Klasse“ gegen den ersten Vorschlag"
+    # From the newest training run's held-out evaluation (empty before the first training).
+    model_confusions: list[ConfusionPair] = field(default_factory=list)
+    model_confusion_source: str = "zurückgehaltene Entscheidungen des letzten Trainings, erster Vorschlag falsch"
 
 
-def build_audit(plan: Aktenplan, docs: Iterable[AuditDoc], min_confusions: int = MIN_CONFUSIONS) -> Audit:
-    """The audit of `plan` over `docs` (see the module text for the rules)."""
+def build_audit(
+    plan: Aktenplan,
+    docs: Iterable[AuditDoc],
+    min_confusions: int = MIN_CONFUSIONS,
+    model_mistakes: Iterable[tuple[str, str, int]] = (),
+) -> Audit:
+    """The audit of `plan` over `docs` (see the module text for the rules); `model_mistakes`
+    are the held-out (decided, predicted, count) of the newest training run."""
     figures = {c.code: ClassFigures(c.code, c.title, c.level) for c in plan.classes.values()}
     folders: dict[str, set[tuple[str, str]]] = {}
     decided_docs: dict[str, list[str]] = {}
@@ -163,7 +173,21 @@ def build_audit(plan: Aktenplan, docs: Iterable[AuditDoc], min_confusions: int =
         if is_overfull(n, counts, total)
     ]
     audit.confusions = [ConfusionPair(a, b, n) for (a, b), n in pairs.most_common() if n >= min_confusions]
+    audit.model_confusions = model_confusion_pairs(plan, model_mistakes, min_confusions)
     return audit
+
+
+def model_confusion_pairs(
+    plan: Aktenplan, mistakes: Iterable[tuple[str, str, int]], min_confusions: int = MIN_CONFUSIONS
+) -> list[ConfusionPair]:
+    """Held-out mistakes as unordered pairs of current classes (folded codes count for
+    their target; a class gone from the plan is left out), most frequent first."""
+    pairs: Counter[tuple[str, str]] = Counter()
+    for expected, predicted, n in mistakes:
+        first, second = _known(plan, expected), _known(plan, predicted)
+        if first and second and first != second:
+            pairs[(min(first, second), max(first, second))] += n
+    return [ConfusionPair(a, b, n) for (a, b), n in pairs.most_common() if n >= min_confusions]
 
 
 def is_overfull(count: int, counts: list[int], total: int) -> bool:

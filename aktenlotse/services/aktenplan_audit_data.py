@@ -48,11 +48,12 @@ def audit_for(config: Config, backend: Backend, roles: Iterable[str]) -> Audit |
         return None
     store = ReviewStore(config.data_dir)
     try:
+        mistakes = store.latest_model_confusions()
         if not config.state_db.exists():
-            return build_audit(plan, [])
+            return build_audit(plan, [], model_mistakes=mistakes)
         state = StateDB(config.state_db)
         try:
-            return build_audit(plan, audit_docs(state, store, backend, roles))
+            return build_audit(plan, audit_docs(state, store, backend, roles), model_mistakes=mistakes)
         finally:
             state.close()
     finally:

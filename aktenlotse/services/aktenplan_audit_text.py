@@ -27,6 +27,8 @@ def audit_dict(audit: Audit) -> dict:
         ],
         "confusions": [asdict(p) for p in audit.confusions],
         "confusion_source": audit.confusion_source,
+        "model_confusions": [asdict(p) for p in audit.model_confusions],
+        "model_confusion_source": audit.model_confusion_source,
         "unknown_codes": dict(audit.unknown_codes),
     }
 
@@ -62,6 +64,10 @@ def audit_lines(audit: Audit) -> list[str]:
         lines.append("  keine")
     lines += ["", f"Oft verwechselt (Quelle: {audit.confusion_source}):"]
     lines += [f"  {p.first} ↔ {p.second}: {p.count}-mal" for p in audit.confusions] or ["  keine"]
+    lines += ["", f"Vom Modell verwechselt (Quelle: {audit.model_confusion_source}):"]
+    lines += [f"  {p.first} ↔ {p.second}: {p.count}-mal" for p in audit.model_confusions] or [
+        "  keine (oder noch kein Training: aktenlotse review train)"
+    ]
     if audit.unknown_codes:
         lines += ["", "Entscheidungen für Klassen, die der Aktenplan nicht mehr hat (nicht verloren, bitte prüfen):"]
         lines += [f"  {code}: {n}" for code, n in audit.unknown_codes.items()]

@@ -141,6 +141,18 @@ CREATE TABLE IF NOT EXISTS portal_sessions (
 CREATE INDEX IF NOT EXISTS portal_sessions_by_handover ON portal_sessions(handover_hash);
 """
 
+# The top-1 mistakes of each training run's held-out evaluation (which class the kept-back
+# decisions had, which class the model put first), for the Aktenplan audit's confusion pairs.
+REVIEW_MODEL_CONFUSION_TABLES = """
+CREATE TABLE IF NOT EXISTS review_model_confusions (
+    model_id INTEGER NOT NULL,
+    expected TEXT NOT NULL,
+    predicted TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (model_id, expected, predicted)
+);
+"""
+
 # Named, in order, never renamed. The first three are the tables as the releases before
 # named migrations created them (with IF NOT EXISTS: an existing file keeps its rows).
 APP_MIGRATIONS = (
@@ -149,6 +161,7 @@ APP_MIGRATIONS = (
     Migration("0003_aktenplan_tables", AKTENPLAN_TABLES),
     Migration("0004_aktenplan_folds", AKTENPLAN_FOLD_TABLES),
     Migration("0005_portal_sessions", PORTAL_SESSION_TABLES),
+    Migration("0006_review_model_confusions", REVIEW_MODEL_CONFUSION_TABLES),
 )
 
 
