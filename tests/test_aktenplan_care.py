@@ -15,7 +15,7 @@ from aktenlotse.services.aktenplan_audit_text import audit_dict, audit_lines
 from aktenlotse.services.aktenplan_fold import FoldError, apply_fold, fold_history, propose_fold, undo_last_fold
 from aktenlotse.stores.aktenplan_store import AktenplanStore
 from aktenlotse.stores.appdb import app_db_path, open_app_db
-from aktenlotse.stores.review_store import DocRef, ReviewTables
+from aktenlotse.stores.review_store import DocRef, ModelRun, ReviewTables
 from tests.test_review import crawled  # noqa: F401 - the crawled share is a fixture
 
 AG_DMS = {"ag_dms"}
@@ -161,9 +161,9 @@ def test_confusion_pairs_from_the_heldout_evaluation():
 def test_training_runs_keep_their_heldout_mistakes(tmp_path):
     tables = ReviewTables(open_app_db(tmp_path))
     try:
-        tables.add_model("krause", 40, 8, 0.75, 0.875, [("632", "633", 2)])
+        tables.add_model(ModelRun("krause", 40, 8, 0.75, 0.875, [("632", "633", 2)]))
         assert tables.latest_model_confusions() == [("632", "633", 2)]
-        tables.add_model("krause", 41, 8, 1.0, 1.0, [])
+        tables.add_model(ModelRun("krause", 41, 8, 1.0, 1.0))
         assert tables.latest_model_confusions() == []  # the newest run counts
     finally:
         tables.close()

@@ -16,7 +16,7 @@ from aktenlotse.core.user_errors import UserFacingError
 from aktenlotse.core.visibility import DMS_ROLES
 from aktenlotse.search.backend import Backend
 from aktenlotse.stores.appdb import open_app_db
-from aktenlotse.stores.review_store import DECISIONS, Decision, DocRef, ReviewTables
+from aktenlotse.stores.review_store import DECISIONS, Decision, DocRef, ModelRun, ReviewTables
 from aktenlotse.stores.statedb import StateDB
 
 REVIEW_ROLES = DMS_ROLES
@@ -88,17 +88,9 @@ class ReviewStore:
         codes = set(known_codes)
         return [d for d in self.latest_decisions() if d.code and d.code not in codes]
 
-    def record_model(
-        self,
-        trained_by: str,
-        n_decisions: int,
-        n_heldout: int,
-        top1: float | None,
-        top3: float | None,
-        confusions: Sequence[tuple[str, str, int]] = (),
-    ) -> None:
-        """Record a training run, its held-out accuracy and its held-out top-1 mistakes."""
-        self._tables.add_model(trained_by, n_decisions, n_heldout, top1, top3, confusions)
+    def record_model(self, run: ModelRun) -> None:
+        """Record a training run (see `ModelRun`)."""
+        self._tables.add_model(run)
 
     def latest_model(self) -> dict | None:
         """The newest training record, as a dict of its columns."""

@@ -16,6 +16,7 @@ from aktenlotse.enrich.suggest import Suggester
 from aktenlotse.search.backend import Backend
 from aktenlotse.services.review import ReviewError, ReviewStore, can_review
 from aktenlotse.stores.aktenplan_store import load_current_plan
+from aktenlotse.stores.review_store import ModelRun
 from aktenlotse.stores.statedb import StateDB
 
 MIN_DECISIONS = 20
@@ -134,12 +135,14 @@ def train_from_decisions(
         )
         suggester.save_model(config.data_dir)
         store.record_model(
-            trained_by,
-            report.n_decisions,
-            report.n_heldout,
-            report.heldout_top1,
-            report.heldout_top3,
-            report.confusions,
+            ModelRun(
+                trained_by,
+                report.n_decisions,
+                report.n_heldout,
+                report.heldout_top1,
+                report.heldout_top3,
+                report.confusions,
+            )
         )
         return report
     finally:

@@ -45,6 +45,20 @@ class Decision:
         return DECISIONS.get(self.decision, self.decision)
 
 
+@dataclass(frozen=True)
+class ModelRun:
+    """One training run of the supervised model as the review keeps it: who trained, on how
+    many decisions, how it did on the held-back ones, and its held-out top-1 mistakes
+    (decided class, class the model put first, count)."""
+
+    trained_by: str
+    n_decisions: int
+    n_heldout: int
+    top1: float | None
+    top3: float | None
+    confusions: Sequence[tuple[str, str, int]] = ()
+
+
 class ReviewTables:
     """Reads and writes of the review's rows; one connection of `appdb.open_app_db`."""
 
@@ -129,26 +143,18 @@ class ReviewTables:
             seen.add(key)
             yield decision
 
-    def add_model(
-        self,
-        trained_by: str,
-        n_decisions: int,
-        n_heldout: int,
-        top1: float | None,
-        top3: float | None,
-        confusions: Sequence[tuple[str, str, int]] = (),
-    ) -> None:
-        """Record a training run, its held-out accuracy and its held-out top-1 mistakes
-        (expected class, predicted class, count), in one transaction."""
+    def add_model(self, run: ModelRun) -> None:
+        """Record a training run, its held-out accuracy and its held-out top-1 mistakes,
+        in one transaction."""
         with self._conn:
             cursor = self._conn.execute(
                 "INSERT INTO review_models (at, trained_by, n_decisions, n_heldout, heldout_top1, heldout_top3)"
                 " VALUES (?,?,?,?,?,?)",
-                (time.time(), trained_by, n_decisions, n_heldout, top1, top3),
+                (time.time(), run.trained_by, run.n_decisions, run.n_heldout, run.top1, run.top3),
             )
             self._conn.executemany(
                 "INSERT INTO review_model_confusions (model_id, expected, predicted, n) VALUES (?,?,?,?)",
-                [(cursor.lastrowid, expected, predicted, n) for expected, predicted, n in confusions],
+                [(cursor.lastrowid, expected, predicted, n) for expected, predicted, n in run.confusions],
             )
 
     def latest_model_confusions(self) -> list[tuple[str, str, int]]:
