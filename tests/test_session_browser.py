@@ -83,13 +83,19 @@ def shows_login_form(page) -> bool:
     return page.get_by_label("Benutzername").is_visible() and not page.get_by_label("Suchbegriff").is_visible()
 
 
+def logged_in_page(browser, url: str, user: str):
+    """A new browser context's page on the portal, logged in as `user`, showing the search."""
+    page = new_page(browser)
+    page.goto(url)
+    log_in(page, user)
+    page.get_by_label("Suchbegriff").wait_for(timeout=TIMEOUT)
+    return page
+
+
 def test_reload_keeps_the_session_and_the_page(portal):
     url, _ = portal
     with chromium() as browser:
-        page = new_page(browser)
-        page.goto(url)
-        log_in(page, "krause")
-        page.get_by_label("Suchbegriff").wait_for(timeout=TIMEOUT)
+        page = logged_in_page(browser, url, "krause")
         cookie = session_cookie(page)
         assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and cookie["path"] == "/"
         assert USERS["krause"][2] not in cookie["value"]
@@ -143,10 +149,7 @@ def test_deep_links_land_on_their_page_after_login(portal):
 def test_logged_out_cookie_is_dead_in_another_browser(portal):
     url, _ = portal
     with chromium() as browser:
-        page = new_page(browser)
-        page.goto(url)
-        log_in(page, "mueller")
-        page.get_by_label("Suchbegriff").wait_for(timeout=TIMEOUT)
+        page = logged_in_page(browser, url, "mueller")
         copied = session_cookie(page)
         other = new_page(browser, [copied])  # the same cookie works elsewhere while logged in ...
         other.goto(url)
@@ -170,10 +173,7 @@ def test_expired_tampered_and_forged_cookies_log_nobody_in(portal):
     url, data_dir = portal
     secret = load_secret(data_dir)
     with chromium() as browser:
-        page = new_page(browser)
-        page.goto(url)
-        log_in(page, "mueller")
-        page.get_by_label("Suchbegriff").wait_for(timeout=TIMEOUT)
+        page = logged_in_page(browser, url, "mueller")
         genuine = session_cookie(page)
         claims = read_cookie(genuine["value"], secret, 0)
         assert claims is not None and claims.username == "mueller"
