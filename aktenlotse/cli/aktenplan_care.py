@@ -6,9 +6,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import sys
 
-from aktenlotse.cli.common import config_of
+from aktenlotse.cli.common import UserError, config_of
 from aktenlotse.pipeline.app import open_backend
 from aktenlotse.services.aktenplan_audit_data import audit_for
 from aktenlotse.services.aktenplan_audit_text import audit_dict, audit_lines
@@ -46,8 +45,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     finally:
         backend.close()
     if audit is None:
-        print("Fehler: noch kein Aktenplan importiert (aktenlotse aktenplan import DATEI)", file=sys.stderr)
-        return 1
+        raise UserError("noch kein Aktenplan importiert (aktenlotse aktenplan import DATEI)")
     if args.json:
         print(json.dumps(audit_dict(audit), ensure_ascii=False, indent=2))
     else:
@@ -60,8 +58,7 @@ def cmd_fold(args: argparse.Namespace) -> int:
     try:
         fold = apply_fold(config.data_dir, args.code, args.into, reviewer=args.reviewer, roles=_CONSOLE_ROLES)
     except FoldError as exc:
-        print(f"Fehler: {exc.message}", file=sys.stderr)
-        return 1
+        raise UserError(exc.message) from None
     print(
         f"{', '.join(fold.codes)} in {fold.target} eingefaltet: Aktenplan-Version {fold.to_version}, "
         f"{decisions(fold.moved)} verschoben (rückgängig: aktenlotse aktenplan undo-fold)."
@@ -74,11 +71,10 @@ def cmd_undo_fold(args: argparse.Namespace) -> int:
     try:
         fold = undo_last_fold(config.data_dir, reviewer=args.reviewer, roles=_CONSOLE_ROLES)
     except FoldError as exc:
-        print(f"Fehler: {exc.message}", file=sys.stderr)
-        return 1
+        raise UserError(exc.message) from None
     print(
         f"Faltung {', '.join(fold.codes)} → {fold.target} rückgängig gemacht: Version {fold.undo_version} ist "
-        f"der Aktenplan von Version {fold.from_version}, {fold.moved} Entscheidungen wie zuvor."
+        f"der Aktenplan von Version {fold.from_version}, {decisions(fold.moved)} wie zuvor."
     )
     return 0
 
