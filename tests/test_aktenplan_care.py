@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from aktenlotse.core.config import Config
 from aktenlotse.enrich.aktenplan import build_aktenplan
 from aktenlotse.services.aktenplan_audit import AuditDoc, build_audit, is_overfull, keyword_topics
 from aktenlotse.services.aktenplan_audit_text import audit_dict, audit_lines
@@ -16,6 +17,7 @@ from aktenlotse.services.aktenplan_fold import FoldError, apply_fold, fold_histo
 from aktenlotse.stores.aktenplan_store import AktenplanStore
 from aktenlotse.stores.appdb import app_db_path, open_app_db
 from aktenlotse.stores.review_store import DocRef, ModelRun, ReviewTables
+from aktenlotse.xdomea.service import export_aktenplan
 from tests.test_review import crawled  # noqa: F401 - the crawled share is a fixture
 
 AG_DMS = {"ag_dms"}
@@ -478,3 +480,10 @@ def test_audit_of_a_real_crawl_through_the_cli(crawled, tmp_path):  # noqa: F811
         1,
     )
     assert audit["empty"] == ["9", "902"]  # the one Kämmerei document is not to be migrated
+
+
+def test_a_plan_kept_deeper_than_three_levels_hands_over_as_valid_0301(tmp_path):
+    stored_plan(tmp_path)
+    written = export_aktenplan(Config(data_dir=tmp_path), tmp_path / "aktenplan.xml")  # validated before writing
+    text = written.read_text(encoding="utf-8")
+    assert "632.1.1" in text and "Carports" in text
