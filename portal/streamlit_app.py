@@ -6,8 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 from aktenlotse.core.config import ConfigError
-from aktenlotse.portal import markdown_text as md
 from aktenlotse.portal import (
+    german_ui,
     session,
     ui_admin,
     ui_login,
@@ -17,6 +17,7 @@ from aktenlotse.portal import (
     ui_search,
     ui_wiki,
 )
+from aktenlotse.portal import markdown_text as md
 from aktenlotse.portal.context import PortalContext, build_context
 from aktenlotse.portal.formatting import role_labels
 from aktenlotse.services.review import can_review
@@ -35,7 +36,8 @@ def _context() -> PortalContext:
 
 def main() -> None:
     """One run of the portal script: login, or the pages the user's roles allow."""
-    st.set_page_config(page_title="Aktenlotse", page_icon="🧭", layout="wide")
+    st.set_page_config(page_title="Aktenlotse", page_icon=":material/explore:", layout="wide")
+    german_ui.install()
     st.markdown(STYLE, unsafe_allow_html=True)
     try:
         ctx = _context()
@@ -54,32 +56,51 @@ def main() -> None:
         if st.button("Abmelden"):
             session.log_out(st.session_state, "Sie wurden abgemeldet.")
             st.rerun()
-    wiki = st.Page(lambda: ui_wiki.render(ctx, user), title="Wissen & DMS-News", icon="📰", url_path="wissen")
+    wiki = st.Page(
+        lambda: ui_wiki.render(ctx, user), title="Wissen & DMS-News", icon=":material/newspaper:", url_path="wissen"
+    )
     search = st.Page(
         lambda: ui_search.render(ctx, user, lambda slug: ui_wiki.open_page(slug, wiki)),
         title="Suche",
-        icon="🔎",
+        icon=":material/search:",
         url_path="suche",
         default=True,
     )
     pages = [search, wiki]
     if can_review(user.roles):
         pages.append(
-            st.Page(lambda: ui_review.render(ctx, user), title="Aktenplan-Prüfung", icon="🗂️", url_path="pruefung")
+            st.Page(
+                lambda: ui_review.render(ctx, user),
+                title="Aktenplan-Prüfung",
+                icon=":material/rule_folder:",
+                url_path="pruefung",
+            )
         )
         pages.append(
-            st.Page(lambda: ui_overview.render(ctx, user), title="Übersicht", icon="📊", url_path="uebersicht")
+            st.Page(
+                lambda: ui_overview.render(ctx, user),
+                title="Übersicht",
+                icon=":material/bar_chart:",
+                url_path="uebersicht",
+            )
         )
         pages.append(
             st.Page(
                 lambda: ui_permissions.render(ctx, user),
                 title="Berechtigungsbericht",
-                icon="🔐",
+                icon=":material/lock_person:",
                 url_path="berechtigungen",
             )
         )
     if "admin" in user.roles:
-        pages.append(st.Page(lambda: ui_admin.render(ctx, user), title="Verwaltung", icon="⚙️", url_path="verwaltung"))
+        pages.append(
+            st.Page(
+                lambda: ui_admin.render(ctx, user),
+                title="Verwaltung",
+                icon=":material/settings:",
+                url_path="verwaltung",
+            )
+        )
     st.navigation(pages).run()
 
 
