@@ -123,6 +123,7 @@ def render(ctx: PortalContext, user: UserInfo) -> None:
     text = st.text_input("Pfad enthält", key="admin_error_path")
     shown = filter_errors(actionable, chosen, text)
     st.dataframe(_error_table(shown), hide_index=True, width="stretch")
+    _technical_details(shown)
     if expected:
         with st.expander(f"Kein Text erwartet ({len(expected)} Dateien: Bilder, Audio, Video, Programme …)"):
             st.caption("Diese Dateien bleiben über ihren Namen auffindbar; ein Fehler ist das nicht.")
@@ -130,8 +131,7 @@ def render(ctx: PortalContext, user: UserInfo) -> None:
 
 
 def _error_table(errors: list[dict[str, Any]]) -> pd.DataFrame:
-    """The error records with German messages; a parser's raw text (a Java exception …)
-    stays visible to the admin, but only as the technical detail."""
+    """The error records with German messages."""
     rows = []
     for e in errors:
         shown = shown_error(e["kind"], e["message"])
@@ -141,8 +141,18 @@ def _error_table(errors: list[dict[str, Any]]) -> pd.DataFrame:
                 "Quelle": e["source"],
                 "Pfad": e["path"],
                 "Meldung": shown.message,
-                "Technische Angabe": shown.detail,
                 "Zeit": _when(e["at"]),
             }
         )
     return pd.DataFrame(rows)
+
+
+def _technical_details(errors: list[dict[str, Any]]) -> None:
+    """What the parser itself said (a Java exception from Tika …), for an admin who needs
+    it: folded away, the table above says it in German."""
+    details = [(e["path"], shown_error(e["kind"], e["message"]).detail) for e in errors]
+    details = [(path, detail) for path, detail in details if detail]
+    if not details:
+        return
+    with st.expander(f"Technische Angaben der Leseprogramme ({len(details)})"):
+        st.dataframe(pd.DataFrame(details, columns=["Pfad", "Angabe"]), hide_index=True, width="stretch")

@@ -120,3 +120,34 @@ def test_the_script_carries_the_table_and_sets_the_language():
 )
 def test_meinten_sie_keeps_the_form_the_user_typed(typed, candidate, shown):
     assert in_typed_form(typed, candidate) == shown
+
+
+def _admin_page(config: str) -> None:
+    from aktenlotse.identity.users import UserInfo
+    from aktenlotse.portal import ui_admin
+    from aktenlotse.portal.context import build_context
+
+    admin = UserInfo("admin.it", "IT", "", "", (), (), frozenset({"employee", "admin"}))
+    ui_admin.render(build_context(config), admin)
+
+
+def test_admin_page_shows_run_states_and_errors_in_german_and_keeps_the_raw_text(tmp_path):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.portal_fixtures import build_index, write_config
+    from tests.portal_state import TIKA_ERRORS, record_crawl
+
+    build_index(tmp_path / "data")
+    record_crawl(tmp_path / "data")
+    config = write_config(tmp_path, mode="demo")
+    at = AppTest.from_function(_admin_page, args=(str(config),), default_timeout=90).run()
+    assert not at.exception, at.exception
+    frames = [frame.value for frame in at.dataframe]
+    runs = next(f for f in frames if "Lauf" in f.columns)
+    assert list(runs["Status"]) == ["fertig"]
+    errors = next(f for f in frames if "Art" in f.columns)
+    assert set(errors["Art"]) == {"verschlüsselt", "beschädigt"}
+    assert set(errors["Meldung"]) == {KIND_MESSAGES["encrypted"], KIND_MESSAGES["corrupt"]}
+    assert not any("org.apache" in m for m in errors["Meldung"])
+    details = next(f for f in frames if "Angabe" in f.columns)
+    assert set(details["Angabe"]) == {message for _, _, message in TIKA_ERRORS}  # nothing lost
