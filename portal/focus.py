@@ -14,7 +14,8 @@ _SCRIPT = """<script>
   const focus = () => {
     const field = document.querySelector(selector);
     if (field) {
-      if (document.activeElement === document.body || !document.activeElement) field.focus();
+      const active = document.activeElement;
+      if (!active || !active.matches("input, textarea, select, [contenteditable]")) field.focus();
       return;
     }
     if (--tries > 0) setTimeout(focus, 50);
@@ -26,7 +27,7 @@ _SCRIPT = """<script>
 
 def focus_script(label: str) -> str:
     """The `<script>` that focuses the text field labelled `label`, unless the user is
-    already in another field."""
+    already typing in another field."""
     return _SCRIPT.replace("__LABEL__", json.dumps(label))
 
 

@@ -68,6 +68,10 @@ TEXTS: dict[str, str] = {
     "Collapse sidebar": "Seitenleiste einklappen",
     "Expand sidebar": "Seitenleiste ausklappen",
     "Main menu": "Hauptmenü",
+    "Sidebar": "Seitenleiste",
+    "App pages": "Seiten",
+    "Show suggestions": "Vorschläge anzeigen",
+    "Suggestions": "Vorschläge",
     "View less": "Weniger anzeigen",
     "Scroll tabs left": "Reiter nach links blättern",
     "Scroll tabs right": "Reiter nach rechts blättern",
@@ -94,6 +98,22 @@ PATTERNS: list[tuple[str, str]] = [
     (r"^(\d+(?:\.\d+)?)\s?([KMGT]?B) per file$", "höchstens $1 $2 je Datei"),
     (r"^Limit (\d+(?:\.\d+)?)\s?([KMGT]?B) per file$", "höchstens $1 $2 je Datei"),
     (r"^View (\d+) more$", "$1 weitere anzeigen"),
+    # What the select boxes announce to screen readers.
+    (r"^1 option available\.$", "1 Option verfügbar."),
+    (r"^(\d+) options available\.$", "$1 Optionen verfügbar."),
+    (r"^(.+), selected$", "$1, ausgewählt"),
+    (r"^Help for (.+)$", "Hilfe zu $1"),
+    # The descriptions Vega writes for screen readers on each chart axis.
+    (
+        r"^([XY])-axis titled '(.*)' for a discrete scale with (\d+) values: (.*), ending with (.*)$",
+        "$1-Achse »$2«, $3 Werte: $4 bis $5",
+    ),
+    (r"^([XY])-axis titled '(.*)' for a discrete scale with 1 value: (.*)$", "$1-Achse »$2«, 1 Wert: $3"),
+    (r"^([XY])-axis titled '(.*)' for a discrete scale with (\d+) values: (.*)$", "$1-Achse »$2«, $3 Werte: $4"),
+    (
+        r"^([XY])-axis titled '(.*)' for a \w+ scale with values from (.*) to (.*)$",
+        "$1-Achse »$2«, Werte von $3 bis $4",
+    ),
 ]
 # The attributes Streamlit writes its labels into, besides text.
 ATTRIBUTES = ("aria-label", "title", "placeholder")
@@ -110,6 +130,8 @@ CONTENT = (
     '[data-testid="stCaptionContainer"]',
     ".stHtml",
 )
+# Parts drawn by Streamlit alone, whose labels are Markdown all the same (the upload button).
+CHROME = ('[data-testid="stFileUploaderDropzone"]',)
 
 _SCRIPT = """<script>
 (() => {
@@ -121,6 +143,8 @@ _SCRIPT = """<script>
   const patterns = __PATTERNS__.map(([source, target]) => [new RegExp(source), target]);
   const attributes = __ATTRIBUTES__;
   const SKIP = __SKIP__;
+  const CHROME = __CHROME__;
+  const content = (el) => Boolean(el.closest(SKIP)) && !el.closest(CHROME);
   const german = (value) => {
     const trimmed = value.trim();
     if (!trimmed) return null;
@@ -132,12 +156,12 @@ _SCRIPT = """<script>
   };
   const translateText = (node) => {
     const parent = node.parentElement;
-    if (!parent || parent.closest(SKIP)) return;
+    if (!parent || content(parent)) return;
     const value = german(node.nodeValue);
     if (value !== null && value !== node.nodeValue) node.nodeValue = value;
   };
   const translateAttributes = (element) => {
-    if (element.closest(SKIP)) return;
+    if (content(element)) return;
     for (const name of attributes) {
       const current = element.getAttribute(name);
       if (current === null) continue;
@@ -184,6 +208,7 @@ def script() -> str:
         .replace("__PATTERNS__", json.dumps(PATTERNS, ensure_ascii=False))
         .replace("__ATTRIBUTES__", json.dumps(list(ATTRIBUTES)))
         .replace("__SKIP__", json.dumps(", ".join(CONTENT)))
+        .replace("__CHROME__", json.dumps(", ".join(CHROME)))
         .replace("<script>", "<script data-aktenlotse-german>", 1)
     )
 
