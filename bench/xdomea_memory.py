@@ -34,9 +34,7 @@ def build(data: Path, n: int) -> None:
     with AktenplanStore(data) as plans:
         plans.import_file(data / "plan.csv")
     state = StateDB(data / "state.sqlite")
-    state.conn.executemany(
-        "INSERT INTO items (id, source, folder, name, size, mtime, ctime, file_id, content_hash, allow, deny,"
-        " children, status) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    state.add_indexed_rows(
         (
             (
                 f"{i:032x}",
@@ -56,7 +54,6 @@ def build(data: Path, n: int) -> None:
             for i in range(n)
         ),
     )
-    state.conn.commit()
     state.close()
     store = ReviewStore(data)
     refs = [DocRef("daten", f"{_folder(i)}/datei-{i}.pdf", f"{i:032x}") for i in range(n) if i % 10]

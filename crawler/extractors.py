@@ -28,7 +28,8 @@ def make_extractor(
 
     managed: a Tika server on loopback that Aktenlotse starts itself (`jar`, `java`,
     `heap_mb`, `task_timeout_s`, `log_dir`); external: the Tika servers at `urls`;
-    inprocess: `iscc-tika`, no Java needed. Call `start()` before the first `extract`.
+    inprocess: `iscc-tika`, no Java needed, each worker bounded to `heap_mb` of memory.
+    Call `start()` before the first `extract`.
     """
     if kind == "managed":
         server = ManagedTikaServer(
@@ -44,5 +45,5 @@ def make_extractor(
             raise ValueError('extractor.urls: für extractor.kind = "external" mindestens eine Tika-URL angeben')
         return TikaServerExtractor(urls=list(urls), request_timeout_s=task_timeout_s)
     if kind == "inprocess":
-        return InProcessExtractor()
+        return InProcessExtractor(memory_mb=heap_mb)
     raise ValueError(f"extractor.kind: unbekannter Wert {kind!r} (erlaubt: {', '.join(EXTRACTOR_KINDS)})")

@@ -8,6 +8,13 @@ answer; if none comes, it kills that worker (SIGKILL) and a fresh one takes its 
 A parser crash likewise only takes down a worker. Workers are plain subprocesses, not
 multiprocessing, so the caller's `__main__` is never re-imported.
 
+How its memory is bounded: a fuzzed file can make the native parser grow without end (9 GB
+seen before a time limit struck). While waiting for an answer the caller samples the
+worker's resident memory and kills it when it passes `memory_mb` (the `[extractor] heap_mb`
+setting); the file gets a German error of its own and the next file a fresh worker. A
+resource limit (RLIMIT_AS) is not used: the native image reserves far more address space
+than it ever touches, so such a limit breaks healthy files.
+
 `iscc-tika` returns no per-item metadata for embedded documents, so mails (RFC 822) and
 zip archives are split here into body and attachments/members, each extracted on its own,
 to give the same `children` as the Tika server.
@@ -26,12 +33,15 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 import weakref
 import zipfile
 from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
 from multiprocessing.connection import Connection
 from typing import Any, BinaryIO
+
+import psutil
 
 from aktenlotse.core.records import Extracted, ExtractionError, ExtractLimits
 from aktenlotse.crawler.content_types import no_parser_error
@@ -40,6 +50,9 @@ from aktenlotse.crawler.tika_mapping import error_kind, extracted_from_metadata
 _MAX_DEPTH = 5
 _MAX_MEMBERS = 1000
 _MAX_MEMBER_BYTES = 200 << 20
+# How often the memory of a busy worker is sampled: fast enough that a runaway parser is
+# stopped within a few hundred MB of the bound, cheap enough not to show in the crawl.
+_MEMORY_CHECK_S = 0.1
 _MAX_FILE_BYTES = 1 << 30  # iscc-tika needs the whole file in memory
 
 # ---------------------------------------------------------------- worker side
@@ -226,8 +239,9 @@ class InProcessExtractor:
     machines without Java. Thread-safe: callers beyond `workers` wait for a free worker.
     """
 
-    def __init__(self, workers: int | None = None) -> None:
+    def __init__(self, workers: int | None = None, memory_mb: int = 1024) -> None:
         self.workers = workers or min(4, os.cpu_count() or 1)
+        self.memory_mb = memory_mb
         self._slots: queue.Queue[_Worker | None] = queue.Queue()
         for _ in range(self.workers):
             self._slots.put(None)  # started on first use
@@ -245,7 +259,7 @@ class InProcessExtractor:
                 if w is None:
                     w = taken[i] = self._spawn()
                 try:
-                    answer = self._ask(w, (b"Aktenlotse", "warmup.txt", 100), 120)
+                    answer = self._ask(w, (b"Aktenlotse", "warmup.txt", 100), 120, self.memory_mb)
                 except ExtractionError:
                     self._discard(w)
                     taken[i] = None
@@ -284,7 +298,7 @@ class InProcessExtractor:
         try:
             if worker is None:
                 worker = self._spawn()
-            answer = self._ask(worker, (data, name, limits.max_text_chars), limits.timeout_s)
+            answer = self._ask(worker, (data, name, limits.max_text_chars), limits.timeout_s, self.memory_mb)
         except ExtractionError:
             if worker is not None:
                 self._discard(worker)
@@ -313,14 +327,31 @@ class InProcessExtractor:
         worker.kill()
 
     @staticmethod
-    def _ask(worker: _Worker, request: tuple, timeout_s: float) -> tuple:
+    def _ask(worker: _Worker, request: tuple, timeout_s: float, memory_mb: int) -> tuple:
+        """The worker's answer to `request`; the caller discards the worker on any error."""
+        deadline = time.monotonic() + timeout_s
         try:
             worker.send.send(request)
-            if not worker.recv.poll(timeout_s):
-                raise ExtractionError("timeout", f"Zeitlimit {timeout_s:g} s überschritten")
+            while not worker.recv.poll(min(_MEMORY_CHECK_S, max(0.0, deadline - time.monotonic()))):
+                if time.monotonic() >= deadline:
+                    raise ExtractionError("timeout", f"Zeitlimit {timeout_s:g} s überschritten")
+                if _resident_mb(worker) > memory_mb:
+                    raise ExtractionError(
+                        "too_large",
+                        f"Extraktion brauchte mehr als {memory_mb} MB Arbeitsspeicher und wurde abgebrochen"
+                        " ([extractor] heap_mb)",
+                    )
             return worker.recv.recv()
         except (EOFError, OSError) as exc:
             raise ExtractionError("server", f"Extraktionsprozess abgestürzt: {exc}") from exc
+
+
+def _resident_mb(worker: _Worker) -> float:
+    """Resident memory of the worker process in MB (0 once it has ended)."""
+    try:
+        return psutil.Process(worker.proc.pid).memory_info().rss / (1 << 20)
+    except psutil.Error:
+        return 0.0
 
 
 def _to_extracted(node: Mapping[str, Any], max_chars: int) -> Extracted:

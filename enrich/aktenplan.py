@@ -161,8 +161,9 @@ class Aktenplan:
 # --- reading files -------------------------------------------------------------------------
 
 
-def read_aktenplan(path: Path | str) -> Aktenplan:
-    """Read and validate a CSV or XLSX file. Raises AktenplanError with every problem listed."""
+def read_aktenplan(path: Path | str, max_levels: int | None = MAX_LEVELS) -> Aktenplan:
+    """Read and validate a CSV or XLSX file (None: keep every level, for the audit to fold
+    them one by one). Raises AktenplanError with every problem listed."""
     path = Path(path)
     if not path.exists():
         raise AktenplanError(f"Datei nicht gefunden / file not found: {path}")
@@ -173,7 +174,7 @@ def read_aktenplan(path: Path | str) -> Aktenplan:
         rows, warnings = _read_csv(path.read_bytes())
     else:
         raise AktenplanError(f"Unbekanntes Dateiformat {suffix!r} (erwartet .csv oder .xlsx) / unsupported file type")
-    plan = build_aktenplan(rows)
+    plan = build_aktenplan(rows, max_levels)
     plan.warnings[:0] = warnings
     return plan
 
@@ -285,7 +286,9 @@ def _rows_from_table(table: list[list[str]]) -> list[tuple[int, dict[str, str | 
 # --- validation ------------------------------------------------------------------------------
 
 
-def build_aktenplan(rows: Iterable[tuple[int, dict[str, str | None]]]) -> Aktenplan:
+def build_aktenplan(
+    rows: Iterable[tuple[int, dict[str, str | None]]], max_levels: int | None = MAX_LEVELS
+) -> Aktenplan:
     """Validate parsed rows (row number, fields) into an Aktenplan, or raise AktenplanError."""
     rows = list(rows)
     problems: list[str] = []
@@ -368,9 +371,9 @@ def build_aktenplan(rows: Iterable[tuple[int, dict[str, str | None]]]) -> Aktenp
     extra_keywords: dict[str, list[str]] = {}
     for code, info in raw.items():
         level = level_of(code)
-        if level > MAX_LEVELS:
+        if max_levels is not None and level > max_levels:
             ancestor = code
-            while level_of(ancestor) > MAX_LEVELS:
+            while level_of(ancestor) > max_levels:
                 ancestor = raw[ancestor]["parent"]
             folded[code] = ancestor
             extra_keywords.setdefault(ancestor, []).extend([info["title"], *info["keywords"]])

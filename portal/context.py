@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from aktenlotse.core.config import Config, load_config
 from aktenlotse.identity.configured import configured_directory
 from aktenlotse.identity.users import Directory
 from aktenlotse.pipeline.app import open_backend
+from aktenlotse.portal.session_registry import SessionRegistry
 from aktenlotse.search.backend import Backend
 from aktenlotse.services.documents import check_portal_config
 from aktenlotse.services.wiki import WikiStore
@@ -23,6 +25,7 @@ class PortalContext:
     backend: Backend
     directory: Directory
     wiki: WikiStore
+    sessions: SessionRegistry
 
     @property
     def demo(self) -> bool:
@@ -37,4 +40,27 @@ def build_context(config_path: str | Path | None = None) -> PortalContext:
     check_portal_config(config)
     directory = configured_directory(config.auth)
     backend = open_backend(config)
-    return PortalContext(config=config, backend=backend, directory=directory, wiki=WikiStore(config.data_dir, backend))
+    sessions = SessionRegistry(config.data_dir, config.auth.session_timeout_min)
+    return PortalContext(
+        config=config,
+        backend=backend,
+        directory=directory,
+        wiki=WikiStore(config.data_dir, backend),
+        sessions=sessions,
+    )
+
+
+_shared: dict[str, PortalContext] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_context() -> PortalContext:
+    """The context of this server process for $AKTENLOTSE_CONFIG, built on first use: the
+    pages, the cookie route and the warm-up at start all use it (the warm-up is only worth
+    it if the pages then search with the very objects it loaded). A ConfigError is raised
+    again on every call, so a fixed config takes effect without a restart."""
+    key = os.environ.get("AKTENLOTSE_CONFIG", "")
+    with _shared_lock:
+        if key not in _shared:
+            _shared[key] = build_context(key or None)
+        return _shared[key]

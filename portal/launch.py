@@ -22,7 +22,7 @@ class PortalStartError(Exception):
 
 def portal_command(config: Config) -> list[str]:
     """The command line that runs the Streamlit portal for `config`."""
-    app = Path(str(resources.files("aktenlotse.portal").joinpath("streamlit_app.py")))
+    app = Path(str(resources.files("aktenlotse.portal").joinpath("web_app.py")))
     return [
         sys.executable,
         "-m",

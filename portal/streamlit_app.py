@@ -8,17 +8,19 @@ import streamlit as st
 from aktenlotse.core.config import ConfigError
 from aktenlotse.portal import (
     german_ui,
+    login_gate,
     session,
     ui_admin,
-    ui_login,
+    ui_aktenplan,
     ui_overview,
     ui_permissions,
     ui_review,
     ui_search,
+    ui_session,
     ui_wiki,
 )
 from aktenlotse.portal import markdown_text as md
-from aktenlotse.portal.context import PortalContext, build_context
+from aktenlotse.portal.context import PortalContext, shared_context
 from aktenlotse.portal.formatting import role_labels
 from aktenlotse.services.review import can_review
 
@@ -37,7 +39,7 @@ STYLE = """<style>.snippet mark { background: #fff3a3; padding: 0 .1em; }
 
 @st.cache_resource(show_spinner=False)
 def _context() -> PortalContext:
-    return build_context()
+    return shared_context()
 
 
 def main() -> None:
@@ -53,14 +55,15 @@ def main() -> None:
     if ctx.demo:
         st.warning(DEMO_BANNER)
     user = session.current_user(st.session_state, ctx.config.auth.session_timeout_min)
+    user = ui_session.keep_alive(ctx, user) if user else ui_session.remembered_user(ctx)
     if user is None:
-        ui_login.render(ctx)
+        login_gate.render(ctx)
         return
     with st.sidebar:
         st.markdown(f"**{md.text(user.display_name)}**")
         st.caption("Rollen: " + md.text(role_labels(user.roles)))
         if st.button("Abmelden"):
-            session.log_out(st.session_state, "Sie wurden abgemeldet.")
+            ui_session.log_out(ctx, "Sie wurden abgemeldet.")
             st.rerun()
     wiki = st.Page(
         lambda: ui_wiki.render(ctx, user), title="Wissen & DMS-News", icon=":material/newspaper:", url_path="wissen"
@@ -96,6 +99,14 @@ def main() -> None:
                 title="Berechtigungsbericht",
                 icon=":material/lock_person:",
                 url_path="berechtigungen",
+            )
+        )
+        pages.append(
+            st.Page(
+                lambda: ui_aktenplan.render(ctx, user),
+                title="Aktenplan-Pflege",
+                icon=":material/account_tree:",
+                url_path="aktenplan-pflege",
             )
         )
     if "admin" in user.roles:

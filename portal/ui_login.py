@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from aktenlotse.identity.users import LoginError
-from aktenlotse.portal import session
+from aktenlotse.portal import session, ui_session
 from aktenlotse.portal.context import PortalContext
 
 
@@ -27,5 +27,5 @@ def render(ctx: PortalContext) -> None:
     except LoginError as error:
         st.error(error.message)
         return
-    session.log_in(st.session_state, user)
+    ui_session.start(ctx, user)
     st.rerun()

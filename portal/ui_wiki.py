@@ -22,6 +22,7 @@ CONFLICT_KEY = "wiki_conflict_{slug}"
 GENERATION_KEY = "wiki_form_generation_{slug}"
 SELECT_NEXT_KEY = "wiki_select_next"
 NOTICE_KEY = "wiki_notice"
+PAGE_PARAM = "seite"
 
 
 def _when(at: float) -> str:
@@ -67,6 +68,8 @@ def _read(ctx: PortalContext, user: UserInfo, pages: list[Revision], editor: boo
         st.info("Noch keine Seiten.")
         return
     chosen = st.session_state.pop(SELECT_NEXT_KEY, None)
+    if chosen is None and "wiki_page" not in st.session_state:
+        chosen = _linked_page(pages)
     if chosen is not None:  # a page just saved: show it (set before the widgets exist in this run)
         st.session_state["wiki_category"] = "Alle"
         st.session_state["wiki_page"] = chosen
@@ -79,6 +82,8 @@ def _read(ctx: PortalContext, user: UserInfo, pages: list[Revision], editor: boo
         st.caption("Keine Seiten in dieser Kategorie.")
         return
     slug = st.selectbox("Seite", list(labels), format_func=lambda s: labels[s], key="wiki_page")
+    if slug is not None:
+        st.query_params[PAGE_PARAM] = slug  # the address bar is the link to the page shown
     page = ctx.wiki.page(slug, include_drafts=editor) if slug is not None else None
     if page is None:
         st.warning("Diese Seite gibt es nicht (mehr).")
@@ -94,6 +99,15 @@ def _read(ctx: PortalContext, user: UserInfo, pages: list[Revision], editor: boo
             _edit_form(ctx, user, page)
         with st.expander("Versionen"):
             _history(ctx, user, page)
+
+
+def _linked_page(pages: list[Revision]) -> str | None:
+    """The page a link asks for (/wissen?seite=<slug>), if this user may read it."""
+    linked = st.query_params.get(PAGE_PARAM)
+    if linked is None or linked in {p.slug for p in pages}:
+        return linked
+    st.warning("Die verlinkte Seite gibt es nicht (mehr), oder sie ist noch nicht veröffentlicht.")
+    return None
 
 
 def _edit_form(ctx: PortalContext, user: UserInfo, page: Revision | None) -> None:

@@ -121,3 +121,12 @@ def test_serve_on_a_port_in_use(tmp_path):
     line = one_line_error(out)
     assert f"Port {port}" in line and "belegt" in line
     assert "Portal:" not in out.stdout
+
+
+def test_review_train_without_a_plan_is_one_line_on_stderr(tmp_path):
+    (tmp_path / "ablage").mkdir()
+    config = small_config(tmp_path, tmp_path / "ablage")
+    out = run("--config", str(config), "review", "train")
+    line = one_line_error(out)
+    assert out.returncode == 1 and "Aktenplan" in line
+    assert out.stdout == ""

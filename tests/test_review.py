@@ -246,6 +246,10 @@ def test_training_report_measures_on_heldout_folders():
     )
     assert report.n_decisions == 80 and 5 <= report.n_heldout <= 30
     assert 0.0 <= report.heldout_top1 <= report.heldout_top3 <= 1.0
+    # Every held-out decision the model did not put first is one recorded mistake.
+    mistakes = sum(n for _expected, _predicted, n in report.confusions)
+    assert mistakes == round(report.n_heldout * (1 - report.heldout_top1))
+    assert all(expected != predicted for expected, predicted, _n in report.confusions)
 
 
 def _review_page(config: str, roles: tuple[str, ...]) -> None:

@@ -99,6 +99,21 @@ def test_decide_items_accepts_each_documents_own_suggestion(tmp_path):
         desk.close()
 
 
+def test_suggestions_of_a_folded_class_count_for_its_target(tmp_path):
+    plan = _plan(tmp_path)
+    plan.folded["632.1"] = "632"  # as after `aktenplan fold 632.1`: the index still says 632.1
+    items = [_item("a", ("632.1", 0.8)), _item("b", ("632.1", 0.7))]
+    best = folder_suggestion(plan, "Bauamt/Garagen", items)
+    assert best is not None and best.code == "632"
+    store = ReviewStore(tmp_path)
+    desk = ReviewDesk(plan, StateDB(tmp_path / "state.sqlite"), store)
+    try:
+        assert decide_items(desk, items, "accept", None, KRAUSE) == 2
+        assert {store.decision_for(i.ref).code for i in items} == {"632"}
+    finally:
+        desk.close()
+
+
 def test_open_desk_says_what_is_missing(tmp_path):
     config = Config(data_dir=tmp_path / "data")
     with pytest.raises(DeskUnavailable) as missing:

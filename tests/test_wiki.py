@@ -148,3 +148,39 @@ def test_wiki_page_offers_editing_only_to_editors(tmp_path, monkeypatch):
     rendered = [m.value for m in reader.markdown]
     assert any("<strong>scannen</strong>" in m for m in rendered)
     assert not any("<script>" in m for m in rendered)
+
+
+def test_wiki_link_opens_its_page_and_a_bad_link_says_so(tmp_path, monkeypatch):
+    """/wissen?seite=<slug> shows that page (not the newest); the address bar follows the
+    page shown; an unknown slug or a draft for a reader gets a German notice, not an error."""
+    build_index(tmp_path / "data")
+    monkeypatch.setenv("AKTENLOTSE_CONFIG", str(write_config(tmp_path, None, mode="demo")))
+    backend = EmbeddedBackend(tmp_path / "data" / "index.sqlite")
+    wiki = WikiStore(tmp_path / "data", backend)
+    try:
+        publish(wiki, "Posteingang", "Jede Eingangspost wird gestempelt.")
+        publish(wiki, "Scannen im Bürgerbüro", "Erst scannen, dann ablegen.")  # the newest
+        wiki.save(author="yilmaz", roles=LOTSE, title="Geheimer Entwurf", body="noch nicht", category="Anleitung")
+    finally:
+        wiki.close()
+        backend.close()
+
+    def reader(params: dict[str, str]) -> AppTest:
+        at = AppTest.from_function(_wiki_page_script, args=("schmidt", ("employee",)), default_timeout=90)
+        at.query_params = params
+        return at.run()
+
+    linked = reader({"seite": "posteingang"})
+    assert not linked.exception and not linked.warning
+    assert [h.value for h in linked.header] == ["Posteingang"]
+    assert linked.query_params["seite"] == "posteingang"
+    plain = reader({})
+    assert [h.value for h in plain.header] == ["Scannen im Bürgerbüro"]
+    assert plain.query_params["seite"] == "scannen-im-burgerburo"
+    for slug in ("gibt-es-nicht", "geheimer-entwurf"):
+        bad = reader({"seite": slug})
+        assert not bad.exception
+        assert [w.value for w in bad.warning] == [
+            "Die verlinkte Seite gibt es nicht (mehr), oder sie ist noch nicht veröffentlicht."
+        ]
+        assert [h.value for h in bad.header] == ["Scannen im Bürgerbüro"]

@@ -1,4 +1,4 @@
-"""`aktenlotse aktenplan`: import, list and show the file plan."""
+"""`aktenlotse aktenplan`: import, list and show the file plan (audit and folds: `aktenplan_care`)."""
 
 from __future__ import annotations
 
@@ -6,16 +6,22 @@ import argparse
 import json
 import sys
 
+from aktenlotse.cli import aktenplan_care
 from aktenlotse.core.config import load_config
-from aktenlotse.enrich.aktenplan import AktenplanError
+from aktenlotse.enrich.aktenplan import MAX_LEVELS, AktenplanError
 from aktenlotse.stores.aktenplan_store import AktenplanStore, load_current_plan
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    """The actions of `aktenplan` (import, list, show)."""
+    """The actions of `aktenplan` (import, list, show, and the care actions)."""
     asub = parser.add_subparsers(metavar="ACTION")
     p = asub.add_parser("import", help="import a CSV or XLSX file (columns code/Kennziffer, title/Bezeichnung, …)")
     p.add_argument("file")
+    p.add_argument(
+        "--keep-levels",
+        action="store_true",
+        help="keep classes deeper than level 3 (for `aktenplan audit` to fold them one by one)",
+    )
     p.set_defaults(func=cmd_import)
     p = asub.add_parser("list", help="list the classes of the current plan")
     p.add_argument("--level", type=int, choices=(1, 2, 3), help="only this level")
@@ -25,13 +31,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     p.add_argument("code")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_show)
+    aktenplan_care.configure(asub)
 
 
 def cmd_import(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     with AktenplanStore(config.data_dir) as store:
         try:
-            result = store.import_file(args.file)
+            result = store.import_file(args.file, None if args.keep_levels else MAX_LEVELS)
         except AktenplanError as exc:
             print(f"Fehler: {exc}", file=sys.stderr)
             return 1

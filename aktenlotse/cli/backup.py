@@ -14,9 +14,9 @@ from __future__ import annotations
 import argparse
 import shutil
 import sqlite3
-import sys
 from pathlib import Path
 
+from aktenlotse.cli.common import UserError
 from aktenlotse.core.config import Config, load_config
 from aktenlotse.core.space_reserve import RESERVE_NAME
 
@@ -86,13 +86,9 @@ def cmd_backup(args: argparse.Namespace) -> int:
     try:
         written = backup(config, dest)
     except BackupError as exc:
-        # Printed here, not raised as the CLI's UserError: under `python -m aktenlotse.cli.main`
-        # that class exists twice (__main__ and aktenlotse.cli.main).
-        print(f"Fehler: {exc}", file=sys.stderr)
-        return 1
+        raise UserError(str(exc)) from None
     except OSError as exc:
-        print(f"Fehler: Sicherung nach {dest} fehlgeschlagen: {exc.strerror or exc}", file=sys.stderr)
-        return 1
+        raise UserError(f"Sicherung nach {dest} fehlgeschlagen: {exc.strerror or exc}") from None
     databases = sum(1 for p in written if p.suffix == ".sqlite")
     print(f"Sicherung geschrieben: {dest} ({databases} Datenbanken geprüft, {len(written)} Dateien)")
     return 0

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from aktenlotse.cli.access import directory_for
+from aktenlotse.cli.common import UserError
 from aktenlotse.core.config import load_config
 from aktenlotse.pipeline.app import open_backend
 from aktenlotse.services.access_explain import AccessQueryError
@@ -106,11 +107,9 @@ def cmd_progress(args: argparse.Namespace) -> int:
             send_report(config.report, output, subject, "\n".join(summary_lines(report)))
             print(f"Verschickt an {', '.join(config.report.mail_to)}")
     except ReportError as error:
-        print(f"Fehler: {error.message}", file=sys.stderr)
-        return 1
+        raise UserError(error.message) from None
     except OSError as error:
-        print(f"Fehler: {output} kann nicht geschrieben werden ({error.strerror or error}).", file=sys.stderr)
-        return 1
+        raise UserError(f"{output} kann nicht geschrieben werden ({error.strerror or error}).") from None
     finally:
         backend.close()
     return 0

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from aktenlotse.cli.common import config_of
+from aktenlotse.cli.common import UserError, config_of
 from aktenlotse.core.config import Config
 from aktenlotse.pipeline.app import open_backend
 from aktenlotse.services.migration_export import export_migration_list
@@ -92,8 +92,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         # The shell of the server is the admin's: the command runs with the admin role.
         report = train_from_decisions(config, backend, "cli", {"admin"})
     except ReviewError as error:
-        print(f"Fehler: {error.message}")
-        return 1
+        raise UserError(error.message) from None
     finally:
         backend.close()
     if report.heldout_top1 is None:

@@ -106,6 +106,21 @@ def _smb_credentials(item: dict[str, Any], prefix: str, base_dir: Path) -> tuple
     return user, password
 
 
+# Settings that only mean something for an SMB root; on a local root they are refused
+# rather than ignored (a typo in the root must not silently drop the credentials).
+SMB_ONLY_KEYS = (
+    "credentials_file",
+    "smb_port",
+    "smb_encrypt",
+    "smb_connections",
+    "smb_requests_in_flight",
+    "smb_requests_per_second",
+    "smb_max_path",
+    "share_acl",
+    "share_acl_timeout_s",
+)
+
+
 def parse_source(item: Any, index: int, base_dir: Path) -> SourceConfig:
     prefix = f"sources[{index}]."
     if not isinstance(item, dict):
@@ -123,16 +138,8 @@ def parse_source(item: Any, index: int, base_dir: Path) -> SourceConfig:
             "enrich",
             "embeddings",
             "ocr",
-            "credentials_file",
-            "smb_port",
-            "smb_encrypt",
-            "smb_connections",
-            "smb_requests_in_flight",
-            "smb_requests_per_second",
-            "smb_max_path",
             "traverse",
-            "share_acl",
-            "share_acl_timeout_s",
+            *SMB_ONLY_KEYS,
         },
         prefix,
     )
@@ -166,17 +173,7 @@ def parse_source(item: Any, index: int, base_dir: Path) -> SourceConfig:
         )
         default_name = smb_path.rsplit("/", 1)[-1] if smb_path else share
     else:
-        for key in (
-            "credentials_file",
-            "smb_port",
-            "smb_encrypt",
-            "smb_connections",
-            "smb_requests_in_flight",
-            "smb_requests_per_second",
-            "smb_max_path",
-            "share_acl",
-            "share_acl_timeout_s",
-        ):
+        for key in SMB_ONLY_KEYS:
             if key in item:
                 raise ConfigError(f"{prefix}{key}: only for SMB roots (smb://server/share/folder)")
         root = values.path(item["root"], prefix + "root", base_dir)

@@ -89,14 +89,24 @@ class ReviewStore:
         return [d for d in self.latest_decisions() if d.code and d.code not in codes]
 
     def record_model(
-        self, trained_by: str, n_decisions: int, n_heldout: int, top1: float | None, top3: float | None
+        self,
+        trained_by: str,
+        n_decisions: int,
+        n_heldout: int,
+        top1: float | None,
+        top3: float | None,
+        confusions: Sequence[tuple[str, str, int]] = (),
     ) -> None:
-        """Record a training run and its held-out accuracy."""
-        self._tables.add_model(trained_by, n_decisions, n_heldout, top1, top3)
+        """Record a training run, its held-out accuracy and its held-out top-1 mistakes."""
+        self._tables.add_model(trained_by, n_decisions, n_heldout, top1, top3, confusions)
 
     def latest_model(self) -> dict | None:
         """The newest training record, as a dict of its columns."""
         return self._tables.latest_model()
+
+    def latest_model_confusions(self) -> list[tuple[str, str, int]]:
+        """(expected, predicted, count) of the newest training run's held-out mistakes."""
+        return self._tables.latest_model_confusions()
 
 
 # -- the documents under review ----------------------------------------------------------

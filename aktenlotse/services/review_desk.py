@@ -79,17 +79,25 @@ def shown_items(items: Iterable[ReviewItem], min_confidence: float = 0.0, code_p
 
 def folder_suggestion(plan: Aktenplan, folder: str, items: Sequence[ReviewItem]) -> Suggestion | None:
     """The best class for the folder as a whole: its documents' suggestions (only classes
-    the current plan still has) together with the folder's own name; None without any."""
+    the current plan still has, folded codes as their target) together with the folder's own name; None without any."""
     per_document = [
         [
-            Suggestion(s["code"], s.get("title", ""), float(s.get("score", 0)), list(s.get("reasons", [])))
+            Suggestion(code, s.get("title", ""), float(s.get("score", 0)), list(s.get("reasons", [])))
             for s in item.suggestions
-            if s.get("code") in plan.classes
+            if (code := current_code(plan, s.get("code"))) is not None
         ]
         for item in items
     ]
     found = suggest_folder(Suggester(plan), folder.rsplit("/", 1)[-1], per_document)
     return found[0] if found else None
+
+
+def current_code(plan: Aktenplan, code: object) -> str | None:
+    """The class of the current plan a suggested code stands for: itself, or the class it
+    was folded into (a suggestion made before a fold names the old code until the next
+    enrichment); None for a code the plan does not know."""
+    cls = plan.get(str(code)) if code else None
+    return cls.code if cls is not None else None
 
 
 def decide_items(
@@ -115,7 +123,7 @@ def decide_items(
         count += desk.store.decide(
             [item.ref],
             decision="accept",
-            code=item.suggestions[0]["code"],
+            code=current_code(desk.plan, item.suggestions[0]["code"]) or item.suggestions[0]["code"],
             reviewer=user.username,
             roles=user.roles,
             comment=comment,

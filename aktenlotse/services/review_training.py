@@ -4,6 +4,7 @@ on held-back decisions first, so the review page can say how far to trust bulk a
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -30,6 +31,8 @@ class TrainingReport:
     n_heldout: int
     heldout_top1: float | None
     heldout_top3: float | None
+    # (decided class, class the model put first, count) of the held-out mistakes
+    confusions: tuple[tuple[str, str, int], ...] = ()
 
 
 def _heldout(group: str) -> bool:
@@ -52,6 +55,7 @@ def evaluate_and_train(
     train_idx = [i for i, g in enumerate(groups) if not _heldout(g)]
     test_idx = [i for i, g in enumerate(groups) if _heldout(g)]
     top1 = top3 = None
+    confusions: Counter[tuple[str, str]] = Counter()
     if len(train_idx) >= MIN_DECISIONS // 2 and test_idx and len({labels[i] for i in train_idx}) > 1:
         suggester.train(
             [texts[i] for i in train_idx],
@@ -69,8 +73,10 @@ def evaluate_and_train(
         expected = [suggester._to_level(labels[i]) for i in test_idx]
         top1 = sum(r[0].code == e for r, e in zip(results, expected, strict=True) if r) / len(test_idx)
         top3 = sum(e in [s.code for s in r[:3]] for r, e in zip(results, expected, strict=True)) / len(test_idx)
+        confusions.update((e, r[0].code) for r, e in zip(results, expected, strict=True) if r and r[0].code != e)
     suggester.train(texts, labels, titles, vectors, groups, unlabelled_texts)
-    return TrainingReport(len(labels), len(test_idx), top1, top3)
+    mistakes = tuple((e, p, n) for (e, p), n in confusions.most_common())
+    return TrainingReport(len(labels), len(test_idx), top1, top3, mistakes)
 
 
 def _pick(values: Sequence[str] | None, rows: Sequence[int]) -> list[str] | None:
@@ -127,7 +133,14 @@ def train_from_decisions(
             unlabelled_texts=_undecided_texts(backend, set(ids), roles),
         )
         suggester.save_model(config.data_dir)
-        store.record_model(trained_by, report.n_decisions, report.n_heldout, report.heldout_top1, report.heldout_top3)
+        store.record_model(
+            trained_by,
+            report.n_decisions,
+            report.n_heldout,
+            report.heldout_top1,
+            report.heldout_top3,
+            report.confusions,
+        )
         return report
     finally:
         state.close()

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from aktenlotse.enrich.aktenplan import Aktenplan, AktenplanClass, read_aktenplan
+from aktenlotse.enrich.aktenplan import MAX_LEVELS, Aktenplan, AktenplanClass, read_aktenplan
 from aktenlotse.stores.appdb import app_db_exists, app_db_path, open_app_db
 
 
@@ -41,48 +42,23 @@ class AktenplanStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def import_file(self, path: Path | str) -> ImportResult:
-        """Read, validate and store a file; raises AktenplanError (nothing stored) on problems."""
+    def import_file(self, path: Path | str, max_levels: int | None = MAX_LEVELS) -> ImportResult:
+        """Read, validate and store a file; raises AktenplanError (nothing stored) on problems.
+        `max_levels=None` keeps deeper classes, for the audit to propose folding them."""
         path = Path(path)
-        plan = read_aktenplan(path)
+        plan = read_aktenplan(path, max_levels)
         return self.save(plan, path.name)
 
     def save(self, plan: Aktenplan, source_name: str) -> ImportResult:
         """Store `plan` as a new version, unless it has the current version's content."""
-        digest = _plan_hash(plan)
+        digest = plan_hash(plan)
         current = self.current_version()
         if current is not None:
             row = self._db.execute("SELECT sha256 FROM aktenplan_imports WHERE version=?", (current,)).fetchone()
             if row and row[0] == digest:
                 return ImportResult(current, len(plan), plan.warnings, unchanged=True)
         with self._db:  # one transaction: all rows or none
-            cur = self._db.execute(
-                "INSERT INTO aktenplan_imports(imported_at, source_name, sha256, n_classes, warnings)"
-                " VALUES (?,?,?,?,?)",
-                (time.time(), source_name, digest, len(plan), json.dumps(plan.warnings, ensure_ascii=False)),
-            )
-            version = int(cur.lastrowid or 0)
-            self._db.executemany(
-                "INSERT INTO aktenplan_classes(version, code, title, parent, description, keywords, level, position) "
-                "VALUES (?,?,?,?,?,?,?,?)",
-                [
-                    (
-                        version,
-                        c.code,
-                        c.title,
-                        c.parent,
-                        c.description,
-                        json.dumps(list(c.keywords), ensure_ascii=False),
-                        c.level,
-                        i,
-                    )
-                    for i, c in enumerate(plan.classes.values())
-                ],
-            )
-            self._db.executemany(
-                "INSERT INTO aktenplan_folded(version, code, target) VALUES (?,?,?)",
-                [(version, code, target) for code, target in plan.folded.items()],
-            )
+            version = insert_version(self._db, plan, source_name)
         return ImportResult(version, len(plan), plan.warnings, unchanged=False)
 
     def current_version(self) -> int | None:
@@ -120,7 +96,39 @@ class AktenplanStore:
         return Aktenplan(classes, folded, json.loads(row[0]) if row else [])
 
 
-def _plan_hash(plan: Aktenplan) -> str:
+def insert_version(conn: sqlite3.Connection, plan: Aktenplan, source_name: str) -> int:
+    """Write `plan` as the next version inside the caller's transaction; returns its number."""
+    cur = conn.execute(
+        "INSERT INTO aktenplan_imports(imported_at, source_name, sha256, n_classes, warnings) VALUES (?,?,?,?,?)",
+        (time.time(), source_name, plan_hash(plan), len(plan), json.dumps(plan.warnings, ensure_ascii=False)),
+    )
+    version = int(cur.lastrowid or 0)
+    conn.executemany(
+        "INSERT INTO aktenplan_classes(version, code, title, parent, description, keywords, level, position) "
+        "VALUES (?,?,?,?,?,?,?,?)",
+        [
+            (
+                version,
+                c.code,
+                c.title,
+                c.parent,
+                c.description,
+                json.dumps(list(c.keywords), ensure_ascii=False),
+                c.level,
+                i,
+            )
+            for i, c in enumerate(plan.classes.values())
+        ],
+    )
+    conn.executemany(
+        "INSERT INTO aktenplan_folded(version, code, target) VALUES (?,?,?)",
+        [(version, code, target) for code, target in plan.folded.items()],
+    )
+    return version
+
+
+def plan_hash(plan: Aktenplan) -> str:
+    """The content hash of a plan (classes in order and folded codes)."""
     h = hashlib.sha256()
     for c in plan.classes.values():
         h.update(json.dumps([c.code, c.title, c.parent, c.description, list(c.keywords)], ensure_ascii=False).encode())

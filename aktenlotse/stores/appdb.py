@@ -100,12 +100,68 @@ CREATE TABLE IF NOT EXISTS aktenplan_folded (
 );
 """
 
+# Folds of Aktenplan classes applied in the portal or the CLI: which codes went into which
+# target, the plan versions before and after, and every decision row it moved with the
+# code it had, so that an undo restores the rows exactly.
+AKTENPLAN_FOLD_TABLES = """
+CREATE TABLE IF NOT EXISTS aktenplan_folds (
+    id INTEGER PRIMARY KEY,
+    at REAL NOT NULL,
+    reviewer TEXT NOT NULL,
+    codes TEXT NOT NULL,
+    target TEXT NOT NULL,
+    from_version INTEGER NOT NULL,
+    to_version INTEGER NOT NULL,
+    undone_at REAL,
+    undone_by TEXT,
+    undo_version INTEGER
+);
+CREATE TABLE IF NOT EXISTS aktenplan_fold_moves (
+    fold_id INTEGER NOT NULL,
+    decision_id INTEGER NOT NULL,
+    old_code TEXT NOT NULL,
+    PRIMARY KEY (fold_id, decision_id)
+);
+"""
+
+# Portal logins that outlive a reload: one row per login, revoked at logout, so that a
+# copied cookie is dead afterwards; `handover_hash` is the one-time token that lets the
+# browser fetch its cookie once (stored as a hash: the table never holds a usable token).
+PORTAL_SESSION_TABLES = """
+CREATE TABLE IF NOT EXISTS portal_sessions (
+    id TEXT PRIMARY KEY,
+    username TEXT NOT NULL,
+    created REAL NOT NULL,
+    expires REAL NOT NULL,
+    last_seen REAL NOT NULL,
+    revoked REAL,
+    handover_hash TEXT,
+    handover_until REAL
+);
+CREATE INDEX IF NOT EXISTS portal_sessions_by_handover ON portal_sessions(handover_hash);
+"""
+
+# The top-1 mistakes of each training run's held-out evaluation (which class the kept-back
+# decisions had, which class the model put first), for the Aktenplan audit's confusion pairs.
+REVIEW_MODEL_CONFUSION_TABLES = """
+CREATE TABLE IF NOT EXISTS review_model_confusions (
+    model_id INTEGER NOT NULL,
+    expected TEXT NOT NULL,
+    predicted TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (model_id, expected, predicted)
+);
+"""
+
 # Named, in order, never renamed. The first three are the tables as the releases before
 # named migrations created them (with IF NOT EXISTS: an existing file keeps its rows).
 APP_MIGRATIONS = (
     Migration("0001_wiki_tables", WIKI_TABLES),
     Migration("0002_review_tables", REVIEW_TABLES),
     Migration("0003_aktenplan_tables", AKTENPLAN_TABLES),
+    Migration("0004_aktenplan_folds", AKTENPLAN_FOLD_TABLES),
+    Migration("0005_portal_sessions", PORTAL_SESSION_TABLES),
+    Migration("0006_review_model_confusions", REVIEW_MODEL_CONFUSION_TABLES),
 )
 
 

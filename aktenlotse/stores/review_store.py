@@ -130,15 +130,36 @@ class ReviewTables:
             yield decision
 
     def add_model(
-        self, trained_by: str, n_decisions: int, n_heldout: int, top1: float | None, top3: float | None
+        self,
+        trained_by: str,
+        n_decisions: int,
+        n_heldout: int,
+        top1: float | None,
+        top3: float | None,
+        confusions: Sequence[tuple[str, str, int]] = (),
     ) -> None:
-        """Record a training run and its held-out accuracy."""
+        """Record a training run, its held-out accuracy and its held-out top-1 mistakes
+        (expected class, predicted class, count), in one transaction."""
         with self._conn:
-            self._conn.execute(
+            cursor = self._conn.execute(
                 "INSERT INTO review_models (at, trained_by, n_decisions, n_heldout, heldout_top1, heldout_top3)"
                 " VALUES (?,?,?,?,?,?)",
                 (time.time(), trained_by, n_decisions, n_heldout, top1, top3),
             )
+            self._conn.executemany(
+                "INSERT INTO review_model_confusions (model_id, expected, predicted, n) VALUES (?,?,?,?)",
+                [(cursor.lastrowid, expected, predicted, n) for expected, predicted, n in confusions],
+            )
+
+    def latest_model_confusions(self) -> list[tuple[str, str, int]]:
+        """The held-out top-1 mistakes of the newest training run, most frequent first."""
+        return [
+            (expected, predicted, n)
+            for expected, predicted, n in self._conn.execute(
+                "SELECT expected, predicted, n FROM review_model_confusions"
+                " WHERE model_id = (SELECT max(id) FROM review_models) ORDER BY n DESC, expected, predicted"
+            )
+        ]
 
     def latest_model(self) -> dict | None:
         """The newest training record, as a dict of its columns."""

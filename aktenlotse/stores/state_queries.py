@@ -87,7 +87,9 @@ class StateQueries:
             params,
         )
         while rows := cursor.fetchmany(size):
-            yield [(s, to_text(f), to_text(n), sz, mt, ct, h, i) for s, f, n, sz, mt, ct, h, i in rows]
+            chunk = [(s, to_text(f), to_text(n), sz, mt, ct, h, i) for s, f, n, sz, mt, ct, h, i in rows]
+            del rows  # not alive beside the next fetch: one chunk in memory, however many follow
+            yield chunk
 
     # -- the overview page -------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Sizes as German readers write them, for pages, exports and reports."""
+"""Sizes and counts as German readers write them, for pages, exports and reports."""
 
 from __future__ import annotations
 
@@ -12,3 +12,14 @@ def human_size(size: int) -> str:
             return f"{text} {unit}"
         value /= 1024
     return f"{value:.1f} GB"
+
+
+def counted(n: int, one: str, many: str) -> str:
+    """A count with its noun in the right number and German digit groups ("1 Entscheidung",
+    "10.000 Entscheidungen")."""
+    return f"{n:,}".replace(",", ".") + " " + (one if n == 1 else many)
+
+
+def decisions(n: int) -> str:
+    """A number of review decisions ("1 Entscheidung", "3 Entscheidungen")."""
+    return counted(n, "Entscheidung", "Entscheidungen")

@@ -147,6 +147,9 @@ class HandoverWriter:
                     folders.count(row[0], row[1], code)
                 elif state in ("undecided", "stale"):
                     listing.add(row[0], joined_path(row[1], row[2]), state, False, code)
+            # Freed before the next chunk is read (the loop variable would keep it alive
+            # until then): memory holds one chunk, for 2,000 documents as for 200,000.
+            del rows
         folders.finish()
 
     def _package(
@@ -237,6 +240,7 @@ class HandoverWriter:
                         assert decision is not None and doc_code is not None  # exported rows only
                         self._enter(xf, open_folders, folder, row[1], source, folders, report)
                         self._dokument(xf, archive, row, decision, doc_code, docs.get(row[7]), listing, report)
+                    del rows, resolved, docs  # as in `_classify`: one chunk in memory
                 while open_folders:
                     open_folders.pop()[1].__exit__(None, None, None)
 

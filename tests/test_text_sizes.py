@@ -1,0 +1,16 @@
+"""Sizes and counts as German readers write them."""
+
+from aktenlotse.text.sizes import counted, decisions, human_size
+
+
+def test_sizes_use_a_decimal_comma_and_stop_at_gigabytes():
+    assert human_size(0) == "0 Byte"
+    assert human_size(1536) == "1,5 KB"
+    assert human_size(5 * 1024**4) == "5120,0 GB"
+
+
+def test_counts_agree_in_number_and_group_digits_with_points():
+    assert counted(1, "Datei", "Dateien") == "1 Datei"
+    assert counted(0, "Datei", "Dateien") == "0 Dateien"
+    assert decisions(1) == "1 Entscheidung"
+    assert decisions(10_000) == "10.000 Entscheidungen"
