@@ -13,6 +13,7 @@ from pathlib import Path
 
 from aktenlotse.core.config import Config
 from aktenlotse.services.documents import check_portal_config
+from aktenlotse.services.wiki import MAX_IMAGE_MB
 
 
 class PortalStartError(Exception):
@@ -40,6 +41,9 @@ def portal_command(config: Config) -> list[str]:
         "none",
         "--client.toolbarMode",
         "minimal",
+        # The only upload is a wiki image: the server refuses more than the wiki accepts.
+        "--server.maxUploadSize",
+        str(MAX_IMAGE_MB),
     ]
 
 

@@ -7,6 +7,7 @@ import streamlit as st
 
 from aktenlotse.core.config import ConfigError
 from aktenlotse.portal import (
+    german_ui,
     login_gate,
     session,
     ui_admin,
@@ -27,7 +28,13 @@ DEMO_BANNER = (
     "Demo-Modus: Anmeldung über ein eingebautes Test-Verzeichnis, nicht über das Active Directory. "
     "Nicht für echte Daten verwenden."
 )
-STYLE = """<style>.snippet mark { background: #fff3a3; padding: 0 .1em; }</style>"""
+# Captions: Streamlit draws them in the text colour at 60 % (3.9:1 on white); these reach
+# 5.5:1 and more on the page, the sidebar and the alert boxes. The theme follows the
+# system's (the toolbar offers no switch), hence the media query.
+STYLE = """<style>.snippet mark { background: #fff3a3; padding: 0 .1em; }
+.stApp [data-testid="stCaptionContainer"] { color: #5c5f6b; }
+@media (prefers-color-scheme: dark) { .stApp [data-testid="stCaptionContainer"] { color: #b8bac4; } }
+</style>"""
 
 
 @st.cache_resource(show_spinner=False)
@@ -37,7 +44,8 @@ def _context() -> PortalContext:
 
 def main() -> None:
     """One run of the portal script: login, or the pages the user's roles allow."""
-    st.set_page_config(page_title="Aktenlotse", page_icon="🧭", layout="wide")
+    st.set_page_config(page_title="Aktenlotse", page_icon=":material/explore:", layout="wide")
+    german_ui.install()
     st.markdown(STYLE, unsafe_allow_html=True)
     try:
         ctx = _context()
@@ -57,27 +65,39 @@ def main() -> None:
         if st.button("Abmelden"):
             ui_session.log_out(ctx, "Sie wurden abgemeldet.")
             st.rerun()
-    wiki = st.Page(lambda: ui_wiki.render(ctx, user), title="Wissen & DMS-News", icon="📰", url_path="wissen")
+    wiki = st.Page(
+        lambda: ui_wiki.render(ctx, user), title="Wissen & DMS-News", icon=":material/newspaper:", url_path="wissen"
+    )
     search = st.Page(
         lambda: ui_search.render(ctx, user, lambda slug: ui_wiki.open_page(slug, wiki)),
         title="Suche",
-        icon="🔎",
+        icon=":material/search:",
         url_path="suche",
         default=True,
     )
     pages = [search, wiki]
     if can_review(user.roles):
         pages.append(
-            st.Page(lambda: ui_review.render(ctx, user), title="Aktenplan-Prüfung", icon="🗂️", url_path="pruefung")
+            st.Page(
+                lambda: ui_review.render(ctx, user),
+                title="Aktenplan-Prüfung",
+                icon=":material/rule_folder:",
+                url_path="pruefung",
+            )
         )
         pages.append(
-            st.Page(lambda: ui_overview.render(ctx, user), title="Übersicht", icon="📊", url_path="uebersicht")
+            st.Page(
+                lambda: ui_overview.render(ctx, user),
+                title="Übersicht",
+                icon=":material/bar_chart:",
+                url_path="uebersicht",
+            )
         )
         pages.append(
             st.Page(
                 lambda: ui_permissions.render(ctx, user),
                 title="Berechtigungsbericht",
-                icon="🔐",
+                icon=":material/lock_person:",
                 url_path="berechtigungen",
             )
         )
@@ -85,12 +105,19 @@ def main() -> None:
             st.Page(
                 lambda: ui_aktenplan.render(ctx, user),
                 title="Aktenplan-Pflege",
-                icon="🌳",
+                icon=":material/account_tree:",
                 url_path="aktenplan-pflege",
             )
         )
     if "admin" in user.roles:
-        pages.append(st.Page(lambda: ui_admin.render(ctx, user), title="Verwaltung", icon="⚙️", url_path="verwaltung"))
+        pages.append(
+            st.Page(
+                lambda: ui_admin.render(ctx, user),
+                title="Verwaltung",
+                icon=":material/settings:",
+                url_path="verwaltung",
+            )
+        )
     st.navigation(pages).run()
 
 

@@ -9,10 +9,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from aktenlotse.core.records import ERROR_KINDS
 from aktenlotse.identity.users import UserInfo
 from aktenlotse.pipeline.crawl_lock import crawl_running
 from aktenlotse.portal.context import PortalContext
+from aktenlotse.portal.error_texts import kind_label, shown_error
+from aktenlotse.portal.formatting import run_status_label
 from aktenlotse.portal.ui_access import render_access_check
 from aktenlotse.services.admin import admin_view, files_per_second, filter_errors, split_errors, start_background_crawl
 
@@ -79,7 +80,7 @@ def render(ctx: PortalContext, user: UserInfo) -> None:
                     "Anreicherung": s.enrich,
                     "OCR": s.ocr,
                     "Letzter Lauf": _when(last_by_source.get(s.name, {}).get("finished")),
-                    "Status": last_by_source.get(s.name, {}).get("status", ""),
+                    "Status": run_status_label(last_by_source.get(s.name, {}).get("status")),
                 }
                 for s in ctx.config.sources
             ]
@@ -96,7 +97,7 @@ def render(ctx: PortalContext, user: UserInfo) -> None:
                     "Lauf": r["id"],
                     "Beginn": _when(r["started"]),
                     "Ende": _when(r["finished"]),
-                    "Status": r["status"],
+                    "Status": run_status_label(r["status"]),
                     "Neu": r["new"],
                     "Geändert": r["changed"],
                     "Verschoben": r["moved"],
@@ -118,30 +119,40 @@ def render(ctx: PortalContext, user: UserInfo) -> None:
     # holds only what an admin can act on.
     actionable, expected = split_errors(view.errors)
     kinds = sorted({e["kind"] for e in actionable})
-    chosen = st.multiselect("Art", kinds, format_func=_kind_label, key="admin_error_kinds")
+    chosen = st.multiselect("Art", kinds, format_func=kind_label, key="admin_error_kinds", placeholder="Alle Arten")
     text = st.text_input("Pfad enthält", key="admin_error_path")
     shown = filter_errors(actionable, chosen, text)
     st.dataframe(_error_table(shown), hide_index=True, width="stretch")
+    _technical_details(shown)
     if expected:
         with st.expander(f"Kein Text erwartet ({len(expected)} Dateien: Bilder, Audio, Video, Programme …)"):
             st.caption("Diese Dateien bleiben über ihren Namen auffindbar; ein Fehler ist das nicht.")
             st.dataframe(_error_table(expected), hide_index=True, width="stretch")
 
 
-def _kind_label(kind: str) -> str:
-    return ERROR_KINDS.get(kind, kind)
-
-
 def _error_table(errors: list[dict[str, Any]]) -> pd.DataFrame:
-    return pd.DataFrame(
-        [
+    """The error records with German messages."""
+    rows = []
+    for e in errors:
+        shown = shown_error(e["kind"], e["message"])
+        rows.append(
             {
-                "Art": _kind_label(e["kind"]),
+                "Art": shown.kind,
                 "Quelle": e["source"],
                 "Pfad": e["path"],
-                "Meldung": e["message"],
+                "Meldung": shown.message,
                 "Zeit": _when(e["at"]),
             }
-            for e in errors
-        ]
-    )
+        )
+    return pd.DataFrame(rows)
+
+
+def _technical_details(errors: list[dict[str, Any]]) -> None:
+    """What the parser itself said (a Java exception from Tika …), for an admin who needs
+    it: folded away, the table above says it in German."""
+    details = [(e["path"], shown_error(e["kind"], e["message"]).detail) for e in errors]
+    details = [(path, detail) for path, detail in details if detail]
+    if not details:
+        return
+    with st.expander(f"Technische Angaben der Leseprogramme ({len(details)})"):
+        st.dataframe(pd.DataFrame(details, columns=["Pfad", "Angabe"]), hide_index=True, width="stretch")

@@ -27,7 +27,7 @@ def render(ctx: PortalContext, user: UserInfo) -> None:
     )
     names = [s.name for s in ctx.config.sources]
     with st.form("permissions_report"):
-        chosen = st.multiselect("Quellen", names, default=names, key="perm_sources")
+        chosen = st.multiselect("Quellen", names, default=names, key="perm_sources", placeholder="Quellen wählen")
         depth = st.number_input("Ordnertiefe", min_value=0, max_value=10, value=DEFAULT_DEPTH, key="perm_depth")
         submitted = st.form_submit_button("Bericht erstellen", key="perm_submit")
     if not submitted:

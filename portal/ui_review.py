@@ -147,6 +147,7 @@ def _decide_form(user: UserInfo, desk: ReviewDesk, shown: Sequence[ReviewItem]) 
             list(options),
             key="review_chosen",
             format_func=lambda i: options[i].ref.path if i in options else i,
+            placeholder="alle angezeigten",
         )
         action = st.radio(
             "Entscheidung",
@@ -206,10 +207,11 @@ def _exports(ctx: PortalContext, user: UserInfo) -> None:
         if column.button(f"Als {fmt.upper()} erstellen", key=f"export_{fmt}"):
             target, rows = export_list(ctx.config, fmt, user.roles)
             column.download_button(
-                f"⬇ migrationsliste.{fmt} ({rows} Zeilen)",
+                f"migrationsliste.{fmt} ({rows} Zeilen)",
                 target.read_bytes(),
                 file_name=target.name,
                 key=f"export_dl_{fmt}",
+                icon=":material/download:",
             )
     _xdomea_export(ctx)
 
@@ -225,5 +227,9 @@ def _xdomea_export(ctx: PortalContext) -> None:
         st.success(report.summary())
         with open(report.zip_path, "rb") as stream:
             st.download_button(
-                f"⬇ {report.zip_path.name}", stream, file_name=report.zip_path.name, key="export_dl_xdomea"
+                report.zip_path.name,
+                stream,
+                file_name=report.zip_path.name,
+                key="export_dl_xdomea",
+                icon=":material/download:",
             )

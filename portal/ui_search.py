@@ -11,6 +11,7 @@ from aktenlotse.identity.users import UserInfo
 from aktenlotse.portal import markdown_text as md
 from aktenlotse.portal.context import PortalContext
 from aktenlotse.portal.deep_link import SearchLink, link_from_params, params_from_link
+from aktenlotse.portal.focus import focus_field
 from aktenlotse.portal.formatting import MODE_LABELS, facet_label, german_date, type_icon
 from aktenlotse.portal.ui_wiki import render_news
 from aktenlotse.search.backend import BackendError, Hit, Hits
@@ -62,7 +63,13 @@ def _facet_widgets(facets: dict, chosen: dict[str, list[str]]) -> None:
             options = list(dict.fromkeys([*chosen.get(name, []), *[str(v) for v, _ in values]]))
             if not options:
                 continue
-            st.multiselect(title, options, key=f"facet_{name}", format_func=_counted({str(v): c for v, c in values}))
+            st.multiselect(
+                title,
+                options,
+                key=f"facet_{name}",
+                format_func=_counted({str(v): c for v, c in values}),
+                placeholder="Werte wählen",
+            )
 
 
 def _counted(counts: dict[str, int]) -> Callable[[str], str]:
@@ -118,6 +125,7 @@ def render(ctx: PortalContext, user: UserInfo, open_wiki_page: Callable[[str], N
     mode_label = columns[0].radio("Suchmodus", list(MODE_LABELS.values()), horizontal=True, key="mode")
     sort_label = columns[1].selectbox("Sortierung", list(SORTS), key="sort")
     if not text.strip():
+        focus_field("Suchbegriff")  # after login and on opening the page: type at once
         _write_link(SearchLink())
         st.caption(
             "Suchen Sie nach Wörtern, Aktenzeichen oder einer Frage. Sie sehen nur Dateien, die Sie öffnen dürfen."
@@ -248,10 +256,11 @@ def _download(ctx: PortalContext, user: UserInfo, hit: Hit) -> None:
     with download.stream:
         data = download.stream.read()
     st.download_button(
-        f"⬇ {md.text(download.file_name)} ({human_size(download.size)})",
+        f"{md.text(download.file_name)} ({human_size(download.size)})",
         data=data,
         file_name=download.file_name,
         key=f"save_{hit.id}",
+        icon=":material/download:",
     )
 
 

@@ -10,7 +10,8 @@ from streamlit.navigation.page import StreamlitPage
 from aktenlotse.identity.users import UserInfo
 from aktenlotse.portal import markdown_text as md
 from aktenlotse.portal.context import PortalContext
-from aktenlotse.services.wiki import CATEGORIES, EditConflict, Revision, WikiError, can_edit
+from aktenlotse.portal.formatting import WIKI_ICON
+from aktenlotse.services.wiki import CATEGORIES, MAX_IMAGE_MB, EditConflict, Revision, WikiError, can_edit
 from aktenlotse.text.markdown_render import render_markdown
 
 STATUS_LABELS = {"draft": "Entwurf", "published": "Veröffentlicht"}
@@ -35,7 +36,7 @@ def render_news(ctx: PortalContext, limit: int = 3) -> None:
         return
     st.subheader("Neues zur DMS-Einführung")
     for page in news:
-        with st.expander(f"📰 {md.text(page.title)} · {_when(page.at)}"):
+        with st.expander(f"{md.text(page.title)} · {_when(page.at)}", icon=WIKI_ICON):
             st.markdown(render_markdown(page.body, ctx.wiki.image), unsafe_allow_html=True)
 
 
@@ -145,6 +146,7 @@ def _edit_form(ctx: PortalContext, user: UserInfo, page: Revision | None) -> Non
             "Bild einfügen (PNG, JPEG, GIF, höchstens 2 MB)",
             type=["png", "jpg", "jpeg", "gif"],
             key=f"wiki_image_{fields}",
+            max_upload_size=MAX_IMAGE_MB,  # Streamlit's own note then says 2 MB, as the label
         )
         submitted = st.form_submit_button("Speichern", type="primary")
     conflict_key = CONFLICT_KEY.format(slug=key)

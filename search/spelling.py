@@ -36,6 +36,42 @@ def ranked(word: str, candidates: Iterable[str]) -> list[str]:
     return difflib.get_close_matches(word, pool, n=len(pool) or 1, cutoff=CUTOFF)
 
 
+def in_typed_form(typed: str, candidate: str) -> str:
+    """The folded `candidate` written like the word the user typed: where the two agree,
+    the typed letters (their case, umlauts and ß), elsewhere the candidate's, with a leading
+    capital (or all capitals) carried over. The vocabulary holds folded terms only, and
+    "Meinten Sie: hundesteuer" for "Hundesteur" reads as a different word."""
+    pieces = [(fold(char), char) for char in typed]  # "Gebühr" -> ("g","G"), ("ue","ü") …
+    folded = "".join(piece for piece, _ in pieces)
+    starts = []  # where each typed character's piece begins in `folded`
+    position = 0
+    for piece, _ in pieces:
+        starts.append(position)
+        position += len(piece)
+    typed_at = {start: (piece, char) for start, (piece, char) in zip(starts, pieces, strict=True) if piece}
+    out: list[str] = []
+    matcher = difflib.SequenceMatcher(None, folded, candidate, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag != "equal":
+            out.append(candidate[j1:j2])
+            continue
+        i = i1
+        while i < i2:
+            piece, char = typed_at.get(i, ("", ""))
+            if piece and i + len(piece) <= i2:
+                out.append(char)  # the whole typed character lies in the agreeing part
+                i += len(piece)
+            else:
+                out.append(folded[i])
+                i += 1
+    written = "".join(out)
+    if typed.isupper() and len(typed) > 1:
+        return written.upper()
+    if typed[:1].isupper():
+        return written[:1].upper() + written[1:]
+    return written
+
+
 def suggest(
     text: str,
     analyzer: GermanAnalyzer,
@@ -55,7 +91,7 @@ def suggest(
             continue  # a word of a readable document: not the one that failed
         for candidate in ranked(word, candidates(word)):
             if readable(candidate):
-                suggestions.append(text[:start] + candidate + text[end:])
+                suggestions.append(text[:start] + in_typed_form(text[start:end], candidate) + text[end:])
                 break
         if len(suggestions) >= limit:
             break

@@ -99,7 +99,7 @@ def log_in_and_search(page, url: str, username: str, password: str, query: str) 
     """Returns seconds from pressing Enter in the search box to the first result shown."""
     page.goto(url)
     page.get_by_label("Benutzername").fill(username)
-    page.get_by_label("Passwort").fill(password)
+    page.get_by_label("Passwort", exact=True).fill(password)
     page.get_by_role("button", name="Anmelden").click()
     box = page.get_by_label("Suchbegriff")
     box.wait_for(timeout=20_000)

@@ -48,7 +48,7 @@ def test_browser_wrong_password(portal_url):
     with browser_page() as page:
         page.goto(portal_url)
         page.get_by_label("Benutzername").fill("mueller")
-        page.get_by_label("Passwort").fill("falsch")
+        page.get_by_label("Passwort", exact=True).fill("falsch")
         page.get_by_role("button", name="Anmelden").click()
         page.get_by_text("Benutzername oder Passwort ist falsch").wait_for(timeout=20_000)
         assert "Traceback" not in page.inner_text("body")

@@ -63,7 +63,7 @@ def new_page(browser, cookies=()):
 
 def log_in(page, username: str) -> None:
     page.get_by_label("Benutzername").fill(username)
-    page.get_by_label("Passwort").fill(USERS[username][2])
+    page.get_by_label("Passwort", exact=True).fill(USERS[username][2])
     page.get_by_role("button", name="Anmelden").click()
 
 

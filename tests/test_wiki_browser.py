@@ -50,7 +50,7 @@ def two_browsers():
 def open_wiki(page, url: str, username: str) -> None:
     page.goto(url)
     page.get_by_label("Benutzername").fill(username)
-    page.get_by_label("Passwort").fill(USERS[username][2])
+    page.get_by_label("Passwort", exact=True).fill(USERS[username][2])
     page.get_by_role("button", name="Anmelden").click()
     page.get_by_label("Suchbegriff").wait_for(timeout=20_000)
     page.get_by_role("link", name="Wissen & DMS-News").click()

@@ -11,16 +11,9 @@ import json
 import time
 
 from aktenlotse.core.config import Config, load_config
+from aktenlotse.core.records import RUN_STATUS_LABELS
 from aktenlotse.pipeline import app
 from aktenlotse.stores.statedb import StateDB
-
-RUN_STATUS = {
-    "done": "fertig",
-    "incomplete": "unvollständig",
-    "failed": "fehlgeschlagen",
-    "interrupted": "abgebrochen",
-    "running": "läuft",
-}
 
 
 def status_data(config: Config) -> dict:
@@ -88,7 +81,7 @@ def status_lines(data: dict) -> list[str]:
             (
                 str(r["id"]),
                 _when(r.get("started")),
-                RUN_STATUS.get(r["status"], r["status"]),
+                RUN_STATUS_LABELS.get(r["status"], r["status"]),
                 f"{r['seconds']:.1f}" if r.get("seconds") is not None else "–",
                 str(r.get("new") or 0),
                 str(r.get("changed") or 0),

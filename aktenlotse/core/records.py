@@ -80,6 +80,14 @@ ERROR_KINDS = {
     "partial": "teilweise gelesen",
     "unavailable": "Quelle nicht erreichbar",
 }
+# The states of a crawl run (the state database stores the identifiers), in German.
+RUN_STATUS_LABELS = {
+    "running": "läuft",
+    "done": "fertig",
+    "incomplete": "unvollständig",
+    "failed": "fehlgeschlagen",
+    "interrupted": "abgebrochen",
+}
 # Problems recorded for an item whose text was indexed all the same (shown to admins).
 WARNING_KINDS = frozenset({"partial"})
 # Formats that hold no text: listed apart from the errors an admin should act on.

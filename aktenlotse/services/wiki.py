@@ -27,7 +27,8 @@ STATUSES = ("draft", "published")
 EDIT_ROLES = frozenset({"digitallotse", "admin"})
 MAX_TITLE = 200
 MAX_BODY = 200_000
-MAX_IMAGE_BYTES = 2 * 1024 * 1024
+MAX_IMAGE_MB = 2
+MAX_IMAGE_BYTES = MAX_IMAGE_MB * 1024 * 1024
 IMAGE_TYPES = {
     b"\x89PNG\r\n\x1a\n": "image/png",
     b"\xff\xd8\xff": "image/jpeg",
