@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
@@ -22,6 +23,10 @@ CONFLICT_KEY = "wiki_conflict_{slug}"
 GENERATION_KEY = "wiki_form_generation_{slug}"
 SELECT_NEXT_KEY = "wiki_select_next"
 NOTICE_KEY = "wiki_notice"
+# How long "Gespeichert …" stays after a save: the page reruns on its own right after a
+# save (the cookie hand-over, the German texts), and a notice shown for one run only was
+# gone before anyone could read it.
+NOTICE_SECONDS = 15.0
 PAGE_PARAM = "seite"
 
 
@@ -49,9 +54,11 @@ def open_page(slug: str, wiki: StreamlitPage) -> None:
 def render(ctx: PortalContext, user: UserInfo) -> None:
     """The wiki page: reading for everyone, writing and versions for editors."""
     st.title("Wissen & DMS-News")
-    notice = st.session_state.pop(NOTICE_KEY, None)
-    if notice:
-        st.success(notice)
+    notice = st.session_state.get(NOTICE_KEY)
+    if notice and time.monotonic() - notice[1] < NOTICE_SECONDS:
+        st.success(notice[0])
+    else:
+        st.session_state.pop(NOTICE_KEY, None)
     editor = can_edit(user.roles)
     pages = ctx.wiki.pages(include_drafts=editor)
     tabs = ["Lesen"] + (["Neue Seite"] if editor else [])
@@ -178,7 +185,8 @@ def _edit_form(ctx: PortalContext, user: UserInfo, page: Revision | None) -> Non
         st.error(error.message)
         return
     _forget_form(key)
-    st.session_state[NOTICE_KEY] = f"Gespeichert: {md.text(saved.title)} (Version {saved.revision})."
+    saved_text = f"Gespeichert: {md.text(saved.title)} (Version {saved.revision})."
+    st.session_state[NOTICE_KEY] = (saved_text, time.monotonic())
     st.session_state[SELECT_NEXT_KEY] = saved.slug
     st.rerun()  # "Lesen" lists and shows the saved page at once
 

@@ -108,3 +108,9 @@ def log_in_and_search(page, url: str, username: str, password: str, query: str) 
     box.press("Enter")
     page.get_by_text("Treffer", exact=False).first.wait_for(timeout=20_000)
     return time.perf_counter() - start
+
+
+def wait_until_idle(page, timeout_ms: int = 20_000) -> None:
+    """Until the portal's script run has finished (Streamlit marks its root element), as a
+    user waits for a page to finish loading before typing into it."""
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout_ms)

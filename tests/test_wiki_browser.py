@@ -11,7 +11,13 @@ from playwright.sync_api import expect
 
 from aktenlotse.search.embedded import EmbeddedBackend
 from aktenlotse.services.wiki import WikiStore
-from tests.browser import browser_pages, chromium_installed, log_in_and_search, running_portal  # noqa: F401 - chromium_installed is a fixture
+from tests.browser import (  # noqa: F401 - chromium_installed is a fixture
+    browser_pages,
+    chromium_installed,
+    log_in_and_search,
+    running_portal,
+    wait_until_idle,
+)
 from tests.certificates import free_port
 from tests.ldap_directory import USERS
 from tests.portal_fixtures import SERVICE_ENV, build_index, write_config
@@ -58,12 +64,17 @@ def open_wiki(page, url: str, username: str) -> None:
 
 
 def edit_and_save(page, text: str) -> None:
+    wait_until_idle(page)  # a form filled while the page still renders can lose its submit
     reading = page.get_by_role("tabpanel", name="Lesen")
     body = reading.get_by_label("Text (Markdown)")
     if not body.is_visible():  # the expander stays open after a save or reload
         reading.get_by_text("Bearbeiten", exact=True).click()
     body.wait_for(timeout=10_000)
     body.fill(text)
+    # Leave the field first, as a user's click does before the button is pressed: the
+    # field's blur re-renders the form, and a press during that re-render can be lost.
+    body.blur()
+    wait_until_idle(page)
     reading.get_by_role("button", name="Speichern").click()
 
 
