@@ -98,6 +98,17 @@ PATTERNS: list[tuple[str, str]] = [
     (r"^(\d+(?:\.\d+)?)\s?([KMGT]?B) per file$", "höchstens $1 $2 je Datei"),
     (r"^Limit (\d+(?:\.\d+)?)\s?([KMGT]?B) per file$", "höchstens $1 $2 je Datei"),
     (r"^View (\d+) more$", "$1 weitere anzeigen"),
+    # A page the user may not open (or that does not exist) is not in the navigation, so
+    # Streamlit answers a link to it with its own notice and runs the start page.
+    (
+        r"^You have requested page (.+), but no corresponding file was found in the app's pages/ directory\."
+        r" Running the app's main page\.$",
+        "Die Seite $1 gibt es nicht, oder sie ist für Sie nicht freigegeben. Sie sehen die Startseite.",
+    ),
+    (
+        r"^The page that you have requested does not seem to exist\. Running the app's main page\.$",
+        "Die angeforderte Seite gibt es nicht, oder sie ist für Sie nicht freigegeben. Sie sehen die Startseite.",
+    ),
     # What the select boxes announce to screen readers.
     (r"^1 option available\.$", "1 Option verfügbar."),
     (r"^(\d+) options available\.$", "$1 Optionen verfügbar."),

@@ -84,6 +84,11 @@ def test_type_icons_are_material_icons_not_emoji():
         ("2MB per file", "höchstens 2 MB je Datei"),
         ("Limit 200MB per file", "höchstens 200 MB je Datei"),
         ("View 3 more", "3 weitere anzeigen"),
+        (
+            "You have requested page /verwaltung, but no corresponding file was found in the app's pages/ "
+            "directory. Running the app's main page.",
+            "Die Seite /verwaltung gibt es nicht, oder sie ist für Sie nicht freigegeben. Sie sehen die Startseite.",
+        ),
     ],
 )
 def test_streamlit_texts_in_german(english, expected):
