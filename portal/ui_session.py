@@ -61,7 +61,7 @@ def remembered_user(ctx: PortalContext) -> UserInfo | None:
     if claims is None:
         return None
     try:
-        user = ctx.directory.lookup(claims.username)
+        user = ctx.directory.lookup(claims.username, active_only=True)
     except LoginError as error:
         if error.reason in GONE_REASONS:
             ctx.sessions.end(claims.session_id)
@@ -100,7 +100,7 @@ def keep_alive(ctx: PortalContext, user: UserInfo) -> UserInfo | None:
         st.session_state[CHECKED_KEY] = now
     if now - float(st.session_state.get(ROLES_KEY, 0)) >= REFRESH_ROLES_S:
         try:
-            user = ctx.directory.lookup(user.username)
+            user = ctx.directory.lookup(user.username, active_only=True)
         except LoginError as error:
             if error.reason in GONE_REASONS:
                 log_out(ctx, MSG_SESSION_ENDED)

@@ -72,8 +72,9 @@ class DemoDirectory:
 
     # The look-ups "Zugriff prüfen" uses, as in LdapDirectory.
 
-    def lookup(self, username: str) -> UserInfo:
-        """The demo user of that name (for "Zugriff prüfen")."""
+    def lookup(self, username: str, *, active_only: bool = False) -> UserInfo:
+        """The demo user of that name (for "Zugriff prüfen"); demo accounts are never
+        disabled, so `active_only` changes nothing."""
         name = (username or "").strip().lower()
         record = self._users.get(name)
         if record is None:

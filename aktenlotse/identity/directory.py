@@ -108,10 +108,13 @@ class LdapDirectory:
 
     # -- look-ups with the service account (no password of the user) ---------------
 
-    def lookup(self, username: str) -> UserInfo:
+    def lookup(self, username: str, *, active_only: bool = False) -> UserInfo:
         """The user's groups, SIDs and principals as a login would resolve them, found with
-        the service account only (for "Zugriff prüfen"). Unknown or ambiguous names raise a
-        LoginError whose message names the user (this is an admin tool, not the login)."""
+        the service account only (for "Zugriff prüfen", and to resume a portal session).
+        Unknown or ambiguous names raise a LoginError whose message names the user (this is
+        an admin tool, not the login). `active_only`: an Active Directory account that is
+        disabled raises too (reason "disabled"), as its login would be refused; a session
+        must not outlive the account."""
         username = (username or "").strip()
         if not username or len(username) > MAX_USERNAME or any(ord(c) < 32 for c in username):
             raise LoginError("Bitte einen gültigen Benutzernamen angeben.", "input")
@@ -127,6 +130,8 @@ class LdapDirectory:
                     ) from None
                 raise
             is_ad = self._is_active_directory(service)
+            if active_only and is_ad and int(_first(entry, "userAccountControl") or 0) & UAC_DISABLED:
+                raise LoginError(f"Das Konto „{username}“ ist im Verzeichnis gesperrt.", "disabled")
             groups, sids = self._groups_and_sids(service, entry, is_ad)
         return self._user_info(entry, username, groups, sids)
 

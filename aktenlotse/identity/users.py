@@ -118,8 +118,9 @@ class Directory(Protocol):
     def authenticate(self, username: str, password: str) -> UserInfo:
         """The user behind a name and password (the directory checks the password)."""
 
-    def lookup(self, username: str) -> UserInfo:
-        """The user as a login would resolve them, without their password."""
+    def lookup(self, username: str, *, active_only: bool = False) -> UserInfo:
+        """The user as a login would resolve them, without their password; `active_only`:
+        a disabled account raises a LoginError (reason "disabled") as its login would."""
 
     def user_names(self, page_size: int = 500) -> list[str]:
         """Every user name the login can find (lower case, sorted)."""
