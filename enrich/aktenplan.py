@@ -112,6 +112,13 @@ class Aktenplan:
     def get(self, code: str) -> AktenplanClass | None:
         return self.classes.get(code) or self.classes.get(self.folded.get(code, ""))
 
+    def current_code(self, code: object) -> str | None:
+        """The class of this plan a code stands for: itself, or the class it was folded
+        into (a suggestion or decision made before a fold names the old code); None for a
+        code the plan does not know."""
+        cls = self.get(str(code)) if code else None
+        return cls.code if cls is not None else None
+
     def children(self, code: str | None) -> list[AktenplanClass]:
         return [c for c in self.classes.values() if c.parent == code]
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pandas as pd
@@ -16,10 +15,7 @@ from aktenlotse.portal.error_texts import kind_label, shown_error
 from aktenlotse.portal.formatting import run_status_label
 from aktenlotse.portal.ui_access import render_access_check
 from aktenlotse.services.admin import admin_view, files_per_second, filter_errors, split_errors, start_background_crawl
-
-
-def _when(ts: float | None) -> str:
-    return dt.datetime.fromtimestamp(ts).strftime("%d.%m.%Y %H:%M") if ts else ""
+from aktenlotse.text.sizes import german_time
 
 
 def render_unverified(folders: list[dict[str, Any]]) -> None:
@@ -40,7 +36,7 @@ def render_unverified(folders: list[dict[str, Any]]) -> None:
                     "Quelle": f["source"],
                     "Pfad": f["path"] or "(Wurzel)",
                     "Grund": f["reason"],
-                    "Seit": _when(f["since"]),
+                    "Seit": german_time(f["since"]),
                     "Ausgeblendete Dateien": f["hidden"],
                 }
                 for f in folders
@@ -79,7 +75,7 @@ def render(ctx: PortalContext, user: UserInfo) -> None:
                     "Anzeige": s.display_root,
                     "Anreicherung": s.enrich,
                     "OCR": s.ocr,
-                    "Letzter Lauf": _when(last_by_source.get(s.name, {}).get("finished")),
+                    "Letzter Lauf": german_time(last_by_source.get(s.name, {}).get("finished")),
                     "Status": run_status_label(last_by_source.get(s.name, {}).get("status")),
                 }
                 for s in ctx.config.sources
@@ -95,8 +91,8 @@ def render(ctx: PortalContext, user: UserInfo) -> None:
             [
                 {
                     "Lauf": r["id"],
-                    "Beginn": _when(r["started"]),
-                    "Ende": _when(r["finished"]),
+                    "Beginn": german_time(r["started"]),
+                    "Ende": german_time(r["finished"]),
                     "Status": run_status_label(r["status"]),
                     "Neu": r["new"],
                     "Geändert": r["changed"],
@@ -141,7 +137,7 @@ def _error_table(errors: list[dict[str, Any]]) -> pd.DataFrame:
                 "Quelle": e["source"],
                 "Pfad": e["path"],
                 "Meldung": shown.message,
-                "Zeit": _when(e["at"]),
+                "Zeit": german_time(e["at"]),
             }
         )
     return pd.DataFrame(rows)

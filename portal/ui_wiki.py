@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 
 import streamlit as st
@@ -14,6 +13,7 @@ from aktenlotse.portal.context import PortalContext
 from aktenlotse.portal.formatting import WIKI_ICON
 from aktenlotse.services.wiki import CATEGORIES, MAX_IMAGE_MB, EditConflict, Revision, WikiError, can_edit
 from aktenlotse.text.markdown_render import render_markdown
+from aktenlotse.text.sizes import german_time
 
 STATUS_LABELS = {"draft": "Entwurf", "published": "Veröffentlicht"}
 # Session keys: the revision each open edit form started from and its last conflict (per
@@ -30,10 +30,6 @@ NOTICE_SECONDS = 15.0
 PAGE_PARAM = "seite"
 
 
-def _when(at: float) -> str:
-    return dt.datetime.fromtimestamp(at).strftime("%d.%m.%Y %H:%M")
-
-
 def render_news(ctx: PortalContext, limit: int = 3) -> None:
     """The newest DMS news, for the start of the search page."""
     news = ctx.wiki.news(limit)
@@ -41,7 +37,7 @@ def render_news(ctx: PortalContext, limit: int = 3) -> None:
         return
     st.subheader("Neues zur DMS-Einführung")
     for page in news:
-        with st.expander(f"{md.text(page.title)} · {_when(page.at)}", icon=WIKI_ICON):
+        with st.expander(f"{md.text(page.title)} · {german_time(page.at)}", icon=WIKI_ICON):
             st.markdown(render_markdown(page.body, ctx.wiki.image), unsafe_allow_html=True)
 
 
@@ -97,7 +93,7 @@ def _read(ctx: PortalContext, user: UserInfo, pages: list[Revision], editor: boo
         return
     st.header(md.text(page.title))
     st.caption(
-        f"{md.text(page.category)} · Version {page.revision} · {md.text(page.author)} · {_when(page.at)}"
+        f"{md.text(page.category)} · Version {page.revision} · {md.text(page.author)} · {german_time(page.at)}"
         + (f" · Schlagwörter: {md.text(', '.join(page.tags))}" if page.tags else "")
     )
     st.markdown(render_markdown(page.body, ctx.wiki.image), unsafe_allow_html=True)
@@ -214,7 +210,7 @@ def _history(ctx: PortalContext, user: UserInfo, page: Revision) -> None:
     revisions = ctx.wiki.history(page.slug)
     for revision in revisions:
         st.caption(
-            f"Version {revision.revision} · {md.text(revision.author)} · {_when(revision.at)} · "
+            f"Version {revision.revision} · {md.text(revision.author)} · {german_time(revision.at)} · "
             f"{STATUS_LABELS[revision.status]}" + (f" · {md.text(revision.comment)}" if revision.comment else "")
         )
     if len(revisions) < 2:

@@ -1,6 +1,8 @@
 """Sizes and counts as German readers write them."""
 
-from aktenlotse.text.sizes import counted, decisions, human_size
+import datetime as dt
+
+from aktenlotse.text.sizes import counted, decisions, german_time, human_size
 
 
 def test_sizes_use_a_decimal_comma_and_stop_at_gigabytes():
@@ -14,3 +16,9 @@ def test_counts_agree_in_number_and_group_digits_with_points():
     assert counted(0, "Datei", "Dateien") == "0 Dateien"
     assert decisions(1) == "1 Entscheidung"
     assert decisions(10_000) == "10.000 Entscheidungen"
+
+
+def test_times_are_day_and_minute_and_none_is_empty():
+    at = dt.datetime(2026, 12, 4, 14, 5, 30).timestamp()
+    assert german_time(at) == "04.12.2026 14:05"
+    assert german_time(None) == "" and german_time(0) == ""

@@ -4,7 +4,6 @@ empty and overfull classes, classes mixed up), with folds that can be undone."""
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 
 from aktenlotse.cli.common import UserError, config_of
@@ -13,7 +12,7 @@ from aktenlotse.services.aktenplan_audit_data import audit_for
 from aktenlotse.services.aktenplan_audit_text import audit_dict, audit_lines
 from aktenlotse.services.aktenplan_fold import FoldError, apply_fold, fold_history, undo_last_fold
 from aktenlotse.stores.aktenplan_store import AktenplanStore
-from aktenlotse.text.sizes import decisions
+from aktenlotse.text.sizes import decisions, german_time
 
 # The shell of the server is the admin's: these commands run with the admin role.
 _CONSOLE_ROLES = frozenset({"admin"})
@@ -96,19 +95,15 @@ def cmd_versions(args: argparse.Namespace) -> int:
     if not versions:
         print("Noch kein Aktenplan importiert.")
     for v in versions:
-        print(f"Version {v['version']}: {_when(v['imported_at'])}, {v['source_name']}, {v['n_classes']} Klassen")
+        print(f"Version {v['version']}: {german_time(v['imported_at'])}, {v['source_name']}, {v['n_classes']} Klassen")
     for f in folds:
         state = (
-            f"rückgängig am {_when(f.undone_at)} von {f.undone_by} (Version {f.undo_version})"
+            f"rückgängig am {german_time(f.undone_at)} von {f.undone_by} (Version {f.undo_version})"
             if f.undone_at
             else "aktiv"
         )
         print(
-            f"Faltung {', '.join(f.codes)} → {f.target} von {f.reviewer} am {_when(f.at)} "
+            f"Faltung {', '.join(f.codes)} → {f.target} von {f.reviewer} am {german_time(f.at)} "
             f"(Version {f.from_version} → {f.to_version}, {f.moved} Entscheidungen): {state}"
         )
     return 0
-
-
-def _when(at: float) -> str:
-    return dt.datetime.fromtimestamp(at).strftime("%d.%m.%Y %H:%M")

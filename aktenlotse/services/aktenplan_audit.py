@@ -142,7 +142,7 @@ def build_audit(
     total = 0
     for doc in docs:
         total += 1
-        decided, suggested = _known(plan, doc.decided), _known(plan, doc.suggested)
+        decided, suggested = plan.current_code(doc.decided), plan.current_code(doc.suggested)
         if doc.decided and decided is None:
             unknown[doc.decided] += 1
         if decided is not None:
@@ -184,7 +184,7 @@ def model_confusion_pairs(
     their target; a class gone from the plan is left out), most frequent first."""
     pairs: Counter[tuple[str, str]] = Counter()
     for expected, predicted, n in mistakes:
-        first, second = _known(plan, expected), _known(plan, predicted)
+        first, second = plan.current_code(expected), plan.current_code(predicted)
         if first and second and first != second:
             pairs[(min(first, second), max(first, second))] += n
     return [ConfusionPair(a, b, n) for (a, b), n in pairs.most_common() if n >= min_confusions]
@@ -220,15 +220,6 @@ def keyword_topics(doc_keywords: list[tuple[str, ...]]) -> tuple[Topic, ...]:
         beside = Counter(k for kws in members[leader] for k in kws if k != leader)
         topics.append(Topic((leader, *[k for k, _ in beside.most_common(2)]), len(members[leader])))
     return tuple(topics)
-
-
-def _known(plan: Aktenplan, code: str | None) -> str | None:
-    if not code:
-        return None
-    if code in plan.classes:
-        return code
-    target = plan.folded.get(code)
-    return target if target in plan.classes else None
 
 
 def _deep(plan: Aktenplan, figures: dict[str, ClassFigures], decided_docs: dict[str, list[str]]) -> list[DeepClass]:

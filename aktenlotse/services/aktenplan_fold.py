@@ -106,7 +106,8 @@ def apply_fold(data_dir: Path, code: str, into: str | None, *, reviewer: str, ro
 
 
 def undo_last_fold(data_dir: Path, *, reviewer: str, roles: Iterable[str]) -> FoldRecord:
-    """Take the newest fold back: its plan version removed, its decisions as they were."""
+    """Take the newest fold back: its decisions as they were, and the plan before it current
+    again (stored as a new version)."""
     _require_role(roles)
     with FoldTables(data_dir) as folds:
         fold = folds.last_open()

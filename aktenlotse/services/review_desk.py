@@ -84,20 +84,12 @@ def folder_suggestion(plan: Aktenplan, folder: str, items: Sequence[ReviewItem])
         [
             Suggestion(code, s.get("title", ""), float(s.get("score", 0)), list(s.get("reasons", [])))
             for s in item.suggestions
-            if (code := current_code(plan, s.get("code"))) is not None
+            if (code := plan.current_code(s.get("code"))) is not None
         ]
         for item in items
     ]
     found = suggest_folder(Suggester(plan), folder.rsplit("/", 1)[-1], per_document)
     return found[0] if found else None
-
-
-def current_code(plan: Aktenplan, code: object) -> str | None:
-    """The class of the current plan a suggested code stands for: itself, or the class it
-    was folded into (a suggestion made before a fold names the old code until the next
-    enrichment); None for a code the plan does not know."""
-    cls = plan.get(str(code)) if code else None
-    return cls.code if cls is not None else None
 
 
 def decide_items(
@@ -123,7 +115,7 @@ def decide_items(
         count += desk.store.decide(
             [item.ref],
             decision="accept",
-            code=current_code(desk.plan, item.suggestions[0]["code"]) or item.suggestions[0]["code"],
+            code=desk.plan.current_code(item.suggestions[0]["code"]) or item.suggestions[0]["code"],
             reviewer=user.username,
             roles=user.roles,
             comment=comment,

@@ -1,6 +1,8 @@
-"""Sizes and counts as German readers write them, for pages, exports and reports."""
+"""Sizes, counts and times as German readers write them, for pages, exports and reports."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 
 def human_size(size: int) -> str:
@@ -23,3 +25,8 @@ def counted(n: int, one: str, many: str) -> str:
 def decisions(n: int) -> str:
     """A number of review decisions ("1 Entscheidung", "3 Entscheidungen")."""
     return counted(n, "Entscheidung", "Entscheidungen")
+
+
+def german_time(ts: float | None) -> str:
+    """A Unix time as day and minute in local time (04.12.2026 14:05); "" for none."""
+    return dt.datetime.fromtimestamp(ts).strftime("%d.%m.%Y %H:%M") if ts else ""
