@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import sqlite3
-import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -28,6 +27,7 @@ from aktenlotse.search.backend import Query
 from aktenlotse.search.backend_common import TEXT_WEIGHT, TITLE_WEIGHT
 from aktenlotse.search.embedded import EmbeddedBackend
 from bench.crawl_throughput import CACHE
+from bench.es_query_latency import percentiles
 from bench.scale import PRINCIPALS
 
 try:  # optional: only this benchmark needs it (see the module docstring)
@@ -40,13 +40,13 @@ FACETS = {name: {"terms": {"field": name, "size": 20}} for name in ("file_type",
 
 
 def _timed(run: Callable[[], object], repeat: int = 9) -> tuple[float, float, object]:
+    """p50 and p95 in ms of `repeat` runs, and the last run's result."""
     timings, result = [], None
     for _ in range(repeat):
         start = time.perf_counter()
         result = run()
         timings.append((time.perf_counter() - start) * 1000)
-    timings.sort()
-    return statistics.median(timings), timings[max(0, int(len(timings) * 0.95) - 1)], result
+    return (*percentiles(timings), result)
 
 
 def build_tantivy(source: Path, folder: Path) -> tuple[object, dict[str, int], float]:
