@@ -13,7 +13,7 @@ from aktenlotse.portal import markdown_text as md
 from aktenlotse.portal.context import PortalContext
 from aktenlotse.services.aktenplan_audit import Audit
 from aktenlotse.services.aktenplan_audit_data import audit_for
-from aktenlotse.services.aktenplan_fold import FoldError, apply_fold, fold_history, undo_last_fold
+from aktenlotse.services.aktenplan_fold import FoldError, apply_fold, last_open_fold, undo_last_fold
 from aktenlotse.services.review import can_review
 from aktenlotse.text.sizes import decisions, human_size
 
@@ -85,10 +85,9 @@ def _ask(action: str, code: str = "", into: str | None = None, target: str = "")
 
 
 def _undo(ctx: PortalContext) -> None:
-    folds = [f for f in fold_history(ctx.config.data_dir) if f.undone_at is None]
-    if not folds:
+    last = last_open_fold(ctx.config.data_dir)
+    if last is None:
         return
-    last = folds[-1]
     st.caption(
         md.text(
             f"Letzte Faltung: {', '.join(last.codes)} → {last.target} von {last.reviewer} "

@@ -122,6 +122,12 @@ def undo_last_fold(data_dir: Path, *, reviewer: str, roles: Iterable[str]) -> Fo
             ) from None
 
 
+def last_open_fold(data_dir: Path) -> FoldRecord | None:
+    """The newest fold not undone yet (what `undo_last_fold` would take back)."""
+    with FoldTables(data_dir) as folds:
+        return folds.last_open()
+
+
 def fold_history(data_dir: Path) -> list[FoldRecord]:
     """Every fold, oldest first (for `aktenplan versions` and the page)."""
     with FoldTables(data_dir) as folds:
