@@ -5,7 +5,8 @@
 For every size an index of synthetic documents (`bench.es_query_latency.documents`: the
 demo's departments and vocabulary, 15 % restricted to a group, 5 % denying `mueller`)
 with `--chunks` chunk vectors each (near its title's embedding, see `_chunk_vectors`) is built once
-and cached under ~/.cache/aktenlotse/bench/scale-N/ (rebuilt when missing or incomplete).
+and cached under ~/.cache/aktenlotse/bench/scale-N-…-vS/ (S: the index schema version;
+rebuilt when missing or incomplete).
 Each size is then queried in a fresh process, as the portal asks (principals
 `everyone, authenticated, group:bauamt, user:mueller`, facets on, 10 hits with snippets),
 so that its peak RSS is the query process's own. Prints one summary line per figure and
@@ -22,6 +23,7 @@ import argparse
 import json
 import multiprocessing
 import resource
+import shutil
 import sqlite3
 import statistics
 import time
@@ -36,7 +38,8 @@ from aktenlotse.core.config import EnrichConfig
 from aktenlotse.core.records import Document
 from aktenlotse.enrich.embeddings import Encoder, encode_queries, load_encoder
 from aktenlotse.search.backend import ChunkVectors, Query
-from aktenlotse.search.embedded import EmbeddedBackend
+from aktenlotse.search.embedded import SCHEMA_VERSION, EmbeddedBackend
+from aktenlotse.search.fulltext_index import FOLDER_SUFFIX
 from bench.crawl_throughput import CACHE
 from bench.es_query_latency import documents, percentiles
 
@@ -71,7 +74,10 @@ def build(index: Path, n_docs: int, chunks: int, encoder: Encoder) -> dict:
     """Write the index (documents, then their vectors); the build figures."""
     index.parent.mkdir(parents=True, exist_ok=True)
     for stale in index.parent.glob(index.name + "*"):
-        stale.unlink()
+        if stale.is_dir():
+            shutil.rmtree(stale)
+        else:
+            stale.unlink()
     rng = np.random.default_rng(1)
     backend = EmbeddedBackend(index)
     started = time.perf_counter()
@@ -99,8 +105,8 @@ def build(index: Path, n_docs: int, chunks: int, encoder: Encoder) -> dict:
 
 
 def sizes_on_disk(index: Path, n_docs: int) -> dict:
-    """Bytes per table (SQLite's dbstat), the stored text, index bytes per document
-    without vectors, and vector bytes per chunk."""
+    """Bytes per table (SQLite's dbstat) and of the full-text folder, the stored text,
+    index bytes per document without vectors, and vector bytes per chunk."""
     connection = sqlite3.connect(index)
     try:
         tables = dict(connection.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name"))
@@ -110,6 +116,8 @@ def sizes_on_disk(index: Path, n_docs: int) -> dict:
         n_chunks = connection.execute("SELECT sum(chunks) FROM doc_vectors").fetchone()[0] or 0
     finally:
         connection.close()
+    fulltext = index.with_name(index.name + FOLDER_SUFFIX)
+    tables["fulltext (tantivy)"] = sum(p.stat().st_size for p in fulltext.rglob("*") if p.is_file())
     vector_bytes = sum(
         size
         for name, size in tables.items()
@@ -128,7 +136,7 @@ def sizes_on_disk(index: Path, n_docs: int) -> dict:
 
 def ensure_index(n_docs: int, chunks: int, encoder: Encoder) -> tuple[Path, dict]:
     """The cached index of `n_docs` documents and its build figures (built if needed)."""
-    folder = CACHE / f"scale-{n_docs}-{chunks}x{encoder.dim}-{encoder.name}"
+    folder = CACHE / f"scale-{n_docs}-{chunks}x{encoder.dim}-{encoder.name}-v{SCHEMA_VERSION}"
     index, marker = folder / "index.sqlite", folder / "complete.json"
     if index.exists() and marker.exists():
         return index, json.loads(marker.read_text())

@@ -16,8 +16,9 @@ from pathlib import Path
 from aktenlotse.core.storage_errors import MSG_FULL, storage_problem
 from aktenlotse.core.visibility import sql_condition
 from aktenlotse.search.backend import BackendError
-from aktenlotse.search.embedded_migration import migrate_v1
+from aktenlotse.search.embedded_migration import migrate_v1, migrate_v2
 from aktenlotse.search.embedded_schema import DOC_COLUMNS, DOCS_TABLE, SCHEMA, load_registry
+from aktenlotse.search.fulltext_index import Fulltext
 from aktenlotse.search.permission_sets import PermissionCache
 from aktenlotse.search.vector_store import SCHEMA as VECTOR_SCHEMA
 from aktenlotse.search.vector_store import VectorStore
@@ -43,14 +44,18 @@ class EmbeddedIndexFile:
         self._closed = False
         self._vectors = VectorStore()
         self._permissions = PermissionCache()
+        self._fulltext = Fulltext(self.db_path)
         try:
             self.db_path.parent.mkdir(parents=True, exist_ok=True)
             connection = self._connection()
             with self._write_lock:
                 migrate_v1(connection, DOCS_TABLE, DOC_COLUMNS)
+                migrate_v2(connection)
                 connection.executescript(SCHEMA)
                 connection.executescript(VECTOR_SCHEMA)
-        except (sqlite3.Error, OSError) as error:
+                self._fulltext.open(connection)
+        except (sqlite3.Error, OSError, ValueError) as error:
+            # ValueError: tantivy's errors (a damaged or locked full-text folder).
             raise BackendError(f"{MSG_INDEX_UNAVAILABLE} {storage_problem(error)}") from error
 
     def _connection(self) -> sqlite3.Connection:
@@ -104,13 +109,26 @@ class EmbeddedIndexFile:
         with suppress(sqlite3.Error, BackendError):
             self._connection().execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
-    def _visible(self, connection: sqlite3.Connection, principals: Sequence[str]) -> tuple[str, list[str]]:
-        """SQL condition on alias `d` (and its parameters): only documents whose permission
-        set `principals` may read. Every read goes through here."""
+    def _sync_fulltext(self) -> None:
+        """Apply the rows the last write marked to the full-text index (see
+        `fulltext_index`); a failure leaves them marked for the next write or open."""
+        try:
+            with self._write_lock:
+                self._fulltext.sync(self._connection())
+        except (sqlite3.Error, OSError, ValueError) as error:
+            message = storage_problem(error) if isinstance(error, (sqlite3.Error, OSError)) else str(error)
+            raise BackendError(f"{MSG_WRITE_FAILED} {message}") from error
+
+    def _visible_sets(self, connection: sqlite3.Connection, principals: Sequence[str]) -> list[str]:
+        """The ids of the permission sets `principals` may read. Every read goes through here."""
         if not principals:
-            return sql_condition("d.perm_id", [])
+            return []
         generation = connection.execute("SELECT value FROM meta WHERE key = 'permission_generation'").fetchone()
-        ids = self._permissions.visible(
+        return self._permissions.visible(
             principals, generation[0] if generation else None, lambda: load_registry(connection)
         )
-        return sql_condition("d.perm_id", ids)
+
+    def _visible(self, connection: sqlite3.Connection, principals: Sequence[str]) -> tuple[str, list[str]]:
+        """SQL condition on alias `d` (and its parameters): only documents whose permission
+        set `principals` may read."""
+        return sql_condition("d.perm_id", self._visible_sets(connection, principals))

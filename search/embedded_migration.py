@@ -1,4 +1,4 @@
-"""In-place migration of an embedded index of schema version 1 to version 2.
+"""In-place migrations of an embedded index: version 1 to 2 and version 2 to 3.
 
 Version 1 kept visibility as per-document principal rows (`principals`); version 2 names
 a permission set per document (`docs.perm_id`, registry `permission_sets`). Opening a
@@ -17,6 +17,7 @@ import sqlite3
 from collections.abc import Sequence
 
 from aktenlotse.core.visibility import permissions
+from aktenlotse.search.embedded_schema import SCHEMA_VERSION, pack_terms
 
 log = logging.getLogger(__name__)
 
@@ -72,3 +73,37 @@ def migrate_v1(connection: sqlite3.Connection, docs_table_ddl: str, doc_columns:
     # The triggers and indexes of the new table come from the schema script that runs next.
     log.warning("Suchindex auf Version 2 (Berechtigungssätze) umgestellt: %d Berechtigungssätze.", len(registry))
     return True
+
+
+def migrate_v2(connection: sqlite3.Connection) -> bool:
+    """Version 2 -> 3 on `connection` (autocommit mode), in one transaction: the FTS5 tables
+    and their triggers go (the tantivy full-text index is then built from `docs`, because
+    it does not exist yet), the token streams are compressed. A crash leaves version 2."""
+    if connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'docs_fts'").fetchone() is None:
+        return False
+    connection.create_function("aktenlotse_pack_terms", 1, _packed, deterministic=True)
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        if connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'docs_fts'").fetchone() is None:
+            connection.execute("ROLLBACK")  # another process migrated it meanwhile
+            return False
+        for statement in (
+            "DROP TRIGGER IF EXISTS docs_fts_insert",
+            "DROP TRIGGER IF EXISTS docs_fts_delete",
+            "DROP TABLE IF EXISTS docs_vocab",
+            "DROP TABLE IF EXISTS docs_fts",
+            "UPDATE docs SET title_terms = aktenlotse_pack_terms(title_terms), terms = aktenlotse_pack_terms(terms)"
+            " WHERE typeof(terms) = 'text'",
+            f"UPDATE meta SET value = '{SCHEMA_VERSION}' WHERE key = 'schema_version'",
+        ):
+            connection.execute(statement)
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    log.warning("Suchindex auf Version 3 umgestellt: der Volltext wird neu aufgebaut.")
+    return True
+
+
+def _packed(terms: str | bytes) -> bytes:
+    return terms if isinstance(terms, bytes) else pack_terms(terms)

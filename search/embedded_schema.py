@@ -1,15 +1,16 @@
 """The embedded index's SQLite layout and how a `Document` becomes a row and back.
 
-Tables: `docs` (one row per document, small filter/facet columns first), `docs_fts`
-(external-content FTS5 over the analysed `title_terms`/`terms`, kept in step by
-triggers), `doc_facets` (keywords and Aktenplan codes per document), `permission_sets`
-(the registry of distinct permission sets) and `meta` (schema version, generations).
+Tables: `docs` (one row per document, small filter/facet columns first), `doc_facets`
+(keywords and Aktenplan codes per document), `permission_sets` (the registry of distinct
+permission sets), `fulltext_pending` (rows the tantivy full-text index beside the file has
+yet to take, see `fulltext_index`) and `meta` (schema version, generations).
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import zlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,9 @@ from aktenlotse.text.analysis import GermanAnalyzer
 
 # 2: permission sets (`docs.perm_id`, `permission_sets`) instead of per-document
 # principal rows; an index of version 1 is migrated in place when it is opened.
-SCHEMA_VERSION = 2
+# 3: full text in tantivy instead of FTS5, token streams compressed (`pack_terms`); see
+# `embedded_migration.migrate_v2`.
+SCHEMA_VERSION = 3
 DOCS_TABLE = """
 CREATE TABLE IF NOT EXISTS {name} (
     -- Small columns first: SQLite walks a row's overflow pages to reach columns stored
@@ -52,8 +55,8 @@ CREATE TABLE IF NOT EXISTS {name} (
     extra TEXT NOT NULL,
     title TEXT NOT NULL,
     text TEXT NOT NULL,
-    title_terms TEXT NOT NULL,
-    terms TEXT NOT NULL
+    title_terms BLOB NOT NULL,  -- `pack_terms`
+    terms BLOB NOT NULL
 );
 """
 
@@ -69,17 +72,7 @@ CREATE TABLE IF NOT EXISTS doc_facets (
     PRIMARY KEY (kind, value, doc)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS doc_facets_by_doc ON doc_facets(doc);
-CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5(
-    title_terms, terms, content='docs', content_rowid='rowid',
-    tokenize="unicode61 tokenchars '_'"
-);
-CREATE VIRTUAL TABLE IF NOT EXISTS docs_vocab USING fts5vocab(docs_fts, 'row');
-CREATE TRIGGER IF NOT EXISTS docs_fts_insert AFTER INSERT ON docs BEGIN
-    INSERT INTO docs_fts(rowid, title_terms, terms) VALUES (new.rowid, new.title_terms, new.terms);
-END;
-CREATE TRIGGER IF NOT EXISTS docs_fts_delete AFTER DELETE ON docs BEGIN
-    INSERT INTO docs_fts(docs_fts, rowid, title_terms, terms)
-        VALUES ('delete', old.rowid, old.title_terms, old.terms);
+CREATE TRIGGER IF NOT EXISTS docs_facets_delete AFTER DELETE ON docs BEGIN
     DELETE FROM doc_facets WHERE doc = old.rowid;
 END;
 INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '{SCHEMA_VERSION}');
@@ -147,8 +140,8 @@ def doc_row(doc: Document, perm_id: str, analyzer: GermanAnalyzer) -> tuple[Any,
         "extra": json.dumps(doc.extra, ensure_ascii=False, default=str),
         "title": doc.title,
         "text": doc.text,
-        "title_terms": doc.title_terms or analyzer.terms(doc.title),
-        "terms": doc.terms or analyzer.terms(doc.text),
+        "title_terms": pack_terms(doc.title_terms or analyzer.terms(doc.title)),
+        "terms": pack_terms(doc.terms or analyzer.terms(doc.text)),
     }
     return tuple(values[column] for column in DOC_COLUMNS)
 
@@ -161,7 +154,21 @@ def document(row: Sequence[Any]) -> Document:
     values["deny"] = tuple(json.loads(values["deny"]))
     values["require"] = tuple(tuple(clause) for clause in json.loads(values["require"]))
     values["extra"] = json.loads(values["extra"])
+    values["title_terms"] = unpack_terms(values["title_terms"])
+    values["terms"] = unpack_terms(values["terms"])
     return Document(**values)
+
+
+def pack_terms(terms: str) -> bytes:
+    """The analysed token stream as stored: zlib-compressed (a third of its size). It is kept
+    so that the full-text index can be rebuilt, and a moved document re-indexed, without
+    analysing the text again."""
+    return zlib.compress(terms.encode("utf-8"), 6)
+
+
+def unpack_terms(stored: bytes | str) -> str:
+    """The token stream of a `docs` row (a plain string in an index not yet migrated)."""
+    return stored if isinstance(stored, str) else zlib.decompress(stored).decode("utf-8")
 
 
 def facet_rows(rowid: int, extra: dict[str, Any]) -> list[tuple[int, str, str]]:

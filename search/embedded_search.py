@@ -1,8 +1,9 @@
-"""The embedded backend's search: full text (FTS5 with BM25), semantic and hybrid, all
-trimmed by the visibility SQL before anything is counted, ranked or shown.
+"""The embedded backend's search: full text (tantivy, BM25), semantic and hybrid, all
+trimmed to the caller's permission sets before anything is counted, ranked or shown.
 
-Semantic and hybrid search score only the documents that the same visibility and filter
-SQL returns, so vectors are trimmed exactly like text.
+Full text asks tantivy for the page, the exact total and the facets in one trimmed query
+(`fulltext_query.trimmed`). Semantic and hybrid search score only the documents that the
+visibility and filter SQL returns, so vectors are trimmed exactly like text.
 """
 
 from __future__ import annotations
@@ -11,17 +12,16 @@ import json
 import math
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import replace
-from typing import Any
 
 import numpy as np
+import tantivy
+from tantivy import Order
 
+from aktenlotse.core.visibility import sql_condition
 from aktenlotse.search import spelling
 from aktenlotse.search.backend import BackendError, Hit, Hits, Query
 from aktenlotse.search.backend_common import (
     NOTICE_NO_VECTORS,
-    TEXT_WEIGHT,
-    TITLE_WEIGHT,
     QueryPlan,
     hit_snippet,
     plan_query,
@@ -36,7 +36,18 @@ from aktenlotse.search.embedded_ranking import (
     page,
     semantic_matches,
 )
-from aktenlotse.search.query_parser import ParsedQuery, parse_query, to_fts5
+from aktenlotse.search.fulltext_facets import aggregated_facets
+from aktenlotse.search.fulltext_query import (
+    all_matches,
+    excluded_query,
+    filter_queries,
+    match_count,
+    rowids_of,
+    text_query,
+    token_query,
+    trimmed,
+)
+from aktenlotse.search.query_parser import ParsedQuery, parse_query
 from aktenlotse.search.snippets import SCAN_CHARS
 
 # What the visibility and filter SQL hands on for every match (see `embedded_ranking`).
@@ -59,56 +70,106 @@ class EmbeddedSearch(EmbeddedIndexFile):
         and fall back to full text (with a notice) without it or without stored vectors."""
         plan = plan_query(query, principals, self.analyzer)
         parsed, notices, mode = plan.parsed, plan.notices, plan.mode
-        match = None if plan.browse else to_fts5(parsed)
         if not plan.principals:
             return Hits(total=0, hits=[], facets={}, notices=notices)
-        filters, filter_params = filter_sql(query)
-        # One pass over the matches: MATCH and the visibility test run once, and total,
-        # facets and the page all come from the same rows (re-running MATCH per facet
-        # would cost more than counting in Python).
-        best_chunks: dict[str, tuple[int, int]] = {}
+        schema = self._fulltext.schema
+        words = None if plan.browse else text_query(schema, parsed)
         try:
             connection = self._connection()
-            visible, visible_params = self._visible(connection, plan.principals)
-            lexical: list[tuple] = []
-            if plan.browse:
-                where = " AND ".join([visible, *filters])
-                sql = f"SELECT d.rowid, 0.0, {_MATCH_COLUMNS} FROM docs d WHERE {where}"
-                lexical = connection.execute(sql, [*visible_params, *filter_params]).fetchall()
-                query = replace(query, sort="date")
-            elif match is not None:
-                where = " AND ".join(["docs_fts MATCH ?", visible, *filters])
-                sql = (
-                    f"SELECT d.rowid, bm25(docs_fts, {TITLE_WEIGHT}, {TEXT_WEIGHT}), {_MATCH_COLUMNS}"
-                    f" FROM docs_fts JOIN docs d ON d.rowid = docs_fts.rowid WHERE {where}"
-                )
-                lexical = connection.execute(sql, [match, *visible_params, *filter_params]).fetchall()
-            matches = lexical
+            visible_sets = self._visible_sets(connection, plan.principals)
+            trimmed_words = trimmed(
+                schema,
+                words,
+                visible_sets,
+                filter_queries(schema, query),
+                excluded_query(schema, parsed),
+                self._fulltext.pending(connection),
+            )
+            semantic = None
             if mode != "fulltext":
-                semantic = self._semantic(connection, query, parsed, visible, visible_params, filters, filter_params)
+                semantic = self._semantic(connection, query, parsed, visible_sets)
                 if semantic is None:
                     notices.append(NOTICE_NO_VECTORS)
                     mode = "fulltext"
-                else:
-                    ranked, best_chunks, anchor = semantic
-                    matches = (
-                        semantic_matches(ranked, anchor)
-                        if mode == "semantic"
-                        else hybrid_matches(lexical, ranked, anchor)
-                    )
-            if mode == "fulltext" and match is None and not plan.browse:
-                return Hits(total=0, hits=[], facets={}, notices=notices)
-            shown = page(matches, query.sort, plan.offset, plan.limit)
-            rows = self._page_rows(connection, [m[0] for m in shown])
-            chunk_texts = self._chunk_texts(connection, shown, best_chunks)
-            counted = facets(matches) if query.facets else {}
-            if query.facets:
-                counted.update(keyword_facets(connection, [m[0] for m in matches]))
-        except sqlite3.Error as error:
+            if mode == "fulltext":
+                if words is None and not plan.browse:
+                    return Hits(total=0, hits=[], facets={}, notices=notices)
+                sort = "date" if plan.browse else query.sort
+                return self._fulltext_page(connection, plan, query, trimmed_words, visible_sets, sort)
+            assert semantic is not None
+            return self._vector_page(connection, plan, query, words, trimmed_words, visible_sets, mode, semantic)
+        except (sqlite3.Error, ValueError) as error:  # ValueError: tantivy refused the query
             raise BackendError(MSG_QUERY_FAILED) from error
-        lexical_rowids = {m[0] for m in lexical} if mode == "hybrid" else set()
+
+    def _fulltext_page(
+        self,
+        connection: sqlite3.Connection,
+        plan: QueryPlan,
+        query: Query,
+        trimmed_words: tantivy.Query,
+        visible_sets: list[str],
+        sort: str,
+    ) -> Hits:
+        """Full text: the page, the exact total and the facets, all from tantivy (the
+        cost follows the page and the number of matches, never the index)."""
+        searcher = self._fulltext.searcher()
+        limit = max(plan.limit, 1)  # tantivy wants a page of at least one; cut below
+        if sort == "date":
+            found = searcher.search(
+                trimmed_words, limit, count=True, order_by_field="modified", offset=plan.offset, order=Order.Desc
+            )
+            scores = [0.0] * len(found.hits)
+        else:
+            found = searcher.search(trimmed_words, limit, count=True, offset=plan.offset)
+            scores = [float(score) for score, _ in found.hits]
+        rowids = rowids_of(searcher, found)
+        shown = [(rowid, -score) for rowid, score in zip(rowids, scores, strict=True)][: plan.limit]
+        rows = self._page_rows(connection, [m[0] for m in shown], visible_sets)
+        counted = aggregated_facets(searcher, trimmed_words) if query.facets else {}
+        hits = self._hits(plan, shown, rows, {}, {}, set())
+        return Hits(total=match_count(found), hits=hits, facets=counted, notices=plan.notices)
+
+    def _vector_page(
+        self,
+        connection: sqlite3.Connection,
+        plan: QueryPlan,
+        query: Query,
+        words: tantivy.Query | None,
+        trimmed_words: tantivy.Query,
+        visible_sets: list[str],
+        mode: str,
+        semantic: _Semantic,
+    ) -> Hits:
+        """Semantic and hybrid: match rows of both sides, ranked, counted and faceted together."""
+        ranked, best_chunks, anchor = semantic
+        if mode == "semantic":
+            matches = semantic_matches(ranked, anchor)
+            lexical: list[tuple] = []
+        else:
+            lexical = [] if words is None else self._lexical_rows(connection, trimmed_words)
+            matches = hybrid_matches(lexical, ranked, anchor)
+        shown = page(matches, query.sort, plan.offset, plan.limit)
+        rows = self._page_rows(connection, [m[0] for m in shown], visible_sets)
+        chunk_texts = self._chunk_texts(connection, shown, best_chunks)
+        counted = facets(matches) if query.facets else {}
+        if query.facets:
+            counted.update(keyword_facets(connection, [m[0] for m in matches]))
+        lexical_rowids = {m[0] for m in lexical}
         hits = self._hits(plan, shown, rows, chunk_texts, best_chunks, lexical_rowids)
-        return Hits(total=len(matches), hits=hits, facets=counted, notices=notices)
+        return Hits(total=len(matches), hits=hits, facets=counted, notices=plan.notices)
+
+    def _lexical_rows(self, connection: sqlite3.Connection, trimmed_words: tantivy.Query) -> list[tuple]:
+        """Every full-text match as a match row (hybrid fuses, counts and facets them all)."""
+        scored = all_matches(self._fulltext.searcher(), trimmed_words)
+        if not scored:
+            return []
+        rowids = [rowid for rowid, _ in scored]
+        score_of = {rowid: -score for rowid, score in scored}
+        rows = connection.execute(
+            f"SELECT d.rowid, {_MATCH_COLUMNS} FROM docs d WHERE d.rowid IN (SELECT value FROM json_each(?))",
+            (json.dumps(rowids),),
+        ).fetchall()
+        return [(row[0], score_of[row[0]], *row[1:]) for row in rows]
 
     def _hits(
         self,
@@ -153,10 +214,7 @@ class EmbeddedSearch(EmbeddedIndexFile):
         connection: sqlite3.Connection,
         query: Query,
         parsed: ParsedQuery,
-        visible: str,
-        visible_params: list[str],
-        filters: list[str],
-        filter_params: list[Any],
+        visible_sets: list[str],
     ) -> _Semantic | None:
         """The semantic side (see `_Semantic`), or None when no vectors of the query
         vector's dimension exist. Only rows the visibility SQL returned are ever scored."""
@@ -167,11 +225,13 @@ class EmbeddedSearch(EmbeddedIndexFile):
         matrix = self._vectors.matrix_for(connection, int(vector.shape[0]))
         if matrix is None:
             return None
+        visible, visible_params = sql_condition("d.perm_id", visible_sets)
+        filters, filter_params = filter_sql(query)
         where = " AND ".join([visible, NOT_EMPTY_FILE, *filters])
         candidates = connection.execute(
             f"SELECT d.rowid, 0.0, {_MATCH_COLUMNS} FROM docs d WHERE {where}", [*visible_params, *filter_params]
         ).fetchall()
-        excluded = self._excluded_rowids(connection, parsed)
+        excluded = self._excluded_rowids(parsed, visible_sets)
         positions = [matrix.index.get(row[2], -1) for row in candidates]
         keep = [i for i, pos in enumerate(positions) if pos >= 0 and candidates[i][0] not in excluded]
         if not keep:
@@ -203,14 +263,13 @@ class EmbeddedSearch(EmbeddedIndexFile):
             best_chunks[row[2]] = (int(start), int(end))
         return ranked, best_chunks, anchor
 
-    def _excluded_rowids(self, connection: sqlite3.Connection, parsed: ParsedQuery) -> set[int]:
+    def _excluded_rowids(self, parsed: ParsedQuery, visible_sets: list[str]) -> set[int]:
         # "-Wort" excludes documents in every mode, not only in full text.
-        if not parsed.excluded:
+        excluded = excluded_query(self._fulltext.schema, parsed)
+        if excluded is None:
             return set()
-        expression = to_fts5(ParsedQuery(terms=parsed.excluded))
-        if expression is None:
-            return set()
-        return {row[0] for row in connection.execute("SELECT rowid FROM docs_fts WHERE docs_fts MATCH ?", [expression])}
+        query = trimmed(self._fulltext.schema, excluded, visible_sets)
+        return {rowid for rowid, _ in all_matches(self._fulltext.searcher(), query)}
 
     def _chunk_texts(
         self, connection: sqlite3.Connection, shown: list[tuple], best_chunks: dict[str, tuple[int, int]]
@@ -228,13 +287,19 @@ class EmbeddedSearch(EmbeddedIndexFile):
                 texts[match_row[0]] = row[0]
         return texts
 
-    def _page_rows(self, connection: sqlite3.Connection, rowids: list[int]) -> dict[int, tuple]:
+    def _page_rows(
+        self, connection: sqlite3.Connection, rowids: list[int], visible_sets: list[str]
+    ) -> dict[int, tuple]:
+        """The shown rows, visibility tested once more against the rows themselves (the
+        full-text index said they are visible; SQLite is the truth)."""
         if not rowids:
             return {}
+        visible, visible_params = sql_condition("d.perm_id", visible_sets)
         rows = connection.execute(
             f"SELECT rowid, id, path, title, substr(text, 1, {SCAN_CHARS}), source, display_path,"
-            f" file_type, size, modified, kind, extra FROM docs WHERE rowid IN ({', '.join('?' * len(rowids))})",
-            rowids,
+            f" file_type, size, modified, kind, extra FROM docs d"
+            f" WHERE rowid IN ({', '.join('?' * len(rowids))}) AND {visible}",
+            [*rowids, *visible_params],
         ).fetchall()
         return {row[0]: row[1:] for row in rows}
 
@@ -248,33 +313,23 @@ class EmbeddedSearch(EmbeddedIndexFile):
             return []
         try:
             connection = self._connection()
-            visible, visible_params = self._visible(connection, principals)
+            visible_sets = self._visible_sets(connection, principals)
+            stale = self._fulltext.pending(connection)
+            schema, searcher = self._fulltext.schema, self._fulltext.searcher()
 
             def readable(term: str) -> bool:
-                phrase = '"' + term.replace('"', '""') + '"'
-                return (
-                    connection.execute(
-                        f"SELECT 1 FROM docs_fts JOIN docs d ON d.rowid = docs_fts.rowid"
-                        f" WHERE docs_fts MATCH ? AND {visible} LIMIT 1",
-                        [phrase, *visible_params],
-                    ).fetchone()
-                    is not None
-                )
+                query = trimmed(schema, token_query(schema, term), visible_sets, stale_rowids=stale)
+                return bool(searcher.search(query, 1, count=False).hits)
 
             def candidates(word: str) -> list[str]:
+                low, high = len(word) - spelling.LENGTH_SLACK, len(word) + spelling.LENGTH_SLACK
                 return [
-                    row[0]
-                    for row in connection.execute(
-                        "SELECT term FROM docs_vocab WHERE term >= ? AND term < ? AND length(term) BETWEEN ? AND ?",
-                        (
-                            word[0],
-                            word[0] + "\uffff",
-                            len(word) - spelling.LENGTH_SLACK,
-                            len(word) + spelling.LENGTH_SLACK,
-                        ),
-                    )
+                    term
+                    for field in ("title", "body")
+                    for term, _ in searcher.terms_with_prefix(field, word[0])
+                    if low <= len(term) <= high
                 ]
 
             return spelling.suggest(text, self.analyzer, readable, candidates, limit)
-        except sqlite3.Error:
+        except (sqlite3.Error, ValueError):
             return []

@@ -19,14 +19,16 @@ from aktenlotse.search.backend import Acl, BackendError, ChunkVectors, FieldUpda
 from aktenlotse.search.backend_common import merged_extra
 from aktenlotse.search.embedded_base import MSG_INDEX_UNAVAILABLE, EmbeddedIndexFile
 from aktenlotse.search.embedded_ranking import as_matrix
-from aktenlotse.search.embedded_schema import INSERT_DOC, doc_row, facet_rows, last_per_id
+from aktenlotse.search.embedded_schema import INSERT_DOC, doc_row, facet_rows, last_per_id, pack_terms
+from aktenlotse.search.fulltext_index import Fulltext
 from aktenlotse.search.vector_store import content_key
 
 _INSERT_FACETS = "INSERT OR IGNORE INTO doc_facets(doc, kind, value) VALUES (?, ?, ?)"
 
 
 class EmbeddedWrites(EmbeddedIndexFile):
-    """Every write of the embedded backend, each one transaction."""
+    """Every write of the embedded backend, each one transaction; every write that changes
+    what the full text sees marks the rows (`Fulltext.mark`) and syncs after its commit."""
 
     def upsert(self, docs: Sequence[Document]) -> None:
         """Insert or replace `docs` by id in one transaction; durable on return. Crawl
@@ -40,14 +42,18 @@ class EmbeddedWrites(EmbeddedIndexFile):
         with self._write_transaction() as connection:
             registered = self._register(connection, perms.values())
             self._vectors.drop_changed(connection, keys)
+            changed = _rowids(connection, [row[0] for row in rows])
             connection.executemany("DELETE FROM docs WHERE id = ?", [(row[0],) for row in rows])
             rows_of_facets: list[tuple[int, str, str]] = []
             for row, doc in zip(rows, unique, strict=True):
                 rowid = connection.execute(INSERT_DOC, row).lastrowid
                 assert rowid is not None  # an INSERT always sets it
+                changed.append(rowid)
                 rows_of_facets.extend(facet_rows(rowid, doc.extra))
             connection.executemany(_INSERT_FACETS, rows_of_facets)
+            Fulltext.mark(connection, changed)
         self._permissions.remember(registered)
+        self._sync_fulltext()
 
     def _register(self, connection: sqlite3.Connection, sets: Iterable[Permissions]) -> list[str]:
         """Store permission sets the registry lacks (inside the caller's transaction);
@@ -73,6 +79,7 @@ class EmbeddedWrites(EmbeddedIndexFile):
             return
         with self._write_transaction() as connection:
             registered = self._register(connection, [perms])
+            Fulltext.mark(connection, _rowids(connection, ids))
             if acl is None:
                 connection.executemany("UPDATE docs SET perm_id = ? WHERE id = ?", [(perms.id, i) for i in ids])
             else:
@@ -86,6 +93,7 @@ class EmbeddedWrites(EmbeddedIndexFile):
                     [(perms.id, allow, deny, require, i) for i in ids],
                 )
         self._permissions.remember(registered)
+        self._sync_fulltext()
 
     def update_fields(self, updates: Sequence[FieldUpdate]) -> list[str]:
         """Second passes: apply partial updates in one transaction; permissions, path and
@@ -99,11 +107,13 @@ class EmbeddedWrites(EmbeddedIndexFile):
             for update in updates:
                 if self._update_one(connection, update):
                     done.append(update.doc_id)
+        if done:
+            self._sync_fulltext()
         return done
 
     def _update_one(self, connection: sqlite3.Connection, update: FieldUpdate) -> bool:
         row = connection.execute(
-            "SELECT rowid, content_hash, title, text, extra, title_terms, terms FROM docs WHERE id = ?",
+            "SELECT rowid, content_hash, title, text, extra FROM docs WHERE id = ?",
             (update.doc_id,),
         ).fetchone()
         if row is None or content_key(row[1], row[2], row[3]) != update.expected_content_key:
@@ -115,18 +125,12 @@ class EmbeddedWrites(EmbeddedIndexFile):
             values["extra"] = json.dumps(extra, ensure_ascii=False, default=str)
         if "text" in values and "terms" not in values:
             values["terms"] = self.analyzer.terms(values["text"])
-        if "terms" in values:  # external-content FTS: remove the old tokens first
-            connection.execute(
-                "INSERT INTO docs_fts(docs_fts, rowid, title_terms, terms) VALUES ('delete', ?, ?, ?)",
-                (rowid, row[5], row[6]),
-            )
+        if "terms" in values:
+            values["terms"] = pack_terms(values["terms"])
         assignments = ", ".join(f"{name} = ?" for name in values)
         connection.execute(f"UPDATE docs SET {assignments} WHERE rowid = ?", [*values.values(), rowid])
-        if "terms" in values:
-            connection.execute(
-                "INSERT INTO docs_fts(rowid, title_terms, terms) VALUES (?, ?, ?)",
-                (rowid, row[5], values["terms"]),
-            )
+        if "terms" in values or "extra" in values:  # words, keywords or Aktenplan codes
+            Fulltext.mark(connection, [rowid])
         if "extra" in values:
             connection.execute("DELETE FROM doc_facets WHERE doc = ?", (rowid,))
             connection.executemany(_INSERT_FACETS, facet_rows(rowid, extra))
@@ -139,8 +143,10 @@ class EmbeddedWrites(EmbeddedIndexFile):
         if not ids:
             return
         with self._write_transaction() as connection:
+            Fulltext.mark(connection, _rowids(connection, ids))
             connection.executemany("DELETE FROM docs WHERE id = ?", [(i,) for i in ids])
             self._vectors.delete(connection, ids)
+        self._sync_fulltext()
 
     def upsert_vectors(self, items: Sequence[ChunkVectors]) -> None:
         """Store chunk vectors (one model per document); vectors of documents that are
@@ -173,3 +179,15 @@ class EmbeddedWrites(EmbeddedIndexFile):
             return self._vectors.ids_without(self._connection(), model, limit)
         except sqlite3.Error as error:
             raise BackendError(MSG_INDEX_UNAVAILABLE) from error
+
+
+def _rowids(connection: sqlite3.Connection, ids: Sequence[str]) -> list[int]:
+    """The rowids of the stored documents among `ids`."""
+    rowids: list[int] = []
+    for start in range(0, len(ids), 500):
+        part = list(ids[start : start + 500])
+        rowids.extend(
+            row[0]
+            for row in connection.execute(f"SELECT rowid FROM docs WHERE id IN ({', '.join('?' * len(part))})", part)
+        )
+    return rowids

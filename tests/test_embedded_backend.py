@@ -9,6 +9,7 @@ import pytest
 
 from aktenlotse.search.backend import BackendError, Query
 from aktenlotse.search.embedded import EmbeddedBackend
+from aktenlotse.search.embedded_schema import unpack_terms
 from tests.backend_conformance import BAUAMT, BY_ID, CORPUS, BackendConformance, ids_of
 
 
@@ -75,6 +76,7 @@ def test_unreadable_index_is_backend_error(tmp_path):
 def test_fills_terms_from_text(tmp_path):
     with EmbeddedBackend(tmp_path / "index.db") as backend:
         backend.upsert([BY_ID["kaem-1"]])
-        row = sqlite3.connect(tmp_path / "index.db").execute("SELECT terms, title_terms FROM docs").fetchone()
+        stored = sqlite3.connect(tmp_path / "index.db").execute("SELECT terms, title_terms FROM docs").fetchone()
+    row = [unpack_terms(value) for value in stored]
     assert "hundesteuer" in row[0].split() and "hund" in row[0].split()
     assert "hundesteuersatzung" in row[1].split()

@@ -8,7 +8,7 @@ import sqlite3
 
 from aktenlotse.core.visibility import may_read, of_item
 from aktenlotse.search.backend import Query
-from aktenlotse.search.embedded import EmbeddedBackend
+from aktenlotse.search.embedded import SCHEMA_VERSION, EmbeddedBackend
 from aktenlotse.text.analysis import GermanAnalyzer
 from tests.backend_conformance import BAUAMT, CORPUS, EVERYONE, MUELLER, ids_of
 
@@ -96,13 +96,16 @@ def test_version_1_index_is_migrated_in_place(tmp_path):
         assert backend.get("intern-1", EVERYONE) is None and backend.get("intern-1", BAUAMT) is not None
         assert backend.fetch_untrimmed(["deny-1"])[0].deny == ("user:mueller",)
         assert backend.stats()["permission_sets"] == 4
-        backend.delete(["bau-1"])  # the new triggers keep the full-text index in step
+        backend.delete(["bau-1"])  # the full-text index (now tantivy) follows the writes
         assert ids_of(backend.search(Query("Lindenweg"), BAUAMT)) == []
     connection = sqlite3.connect(path)
     try:
-        assert connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("2",)
+        assert connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (
+            str(SCHEMA_VERSION),
+        )
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert "principals" not in tables
+        assert {"docs_fts", "docs_vocab"}.isdisjoint(tables)  # version 3: the full text left SQLite
     finally:
         connection.close()
     with EmbeddedBackend(path) as reopened:  # opening again migrates nothing and keeps everything

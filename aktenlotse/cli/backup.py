@@ -19,6 +19,7 @@ from pathlib import Path
 from aktenlotse.cli.common import UserError
 from aktenlotse.core.config import Config, load_config
 from aktenlotse.core.space_reserve import RESERVE_NAME
+from aktenlotse.search.fulltext_index import FOLDER_SUFFIX
 
 SKIPPED_SUFFIXES = ("-wal", "-shm", "-journal", ".lock")
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -65,6 +66,9 @@ def backup(config: Config, dest: Path) -> list[Path]:
             or relative.parts[0] == "logs"
             or path.name.endswith(SKIPPED_SUFFIXES)
             or path.name == RESERVE_NAME
+            # The embedded index's full-text folder is derived from index.sqlite and rebuilt
+            # from it when missing; a copy taken while a crawl writes it could not be trusted.
+            or any(part.endswith(FOLDER_SUFFIX) for part in relative.parts)
         ):  # ballast, recreated on the restored machine
             continue
         target = data_target / relative
