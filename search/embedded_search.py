@@ -38,6 +38,7 @@ from aktenlotse.search.embedded_ranking import (
 )
 from aktenlotse.search.fulltext_facets import aggregated_facets
 from aktenlotse.search.fulltext_query import (
+    WORDS,
     all_matches,
     excluded_query,
     filter_queries,
@@ -323,12 +324,7 @@ class EmbeddedSearch(EmbeddedIndexFile):
 
             def candidates(word: str) -> list[str]:
                 low, high = len(word) - spelling.LENGTH_SLACK, len(word) + spelling.LENGTH_SLACK
-                return [
-                    term
-                    for field in ("title", "body")
-                    for term, _ in searcher.terms_with_prefix(field, word[0])
-                    if low <= len(term) <= high
-                ]
+                return [term for term, _ in searcher.terms_with_prefix(WORDS, word[0]) if low <= len(term) <= high]
 
             return spelling.suggest(text, self.analyzer, readable, candidates, limit)
         except (sqlite3.Error, ValueError):

@@ -28,7 +28,7 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
-from aktenlotse.search.backend_common import TITLE_WEIGHT
+from aktenlotse.search.backend_common import TITLE_WEIGHT, weighted_token_stream
 from aktenlotse.search.es_index import IndexSpec
 
 VECTOR_FIELD = "chunks.vector"
@@ -118,8 +118,7 @@ class OpenSearchDialect:
         if not any(field in source for field in TOKEN_FIELDS):
             return source
         title, text = (source.get(field, stored.get(field)) or "" for field in TOKEN_FIELDS)
-        repeated = [title] * int(TITLE_WEIGHT) if title else []
-        return {**source, WEIGHTED_FIELD: " ".join([*repeated, text]).strip()}
+        return {**source, WEIGHTED_FIELD: weighted_token_stream(title, text)}
 
     def stored_fields_for_derived(self) -> list[str]:
         return list(TOKEN_FIELDS)

@@ -31,6 +31,7 @@ from typing import Any
 
 import tantivy
 
+from aktenlotse.search.backend_common import weighted_token_stream
 from aktenlotse.search.embedded_schema import unpack_terms
 from aktenlotse.search.facet_values import facet_values
 
@@ -38,7 +39,7 @@ log = logging.getLogger(__name__)
 
 # The layout of our tantivy index; a folder of another layout, of another SQLite file
 # (its identity differs from `meta.fulltext_id`) or a damaged one is rebuilt from SQLite.
-FORMAT = 1
+FORMAT = 2  # 2: one weighted `words` field instead of `title` and `body`
 FOLDER_SUFFIX = ".fulltext"  # the folder beside the SQLite file: index.sqlite.fulltext/
 MARKER = "aktenlotse-fulltext.json"
 PENDING_TABLE = "CREATE TABLE IF NOT EXISTS fulltext_pending (rowid INTEGER PRIMARY KEY)"
@@ -56,12 +57,12 @@ _ROW_SQL = (
 
 
 def build_schema() -> tantivy.Schema:
-    """The fields: analysed `title`/`body` (our own tokens, split at blanks, with
-    positions for phrases), `rowid` (the link to SQLite), `perm` (the permission set),
-    and the filter and facet values as raw, fast fields."""
+    """The fields: `words` (our own analysed tokens, split at blanks, with positions for
+    phrases; the title weighted by repetition, `weighted_token_stream`), `rowid` (the link
+    to SQLite), `perm` (the permission set), and the filter and facet values as raw, fast
+    fields."""
     builder = tantivy.SchemaBuilder()
-    builder.add_text_field("title", tokenizer_name="whitespace", index_option="position")
-    builder.add_text_field("body", tokenizer_name="whitespace", index_option="position")
+    builder.add_text_field("words", tokenizer_name="whitespace", index_option="position")
     builder.add_unsigned_field("rowid", fast=True, indexed=True)
     builder.add_text_field("perm", tokenizer_name="raw", index_option="basic")
     for name in ("source", "file_type", "top_folder", "kind", "keywords", "aktenplan", "modified"):
@@ -85,8 +86,7 @@ def _document(row: Sequence[Any]) -> tantivy.Document:
     doc = tantivy.Document()
     doc.add_unsigned("rowid", rowid)
     doc.add_text("perm", perm)
-    doc.add_text("title", unpack_terms(title_terms))
-    doc.add_text("body", unpack_terms(terms))
+    doc.add_text("words", weighted_token_stream(unpack_terms(title_terms), unpack_terms(terms)))
     doc.add_text("source", source)
     doc.add_text("file_type", file_type)
     doc.add_text("top_folder", top_folder)

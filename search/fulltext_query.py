@@ -1,9 +1,10 @@
 """A parsed query, its filters and the caller's visibility as one tantivy query.
 
 The same meaning as the server engines' query (`es_query`): terms and phrases are
-alternatives ranked by BM25 (title weighted `TITLE_WEIGHT`), a compound also matches
-its parts together, `-wort` drops documents, and the filters and the visibility only
-narrow (they never add to the score).
+alternatives ranked by BM25 over the `words` field (the title weighted by repetition,
+`backend_common.weighted_token_stream`), a compound also matches its parts together,
+`-wort` drops documents, and the filters and the visibility only narrow (they never add
+to the score).
 """
 
 from __future__ import annotations
@@ -14,11 +15,10 @@ from collections.abc import Sequence
 import tantivy
 
 from aktenlotse.search.backend import Query
-from aktenlotse.search.backend_common import TEXT_WEIGHT, TITLE_WEIGHT
 from aktenlotse.search.query_parser import ParsedQuery, QueryPhrase, QueryTerm
 
 Should, Must, MustNot = tantivy.Occur.Should, tantivy.Occur.Must, tantivy.Occur.MustNot
-_FIELDS = (("title", TITLE_WEIGHT), ("body", TEXT_WEIGHT))
+WORDS = "words"
 
 
 def _safe(token: str) -> str:
@@ -26,16 +26,9 @@ def _safe(token: str) -> str:
     return "".join(c for c in token if c.isascii() and (c.isalnum() or c == "_"))
 
 
-def _either_field(schema: tantivy.Schema, make: object) -> tantivy.Query:
-    """The same query on title (weighted) and body, scores added."""
-    return tantivy.Query.boolean_query(
-        [(Should, tantivy.Query.boost_query(make(schema, field), weight)) for field, weight in _FIELDS]  # type: ignore[operator]
-    )
-
-
 def token_query(schema: tantivy.Schema, token: str) -> tantivy.Query:
     """Documents with `token` in the title or the text."""
-    return _either_field(schema, lambda s, f: tantivy.Query.term_query(s, f, token))
+    return tantivy.Query.term_query(schema, WORDS, token)
 
 
 def _term(schema: tantivy.Schema, term: QueryTerm) -> tantivy.Query | None:
@@ -43,7 +36,7 @@ def _term(schema: tantivy.Schema, term: QueryTerm) -> tantivy.Query | None:
         stem = _safe(term.variants[0])
         if not stem:
             return None
-        return _either_field(schema, lambda s, f: tantivy.Query.regex_query(s, f, re.escape(stem) + ".*"))
+        return tantivy.Query.regex_query(schema, WORDS, re.escape(stem) + ".*")
     alternatives = [token_query(schema, t) for t in (_safe(v) for v in term.variants) if t]
     parts = [t for t in (_safe(p) for p in term.parts) if t]
     if len(parts) >= 2:
@@ -62,7 +55,7 @@ def _phrase(schema: tantivy.Schema, phrase: QueryPhrase) -> tantivy.Query | None
     if not all(tokens):
         return None
     room = sum(len(t.variants) + len(t.parts) + 2 for t in phrase.terms[:-1])
-    return _either_field(schema, lambda s, f: tantivy.Query.phrase_query(s, f, tokens, room))
+    return tantivy.Query.phrase_query(schema, WORDS, tokens, room)
 
 
 def text_query(schema: tantivy.Schema, parsed: ParsedQuery) -> tantivy.Query | None:
