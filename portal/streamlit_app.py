@@ -16,6 +16,7 @@ from aktenlotse.portal import (
     ui_permissions,
     ui_review,
     ui_search,
+    ui_search_analytics,
     ui_session,
     ui_wiki,
 )
@@ -23,6 +24,7 @@ from aktenlotse.portal import markdown_text as md
 from aktenlotse.portal.context import PortalContext, shared_context
 from aktenlotse.portal.formatting import role_labels
 from aktenlotse.services.review import can_review
+from aktenlotse.services.wiki import can_edit
 
 DEMO_BANNER = (
     "Demo-Modus: Anmeldung über ein eingebautes Test-Verzeichnis, nicht über das Active Directory. "
@@ -107,6 +109,15 @@ def main() -> None:
                 title="Aktenplan-Pflege",
                 icon=":material/account_tree:",
                 url_path="aktenplan-pflege",
+            )
+        )
+    if can_edit(user.roles):  # the Digitallotsen, who answer with the wiki, and the admins
+        pages.append(
+            st.Page(
+                lambda: ui_search_analytics.render(ctx, user),
+                title="Suchanalyse",
+                icon=":material/query_stats:",
+                url_path="suchanalyse",
             )
         )
     if "admin" in user.roles:

@@ -13,6 +13,8 @@ from aktenlotse.portal.context import PortalContext
 from aktenlotse.portal.deep_link import SearchLink, link_from_params, params_from_link
 from aktenlotse.portal.focus import focus_field
 from aktenlotse.portal.formatting import MODE_LABELS, facet_label, german_date, type_icon
+from aktenlotse.portal.search_tracking import log_search, mark_opened
+from aktenlotse.portal.ui_best_bets import render_best_bets
 from aktenlotse.portal.ui_wiki import render_news
 from aktenlotse.search.backend import BackendError, Hit, Hits
 from aktenlotse.services.copies import collapse_copies, copies_of
@@ -145,9 +147,12 @@ def render(ctx: PortalContext, user: UserInfo, open_wiki_page: Callable[[str], N
     except (BackendError, ConfigError) as error:
         st.error(str(error))
         return
+    log_search(ctx, text, mode, hits.total)
     _facet_widgets(hits.facets, filters)
     for notice in hits.notices:
         st.info(md.text(notice))
+    if page == 0:
+        render_best_bets(ctx, user, text, open_wiki_page)
     if not hits.hits:
         if any(filters.values()) and hits.total == 0:
             _no_hits_with_filters()
@@ -210,8 +215,10 @@ def _render_hit(ctx: PortalContext, user: UserInfo, hit: Hit, rank: int, open_wi
         left, right = st.columns(2)
         if hit.kind == "wiki":  # a wiki page is read in the portal, there is no file to fetch
             if left.button("Seite öffnen", key=f"open_{hit.id}"):
+                mark_opened(ctx)
                 open_wiki_page(hit.id.removeprefix(WIKI_ID_PREFIX))
         elif left.button("Herunterladen vorbereiten", key=f"dl_{hit.id}"):
+            mark_opened(ctx)
             st.session_state["download_id"] = hit.id
         if right.button("Ähnliche Dokumente", key=f"sim_{hit.id}"):
             st.session_state["similar_id"] = None if st.session_state.get("similar_id") == hit.id else hit.id

@@ -3,8 +3,8 @@ as opposed to what the crawl finds (the state database).
 
 This module owns it: the file name, the connection settings and the schema as named
 migrations (see `aktenlotse.stores.migrations`), applied whenever it is opened. The
-stores on top of it (`wiki_store`, `review_store`, `aktenplan_store`) hold its SQL; the
-rules about who may do what stay in the services.
+stores on top of it (`wiki_store`, `review_store`, `aktenplan_store`, `search_log_store`,
+`best_bet_store` …) hold its SQL; the rules about who may do what stay in the services.
 """
 
 from __future__ import annotations
@@ -153,6 +153,32 @@ CREATE TABLE IF NOT EXISTS review_model_confusions (
 );
 """
 
+# Search analytics: one row per portal search, without anything that names or follows the
+# person who searched (no user name, no session id, the day instead of the time, a random
+# row id instead of a counting one); `opened` is set when a result of it was opened.
+# Best bets: a wiki page pinned to a query, shown above that query's results.
+SEARCH_ANALYTICS_TABLES = """
+CREATE TABLE IF NOT EXISTS search_log (
+    id INTEGER PRIMARY KEY,
+    day TEXT NOT NULL,
+    query TEXT NOT NULL,
+    mode TEXT NOT NULL,
+    hits INTEGER NOT NULL,
+    opened INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS search_log_by_day ON search_log(day);
+CREATE INDEX IF NOT EXISTS search_log_by_query ON search_log(query);
+CREATE TABLE IF NOT EXISTS best_bets (
+    id INTEGER PRIMARY KEY,
+    query TEXT NOT NULL,
+    match TEXT NOT NULL,
+    slug TEXT NOT NULL,
+    pinned_by TEXT NOT NULL,
+    at REAL NOT NULL,
+    UNIQUE (query, match, slug)
+);
+"""
+
 # Named, in order, never renamed. The first three are the tables as the releases before
 # named migrations created them (with IF NOT EXISTS: an existing file keeps its rows).
 APP_MIGRATIONS = (
@@ -162,6 +188,7 @@ APP_MIGRATIONS = (
     Migration("0004_aktenplan_folds", AKTENPLAN_FOLD_TABLES),
     Migration("0005_portal_sessions", PORTAL_SESSION_TABLES),
     Migration("0006_review_model_confusions", REVIEW_MODEL_CONFUSION_TABLES),
+    Migration("0008_search_analytics", SEARCH_ANALYTICS_TABLES),
 )
 
 
