@@ -29,7 +29,8 @@ def _periods(retention_days: int) -> list[int]:
 
 def _table(stats: list[QueryStats], columns: dict[str, str], empty: str) -> None:
     """A table of queries, or a German sentence where Streamlit would show an empty table.
-    A data frame shows its cells as plain text: no Markdown to escape there."""
+    A static table, not a data frame: a few dozen rows need no scrolling grid, and its
+    cells are HTML text that screen readers read (and that holds no Markdown to escape)."""
     if not stats:
         st.caption(empty)
         return
@@ -41,7 +42,7 @@ def _table(stats: list[QueryStats], columns: dict[str, str], empty: str) -> None
         }
         for s in stats
     ]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.table(pd.DataFrame(rows), hide_index=True)
 
 
 def render(ctx: PortalContext, user: UserInfo) -> None:
