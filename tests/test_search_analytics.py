@@ -2,7 +2,10 @@
 report's three lists, popular queries for autocomplete, and pinned wiki pages trimmed to
 the viewer."""
 
+import json
 import sqlite3
+import subprocess
+import sys
 from datetime import date, timedelta
 
 import pytest
@@ -223,3 +226,27 @@ def test_only_editors_pin_published_pages(wiki_and_bets):
     assert bets.all() == []
     with pytest.raises(BestBetError, match="gibt es nicht mehr"):
         bets.unpin(bet.id, roles=LOTSE)
+
+
+def test_cli_report_as_text_and_json(tmp_path):
+    log = SearchLog(tmp_path / "data", 90)
+    for query, hits in (("Sperrmüll", 0), ("Sperrmüll", 0), ("Hundesteuer", 4)):
+        log.record(query, "hybrid", hits)
+    log.close()
+    config = tmp_path / "aktenlotse.toml"
+    config.write_text(f'data_dir = "{tmp_path / "data"}"\n', encoding="utf-8")
+
+    def cli(*args):
+        command = [sys.executable, "-m", "aktenlotse.cli.main", "--config", str(config), "report", "searches", *args]
+        return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+    out = cli("--json", "--days", "7")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert (data["days"], data["searches"], data["retention_days"]) == (7, 3, 90)
+    assert [(s["query"], s["zero_hit_searches"]) for s in data["zero_hits"]] == [("sperrmüll", 2)]
+    assert [s["query"] for s in data["unopened"]] == ["hundesteuer"]
+    text = cli()
+    assert text.returncode == 0 and "Suchen ohne Treffer:\n  sperrmüll  (2× ohne Treffer)" in text.stdout
+    wrong = cli("--days", "0")
+    assert wrong.returncode == 2 and wrong.stderr.strip() == "Fehler: --days muss mindestens 1 sein."
