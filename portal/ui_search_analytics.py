@@ -53,8 +53,8 @@ def render(ctx: PortalContext, user: UserInfo) -> None:
     if retention == 0:
         st.info("Suchen werden nicht protokolliert (Einstellung portal.search_log_days = 0).")
     st.caption(
-        "Gespeichert werden nur Suchbegriff, Suchmodus, Trefferzahl, Tag und ob ein Treffer geöffnet wurde, "
-        f"nie, wer gesucht hat. Suchen werden {retention} Tage aufbewahrt."
+        "Gezählt wird je Tag, Suchbegriff und Suchmodus: wie oft gesucht wurde, wie oft ohne Treffer und wie oft "
+        f"ein Treffer geöffnet wurde, nie, wer gesucht hat. Die Zahlen werden {retention} Tage aufbewahrt."
     )
     days = st.selectbox("Zeitraum", _periods(retention), format_func=lambda d: f"letzte {d} Tage", key="analytics_days")
     report = ctx.search_log.report(days)

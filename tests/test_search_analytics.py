@@ -53,7 +53,7 @@ def search_log(tmp_path, clock):
 def rows(data_dir) -> list[tuple]:
     conn = sqlite3.connect(app_db_path(data_dir))
     try:
-        return conn.execute("SELECT * FROM search_log ORDER BY day, query").fetchall()
+        return conn.execute("SELECT * FROM search_counts ORDER BY day, query").fetchall()
     finally:
         conn.close()
 
@@ -65,19 +65,19 @@ def test_normalised_query_is_what_is_counted():
     assert normalise_query("   ") == ""
 
 
-def test_log_holds_no_user_name_nor_session(tmp_path, search_log):
-    entry = search_log.record("Hundesteuer Satzung", "hybrid", 4)
-    search_log.mark_opened(entry)
+def test_log_holds_counts_per_day_and_no_user_name_nor_session(tmp_path, search_log):
+    first = search_log.record("Hundesteuer Satzung", "hybrid", 4)
+    search_log.mark_opened(first)
+    search_log.record("hundesteuer  satzung", "hybrid", 0)
+    search_log.mark_opened(search_log.record("Hundesteuer Satzung", "hybrid", 9))
+    search_log.mark_opened(first)  # more opened than searched is not counted
     conn = sqlite3.connect(app_db_path(tmp_path))
-    columns = [row[1] for row in conn.execute("PRAGMA table_info(search_log)")]
+    columns = [row[1] for row in conn.execute("PRAGMA table_info(search_counts)")]
     conn.close()
-    assert columns == ["id", "day", "query", "mode", "hits", "opened"]
-    (row,) = rows(tmp_path)
-    assert row[1:] == ("2026-03-10", "hundesteuer satzung", "hybrid", 4, 1)
-    assert "yilmaz" not in repr(row) and "schmidt" not in repr(row)
-    # The id is random, not a counter that would tell the order of the searches.
-    second = search_log.record("Bauantrag", "fulltext", 2)
-    assert second is not None and abs(second - entry) > 1000
+    assert columns == ["day", "query", "mode", "searches", "zero_hit_searches", "opened_searches", "max_hits"]
+    # Three searches are one row of counts: nothing to tell one search, or its time, apart.
+    assert rows(tmp_path) == [("2026-03-10", "hundesteuer satzung", "hybrid", 3, 1, 3, 9)]
+    assert "yilmaz" not in repr(rows(tmp_path))
 
 
 def test_empty_query_and_disabled_log_store_nothing(tmp_path, clock):
@@ -95,10 +95,10 @@ def test_retention_deletes_old_searches_on_write_and_before_a_report(tmp_path, s
     search_log.record("alt", "fulltext", 1)  # day 0
     clock.day = start + timedelta(days=89)
     search_log.record("noch da", "fulltext", 1)
-    assert {r[2] for r in rows(tmp_path)} == {"alt", "noch da"}  # day 0 is the 90th day back
+    assert {r[1] for r in rows(tmp_path)} == {"alt", "noch da"}  # day 0 is the 90th day back
     clock.day = start + timedelta(days=90)
     search_log.record("neu", "fulltext", 1)
-    assert {r[2] for r in rows(tmp_path)} == {"noch da", "neu"}
+    assert {r[1] for r in rows(tmp_path)} == {"noch da", "neu"}
     # Without any new search, the report purges too.
     clock.day = start + timedelta(days=200)
     report = search_log.report(days=30)
@@ -150,6 +150,18 @@ def test_popular_queries_need_several_searches_with_hits(search_log):
     assert search_log.popular_queries("HUNDESTEUER S") == ["hundesteuer satzung"]
     assert search_log.popular_queries("hund", limit=1) == ["hundesteuer"]
     assert search_log.popular_queries("%") == [] and search_log.popular_queries(" ") == []
+
+
+def test_popular_queries_are_read_again_when_stale(tmp_path, clock):
+    fresh = SearchLog(tmp_path, retention_days=90, today=clock, popular_refresh_s=0)
+    cached = SearchLog(tmp_path, retention_days=90, today=clock)
+    assert fresh.popular_queries("wohn") == cached.popular_queries("wohn") == []
+    for _ in range(MIN_POPULAR_SEARCHES):
+        fresh.record("Wohngeld", "hybrid", 2)
+    assert fresh.popular_queries("wohn") == ["wohngeld"]
+    assert cached.popular_queries("wohn") == []  # answered from memory until the refresh
+    fresh.close()
+    cached.close()
 
 
 def test_retention_setting_default_and_bounds(tmp_path):

@@ -153,21 +153,25 @@ CREATE TABLE IF NOT EXISTS review_model_confusions (
 );
 """
 
-# Search analytics: one row per portal search, without anything that names or follows the
-# person who searched (no user name, no session id, the day instead of the time, a random
-# row id instead of a counting one); `opened` is set when a result of it was opened.
-# Best bets: a wiki page pinned to a query, shown above that query's results.
+# Search analytics: per day, normalised query and mode, how often it was searched, how
+# often without hits, how often a result of it was opened, the most hits it had. Counts
+# per day and nothing else: no user name, no session, no time of day, no row per search
+# that could be put beside a login. Best bets: a wiki page pinned to a query, shown above
+# that query's results.
 SEARCH_ANALYTICS_TABLES = """
-CREATE TABLE IF NOT EXISTS search_log (
-    id INTEGER PRIMARY KEY,
+CREATE TABLE IF NOT EXISTS search_counts (
     day TEXT NOT NULL,
     query TEXT NOT NULL,
     mode TEXT NOT NULL,
-    hits INTEGER NOT NULL,
-    opened INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS search_log_by_day ON search_log(day);
-CREATE INDEX IF NOT EXISTS search_log_by_query ON search_log(query);
+    searches INTEGER NOT NULL,
+    zero_hit_searches INTEGER NOT NULL,
+    opened_searches INTEGER NOT NULL,
+    max_hits INTEGER NOT NULL,
+    PRIMARY KEY (day, query, mode)
+) WITHOUT ROWID;
+-- Covering: the reports and the popular queries group by query without touching the table.
+CREATE INDEX IF NOT EXISTS search_counts_by_query
+    ON search_counts(query, day, searches, zero_hit_searches, opened_searches, max_hits);
 CREATE TABLE IF NOT EXISTS best_bets (
     id INTEGER PRIMARY KEY,
     query TEXT NOT NULL,

@@ -1,20 +1,25 @@
-"""The search log's table in the app database (`aktenlotse.stores.appdb`, `search_log`).
+"""The search log's table in the app database (`aktenlotse.stores.appdb`, `search_counts`).
 
-Only storage. What a row may hold is decided here by its columns, and they hold nothing
-about the person: the normalised query, the mode, the number of hits, the day and whether
-a result was opened. The row id is random, so that the order of the rows does not tell
-the order of the searches either. What to log, how long to keep it and what the numbers
-mean is `aktenlotse.services.search_analytics`'s business.
+Only storage. What the log may hold is decided here by its columns, and they hold nothing
+about the person: per day, normalised query and mode, counts (searches, searches without
+hits, searches whose results were opened) and the most hits. There is no row per search,
+so nothing in the table can be matched with a login or a time. What to log, how long to
+keep it and what the numbers mean is `aktenlotse.services.search_analytics`'s business.
 """
 
 from __future__ import annotations
 
-import secrets
 import sqlite3
 from dataclasses import dataclass
 
-# Random ids from 1 to 2**62: collisions are so unlikely that one retry settles them.
-_ID_BITS = 62
+
+@dataclass(frozen=True)
+class LoggedSearch:
+    """Where one search was counted: the handle to count it as opened later."""
+
+    day: str
+    query: str
+    mode: str
 
 
 @dataclass(frozen=True)
@@ -31,7 +36,7 @@ class QueryStats:
 
 
 class SearchLogTables:
-    """Reads and writes of `search_log`; one connection of `appdb.open_app_db`."""
+    """Reads and writes of `search_counts`; one connection of `appdb.open_app_db`."""
 
     def __init__(self, conn: sqlite3.Connection):
         self._conn = conn
@@ -40,53 +45,57 @@ class SearchLogTables:
         """Close the connection."""
         self._conn.close()
 
-    def add(self, day: str, query: str, mode: str, hits: int) -> int:
-        """Store one search; returns its (random) id, the handle to mark it opened later."""
-        for _ in range(3):
-            entry_id = secrets.randbits(_ID_BITS) or 1
-            try:
-                with self._conn:
-                    self._conn.execute(
-                        "INSERT INTO search_log (id, day, query, mode, hits, opened) VALUES (?, ?, ?, ?, ?, 0)",
-                        (entry_id, day, query, mode, hits),
-                    )
-                return entry_id
-            except sqlite3.IntegrityError:
-                continue
-        raise sqlite3.IntegrityError("search_log: no free id")
-
-    def mark_opened(self, entry_id: int) -> None:
-        """A result of this search was opened (nothing happens for an unknown or purged id)."""
+    def add(self, search: LoggedSearch, hits: int, purge_before: str) -> None:
+        """Count one search with its number of hits, and in the same transaction delete
+        the days before `purge_before` (one commit per search, not two)."""
         with self._conn:
-            self._conn.execute("UPDATE search_log SET opened = 1 WHERE id = ?", (entry_id,))
+            self._conn.execute("DELETE FROM search_counts WHERE day < ?", (purge_before,))
+            self._conn.execute(
+                "INSERT INTO search_counts (day, query, mode, searches, zero_hit_searches, opened_searches, max_hits)"
+                " VALUES (?, ?, ?, 1, ?, 0, ?) ON CONFLICT (day, query, mode) DO UPDATE SET"
+                " searches = searches + 1, zero_hit_searches = zero_hit_searches + excluded.zero_hit_searches,"
+                " max_hits = MAX(max_hits, excluded.max_hits)",
+                (search.day, search.query, search.mode, 1 if hits == 0 else 0, hits),
+            )
+
+    def mark_opened(self, search: LoggedSearch) -> None:
+        """Count one of the searches at `search` as opened (never more than were searched;
+        nothing happens when its day was purged meanwhile)."""
+        with self._conn:
+            self._conn.execute(
+                "UPDATE search_counts SET opened_searches = MIN(opened_searches + 1, searches)"
+                " WHERE day = ? AND query = ? AND mode = ?",
+                (search.day, search.query, search.mode),
+            )
 
     def purge(self, before_day: str) -> int:
-        """Delete the searches of days before `before_day` (ISO dates); returns how many."""
+        """Delete the counts of days before `before_day` (ISO dates); returns how many rows."""
         with self._conn:
-            cursor = self._conn.execute("DELETE FROM search_log WHERE day < ?", (before_day,))
+            cursor = self._conn.execute("DELETE FROM search_counts WHERE day < ?", (before_day,))
         return cursor.rowcount
 
     def searches_since(self, since_day: str) -> int:
-        """How many searches were logged on `since_day` and after."""
-        row = self._conn.execute("SELECT COUNT(*) FROM search_log WHERE day >= ?", (since_day,)).fetchone()
+        """How many searches were counted on `since_day` and after."""
+        row = self._conn.execute(
+            "SELECT COALESCE(SUM(searches), 0) FROM search_counts WHERE day >= ?", (since_day,)
+        ).fetchone()
         return int(row[0])
 
     def stats_since(self, since_day: str) -> list[QueryStats]:
         """Every query searched on `since_day` and after, with its counts (unordered)."""
         rows = self._conn.execute(
-            "SELECT query, COUNT(*), SUM(hits = 0), SUM(opened), MAX(hits), MAX(day) FROM search_log"
-            " WHERE day >= ? GROUP BY query",
+            "SELECT query, SUM(searches), SUM(zero_hit_searches), SUM(opened_searches), MAX(max_hits), MAX(day)"
+            " FROM search_counts WHERE day >= ? GROUP BY query",
             (since_day,),
         ).fetchall()
         return [QueryStats(q, int(n), int(zero), int(opened), int(hits), day) for q, n, zero, opened, hits, day in rows]
 
-    def popular(self, prefix: str, min_searches: int, limit: int) -> list[tuple[str, int]]:
-        """Queries starting with `prefix` that found something at least `min_searches`
-        times, most often searched first, as (query, searches). A range on the query
-        index, not LIKE: no wildcard escaping, and fast enough to answer while typing."""
+    def with_hits(self, min_searches: int) -> list[tuple[str, int]]:
+        """Every query that found something at least `min_searches` times, as (query,
+        searches with hits), sorted by query."""
         rows = self._conn.execute(
-            "SELECT query, COUNT(*) AS n FROM search_log WHERE query >= ? AND query < ? AND hits > 0"
-            " GROUP BY query HAVING n >= ? ORDER BY n DESC, query LIMIT ?",
-            (prefix, prefix + "\U0010ffff", min_searches, limit),
+            "SELECT query, SUM(searches - zero_hit_searches) AS n FROM search_counts"
+            " GROUP BY query HAVING n >= ? ORDER BY query",
+            (min_searches,),
         ).fetchall()
         return [(query, int(n)) for query, n in rows]
