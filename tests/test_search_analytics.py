@@ -241,10 +241,6 @@ def test_only_editors_pin_published_pages(wiki_and_bets):
 
 
 def test_cli_report_as_text_and_json(tmp_path):
-    log = SearchLog(tmp_path / "data", 90)
-    for query, hits in (("Sperrmüll", 0), ("Sperrmüll", 0), ("Hundesteuer", 4)):
-        log.record(query, "hybrid", hits)
-    log.close()
     config = tmp_path / "aktenlotse.toml"
     config.write_text(f'data_dir = "{tmp_path / "data"}"\n', encoding="utf-8")
 
@@ -252,6 +248,12 @@ def test_cli_report_as_text_and_json(tmp_path):
         command = [sys.executable, "-m", "aktenlotse.cli.main", "--config", str(config), "report", "searches", *args]
         return subprocess.run(command, capture_output=True, text=True, timeout=120)
 
+    before = cli()  # nothing logged yet: an empty report, and no database made for it
+    assert before.returncode == 0 and "0 Suchen" in before.stdout and not (tmp_path / "data").exists()
+    log = SearchLog(tmp_path / "data", 90)
+    for query, hits in (("Sperrmüll", 0), ("Sperrmüll", 0), ("Hundesteuer", 4)):
+        log.record(query, "hybrid", hits)
+    log.close()
     out = cli("--json", "--days", "7")
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)

@@ -139,3 +139,17 @@ def test_digitallotse_pins_a_page_to_a_zero_hit_query_and_employees_see_it(porta
         search(employee, "Wohngeld  ANTRAG")
         employee.get_by_text("Empfohlen: Wohngeld beantragen").wait_for(timeout=20_000)
         assert employee.get_by_text("Empfohlen: Hundesteuer").count() == 0
+
+        # Unpinned on the page: the next search no longer shows it.
+        wait_until_idle(lotse)
+        pin_row = lotse.get_by_test_id("stHorizontalBlock").filter(has_text="»wohngeld antrag«")
+        pin_row.get_by_role("button", name="Lösen").click()
+        expect(lotse.get_by_text("»wohngeld antrag« (genau diese Suche)")).to_have_count(0)
+        wait_until_idle(employee)
+        search(employee, "Hundesteuer")  # another search, then this one again
+        employee.get_by_text("Hundesteuersatzung der Stadt").first.wait_for(timeout=20_000)
+        wait_until_idle(employee)
+        search(employee, "Wohngeld Antrag")
+        expect(employee.get_by_text("Hundesteuersatzung der Stadt")).to_have_count(0, timeout=20_000)
+        wait_until_idle(employee)
+        expect(employee.get_by_text("Empfohlen: Wohngeld beantragen")).to_have_count(0)

@@ -7,11 +7,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from aktenlotse.cli.common import UserError
 from aktenlotse.core.config import load_config
-from aktenlotse.services.search_analytics import AnalyticsError, SearchLog, SearchReport
+from aktenlotse.services.search_analytics import AnalyticsError, SearchLog, SearchReport, empty_report
+from aktenlotse.stores.appdb import app_db_exists
 from aktenlotse.stores.search_log_store import QueryStats
 
 DEFAULT_DAYS = 30
@@ -30,18 +32,26 @@ def cmd_searches(args: argparse.Namespace) -> int:
         print("Fehler: --days muss mindestens 1 sein.", file=sys.stderr)
         return 2
     config = load_config(args.config)
-    search_log = SearchLog(config.data_dir, config.portal.search_log_days)
+    retention = config.portal.search_log_days
+    report = _report(config.data_dir, retention, args.days)
+    if args.json:
+        print(json.dumps(report_json(report, retention), ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(report_lines(report, retention)))
+    return 0
+
+
+def _report(data_dir: Path, retention_days: int, days: int) -> SearchReport:
+    """The report; an empty one without creating the app database when there is none yet."""
+    if not app_db_exists(data_dir):
+        return empty_report(days)
+    search_log = SearchLog(data_dir, retention_days)
     try:
-        report = search_log.report(args.days)
+        return search_log.report(days)
     except AnalyticsError as error:
         raise UserError(error.message) from None
     finally:
         search_log.close()
-    if args.json:
-        print(json.dumps(report_json(report, search_log.retention_days), ensure_ascii=False, indent=2))
-    else:
-        print("\n".join(report_lines(report, search_log.retention_days)))
-    return 0
 
 
 def _stats_json(stats: list[QueryStats]) -> list[dict[str, Any]]:

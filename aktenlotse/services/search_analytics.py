@@ -65,6 +65,12 @@ class SearchReport:
     unopened: list[QueryStats]
 
 
+def empty_report(days: int, today: date | None = None) -> SearchReport:
+    """The report of a data folder where nothing was ever logged (no app database yet)."""
+    until = today or date.today()
+    return SearchReport(days, until - timedelta(days=days - 1), until, 0, [], [], [])
+
+
 class SearchLog:
     """The search log of a data folder, with its retention in days (0: log nothing)."""
 
