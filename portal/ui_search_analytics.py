@@ -5,6 +5,7 @@ queries (best bets) and removing pins."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
@@ -19,6 +20,7 @@ from aktenlotse.stores.search_log_store import QueryStats
 
 PERIODS = (7, 30, 90, 365)
 OWN_QUERY = "andere Suche (unten eingeben)"
+PIN_NOTICE_KEY = "analytics_pin_notice"
 
 
 def _periods(retention_days: int) -> list[int]:
@@ -27,7 +29,9 @@ def _periods(retention_days: int) -> list[int]:
     return [*periods, retention_days] if retention_days else [PERIODS[0]]
 
 
-def _table(stats: list[QueryStats], columns: dict[str, str], empty: str) -> None:
+def _table(
+    stats: list[QueryStats], columns: dict[str, str], empty: str, pinned: Callable[[str], str] | None = None
+) -> None:
     """A table of queries, or a German sentence where Streamlit would show an empty table.
     A static table, not a data frame: a few dozen rows need no scrolling grid, and its
     cells are HTML text that screen readers read (and that holds no Markdown to escape)."""
@@ -39,10 +43,23 @@ def _table(stats: list[QueryStats], columns: dict[str, str], empty: str) -> None
             "Suche": s.query,
             **{label: getattr(s, name) for name, label in columns.items()},
             "zuletzt": german_date(s.last_day),
+            **({"angeheftet": pinned(s.query)} if pinned else {}),
         }
         for s in stats
     ]
     st.table(pd.DataFrame(rows), hide_index=True)
+
+
+def _pinned_titles(ctx: PortalContext) -> Callable[[str], str]:
+    """For a query, the titles of the wiki pages pinned to it ("–": none yet), so that the
+    Digitallotsen see which questions are answered already."""
+    titles = {page.slug: page.title for page in ctx.wiki.pages()}
+
+    def pinned(query: str) -> str:
+        shown = [titles[bet.slug] for bet in ctx.best_bets.pinned_to(query) if bet.slug in titles]
+        return ", ".join(dict.fromkeys(shown)) or "–"
+
+    return pinned
 
 
 def render(ctx: PortalContext, user: UserInfo) -> None:
@@ -65,13 +82,20 @@ def render(ctx: PortalContext, user: UserInfo) -> None:
         {"searches": "Anzahl", "max_hits": "meiste Treffer", "opened_searches": "geöffnet"},
         "Keine Suchen im Zeitraum.",
     )
+    pinned = _pinned_titles(ctx)
     st.subheader("Suchen ohne Treffer")
-    _table(report.zero_hits, {"zero_hit_searches": "ohne Treffer", "searches": "Anzahl"}, "Keine Suchen ohne Treffer.")
+    _table(
+        report.zero_hits,
+        {"zero_hit_searches": "ohne Treffer", "searches": "Anzahl"},
+        "Keine Suchen ohne Treffer.",
+        pinned,
+    )
     st.subheader("Treffer, aber nie geöffnet")
     _table(
         report.unopened,
         {"searches": "Anzahl", "max_hits": "meiste Treffer"},
         "Keine Suchen, deren Treffer niemand geöffnet hat.",
+        pinned,
     )
     _pin_form(ctx, user, report)
     _pins(ctx, user)
@@ -79,7 +103,8 @@ def render(ctx: PortalContext, user: UserInfo) -> None:
 
 def _pin_form(ctx: PortalContext, user: UserInfo, report: SearchReport) -> None:
     """Pin a wiki page to a query: the queries without hits first, as the Digitallotsen
-    answer those with a page."""
+    answer those with a page. The pin is made in the button's callback, before the page
+    runs again, so that the tables above already show it."""
     st.subheader("Wiki-Seite anheften")
     pages = ctx.wiki.pages()
     if not pages:
@@ -88,22 +113,34 @@ def _pin_form(ctx: PortalContext, user: UserInfo, report: SearchReport) -> None:
     queries = list(dict.fromkeys([*(s.query for s in report.zero_hits), *(s.query for s in report.unopened)]))
     titles = {page.slug: page.title for page in pages}
     with st.form("pin_best_bet", clear_on_submit=True):
-        chosen = st.selectbox("Suche", [*queries, OWN_QUERY], key="pin_query_choice")
-        own = st.text_input("Andere Suche", key="pin_query_own", placeholder="z. B. Sperrmüll Termin")
-        slug = st.selectbox("Wiki-Seite", list(titles), format_func=lambda s: titles[s], key="pin_slug")
-        match = st.radio(
+        st.selectbox("Suche", [*queries, OWN_QUERY], key="pin_query_choice")
+        st.text_input("Andere Suche", key="pin_query_own", placeholder="z. B. Sperrmüll Termin")
+        st.selectbox("Wiki-Seite", list(titles), format_func=lambda s: titles[s], key="pin_slug")
+        st.radio(
             "Anzeigen bei", list(MATCH_KINDS), format_func=MATCH_KINDS.__getitem__, horizontal=True, key="pin_match"
         )
-        submitted = st.form_submit_button("Wiki-Seite anheften")
-    if not submitted:
-        return
-    query = own.strip() or (chosen if chosen != OWN_QUERY else "")
+        st.form_submit_button("Wiki-Seite anheften", on_click=_pin, args=(ctx, user, titles))
+    notice = st.session_state.pop(PIN_NOTICE_KEY, None)
+    if notice is not None:
+        ok, text = notice
+        (st.success if ok else st.error)(text)
+
+
+def _pin(ctx: PortalContext, user: UserInfo, titles: dict[str, str]) -> None:
+    """The form's callback: pin what the form holds, leave the outcome for the page."""
+    chosen = st.session_state.get("pin_query_choice") or ""
+    own = (st.session_state.get("pin_query_own") or "").strip()
+    query = own or (chosen if chosen != OWN_QUERY else "")
+    slug = st.session_state.get("pin_slug") or ""
     try:
-        bet = ctx.best_bets.pin(query, slug, match, wiki=ctx.wiki, author=user.username, roles=user.roles)
+        bet = ctx.best_bets.pin(
+            query, slug, st.session_state.get("pin_match") or "", wiki=ctx.wiki, author=user.username, roles=user.roles
+        )
     except BestBetError as error:
-        st.error(error.message)
+        st.session_state[PIN_NOTICE_KEY] = (False, error.message)
         return
-    st.success(f"Angeheftet: »{md.text(titles[bet.slug])}« bei der Suche »{md.text(bet.query)}«.")
+    title = titles.get(bet.slug, bet.slug)
+    st.session_state[PIN_NOTICE_KEY] = (True, f"Angeheftet: »{md.text(title)}« bei der Suche »{md.text(bet.query)}«.")
 
 
 def _pins(ctx: PortalContext, user: UserInfo) -> None:

@@ -213,6 +213,7 @@ def test_keyword_best_bets_match_all_words_in_any_order(wiki_and_bets):
     page = publish(wiki, "Hundesteuer", "Die Hundesteuer zahlen Sie jährlich.")
     bet = bets.pin("Hundesteuer Anmeldung", page.slug, "keywords", wiki=wiki, author="yilmaz", roles=LOTSE)
     assert matches(bet, "Anmeldung der hundesteuer") and not matches(bet, "Hundesteuer")
+    assert bets.pinned_to("hundesteuer anmeldung online") == [bet] and bets.pinned_to("Hundesteuer") == []
     assert [s.slug for s in bets.shown_for("wie geht anmeldung hundesteuer", backend, READER)] == [page.slug]
     # Pinning the same page twice keeps one pin; the page shows once.
     bets.pin("hundesteuer anmeldung", page.slug, "keywords", wiki=wiki, author="admin.it", roles=("admin",))

@@ -132,6 +132,9 @@ def test_digitallotse_pins_a_page_to_a_zero_hit_query_and_employees_see_it(porta
         form.get_by_role("button", name="Wiki-Seite anheften").click()
         lotse.get_by_text("Angeheftet: »Wohngeld beantragen« bei der Suche »wohngeld antrag«.").wait_for(timeout=20_000)
         lotse.get_by_text("»wohngeld antrag« (genau diese Suche)").wait_for(timeout=20_000)
+        # The zero-hit table says which page answers the query now.
+        zero_hits = lotse.get_by_test_id("stTable").nth(1)
+        expect(zero_hits.get_by_role("row", name="wohngeld antrag").last).to_contain_text("Wohngeld beantragen")
 
         log_in(employee, url, "mueller")
         nav = employee.locator('[data-testid="stSidebarNav"]').inner_text()

@@ -71,6 +71,10 @@ class BestBets:
         """Every pin, by query."""
         return self._tables.all()
 
+    def pinned_to(self, text: str) -> list[BestBet]:
+        """The pins a search `text` would show (before the viewer's access is asked)."""
+        return [bet for bet in self._tables.all() if matches(bet, text)]
+
     def pin(self, query: str, slug: str, match: str, *, wiki: WikiStore, author: str, roles: Iterable[str]) -> BestBet:
         """Pin the published wiki page `slug` to `query`."""
         if not can_edit(roles):
