@@ -8,6 +8,7 @@ import streamlit as st
 
 from aktenlotse.core.config import ConfigError
 from aktenlotse.identity.users import UserInfo
+from aktenlotse.portal import folder_tree
 from aktenlotse.portal import markdown_text as md
 from aktenlotse.portal.context import PortalContext
 from aktenlotse.portal.deep_link import SearchLink, link_from_params, params_from_link
@@ -19,6 +20,7 @@ from aktenlotse.services.copies import collapse_copies, copies_of
 from aktenlotse.services.documents import DownloadDenied, open_download
 from aktenlotse.services.search import (
     FACETS,
+    aktenplan_titles,
     default_mode,
     page_count,
     query_from_filters,
@@ -54,12 +56,17 @@ def _chosen_filters() -> dict[str, list[str]]:
     return {name: list(st.session_state.get(f"facet_{name}", [])) for name in FACET_TITLES}
 
 
-def _facet_widgets(facets: dict, chosen: dict[str, list[str]]) -> None:
-    """Sidebar multiselects offering the facets of the current result (counts trimmed to the user)."""
+def _facet_widgets(ctx: PortalContext, facets: dict, chosen: dict[str, list[str]]) -> None:
+    """The sidebar's facets of the current result (counts trimmed to the user): the folder
+    as a tree, the others as multiselects; Aktenplan codes with their titles."""
+    titles = aktenplan_titles(ctx.config, [str(v) for v, _ in facets.get("aktenplan") or []])
     with st.sidebar:
         st.subheader("Eingrenzen")
         for name, title in FACET_TITLES.items():
             values = facets.get(name) or []
+            if name == "folder":
+                folder_tree.render(title, values, chosen.get(name, []))
+                continue
             options = list(dict.fromkeys([*chosen.get(name, []), *[str(v) for v, _ in values]]))
             if not options:
                 continue
@@ -67,14 +74,20 @@ def _facet_widgets(facets: dict, chosen: dict[str, list[str]]) -> None:
                 title,
                 options,
                 key=f"facet_{name}",
-                format_func=_counted({str(v): c for v, c in values}),
+                format_func=_counted({str(v): c for v, c in values}, titles if name == "aktenplan" else {}),
                 placeholder="Werte wählen",
             )
 
 
-def _counted(counts: dict[str, int]) -> Callable[[str], str]:
-    """A facet value with its count, when the current result has one."""
-    return lambda value: facet_label(value, counts[value]) if value in counts else value
+def _counted(counts: dict[str, int], names: dict[str, str]) -> Callable[[str], str]:
+    """A facet value (by its name in `names`, if any) with its count, when the current
+    result has one."""
+
+    def label(value: str) -> str:
+        shown = names.get(value, value)
+        return facet_label(shown, counts[value]) if value in counts else shown
+
+    return label
 
 
 def _url_params() -> dict[str, list[str]]:
@@ -145,7 +158,7 @@ def render(ctx: PortalContext, user: UserInfo, open_wiki_page: Callable[[str], N
     except (BackendError, ConfigError) as error:
         st.error(str(error))
         return
-    _facet_widgets(hits.facets, filters)
+    _facet_widgets(ctx, hits.facets, filters)
     for notice in hits.notices:
         st.info(md.text(notice))
     if not hits.hits:

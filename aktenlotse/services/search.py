@@ -11,11 +11,13 @@ from dataclasses import replace
 
 from aktenlotse.core.config import Config
 from aktenlotse.crawler.documents import CHILD_SEPARATOR
+from aktenlotse.enrich.aktenplan import Aktenplan
 from aktenlotse.enrich.nlp import analyzer
 from aktenlotse.enrich.query_embedding import embed_query
 from aktenlotse.pipeline.app import open_backend
 from aktenlotse.search.backend import Backend, BackendError, Hit, Hits, Query
 from aktenlotse.services.hit_titles import display_title
+from aktenlotse.stores.aktenplan_store import load_current_plan
 from aktenlotse.text.analysis import GermanAnalyzer
 
 MAX_QUERY_CHARS = 1000
@@ -90,6 +92,23 @@ def query_from_filters(
         keywords=tuple(filters.get("keywords", [])),
         aktenplan=tuple(filters.get("aktenplan", [])),
     )
+
+
+def aktenplan_label(code: str, plan: Aktenplan | None) -> str:
+    """An Aktenplan facet value as people read it: the code and the title the current
+    plan gives it ("632 Baugenehmigungen"); the code alone when the plan does not know it
+    (a code folded into another class shows that class's title)."""
+    cls = plan.get(code) if plan is not None else None
+    return f"{code} {cls.title}" if cls is not None and cls.title else code
+
+
+def aktenplan_titles(config: Config, codes: Sequence[str]) -> dict[str, str]:
+    """The label of each code (`aktenplan_label`) from the current Aktenplan; nothing is
+    read when there are no codes to name."""
+    if not codes:
+        return {}
+    plan = load_current_plan(config.data_dir)
+    return {code: aktenplan_label(code, plan) for code in codes}
 
 
 def page_count(total: int, page_size: int) -> int:
