@@ -9,6 +9,7 @@ from aktenlotse.core.config import ConfigError
 from aktenlotse.portal import (
     german_ui,
     login_gate,
+    page_access,
     session,
     ui_admin,
     ui_aktenplan,
@@ -118,6 +119,8 @@ def main() -> None:
                 url_path="verwaltung",
             )
         )
+    # A link to a page these roles may not open says so (Streamlit would show the search).
+    pages += page_access.forbidden_pages(user.roles, search)
     st.navigation(pages).run()
 
 
