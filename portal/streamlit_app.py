@@ -32,7 +32,7 @@ DEMO_BANNER = (
 # Captions: Streamlit draws them in the text colour at 60 % (3.9:1 on white); these reach
 # 5.5:1 and more on the page, the sidebar and the alert boxes. The theme follows the
 # system's (the toolbar offers no switch), hence the media query.
-STYLE = """<style>.snippet mark { background: #fff3a3; padding: 0 .1em; }
+STYLE = """<style>.snippet mark, .preview mark { background: #fff3a3; padding: 0 .1em; }
 .stApp [data-testid="stCaptionContainer"] { color: #5c5f6b; }
 @media (prefers-color-scheme: dark) { .stApp [data-testid="stCaptionContainer"] { color: #b8bac4; } }
 </style>"""

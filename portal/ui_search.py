@@ -27,6 +27,7 @@ from aktenlotse.services.search import (
     search_as,
     similar_documents,
     spelling_variants,
+    text_preview,
     without_umlauts,
 )
 from aktenlotse.services.wiki import WIKI_ID_PREFIX
@@ -220,16 +221,20 @@ def _render_hit(ctx: PortalContext, user: UserInfo, hit: Hit, rank: int, open_wi
         if suggestions:
             best = suggestions[0]
             st.caption(f"Aktenplan-Vorschlag: {md.text(best.get('code'))} {md.text(best.get('title', ''))}")
-        left, right = st.columns(2)
+        left, middle, right = st.columns(3)
         if hit.kind == "wiki":  # a wiki page is read in the portal, there is no file to fetch
             if left.button("Seite öffnen", key=f"open_{hit.id}"):
                 open_wiki_page(hit.id.removeprefix(WIKI_ID_PREFIX))
         elif left.button("Herunterladen vorbereiten", key=f"dl_{hit.id}"):
             st.session_state["download_id"] = hit.id
+        if middle.button("Textvorschau", key=f"preview_{hit.id}"):
+            st.session_state["preview_id"] = None if st.session_state.get("preview_id") == hit.id else hit.id
         if right.button("Ähnliche Dokumente", key=f"sim_{hit.id}"):
             st.session_state["similar_id"] = None if st.session_state.get("similar_id") == hit.id else hit.id
         if st.session_state.get("download_id") == hit.id:
             _download(ctx, user, hit)
+        if st.session_state.get("preview_id") == hit.id:
+            _preview(ctx, user, hit)
         if st.session_state.get("similar_id") == hit.id:
             _similar(ctx, user, hit)
 
@@ -242,6 +247,23 @@ def _copies(hit: Hit) -> None:
     with st.expander(label):
         for path in copies:
             st.code(path, language=None)
+
+
+def _preview(ctx: PortalContext, user: UserInfo, hit: Hit) -> None:
+    """The start of the hit's text with the query's words marked, read as the user."""
+    try:
+        preview = text_preview(ctx.backend, hit.id, user.principals, st.session_state.get("query", ""))
+    except BackendError as error:
+        st.error(str(error))
+        return
+    if preview is None:
+        st.warning("Diese Datei können Sie nicht (mehr) lesen.")
+    elif not preview:
+        st.caption("Diese Datei enthält keinen lesbaren Text.")
+    else:
+        # A long text scrolls inside the box instead of pushing the next hits away.
+        with st.container(height=320 if len(preview) > 600 else "content", border=True, key=f"preview_{hit.id}_box"):
+            st.markdown(f'<div class="preview">{md.preview_html(preview)}</div>', unsafe_allow_html=True)
 
 
 def _similar(ctx: PortalContext, user: UserInfo, hit: Hit) -> None:

@@ -1,7 +1,7 @@
-"""The search page's facets and page access in a real headless Chromium against
-`aktenlotse serve` and the real slapd: the folder facet is a tree whose counts are the
-hits after choosing a folder, Aktenplan values carry the plan's titles, and a link to a
-page the user's roles may not open says so."""
+"""The search page's facets, text preview and page access in a real headless Chromium
+against `aktenlotse serve` and the real slapd: the folder facet is a tree whose counts are
+the hits after choosing a folder, Aktenplan values carry the plan's titles, a hit's text
+preview marks the query's words, and a link to a page the user's roles may not open says so."""
 
 from pathlib import Path
 
@@ -155,6 +155,21 @@ def test_aktenplan_facet_shows_code_and_title(portal_url):
         wait_until_idle(page)
         assert _total(page) == 4  # the choice filters by the code
         assert "aktenplan=632" in page.url
+
+
+def test_text_preview_shows_the_start_of_the_text_with_the_words_marked(portal_url):
+    with browser_page() as page:
+        _search(page, portal_url, "schmidt", "Hundesteuer")
+        assert _total(page) == 1
+        page.get_by_role("button", name="Textvorschau").click()
+        preview = page.locator(".preview")
+        preview.wait_for(timeout=TIMEOUT)
+        assert preview.inner_text() == "Ein Antrag (Kämmerei/Antrag Hundesteuer.pdf)."
+        assert preview.locator("mark").all_inner_texts() == ["Hundesteuer"]
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "portal-text-preview.png"), full_page=True)
+        page.get_by_role("button", name="Textvorschau").click()  # closes it again
+        preview.wait_for(state="detached", timeout=TIMEOUT)
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from aktenlotse.enrich.nlp import analyzer
 from aktenlotse.enrich.query_embedding import embed_query
 from aktenlotse.pipeline.app import open_backend
 from aktenlotse.search.backend import Backend, BackendError, Hit, Hits, Query
+from aktenlotse.search.snippets import make_preview
 from aktenlotse.services.hit_titles import display_title
 from aktenlotse.stores.aktenplan_store import load_current_plan
 from aktenlotse.text.analysis import GermanAnalyzer
@@ -109,6 +110,16 @@ def aktenplan_titles(config: Config, codes: Sequence[str]) -> dict[str, str]:
         return {}
     plan = load_current_plan(config.data_dir)
     return {code: aktenplan_label(code, plan) for code in codes}
+
+
+def text_preview(backend: Backend, doc_id: str, principals: Sequence[str], text: str) -> str | None:
+    """The start of a hit's text with the query's words marked (`snippets.make_preview`),
+    read as the user through the trimmed `get`: None when the document is gone or the
+    user may not read it."""
+    doc = backend.get(doc_id, list(principals))
+    if doc is None:
+        return None
+    return make_preview(doc.text or "", backend.parse(text[:MAX_QUERY_CHARS]), analyzer())
 
 
 def page_count(total: int, page_size: int) -> int:
