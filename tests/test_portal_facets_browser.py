@@ -4,10 +4,14 @@ the hits after choosing a folder, Aktenplan values carry the plan's titles, a hi
 preview marks the query's words, and a link to a page the user's roles may not open says so."""
 
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from aktenlotse.core.config import EnrichConfig
 from aktenlotse.enrich.aktenplan import Aktenplan, AktenplanClass
+from aktenlotse.enrich.embeddings import load_encoder
+from aktenlotse.pipeline.embed_pass import run_embedding_pass
 from aktenlotse.search.embedded import EmbeddedBackend
 from aktenlotse.stores.aktenplan_store import AktenplanStore
 from tests.browser import browser_page, chromium_installed, running_portal, wait_until_idle  # noqa: F401 - chromium_installed is a fixture
@@ -44,11 +48,15 @@ def _build(data_dir: Path) -> None:
                     f"Ein Antrag ({path}).",
                     ("everyone",),
                     modified=f"2024-03-0{i + 1}T10:00:00+00:00",
+                    size=1000 + i,  # an empty file would have no meaning to search by
                     extra={"aktenplan": [{"code": code, "score": 0.9}]} if code else {},
                 )
                 for i, (path, code) in enumerate(FILES)
             ]
         )
+        # Vectors, so that the portal searches by meaning as well (hybrid by default).
+        stats = run_embedding_pass(backend, load_encoder(EnrichConfig().model), EnrichConfig())
+        assert stats.complete and stats.documents == len(FILES)
     finally:
         backend.close()
     plan = Aktenplan(
@@ -78,11 +86,14 @@ def _log_in(page, user: str) -> None:
     page.get_by_role("button", name="Anmelden").click()
 
 
-def _search(page, url: str, user: str, text: str) -> None:
+def _search(page, url: str, user: str, text: str, mode: str = "Volltext") -> None:
     page.goto(url)
     _log_in(page, user)
     box = page.get_by_label("Suchbegriff")
     box.wait_for(timeout=TIMEOUT)
+    wait_until_idle(page)
+    page.get_by_text(mode, exact=True).click()
+    wait_until_idle(page)
     box.fill(text)
     box.press("Enter")
     page.get_by_text("Treffer", exact=False).first.wait_for(timeout=TIMEOUT)
@@ -98,9 +109,20 @@ def _sidebar(page):
     return page.locator('[data-testid="stSidebar"]')
 
 
-def _choose(page, label: str) -> None:
+def _chosen_folder(page) -> str | None:
+    values = parse_qs(urlsplit(page.url).query).get("ordner")
+    return values[0] if values else None
+
+
+def _choose(page, label: str, folder: str | None) -> None:
+    """Click a folder button and wait until the page shows `folder` (the URL follows the choice)."""
     _sidebar(page).get_by_role("button", name=label, exact=True).click()
-    page.wait_for_timeout(300)  # the click starts the script run
+    for _ in range(200):
+        if _chosen_folder(page) == folder:
+            break
+        page.wait_for_timeout(100)
+    assert _chosen_folder(page) == folder, (label, page.url)
+    page.wait_for_timeout(200)
     wait_until_idle(page)
 
 
@@ -114,9 +136,8 @@ def test_folder_facet_drills_down_and_counts_what_choosing_finds(portal_url):
         assert sidebar.get_by_role("button", name="Kämmerei (1)", exact=True).is_visible()
         assert not sidebar.get_by_role("button", name="Alle Ordner").is_visible()
 
-        _choose(page, "Bauamt (6)")
+        _choose(page, "Bauamt (6)", "Bauamt")
         assert _total(page) == 6
-        assert "ordner=Bauamt" in page.url
         assert sidebar.get_by_role("button", name="Alle Ordner", exact=True).is_visible()  # the way back up
         assert sidebar.get_by_text("Bauamt", exact=True).is_visible()
         assert not sidebar.get_by_role("button", name="Kämmerei (1)").is_visible()
@@ -125,19 +146,53 @@ def test_folder_facet_drills_down_and_counts_what_choosing_finds(portal_url):
         assert sidebar.get_by_role("button", name="Baumschutz (1)", exact=True).is_visible()
         page.screenshot(path=str(ARTIFACTS / "portal-folder-tree.png"), full_page=True)
 
-        _choose(page, "632 Baugenehmigungen (4)")
+        _choose(page, "632 Baugenehmigungen (4)", "Bauamt/632 Baugenehmigungen")
         assert _total(page) == 4
         assert sidebar.get_by_role("button", name="2023 (2)", exact=True).is_visible()
         assert sidebar.get_by_role("button", name="2022 (1)", exact=True).is_visible()
-        _choose(page, "2023 (2)")
+        _choose(page, "2023 (2)", "Bauamt/632 Baugenehmigungen/2023")
         assert _total(page) == 2
         assert "Antrag Garage" not in page.inner_text("body")
 
-        _choose(page, "632 Baugenehmigungen")  # the breadcrumb, one level up
+        _choose(page, "632 Baugenehmigungen", "Bauamt/632 Baugenehmigungen")  # the breadcrumb, one level up
         assert _total(page) == 4
-        _choose(page, "Alle Ordner")
+        _choose(page, "Alle Ordner", None)
         assert _total(page) == 7
         assert sidebar.get_by_role("button", name="Bauamt (6)", exact=True).is_visible()
+
+
+def _folder_buttons(page) -> list[tuple[str, int]]:
+    """The folder facet's values as (button label, count)."""
+    buttons = _sidebar(page).locator('[class*="st-key-folder_child_"] button')
+    # The label's own text, without the folder icon's name.
+    labels = buttons.locator('[data-testid="stMarkdownContainer"]').all_inner_texts()
+    found = []
+    for text in labels:
+        label = text.strip()
+        found.append((label, int(label.rsplit(" (", 1)[1].rstrip(")"))))
+    return found
+
+
+@pytest.mark.parametrize("mode", ["Volltext", "Semantisch", "Hybrid"])
+def test_every_folder_count_is_the_hit_count_after_choosing_it(portal_url, mode):
+    """Walk the whole tree: each folder button promises a number of hits, choosing it must
+    show exactly that many, in every mode; then back up by the breadcrumb."""
+    with browser_page() as page:
+        _search(page, portal_url, "schmidt", "Antrag auf Baugenehmigung", mode)
+        checked = 0
+
+        def walk(parent: str | None) -> None:
+            nonlocal checked
+            for label, count in _folder_buttons(page):
+                folder = "/".join(filter(None, [parent, label.rsplit(" (", 1)[0]]))
+                _choose(page, label, folder)
+                assert _total(page) == count, (mode, folder)
+                checked += 1
+                walk(folder)
+                _choose(page, parent.rsplit("/", 1)[-1] if parent else "Alle Ordner", parent)  # the breadcrumb
+
+        walk(None)
+        assert checked >= 4, mode
 
 
 def test_aktenplan_facet_shows_code_and_title(portal_url):
