@@ -56,7 +56,7 @@ def test_aktenplan_facet_values_show_code_and_title_of_the_current_plan(tmp_path
         "999": "999",  # unknown to the plan: the code alone
         "": "",
     }
-    assert aktenplan_label("6", None) == "6"
+    assert aktenplan_label("6", None) == aktenplan_label("6", "") == "6"
     assert aktenplan_titles(config, []) == {}
 
 

@@ -11,14 +11,13 @@ from dataclasses import replace
 
 from aktenlotse.core.config import Config
 from aktenlotse.crawler.documents import CHILD_SEPARATOR
-from aktenlotse.enrich.aktenplan import Aktenplan
 from aktenlotse.enrich.nlp import analyzer
 from aktenlotse.enrich.query_embedding import embed_query
 from aktenlotse.pipeline.app import open_backend
 from aktenlotse.search.backend import Backend, BackendError, Hit, Hits, Query
 from aktenlotse.search.snippets import make_preview
 from aktenlotse.services.hit_titles import display_title
-from aktenlotse.stores.aktenplan_store import load_current_plan
+from aktenlotse.stores.aktenplan_store import current_titles
 from aktenlotse.text.analysis import GermanAnalyzer
 
 MAX_QUERY_CHARS = 1000
@@ -95,21 +94,18 @@ def query_from_filters(
     )
 
 
-def aktenplan_label(code: str, plan: Aktenplan | None) -> str:
-    """An Aktenplan facet value as people read it: the code and the title the current
-    plan gives it ("632 Baugenehmigungen"); the code alone when the plan does not know it
-    (a code folded into another class shows that class's title)."""
-    cls = plan.get(code) if plan is not None else None
-    return f"{code} {cls.title}" if cls is not None and cls.title else code
+def aktenplan_label(code: str, title: str | None) -> str:
+    """An Aktenplan facet value as people read it: the code and its title
+    ("632 Baugenehmigungen"); the code alone without a title."""
+    return f"{code} {title}" if title else code
 
 
 def aktenplan_titles(config: Config, codes: Sequence[str]) -> dict[str, str]:
-    """The label of each code (`aktenplan_label`) from the current Aktenplan; nothing is
-    read when there are no codes to name."""
-    if not codes:
-        return {}
-    plan = load_current_plan(config.data_dir)
-    return {code: aktenplan_label(code, plan) for code in codes}
+    """The label of each code (`aktenplan_label`) with its title in the current Aktenplan
+    (a code folded into another class: that class's title; a code the plan does not know:
+    the code alone)."""
+    titles = current_titles(config.data_dir, codes)
+    return {code: aktenplan_label(code, titles.get(code)) for code in codes}
 
 
 def text_preview(backend: Backend, doc_id: str, principals: Sequence[str], text: str) -> str | None:
