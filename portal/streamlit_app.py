@@ -9,6 +9,7 @@ from aktenlotse.core.config import ConfigError
 from aktenlotse.portal import (
     german_ui,
     login_gate,
+    page_access,
     session,
     ui_admin,
     ui_aktenplan,
@@ -33,7 +34,7 @@ DEMO_BANNER = (
 # Captions: Streamlit draws them in the text colour at 60 % (3.9:1 on white); these reach
 # 5.5:1 and more on the page, the sidebar and the alert boxes. The theme follows the
 # system's (the toolbar offers no switch), hence the media query.
-STYLE = """<style>.snippet mark { background: #fff3a3; padding: 0 .1em; }
+STYLE = """<style>.snippet mark, .preview mark { background: #fff3a3; padding: 0 .1em; }
 .stApp [data-testid="stCaptionContainer"] { color: #5c5f6b; }
 @media (prefers-color-scheme: dark) { .stApp [data-testid="stCaptionContainer"] { color: #b8bac4; } }
 </style>"""
@@ -129,6 +130,8 @@ def main() -> None:
                 url_path="verwaltung",
             )
         )
+    # A link to a page these roles may not open says so (Streamlit would show the search).
+    pages += page_access.forbidden_pages(user.roles, search)
     st.navigation(pages).run()
 
 

@@ -40,7 +40,7 @@ from aktenlotse.search.query_parser import ParsedQuery, parse_query, to_fts5
 from aktenlotse.search.snippets import SCAN_CHARS
 
 # What the visibility and filter SQL hands on for every match (see `embedded_ranking`).
-_MATCH_COLUMNS = "d.id, d.modified, d.year, d.file_type, d.top_folder, d.source"
+_MATCH_COLUMNS = "d.id, d.modified, d.year, d.file_type, d.folder, d.source"
 # (visible, filtered documents with vectors as match rows with the cosine as score, best
 # first; best chunk span per id; the best cosine of the visible documents regardless of filters)
 _Semantic = tuple[list[tuple], dict[str, tuple[int, int]], float | None]
@@ -101,7 +101,7 @@ class EmbeddedSearch(EmbeddedIndexFile):
             shown = page(matches, query.sort, plan.offset, plan.limit)
             rows = self._page_rows(connection, [m[0] for m in shown])
             chunk_texts = self._chunk_texts(connection, shown, best_chunks)
-            counted = facets(matches) if query.facets else {}
+            counted = facets(matches, query.folder) if query.facets else {}
             if query.facets:
                 counted.update(keyword_facets(connection, [m[0] for m in matches]))
         except sqlite3.Error as error:
