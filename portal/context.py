@@ -1,4 +1,5 @@
-"""What every page needs, built once per server process: config, index, directory, wiki."""
+"""What every page needs, built once per server process: config, index, directory, wiki,
+sessions, the search log and the best bets."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from aktenlotse.identity.users import Directory
 from aktenlotse.pipeline.app import open_backend
 from aktenlotse.portal.session_registry import SessionRegistry
 from aktenlotse.search.backend import Backend
+from aktenlotse.services.best_bets import BestBets
 from aktenlotse.services.documents import check_portal_config
+from aktenlotse.services.search_analytics import SearchLog
 from aktenlotse.services.wiki import WikiStore
 
 
@@ -26,6 +29,8 @@ class PortalContext:
     directory: Directory
     wiki: WikiStore
     sessions: SessionRegistry
+    search_log: SearchLog
+    best_bets: BestBets
 
     @property
     def demo(self) -> bool:
@@ -47,6 +52,8 @@ def build_context(config_path: str | Path | None = None) -> PortalContext:
         directory=directory,
         wiki=WikiStore(config.data_dir, backend),
         sessions=sessions,
+        search_log=SearchLog(config.data_dir, config.portal.search_log_days),
+        best_bets=BestBets(config.data_dir),
     )
 
 

@@ -50,6 +50,13 @@ def snippet_html(snippet: str) -> str:
     return _balanced("".join(pieces))
 
 
+def preview_html(preview: str) -> str:
+    """A backend text preview (`snippets.make_preview`: escaped text with `<mark>` and
+    line breaks) for an HTML block in Markdown: each line as `snippet_html` makes it,
+    lines joined by <br> (a line break inside the block could end it)."""
+    return "<br>".join(snippet_html(line) for line in (preview or "").split("\n"))
+
+
 def _balanced(markup: str) -> str:
     """Close an unclosed <mark> and drop stray </mark>, so nothing leaks past the snippet."""
     out, open_ = [], False

@@ -9,6 +9,7 @@ from aktenlotse.core.config import ConfigError
 from aktenlotse.portal import (
     german_ui,
     login_gate,
+    page_access,
     session,
     ui_admin,
     ui_aktenplan,
@@ -16,6 +17,7 @@ from aktenlotse.portal import (
     ui_permissions,
     ui_review,
     ui_search,
+    ui_search_analytics,
     ui_session,
     ui_wiki,
 )
@@ -23,6 +25,7 @@ from aktenlotse.portal import markdown_text as md
 from aktenlotse.portal.context import PortalContext, shared_context
 from aktenlotse.portal.formatting import role_labels
 from aktenlotse.services.review import can_review
+from aktenlotse.services.wiki import can_edit
 
 DEMO_BANNER = (
     "Demo-Modus: Anmeldung über ein eingebautes Test-Verzeichnis, nicht über das Active Directory. "
@@ -31,7 +34,7 @@ DEMO_BANNER = (
 # Captions: Streamlit draws them in the text colour at 60 % (3.9:1 on white); these reach
 # 5.5:1 and more on the page, the sidebar and the alert boxes. The theme follows the
 # system's (the toolbar offers no switch), hence the media query.
-STYLE = """<style>.snippet mark { background: #fff3a3; padding: 0 .1em; }
+STYLE = """<style>.snippet mark, .preview mark { background: #fff3a3; padding: 0 .1em; }
 .stApp [data-testid="stCaptionContainer"] { color: #5c5f6b; }
 @media (prefers-color-scheme: dark) { .stApp [data-testid="stCaptionContainer"] { color: #b8bac4; } }
 </style>"""
@@ -109,6 +112,15 @@ def main() -> None:
                 url_path="aktenplan-pflege",
             )
         )
+    if can_edit(user.roles):  # the Digitallotsen, who answer with the wiki, and the admins
+        pages.append(
+            st.Page(
+                lambda: ui_search_analytics.render(ctx, user),
+                title="Suchanalyse",
+                icon=":material/query_stats:",
+                url_path="suchanalyse",
+            )
+        )
     if "admin" in user.roles:
         pages.append(
             st.Page(
@@ -118,6 +130,8 @@ def main() -> None:
                 url_path="verwaltung",
             )
         )
+    # A link to a page these roles may not open says so (Streamlit would show the search).
+    pages += page_access.forbidden_pages(user.roles, search)
     st.navigation(pages).run()
 
 

@@ -8,23 +8,28 @@ import streamlit as st
 
 from aktenlotse.core.config import ConfigError
 from aktenlotse.identity.users import UserInfo
+from aktenlotse.portal import folder_tree
 from aktenlotse.portal import markdown_text as md
 from aktenlotse.portal.context import PortalContext
 from aktenlotse.portal.deep_link import SearchLink, link_from_params, params_from_link
 from aktenlotse.portal.focus import focus_field
 from aktenlotse.portal.formatting import MODE_LABELS, facet_label, german_date, type_icon
+from aktenlotse.portal.search_tracking import log_search, mark_opened
+from aktenlotse.portal.ui_best_bets import render_best_bets
 from aktenlotse.portal.ui_wiki import render_news
 from aktenlotse.search.backend import BackendError, Hit, Hits
 from aktenlotse.services.copies import collapse_copies, copies_of
 from aktenlotse.services.documents import DownloadDenied, open_download
 from aktenlotse.services.search import (
     FACETS,
+    aktenplan_titles,
     default_mode,
     page_count,
     query_from_filters,
     search_as,
     similar_documents,
     spelling_variants,
+    text_preview,
     without_umlauts,
 )
 from aktenlotse.services.wiki import WIKI_ID_PREFIX
@@ -54,12 +59,17 @@ def _chosen_filters() -> dict[str, list[str]]:
     return {name: list(st.session_state.get(f"facet_{name}", [])) for name in FACET_TITLES}
 
 
-def _facet_widgets(facets: dict, chosen: dict[str, list[str]]) -> None:
-    """Sidebar multiselects offering the facets of the current result (counts trimmed to the user)."""
+def _facet_widgets(ctx: PortalContext, facets: dict, chosen: dict[str, list[str]]) -> None:
+    """The sidebar's facets of the current result (counts trimmed to the user): the folder
+    as a tree, the others as multiselects; Aktenplan codes with their titles."""
+    titles = aktenplan_titles(ctx.config, [str(v) for v, _ in facets.get("aktenplan") or []])
     with st.sidebar:
         st.subheader("Eingrenzen")
         for name, title in FACET_TITLES.items():
             values = facets.get(name) or []
+            if name == "folder":
+                folder_tree.render(title, values, chosen.get(name, []))
+                continue
             options = list(dict.fromkeys([*chosen.get(name, []), *[str(v) for v, _ in values]]))
             if not options:
                 continue
@@ -67,14 +77,20 @@ def _facet_widgets(facets: dict, chosen: dict[str, list[str]]) -> None:
                 title,
                 options,
                 key=f"facet_{name}",
-                format_func=_counted({str(v): c for v, c in values}),
+                format_func=_counted({str(v): c for v, c in values}, titles if name == "aktenplan" else {}),
                 placeholder="Werte wählen",
             )
 
 
-def _counted(counts: dict[str, int]) -> Callable[[str], str]:
-    """A facet value with its count, when the current result has one."""
-    return lambda value: facet_label(value, counts[value]) if value in counts else value
+def _counted(counts: dict[str, int], names: dict[str, str]) -> Callable[[str], str]:
+    """A facet value (by its name in `names`, if any) with its count, when the current
+    result has one."""
+
+    def label(value: str) -> str:
+        shown = names.get(value, value)
+        return facet_label(shown, counts[value]) if value in counts else shown
+
+    return label
 
 
 def _url_params() -> dict[str, list[str]]:
@@ -145,9 +161,12 @@ def render(ctx: PortalContext, user: UserInfo, open_wiki_page: Callable[[str], N
     except (BackendError, ConfigError) as error:
         st.error(str(error))
         return
-    _facet_widgets(hits.facets, filters)
+    log_search(ctx, text, mode, hits.total)
+    _facet_widgets(ctx, hits.facets, filters)
     for notice in hits.notices:
         st.info(md.text(notice))
+    if page == 0:
+        render_best_bets(ctx, user, text, open_wiki_page)
     if not hits.hits:
         if any(filters.values()) and hits.total == 0:
             _no_hits_with_filters()
@@ -207,16 +226,22 @@ def _render_hit(ctx: PortalContext, user: UserInfo, hit: Hit, rank: int, open_wi
         if suggestions:
             best = suggestions[0]
             st.caption(f"Aktenplan-Vorschlag: {md.text(best.get('code'))} {md.text(best.get('title', ''))}")
-        left, right = st.columns(2)
+        left, middle, right = st.columns(3)
         if hit.kind == "wiki":  # a wiki page is read in the portal, there is no file to fetch
             if left.button("Seite öffnen", key=f"open_{hit.id}"):
+                mark_opened(ctx)
                 open_wiki_page(hit.id.removeprefix(WIKI_ID_PREFIX))
         elif left.button("Herunterladen vorbereiten", key=f"dl_{hit.id}"):
+            mark_opened(ctx)
             st.session_state["download_id"] = hit.id
+        if middle.button("Textvorschau", key=f"preview_{hit.id}"):
+            st.session_state["preview_id"] = None if st.session_state.get("preview_id") == hit.id else hit.id
         if right.button("Ähnliche Dokumente", key=f"sim_{hit.id}"):
             st.session_state["similar_id"] = None if st.session_state.get("similar_id") == hit.id else hit.id
         if st.session_state.get("download_id") == hit.id:
             _download(ctx, user, hit)
+        if st.session_state.get("preview_id") == hit.id:
+            _preview(ctx, user, hit)
         if st.session_state.get("similar_id") == hit.id:
             _similar(ctx, user, hit)
 
@@ -229,6 +254,23 @@ def _copies(hit: Hit) -> None:
     with st.expander(label):
         for path in copies:
             st.code(path, language=None)
+
+
+def _preview(ctx: PortalContext, user: UserInfo, hit: Hit) -> None:
+    """The start of the hit's text with the query's words marked, read as the user."""
+    try:
+        preview = text_preview(ctx.backend, hit.id, user.principals, st.session_state.get("query", ""))
+    except BackendError as error:
+        st.error(str(error))
+        return
+    if preview is None:
+        st.warning("Diese Datei können Sie nicht (mehr) lesen.")
+    elif not preview:
+        st.caption("Diese Datei enthält keinen lesbaren Text.")
+    else:
+        # A long text scrolls inside the box instead of pushing the next hits away.
+        with st.container(height=320 if len(preview) > 600 else "content", border=True, key=f"preview_{hit.id}_box"):
+            st.markdown(f'<div class="preview">{md.preview_html(preview)}</div>', unsafe_allow_html=True)
 
 
 def _similar(ctx: PortalContext, user: UserInfo, hit: Hit) -> None:

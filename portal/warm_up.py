@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 def warm_up(ctx: PortalContext) -> float:
     """One search as the pages run it (default mode, facets), and one in hybrid mode when
     embeddings are configured (that loads the query encoder, also before any vectors are
-    stored: the first hybrid search embeds the query all the same). Returns the seconds."""
+    stored: the first hybrid search embeds the query all the same); the popular queries
+    read into memory. Returns the seconds. Nothing of it is counted in the search log."""
     start = time.perf_counter()
     mode = default_mode(ctx.backend)
     modes = (
@@ -38,6 +39,7 @@ def warm_up(ctx: PortalContext) -> float:
     for each in modes:
         query = query_from_filters(WARM_UP_QUERY, each, "relevance", {}, 0, ctx.config.portal.page_size)
         search_as(ctx.config, ctx.backend, query, (EVERYONE,))
+    ctx.search_log.popular_queries(WARM_UP_QUERY)  # reads the popular queries for autocomplete
     return time.perf_counter() - start
 
 

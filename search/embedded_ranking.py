@@ -1,6 +1,6 @@
 """The embedded backend's pure steps between SQL and hits: filters, pages, floors, facets.
 
-A *match row* is `(rowid, score, id, modified, year, file_type, top_folder, source)` as the
+A *match row* is `(rowid, score, id, modified, year, file_type, folder, source)` as the
 search SQL returns it; the score is BM25-like (smaller is better), so semantic cosines
 are negated to fit in.
 """
@@ -17,6 +17,7 @@ import numpy as np
 
 from aktenlotse.search.backend import Query
 from aktenlotse.search.backend_common import semantic_floor, top_counts
+from aktenlotse.search.folder_facet import folder_children
 from aktenlotse.search.hybrid import fuse
 
 # A 0-byte file has no content to be similar to (its vector is its name's); the semantic
@@ -99,12 +100,14 @@ def as_matrix(vectors: Any) -> np.ndarray:
     return matrix.reshape(len(matrix), -1) if matrix.size else np.zeros((0, 0), dtype=np.float32)
 
 
-def facets(matches: list[tuple]) -> dict[str, list[tuple[str, int]]]:
-    """Type, year, folder and source counts over the match rows."""
+def facets(matches: list[tuple], folder: str | None = None) -> dict[str, list[tuple[str, int]]]:
+    """Type, year and source counts over the match rows, and the folder facet one level
+    below the chosen `folder` (`folder_facet`)."""
     counted: dict[str, list[tuple[str, int]]] = {}
-    for name, column in (("file_type", 5), ("year", 4), ("folder", 6), ("source", 7)):
+    for name, column in (("file_type", 5), ("year", 4), ("source", 7)):
         counts = Counter(str(m[column]) for m in matches if m[column] not in (None, ""))
         counted[name] = top_counts(counts.items())
+    counted["folder"] = folder_children((m[6] for m in matches), folder)
     return counted
 
 

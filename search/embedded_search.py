@@ -36,7 +36,8 @@ from aktenlotse.search.embedded_ranking import (
     page,
     semantic_matches,
 )
-from aktenlotse.search.fulltext_facets import aggregated_facets
+from aktenlotse.search.folder_facet import folder_children
+from aktenlotse.search.fulltext_facets import aggregated_facets, folder_field
 from aktenlotse.search.fulltext_query import (
     WORDS,
     all_matches,
@@ -52,7 +53,7 @@ from aktenlotse.search.query_parser import ParsedQuery, parse_query
 from aktenlotse.search.snippets import SCAN_CHARS
 
 # What the visibility and filter SQL hands on for every match (see `embedded_ranking`).
-_MATCH_COLUMNS = "d.id, d.modified, d.year, d.file_type, d.top_folder, d.source"
+_MATCH_COLUMNS = "d.id, d.modified, d.year, d.file_type, d.folder, d.source"
 # (visible, filtered documents with vectors as match rows with the cosine as score, best
 # first; best chunk span per id; the best cosine of the visible documents regardless of filters)
 _Semantic = tuple[list[tuple], dict[str, tuple[int, int]], float | None]
@@ -126,9 +127,26 @@ class EmbeddedSearch(EmbeddedIndexFile):
         rowids = rowids_of(searcher, found)
         shown = [(rowid, -score) for rowid, score in zip(rowids, scores, strict=True)][: plan.limit]
         rows = self._page_rows(connection, [m[0] for m in shown], visible_sets)
-        counted = aggregated_facets(searcher, trimmed_words) if query.facets else {}
+        counted = aggregated_facets(searcher, trimmed_words, query.folder) if query.facets else {}
+        if query.facets and folder_field(query.folder) is None:
+            counted["folder"] = self._deep_folder_facet(connection, searcher, trimmed_words, query.folder)
         hits = self._hits(plan, shown, rows, {}, {}, set())
         return Hits(total=match_count(found), hits=hits, facets=counted, notices=plan.notices)
+
+    def _deep_folder_facet(
+        self,
+        connection: sqlite3.Connection,
+        searcher: tantivy.Searcher,
+        trimmed_words: tantivy.Query,
+        chosen: str | None,
+    ) -> list[tuple[str, int]]:
+        """The folder facet below a folder deeper than the index keeps levels: from the
+        matches' folders (few documents lie that deep)."""
+        rowids = [rowid for rowid, _ in all_matches(searcher, trimmed_words)]
+        folders = connection.execute(
+            "SELECT folder FROM docs WHERE rowid IN (SELECT value FROM json_each(?))", (json.dumps(rowids),)
+        )
+        return folder_children((row[0] for row in folders), chosen)
 
     def _vector_page(
         self,
@@ -152,7 +170,7 @@ class EmbeddedSearch(EmbeddedIndexFile):
         shown = page(matches, query.sort, plan.offset, plan.limit)
         rows = self._page_rows(connection, [m[0] for m in shown], visible_sets)
         chunk_texts = self._chunk_texts(connection, shown, best_chunks)
-        counted = facets(matches) if query.facets else {}
+        counted = facets(matches, query.folder) if query.facets else {}
         if query.facets:
             counted.update(keyword_facets(connection, [m[0] for m in matches]))
         lexical_rowids = {m[0] for m in lexical}

@@ -1,8 +1,9 @@
 """How a `Document` becomes an Elasticsearch `_source` and back, and a pass's partial update.
 
 Besides the document's fields a `_source` carries what filters and facets need as
-keyword fields: `folder_path` (every ancestor folder, for the prefix filter), `top_folder`,
-`year`, `keywords`, `aktenplan`, and the permission set's id `perm_id`.
+keyword fields: `folder_path` (every ancestor folder, for the prefix filter and the folder
+facet's tree), `top_folder`, `year`, `keywords`, `aktenplan`, and the permission set's id
+`perm_id`.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 `terms` and `title_terms` hold our own German token stream (whitespace analyzer, BM25,
 title weighted like the embedded index), so a query word becomes BM25F over
 both (`engine_dialect`); phrases become `span_near`
-like FTS5's NEAR(); facets are `terms` aggregations.
+like FTS5's NEAR(); facets are `terms` aggregations (the folder's over the ancestor paths,
+limited to the level below the chosen folder, see `folder_facet`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from aktenlotse.search.backend import Query
 from aktenlotse.search.backend_common import FACET_SIZE, TITLE_WEIGHT, semantic_floor, top_counts
 from aktenlotse.search.engine_dialect import Dialect
+from aktenlotse.search.folder_facet import child_pattern, folder_children
 from aktenlotse.search.query_parser import ParsedQuery, QueryTerm
 
 # What a result list needs from _source (never the vectors or the token streams).
@@ -30,16 +32,18 @@ HIT_FIELDS = [
     "kind",
     "extra",
 ]
-# Facet name -> keyword field.
+# Facet name -> keyword field (`folder_path`: every ancestor folder of the document's).
 FACET_FIELDS = {
     "file_type": "file_type",
     "year": "year",
-    "folder": "top_folder",
+    "folder": "folder_path",
     "source": "source",
     "keywords": "keywords",
     "aktenplan": "aktenplan",
 }
 
+# What a semantic candidate's _source carries: the facet fields and the folder itself.
+FACET_SOURCE = list(dict.fromkeys(["id", "folder", *FACET_FIELDS.values()]))
 # One ranked semantic candidate: (id, cosine, the facet fields of its _source).
 Ranked = tuple[str, float, dict[str, Any]]
 
@@ -127,19 +131,18 @@ def query_filters(query: Query) -> list[dict[str, Any]]:
     return filters
 
 
-def facet_aggs() -> dict[str, Any]:
-    """One `terms` aggregation per facet."""
-    return {
-        name: {
-            "terms": {
-                "field": field,
-                "size": FACET_SIZE,
-                "exclude": [""] if field != "year" else [],
-                "order": [{"_count": "desc"}, {"_key": "asc"}],
-            }
-        }
-        for name, field in FACET_FIELDS.items()
-    }
+def facet_aggs(folder: str | None = None) -> dict[str, Any]:
+    """One `terms` aggregation per facet; the folder's counts the ancestor paths one level
+    below the chosen `folder` (a document counts under the child it lies in or below)."""
+    aggs: dict[str, Any] = {}
+    for name, field in FACET_FIELDS.items():
+        terms: dict[str, Any] = {"field": field, "size": FACET_SIZE, "order": [{"_count": "desc"}, {"_key": "asc"}]}
+        if name == "folder":
+            terms["include"] = child_pattern(folder)
+        elif field != "year":
+            terms["exclude"] = [""]
+        aggs[name] = {"terms": terms}
+    return aggs
 
 
 def facets_from_aggs(aggs: dict[str, Any]) -> dict[str, list[tuple[str, int]]]:
@@ -151,10 +154,15 @@ def facets_from_aggs(aggs: dict[str, Any]) -> dict[str, list[tuple[str, int]]]:
     return facets
 
 
-def facets_from_sources(sources: list[dict[str, Any]]) -> dict[str, list[tuple[str, int]]]:
-    """The facets counted over the _source of the semantic matches."""
-    facets: dict[str, list[tuple[str, int]]] = {}
+def facets_from_sources(sources: list[dict[str, Any]], folder: str | None = None) -> dict[str, list[tuple[str, int]]]:
+    """The facets counted over the _source of the semantic matches (the folder's one
+    level below the chosen `folder`)."""
+    facets: dict[str, list[tuple[str, int]]] = {
+        "folder": folder_children((src.get("folder") for src in sources), folder)
+    }
     for name, field in FACET_FIELDS.items():
+        if name == "folder":
+            continue
         counts: dict[str, int] = {}
         for src in sources:
             value = src.get(field)

@@ -23,7 +23,7 @@ from aktenlotse.search.engine_dialect import KnnRequest
 from aktenlotse.search.es_client import MAX_WINDOW, EsIndexClient
 from aktenlotse.search.es_errors import is_bad_request
 from aktenlotse.search.es_query import (
-    FACET_FIELDS,
+    FACET_SOURCE,
     HIT_FIELDS,
     Ranked,
     above_floor,
@@ -88,7 +88,7 @@ class EsSearch(EsIndexClient):
             "track_scores": True,
         }
         if query.facets:
-            body["aggs"] = facet_aggs()
+            body["aggs"] = facet_aggs(query.folder)
         response = self._search(body)
         hits = [
             self._hit(h["_source"], 0.0 if plan.browse else float(h.get("_score") or 0.0), plan.parsed)
@@ -162,7 +162,7 @@ class EsSearch(EsIndexClient):
             k=k,
             num_candidates=min(MAX_WINDOW, max(k + k // 2, 100)),
             filter=self._knn_filter(query, plan),
-            source=["id", *FACET_FIELDS.values()],
+            source=FACET_SOURCE,
         )
         try:
             response = self.client.search(index=self.alias, **self.dialect.knn_body(request))
@@ -196,7 +196,7 @@ class EsSearch(EsIndexClient):
             ranked = [row for row in ranked if row[0] in kept]
         if plan.mode == "semantic":
             page_ids = [(doc_id, score) for doc_id, score, _ in above[plan.offset : plan.offset + plan.limit]]
-            facets = facets_from_sources([src for _, _, src in above]) if query.facets else {}
+            facets = facets_from_sources([src for _, _, src in above], query.folder) if query.facets else {}
             hits = self._page_hits(page_ids, plan.parsed, chunks, lexical=set())
             return Hits(total=len(above), hits=hits, facets=facets, notices=[])
         return self._hybrid(query, plan, visibility, ranked, above, chunks)
@@ -235,7 +235,7 @@ class EsSearch(EsIndexClient):
             ]
         count_body: dict[str, Any] = {"query": union, "size": 0, "track_total_hits": True}
         if query.facets:
-            count_body["aggs"] = facet_aggs()
+            count_body["aggs"] = facet_aggs(query.folder)
         searches += [{"index": self.alias}, count_body]
         response = self._call(lambda: self.client.msearch(searches=searches))
         for part in response["responses"]:

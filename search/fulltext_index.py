@@ -39,7 +39,9 @@ log = logging.getLogger(__name__)
 
 # The layout of our tantivy index; a folder of another layout, of another SQLite file
 # (its identity differs from `meta.fulltext_id`) or a damaged one is rebuilt from SQLite.
-FORMAT = 2  # 2: one weighted `words` field instead of `title` and `body`
+# Bump FORMAT with every change of `build_schema`: a folder of another format is rebuilt.
+# 2: one weighted `words` field instead of `title` and `body`; 3: folder levels 1-10.
+FORMAT = 3
 FOLDER_SUFFIX = ".fulltext"  # the folder beside the SQLite file: index.sqlite.fulltext/
 MARKER = "aktenlotse-fulltext.json"
 PENDING_TABLE = "CREATE TABLE IF NOT EXISTS fulltext_pending (rowid INTEGER PRIMARY KEY)"
@@ -47,11 +49,12 @@ PENDING_TABLE = "CREATE TABLE IF NOT EXISTS fulltext_pending (rowid INTEGER PRIM
 WRITER_HEAP_BYTES = 64_000_000
 # Rows read from SQLite and handed to tantivy at a time during a sync or rebuild.
 SYNC_BATCH = 2_000
-# Folder levels kept as fields of their own (the folder facet drills level by level).
-FOLDER_DEPTH = 8
+# Folder levels kept as fields of their own (the folder facet drills level by level;
+# deeper levels are counted from the matches' folders, `fulltext_facets`).
+FOLDER_DEPTH = 10
 
 _ROW_SQL = (
-    "SELECT rowid, perm_id, source, folder, top_folder, modified, year, file_type, kind, extra,"
+    "SELECT rowid, perm_id, source, folder, modified, year, file_type, kind, extra,"
     " title_terms, terms FROM docs WHERE rowid IN (SELECT value FROM json_each(?))"
 )
 
@@ -65,7 +68,7 @@ def build_schema() -> tantivy.Schema:
     builder.add_text_field("words", tokenizer_name="whitespace", index_option="position")
     builder.add_unsigned_field("rowid", fast=True, indexed=True)
     builder.add_text_field("perm", tokenizer_name="raw", index_option="basic")
-    for name in ("source", "file_type", "top_folder", "kind", "keywords", "aktenplan", "modified"):
+    for name in ("source", "file_type", "kind", "keywords", "aktenplan", "modified"):
         builder.add_text_field(name, fast=True, tokenizer_name="raw", index_option="basic")
     builder.add_text_field("folder_levels", tokenizer_name="raw", index_option="basic")
     for depth in range(1, FOLDER_DEPTH + 1):
@@ -82,14 +85,13 @@ def folder_levels(folder: str) -> list[str]:
 
 
 def _document(row: Sequence[Any]) -> tantivy.Document:
-    rowid, perm, source, folder, top_folder, modified, year, file_type, kind, extra, title_terms, terms = row
+    rowid, perm, source, folder, modified, year, file_type, kind, extra, title_terms, terms = row
     doc = tantivy.Document()
     doc.add_unsigned("rowid", rowid)
     doc.add_text("perm", perm)
     doc.add_text("words", weighted_token_stream(unpack_terms(title_terms), unpack_terms(terms)))
     doc.add_text("source", source)
     doc.add_text("file_type", file_type)
-    doc.add_text("top_folder", top_folder)
     doc.add_text("kind", kind)
     # Missing dates sort last when newest come first ("" is the smallest text).
     doc.add_text("modified", modified or "")

@@ -14,10 +14,13 @@ from aktenlotse.search.query_parser import ParsedQuery
 from aktenlotse.text.analysis import _WORD, GermanAnalyzer, find_exact_tokens
 
 SNIPPET_CHARS = 240
+PREVIEW_CHARS = 2000  # the start of a document a text preview shows
 # Beyond this many characters a snippet is not worth the scan (a 2-million-character
 # document would cost the whole query's time budget).
 SCAN_CHARS = 200_000
 _SPACE = re.compile(r"\s+")
+_LINE_SPACE = re.compile(r"[^\S\n]+")  # runs of blanks and tabs, not line breaks
+_BLANK_LINES = re.compile(r"\n\s*\n\s*")
 # Tokens only `find_exact_tokens` produces: p34_baugb, art5, 632_10_2023_145.
 _EXACT_QUERY_TOKEN = re.compile(r"(?:p|art)\d|.*_")
 
@@ -138,3 +141,34 @@ def _render(text: str, matches: list[tuple[int, int, str]], start: int, end: int
 
 def _escape(fragment: str) -> str:
     return html.escape(_SPACE.sub(" ", fragment), quote=True)
+
+
+def make_preview(
+    text: str,
+    parsed: ParsedQuery,
+    analyzer: GermanAnalyzer,
+    chars: int = PREVIEW_CHARS,
+    decided: dict[str, str | None] | None = None,
+) -> str:
+    """The start of `text` (up to `chars`, cut at a word's end, " …" when there is more)
+    with the words `parsed` matches in <mark>…</mark>, everything else escaped HTML like a
+    snippet; line breaks stay (at most one empty line in a row), other spaces are folded."""
+    text = _BLANK_LINES.sub("\n\n", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    end = _word_end(text, min(len(text), chars))
+    head = text[:end]
+    pieces: list[str] = []
+    position = 0
+    for m_start, m_end, _ in find_matches(head, parsed, analyzer, decided):
+        if m_start < position:
+            continue
+        pieces.append(_escape_lines(head[position:m_start]))
+        pieces.append(f"<mark>{_escape_lines(head[m_start:m_end])}</mark>")
+        position = m_end
+    pieces.append(_escape_lines(head[position:]))
+    if end < len(text):
+        pieces.append(" …")
+    return "".join(pieces).strip()
+
+
+def _escape_lines(fragment: str) -> str:
+    return html.escape(_LINE_SPACE.sub(" ", fragment), quote=True)

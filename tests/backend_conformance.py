@@ -495,6 +495,51 @@ class BackendConformance:
         assert dict(hits.facets["source"]) == {"share": 4}
         assert self.search(loaded, "Antrag").facets == {}
 
+    def test_folder_facet_is_a_tree(self, loaded):
+        """Without a folder the facet offers the top level; a chosen folder offers its
+        children as full paths, each counting what choosing it finds."""
+        assert dict(self.search(loaded, "Antrag", facets=True, folder="Bauamt").facets["folder"]) == {
+            "Bauamt/632 Baugenehmigungen": 2,
+            "Bauamt/Baumschutz": 1,
+        }
+        deeper = self.search(loaded, "Antrag", facets=True, folder="/Bauamt/632 Baugenehmigungen/")
+        assert dict(deeper.facets["folder"]) == {
+            "Bauamt/632 Baugenehmigungen/2022": 1,
+            "Bauamt/632 Baugenehmigungen/2023": 1,
+        }
+        for value, count in deeper.facets["folder"]:
+            assert self.search(loaded, "Antrag", folder=value).total == count
+        # A document directly in the chosen folder is in the total, under no child.
+        bauamt = self.search(loaded, "", principals=BAUAMT, facets=True, folder="Bauamt/Intern")
+        assert (bauamt.total, bauamt.facets["folder"]) == (1, [])
+        assert self.search(loaded, "Antrag", facets=True, folder="Bauamt/632").facets["folder"] == []
+
+    def test_folder_facet_with_marks_in_folder_names(self, backend):
+        """Folder names with characters a pattern language reads as operators count as
+        plain text (the search servers' aggregation takes a regular expression)."""
+        odd = "Kämmerei (alt)/Haushalt+Plan [2024]*"
+        docs = [
+            _doc("odd-1", f"{odd}/Teil.1/Plan.pdf", "Haushaltsplan", "Haushalt Entwurf", "2024-01-01T10:00:00"),
+            _doc("odd-2", f"{odd}/Teil.1/Anlage.pdf", "Anlage", "Haushalt Anlage", "2024-01-02T10:00:00"),
+            _doc("odd-3", f"{odd}/Teil 2\\x/Rest.pdf", "Rest", "Haushalt Rest", "2024-01-03T10:00:00"),
+            _doc(
+                "odd-4",
+                "Kämmerei (alt)/HaushaltXPlan [2024]*/Teil/Rest.pdf",
+                "Ähnlich",
+                "Haushalt",
+                "2024-01-04T10:00:00",
+            ),
+        ]
+        backend.upsert(docs)
+        top = self.search(backend, "Haushalt", facets=True)
+        assert dict(top.facets["folder"]) == {"Kämmerei (alt)": 4}
+        middle = self.search(backend, "Haushalt", facets=True, folder="Kämmerei (alt)")
+        assert dict(middle.facets["folder"]) == {odd: 3, "Kämmerei (alt)/HaushaltXPlan [2024]*": 1}
+        below = self.search(backend, "Haushalt", facets=True, folder=odd)
+        assert dict(below.facets["folder"]) == {f"{odd}/Teil.1": 2, f"{odd}/Teil 2\\x": 1}
+        for value, count in below.facets["folder"]:
+            assert self.search(backend, "Haushalt", folder=value).total == count
+
     def test_keyword_and_aktenplan_facets_and_filters(self, backend):
         from dataclasses import replace
 
@@ -797,6 +842,12 @@ class BackendConformance:
                 assert (narrowed.total, len(narrowed.hits)) == (count, count), (name, value)
                 assert set(ids_of(narrowed)) <= set(ids_of(first))
                 checked += 1
+                if name == "folder":
+                    for child, child_count in narrowed.facets["folder"]:
+                        assert child.startswith(value + "/"), (value, child)
+                        below = run(folder=child)
+                        assert (below.total, len(below.hits)) == (child_count, child_count), (value, child)
+                        checked += 1
                 for second_name in ("file_type", "year"):
                     if second_name == name:
                         continue

@@ -148,3 +148,17 @@ def test_two_processes_writing_at_once_stay_in_step(tmp_path):
         assert backend._fulltext.searcher().num_docs == len(stored)
         assert set(_found(backend, "Vermerk", EVERYONE)) <= stored
         assert backend.search(Query("Vermerk"), EVERYONE).total == len(stored)
+
+
+def test_folder_facet_below_the_deepest_kept_level(tmp_path):
+    deep = "/".join(f"E{level}" for level in range(1, 12))  # 11 levels, the index keeps 10
+    docs = [
+        replace(doc, path=f"{deep}/{child}/{doc.id}.txt")
+        for doc, child in zip(_numbered(3, "tief"), ("A", "A", "B"), strict=True)
+    ]
+    with EmbeddedBackend(tmp_path / "index.sqlite") as backend:
+        backend.upsert(docs)
+        facets = backend.search(Query("Vermerk", folder=deep, facets=True), EVERYONE).facets
+        assert facets["folder"] == [(f"{deep}/A", 2), (f"{deep}/B", 1)]
+        facets = backend.search(Query("Vermerk", folder="E1/E2", facets=True), EVERYONE).facets
+        assert facets["folder"] == [("E1/E2/E3", 3)]

@@ -23,6 +23,8 @@ from aktenlotse.services.admin import (
     split_errors,
 )
 from aktenlotse.services.search import (
+    aktenplan_label,
+    aktenplan_titles,
     default_mode,
     page_count,
     query_from_filters,
@@ -31,6 +33,31 @@ from aktenlotse.services.search import (
 )
 from aktenlotse.stores.statedb import StateDB
 from tests.backend_conformance import _doc
+
+
+def test_aktenplan_facet_values_show_code_and_title_of_the_current_plan(tmp_path):
+    from aktenlotse.enrich.aktenplan import Aktenplan, AktenplanClass
+    from aktenlotse.stores.aktenplan_store import AktenplanStore
+
+    config = Config(data_dir=tmp_path)
+    assert aktenplan_titles(config, ["632"]) == {"632": "632"}  # no plan imported yet
+    plan = Aktenplan(
+        {
+            "6": AktenplanClass("6", "Bauwesen"),
+            "632": AktenplanClass("632", "Baugenehmigungen", parent="6", level=2),
+        },
+        folded={"632.10": "632"},
+    )
+    with AktenplanStore(tmp_path) as store:
+        store.save(plan, "plan.csv")
+    assert aktenplan_titles(config, ["632", "632.10", "999", ""]) == {
+        "632": "632 Baugenehmigungen",
+        "632.10": "632.10 Baugenehmigungen",  # folded into 632: that class's title
+        "999": "999",  # unknown to the plan: the code alone
+        "": "",
+    }
+    assert aktenplan_label("6", None) == aktenplan_label("6", "") == "6"
+    assert aktenplan_titles(config, []) == {}
 
 
 def test_query_from_filters_narrows_by_the_chosen_facets():

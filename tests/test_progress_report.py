@@ -22,6 +22,7 @@ from aktenlotse.services.progress_pdf import write_pdf
 from aktenlotse.services.progress_report import build_progress_report
 from aktenlotse.services.progress_xlsx import write_xlsx
 from aktenlotse.services.review import DocRef, ReviewStore
+from aktenlotse.services.search_analytics import SearchLog
 from aktenlotse.services.wiki import WikiStore
 from tests.certificates import free_port, make_tls
 from tests.test_review import AG_DMS, crawled  # noqa: F401 - the crawled share is a fixture
@@ -51,6 +52,10 @@ def decided(crawled):  # noqa: F811 - the fixture
         status="published",
     )
     wiki.close()
+    search_log = SearchLog(crawled.data, 90)
+    for query, hits in (("Sperrmüll Termin", 0), ("sperrmüll termin", 0), ("Wohngeld", 0), ("Bauantrag", 3)):
+        search_log.record(query, "hybrid", hits)
+    search_log.close()
     return crawled
 
 
@@ -72,7 +77,8 @@ def test_pdf_and_xlsx_carry_the_figures(decided, tmp_path):
     text = " ".join(page.extract_text() for page in pypdf.PdfReader(pdf).pages)
     assert "Fortschritt der DMS-Einführung" in text and "Bauamt" in text and "Kämmerei" in text
     assert "3 Dateien, 2 entschieden" in text and "Start im Bauamt" in text
-    assert "Suchanfragen werden nicht erfasst" in text
+    # The searches without hits of the last two weeks, most frequent first.
+    assert "Häufigste Suchen ohne Treffer der letzten 14 Tage: „sperrmüll termin“ (2×), „wohngeld“ (1×)." in text
     book = openpyxl.load_workbook(xlsx)
     assert book.sheetnames == ["Zusammenfassung", "Fachbereiche", "Verlauf", "DMS-News"]
     rows = {row[0]: row for row in book["Fachbereiche"].iter_rows(min_row=2, values_only=True)}

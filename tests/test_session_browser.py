@@ -214,7 +214,10 @@ def test_reload_resolves_roles_again(portal, slapd):
         session_cookie(page)
         with removed_from_group(slapd, "admin.it", "portal-admins"):
             page.reload()
-            page.get_by_label("Suchbegriff").wait_for(timeout=TIMEOUT)  # still logged in, on "Suche"
+            # Still logged in, and told that the page is no longer open to these roles.
+            page.get_by_text("Die Seite »Verwaltung« ist nur für die Administration zugänglich.").wait_for(
+                timeout=TIMEOUT
+            )
             assert page.get_by_role("link", name="Verwaltung").count() == 0
             assert "IT-Administration" in page.inner_text("body")
 

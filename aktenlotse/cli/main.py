@@ -38,7 +38,7 @@ COMMANDS: dict[str, str] = {
         "check the installation (config, rights, Java/Tika, OCR, index, LDAP, SMB, disk, port); exit 1 on any failure"
     ),
     "access": "why a user may read a path, and who may (Zugriff prüfen)",
-    "report": "reports for the admins and the AG DMS (Berechtigungsbericht)",
+    "report": "reports for the admins and the AG DMS (Berechtigungsbericht, Fortschritt, Suchanalyse)",
     "demo": "build a sample town share, crawl it and run example searches",
 }
 

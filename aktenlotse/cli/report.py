@@ -1,6 +1,7 @@
 """`aktenlotse report permissions --output FILE.xlsx`: the Berechtigungsbericht;
 `aktenlotse report progress --output FILE.pdf|FILE.xlsx [--mail]`: the progress report
-for the AG Digitalisierung."""
+for the AG Digitalisierung; `aktenlotse report searches [--days N] [--json]`: the search
+analytics (top, zero-hit and unopened queries)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from aktenlotse.cli.access import directory_for
 from aktenlotse.cli.common import UserError
+from aktenlotse.cli.search_report import configure_searches
 from aktenlotse.core.config import load_config
 from aktenlotse.pipeline.app import open_backend
 from aktenlotse.services.access_explain import AccessQueryError
@@ -24,7 +26,7 @@ from aktenlotse.services.report_mail import send_report
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    """The reports of `report` (permissions, progress)."""
+    """The reports of `report` (permissions, progress, searches)."""
     reports = p.add_subparsers(metavar="REPORT")
     perm = reports.add_parser("permissions", help="who may read each folder, open folders, broken inheritance")
     perm.add_argument("--output", required=True, help="the Excel file to write (.xlsx)")
@@ -38,6 +40,7 @@ def configure(p: argparse.ArgumentParser) -> None:
     progress.add_argument("--output", required=True, help="the file to write (.pdf or .xlsx)")
     progress.add_argument("--mail", action="store_true", help="also mail it as [report] says (SMTP, STARTTLS)")
     progress.set_defaults(func=cmd_progress)
+    configure_searches(reports)
     p.set_defaults(func=lambda args: _usage(p))
 
 

@@ -103,6 +103,8 @@ class PortalConfig:
     port: int = 8501
     title: str = "Aktenlotse"
     page_size: int = 10
+    # Days the search analytics keep a search (without user names); 0 logs no searches.
+    search_log_days: int = 90
 
 
 @dataclass(frozen=True)
@@ -292,4 +294,5 @@ def _portal(table: dict[str, Any]) -> PortalConfig:
         port=values.port(table, prefix),
         title=values.string(table, "title", "Aktenlotse", prefix),
         page_size=values.number(table, "page_size", 10, prefix, 1, integer=True),
+        search_log_days=values.number(table, "search_log_days", 90, prefix, 0, integer=True),
     )

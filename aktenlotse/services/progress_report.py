@@ -2,8 +2,9 @@
 Fachbereich, duplicates and stale volume, and the new DMS news of the wiki. The figures are
 gathered here; `progress_pdf` and `progress_xlsx` lay them out, `report_mail` sends them.
 
-Search analytics (top zero-hit searches) are not recorded by Aktenlotse yet; the report
-says so instead of leaving the section out silently.
+The most frequent searches without hits of the same 14 days come from the search log
+(`search_analytics`); with the log switched off the report says so instead of leaving the
+line out silently.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from aktenlotse.core.user_errors import UserFacingError
 from aktenlotse.search.backend import Backend
 from aktenlotse.services.overview import STALE_YEARS, overview_for
 from aktenlotse.services.review_forecast import Forecast, forecast_for, forecast_lines
+from aktenlotse.services.search_analytics import SearchLog
 from aktenlotse.services.wiki import WikiStore
 from aktenlotse.text.sizes import human_size
 
 NEWS_DAYS = 14
 NO_SEARCH_ANALYTICS = "Suchanfragen werden nicht erfasst; eine Liste der Suchen ohne Treffer gibt es daher nicht."
+ZERO_HIT_LINES = 5
 
 
 class ReportError(UserFacingError):
@@ -77,7 +80,21 @@ def build_progress_report(
         stale_files=overview.stale_files,
         stale_bytes=overview.stale_bytes,
         news=news,
+        searches_note=_zero_hit_note(config),
     )
+
+
+def _zero_hit_note(config: Config) -> str:
+    """The most frequent searches without hits of the last NEWS_DAYS days, as one sentence."""
+    if config.portal.search_log_days == 0:
+        return NO_SEARCH_ANALYTICS
+    search_log = SearchLog(config.data_dir, config.portal.search_log_days)
+    try:
+        zero_hits = search_log.report(NEWS_DAYS, rows=ZERO_HIT_LINES).zero_hits
+    finally:
+        search_log.close()
+    listed = ", ".join(f"„{s.query}“ ({s.zero_hit_searches}×)" for s in zero_hits) or "keine"
+    return f"Häufigste Suchen ohne Treffer der letzten {NEWS_DAYS} Tage: {listed}."
 
 
 def summary_lines(report: ProgressReport) -> list[str]:

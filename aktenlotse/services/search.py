@@ -15,7 +15,9 @@ from aktenlotse.enrich.nlp import analyzer
 from aktenlotse.enrich.query_embedding import embed_query
 from aktenlotse.pipeline.app import open_backend
 from aktenlotse.search.backend import Backend, BackendError, Hit, Hits, Query
+from aktenlotse.search.snippets import make_preview
 from aktenlotse.services.hit_titles import display_title
+from aktenlotse.stores.aktenplan_store import current_titles
 from aktenlotse.text.analysis import GermanAnalyzer
 
 MAX_QUERY_CHARS = 1000
@@ -90,6 +92,30 @@ def query_from_filters(
         keywords=tuple(filters.get("keywords", [])),
         aktenplan=tuple(filters.get("aktenplan", [])),
     )
+
+
+def aktenplan_label(code: str, title: str | None) -> str:
+    """An Aktenplan facet value as people read it: the code and its title
+    ("632 Baugenehmigungen"); the code alone without a title."""
+    return f"{code} {title}" if title else code
+
+
+def aktenplan_titles(config: Config, codes: Sequence[str]) -> dict[str, str]:
+    """The label of each code (`aktenplan_label`) with its title in the current Aktenplan
+    (a code folded into another class: that class's title; a code the plan does not know:
+    the code alone)."""
+    titles = current_titles(config.data_dir, codes)
+    return {code: aktenplan_label(code, titles.get(code)) for code in codes}
+
+
+def text_preview(backend: Backend, doc_id: str, principals: Sequence[str], text: str) -> str | None:
+    """The start of a hit's text with the query's words marked (`snippets.make_preview`),
+    read as the user through the trimmed `get`: None when the document is gone or the
+    user may not read it."""
+    doc = backend.get(doc_id, list(principals))
+    if doc is None:
+        return None
+    return make_preview(doc.text or "", backend.parse(text[:MAX_QUERY_CHARS]), analyzer())
 
 
 def page_count(total: int, page_size: int) -> int:

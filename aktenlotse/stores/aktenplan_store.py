@@ -8,6 +8,7 @@ import hashlib
 import json
 import sqlite3
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,6 +80,30 @@ class AktenplanStore:
         names = ("version", "imported_at", "source_name", "sha256", "n_classes")
         return [dict(zip(names, r, strict=True)) for r in rows]
 
+    def titles(self, codes: Sequence[str]) -> dict[str, str]:
+        """The current version's title of each of `codes` it knows, as `Aktenplan.get`
+        reads it (a folded code: its class's title). Reads only those rows, so a search
+        page can name its facet values without loading the whole plan."""
+        codes = list(dict.fromkeys(c for c in codes if c))
+        version = self.current_version()
+        if not codes or version is None:
+            return {}
+        folded = dict(
+            self._db.execute(
+                f"SELECT code, target FROM aktenplan_folded WHERE version = ? AND code IN ({_marks(codes)})",
+                (version, *codes),
+            )
+        )
+        wanted = list(dict.fromkeys([*codes, *folded.values()]))
+        titles = dict(
+            self._db.execute(
+                f"SELECT code, title FROM aktenplan_classes WHERE version = ? AND code IN ({_marks(wanted)})",
+                (version, *wanted),
+            )
+        )
+        found = {code: titles.get(code) or titles.get(folded.get(code, ""), "") for code in codes}
+        return {code: title for code, title in found.items() if title}
+
     def load(self, version: int | None = None) -> Aktenplan | None:
         """The plan of `version` (default: the current one), or None when none was imported."""
         version = version if version is not None else self.current_version()
@@ -94,6 +119,18 @@ class AktenplanStore:
         folded = dict(self._db.execute("SELECT code, target FROM aktenplan_folded WHERE version=?", (version,)))
         row = self._db.execute("SELECT warnings FROM aktenplan_imports WHERE version=?", (version,)).fetchone()
         return Aktenplan(classes, folded, json.loads(row[0]) if row else [])
+
+
+def _marks(values: Sequence[str]) -> str:
+    return ", ".join("?" * len(values))
+
+
+def current_titles(data_dir: Path, codes: Sequence[str]) -> dict[str, str]:
+    """`AktenplanStore.titles` of the current plan ({} when none was imported)."""
+    if not any(codes) or not app_db_exists(data_dir):
+        return {}
+    with AktenplanStore(data_dir) as store:
+        return store.titles(codes)
 
 
 def insert_version(conn: sqlite3.Connection, plan: Aktenplan, source_name: str) -> int:

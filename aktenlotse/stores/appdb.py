@@ -3,8 +3,8 @@ as opposed to what the crawl finds (the state database).
 
 This module owns it: the file name, the connection settings and the schema as named
 migrations (see `aktenlotse.stores.migrations`), applied whenever it is opened. The
-stores on top of it (`wiki_store`, `review_store`, `aktenplan_store`) hold its SQL; the
-rules about who may do what stay in the services.
+stores on top of it (`wiki_store`, `review_store`, `aktenplan_store`, `search_log_store`,
+`best_bet_store` …) hold its SQL; the rules about who may do what stay in the services.
 """
 
 from __future__ import annotations
@@ -153,6 +153,36 @@ CREATE TABLE IF NOT EXISTS review_model_confusions (
 );
 """
 
+# Search analytics: per day, normalised query and mode, how often it was searched, how
+# often without hits, how often a result of it was opened, the most hits it had. Counts
+# per day and nothing else: no user name, no session, no time of day, no row per search
+# that could be put beside a login. Best bets: a wiki page pinned to a query, shown above
+# that query's results.
+SEARCH_ANALYTICS_TABLES = """
+CREATE TABLE IF NOT EXISTS search_counts (
+    day TEXT NOT NULL,
+    query TEXT NOT NULL,
+    mode TEXT NOT NULL,
+    searches INTEGER NOT NULL,
+    zero_hit_searches INTEGER NOT NULL,
+    opened_searches INTEGER NOT NULL,
+    max_hits INTEGER NOT NULL,
+    PRIMARY KEY (day, query, mode)
+) WITHOUT ROWID;
+-- Covering: the reports and the popular queries group by query without touching the table.
+CREATE INDEX IF NOT EXISTS search_counts_by_query
+    ON search_counts(query, day, searches, zero_hit_searches, opened_searches, max_hits);
+CREATE TABLE IF NOT EXISTS best_bets (
+    id INTEGER PRIMARY KEY,
+    query TEXT NOT NULL,
+    match TEXT NOT NULL,
+    slug TEXT NOT NULL,
+    pinned_by TEXT NOT NULL,
+    at REAL NOT NULL,
+    UNIQUE (query, match, slug)
+);
+"""
+
 # Named, in order, never renamed. The first three are the tables as the releases before
 # named migrations created them (with IF NOT EXISTS: an existing file keeps its rows).
 APP_MIGRATIONS = (
@@ -162,6 +192,7 @@ APP_MIGRATIONS = (
     Migration("0004_aktenplan_folds", AKTENPLAN_FOLD_TABLES),
     Migration("0005_portal_sessions", PORTAL_SESSION_TABLES),
     Migration("0006_review_model_confusions", REVIEW_MODEL_CONFUSION_TABLES),
+    Migration("0008_search_analytics", SEARCH_ANALYTICS_TABLES),
 )
 
 
