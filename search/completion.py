@@ -11,6 +11,7 @@ frequency in hidden documents may change what is proposed.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 
 from aktenlotse.search.spelling import in_typed_form
@@ -49,8 +50,8 @@ def clamp_limit(limit: int) -> int:
 def most_readable(
     candidates: Iterable[tuple[str, int]], readable_count: Callable[[str], int], limit: int
 ) -> list[tuple[str, int]]:
-    """The `limit` terms held by the most readable documents (ties by the term), as
-    (term, readable count).
+    """The `limit` terms held by the most readable documents (ties: shorter first, then
+    alphabetical: the base word before its inflections), as (term, readable count).
 
     `candidates`: (term, documents in the whole index holding it). Only the readable count
     decides the order; the index-wide count only says when to stop: a term held by fewer
@@ -68,15 +69,36 @@ def most_readable(
         if count <= 0:
             continue
         kept.append((term, count))
-        kept.sort(key=lambda pair: (-pair[1], pair[0]))
+        kept.sort(key=by_readable_count)
         del kept[limit:]
     return kept
 
 
-def written_like(typed: str, term: str) -> str:
-    """The completed word as the user would write it: the typed letters kept (case,
-    umlauts), the rest from the index term (folded ASCII: the index keeps no other form);
-    exact tokens (632_10_2023_145) as they are."""
+def by_readable_count(pair: tuple[str, int]) -> tuple[int, int, str]:
+    """The order of completions: most readable documents, then shorter, then alphabetical."""
+    return -pair[1], len(pair[0]), pair[0]
+
+
+def surface_forms(texts: Iterable[str], terms: Iterable[str], words: Callable[[str], Iterable[str]]) -> dict[str, str]:
+    """The spelling of each term as readable texts write it (its most frequent form there,
+    umlauts and capitals included), for the terms that occur as words in `texts`.
+    `words(text)` splits a text into words as the analyzer does."""
+    wanted = set(terms)
+    seen: dict[str, Counter[str]] = {}
+    for text in texts:
+        for word in words(text):
+            folded = fold(word)
+            if folded in wanted:
+                seen.setdefault(folded, Counter())[word] += 1
+    return {term: forms.most_common(1)[0][0] for term, forms in seen.items()}
+
+
+def written_like(typed: str, term: str, surface: str | None = None) -> str:
+    """The completed word as the user reads it: as a readable document writes it
+    (`surface`, see `surface_forms`) when known, else the typed letters (case, umlauts)
+    with the rest from the folded index term; exact tokens (632_10_2023_145) as they are."""
+    if surface:
+        return surface
     if "_" in term or not typed:
         return term
     return in_typed_form(typed, term)

@@ -8,8 +8,12 @@ and "readable documents holding this term".
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable, Iterable
 
 from aktenlotse.search import completion
+
+SURFACE_DOCS = 2  # readable documents per term read for its spelling
+SURFACE_CHARS = 4000  # of each one's text (the title always)
 
 
 def readable_completions(
@@ -31,3 +35,23 @@ def readable_completions(
         return int(row[0])
 
     return completion.most_readable(candidates, readable_count, limit)
+
+
+def readable_spellings(
+    connection: sqlite3.Connection,
+    visible: str,
+    visible_params: list[str],
+    terms: list[str],
+    words: Callable[[str], Iterable[str]],
+) -> dict[str, str]:
+    """How readable documents write each term (see `completion.surface_forms`): the
+    index holds folded terms only, "Lageplaene" is to be shown as "Lagepläne"."""
+    texts: list[str] = []
+    for term in terms:
+        rows = connection.execute(
+            "SELECT d.title, substr(d.text, 1, ?) FROM docs_fts JOIN docs d ON d.rowid = docs_fts.rowid"
+            f" WHERE docs_fts MATCH ? AND {visible} LIMIT ?",
+            [SURFACE_CHARS, '"' + term.replace('"', '""') + '"', *visible_params, SURFACE_DOCS],
+        ).fetchall()
+        texts += [part for row in rows for part in row if part]
+    return completion.surface_forms(texts, terms, words)

@@ -27,7 +27,7 @@ from aktenlotse.search.backend_common import (
     plan_query,
 )
 from aktenlotse.search.embedded_base import MSG_QUERY_FAILED, EmbeddedIndexFile
-from aktenlotse.search.embedded_completion import readable_completions
+from aktenlotse.search.embedded_completion import readable_completions, readable_spellings
 from aktenlotse.search.embedded_ranking import (
     NOT_EMPTY_FILE,
     facets,
@@ -291,7 +291,11 @@ class EmbeddedSearch(EmbeddedIndexFile):
         try:
             connection = self._connection()
             visible, visible_params = self._visible(connection, principals)
-            found = readable_completions(connection, visible, visible_params, term_prefix, limit)
+            found = [term for term, _ in readable_completions(connection, visible, visible_params, term_prefix, limit)]
+            spellings = readable_spellings(connection, visible, visible_params, found, self._words)
         except sqlite3.Error as error:
             raise BackendError(MSG_QUERY_FAILED) from error
-        return [completion.written_like(prefix.strip(), term) for term, _ in found]
+        return [completion.written_like(prefix.strip(), term, spellings.get(term)) for term in found]
+
+    def _words(self, text: str) -> list[str]:
+        return [word for _, _, word in self.analyzer.iter_words(text)]

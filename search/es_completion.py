@@ -58,6 +58,26 @@ def count_searches(alias: str, visible: dict[str, Any], terms: list[str]) -> lis
     return searches
 
 
+SURFACE_CHARS = 4000  # of the text read for a term's spelling (the title always)
+
+
+def spelling_searches(alias: str, visible: dict[str, Any], terms: list[str]) -> list[dict[str, Any]]:
+    """One msearch body reading, per term, the title and text of the smallest readable
+    document holding it: how it writes the term is how it is shown. (The text cannot be
+    cut on the server without scripting, which a server may not offer; the smallest
+    document keeps the answer small.)"""
+    searches: list[dict[str, Any]] = []
+    for term in terms:
+        body = {
+            "size": 1,
+            "_source": ["title", "text"],
+            "sort": [{"size": "asc"}],
+            "query": _holding(visible, [{"term": {field: term}} for field in FIELDS]),
+        }
+        searches += [{"index": alias}, body]
+    return searches
+
+
 def readable_completions(
     search: Callable[[dict[str, Any]], Any],
     msearch: Callable[[list[dict[str, Any]]], Any],
@@ -67,7 +87,7 @@ def readable_completions(
     limit: int,
 ) -> list[tuple[str, int]]:
     """(term, readable documents) of the readable terms starting with `prefix`, most
-    frequent first (ties by the term)."""
+    frequent first (`completion.by_readable_count`)."""
     terms = sampled_terms(search(sample_body(visible, prefix)), prefix)
     if not terms:
         return []
@@ -78,5 +98,19 @@ def readable_completions(
         value = int(total.get("value", 0)) if isinstance(total, dict) else int(total or 0)
         if value > 0:
             counted.append((term, min(value, completion.COUNT_CAP)))
-    counted.sort(key=lambda pair: (-pair[1], pair[0]))
+    counted.sort(key=completion.by_readable_count)
     return counted[:limit]
+
+
+def readable_texts(
+    msearch: Callable[[list[dict[str, Any]]], Any], alias: str, visible: dict[str, Any], terms: list[str]
+) -> list[str]:
+    """Titles and text starts of readable documents holding the terms (for their spelling)."""
+    if not terms:
+        return []
+    texts: list[str] = []
+    for part in msearch(spelling_searches(alias, visible, terms))["responses"]:
+        for hit in part.get("hits", {}).get("hits", []) if "error" not in part else []:
+            source = hit.get("_source", {})
+            texts += [str(source.get("title") or ""), str(source.get("text") or "")[:SURFACE_CHARS]]
+    return texts

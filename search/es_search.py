@@ -322,12 +322,20 @@ class EsSearch(EsIndexClient):
         limit = completion.clamp_limit(limit)
         if not principals or not term_prefix or not limit:
             return []
-        found = es_completion.readable_completions(
-            self._search,
-            lambda searches: self._call(lambda: self.client.msearch(searches=searches)),
-            self.alias,
-            self.permissions.filter_for(principals),
-            term_prefix,
-            limit,
-        )
-        return [completion.written_like(prefix.strip(), term) for term, _ in found]
+        visible = self.permissions.filter_for(principals)
+
+        def msearch(searches: list[dict[str, Any]]) -> Any:
+            return self._call(lambda: self.client.msearch(searches=searches))
+
+        found = [
+            term
+            for term, _ in es_completion.readable_completions(
+                self._search, msearch, self.alias, visible, term_prefix, limit
+            )
+        ]
+        texts = es_completion.readable_texts(msearch, self.alias, visible, found)
+        spellings = completion.surface_forms(texts, found, self._words)
+        return [completion.written_like(prefix.strip(), term, spellings.get(term)) for term in found]
+
+    def _words(self, text: str) -> list[str]:
+        return [word for _, _, word in self.analyzer.iter_words(text)]
