@@ -1,4 +1,5 @@
-"""What every page needs, built once per server process: config, index, directory, wiki."""
+"""What every page needs, built once per server process: config, index, directory, wiki,
+sessions, saved searches."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from aktenlotse.pipeline.app import open_backend
 from aktenlotse.portal.session_registry import SessionRegistry
 from aktenlotse.search.backend import Backend
 from aktenlotse.services.documents import check_portal_config
+from aktenlotse.services.saved_searches import SavedSearches
 from aktenlotse.services.wiki import WikiStore
 
 
@@ -26,6 +28,7 @@ class PortalContext:
     directory: Directory
     wiki: WikiStore
     sessions: SessionRegistry
+    saved_searches: SavedSearches
 
     @property
     def demo(self) -> bool:
@@ -47,6 +50,7 @@ def build_context(config_path: str | Path | None = None) -> PortalContext:
         directory=directory,
         wiki=WikiStore(config.data_dir, backend),
         sessions=sessions,
+        saved_searches=SavedSearches(config.data_dir),
     )
 
 

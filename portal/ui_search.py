@@ -9,6 +9,7 @@ import streamlit as st
 from aktenlotse.core.config import ConfigError
 from aktenlotse.identity.users import UserInfo
 from aktenlotse.portal import markdown_text as md
+from aktenlotse.portal import ui_saved_searches
 from aktenlotse.portal.context import PortalContext
 from aktenlotse.portal.deep_link import SearchLink, link_from_params, params_from_link
 from aktenlotse.portal.focus import focus_field
@@ -124,6 +125,11 @@ def render(ctx: PortalContext, user: UserInfo, open_wiki_page: Callable[[str], N
     columns = st.columns([3, 2])
     mode_label = columns[0].radio("Suchmodus", list(MODE_LABELS.values()), horizontal=True, key="mode")
     sort_label = columns[1].selectbox("Sortierung", list(SORTS), key="sort")
+    filters = _chosen_filters()
+    mode = _mode_from_label(mode_label)
+    current = ui_saved_searches.CurrentSearch(text, mode, SORTS[sort_label], filters)
+    sort_labels = {key: label for label, key in SORTS.items()}
+    ui_saved_searches.render(ctx.saved_searches, user, current, sort_labels, tuple(FACET_TITLES))
     if not text.strip():
         focus_field("Suchbegriff")  # after login and on opening the page: type at once
         _write_link(SearchLink())
@@ -136,8 +142,6 @@ def render(ctx: PortalContext, user: UserInfo, open_wiki_page: Callable[[str], N
     if st.session_state.get("last_query") != (text, mode_label, sort_label):
         page = st.session_state["page"] = 0
         st.session_state["last_query"] = (text, mode_label, sort_label)
-    filters = _chosen_filters()
-    mode = _mode_from_label(mode_label)
     _write_link(SearchLink(text, mode, SORTS[sort_label], filters, page))
     query = query_from_filters(text, mode, SORTS[sort_label], filters, page, ctx.config.portal.page_size)
     try:
