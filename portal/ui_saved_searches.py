@@ -42,9 +42,12 @@ def render(
     `facet_names` are the facets whose widgets a saved search fills."""
     with st.sidebar:
         st.subheader("Gespeicherte Suchen")
+        # One slot whether or not there is a notice: the elements below keep their places
+        # between runs (a shifted expander would show twice while the page redraws).
+        notice_slot = st.empty()
         notice = st.session_state.pop("saved_search_notice", None)
         if notice:
-            st.info(notice)
+            notice_slot.info(notice)
         try:
             saved = store.visible_to(user.username)
         except Exception:  # noqa: BLE001 - the list is a help; the search page must still work

@@ -14,8 +14,10 @@ from aktenlotse.portal.context import PortalContext
 from aktenlotse.portal.deep_link import SearchLink, link_from_params, params_from_link
 from aktenlotse.portal.focus import focus_field
 from aktenlotse.portal.formatting import MODE_LABELS, facet_label, german_date, type_icon
+from aktenlotse.portal.suggest_box import suggest_box
 from aktenlotse.portal.ui_wiki import render_news
 from aktenlotse.search.backend import BackendError, Hit, Hits
+from aktenlotse.services.completions import query_completions
 from aktenlotse.services.copies import collapse_copies, copies_of
 from aktenlotse.services.documents import DownloadDenied, open_download
 from aktenlotse.services.search import (
@@ -122,6 +124,8 @@ def render(ctx: PortalContext, user: UserInfo, open_wiki_page: Callable[[str], N
         placeholder="z. B. Bauantrag Lindenweg, Hundesteuer, 632.10-2023/145",
         max_chars=10_000,
     )
+    # Words of documents this user may read, and only those (trimmed by the backend).
+    suggest_box("Suchbegriff", lambda typed: query_completions(ctx.backend, typed, user.principals))
     columns = st.columns([3, 2])
     mode_label = columns[0].radio("Suchmodus", list(MODE_LABELS.values()), horizontal=True, key="mode")
     sort_label = columns[1].selectbox("Sortierung", list(SORTS), key="sort")
