@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 
 from aktenlotse.search.spelling import in_typed_form
 from aktenlotse.text.analysis import fold
+from aktenlotse.text.folding import UMLAUTS
 
 MAX_PREFIX_CHARS = 60  # the analyzer's longest token: a longer prefix matches nothing
 MAX_LIMIT = 50
@@ -35,7 +36,7 @@ def index_prefix(word: str) -> str:
     Empty when nothing searchable is left (quotes, operators, punctuation only)."""
     word = word.strip()[: MAX_PREFIX_CHARS * 2]
     if any(char.isdigit() for char in word):
-        lowered = word.lower().translate(str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"}))
+        lowered = word.lower().translate(UMLAUTS)
         prefix = _SEPARATORS.sub("_", lowered).strip("_")
     else:
         prefix = fold(word)
