@@ -15,8 +15,8 @@ from typing import Any
 from aktenlotse.search import completion
 
 FIELDS = ("terms", "title_terms")
-SAMPLE_DOCS = 50  # readable documents whose matched terms are read as candidates
-MAX_CANDIDATES = 40  # candidates counted per request (one batched request)
+SAMPLE_DOCS = 20  # readable documents whose matched terms are read as candidates
+MAX_CANDIDATES = 24  # candidates counted per request (one batched request)
 
 
 def _holding(visible: dict[str, Any], clauses: list[dict[str, Any]]) -> dict[str, Any]:
