@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from aktenlotse.search import spelling
+from aktenlotse.search import completion, spelling
 from aktenlotse.search.backend import BackendError, Hit, Hits, Query
 from aktenlotse.search.backend_common import (
     NOTICE_NO_VECTORS,
@@ -27,6 +27,7 @@ from aktenlotse.search.backend_common import (
     plan_query,
 )
 from aktenlotse.search.embedded_base import MSG_QUERY_FAILED, EmbeddedIndexFile
+from aktenlotse.search.embedded_completion import readable_completions, readable_spellings
 from aktenlotse.search.embedded_ranking import (
     NOT_EMPTY_FILE,
     facets,
@@ -278,3 +279,23 @@ class EmbeddedSearch(EmbeddedIndexFile):
             return spelling.suggest(text, self.analyzer, readable, candidates, limit)
         except sqlite3.Error:
             return []
+
+    def completions(self, prefix: str, principals: Sequence[str], limit: int = 8) -> list[str]:
+        """Words starting with `prefix` from documents `principals` may read, most frequent
+        among those first (see `embedded_completion`); [] for input with nothing searchable."""
+        principals = list(dict.fromkeys(principals))
+        term_prefix = completion.index_prefix(prefix)
+        limit = completion.clamp_limit(limit)
+        if not principals or not term_prefix or not limit:
+            return []
+        try:
+            connection = self._connection()
+            visible, visible_params = self._visible(connection, principals)
+            found = [term for term, _ in readable_completions(connection, visible, visible_params, term_prefix, limit)]
+            spellings = readable_spellings(connection, visible, visible_params, found, self._words)
+        except sqlite3.Error as error:
+            raise BackendError(MSG_QUERY_FAILED) from error
+        return [completion.written_like(prefix.strip(), term, spellings.get(term)) for term in found]
+
+    def _words(self, text: str) -> list[str]:
+        return [word for _, _, word in self.analyzer.iter_words(text)]
