@@ -1,5 +1,5 @@
 """What every page needs, built once per server process: config, index, directory, wiki,
-sessions, the search log and the best bets."""
+sessions, saved searches, the search log and the best bets."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from aktenlotse.portal.session_registry import SessionRegistry
 from aktenlotse.search.backend import Backend
 from aktenlotse.services.best_bets import BestBets
 from aktenlotse.services.documents import check_portal_config
+from aktenlotse.services.saved_searches import SavedSearches
 from aktenlotse.services.search_analytics import SearchLog
 from aktenlotse.services.wiki import WikiStore
 
@@ -29,6 +30,7 @@ class PortalContext:
     directory: Directory
     wiki: WikiStore
     sessions: SessionRegistry
+    saved_searches: SavedSearches
     search_log: SearchLog
     best_bets: BestBets
 
@@ -52,6 +54,7 @@ def build_context(config_path: str | Path | None = None) -> PortalContext:
         directory=directory,
         wiki=WikiStore(config.data_dir, backend),
         sessions=sessions,
+        saved_searches=SavedSearches(config.data_dir),
         search_log=SearchLog(config.data_dir, config.portal.search_log_days),
         best_bets=BestBets(config.data_dir),
     )

@@ -8,16 +8,18 @@ import streamlit as st
 
 from aktenlotse.core.config import ConfigError
 from aktenlotse.identity.users import UserInfo
-from aktenlotse.portal import folder_tree
+from aktenlotse.portal import folder_tree, ui_saved_searches
 from aktenlotse.portal import markdown_text as md
 from aktenlotse.portal.context import PortalContext
 from aktenlotse.portal.deep_link import SearchLink, link_from_params, params_from_link
 from aktenlotse.portal.focus import focus_field
 from aktenlotse.portal.formatting import MODE_LABELS, facet_label, german_date, type_icon
 from aktenlotse.portal.search_tracking import log_search, mark_opened
+from aktenlotse.portal.suggest_box import suggest_box
 from aktenlotse.portal.ui_best_bets import render_best_bets
 from aktenlotse.portal.ui_wiki import render_news
 from aktenlotse.search.backend import BackendError, Hit, Hits
+from aktenlotse.services.completions import query_completions, readable_queries
 from aktenlotse.services.copies import collapse_copies, copies_of
 from aktenlotse.services.documents import DownloadDenied, open_download
 from aktenlotse.services.search import (
@@ -137,9 +139,17 @@ def render(ctx: PortalContext, user: UserInfo, open_wiki_page: Callable[[str], N
         placeholder="z. B. Bauantrag Lindenweg, Hundesteuer, 632.10-2023/145",
         max_chars=10_000,
     )
+    # Popular queries that find something this user may read, then words of documents this
+    # user may read, and only those (trimmed by the backend).
+    suggest_box("Suchbegriff", lambda typed: _suggestions(ctx, user, typed))
     columns = st.columns([3, 2])
     mode_label = columns[0].radio("Suchmodus", list(MODE_LABELS.values()), horizontal=True, key="mode")
     sort_label = columns[1].selectbox("Sortierung", list(SORTS), key="sort")
+    filters = _chosen_filters()
+    mode = _mode_from_label(mode_label)
+    current = ui_saved_searches.CurrentSearch(text, mode, SORTS[sort_label], filters)
+    sort_labels = {key: label for label, key in SORTS.items()}
+    ui_saved_searches.render(ctx.saved_searches, user, current, sort_labels, tuple(FACET_TITLES))
     if not text.strip():
         focus_field("Suchbegriff")  # after login and on opening the page: type at once
         _write_link(SearchLink())
@@ -152,8 +162,6 @@ def render(ctx: PortalContext, user: UserInfo, open_wiki_page: Callable[[str], N
     if st.session_state.get("last_query") != (text, mode_label, sort_label):
         page = st.session_state["page"] = 0
         st.session_state["last_query"] = (text, mode_label, sort_label)
-    filters = _chosen_filters()
-    mode = _mode_from_label(mode_label)
     _write_link(SearchLink(text, mode, SORTS[sort_label], filters, page))
     query = query_from_filters(text, mode, SORTS[sort_label], filters, page, ctx.config.portal.page_size)
     try:
@@ -207,6 +215,11 @@ def _reset_filters() -> None:
 
 def _set_query(text: str) -> None:
     st.session_state["query"] = text
+
+
+def _suggestions(ctx: PortalContext, user: UserInfo, typed: str) -> list[str]:
+    popular = readable_queries(ctx.backend, ctx.search_log.popular_queries(typed), user.principals)
+    return query_completions(ctx.backend, typed, user.principals, extra=popular)
 
 
 def _render_hit(ctx: PortalContext, user: UserInfo, hit: Hit, rank: int, open_wiki_page: Callable[[str], None]) -> None:

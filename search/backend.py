@@ -1,6 +1,6 @@
 """The Backend seam: every index implementation (embedded SQLite, Elasticsearch) offers this.
 
-Security trimming happens inside `search`, `get`, `spelling_suggestions` and facet
+Security trimming happens inside `search`, `get`, `spelling_suggestions`, `completions` and facet
 counting, never after: a caller passes the principals of the user and gets only what
 that user may read.
 Each document names its permission set (`aktenlotse.core.visibility.of_item`); the backend
@@ -171,6 +171,13 @@ class Backend(Protocol):
         """ "Meinten Sie": variants of `text` with misspelt words replaced by words of
         documents the principals may read, and only those (a word of a hidden document
         must be indistinguishable from one that exists nowhere)."""
+
+    def completions(self, prefix: str, principals: Sequence[str], limit: int = 8) -> list[str]:
+        """Autocomplete: up to `limit` words starting with the typed `prefix` (folded like
+        the index: "Gebü" finds "gebuehr…"), written like the typed letters, from documents
+        the principals may read only and ordered by how many of those hold them; the same
+        rule as spelling: a word of a hidden document never shows, not even in the order.
+        Input with nothing searchable (quotes, operators, empty) gives []."""
 
     def upsert_vectors(self, items: Sequence[ChunkVectors]) -> None:
         """Store chunk vectors; they inherit the document's permission set. A later `upsert`

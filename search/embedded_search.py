@@ -18,7 +18,7 @@ import tantivy
 from tantivy import Order
 
 from aktenlotse.core.visibility import sql_condition
-from aktenlotse.search import spelling
+from aktenlotse.search import completion, spelling
 from aktenlotse.search.backend import BackendError, Hit, Hits, Query
 from aktenlotse.search.backend_common import (
     NOTICE_NO_VECTORS,
@@ -27,6 +27,7 @@ from aktenlotse.search.backend_common import (
     plan_query,
 )
 from aktenlotse.search.embedded_base import MSG_QUERY_FAILED, EmbeddedIndexFile
+from aktenlotse.search.embedded_completion import ReadableTerms, readable_completions, readable_spellings
 from aktenlotse.search.embedded_ranking import (
     NOT_EMPTY_FILE,
     facets,
@@ -347,3 +348,28 @@ class EmbeddedSearch(EmbeddedIndexFile):
             return spelling.suggest(text, self.analyzer, readable, candidates, limit)
         except (sqlite3.Error, ValueError):
             return []
+
+    def completions(self, prefix: str, principals: Sequence[str], limit: int = 8) -> list[str]:
+        """Words starting with `prefix` from documents `principals` may read, most frequent
+        among those first (see `embedded_completion`); [] for input with nothing searchable."""
+        principals = list(dict.fromkeys(principals))
+        term_prefix = completion.index_prefix(prefix)
+        limit = completion.clamp_limit(limit)
+        if not principals or not term_prefix or not limit:
+            return []
+        try:
+            connection = self._connection()
+            readable = ReadableTerms(
+                self._fulltext.schema,
+                self._fulltext.searcher(),
+                self._visible_sets(connection, principals),
+                self._fulltext.pending(connection),
+            )
+            found = [term for term, _ in readable_completions(readable, term_prefix, limit)]
+            spellings = readable_spellings(connection, readable, found, self._words)
+        except (sqlite3.Error, ValueError) as error:  # ValueError: tantivy refused the query
+            raise BackendError(MSG_QUERY_FAILED) from error
+        return [completion.written_like(prefix.strip(), term, spellings.get(term)) for term in found]
+
+    def _words(self, text: str) -> list[str]:
+        return [word for _, _, word in self.analyzer.iter_words(text)]

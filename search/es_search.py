@@ -16,7 +16,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from aktenlotse.search import spelling
+from aktenlotse.search import completion, es_completion, spelling
 from aktenlotse.search.backend import BackendError, Hit, Hits, Query
 from aktenlotse.search.backend_common import NOTICE_NO_VECTORS, QueryPlan, hit_snippet, plan_query
 from aktenlotse.search.engine_dialect import KnnRequest
@@ -313,3 +313,29 @@ class EsSearch(EsIndexClient):
             return found
 
         return spelling.suggest(text, self.analyzer, readable, candidates, limit)
+
+    def completions(self, prefix: str, principals: Sequence[str], limit: int = 8) -> list[str]:
+        """Words starting with `prefix` from documents `principals` may read, most frequent
+        among those first (see `es_completion`); [] for input with nothing searchable."""
+        principals = list(dict.fromkeys(principals))
+        term_prefix = completion.index_prefix(prefix)
+        limit = completion.clamp_limit(limit)
+        if not principals or not term_prefix or not limit:
+            return []
+        visible = self.permissions.filter_for(principals)
+
+        def msearch(searches: list[dict[str, Any]]) -> Any:
+            return self._call(lambda: self.client.msearch(searches=searches))
+
+        found = [
+            term
+            for term, _ in es_completion.readable_completions(
+                self._search, msearch, self.alias, visible, term_prefix, limit
+            )
+        ]
+        texts = es_completion.readable_texts(msearch, self.alias, visible, found)
+        spellings = completion.surface_forms(texts, found, self._words)
+        return [completion.written_like(prefix.strip(), term, spellings.get(term)) for term in found]
+
+    def _words(self, text: str) -> list[str]:
+        return [word for _, _, word in self.analyzer.iter_words(text)]

@@ -3,8 +3,8 @@ as opposed to what the crawl finds (the state database).
 
 This module owns it: the file name, the connection settings and the schema as named
 migrations (see `aktenlotse.stores.migrations`), applied whenever it is opened. The
-stores on top of it (`wiki_store`, `review_store`, `aktenplan_store`, `search_log_store`,
-`best_bet_store` …) hold its SQL; the rules about who may do what stay in the services.
+stores on top of it (`wiki_store`, `review_store`, `aktenplan_store`, `saved_search_store`,
+`search_log_store`, `best_bet_store` …) hold its SQL; the rules about who may do what stay in the services.
 """
 
 from __future__ import annotations
@@ -153,6 +153,25 @@ CREATE TABLE IF NOT EXISTS review_model_confusions (
 );
 """
 
+# Saved searches: what a user asked (words, mode, sort, facet values as JSON), under a name
+# unique per user; `shared` = offered to everyone (a Digitallotse's choice). No results:
+# whoever runs a saved search gets them trimmed for themselves.
+SAVED_SEARCH_TABLES = """
+CREATE TABLE IF NOT EXISTS saved_searches (
+    id INTEGER PRIMARY KEY,
+    owner TEXT NOT NULL,
+    name TEXT NOT NULL,
+    text TEXT NOT NULL,
+    mode TEXT NOT NULL,
+    sort TEXT NOT NULL,
+    filters TEXT NOT NULL DEFAULT '{}',
+    shared INTEGER NOT NULL DEFAULT 0,
+    created REAL NOT NULL,
+    UNIQUE (owner, name)
+);
+CREATE INDEX IF NOT EXISTS saved_searches_shared ON saved_searches(shared);
+"""
+
 # Search analytics: per day, normalised query and mode, how often it was searched, how
 # often without hits, how often a result of it was opened, the most hits it had. Counts
 # per day and nothing else: no user name, no session, no time of day, no row per search
@@ -192,6 +211,7 @@ APP_MIGRATIONS = (
     Migration("0004_aktenplan_folds", AKTENPLAN_FOLD_TABLES),
     Migration("0005_portal_sessions", PORTAL_SESSION_TABLES),
     Migration("0006_review_model_confusions", REVIEW_MODEL_CONFUSION_TABLES),
+    Migration("0007_saved_searches", SAVED_SEARCH_TABLES),
     Migration("0008_search_analytics", SEARCH_ANALYTICS_TABLES),
 )
 

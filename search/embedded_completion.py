@@ -1,0 +1,68 @@
+"""Autocomplete in the embedded backend: tantivy's term dictionary proposes, the trimmed
+full-text query decides.
+
+All it needs from the full-text index is "terms with this prefix and their document counts"
+(`Searcher.terms_with_prefix`) and "readable documents holding this term" (a trimmed term
+query, counted up to `completion.COUNT_CAP`).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import tantivy
+
+from aktenlotse.search import completion
+from aktenlotse.search.fulltext_query import WORDS, match_count, rowids_of, token_query, trimmed
+
+SURFACE_DOCS = 2  # readable documents per term read for its spelling
+SURFACE_CHARS = 4000  # of each one's text (the title always)
+
+
+@dataclass(frozen=True)
+class ReadableTerms:
+    """The full-text index as one user may read it: `visible_sets` are the permission sets
+    the user may read, `stale_rowids` the rows whose full-text entry may be out of date."""
+
+    schema: tantivy.Schema
+    searcher: tantivy.Searcher
+    visible_sets: Sequence[str]
+    stale_rowids: Sequence[int]
+
+    def query(self, term: str) -> tantivy.Query:
+        return trimmed(self.schema, token_query(self.schema, term), self.visible_sets, stale_rowids=self.stale_rowids)
+
+    def count(self, term: str) -> int:
+        """Readable documents holding `term`, counted to `completion.COUNT_CAP` at most
+        (beyond it the order of completions treats them as equal)."""
+        return min(match_count(self.searcher.search(self.query(term), 1, count=True)), completion.COUNT_CAP)
+
+
+def readable_completions(readable: ReadableTerms, prefix: str, limit: int) -> list[tuple[str, int]]:
+    """(term, readable documents) of the terms starting with the index prefix `prefix`,
+    most frequent among the readable documents first (see `completion.most_readable`)."""
+    candidates = readable.searcher.terms_with_prefix(WORDS, prefix)
+    return completion.most_readable(candidates, readable.count, limit)
+
+
+def readable_spellings(
+    connection: sqlite3.Connection,
+    readable: ReadableTerms,
+    terms: list[str],
+    words: Callable[[str], Iterable[str]],
+) -> dict[str, str]:
+    """How readable documents write each term (see `completion.surface_forms`): the
+    index holds folded terms only, "Lageplaene" is to be shown as "Lagepläne"."""
+    texts: list[str] = []
+    for term in terms:
+        found = readable.searcher.search(readable.query(term), SURFACE_DOCS, count=False)
+        rowids = rowids_of(readable.searcher, found)
+        rows = connection.execute(
+            "SELECT title, substr(text, 1, ?) FROM docs WHERE rowid IN (SELECT value FROM json_each(?))",
+            (SURFACE_CHARS, json.dumps(rowids)),
+        ).fetchall()
+        texts += [part for row in rows for part in row if part]
+    return completion.surface_forms(texts, terms, words)
