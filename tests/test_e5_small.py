@@ -44,6 +44,12 @@ def test_choosing_e5_small_without_the_extra_names_the_extra(monkeypatch):
     assert "enrich.model" in str(error.value)
 
 
+def test_an_unknown_runtime_is_a_clear_message(monkeypatch):
+    monkeypatch.setenv("AKTENLOTSE_E5_RUNTIME", "gpu")
+    with pytest.raises(EncoderError, match="unbekannte Laufzeit 'gpu'"):
+        load_encoder("e5-small", threads=1)
+
+
 # --- with the `e5` extra (scripts/setup.sh --test installs it) -------------------------------
 
 
