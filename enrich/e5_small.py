@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from aktenlotse.enrich.e5_numpy import NumpyE5Layers, layer_norm
 from aktenlotse.enrich.e5_tokenizer import E5Tokenizer
@@ -89,7 +90,9 @@ class E5SmallEncoder:
             return out
         ids = self._tokenizer.encode(texts)
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-        with self._lock, _blas_threads(self._threads):
+        # numpy's BLAS held to the configured threads (threadpoolctl, a scikit-learn
+        # dependency); onnxruntime has its own thread count.
+        with self._lock, threadpool_limits(self._threads):
             for start in range(0, len(order), _TEXTS_PER_STEP):
                 step = order[start : start + _TEXTS_PER_STEP]
                 out[step] = self._encode_step([ids[i] for i in step])
@@ -115,24 +118,6 @@ class E5SmallEncoder:
         words = dequantize(self._word[padded.reshape(-1)]).reshape(batch, length, -1)
         words += self._position[:length] + self._type
         return layer_norm(words, *self._norm, self._config.eps).astype(np.float32)
-
-
-class _blas_threads:
-    """numpy's BLAS limited to the configured threads while encoding (threadpoolctl, a
-    scikit-learn dependency); onnxruntime gets its own thread count."""
-
-    def __init__(self, threads: int):
-        self._threads = threads
-        self._limits: object | None = None
-
-    def __enter__(self) -> None:
-        from threadpoolctl import threadpool_limits
-
-        self._limits = threadpool_limits(self._threads)
-
-    def __exit__(self, *exc: object) -> None:
-        if self._limits is not None:
-            self._limits.__exit__(*exc)  # type: ignore[attr-defined]
 
 
 def runtime_from_env() -> str:
