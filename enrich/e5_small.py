@@ -2,8 +2,9 @@
 
 Far better retrieval than USE on German administrative text (docs/evaluation.md), but a
 12-layer transformer: tokenise (enrich.e5_tokenizer) → word + position embeddings from the
-4-bit table → the 12 layers in float32 (enrich.e5_onnx through onnxruntime when installed,
-else enrich.e5_numpy) → mean over the text's tokens → L2 norm. e5 was trained with a prefix
+4-bit table → the 12 layers (enrich.e5_onnx: onnxruntime, int8 by default, the fastest
+measured; AKTENLOTSE_E5_RUNTIME=onnx or numpy for float32) → mean over the text's tokens →
+L2 norm. e5 was trained with a prefix
 on each side: "passage: " for what is indexed (`encode`), "query: " for what is searched
 (`encode_queries`); they are added here, so the rest of the product stays model-agnostic.
 Texts longer than 512 tokens are cut there (the product's chunks are ~150-250 tokens).

