@@ -30,7 +30,7 @@ def build_graph(layers: dict[str, np.ndarray], heads: int, eps: float) -> Any:
     initializers = [numpy_helper.from_array(array, name) for name, array in layers.items() if name.startswith("l")]
     width = layers["l0.q.w"].shape[0]
     head = width // heads
-    constants = {
+    constants: dict[str, np.ndarray] = {
         "split_heads": np.array([0, 0, heads, head], dtype=np.int64),
         "join_heads": np.array([0, 0, width], dtype=np.int64),
         "scale": np.array(1.0 / np.sqrt(head), dtype=np.float32),
