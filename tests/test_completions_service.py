@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from aktenlotse.search.embedded import EmbeddedBackend
-from aktenlotse.services.completions import query_completions
+from aktenlotse.services.completions import query_completions, readable_queries
 from tests.backend_conformance import BAUAMT, CORPUS, EVERYONE
 
 
@@ -54,3 +54,11 @@ def test_the_limit_holds(backend):
 def test_an_index_that_cannot_answer_gives_no_suggestions(backend):
     backend.close()
     assert query_completions(backend, "Lind", EVERYONE) == []
+
+
+def test_popular_queries_are_offered_only_when_they_find_something_readable(backend):
+    popular = ["Vertraulicher Vermerk", "Lindenweg", "Ortstermin", "Wortohnedokument"]
+    assert readable_queries(backend, popular, EVERYONE) == ["Lindenweg"]
+    assert readable_queries(backend, popular, BAUAMT)[:2] == ["Vertraulicher Vermerk", "Lindenweg"]
+    assert readable_queries(backend, popular, BAUAMT, keep=1) == ["Vertraulicher Vermerk"]
+    assert readable_queries(backend, popular, []) == []
