@@ -5,7 +5,7 @@
 For every size an index of synthetic documents (`bench.es_query_latency.documents`: the
 demo's departments and vocabulary, 15 % restricted to a group, 5 % denying `mueller`)
 with `--chunks` chunk vectors each (near its title's embedding, see `_chunk_vectors`) is built once
-and cached under ~/.cache/aktenlotse/bench/scale-N-…-vS/ (S: the index schema version;
+and cached under ~/.cache/aktenlotse/bench/scale-N-…-vS-pPk/ (S: the index schema version, P the page size;
 rebuilt when missing or incomplete).
 Each size is then queried in a fresh process, as the portal asks (principals
 `everyone, authenticated, group:bauamt, user:mueller`, facets on, 10 hits with snippets),
@@ -39,6 +39,7 @@ from aktenlotse.core.records import Document
 from aktenlotse.enrich.embeddings import Encoder, encode_queries, load_encoder
 from aktenlotse.search.backend import ChunkVectors, Query
 from aktenlotse.search.embedded import SCHEMA_VERSION, EmbeddedBackend
+from aktenlotse.search.embedded_base import PAGE_SIZE
 from aktenlotse.search.fulltext_index import FOLDER_SUFFIX
 from bench.crawl_throughput import CACHE
 from bench.es_query_latency import documents, percentiles
@@ -136,7 +137,8 @@ def sizes_on_disk(index: Path, n_docs: int) -> dict:
 
 def ensure_index(n_docs: int, chunks: int, encoder: Encoder) -> tuple[Path, dict]:
     """The cached index of `n_docs` documents and its build figures (built if needed)."""
-    folder = CACHE / f"scale-{n_docs}-{chunks}x{encoder.dim}-{encoder.name}-v{SCHEMA_VERSION}"
+    layout = f"v{SCHEMA_VERSION}-p{PAGE_SIZE // 1024}k"  # a new layout builds a new index
+    folder = CACHE / f"scale-{n_docs}-{chunks}x{encoder.dim}-{encoder.name}-{layout}"
     index, marker = folder / "index.sqlite", folder / "complete.json"
     if index.exists() and marker.exists():
         return index, json.loads(marker.read_text())
