@@ -237,8 +237,12 @@ def main() -> None:
         )
         print(
             f"scale_index_{n_docs} {built['index_bytes_per_doc'] / 1024:.1f} KB per document without vectors ="
-            f" {built['index_to_text']:.2f}x the stored text (target <= 2.5x); vectors"
-            f" {built['vector_bytes_per_chunk']:.0f} bytes per chunk (target <= 600)",
+            f" {built['index_to_text']:.2f}x the stored text (target <= 2.5x); "
+            + (
+                f"vectors {built['vector_bytes_per_chunk']:.0f} bytes per chunk (target <= 600)"
+                if built["chunks"]
+                else "no vectors"
+            ),
             flush=True,
         )
         for kind in kinds:
