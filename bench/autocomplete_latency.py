@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import sqlite3
 import time
 import uuid
 from collections.abc import Iterator
@@ -28,6 +27,7 @@ from aktenlotse.core.config import ElasticsearchConfig
 from aktenlotse.core.records import Document
 from aktenlotse.search.backend import Backend
 from aktenlotse.search.embedded import EmbeddedBackend
+from aktenlotse.search.fulltext_query import WORDS
 from aktenlotse.services.completions import query_completions
 from bench.crawl_throughput import CACHE
 from bench.es_query_latency import percentiles
@@ -72,15 +72,11 @@ def _batches(docs: Iterator[Document]) -> Iterator[list[Document]]:
         yield batch
 
 
-def typed_prefixes(index: Path, count: int, seed: int = 11) -> list[str]:
+def typed_prefixes(backend: EmbeddedBackend, count: int, seed: int = 11) -> list[str]:
     """`count` prefixes (2–6 letters, capitalised like a German noun half of the time) of
     alphabetic words of the index, drawn weighted by how many documents hold them."""
-    connection = sqlite3.connect(f"file:{index}?mode=ro", uri=True)
-    try:
-        connection.execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, docs_fts, 'row')")
-        words = connection.execute("SELECT term, doc FROM temp.vocab WHERE length(term) >= 4").fetchall()
-    finally:
-        connection.close()
+    searcher = backend._fulltext.searcher()  # the benchmark reads the index's own vocabulary
+    words = [(term, docs) for term, docs in searcher.terms_with_prefix(WORDS, "") if len(term) >= 4]
     words = [(term, docs) for term, docs in words if term.isalpha()]
     rng = random.Random(seed)
     chosen = rng.choices([term for term, _ in words], weights=[docs for _, docs in words], k=count)
@@ -135,9 +131,9 @@ def main() -> None:
     parser.add_argument("--url", help="a running search server instead of a fresh local one")
     args = parser.parse_args()
     index = embedded_index(args.docs)
-    prefixes = typed_prefixes(index, args.prefixes)
     backend = EmbeddedBackend(index)
     try:
+        prefixes = typed_prefixes(backend, args.prefixes)
         measure("embedded", backend, prefixes, args.docs)
     finally:
         backend.close()

@@ -1,9 +1,10 @@
-"""Autocomplete in the embedded backend: tantivy's term dictionary proposes, the trimmed
-full-text query decides.
+"""Autocomplete in the embedded backend: tantivy's term dictionary, counted over the
+documents the user may read only.
 
-All it needs from the full-text index is "terms with this prefix and their document counts"
-(`Searcher.terms_with_prefix`) and "readable documents holding this term" (a trimmed term
-query, counted up to `completion.COUNT_CAP`).
+`Searcher.terms_with_prefix` with the caller's visibility as its filter walks the terms
+with the prefix and counts each in readable documents inside tantivy, so the answer is
+exact and depends on the readable documents alone: a word of a hidden document has no
+readable document and never shows, not even in the order.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 import tantivy
 
 from aktenlotse.search import completion
-from aktenlotse.search.fulltext_query import WORDS, match_count, rowids_of, token_query, trimmed
+from aktenlotse.search.fulltext_query import WORDS, rowids_of, token_query, trimmed
 
 SURFACE_DOCS = 2  # readable documents per term read for its spelling
 SURFACE_CHARS = 4000  # of each one's text (the title always)
@@ -35,17 +36,22 @@ class ReadableTerms:
     def query(self, term: str) -> tantivy.Query:
         return trimmed(self.schema, token_query(self.schema, term), self.visible_sets, stale_rowids=self.stale_rowids)
 
-    def count(self, term: str) -> int:
-        """Readable documents holding `term`, counted to `completion.COUNT_CAP` at most
-        (beyond it the order of completions treats them as equal)."""
-        return min(match_count(self.searcher.search(self.query(term), 1, count=True)), completion.COUNT_CAP)
+    def everything(self) -> tantivy.Query:
+        return trimmed(self.schema, None, self.visible_sets, stale_rowids=self.stale_rowids)
+
+
+# Terms asked of tantivy per suggestion shown: its order is by count, then alphabetical;
+# ours puts the shorter of equally frequent terms first (`completion.by_readable_count`).
+_HEADROOM = 4
 
 
 def readable_completions(readable: ReadableTerms, prefix: str, limit: int) -> list[tuple[str, int]]:
     """(term, readable documents) of the terms starting with the index prefix `prefix`,
-    most frequent among the readable documents first (see `completion.most_readable`)."""
-    candidates = readable.searcher.terms_with_prefix(WORDS, prefix)
-    return completion.most_readable(candidates, readable.count, limit)
+    most frequent among the readable documents first (`completion.by_readable_count`)."""
+    counted = readable.searcher.terms_with_prefix(
+        WORDS, prefix, filter_query=readable.everything(), limit=limit * _HEADROOM
+    )
+    return sorted(((term, count) for term, count in counted if count > 0), key=completion.by_readable_count)[:limit]
 
 
 def readable_spellings(
