@@ -72,6 +72,14 @@ def type_icon(file_type: str, kind: str = "file") -> str:
     return TYPE_ICONS.get((file_type or "").lower(), DOCUMENT_ICON)
 
 
+def containing_folder(path: str) -> str:
+    """The folder a file lies in, in the same notation ("\\\\rathaus\\daten\\Bauamt\\a.docx" ->
+    "\\\\rathaus\\daten\\Bauamt"; "Bauamt/a.docx" -> "Bauamt"); "" for a file at the top."""
+    cut = max(path.rfind("\\"), path.rfind("/"))
+    folder = path[:cut] if cut > 0 else ""
+    return "" if folder.strip("\\/") == "" else folder
+
+
 def german_date(iso: str | None) -> str:
     """An ISO date as TT.MM.JJJJ (the first ten characters when it does not parse)."""
     if not iso:

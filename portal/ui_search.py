@@ -13,7 +13,7 @@ from aktenlotse.portal import markdown_text as md
 from aktenlotse.portal.context import PortalContext
 from aktenlotse.portal.deep_link import SearchLink, link_from_params, params_from_link
 from aktenlotse.portal.focus import focus_field
-from aktenlotse.portal.formatting import MODE_LABELS, facet_label, german_date, type_icon
+from aktenlotse.portal.formatting import MODE_LABELS, containing_folder, facet_label, german_date, type_icon
 from aktenlotse.portal.search_tracking import log_search, mark_opened
 from aktenlotse.portal.suggest_box import suggest_box
 from aktenlotse.portal.ui_best_bets import render_best_bets
@@ -226,6 +226,10 @@ def _render_hit(ctx: PortalContext, user: UserInfo, hit: Hit, rank: int, open_wi
     with st.container(border=True):
         st.markdown(f"**{rank}. {type_icon(hit.file_type, hit.kind)} {md.text(hit.title)}**")
         st.code(hit.display_path or hit.path, language=None)
+        folder = containing_folder(hit.display_path or hit.path) if hit.kind != "wiki" else ""
+        if folder:  # "Ordner kopieren": people open the folder in the Explorer as often as the file
+            st.caption("Ordner")
+            st.code(folder, language=None)
         _copies(hit)
         meta = [
             m for m in (german_date(hit.modified), human_size(hit.size), md.text((hit.file_type or "").upper())) if m

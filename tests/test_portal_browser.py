@@ -34,6 +34,8 @@ def test_browser_login_search_sees_only_permitted_hits(portal_url):
         body = page.inner_text("body")
         assert "Beurteilung Müller" not in body
         assert "\\\\rathaus\\daten\\Bauamt\\632\\Bauantrag Lindenweg.docx" in body
+        # "Ordner kopieren": the folder's UNC path in a copyable block of its own.
+        page.get_by_text("\\\\rathaus\\daten\\Bauamt\\632", exact=True).first.wait_for(timeout=5_000)
         page.screenshot(path=str(ARTIFACTS / "portal-search-mueller.png"), full_page=True)
         assert seconds < 20
     with browser_page() as page:

@@ -11,7 +11,7 @@ from aktenlotse.core.config_auth import ROLE_NAMES
 from aktenlotse.core.records import ERROR_KINDS, RUN_STATUS_LABELS
 from aktenlotse.portal import german_ui
 from aktenlotse.portal.error_texts import KIND_MESSAGES, is_technical, shown_error
-from aktenlotse.portal.formatting import TYPE_ICONS, role_labels, run_status_label, type_icon
+from aktenlotse.portal.formatting import TYPE_ICONS, containing_folder, role_labels, run_status_label, type_icon
 from aktenlotse.search.spelling import in_typed_form
 
 MATERIAL_ICON = re.compile(r"^:material/[a-z_]+:$")
@@ -156,3 +156,10 @@ def test_admin_page_shows_run_states_and_errors_in_german_and_keeps_the_raw_text
     assert not any("org.apache" in m for m in errors["Meldung"])
     details = next(f for f in frames if "Angabe" in f.columns)
     assert set(details["Angabe"]) == {message for _, _, message in TIKA_ERRORS}  # nothing lost
+
+
+def test_containing_folder_in_the_notation_of_the_path():
+    assert containing_folder("\\\\rathaus\\daten\\Bauamt\\632\\Bauantrag.docx") == "\\\\rathaus\\daten\\Bauamt\\632"
+    assert containing_folder("Bauamt/632/Bauantrag.docx") == "Bauamt/632"
+    assert containing_folder("Bauantrag.docx") == ""
+    assert containing_folder("/Bauantrag.docx") == ""
