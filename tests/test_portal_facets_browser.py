@@ -200,7 +200,7 @@ def test_aktenplan_facet_shows_code_and_title(portal_url):
         _search(page, portal_url, "schmidt", "Antrag")
         facet = _sidebar(page).locator('[data-testid="stMultiSelect"]').filter(has_text="Aktenplan")
         facet.click()
-        options = page.locator('[role="option"]')
+        options = page.locator('[role="option"]:visible')  # not the search box's hidden suggestions
         options.first.wait_for(timeout=TIMEOUT)
         shown = [text for text in options.all_inner_texts() if text != "Alle auswählen"]
         assert shown == ["632 Baugenehmigungen (4)", "633 Baumschutz (1)", "999 (1)"]
