@@ -12,9 +12,10 @@ import streamlit as st
 
 from aktenlotse.portal import ui_login, ui_session
 from aktenlotse.portal.context import PortalContext
+from aktenlotse.portal.page_access import RESTRICTED_PAGES
 
 # Every page address of `streamlit_app` besides the default page (tests check the list).
-PAGE_PATHS = ("wissen", "pruefung", "uebersicht", "berechtigungen", "aktenplan-pflege", "verwaltung")
+PAGE_PATHS = ("wissen", *(page.url_path for page in RESTRICTED_PAGES))
 DEFAULT_PATH = "suche"
 
 

@@ -14,9 +14,14 @@ from dataclasses import dataclass
 import streamlit as st
 
 from aktenlotse.core.visibility import DMS_ROLES
+from aktenlotse.services.wiki import EDIT_ROLES
 
 # Who the notice names for a set of roles (the sidebar's role names).
-_AUDIENCES = {DMS_ROLES: "die AG DMS und die Administration", frozenset({"admin"}): "die Administration"}
+_AUDIENCES = {
+    DMS_ROLES: "die AG DMS und die Administration",
+    EDIT_ROLES: "die Digitallotsen und die Administration",
+    frozenset({"admin"}): "die Administration",
+}
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,7 @@ RESTRICTED_PAGES = (
     RestrictedPage("uebersicht", "Übersicht", DMS_ROLES),
     RestrictedPage("berechtigungen", "Berechtigungsbericht", DMS_ROLES),
     RestrictedPage("aktenplan-pflege", "Aktenplan-Pflege", DMS_ROLES),
+    RestrictedPage("suchanalyse", "Suchanalyse", EDIT_ROLES),
     RestrictedPage("verwaltung", "Verwaltung", frozenset({"admin"})),
 )
 

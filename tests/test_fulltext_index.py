@@ -4,7 +4,6 @@ processes writing at once. A row whose full-text entry may be stale is hidden, n
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import sqlite3
@@ -135,13 +134,22 @@ def _write_many(path: str, prefix: str) -> None:
 def test_two_processes_writing_at_once_stay_in_step(tmp_path):
     path = tmp_path / "index.sqlite"
     EmbeddedBackend(path).close()
-    context = multiprocessing.get_context("spawn")
-    workers = [context.Process(target=_write_many, args=(str(path), prefix)) for prefix in ("eins", "zwei")]
+    # Separate interpreters, not multiprocessing: a spawned child re-runs the parent's
+    # `__main__`, which an earlier Streamlit AppTest in the same session may have replaced.
+    workers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                f"from tests.test_fulltext_index import _write_many; _write_many({str(path)!r}, {prefix!r})",
+            ],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        for prefix in ("eins", "zwei")
+    ]
     for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=300)
-        assert worker.exitcode == 0
+        assert worker.wait(timeout=300) == 0
     with EmbeddedBackend(path) as backend:
         stored = backend.ids()
         assert len(stored) == 2 * 54
