@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from aktenlotse.core.records import Document
@@ -136,89 +136,108 @@ class EsWrites(EsIndexClient):
 
     def update_fields(self, updates: Sequence[FieldUpdate]) -> list[str]:
         """Second passes: partial updates that never touch permissions, refused when the
-        stored content key differs from the expected one. Each write is conditional on the
-        version read (if_seq_no), so a crawl's write in between is re-checked, not lost."""
-        pending = {update.doc_id: update for update in updates}
-        done: list[str] = []
-        for _attempt in range(5):
-            if not pending:
-                break
-            ids = list(pending)
-            found = self._mget(ids, source_includes=[*_KEY_FIELDS, "extra", *self.dialect.stored_fields_for_derived()])
-            body: list[dict[str, Any]] = []
-            order: list[str] = []
-            for hit in found["docs"]:
-                update = pending.get(hit["_id"])
-                if update is None or not hit.get("found"):
-                    pending.pop(hit["_id"], None)
-                    continue
-                src = hit["_source"]
-                if _stored_key(src) != update.expected_content_key:
-                    pending.pop(hit["_id"])
-                    continue
-                action = {"_index": self.alias, "_id": hit["_id"]}
-                action.update(if_seq_no=hit["_seq_no"], if_primary_term=hit["_primary_term"])
-                body.append({"update": action})
-                partial = partial_update(update, src.get("extra") or {}, self.analyzer)
-                body.append({"doc": self.dialect.with_derived_fields(partial, src)})
-                order.append(hit["_id"])
-            if not body:
-                break
-            response = self._bulk_once(body)
-            for doc_id, item in zip(order, response["items"], strict=True):
-                status = item["update"].get("status", 500)
-                if status < 300:
-                    done.append(doc_id)
-                    pending.pop(doc_id)
-                elif status == 404:
-                    pending.pop(doc_id)
-                elif status != 409:  # 409: written meanwhile; read again and re-check
-                    engine = self.config.engine_name
-                    raise BackendError(f"{engine} lehnte die Aktualisierung von {doc_id!r} ab (HTTP {status}).")
-        return done
+        stored content key differs from the expected one. Returns the ids written."""
+        by_id = {update.doc_id: update for update in updates}
+
+        def partial(doc_id: str, src: dict[str, Any]) -> dict[str, Any] | None:
+            update = by_id[doc_id]
+            if _stored_key(src) != update.expected_content_key:
+                return None
+            return self.dialect.with_derived_fields(partial_update(update, src.get("extra") or {}, self.analyzer), src)
+
+        includes = [*_KEY_FIELDS, "extra", *self.dialect.stored_fields_for_derived()]
+        return self._write_if_unchanged(list(by_id), includes, partial, self.config.bulk_size)
 
     def upsert_vectors(self, items: Sequence[ChunkVectors]) -> None:
         """Store chunk vectors as nested chunks of their documents (partial updates, so
         they share the document's principals and filters). Vectors of documents that are
-        gone are dropped; an item with no vectors marks the document as done."""
+        gone, or whose text changed while the vectors were computed, are dropped; an item
+        with no vectors marks the document as done."""
         if not items:
             return
         by_id = {item.doc_id: item for item in items}
-        ids = list(by_id)
-        keys: dict[str, str] = {}
-        for start in range(0, len(ids), 500):
-            part = ids[start : start + 500]
-            found = self._mget(part, source_includes=_KEY_FIELDS)
-            keys.update({hit["_id"]: _stored_key(hit["_source"]) for hit in found["docs"] if hit.get("found")})
-        operations: list[Operation] = []
-        for doc_id, item in by_id.items():
-            if doc_id not in keys or (item.content_key is not None and item.content_key != keys[doc_id]):
-                continue  # gone, or its text changed while the vectors were computed
-            chunks = [
+        chunks: dict[str, list[dict[str, Any]]] = {
+            doc_id: [
                 {"start": int(span[0]), "end": int(span[1]), "vector": [float(x) for x in vector]}
                 for vector, span in zip(item.vectors, item.spans, strict=False)
                 if len(vector) and all(math.isfinite(float(x)) for x in vector)
             ]
-            partial = {"vector_model": item.model, "vector_key": keys[doc_id], "chunks": chunks}
-            operations.append(({"update": {"_index": self.alias, "_id": doc_id}}, {"doc": partial}))
-        self._ensure_vector_field(operations)
-        step = max(1, self.config.bulk_size // 4)
-        for start in range(0, len(operations), step):
-            self._bulk(operations[start : start + step])
+            for doc_id, item in by_id.items()
+        }
+        self._ensure_vector_field(next((len(c[0]["vector"]) for c in chunks.values() if c), None))
 
-    def _ensure_vector_field(self, operations: list[Operation]) -> None:
+        def partial(doc_id: str, src: dict[str, Any]) -> dict[str, Any] | None:
+            key, item = _stored_key(src), by_id[doc_id]
+            if item.content_key is not None and item.content_key != key:
+                return None
+            return {"vector_model": item.model, "vector_key": key, "chunks": chunks[doc_id]}
+
+        self._write_if_unchanged(list(by_id), _KEY_FIELDS, partial, max(1, self.config.bulk_size // 4))
+
+    def _write_if_unchanged(
+        self,
+        ids: list[str],
+        includes: list[str],
+        partial: Callable[[str, dict[str, Any]], dict[str, Any] | None],
+        step: int,
+    ) -> list[str]:
+        """Partial updates, each conditional on the version read (if_seq_no): `partial`
+        gives the fields to write for a stored source, or None to leave the document alone.
+        A document the crawl wrote meanwhile (409) is read and checked again instead of being
+        overwritten or failing the pass; one that is gone is skipped; overload is retried
+        with back-off. Returns the ids written; any left after the retries stay due for the
+        next pass."""
+        pending = list(dict.fromkeys(ids))
+        done: list[str] = []
+        overloaded = False
+        for attempt in range(self.config.max_retries + 1):
+            if not pending:
+                break
+            if overloaded:
+                self._sleep(attempt - 1, BackendError(f"{self.config.engine_name} überlastet (HTTP 429/503)"))
+            again: list[str] = []
+            overloaded = False
+            for start in range(0, len(pending), step):
+                found = self._mget(pending[start : start + step], source_includes=includes)
+                body: list[dict[str, Any]] = []
+                order: list[str] = []
+                for hit in found["docs"]:
+                    fields = partial(hit["_id"], hit["_source"]) if hit.get("found") else None
+                    if fields is None:
+                        continue
+                    action = {"_index": self.alias, "_id": hit["_id"]}
+                    action.update(if_seq_no=hit["_seq_no"], if_primary_term=hit["_primary_term"])
+                    body.extend([{"update": action}, {"doc": fields}])
+                    order.append(hit["_id"])
+                if not body:
+                    continue
+                response = self._bulk_once(body)
+                for doc_id, item in zip(order, response["items"], strict=True):
+                    status = item["update"].get("status", 500)
+                    if status < 300:
+                        done.append(doc_id)
+                    elif status == 409:  # written meanwhile: read again and check again
+                        again.append(doc_id)
+                    elif status in (429, 502, 503, 504):
+                        again.append(doc_id)
+                        overloaded = True
+                    elif status != 404:
+                        engine = self.config.engine_name
+                        raise BackendError(f"{engine} lehnte die Aktualisierung von {doc_id!r} ab (HTTP {status}).")
+            pending = again
+        if pending:
+            log.info("%d Dokumente wurden während des Durchlaufs laufend geändert; sie bleiben fällig.", len(pending))
+        return done
+
+    def _ensure_vector_field(self, dimension: int | None) -> None:
         """Engines that need the vector dimension in the mapping (OpenSearch) get the
         field with the first vectors; adding the same field again changes nothing."""
-        if self._vector_field_ready:
+        if self._vector_field_ready or dimension is None:
             return
-        for _, partial in operations:
-            chunks = (partial or {}).get("doc", {}).get("chunks") or []
-            if chunks:
-                mapping = self.dialect.vector_mapping(len(chunks[0]["vector"]))
-                if mapping is not None:
-                    self._put_mapping(mapping)
-                self._vector_field_ready = True
-                return
+        mapping = self.dialect.vector_mapping(dimension)
+        if mapping is not None:
+            self._put_mapping(mapping)
+        self._vector_field_ready = True
 
     def _put_mapping(self, properties: dict[str, Any]) -> None:
         self._call(lambda: self.client.indices.put_mapping(index=self.alias, properties=properties), retry=True)

@@ -10,10 +10,11 @@ from dataclasses import replace
 
 import pytest
 
-from aktenlotse.search.backend import BackendError, ChunkVectors, Query
+from aktenlotse.search.backend import BackendError, ChunkVectors, FieldUpdate, Query
 from aktenlotse.search.elasticsearch_backend import ElasticsearchBackend
 from aktenlotse.search.embedded import EmbeddedBackend
 from aktenlotse.search.es_client import make_client
+from aktenlotse.search.vector_store import content_key
 from tests.backend_conformance import BAUAMT, BY_ID, CORPUS, EVERYONE, MUELLER, BackendConformance, ids_of
 from tests.plugins.search_server import server_config
 
@@ -207,6 +208,45 @@ def test_semantic_search_is_trimmed_and_vectors_follow_documents(make_es):
     assert "intern-1" in backend.ids_without_vectors("test-model", 100)
     stats = backend.stats()
     assert stats["vectors"]["test-model"]["documents"] == 3
+
+
+def _crawl_writes_first(backend, crawl_write) -> None:
+    """Let `crawl_write` land between a pass's read and its conditional write (once)."""
+    send = backend._bulk_once
+    pending = [crawl_write]
+
+    def interleaved(body):
+        while pending:
+            pending.pop()()
+        return send(body)
+
+    backend._bulk_once = interleaved
+
+
+def test_a_crawl_write_between_read_and_write_neither_fails_the_pass_nor_is_lost(make_es):
+    backend, crawler_side = make_es(), make_es()
+    crawler_side.alias = backend.alias
+    backend.upsert(list(CORPUS))
+    # Same content, new permissions: the vectors are still right and are written on top.
+    _crawl_writes_first(backend, lambda: crawler_side.upsert([replace(BY_ID["intern-1"], allow=("everyone",))]))
+    backend.upsert_vectors([replace(_vectors("intern-1", _unit(1, 0, 0)), content_key=None)])
+    assert "intern-1" not in backend.ids_without_vectors("test-model", 100)
+    hits = backend.search(Query("x", mode="semantic", vector=tuple(_unit(1, 0, 0))), EVERYONE)
+    assert ids_of(hits)[:1] == ["intern-1"]  # the crawl's permissions stand
+    # New content: vectors read for the old text are dropped, not written on the new one.
+    [read] = backend.fetch_untrimmed(["bau-1"])
+    old_key = content_key(read.content_hash, read.title, read.text)
+    changed = replace(BY_ID["bau-1"], content_hash="neu", text="Ganz anderer Text.")
+    _crawl_writes_first(backend, lambda: crawler_side.upsert([changed]))
+    backend.upsert_vectors([replace(_vectors("bau-1", _unit(0, 1, 0)), content_key=old_key)])
+    assert "bau-1" in backend.ids_without_vectors("test-model", 100)
+    # The same for a field update of a second pass.
+    _crawl_writes_first(backend, lambda: crawler_side.upsert([replace(BY_ID["ord-1"], allow=("everyone",))]))
+    [read] = backend.fetch_untrimmed(["ord-1"])
+    ord_key = content_key(read.content_hash, read.title, read.text)
+    assert backend.update_fields([FieldUpdate("ord-1", {"extra": {"ocr": "done"}}, ord_key)]) == ["ord-1"]
+    [stored] = backend.fetch_untrimmed(["ord-1"])
+    assert stored.allow == ("everyone",) and stored.extra.get("ocr") == "done"
 
 
 def test_hybrid_fuses_both_lists(make_es):
