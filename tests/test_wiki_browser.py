@@ -96,8 +96,14 @@ def test_two_editors_second_save_is_a_conflict_with_diff(portal):
     with two_browsers() as (lotse, admin):
         open_wiki(lotse, url, "yilmaz")
         open_wiki(admin, url, "admin.it")  # both forms hold version 1 now
-        edit_and_save(lotse, "Fassung von Frau Yılmaz.")
-        lotse.get_by_text("Gespeichert: Scannen im Bürgerbüro (Version 2).").wait_for(timeout=20_000)
+        saved = lotse.get_by_text("Gespeichert: Scannen im Bürgerbüro (Version 2).")
+        for _ in range(3):  # a click that lands in a rerun is lost; the store says whether it was
+            edit_and_save(lotse, "Fassung von Frau Yılmaz.")
+            with contextlib.suppress(PlaywrightError):
+                saved.wait_for(timeout=8_000)
+            if wiki.page(wiki.pages()[0].slug).revision == 2:
+                break
+        saved.wait_for(timeout=20_000)
         # The saved page is shown in "Lesen" at once, without navigating away.
         lotse.get_by_text("Fassung von Frau Yılmaz.").first.wait_for(timeout=20_000)
 
