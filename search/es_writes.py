@@ -190,7 +190,8 @@ class EsWrites(EsIndexClient):
         pending = list(dict.fromkeys(ids))
         done: list[str] = []
         overloaded = False
-        for attempt in range(self.config.max_retries + 1):
+        # At least five rounds: a conflict is re-read at once, even with retries switched off.
+        for attempt in range(max(5, self.config.max_retries + 1)):
             if not pending:
                 break
             if overloaded:
