@@ -5,14 +5,13 @@ the other half of the crawler's contract: a document is visible iff one of these
 its allow list and none is in its deny list.
 
 Users never learn why a login failed beyond "wrong name or password" (no hint whether the
-account exists or is disabled); the log says more, never the password.
+account exists or is disabled); the log says more, never the password. Opening and binding
+a connection, and what its failures tell the user, is `ldap_connection`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import ssl
 from typing import Any
 
 import ldap3
@@ -22,6 +21,7 @@ from ldap3.utils.conv import escape_filter_chars
 from ldap3.utils.dn import parse_dn
 
 from aktenlotse.core.config import AuthConfig
+from aktenlotse.identity.ldap_connection import bound_connection
 from aktenlotse.identity.users import (
     MSG_BAD_CREDENTIALS,
     MSG_INPUT,
@@ -90,7 +90,7 @@ class LdapDirectory:
     # -- steps ---------------------------------------------------------------------
 
     def _authenticate(self, username: str, password: str) -> UserInfo:
-        with self._connection(self.config.bind_dn, self.config.bind_password) as service:
+        with self._as_service() as service:
             try:
                 entry = self._find_user(service, username)
                 is_ad = self._is_active_directory(service)
@@ -102,7 +102,7 @@ class LdapDirectory:
                 raise
             user_dn = entry.entry_dn
             # Bind as the user: the directory itself checks the password (and locks, expiry).
-            with self._connection(user_dn, password, user_bind=True) as as_user:
+            with bound_connection(self.config, user_dn, password, user_bind=True) as as_user:
                 groups, sids = self._groups_and_sids(service if self.config.bind_dn else as_user, entry, is_ad)
         return self._user_info(entry, username, groups, sids)
 
@@ -118,7 +118,7 @@ class LdapDirectory:
         username = (username or "").strip()
         if not username or len(username) > MAX_USERNAME or any(ord(c) < 32 for c in username):
             raise LoginError("Bitte einen gültigen Benutzernamen angeben.", "input")
-        with self._connection(self.config.bind_dn, self.config.bind_password) as service:
+        with self._as_service() as service:
             try:
                 entry = self._find_user(service, username)
             except LoginError as error:
@@ -190,7 +190,7 @@ class LdapDirectory:
         return [e for e in self._paged_all(search_filter, attributes, page_size) if e.get("type") == "searchResEntry"]
 
     def _paged_all(self, search_filter: str, attributes: list[str], page_size: int) -> list[dict]:
-        with self._connection(self.config.bind_dn, self.config.bind_password) as service:
+        with self._as_service() as service:
 
             def paged(names: list[str]) -> list[dict]:
                 return list(
@@ -208,6 +208,10 @@ class LdapDirectory:
                 log.error("directory listing failed: %s", error)
                 raise LoginError(MSG_SERVER_DOWN, "server") from None
 
+    def _as_service(self) -> ldap3.Connection:
+        """A connection bound as the configured service account (anonymous without one)."""
+        return bound_connection(self.config, self.config.bind_dn, self.config.bind_password)
+
     def _equal_time_bind(self, service: ldap3.Connection, password: str, detect_ad: bool) -> None:
         """Do the work a known user's login does (directory type look-up, a second
         connection and a bind with the given password) so that the answer time does not
@@ -216,67 +220,10 @@ class LdapDirectory:
         if detect_ad:
             self._is_active_directory(service)
         try:
-            with self._connection(f"cn={DUMMY_RDN},{self.config.base_dn}", password, user_bind=True):
+            with bound_connection(self.config, f"cn={DUMMY_RDN},{self.config.base_dn}", password, user_bind=True):
                 pass
         except LoginError:
             pass
-
-    def _server(self) -> ldap3.Server:
-        tls = None
-        if self.config.url.startswith("ldaps://") or self.config.start_tls:
-            tls = ldap3.Tls(
-                validate=ssl.CERT_REQUIRED,
-                ca_certs_file=str(self.config.ca_cert) if self.config.ca_cert else None,
-                version=ssl.PROTOCOL_TLS_CLIENT,
-            )
-        return ldap3.Server(
-            self.config.url,
-            use_ssl=self.config.url.startswith("ldaps://"),
-            tls=tls,
-            connect_timeout=self.config.timeout_s,
-            get_info=ldap3.NONE,
-        )
-
-    def _connection(self, dn: str, password: str, user_bind: bool = False) -> ldap3.Connection:
-        """A bound connection; maps every failure to a LoginError with a user message."""
-        connection = ldap3.Connection(
-            self._server(),
-            user=dn or None,
-            password=password or None,
-            authentication=ldap3.SIMPLE if dn else ldap3.ANONYMOUS,
-            receive_timeout=max(1, round(self.config.timeout_s)),
-            raise_exceptions=True,
-            read_only=True,
-        )
-        try:
-            connection.open()
-            if self.config.start_tls and not self.config.url.startswith("ldaps://"):
-                connection.start_tls()
-            connection.bind()
-        except ldap_errors.LDAPInvalidCredentialsResult:
-            _unbind(connection)
-            if user_bind:
-                raise LoginError(MSG_BAD_CREDENTIALS, "bad_credentials") from None
-            log.error("the directory refused the service account %r", dn)
-            raise LoginError(MSG_SERVER_DOWN, "server") from None
-        except (
-            ldap_errors.LDAPSocketOpenError,
-            ldap_errors.LDAPStartTLSError,
-            ldap_errors.LDAPSocketReceiveError,
-            ldap_errors.LDAPSocketSendError,
-            ldap_errors.LDAPSessionTerminatedByServerError,
-        ) as error:
-            _unbind(connection)
-            if _is_tls_problem(error):
-                log.error("TLS to the directory failed: %s", error)
-                raise LoginError(MSG_TLS, "tls") from None
-            log.error("directory not reachable: %s", error)
-            raise LoginError(MSG_SERVER_DOWN, "server") from None
-        except ldap_errors.LDAPException as error:
-            _unbind(connection)
-            log.error("directory error: %s", error)
-            raise LoginError(MSG_SERVER_DOWN, "server") from None
-        return connection
 
     def _find_user(self, connection: ldap3.Connection, username: str):
         # The name is escaped: "*", "(", ")", "\\" and NUL cannot change the filter.
@@ -415,13 +362,3 @@ def _dn_key(dn: str) -> str:
         return ",".join(f"{attr.lower()}={value.lower()}" for attr, value, _ in parse_dn(dn))
     except ldap_errors.LDAPInvalidDnError:
         return dn.lower()
-
-
-def _is_tls_problem(error: Exception) -> bool:
-    text = repr(error).lower()
-    return any(word in text for word in ("certificate", "ssl", "tls", "verify"))
-
-
-def _unbind(connection: ldap3.Connection) -> None:
-    with contextlib.suppress(Exception):  # closing a broken connection must not hide the real error
-        connection.unbind()
