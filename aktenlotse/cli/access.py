@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 
+from aktenlotse.cli.common import add_action, print_report
 from aktenlotse.core.config import Config, load_config
 from aktenlotse.identity.configured import configured_directory
 from aktenlotse.identity.users import Directory
@@ -23,15 +24,17 @@ from aktenlotse.services.access_explain import (
 def configure(p: argparse.ArgumentParser) -> None:
     """The actions of `access` (explain, who)."""
     access = p.add_subparsers(metavar="ACTION")
-    e = access.add_parser("explain", help="a user's principals, each check on the way to PATH, the decision")
+    e = add_action(
+        access,
+        "explain",
+        cmd_explain,
+        "a user's principals, each check on the way to PATH, the decision",
+        with_json=True,
+    )
     e.add_argument("user")
     e.add_argument("path", help="SOURCE:relative/path, the displayed path (\\\\server\\share\\…) or a local path")
-    e.add_argument("--json", action="store_true")
-    e.set_defaults(func=cmd_explain)
-    w = access.add_parser("who", help="the directory users and groups that may read PATH")
+    w = add_action(access, "who", cmd_who, "the directory users and groups that may read PATH", with_json=True)
     w.add_argument("path")
-    w.add_argument("--json", action="store_true")
-    w.set_defaults(func=cmd_who)
     p.set_defaults(func=lambda args: _usage(p))
 
 
@@ -55,11 +58,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     except AccessQueryError as exc:
         print(f"Fehler: {exc.message}", file=sys.stderr)
         return exc.code
-    if args.json:
-        print(json.dumps(explanation_dict(explanation), ensure_ascii=False, indent=2))
-    else:
-        print("\n".join(explanation_lines(explanation)))
-    return 0
+    return print_report(explanation, explanation_dict, explanation_lines, as_json=args.json)
 
 
 def cmd_who(args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ import json
 import sys
 
 from aktenlotse.cli import aktenplan_care
+from aktenlotse.cli.common import add_action
 from aktenlotse.core.config import load_config
 from aktenlotse.enrich.aktenplan import MAX_LEVELS, AktenplanError
 from aktenlotse.stores.aktenplan_store import AktenplanStore, load_current_plan
@@ -15,22 +16,20 @@ from aktenlotse.stores.aktenplan_store import AktenplanStore, load_current_plan
 def configure(parser: argparse.ArgumentParser) -> None:
     """The actions of `aktenplan` (import, list, show, and the care actions)."""
     asub = parser.add_subparsers(metavar="ACTION")
-    p = asub.add_parser("import", help="import a CSV or XLSX file (columns code/Kennziffer, title/Bezeichnung, …)")
+    p = add_action(
+        asub, "import", cmd_import, "import a CSV or XLSX file (columns code/Kennziffer, title/Bezeichnung, …)"
+    )
     p.add_argument("file")
     p.add_argument(
         "--keep-levels",
         action="store_true",
         help="keep classes deeper than level 3 (for `aktenplan audit` to fold them one by one)",
     )
-    p.set_defaults(func=cmd_import)
-    p = asub.add_parser("list", help="list the classes of the current plan")
+    p = add_action(asub, "list", cmd_list, "list the classes of the current plan")
     p.add_argument("--level", type=int, choices=(1, 2, 3), help="only this level")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_list)
-    p = asub.add_parser("show", help="show one class with its path, description and keywords")
+    p = add_action(asub, "show", cmd_show, "show one class with its path, description and keywords", with_json=True)
     p.add_argument("code")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_show)
     aktenplan_care.configure(asub)
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 
-from aktenlotse.cli.common import UserError, config_of
+from aktenlotse.cli.common import UserError, add_action, config_of, print_report
 from aktenlotse.pipeline.app import open_backend
 from aktenlotse.services.aktenplan_audit_data import audit_for
 from aktenlotse.services.aktenplan_audit_text import audit_dict, audit_lines
 from aktenlotse.services.aktenplan_fold import FoldError, apply_fold, fold_history, undo_last_fold
+from aktenlotse.stores.aktenplan_folds import FoldRecord
 from aktenlotse.stores.aktenplan_store import AktenplanStore
 from aktenlotse.text.sizes import decisions, german_time
 
@@ -20,20 +22,20 @@ _CONSOLE_ROLES = frozenset({"admin"})
 
 def configure(asub: argparse._SubParsersAction) -> None:
     """Add the care actions to the `aktenplan` sub-parsers."""
-    p = asub.add_parser("audit", help="per class: decided/suggested documents, deep, empty, overfull, mixed-up classes")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_audit)
-    p = asub.add_parser("fold", help="fold a class (and those below it) into another: a new plan version")
+    add_action(
+        asub,
+        "audit",
+        cmd_audit,
+        "per class: decided/suggested documents, deep, empty, overfull, mixed-up classes",
+        with_json=True,
+    )
+    p = add_action(asub, "fold", cmd_fold, "fold a class (and those below it) into another: a new plan version")
     p.add_argument("code")
     p.add_argument("--into", help="target class (default: the third-level ancestor)")
     p.add_argument("--reviewer", required=True, help="who folds (recorded)")
-    p.set_defaults(func=cmd_fold)
-    p = asub.add_parser("undo-fold", help="undo the newest fold (plan version and decisions as before)")
+    p = add_action(asub, "undo-fold", cmd_undo_fold, "undo the newest fold (plan version and decisions as before)")
     p.add_argument("--reviewer", required=True, help="who undoes it (recorded)")
-    p.set_defaults(func=cmd_undo_fold)
-    p = asub.add_parser("versions", help="the plan versions and the folds")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_versions)
+    add_action(asub, "versions", cmd_versions, "the plan versions and the folds", with_json=True)
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
@@ -45,37 +47,44 @@ def cmd_audit(args: argparse.Namespace) -> int:
         backend.close()
     if audit is None:
         raise UserError("noch kein Aktenplan importiert (aktenlotse aktenplan import DATEI)")
-    if args.json:
-        print(json.dumps(audit_dict(audit), ensure_ascii=False, indent=2))
-    else:
-        print("\n".join(audit_lines(audit)))
-    return 0
+    return print_report(audit, audit_dict, audit_lines, as_json=args.json)
 
 
 def cmd_fold(args: argparse.Namespace) -> int:
-    config = config_of(args)
-    try:
-        fold = apply_fold(config.data_dir, args.code, args.into, reviewer=args.reviewer, roles=_CONSOLE_ROLES)
-    except FoldError as exc:
-        raise UserError(exc.message) from None
-    print(
-        f"{', '.join(fold.codes)} in {fold.target} eingefaltet: Aktenplan-Version {fold.to_version}, "
-        f"{decisions(fold.moved)} verschoben (rückgängig: aktenlotse aktenplan undo-fold)."
+    data_dir = config_of(args).data_dir
+    return _change_plan(
+        lambda: apply_fold(data_dir, args.code, args.into, reviewer=args.reviewer, roles=_CONSOLE_ROLES)
     )
-    return 0
 
 
 def cmd_undo_fold(args: argparse.Namespace) -> int:
-    config = config_of(args)
+    data_dir = config_of(args).data_dir
+    return _change_plan(lambda: undo_last_fold(data_dir, reviewer=args.reviewer, roles=_CONSOLE_ROLES))
+
+
+def _change_plan(change: Callable[[], FoldRecord]) -> int:
+    """Run a fold or its undo and say what it did; a refusal (unknown class, nothing to
+    undo, no right to) is the user's to fix."""
     try:
-        fold = undo_last_fold(config.data_dir, reviewer=args.reviewer, roles=_CONSOLE_ROLES)
+        fold = change()
     except FoldError as exc:
         raise UserError(exc.message) from None
-    print(
-        f"Faltung {', '.join(fold.codes)} → {fold.target} rückgängig gemacht: Version {fold.undo_version} ist "
-        f"der Aktenplan von Version {fold.from_version}, {decisions(fold.moved)} wie zuvor."
-    )
+    print(_change_line(fold))
     return 0
+
+
+def _change_line(fold: FoldRecord) -> str:
+    """What a fold did, or its undo (the record a fresh undo returns has `undone_at`)."""
+    codes, moved = ", ".join(fold.codes), decisions(fold.moved)
+    if fold.undone_at:
+        return (
+            f"Faltung {codes} → {fold.target} rückgängig gemacht: Version {fold.undo_version} ist "
+            f"der Aktenplan von Version {fold.from_version}, {moved} wie zuvor."
+        )
+    return (
+        f"{codes} in {fold.target} eingefaltet: Aktenplan-Version {fold.to_version}, "
+        f"{moved} verschoben (rückgängig: aktenlotse aktenplan undo-fold)."
+    )
 
 
 def cmd_versions(args: argparse.Namespace) -> int:

@@ -9,21 +9,19 @@ service checks of `aktenlotse check` (index, Tika, Tesseract), which stays as it
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import shutil
 import sqlite3
-import ssl
 import tempfile
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-import ldap3
 from ldap3.core import exceptions as ldap_errors
 
 from aktenlotse.cli import check as cli_check
 from aktenlotse.core.config import Config, ConfigError, SourceConfig, load_config
+from aktenlotse.identity.ldap_connection import is_tls_problem, new_connection, open_and_bind, unbind_quietly, uses_tls
 from aktenlotse.portal.launch import port_problem
 
 MIN_FREE_BYTES = 2 * 1024**3
@@ -138,30 +136,10 @@ def check_ldap(config: Config) -> Finding:
         return Finding("LDAP", True, f"nicht benutzt (auth.mode = {auth.mode})")
     if not auth.url:
         return Finding("LDAP", False, "auth.url fehlt", 'In [auth] url = "ldaps://dc.rathaus.local" eintragen.')
-    tls = None
-    if auth.url.startswith("ldaps://") or auth.start_tls:
-        tls = ldap3.Tls(
-            validate=ssl.CERT_REQUIRED,
-            version=ssl.PROTOCOL_TLS_CLIENT,
-            ca_certs_file=str(auth.ca_cert) if auth.ca_cert else None,
-        )
-    server = ldap3.Server(
-        auth.url, use_ssl=auth.url.startswith("ldaps://"), tls=tls, connect_timeout=auth.timeout_s, get_info=ldap3.NONE
-    )
     who = auth.bind_dn or "anonym"
-    connection = ldap3.Connection(
-        server,
-        user=auth.bind_dn or None,
-        password=auth.bind_password or None,
-        authentication=ldap3.SIMPLE if auth.bind_dn else ldap3.ANONYMOUS,
-        receive_timeout=max(1, round(auth.timeout_s)),
-        raise_exceptions=True,
-    )
+    connection = new_connection(auth, auth.bind_dn, auth.bind_password)
     try:
-        connection.open()
-        if auth.start_tls and not auth.url.startswith("ldaps://"):
-            connection.start_tls()
-        connection.bind()
+        open_and_bind(connection, auth)
     except ldap_errors.LDAPInvalidCredentialsResult:
         return Finding(
             "LDAP-Anmeldung des Dienstkontos",
@@ -170,8 +148,7 @@ def check_ldap(config: Config) -> Finding:
             "auth.bind_dn und AKTENLOTSE_LDAP_BIND_PASSWORD (in /etc/aktenlotse/secrets) prüfen.",
         )
     except ldap_errors.LDAPException as exc:
-        text = repr(exc).lower()
-        if any(word in text for word in ("certificate", "ssl", "tls", "verify")):
+        if is_tls_problem(exc):
             return Finding(
                 "LDAP-TLS-Zertifikat",
                 False,
@@ -185,9 +162,8 @@ def check_ldap(config: Config) -> Finding:
             "Adresse, Port (636/389) und Firewall zum Domänencontroller prüfen.",
         )
     finally:
-        with contextlib.suppress(Exception):  # closing a broken connection must not hide the finding
-            connection.unbind()
-    secured = "TLS-Zertifikat gültig" if tls else "ohne TLS"
+        unbind_quietly(connection)
+    secured = "TLS-Zertifikat gültig" if uses_tls(auth) else "ohne TLS"
     return Finding("LDAP", True, f"{auth.url}, angemeldet als {who}, {secured}")
 
 

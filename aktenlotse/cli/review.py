@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from aktenlotse.cli.common import UserError, config_of
+from aktenlotse.cli.common import UserError, add_action, config_of, print_report
 from aktenlotse.core.config import Config
 from aktenlotse.pipeline.app import open_backend
 from aktenlotse.services.migration_export import export_migration_list
@@ -22,7 +22,9 @@ from aktenlotse.xdomea.service import HandoverError, Scope, export_aktenplan, ex
 def configure(parser: argparse.ArgumentParser) -> None:
     """The actions of `review` (export, train, status, forecast)."""
     review = parser.add_subparsers(metavar="WHAT")
-    p = review.add_parser("export", help="write the migration list, or hand the decided documents to the DMS (xdomea)")
+    p = add_action(
+        review, "export", cmd_export, "write the migration list, or hand the decided documents to the DMS (xdomea)"
+    )
     p.add_argument(
         "--format",
         choices=("csv", "xlsx", "xdomea", "xdomea-aktenplan"),
@@ -33,21 +35,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--source", help="xdomea: only this source")
     p.add_argument("--folder", help="xdomea: only below this folder (relative to the source root)")
     p.add_argument("--with-files", action="store_true", help="xdomea: put the primary files into the ZIP")
-    p.set_defaults(func=cmd_export)
-    p = review.add_parser("train", help="retrain the Aktenplan model from the decisions")
-    p.set_defaults(func=cmd_train)
-    p = review.add_parser("status", help="how many documents and folders are decided")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_status)
-    p = review.add_parser("forecast", help="migration forecast per Fachbereich: work left, pace, roll-out order")
-    p.add_argument("--json", action="store_true")
+    add_action(review, "train", cmd_train, "retrain the Aktenplan model from the decisions")
+    add_action(review, "status", cmd_status, "how many documents and folders are decided", with_json=True)
+    p = add_action(
+        review,
+        "forecast",
+        cmd_forecast,
+        "migration forecast per Fachbereich: work left, pace, roll-out order",
+        with_json=True,
+    )
     p.add_argument(
         "--confident-at",
         type=float,
         default=CONFIDENT_AT,
         help=f"a suggestion at least this sure needs no person (default {CONFIDENT_AT})",
     )
-    p.set_defaults(func=cmd_forecast)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -95,13 +97,12 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise UserError(error.message) from None
     finally:
         backend.close()
+    learned = f"Gelernt aus {report.n_decisions} Entscheidungen"
     if report.heldout_top1 is None:
-        print(f"Gelernt aus {report.n_decisions} Entscheidungen.")
+        print(f"{learned}.")
     else:
-        print(
-            f"Gelernt aus {report.n_decisions} Entscheidungen; zurückgehalten {report.n_heldout}: "
-            f"Top 1 {report.heldout_top1:.1%}, Top 3 {report.heldout_top3:.1%}"
-        )
+        top1, top3 = report.heldout_top1, report.heldout_top3
+        print(f"{learned}; zurückgehalten {report.n_heldout}: Top 1 {top1:.1%}, Top 3 {top3:.1%}")
     return 0
 
 
@@ -138,8 +139,4 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     finally:
         backend.close()
     assert forecast is not None  # the state database exists (checked above)
-    if args.json:
-        print(json.dumps(forecast_dict(forecast), ensure_ascii=False, indent=2))
-    else:
-        print("\n".join(forecast_lines(forecast)))
-    return 0
+    return print_report(forecast, forecast_dict, forecast_lines, as_json=args.json)
