@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.browser_steps import fill_login, wait_for_results
 from tests.plugins.requirements import missing_service
 
 CHROMIUM_ARGS = [
@@ -66,20 +67,32 @@ def running_portal(config: Path, port: int, env: dict[str, str], log: Path):
 
 
 @contextmanager
-def browser_pages(count: int, height: int = 900):
-    """`count` pages of one headless Chromium, each in a context of its own (separate
-    cookies and sessions, like two people at two desks)."""
+def chromium():
+    """One headless Chromium, closed again at the end of the block."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
         try:
-            yield [
-                browser.new_context(viewport={"width": 1280, "height": height}, locale="de-DE").new_page()
-                for _ in range(count)
-            ]
+            yield browser
         finally:
             browser.close()
+
+
+def new_page(browser, height: int = 900, cookies=()):
+    """A page in a browser context of its own (separate cookies and sessions, like another
+    person at another desk), holding `cookies` from the start."""
+    context = browser.new_context(viewport={"width": 1280, "height": height}, locale="de-DE")
+    if cookies:
+        context.add_cookies(list(cookies))
+    return context.new_page()
+
+
+@contextmanager
+def browser_pages(count: int, height: int = 900):
+    """`count` pages of one headless Chromium, each in a context of its own."""
+    with chromium() as browser:
+        yield [new_page(browser, height) for _ in range(count)]
 
 
 @contextmanager
@@ -98,19 +111,11 @@ def chromium_installed():
 def log_in_and_search(page, url: str, username: str, password: str, query: str) -> float:
     """Returns seconds from pressing Enter in the search box to the first result shown."""
     page.goto(url)
-    page.get_by_label("Benutzername").fill(username)
-    page.get_by_label("Passwort", exact=True).fill(password)
-    page.get_by_role("button", name="Anmelden").click()
+    fill_login(page, username, password)
     box = page.get_by_label("Suchbegriff")
     box.wait_for(timeout=20_000)
     box.fill(query)
     start = time.perf_counter()
     box.press("Enter")
-    page.get_by_text("Treffer", exact=False).first.wait_for(timeout=20_000)
+    wait_for_results(page)
     return time.perf_counter() - start
-
-
-def wait_until_idle(page, timeout_ms: int = 20_000) -> None:
-    """Until the portal's script run has finished (Streamlit marks its root element), as a
-    user waits for a page to finish loading before typing into it."""
-    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout_ms)

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import browser_page, chromium_installed, log_in_and_search, running_portal  # noqa: F401 - chromium_installed is a fixture
-from tests.certificates import free_port
+from tests.browser import browser_page, chromium_installed, log_in_and_search  # noqa: F401 - chromium_installed is a fixture
+from tests.browser_steps import TIMEOUT, fill_login
 from tests.ldap_directory import USERS
-from tests.portal_fixtures import HOSTILE_TITLE, SERVICE_ENV, build_index, write_config
+from tests.portal_fixtures import HOSTILE_TITLE, build_and_serve
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 pytestmark = [pytest.mark.usefixtures("chromium_installed"), pytest.mark.browser, pytest.mark.ldap]
@@ -16,11 +16,7 @@ pytestmark = [pytest.mark.usefixtures("chromium_installed"), pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def portal_url(tmp_path_factory, slapd):
-    folder = tmp_path_factory.mktemp("portal")
-    build_index(folder / "data")
-    port = free_port()
-    config = write_config(folder, slapd, port=port)
-    with running_portal(config, port, SERVICE_ENV, folder / "portal.log") as url:
+    with build_and_serve(tmp_path_factory.mktemp("portal"), slapd) as url:
         yield url
 
 
@@ -49,10 +45,8 @@ def test_browser_login_search_sees_only_permitted_hits(portal_url):
 def test_browser_wrong_password(portal_url):
     with browser_page() as page:
         page.goto(portal_url)
-        page.get_by_label("Benutzername").fill("mueller")
-        page.get_by_label("Passwort", exact=True).fill("falsch")
-        page.get_by_role("button", name="Anmelden").click()
-        page.get_by_text("Benutzername oder Passwort ist falsch").wait_for(timeout=20_000)
+        fill_login(page, "mueller", "falsch")
+        page.get_by_text("Benutzername oder Passwort ist falsch").wait_for(timeout=TIMEOUT)
         assert "Traceback" not in page.inner_text("body")
 
 

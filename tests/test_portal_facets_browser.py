@@ -7,7 +7,6 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from aktenlotse.core.config import EnrichConfig
 from aktenlotse.enrich.aktenplan import Aktenplan, AktenplanClass
@@ -15,13 +14,11 @@ from aktenlotse.enrich.embeddings import load_encoder
 from aktenlotse.pipeline.embed_pass import run_embedding_pass
 from aktenlotse.search.embedded import EmbeddedBackend
 from aktenlotse.stores.aktenplan_store import AktenplanStore
-from tests.browser import browser_page, chromium_installed, running_portal, wait_until_idle  # noqa: F401 - chromium_installed is a fixture
-from tests.certificates import free_port
-from tests.ldap_directory import USERS
-from tests.portal_fixtures import SERVICE_ENV, share_document, write_config
+from tests.browser import browser_page, chromium_installed  # noqa: F401 - chromium_installed is a fixture
+from tests.browser_steps import TIMEOUT, fill_login, log_in, open_choices, search, wait_until_idle
+from tests.portal_fixtures import build_and_serve, share_document, write_index
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
-TIMEOUT = 20_000
 pytestmark = [pytest.mark.usefixtures("chromium_installed"), pytest.mark.browser, pytest.mark.ldap]
 
 # (path, Aktenplan code): everyone may read all of them; every text holds "Antrag".
@@ -37,29 +34,26 @@ FILES = [
 
 
 def _build(data_dir: Path) -> None:
-    data_dir.mkdir(parents=True, exist_ok=True)
-    backend = EmbeddedBackend(data_dir / "index.sqlite")
-    try:
-        backend.upsert(
-            [
-                share_document(
-                    i,
-                    path,
-                    path.rsplit("/", 1)[-1].rsplit(".", 1)[0],
-                    f"Ein Antrag ({path}).",
-                    ("everyone",),
-                    modified=f"2024-03-0{i + 1}T10:00:00+00:00",
-                    size=1000 + i,  # an empty file would have no meaning to search by
-                    extra={"aktenplan": [{"code": code, "score": 0.9}]} if code else {},
-                )
-                for i, (path, code) in enumerate(FILES)
-            ]
-        )
-        # Vectors, so that the portal searches by meaning as well (hybrid by default).
+    write_index(
+        data_dir,
+        [
+            share_document(
+                i,
+                path,
+                path.rsplit("/", 1)[-1].rsplit(".", 1)[0],
+                f"Ein Antrag ({path}).",
+                ("everyone",),
+                modified=f"2024-03-0{i + 1}T10:00:00+00:00",
+                size=1000 + i,  # an empty file would have no meaning to search by
+                extra={"aktenplan": [{"code": code, "score": 0.9}]} if code else {},
+            )
+            for i, (path, code) in enumerate(FILES)
+        ],
+    )
+    # Vectors, so that the portal searches by meaning as well (hybrid by default).
+    with EmbeddedBackend(data_dir / "index.sqlite") as backend:
         stats = run_embedding_pass(backend, load_encoder(EnrichConfig().model), EnrichConfig())
-        assert stats.complete and stats.documents == len(FILES)
-    finally:
-        backend.close()
+    assert stats.complete and stats.documents == len(FILES)
     plan = Aktenplan(
         {
             "6": AktenplanClass("6", "Bauwesen"),
@@ -73,32 +67,15 @@ def _build(data_dir: Path) -> None:
 
 @pytest.fixture(scope="module")
 def portal_url(tmp_path_factory, slapd):
-    folder = tmp_path_factory.mktemp("facets-portal")
-    _build(folder / "data")
-    port = free_port()
-    config = write_config(folder, slapd, port=port)
-    with running_portal(config, port, SERVICE_ENV, folder / "portal.log") as url:
+    with build_and_serve(tmp_path_factory.mktemp("facets-portal"), slapd, build=_build) as url:
         yield url
 
 
-def _log_in(page, user: str) -> None:
-    page.get_by_label("Benutzername").fill(user)
-    page.get_by_label("Passwort", exact=True).fill(USERS[user][2])
-    page.get_by_role("button", name="Anmelden").click()
-
-
 def _search(page, url: str, user: str, text: str, mode: str = "Volltext") -> None:
-    page.goto(url)
-    _log_in(page, user)
-    box = page.get_by_label("Suchbegriff")
-    box.wait_for(timeout=TIMEOUT)
-    wait_until_idle(page)
+    log_in(page, url, user)
     page.get_by_text(mode, exact=True).click()
     wait_until_idle(page)
-    box.fill(text)
-    box.press("Enter")
-    page.get_by_text("Treffer", exact=False).first.wait_for(timeout=TIMEOUT)
-    wait_until_idle(page)
+    search(page, text)
 
 
 def _total(page) -> int:
@@ -196,27 +173,10 @@ def test_every_folder_count_is_the_hit_count_after_choosing_it(portal_url, mode)
         assert checked >= 4, mode
 
 
-def _open_choices(page, select):
-    """Open a multiselect's list and return its visible options (not the search box's hidden
-    suggestions). A rerun that lands just after the click closes the list again, so the
-    click is repeated until the list stays open."""
-    options = page.locator('[role="option"]:visible')
-    for _ in range(10):
-        select.locator("input").click()
-        try:
-            options.first.wait_for(timeout=2_000)
-            return options
-        except PlaywrightTimeout:
-            page.keyboard.press("Escape")
-            wait_until_idle(page)
-    options.first.wait_for(timeout=TIMEOUT)
-    return options
-
-
 def test_aktenplan_facet_shows_code_and_title(portal_url):
     with browser_page() as page:
         _search(page, portal_url, "schmidt", "Antrag")
-        options = _open_choices(
+        options = open_choices(
             page, _sidebar(page).locator('[data-testid="stMultiSelect"]').filter(has_text="Aktenplan")
         )
         shown = [text for text in options.all_inner_texts() if text != "Alle auswählen"]
@@ -259,7 +219,7 @@ def test_text_preview_shows_the_start_of_the_text_with_the_words_marked(portal_u
 def test_link_to_a_page_the_roles_may_not_open_says_so(portal_url, user, path, notice):
     with browser_page() as page:
         page.goto(portal_url + path)  # a link followed before logging in
-        _log_in(page, user)
+        fill_login(page, user)
         page.get_by_text(notice, exact=False).wait_for(timeout=TIMEOUT)
         assert page.url.endswith("/" + path)
         assert page.get_by_role("heading", name="Kein Zugang").is_visible()

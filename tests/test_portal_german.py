@@ -8,13 +8,13 @@ form the user typed."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
-from tests.browser import browser_page, browser_pages, chromium_installed, running_portal  # noqa: F401 - chromium_installed is a fixture
-from tests.certificates import free_port
-from tests.ldap_directory import USERS
-from tests.portal_fixtures import SERVICE_ENV, build_index, write_config
+from tests.browser import browser_page, browser_pages, chromium_installed  # noqa: F401 - chromium_installed is a fixture
+from tests.browser_steps import TIMEOUT, log_in, open_choices, submit_search
+from tests.portal_fixtures import build_and_serve, build_index
 from tests.portal_state import record_crawl
 
 pytestmark = [pytest.mark.usefixtures("chromium_installed"), pytest.mark.browser, pytest.mark.ldap]
@@ -91,13 +91,14 @@ CAPTION_CONTRASTS = """() => {
 
 @pytest.fixture(scope="module")
 def portal_url(tmp_path_factory, slapd):
-    folder = tmp_path_factory.mktemp("german-portal")
-    build_index(folder / "data")
-    record_crawl(folder / "data")
-    port = free_port()
-    config = write_config(folder, slapd, port=port)
-    with running_portal(config, port, SERVICE_ENV, folder / "portal.log") as url:
+    with build_and_serve(tmp_path_factory.mktemp("german-portal"), slapd, build=_index_with_crawl) as url:
         yield url
+
+
+def _index_with_crawl(data_dir: Path) -> None:
+    """The sample index and a crawl run, so that the admin pages have runs to show."""
+    build_index(data_dir)
+    record_crawl(data_dir)
 
 
 def english_words(page) -> list[str]:
@@ -117,12 +118,8 @@ def settle(page) -> None:
     page.wait_for_timeout(400)
 
 
-def log_in(page, url: str, username: str) -> None:
-    page.goto(url)
-    page.get_by_label("Benutzername").fill(username)
-    page.get_by_label("Passwort", exact=True).fill(USERS[username][2])
-    page.get_by_role("button", name="Anmelden").click()
-    page.get_by_label("Suchbegriff").wait_for(timeout=20_000)
+def log_in_settled(page, url: str, username: str) -> None:
+    log_in(page, url, username)
     settle(page)
 
 
@@ -132,18 +129,19 @@ def assert_german(page, where: str) -> None:
     assert found == [], f"{where}: {found}"
 
 
-def walk_search_page(page) -> None:
-    box = page.get_by_label("Suchbegriff")
-    box.fill("Hundesteuer")
-    box.press("Enter")
-    page.get_by_text("Hundesteuersatzung der Stadt").first.wait_for(timeout=20_000)
+def search_hundesteuer(page) -> None:
+    submit_search(page, "Hundesteuer")
+    page.get_by_text("Hundesteuersatzung der Stadt").first.wait_for(timeout=TIMEOUT)
     settle(page)
+
+
+def walk_search_page(page) -> None:
+    search_hundesteuer(page)
     assert_german(page, "Suche mit Treffern")
     page.locator('[data-testid="stCode"]').first.hover()  # shows the copy button
     page.wait_for_timeout(300)
     assert_german(page, "Suche, Pfad mit Kopierknopf")
-    facet = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').first
-    facet.click()
+    open_choices(page, page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').first)
     page.keyboard.type("zzzz")  # an option list with nothing in it: "No results" otherwise
     page.wait_for_timeout(500)
     assert_german(page, "Suche, Filterauswahl ohne Treffer")
@@ -172,7 +170,7 @@ def walk_other_pages(page, role: str) -> list[str]:
 @pytest.mark.parametrize("role", list(USERS_BY_ROLE))
 def test_every_page_is_german_for_every_role(portal_url, role):
     with browser_page() as page:
-        log_in(page, portal_url, USERS_BY_ROLE[role])
+        log_in_settled(page, portal_url, USERS_BY_ROLE[role])
         assert_german(page, f"{role}: Suche")
         assert role in page.locator('[data-testid="stSidebar"]').inner_text()  # "Rollen: …" in German
         walk_search_page(page)
@@ -183,7 +181,7 @@ def test_every_page_is_german_for_every_role(portal_url, role):
 
 def test_streamlit_texts_drawn_later_are_translated_too(portal_url):
     with browser_page() as page:
-        log_in(page, portal_url, "mueller")
+        log_in_settled(page, portal_url, "mueller")
         page.evaluate(
             """() => {
               const note = document.createElement("span");
@@ -201,7 +199,7 @@ def test_streamlit_texts_drawn_later_are_translated_too(portal_url):
 
 def test_admin_sees_german_run_states_and_error_messages(portal_url):
     with browser_pages(1, height=2400) as (page,):
-        log_in(page, portal_url, "admin.it")
+        log_in_settled(page, portal_url, "admin.it")
         page.locator('[data-testid="stSidebarNav"] a[href$="verwaltung"]').click()
         page.get_by_role("heading", name="Crawl-Läufe").wait_for(timeout=20_000)
         settle(page)
@@ -214,12 +212,8 @@ def test_admin_sees_german_run_states_and_error_messages(portal_url):
 
 def test_captions_have_a_contrast_of_at_least_4_5(portal_url):
     with browser_page() as page:
-        log_in(page, portal_url, "mueller")
-        box = page.get_by_label("Suchbegriff")
-        box.fill("Hundesteuer")
-        box.press("Enter")
-        page.get_by_text("Hundesteuersatzung der Stadt").first.wait_for(timeout=20_000)
-        settle(page)
+        log_in_settled(page, portal_url, "mueller")
+        search_hundesteuer(page)
         contrasts = page.evaluate(CAPTION_CONTRASTS)
         assert len(contrasts) >= 3  # the sidebar's roles, the hit count, a hit's date and size
         low = [(text, round(ratio, 2)) for text, ratio in contrasts if ratio < 4.5]
@@ -228,7 +222,7 @@ def test_captions_have_a_contrast_of_at_least_4_5(portal_url):
 
 def test_search_box_is_focused_after_login_and_meinten_sie_keeps_the_case(portal_url):
     with browser_page() as page:
-        log_in(page, portal_url, "schmidt")
+        log_in_settled(page, portal_url, "schmidt")
         assert page.evaluate("document.activeElement && document.activeElement.getAttribute('aria-label')") == (
             "Suchbegriff"
         )

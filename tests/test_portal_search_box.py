@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from aktenlotse.search.embedded import EmbeddedBackend
-from tests.browser import browser_pages, chromium_installed, running_portal, wait_until_idle  # noqa: F401 - fixture
-from tests.certificates import free_port
-from tests.portal_fixtures import share_document, write_config
+from tests.browser import browser_pages, chromium_installed  # noqa: F401 - fixture
+from tests.browser_steps import log_in, search, wait_for_results, wait_until_idle
+from tests.portal_fixtures import build_and_serve, share_document, unc_path, write_index
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 pytestmark = [pytest.mark.usefixtures("chromium_installed"), pytest.mark.browser]
+DEMO_PASSWORD = "demo"  # every demo login's
 
 DOCS = [
     (
@@ -33,49 +33,26 @@ DOCS = [
 ]
 
 
+def _build(data_dir: Path) -> None:
+    write_index(
+        data_dir,
+        [
+            share_document(i, path, title, text, allow, display_path=unc_path(path))
+            for i, (path, title, text, allow) in enumerate(DOCS)
+        ],
+    )
+
+
 @pytest.fixture(scope="module")
 def portal_url(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("portal")
-    (folder / "data").mkdir()
-    backend = EmbeddedBackend(folder / "data" / "index.sqlite")
-    try:
-        backend.upsert(
-            [
-                share_document(
-                    i, path, title, text, allow, display_path="\\\\rathaus\\daten\\" + path.replace("/", "\\")
-                )
-                for i, (path, title, text, allow) in enumerate(DOCS)
-            ]
-        )
-    finally:
-        backend.close()
-    port = free_port()
-    config = write_config(folder, None, mode="demo", port=port)
-    with running_portal(config, port, {}, folder / "portal.log") as url:
+    with build_and_serve(tmp_path_factory.mktemp("portal"), build=_build) as url:  # the demo logins
         yield url
-
-
-def log_in(page, url: str, username: str) -> None:
-    page.goto(url)
-    page.get_by_label("Benutzername").fill(username)
-    page.get_by_label("Passwort", exact=True).fill("demo")
-    page.get_by_role("button", name="Anmelden").click()
-    page.get_by_label("Suchbegriff").wait_for(timeout=20_000)
-    wait_until_idle(page)
-
-
-def search(page, text: str) -> None:
-    box = page.get_by_label("Suchbegriff")
-    box.fill(text)
-    box.press("Enter")
-    page.get_by_text("Treffer", exact=False).first.wait_for(timeout=20_000)
-    wait_until_idle(page)
 
 
 def test_a_shared_search_runs_trimmed_for_whoever_runs_it(portal_url):
     ARTIFACTS.mkdir(exist_ok=True)
     with browser_pages(2) as (lotse, colleague):
-        log_in(lotse, portal_url, "yilmaz")  # Standesamt, Digitallotse
+        log_in(lotse, portal_url, "yilmaz", DEMO_PASSWORD)  # Standesamt, Digitallotse
         search(lotse, "Urkunde")
         lotse.get_by_text("Sterbeurkunde Vermerk").first.wait_for()
         sidebar = lotse.get_by_test_id("stSidebar")
@@ -92,7 +69,7 @@ def test_a_shared_search_runs_trimmed_for_whoever_runs_it(portal_url):
         taken_back.wait_for(timeout=20_000)
         lotse.screenshot(path=str(ARTIFACTS / "portal-saved-search.png"), full_page=True)
 
-        log_in(colleague, portal_url, "mueller")  # Bauamt: not the Standesamt's internal note
+        log_in(colleague, portal_url, "mueller", DEMO_PASSWORD)  # Bauamt: not the Standesamt's internal note
         bar = colleague.get_by_test_id("stSidebar")
         bar.get_by_role("button", name="Alle Urkunden (von yilmaz)").click()
         colleague.get_by_text("Geburtsurkunde Muster").first.wait_for(timeout=20_000)
@@ -111,7 +88,7 @@ def suggestions(page):
 
 def test_suggestions_while_typing_keyboard_and_mouse(portal_url):
     with browser_pages(1) as (page,):
-        log_in(page, portal_url, "mueller")
+        log_in(page, portal_url, "mueller", DEMO_PASSWORD)
         box = page.get_by_label("Suchbegriff")
         box.press_sequentially("Gebü", delay=40)
         listbox = suggestions(page)
@@ -123,7 +100,7 @@ def test_suggestions_while_typing_keyboard_and_mouse(portal_url):
         box.press("ArrowDown")
         assert options.first.get_attribute("aria-selected") == "true"
         box.press("Enter")
-        page.get_by_text("Treffer", exact=False).first.wait_for(timeout=20_000)
+        wait_for_results(page)
         wait_until_idle(page)
         assert box.input_value() == offered[0]
         assert listbox.is_hidden()
@@ -139,11 +116,11 @@ def test_suggestions_while_typing_keyboard_and_mouse(portal_url):
 
 def test_suggestions_never_offer_words_of_hidden_documents(portal_url):
     with browser_pages(2) as (allowed, other):
-        log_in(allowed, portal_url, "yilmaz")
+        log_in(allowed, portal_url, "yilmaz", DEMO_PASSWORD)
         allowed.get_by_label("Suchbegriff").press_sequentially("Zypr", delay=40)
         suggestions(allowed).get_by_role("option", name="Zypressenhain").wait_for(timeout=20_000)
 
-        log_in(other, portal_url, "mueller")
+        log_in(other, portal_url, "mueller", DEMO_PASSWORD)
         box = other.get_by_label("Suchbegriff")
         box.press_sequentially("Zypr", delay=40)
         other.wait_for_timeout(1500)

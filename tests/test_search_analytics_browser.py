@@ -13,18 +13,19 @@ from aktenlotse.services.best_bets import BestBets
 from aktenlotse.services.search_analytics import SearchLog
 from aktenlotse.services.wiki import WikiStore
 from aktenlotse.stores.appdb import app_db_path
-from tests.browser import (  # noqa: F401 - chromium_installed is a fixture
-    browser_pages,
-    chromium_installed,
-    running_portal,
-    wait_until_idle,
-)
-from tests.certificates import free_port
-from tests.ldap_directory import USERS
-from tests.portal_fixtures import SERVICE_ENV, build_index, write_config
+from tests.browser import browser_pages, chromium_installed  # noqa: F401 - chromium_installed is a fixture
+from tests.browser_steps import log_in, submit_search, wait_until_idle
+from tests.portal_fixtures import LOTSE_ROLES, build_index, publish, serve_portal
 
 pytestmark = [pytest.mark.usefixtures("chromium_installed"), pytest.mark.browser, pytest.mark.ldap, pytest.mark.wiki]
-LOTSE = ("digitallotse",)
+WIKI_PAGES = [
+    (
+        "Hundesteuer an- und abmelden",
+        "Die **Anmeldung** eines Hundes geht über das Formular der Kämmerei.",
+        "Anleitung",
+    ),
+    ("Wohngeld beantragen", "Den Antrag nimmt das Sozialamt entgegen.", "FAQ"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -34,22 +35,8 @@ def portal(tmp_path_factory, slapd):
     build_index(data)
     index = EmbeddedBackend(data / "index.sqlite")
     wiki = WikiStore(data, index)
-    wiki.save(
-        author="yilmaz",
-        roles=LOTSE,
-        title="Hundesteuer an- und abmelden",
-        body="Die **Anmeldung** eines Hundes geht über das Formular der Kämmerei.",
-        category="Anleitung",
-        status="published",
-    )
-    wiki.save(
-        author="yilmaz",
-        roles=LOTSE,
-        title="Wohngeld beantragen",
-        body="Den Antrag nimmt das Sozialamt entgegen.",
-        category="FAQ",
-        status="published",
-    )
+    for title, body, category in WIKI_PAGES:
+        publish(wiki, title, body, category)
     # Searches of earlier days, as the portal would have logged them.
     log = SearchLog(data, 90)
     for _ in range(3):
@@ -57,32 +44,15 @@ def portal(tmp_path_factory, slapd):
     log.record("Hundesteuer", "hybrid", 2)
     log.close()
     bets = BestBets(data)
-    bets.pin("hundesteuer", wiki.pages()[1].slug, "keywords", wiki=wiki, author="yilmaz", roles=LOTSE)
+    bets.pin("hundesteuer", wiki.pages()[1].slug, "keywords", wiki=wiki, author="yilmaz", roles=LOTSE_ROLES)
     bets.close()
-    port = free_port()
-    config = write_config(folder, slapd, port=port)
-    with running_portal(config, port, SERVICE_ENV, folder / "portal.log") as url:
+    with serve_portal(folder, slapd) as url:
         yield url, data
     # The warm-up at start also read the popular queries, and nothing of it failed.
     log_text = (folder / "portal.log").read_text(errors="replace")
     assert "Suche vorbereitet" in log_text and "fehlgeschlagen" not in log_text
     wiki.close()
     index.close()
-
-
-def log_in(page, url: str, username: str) -> None:
-    page.goto(url)
-    page.get_by_label("Benutzername").fill(username)
-    page.get_by_label("Passwort", exact=True).fill(USERS[username][2])
-    page.get_by_role("button", name="Anmelden").click()
-    page.get_by_label("Suchbegriff").wait_for(timeout=20_000)
-    wait_until_idle(page)
-
-
-def search(page, text: str) -> None:
-    box = page.get_by_label("Suchbegriff")
-    box.fill(text)
-    box.press("Enter")
 
 
 def log_rows(data) -> list[tuple]:
@@ -97,7 +67,7 @@ def test_best_bet_above_the_results_opens_the_page_and_marks_the_search(portal):
     url, data = portal
     with browser_pages(1, height=1400) as (page,):
         log_in(page, url, "schmidt")
-        search(page, "Hundesteuer")
+        submit_search(page, "Hundesteuer")
         first_hit = page.get_by_text("Hundesteuersatzung der Stadt").first
         first_hit.wait_for(timeout=20_000)
         pinned = page.get_by_text("Empfohlen: Hundesteuer an- und abmelden")
@@ -139,7 +109,7 @@ def test_digitallotse_pins_a_page_to_a_zero_hit_query_and_employees_see_it(porta
         log_in(employee, url, "mueller")
         nav = employee.locator('[data-testid="stSidebarNav"]').inner_text()
         assert "Suchanalyse" not in nav and "Suche" in nav
-        search(employee, "Wohngeld  ANTRAG")
+        submit_search(employee, "Wohngeld  ANTRAG")
         employee.get_by_text("Empfohlen: Wohngeld beantragen").wait_for(timeout=20_000)
         assert employee.get_by_text("Empfohlen: Hundesteuer").count() == 0
 
@@ -149,10 +119,10 @@ def test_digitallotse_pins_a_page_to_a_zero_hit_query_and_employees_see_it(porta
         pin_row.get_by_role("button", name="Lösen").click()
         expect(lotse.get_by_text("»wohngeld antrag« (genau diese Suche)")).to_have_count(0)
         wait_until_idle(employee)
-        search(employee, "Hundesteuer")  # another search, then this one again
+        submit_search(employee, "Hundesteuer")  # another search, then this one again
         employee.get_by_text("Hundesteuersatzung der Stadt").first.wait_for(timeout=20_000)
         wait_until_idle(employee)
-        search(employee, "Wohngeld Antrag")
+        submit_search(employee, "Wohngeld Antrag")
         expect(employee.get_by_text("Hundesteuersatzung der Stadt")).to_have_count(0, timeout=20_000)
         wait_until_idle(employee)
         expect(employee.get_by_text("Empfohlen: Wohngeld beantragen")).to_have_count(0)

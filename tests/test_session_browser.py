@@ -7,64 +7,32 @@ from pathlib import Path
 
 import ldap3
 import pytest
-from playwright.sync_api import sync_playwright
 
 from aktenlotse.portal.session_cookie import COOKIE_NAME, CookieClaims, load_secret, read_cookie, sign_cookie
 from aktenlotse.search.embedded import EmbeddedBackend
 from aktenlotse.services.wiki import WikiStore
-from tests.browser import CHROMIUM_ARGS, chromium_installed, chromium_path, running_portal  # noqa: F401 - chromium_installed is a fixture
-from tests.certificates import free_port
+from tests.browser import chromium, chromium_installed, new_page  # noqa: F401 - chromium_installed is a fixture
+from tests.browser_steps import TIMEOUT, fill_login
 from tests.ldap_directory import ROOT_DN, ROOT_PASSWORD, USERS, group_dn, user_dn
-from tests.portal_fixtures import SERVICE_ENV, build_index, write_config
+from tests.portal_fixtures import build_and_serve, build_index, publish
 
 pytestmark = [pytest.mark.usefixtures("chromium_installed"), pytest.mark.browser, pytest.mark.ldap]
-TIMEOUT = 20_000
+
+
+def _index_and_wiki(data_dir: Path) -> None:
+    build_index(data_dir)
+    with EmbeddedBackend(data_dir / "index.sqlite") as index:
+        wiki = WikiStore(data_dir, index)
+        for title in ("Posteingang", "Scannen im Bürgerbüro"):  # the newest is shown first without a link
+            publish(wiki, title, f"Anleitung {title}.")
+        wiki.close()
 
 
 @pytest.fixture(scope="module")
 def portal(tmp_path_factory, slapd):
     folder = tmp_path_factory.mktemp("session-portal")
-    build_index(folder / "data")
-    index = EmbeddedBackend(folder / "data" / "index.sqlite")
-    wiki = WikiStore(folder / "data", index)
-    for title in ("Posteingang", "Scannen im Bürgerbüro"):  # the newest is shown first without a link
-        wiki.save(
-            author="yilmaz",
-            roles=("digitallotse",),
-            title=title,
-            body=f"Anleitung {title}.",
-            category="Anleitung",
-            status="published",
-        )
-    wiki.close()
-    index.close()
-    port = free_port()
-    config = write_config(folder, slapd, port=port)
-    with running_portal(config, port, SERVICE_ENV, folder / "portal.log") as url:
+    with build_and_serve(folder, slapd, build=_index_and_wiki) as url:
         yield url, folder / "data"
-
-
-@contextmanager
-def chromium():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-def new_page(browser, cookies=()):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE")
-    if cookies:
-        context.add_cookies(list(cookies))
-    return context.new_page()
-
-
-def log_in(page, username: str) -> None:
-    page.get_by_label("Benutzername").fill(username)
-    page.get_by_label("Passwort", exact=True).fill(USERS[username][2])
-    page.get_by_role("button", name="Anmelden").click()
 
 
 def session_cookie(page) -> dict:
@@ -83,11 +51,17 @@ def shows_login_form(page) -> bool:
     return page.get_by_label("Benutzername").is_visible() and not page.get_by_label("Suchbegriff").is_visible()
 
 
+def followed_link(browser, link: str, user: str):
+    """A new browser context's page that opened `link` and logged in there as `user`."""
+    page = new_page(browser)
+    page.goto(link)
+    fill_login(page, user)
+    return page
+
+
 def logged_in_page(browser, url: str, user: str):
     """A new browser context's page on the portal, logged in as `user`, showing the search."""
-    page = new_page(browser)
-    page.goto(url)
-    log_in(page, user)
+    page = followed_link(browser, url, user)
     page.get_by_label("Suchbegriff").wait_for(timeout=TIMEOUT)
     return page
 
@@ -114,33 +88,23 @@ def test_reload_keeps_the_session_and_the_page(portal):
 def test_deep_links_land_on_their_page_after_login(portal):
     url, _ = portal
     with chromium() as browser:
-        page = new_page(browser)
-        page.goto(url + "verwaltung")
-        log_in(page, "admin.it")
+        page = followed_link(browser, url + "verwaltung", "admin.it")
         page.get_by_role("heading", name="Verwaltung").first.wait_for(timeout=TIMEOUT)
         assert page.url.endswith("/verwaltung")
 
-        page = new_page(browser)
-        page.goto(url + "pruefung")
-        log_in(page, "krause")
+        page = followed_link(browser, url + "pruefung", "krause")
         page.get_by_role("heading", name="Aktenplan-Prüfung").first.wait_for(timeout=TIMEOUT)
 
-        page = new_page(browser)
-        page.goto(url + "wissen?seite=posteingang")
-        log_in(page, "schmidt")
+        page = followed_link(browser, url + "wissen?seite=posteingang", "schmidt")
         page.get_by_role("heading", name="Wissen & DMS-News").first.wait_for(timeout=TIMEOUT)
         page.get_by_role("heading", name="Posteingang").first.wait_for(timeout=TIMEOUT)
         page.get_by_text("Anleitung Posteingang.").wait_for(timeout=TIMEOUT)
         assert "seite=posteingang" in page.url
 
-        page = new_page(browser)
-        page.goto(url + "wissen?seite=gibt-es-nicht")
-        log_in(page, "schmidt")
+        page = followed_link(browser, url + "wissen?seite=gibt-es-nicht", "schmidt")
         page.get_by_text("Die verlinkte Seite gibt es nicht (mehr)").wait_for(timeout=TIMEOUT)
 
-        page = new_page(browser)
-        page.goto(url + "?q=Hundesteuer&sortierung=datum")
-        log_in(page, "schmidt")
+        page = followed_link(browser, url + "?q=Hundesteuer&sortierung=datum", "schmidt")
         page.get_by_text("Hundesteuersatzung der Stadt").first.wait_for(timeout=TIMEOUT)
         assert page.get_by_label("Suchbegriff").input_value() == "Hundesteuer"
         assert "q=Hundesteuer" in page.url and "sortierung=datum" in page.url
@@ -151,7 +115,7 @@ def test_logged_out_cookie_is_dead_in_another_browser(portal):
     with chromium() as browser:
         page = logged_in_page(browser, url, "mueller")
         copied = session_cookie(page)
-        other = new_page(browser, [copied])  # the same cookie works elsewhere while logged in ...
+        other = new_page(browser, cookies=[copied])  # the same cookie works elsewhere while logged in ...
         other.goto(url)
         other.get_by_label("Suchbegriff").wait_for(timeout=TIMEOUT)
         page.get_by_role("button", name="Abmelden").click()
@@ -163,7 +127,7 @@ def test_logged_out_cookie_is_dead_in_another_browser(portal):
         assert not [c for c in page.context.cookies() if c["name"] == COOKIE_NAME]
         page.reload()
         assert shows_login_form(page)
-        third = new_page(browser, [copied])  # ... and is dead after the logout
+        third = new_page(browser, cookies=[copied])  # ... and is dead after the logout
         third.goto(url)
         assert shows_login_form(third)
         assert "Anna Müller" not in third.inner_text("body")
@@ -184,7 +148,7 @@ def test_expired_tampered_and_forged_cookies_log_nobody_in(portal):
         for value in (expired, f"{as_admin}.{signature}", f"{payload}.{signature[:-2]}AA", forged, "Unsinn"):
             cookie = {**genuine, "value": value}
             cookie.pop("expires", None)
-            other = new_page(browser, [cookie])
+            other = new_page(browser, cookies=[cookie])
             other.goto(url + "verwaltung")
             assert shows_login_form(other), value
             assert "Traceback" not in other.inner_text("body")
@@ -207,9 +171,7 @@ def removed_from_group(slapd, user: str, group: str):
 def test_reload_resolves_roles_again(portal, slapd):
     url, _ = portal
     with chromium() as browser:
-        page = new_page(browser)
-        page.goto(url + "verwaltung")
-        log_in(page, "admin.it")
+        page = followed_link(browser, url + "verwaltung", "admin.it")
         page.get_by_role("heading", name="Verwaltung").first.wait_for(timeout=TIMEOUT)
         session_cookie(page)
         with removed_from_group(slapd, "admin.it", "portal-admins"):

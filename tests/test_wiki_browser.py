@@ -11,19 +11,12 @@ from playwright.sync_api import expect
 
 from aktenlotse.search.embedded import EmbeddedBackend
 from aktenlotse.services.wiki import WikiStore
-from tests.browser import (  # noqa: F401 - chromium_installed is a fixture
-    browser_pages,
-    chromium_installed,
-    log_in_and_search,
-    running_portal,
-    wait_until_idle,
-)
-from tests.certificates import free_port
+from tests.browser import browser_pages, chromium_installed, log_in_and_search  # noqa: F401 - chromium_installed is a fixture
+from tests.browser_steps import log_in, wait_until_idle
 from tests.ldap_directory import USERS
-from tests.portal_fixtures import SERVICE_ENV, build_index, write_config
+from tests.portal_fixtures import build_index, publish, serve_portal
 
 pytestmark = [pytest.mark.usefixtures("chromium_installed"), pytest.mark.browser, pytest.mark.ldap, pytest.mark.wiki]
-LOTSE = ("digitallotse",)
 
 
 @pytest.fixture(scope="module")
@@ -40,10 +33,8 @@ def portal(tmp_path_factory, slapd):
         ("Scannen im Bürgerbüro", "Erste Fassung der Anleitung."),  # the newest: "Lesen" shows it first
     )
     for title, body in pages:
-        wiki.save(author="yilmaz", roles=LOTSE, title=title, body=body, category="Anleitung", status="published")
-    port = free_port()
-    config = write_config(folder, slapd, port=port)
-    with running_portal(config, port, SERVICE_ENV, folder / "portal.log") as url:
+        publish(wiki, title, body)
+    with serve_portal(folder, slapd) as url:
         yield url, wiki
     wiki.close()
     index.close()
@@ -54,11 +45,7 @@ def two_browsers():
 
 
 def open_wiki(page, url: str, username: str) -> None:
-    page.goto(url)
-    page.get_by_label("Benutzername").fill(username)
-    page.get_by_label("Passwort", exact=True).fill(USERS[username][2])
-    page.get_by_role("button", name="Anmelden").click()
-    page.get_by_label("Suchbegriff").wait_for(timeout=20_000)
+    log_in(page, url, username)
     page.get_by_role("link", name="Wissen & DMS-News").click()
     page.get_by_role("heading", name="Scannen im Bürgerbüro").first.wait_for(timeout=20_000)
 
