@@ -29,7 +29,8 @@ from aktenlotse.core.records import Document
 from aktenlotse.enrich.embeddings import encode_queries, load_encoder
 from aktenlotse.search.backend import ChunkVectors, Query
 from aktenlotse.search.elasticsearch_backend import ElasticsearchBackend
-from bench.corpus import _TITLES, BENCH_QUERIES, DEPARTMENTS, _fill, _paragraphs
+from bench.corpus import BENCH_QUERIES
+from bench.corpus_text import DEPARTMENTS, TITLES, fill, paragraphs
 from bench.es_common import search_server
 
 PRINCIPALS = ["everyone", "authenticated", "group:bauamt"]
@@ -41,13 +42,13 @@ def documents(n: int, seed: int = 3):
         dep = rng.choice(DEPARTMENTS)
         year = rng.randint(2015, 2025)
         folder = rng.choice(dep.open_folders or ("Allgemein",))
-        text = "\n".join(_paragraphs(rng, dep, year))
+        text = "\n".join(paragraphs(rng, dep, year))
         file_type = rng.choice(["pdf", "docx", "txt", "eml", "xlsx"])
         yield Document(
             id=f"d{i:06d}",
             source="share",
             path=f"{dep.name}/{folder}/{year}/dok-{i}.{file_type}",
-            title=_fill(rng.choice(_TITLES), rng, dep, year),
+            title=fill(rng.choice(TITLES), rng, dep, year),
             text=text,
             modified=f"{year}-03-01T10:00:00",
             file_type=file_type,
