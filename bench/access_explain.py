@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import random
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -24,13 +23,9 @@ from pathlib import Path
 from aktenlotse.cli.access import directory_for
 from aktenlotse.core.config import load_config
 from aktenlotse.services.access_explain import explain
+from bench.latency import percentiles
 
 USERS = ("mueller", "schmidt", "weber", "yilmaz", "krause", "gast")
-
-
-def percentiles(timings: list[float]) -> tuple[float, float]:
-    timings = sorted(timings)
-    return statistics.median(timings), timings[max(0, int(len(timings) * 0.95) - 1)]
 
 
 def main() -> None:

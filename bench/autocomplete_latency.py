@@ -30,7 +30,7 @@ from aktenlotse.search.embedded import EmbeddedBackend
 from aktenlotse.search.fulltext_query import WORDS
 from aktenlotse.services.completions import query_completions
 from bench.crawl_throughput import CACHE
-from bench.es_query_latency import percentiles
+from bench.latency import print_latency
 from bench.scale import BATCH, numbered
 
 USERS = {
@@ -96,11 +96,10 @@ def measure(name: str, backend: Backend, prefixes: list[str], n_docs: int) -> No
             start = time.perf_counter()
             offered += len(query_completions(backend, prefix, principals))
             timings.append((time.perf_counter() - start) * 1000)
-        p50, p95 = percentiles(timings)
-        print(
-            f"autocomplete_{name}_{user}_ms_{n_docs} p50 {p50:.1f} p95 {p95:.1f}  (target p95 <= 100 ms;"
-            f" {len(prefixes)} prefixes, {offered / len(prefixes):.1f} suggestions each)",
-            flush=True,
+        print_latency(
+            f"autocomplete_{name}_{user}_ms_{n_docs}",
+            timings,
+            f"target p95 <= 100 ms; {len(prefixes)} prefixes, {offered / len(prefixes):.1f} suggestions each",
         )
 
 

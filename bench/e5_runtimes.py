@@ -26,7 +26,7 @@ from aktenlotse.core.config import EnrichConfig
 from aktenlotse.enrich.chunking import document_chunks
 from aktenlotse.enrich.e5_small import RUNTIMES, E5SmallEncoder
 from bench.embedding_throughput import _documents
-from bench.es_query_latency import percentiles
+from bench.latency import percentiles
 
 QUERIES = [
     "Bauantrag Garage Grenzabstand",

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import time
 import uuid
 
@@ -29,8 +28,10 @@ from aktenlotse.core.records import Document
 from aktenlotse.enrich.embeddings import encode_queries, load_encoder
 from aktenlotse.search.backend import ChunkVectors, Query
 from aktenlotse.search.elasticsearch_backend import ElasticsearchBackend
-from bench.corpus import _TITLES, BENCH_QUERIES, DEPARTMENTS, _fill, _paragraphs
+from bench.corpus import BENCH_QUERIES
+from bench.corpus_text import DEPARTMENTS, TITLES, fill, paragraphs
 from bench.es_common import search_server
+from bench.latency import print_latency
 
 PRINCIPALS = ["everyone", "authenticated", "group:bauamt"]
 
@@ -41,13 +42,13 @@ def documents(n: int, seed: int = 3):
         dep = rng.choice(DEPARTMENTS)
         year = rng.randint(2015, 2025)
         folder = rng.choice(dep.open_folders or ("Allgemein",))
-        text = "\n".join(_paragraphs(rng, dep, year))
+        text = "\n".join(paragraphs(rng, dep, year))
         file_type = rng.choice(["pdf", "docx", "txt", "eml", "xlsx"])
         yield Document(
             id=f"d{i:06d}",
             source="share",
             path=f"{dep.name}/{folder}/{year}/dok-{i}.{file_type}",
-            title=_fill(rng.choice(_TITLES), rng, dep, year),
+            title=fill(rng.choice(TITLES), rng, dep, year),
             text=text,
             modified=f"{year}-03-01T10:00:00",
             file_type=file_type,
@@ -56,11 +57,6 @@ def documents(n: int, seed: int = 3):
             allow=("everyone",) if rng.random() > 0.15 else (f"group:{dep.name.lower()}",),
             deny=("user:mueller",) if rng.random() < 0.05 else (),
         )
-
-
-def percentiles(timings: list[float]) -> tuple[float, float]:
-    timings = sorted(timings)
-    return statistics.median(timings), timings[max(0, int(len(timings) * 0.95) - 1)]
 
 
 def main() -> None:
@@ -97,11 +93,8 @@ def measure(engine: str, url: str, docs: int, rounds: int, encoder) -> None:
                 start = time.perf_counter()
                 backend.search(Query(text=text, limit=10), PRINCIPALS)
                 timings.append((time.perf_counter() - start) * 1000)
-        p50, p95 = percentiles(timings)
-        print(
-            f"{engine}_fulltext_query_ms p50 {p50:.1f} p95 {p95:.1f}  (target p95 <= 100 ms; {docs} docs, "
-            f"{len(timings)} queries)",
-            flush=True,
+        print_latency(
+            f"{engine}_fulltext_query_ms", timings, f"target p95 <= 100 ms; {docs} docs, {len(timings)} queries"
         )
         rng = np.random.default_rng(1)
         ids = sorted(backend.ids())
@@ -131,12 +124,9 @@ def measure(engine: str, url: str, docs: int, rounds: int, encoder) -> None:
                     )
                     if round_no:  # the first round warms up
                         timings.append((time.perf_counter() - start) * 1000)
-            p50, p95 = percentiles(timings)
             name = "knn" if mode == "semantic" else "hybrid"
-            print(
-                f"{engine}_{name}_query_ms p50 {p50:.1f} p95 {p95:.1f}  (target p95 <= 200 ms incl. query embedding; "
-                f"{docs} docs)",
-                flush=True,
+            print_latency(
+                f"{engine}_{name}_query_ms", timings, f"target p95 <= 200 ms incl. query embedding; {docs} docs"
             )
     finally:
         backend.client.indices.delete(index=backend.index)

@@ -42,7 +42,8 @@ from aktenlotse.search.embedded import SCHEMA_VERSION, EmbeddedBackend
 from aktenlotse.search.embedded_base import PAGE_SIZE
 from aktenlotse.search.fulltext_index import FOLDER_SUFFIX
 from bench.crawl_throughput import CACHE
-from bench.es_query_latency import documents, percentiles
+from bench.es_query_latency import documents
+from bench.latency import percentiles
 
 PRINCIPALS = ["everyone", "authenticated", "group:bauamt", "user:mueller"]
 BATCH = 1000

@@ -10,8 +10,6 @@ from pathlib import Path
 import pytest
 
 from bench.corpus import (
-    _SENTENCES,
-    _TITLES,
     BENCH_QUERIES,
     DEPARTMENTS,
     FOLDER_SIZE,
@@ -19,6 +17,7 @@ from bench.corpus import (
     generate_corpus,
     plan_folders,
 )
+from bench.corpus_text import SENTENCES, TITLES
 
 N = 200
 
@@ -101,7 +100,7 @@ def test_same_seed_same_tree(tmp_path: Path) -> None:
 
 def test_bench_queries_come_from_the_vocabulary() -> None:
     vocabulary = " ".join(
-        [*_SENTENCES, *_TITLES]
+        [*SENTENCES, *TITLES]
         + [" ".join(noun) for dep in DEPARTMENTS for noun in dep.nouns]
         + [law for dep in DEPARTMENTS for law in dep.laws]
     )

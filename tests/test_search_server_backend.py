@@ -52,7 +52,7 @@ def _synthetic_corpus(n: int, seed: int = 7):
     import random
 
     from aktenlotse.core.records import Document
-    from bench.corpus import _TITLES, DEPARTMENTS, _fill, _paragraphs
+    from bench.corpus_text import DEPARTMENTS, TITLES, fill, paragraphs
 
     rng = random.Random(seed)
     docs = []
@@ -60,8 +60,8 @@ def _synthetic_corpus(n: int, seed: int = 7):
         dep = rng.choice(DEPARTMENTS)
         year = rng.randint(2019, 2025)
         folder = rng.choice(dep.open_folders or ("Allgemein",))
-        title = _fill(rng.choice(_TITLES), rng, dep, year)
-        text = "\n".join(_paragraphs(rng, dep, year))
+        title = fill(rng.choice(TITLES), rng, dep, year)
+        text = "\n".join(paragraphs(rng, dep, year))
         file_type = rng.choice(["pdf", "docx", "txt"])
         docs.append(
             Document(

@@ -17,6 +17,7 @@ from aktenlotse.core.cache_dir import CACHE_DIR_ENV, default_cache_dir
 from aktenlotse.core.config_auth import AuthConfig, parse_auth
 from aktenlotse.core.config_dms import DmsConfig, ReportConfig, parse_dms, parse_report
 from aktenlotse.core.config_index import BACKEND_KINDS, ElasticsearchConfig, IndexConfig, parse_index
+from aktenlotse.core.config_settings import read_settings, setting
 from aktenlotse.core.config_sources import ADHOC_PREFIX, SourceConfig, parse_smb_root, parse_source
 from aktenlotse.core.config_values import ConfigError
 from aktenlotse.core.records import ExtractLimits
@@ -57,13 +58,13 @@ class ExtractorConfig:
     java: str = "java"
     tika_jar: Path | None = None  # None: the cached jar fetched by `aktenlotse setup`
     urls: tuple[str, ...] = ()
-    heap_mb: int = 1024
-    timeout_s: float = 120.0
-    max_text_chars: int = 2_000_000
-    max_members: int = 1000
-    max_total_chars: int = 50_000_000
-    ocr_language: str = "deu"
-    ocr_timeout_s: float = 300.0
+    heap_mb: int = setting(1024, at_least=128)
+    timeout_s: float = setting(120.0, at_least=1)
+    max_text_chars: int = setting(2_000_000, at_least=1000)
+    max_members: int = setting(1000, at_least=1)
+    max_total_chars: int = setting(50_000_000, at_least=1000)
+    ocr_language: str = setting("deu")
+    ocr_timeout_s: float = setting(300.0, at_least=1)
 
     def limits(self, timeout_s: float | None = None) -> ExtractLimits:
         """The per-file bounds for an extractor (`timeout_s` overrides the configured one)."""
@@ -82,35 +83,35 @@ class EnrichConfig:
     "minilm" (offline, needs the `transformers` extra), or any sentence-transformers model
     name or local path."""
 
-    enabled: bool = True
-    embeddings: bool = True
-    model: str = "use-static"
+    enabled: bool = setting(True)
+    embeddings: bool = setting(True)
+    model: str = setting("use-static")
     # 100-word chunks with 20 words overlap measured best for German legal/administrative
     # texts (docs/evaluation.md).
-    chunk_words: int = 100
-    chunk_overlap: int = 20
+    chunk_words: int = setting(100, at_least=10)
+    chunk_overlap: int = setting(20, at_least=0)
     # Bounds that keep one file from filling memory or stalling a pass: characters per
     # chunk and chunks per document (the rest stays found by full text).
-    chunk_chars: int = 2000
-    max_chunks: int = 500
-    batch_size: int = 32
-    threads: int = 2
+    chunk_chars: int = setting(2000, at_least=200)
+    max_chunks: int = setting(500, at_least=1)
+    batch_size: int = setting(32, at_least=1)
+    threads: int = setting(2, at_least=1)
 
 
 @dataclass(frozen=True)
 class PortalConfig:
-    host: str = "127.0.0.1"
-    port: int = 8501
-    title: str = "Aktenlotse"
-    page_size: int = 10
+    host: str = setting("127.0.0.1")
+    port: int = 8501  # read by `values.port` (it also has an upper bound)
+    title: str = setting("Aktenlotse")
+    page_size: int = setting(10, at_least=1)
     # Days the search analytics keep a search (without user names); 0 logs no searches.
-    search_log_days: int = 90
+    search_log_days: int = setting(90, at_least=0)
 
 
 @dataclass(frozen=True)
 class CrawlConfig:
-    workers: int = 4
-    batch_size: int = 200
+    workers: int = setting(4, at_least=1)
+    batch_size: int = setting(200, at_least=1)
 
 
 @dataclass(frozen=True)
@@ -240,59 +241,28 @@ def _extractor(table: dict[str, Any], base_dir: Path) -> ExtractorConfig:
         raise ConfigError(f"{prefix}java: must be a command or path")
     jar = values.path(table["tika_jar"], prefix + "tika_jar", base_dir) if table.get("tika_jar") else None
     return ExtractorConfig(
-        kind=kind,
-        java=java,
-        tika_jar=jar,
-        urls=urls,
-        heap_mb=values.number(table, "heap_mb", 1024, prefix, 128, integer=True),
-        timeout_s=values.number(table, "timeout_s", 120.0, prefix, 1),
-        max_text_chars=values.number(table, "max_text_chars", 2_000_000, prefix, 1000, integer=True),
-        max_members=values.number(table, "max_members", 1000, prefix, 1, integer=True),
-        max_total_chars=values.number(table, "max_total_chars", 50_000_000, prefix, 1000, integer=True),
-        ocr_language=values.string(table, "ocr_language", "deu", prefix),
-        ocr_timeout_s=values.number(table, "ocr_timeout_s", 300.0, prefix, 1),
+        kind=kind, java=java, tika_jar=jar, urls=urls, **read_settings(table, ExtractorConfig, prefix)
     )
 
 
 def _crawl(table: dict[str, Any]) -> CrawlConfig:
     prefix = "crawl."
     values.reject_unknown(table, values.settings_of(CrawlConfig), prefix)
-    return CrawlConfig(
-        workers=values.number(table, "workers", 4, prefix, 1, integer=True),
-        batch_size=values.number(table, "batch_size", 200, prefix, 1, integer=True),
-    )
+    return CrawlConfig(**read_settings(table, CrawlConfig, prefix))
 
 
 def _enrich(table: dict[str, Any]) -> EnrichConfig:
     prefix = "enrich."
     values.reject_unknown(table, values.settings_of(EnrichConfig), prefix)
-    chunk_words = values.number(table, "chunk_words", EnrichConfig.chunk_words, prefix, 10, integer=True)
-    overlap = values.number(table, "chunk_overlap", EnrichConfig.chunk_overlap, prefix, 0, integer=True)
-    if overlap >= chunk_words:
-        raise ConfigError(f"{prefix}chunk_overlap: must be smaller than enrich.chunk_words ({chunk_words})")
-    model = values.string(table, "model", EnrichConfig.model, prefix)
-    if not model:
+    read = read_settings(table, EnrichConfig, prefix)
+    if read["chunk_overlap"] >= read["chunk_words"]:
+        raise ConfigError(f"{prefix}chunk_overlap: must be smaller than enrich.chunk_words ({read['chunk_words']})")
+    if not read["model"]:
         raise ConfigError(f"{prefix}model: must name a model or a local path")
-    return EnrichConfig(
-        enabled=values.flag(table, "enabled", True, prefix),
-        embeddings=values.flag(table, "embeddings", True, prefix),
-        model=model,
-        chunk_words=chunk_words,
-        chunk_overlap=overlap,
-        chunk_chars=values.number(table, "chunk_chars", EnrichConfig.chunk_chars, prefix, 200, integer=True),
-        max_chunks=values.number(table, "max_chunks", EnrichConfig.max_chunks, prefix, 1, integer=True),
-        batch_size=values.number(table, "batch_size", 32, prefix, 1, integer=True),
-        threads=values.number(table, "threads", 2, prefix, 1, integer=True),
-    )
+    return EnrichConfig(**read)
 
 
 def _portal(table: dict[str, Any]) -> PortalConfig:
     prefix = "portal."
     values.reject_unknown(table, values.settings_of(PortalConfig), prefix)
-    return PortalConfig(
-        host=values.string(table, "host", "127.0.0.1", prefix),
-        port=values.port(table, prefix),
-        title=values.string(table, "title", "Aktenlotse", prefix),
-        page_size=values.number(table, "page_size", 10, prefix, 1, integer=True),
-        search_log_days=values.number(table, "search_log_days", 90, prefix, 0, integer=True),
-    )
+    return PortalConfig(port=values.port(table, prefix), **read_settings(table, PortalConfig, prefix))

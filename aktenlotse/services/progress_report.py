@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from aktenlotse.core.config import Config
 from aktenlotse.core.user_errors import UserFacingError
 from aktenlotse.search.backend import Backend
-from aktenlotse.services.overview import STALE_YEARS, overview_for
+from aktenlotse.services.overview import STALE_YEARS, Overview, overview_for
 from aktenlotse.services.review_forecast import Forecast, forecast_for, forecast_lines
 from aktenlotse.services.search_analytics import SearchLog
 from aktenlotse.services.wiki import WikiStore
+from aktenlotse.stores.wiki_store import Revision
 from aktenlotse.text.sizes import human_size
 
 NEWS_DAYS = 14
@@ -31,23 +32,12 @@ class ReportError(UserFacingError):
     """The report cannot be made or sent; `message` is German."""
 
 
-@dataclass(frozen=True)
-class NewsItem:
-    title: str
-    author: str
-    at: float
-
-
 @dataclass
 class ProgressReport:
     made_at: float
     forecast: Forecast
-    files: int
-    duplicate_files: int
-    wasted_bytes: int
-    stale_files: int
-    stale_bytes: int
-    news: list[NewsItem] = field(default_factory=list)
+    overview: Overview  # the files, duplicates and stale volume the report quotes
+    news: list[Revision] = field(default_factory=list)  # the DMS news pages of the last NEWS_DAYS
     searches_note: str = NO_SEARCH_ANALYTICS
 
     @property
@@ -68,20 +58,10 @@ def build_progress_report(
     wiki = WikiStore(config.data_dir)
     try:
         since = now - NEWS_DAYS * 86400
-        news = [NewsItem(p.title, p.author, p.at) for p in wiki.pages(category="DMS-News") if p.at >= since]
+        news = [page for page in wiki.pages(category="DMS-News") if page.at >= since]
     finally:
         wiki.close()
-    return ProgressReport(
-        made_at=now,
-        forecast=forecast,
-        files=overview.total,
-        duplicate_files=overview.duplicate_files,
-        wasted_bytes=overview.wasted_bytes,
-        stale_files=overview.stale_files,
-        stale_bytes=overview.stale_bytes,
-        news=news,
-        searches_note=_zero_hit_note(config),
-    )
+    return ProgressReport(now, forecast, overview, news, searches_note=_zero_hit_note(config))
 
 
 def _zero_hit_note(config: Config) -> str:
@@ -99,11 +79,11 @@ def _zero_hit_note(config: Config) -> str:
 
 def summary_lines(report: ProgressReport) -> list[str]:
     """The report's key figures as German sentences (the PDF's first page, the mail text)."""
-    forecast = report.forecast
+    forecast, overview = report.forecast, report.overview
     open_for_people = sum(d.needs_person for d in forecast.departments)
     sure = sum(d.confident for d in forecast.departments)
     lines = [
-        f"Stand {time.strftime('%d.%m.%Y %H:%M', time.localtime(report.made_at))}: {report.files} Dateien, "
+        f"Stand {time.strftime('%d.%m.%Y %H:%M', time.localtime(report.made_at))}: {overview.total} Dateien, "
         f"{report.decided} entschieden, {sure} mit sicherem Vorschlag, {open_for_people} für Menschen offen.",
         forecast_lines(forecast)[0],
     ]
@@ -115,8 +95,8 @@ def summary_lines(report: ProgressReport) -> list[str]:
             + "."
         )
     lines.append(
-        f"Dubletten: {report.duplicate_files} Dateien ({human_size(report.wasted_bytes)} mehrfach); "
-        f"{report.stale_files} Dateien {STALE_LABEL} ({human_size(report.stale_bytes)})."
+        f"Dubletten: {overview.duplicate_files} Dateien ({human_size(overview.wasted_bytes)} mehrfach); "
+        f"{overview.stale_files} Dateien {STALE_LABEL} ({human_size(overview.stale_bytes)})."
     )
     news = ", ".join(f"„{n.title}“" for n in report.news) or "keine"
     lines.append(f"Neue DMS-News der letzten {NEWS_DAYS} Tage: {news}.")
