@@ -9,6 +9,7 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from tests.config_files import write_source_config
 from tests.ldap_directory import BASE_DN, SERVICE_DN, USERS
 
 _PROBE = (
@@ -54,25 +55,15 @@ def share_config(
     \\\\rathaus\\daten) with the real slapd as directory: over STARTTLS, or at `url` in
     plain text (an address where nothing answers, for the outage cases). `sections` are
     further TOML tables put before `[auth]`."""
-    mapping = ", ".join(f'"{k}" = "{v}"' for k, v in principal_map.items())
-    ldap = (
-        f'url = "{url}"\nallow_plain = true'
+    auth = (
+        {"url": url, "allow_plain": True}
         if url
-        else f'url = "{slapd.url}"\nstart_tls = true\nca_cert = "{slapd.tls.ca_cert}"'
+        else {"url": slapd.url, "start_tls": True, "ca_cert": str(slapd.tls.ca_cert)}
     )
-    path = base / "aktenlotse.toml"
-    path.write_text(
-        f"""data_dir = "{base / "data"}"
-[[sources]]
-name = "daten"
-root = "{root}"
-display_root = '\\\\rathaus\\daten'
-principal_map = {{ {mapping} }}
-{sections}[auth]
-{ldap}
-base_dn = "{BASE_DN}"
-bind_dn = "{SERVICE_DN}"
-""",
-        encoding="utf-8",
-    )
-    return path
+    source = {
+        "name": "daten",
+        "root": str(root),
+        "display_root": "\\\\rathaus\\daten",
+        "principal_map": dict(principal_map),
+    }
+    return write_source_config(base, source, {**auth, "base_dn": BASE_DN, "bind_dn": SERVICE_DN}, sections)

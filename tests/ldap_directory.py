@@ -21,6 +21,7 @@ from typing import Any
 
 from aktenlotse.core.config import AuthConfig
 from tests.certificates import Tls, free_port, make_tls
+from tests.server_process import stop_server_process
 
 BASE_DN = "dc=zeitz,dc=test"
 SERVICE_DN = f"cn=aktenlotse-svc,ou=Dienstkonten,{BASE_DN}"
@@ -221,13 +222,7 @@ class Slapd:
         raise RuntimeError("slapd did not start within 15 s")
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_server_process(self.process, grace_s=10)
 
 
 def provision(folder: Path) -> Slapd:

@@ -23,6 +23,7 @@ import psutil
 from aktenlotse.core.config import AuthConfig
 from aktenlotse.core.records import Extracted
 from tests.certificates import make_tls
+from tests.server_process import stop_server_process
 
 REALM = "ZEITZ.TEST"
 DOMAIN = "ZEITZ"
@@ -134,13 +135,7 @@ class SambaDC:
             time.sleep(0.2)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+        stop_server_process(self.process, grace_s=15, reap_s=5)
         self.process = None
         # smbd starts samba-dcerpcd and its rpcd_* workers on demand, outside the DC's own
         # process; left running they would answer the named pipes (srvsvc: the share ACL)

@@ -8,18 +8,19 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
-from aktenlotse.core.config import AuthConfig, load_config
+from aktenlotse.core.config import AuthConfig, Config, load_config
 from aktenlotse.identity.demo_directory import DemoDirectory
 from aktenlotse.identity.directory import LdapDirectory
 from aktenlotse.identity.users import group_ancestors
 from aktenlotse.services.access_explain import explain, who_may_read
 from tests.certificates import free_port
+from tests.cli_process import run_cli
 from tests.directory_truth import readers_by_user, share_config
 from tests.ldap_directory import GROUPS, NESTED, SERVICE_PASSWORD, USERS
 
@@ -72,26 +73,30 @@ def write_config(base: Path, root: Path, slapd, url: str | None = None) -> Path:
 
 
 def cli(config: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "aktenlotse.cli.main", "--config", str(config), "access", *args],
-        capture_output=True,
-        text=True,
-        env=ENV,
-        timeout=120,
-    )
+    return run_cli(config, "access", *args, env=ENV)
 
 
-def ground_truth(root: Path, directory: LdapDirectory) -> dict[str, set[str]]:
-    """rel path -> directory users whose file-server identity (their mapped groups) opens it."""
-    return readers_by_user(root, FILES, directory, GIDS)
+class Resolved(NamedTuple):
+    """The share's configuration as loaded, the real directory behind it, and the ground
+    truth: rel path -> directory users whose file-server identity (their mapped groups)
+    opens it."""
+
+    config: Config
+    directory: LdapDirectory
+    truth: dict[str, set[str]]
 
 
-def test_explain_and_who_agree_with_what_each_user_can_open(share, slapd, monkeypatch):
+@pytest.fixture()
+def resolved(share, slapd, monkeypatch) -> Resolved:
     base, root = share
     monkeypatch.setenv("AKTENLOTSE_LDAP_BIND_PASSWORD", SERVICE_PASSWORD)
     config = load_config(write_config(base, root, slapd))
     directory = LdapDirectory(config.auth)
-    truth = ground_truth(root, directory)
+    return Resolved(config, directory, readers_by_user(root, FILES, directory, GIDS))
+
+
+def test_explain_and_who_agree_with_what_each_user_can_open(resolved):
+    config, directory, truth = resolved
     assert truth["Bauamt/antrag.txt"] and truth["Bauamt/antrag.txt"] != set(USERS)  # both outcomes occur
     for rel in FILES:
         allowed = {name for name in USERS if explain(config, directory, name, f"daten:{rel}").decision.allowed}
@@ -163,12 +168,8 @@ def test_directory_lists_users_and_groups_page_by_page(slapd):
     assert {"bauamt", "fachaemter", "portal-admins"} <= set(directory.group_names(page_size=3))
 
 
-def test_who_names_nested_groups_through_the_groups_they_are_in(share, slapd, monkeypatch):
-    base, root = share
-    monkeypatch.setenv("AKTENLOTSE_LDAP_BIND_PASSWORD", SERVICE_PASSWORD)
-    config = load_config(write_config(base, root, slapd))
-    directory = LdapDirectory(config.auth)
-    truth = ground_truth(root, directory)
+def test_who_names_nested_groups_through_the_groups_they_are_in(resolved):
+    config, directory, truth = resolved
     members = {g: {u for u in USERS if g in directory.lookup(u).groups} for g in GROUPS}
     # The ACL names fachaemter only; bauamt, kaemmerei, standesamt are in it, bauamt-leitung
     # two levels down (bauamt-leitung in bauamt in fachaemter).

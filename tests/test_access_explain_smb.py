@@ -16,7 +16,6 @@ import contextlib
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -24,6 +23,8 @@ import pytest
 from aktenlotse.core.config import load_config
 from aktenlotse.identity.directory import LdapDirectory
 from aktenlotse.services.access_explain import explain, who_may_read
+from tests.cli_process import run_cli
+from tests.config_files import write_source_config
 from tests.samba_dc import (
     FULL,
     OICI,
@@ -79,22 +80,19 @@ def share(samba_dc):
 @pytest.fixture()
 def config_file(tmp_path, samba_dc) -> Path:
     (tmp_path / "data").mkdir()
-    path = tmp_path / "aktenlotse.toml"
-    path.write_text(
-        f"""data_dir = "{tmp_path / "data"}"
-[[sources]]
-name = "freigabe"
-root = "smb://{samba_dc.host}/{SECOND_SHARE}"
-display_root = '\\\\rathaus\\freigabe'
-[auth]
-url = "{samba_dc.ldaps_url}"
-ca_cert = "{samba_dc.ca_cert}"
-base_dn = "{samba_dc.service_auth().base_dn}"
-bind_dn = "{samba_dc.service_auth().bind_dn}"
-""",
-        encoding="utf-8",
-    )
-    return path
+    service = samba_dc.service_auth()
+    source = {
+        "name": "freigabe",
+        "root": f"smb://{samba_dc.host}/{SECOND_SHARE}",
+        "display_root": "\\\\rathaus\\freigabe",
+    }
+    auth = {
+        "url": samba_dc.ldaps_url,
+        "ca_cert": str(samba_dc.ca_cert),
+        "base_dn": service.base_dn,
+        "bind_dn": service.bind_dn,
+    }
+    return write_source_config(tmp_path, source, auth)
 
 
 @pytest.fixture()
@@ -110,13 +108,7 @@ def env(monkeypatch) -> dict[str, str]:
 
 
 def cli(config: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "aktenlotse.cli.main", "--config", str(config), "access", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=180,
-    )
+    return run_cli(config, "access", *args, env=env, timeout=180)
 
 
 def readers(dc) -> set[str]:

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from aktenlotse.search.embedded import EmbeddedBackend
 from aktenlotse.services.completions import query_completions, readable_queries
-from tests.backend_conformance import BAUAMT, CORPUS, EVERYONE
+from tests.conformance_corpus import BAUAMT, EVERYONE, embedded_corpus
 
 
 @pytest.fixture
 def backend(tmp_path):
-    index = EmbeddedBackend(tmp_path / "index.sqlite")
-    index.upsert(list(CORPUS))
-    yield index
-    index.close()
+    with embedded_corpus(tmp_path / "index.sqlite") as index:
+        yield index
 
 
 def test_the_last_word_is_completed_and_the_rest_kept(backend):

@@ -10,7 +10,8 @@ import pytest
 from aktenlotse.search.backend import BackendError, Query
 from aktenlotse.search.embedded import EmbeddedBackend
 from aktenlotse.search.embedded_schema import unpack_terms
-from tests.backend_conformance import BAUAMT, BY_ID, CORPUS, BackendConformance, ids_of
+from tests.backend_conformance import BackendConformance
+from tests.conformance_corpus import BAUAMT, BY_ID, CORPUS, ids_of
 
 
 class TestEmbeddedConformance(BackendConformance):

@@ -10,7 +10,7 @@ from aktenlotse.core.visibility import may_read, of_item
 from aktenlotse.search.backend import Query
 from aktenlotse.search.embedded import SCHEMA_VERSION, EmbeddedBackend
 from aktenlotse.text.analysis import GermanAnalyzer
-from tests.backend_conformance import BAUAMT, CORPUS, EVERYONE, MUELLER, ids_of
+from tests.conformance_corpus import BAUAMT, CORPUS, EVERYONE, MUELLER, ids_of
 
 # The version 1 layout as released (frozen here: the code only knows the current one).
 V1_SCHEMA = """

@@ -9,7 +9,7 @@ from aktenlotse.core.config import Config, ConfigError, EnrichConfig
 from aktenlotse.enrich.chunking import chunk_inputs, chunk_spans
 from aktenlotse.enrich.embeddings import EncoderError, load_encoder
 from aktenlotse.enrich.query_embedding import embed_query
-from tests.backend_conformance import shared_encoder
+from tests.conformance_corpus import shared_encoder
 
 
 def test_chunks_cover_text_with_overlap():

@@ -16,7 +16,7 @@ from pathlib import Path
 from aktenlotse.core.records import Document
 from aktenlotse.search.backend import Query
 from aktenlotse.search.embedded import EmbeddedBackend
-from tests.backend_conformance import BAUAMT, BY_ID, CORPUS, EVERYONE, ids_of
+from tests.conformance_corpus import BAUAMT, BY_ID, CORPUS, EVERYONE, ids_of
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -32,7 +32,7 @@ from aktenlotse.services.search import (
     without_umlauts,
 )
 from aktenlotse.stores.statedb import StateDB
-from tests.backend_conformance import _doc
+from tests.conformance_corpus import _doc
 
 
 def test_aktenplan_facet_values_show_code_and_title_of_the_current_plan(tmp_path):

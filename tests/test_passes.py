@@ -18,7 +18,7 @@ from aktenlotse.search.backend import ChunkVectors, FieldUpdate
 from aktenlotse.search.embedded import EmbeddedBackend
 from aktenlotse.search.vector_store import content_key
 from aktenlotse.stores.statedb import StateDB
-from tests.backend_conformance import BY_ID, CORPUS, shared_encoder
+from tests.conformance_corpus import BY_ID, CORPUS, shared_encoder
 
 SMALL = EnrichConfig(chunk_words=50, chunk_overlap=10, batch_size=4)
 EVERYONE_DOC = "bau-1"

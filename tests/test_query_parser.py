@@ -16,7 +16,7 @@ from aktenlotse.search.query_parser import (
     parse_query,
 )
 from aktenlotse.text.analysis import GermanAnalyzer
-from tests.backend_conformance import HOSTILE_QUERIES
+from tests.conformance_corpus import HOSTILE_QUERIES
 
 
 @pytest.fixture(scope="module")

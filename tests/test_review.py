@@ -28,16 +28,17 @@ pytestmark = pytest.mark.review
 AG_DMS = {"employee", "ag_dms"}
 
 
+def krause_decides(store: ReviewStore, path: str, decision: str, code: str, comment: str = "") -> None:
+    """krause (AG DMS) decides one document of the crawled share "daten", named by its
+    path only (no content hash: the decision is found as the review finds it)."""
+    store.decide(
+        [DocRef("daten", path, None)], decision=decision, code=code, reviewer="krause", roles=AG_DMS, comment=comment
+    )
+
+
 def _reassign_anmeldung_to_902(store: ReviewStore, comment: str = "") -> None:
     """krause (AG DMS) files the dog-tax registration under 902 Hundesteuer."""
-    store.decide(
-        [DocRef("daten", "Kämmerei/Hundesteuer/anmeldung.txt", None)],
-        decision="reassign",
-        code="902",
-        reviewer="krause",
-        roles=AG_DMS,
-        comment=comment,
-    )
+    krause_decides(store, "Kämmerei/Hundesteuer/anmeldung.txt", "reassign", "902", comment)
 
 
 REVOSAX = Path(__file__).resolve().parents[2] / "shared" / "data" / "revosax"

@@ -2,17 +2,16 @@
 the figures per department from a real crawl, and the CLI."""
 
 import json
-import subprocess
-import sys
 
 import pytest
 
 from aktenlotse.search.embedded import EmbeddedBackend
-from aktenlotse.services.review import DocRef, ReviewStore
+from aktenlotse.services.review import ReviewStore
 from aktenlotse.services.review_forecast import FIRST_DECISION_S, build_forecast, department_of, review_pace
 from aktenlotse.stores.review_store import Decision
 from aktenlotse.stores.statedb import StateDB
-from tests.test_review import AG_DMS, crawled  # noqa: F401 - the crawled share is a fixture
+from tests.cli_process import run_cli
+from tests.test_review import crawled, krause_decides  # noqa: F401 - the crawled share is a fixture
 
 pytestmark = pytest.mark.review
 T0 = 1_780_000_000.0  # a Monday in 2026
@@ -56,13 +55,7 @@ def test_department_is_the_top_folder():
 def test_forecast_per_department_from_a_crawl(crawled):  # noqa: F811 - the fixture
     env = crawled
     store = ReviewStore(env.data)
-    store.decide(
-        [DocRef("daten", "Bauamt/632/bauantrag-1.txt", None)],
-        decision="accept",
-        code="632",
-        reviewer="krause",
-        roles=AG_DMS,
-    )
+    krause_decides(store, "Bauamt/632/bauantrag-1.txt", "accept", "632")
     state, backend = StateDB(env.data / "state.sqlite"), EmbeddedBackend(env.data / "index.sqlite")
     try:
         nobody_sure = build_forecast(state, store, backend, roles={"ag_dms"}, confident_at=1.1)
@@ -95,23 +88,17 @@ def test_forecast_per_department_from_a_crawl(crawled):  # noqa: F811 - the fixt
 def test_forecast_command(crawled, tmp_path):  # noqa: F811 - the fixture
     config = tmp_path / "aktenlotse.toml"
     config.write_text(f'data_dir = "{crawled.data}"\n', encoding="utf-8")
-    command = [sys.executable, "-m", "aktenlotse.cli.main", "--config", str(config), "review", "forecast"]
-    result = subprocess.run([*command, "--json"], capture_output=True, text=True, timeout=120)
+    result = run_cli(config, "review", "forecast", "--json")
     assert result.returncode == 0, result.stderr
     figures = json.loads(result.stdout)
     assert {d["name"] for d in figures["departments"]} == {"Bauamt", "Kämmerei"}
     assert figures["pace"]["documents_per_hour"] is None and figures["person_hours_left"] is None
     assert figures["weekly_hours_used"] == 10.0 and figures["weekly_hours_measured"] is False  # [dms] default
-    text = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    text = run_cli(config, "review", "forecast")
     assert text.returncode == 0 and "noch keine Entscheidungen" in text.stdout and "1. " in text.stdout
-    bad = subprocess.run([*command, "--confident-at", "2"], capture_output=True, text=True, timeout=120)
+    bad = run_cli(config, "review", "forecast", "--confident-at", "2")
     assert bad.returncode == 2 and "zwischen 0 und 1" in bad.stderr
     empty = tmp_path / "leer.toml"
     empty.write_text(f'data_dir = "{tmp_path / "nichts"}"\n', encoding="utf-8")
-    none = subprocess.run(
-        [sys.executable, "-m", "aktenlotse.cli.main", "--config", str(empty), "review", "forecast"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    none = run_cli(empty, "review", "forecast")
     assert none.returncode == 1 and "noch kein Crawl" in none.stderr

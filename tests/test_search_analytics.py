@@ -3,7 +3,6 @@ report's three lists, popular queries for autocomplete, and pinned wiki pages tr
 the viewer."""
 
 import json
-import sqlite3
 import subprocess
 import sys
 from datetime import date, timedelta
@@ -21,7 +20,7 @@ from aktenlotse.services.search_analytics import (
     normalise_query,
 )
 from aktenlotse.services.wiki import WikiStore
-from aktenlotse.stores.appdb import app_db_path
+from tests.app_db_rows import app_db_rows
 
 LOTSE = ("employee", "digitallotse")
 EMPLOYEE = ("employee",)
@@ -51,11 +50,7 @@ def search_log(tmp_path, clock):
 
 
 def rows(data_dir) -> list[tuple]:
-    conn = sqlite3.connect(app_db_path(data_dir))
-    try:
-        return conn.execute("SELECT * FROM search_counts ORDER BY day, query").fetchall()
-    finally:
-        conn.close()
+    return app_db_rows(data_dir, "SELECT * FROM search_counts ORDER BY day, query")
 
 
 def test_normalised_query_is_what_is_counted():
@@ -71,9 +66,7 @@ def test_log_holds_counts_per_day_and_no_user_name_nor_session(tmp_path, search_
     search_log.record("hundesteuer  satzung", "hybrid", 0)
     search_log.mark_opened(search_log.record("Hundesteuer Satzung", "hybrid", 9))
     search_log.mark_opened(first)  # more opened than searched is not counted
-    conn = sqlite3.connect(app_db_path(tmp_path))
-    columns = [row[1] for row in conn.execute("PRAGMA table_info(search_counts)")]
-    conn.close()
+    columns = [row[1] for row in app_db_rows(tmp_path, "PRAGMA table_info(search_counts)")]
     assert columns == ["day", "query", "mode", "searches", "zero_hit_searches", "opened_searches", "max_hits"]
     # Three searches are one row of counts: nothing to tell one search, or its time, apart.
     assert rows(tmp_path) == [("2026-03-10", "hundesteuer satzung", "hybrid", 3, 1, 3, 9)]

@@ -5,17 +5,21 @@ checks)."""
 
 from __future__ import annotations
 
+import random
 import uuid
 from dataclasses import replace
 
 import pytest
 
+from aktenlotse.core.records import Document
 from aktenlotse.search.backend import BackendError, ChunkVectors, FieldUpdate, Query
 from aktenlotse.search.elasticsearch_backend import ElasticsearchBackend
 from aktenlotse.search.embedded import EmbeddedBackend
 from aktenlotse.search.es_client import make_client
 from aktenlotse.search.vector_store import content_key
-from tests.backend_conformance import BAUAMT, BY_ID, CORPUS, EVERYONE, MUELLER, BackendConformance, ids_of
+from bench.corpus_text import DEPARTMENTS, TITLES, fill, paragraphs
+from tests.backend_conformance import BackendConformance
+from tests.conformance_corpus import BAUAMT, BY_ID, CORPUS, EVERYONE, MUELLER, ids_of
 from tests.plugins.search_server import server_config
 
 
@@ -49,11 +53,6 @@ class TestSearchServerConformance(BackendConformance):
 
 def _synthetic_corpus(n: int, seed: int = 7):
     """German documents shaped like the benchmark corpus, with mixed principals."""
-    import random
-
-    from aktenlotse.core.records import Document
-    from bench.corpus_text import DEPARTMENTS, TITLES, fill, paragraphs
-
     rng = random.Random(seed)
     docs = []
     for i in range(n):

@@ -13,7 +13,7 @@ from aktenlotse.pipeline.embed_pass import run_embedding_pass
 from aktenlotse.search.backend import Query
 from aktenlotse.search.embedded import EmbeddedBackend
 from aktenlotse.search.hybrid import LEXICAL_WEIGHT, fuse, rrf
-from tests.backend_conformance import BAUAMT, BY_ID, CORPUS, ids_of, query_vector, shared_encoder
+from tests.conformance_corpus import BAUAMT, BY_ID, CORPUS, ids_of, query_vector, shared_encoder
 
 SMALL = EnrichConfig(chunk_words=50, chunk_overlap=10, batch_size=4)
 PARKEN = "Wo bekomme ich eine Erlaubnis zum Parken vor meiner Wohnung?"

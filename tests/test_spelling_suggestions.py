@@ -13,7 +13,7 @@ import uuid
 import pytest
 
 from aktenlotse.core import visibility
-from tests.backend_conformance import _doc
+from tests.conformance_corpus import _doc
 
 OUTSIDER = ["everyone", "authenticated", "user:gast"]
 INSIDER = ["everyone", "authenticated", "user:tief", "group:tiefbau"]

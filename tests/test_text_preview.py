@@ -5,11 +5,10 @@ import pytest
 
 from aktenlotse.enrich.nlp import analyzer
 from aktenlotse.portal.markdown_text import preview_html
-from aktenlotse.search.embedded import EmbeddedBackend
 from aktenlotse.search.query_parser import parse_query
 from aktenlotse.search.snippets import PREVIEW_CHARS, make_preview
 from aktenlotse.services.search import text_preview
-from tests.backend_conformance import BAUAMT, CORPUS, EVERYONE
+from tests.conformance_corpus import BAUAMT, EVERYONE, embedded_corpus
 
 
 def preview(text: str, query: str, **kwargs) -> str:
@@ -39,10 +38,8 @@ def test_markup_is_escaped_and_line_breaks_kept_without_runs_of_empty_lines():
 
 @pytest.fixture
 def backend(tmp_path):
-    index = EmbeddedBackend(tmp_path / "index.sqlite")
-    index.upsert(list(CORPUS))
-    yield index
-    index.close()
+    with embedded_corpus(tmp_path / "index.sqlite") as index:
+        yield index
 
 
 def test_the_preview_is_read_as_the_user(backend):
