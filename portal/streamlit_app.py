@@ -3,9 +3,14 @@ $AKTENLOTSE_CONFIG."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
 import streamlit as st
 
 from aktenlotse.core.config import ConfigError
+from aktenlotse.identity.users import UserInfo
 from aktenlotse.portal import (
     german_ui,
     login_gate,
@@ -24,8 +29,6 @@ from aktenlotse.portal import (
 from aktenlotse.portal import markdown_text as md
 from aktenlotse.portal.context import PortalContext, shared_context
 from aktenlotse.portal.formatting import role_labels
-from aktenlotse.services.review import can_review
-from aktenlotse.services.wiki import can_edit
 
 DEMO_BANNER = (
     "Demo-Modus: Anmeldung über ein eingebautes Test-Verzeichnis, nicht über das Active Directory. "
@@ -38,6 +41,30 @@ STYLE = """<style>.snippet mark, .preview mark { background: #fff3a3; padding: 0
 .stApp [data-testid="stCaptionContainer"] { color: #5c5f6b; }
 @media (prefers-color-scheme: dark) { .stApp [data-testid="stCaptionContainer"] { color: #b8bac4; } }
 </style>"""
+
+
+@dataclass(frozen=True)
+class _PageView:
+    """How a restricted page is drawn; its address ties it to its entry of
+    `page_access.RESTRICTED_PAGES` (title and roles)."""
+
+    url_path: str
+    render: Callable[[PortalContext, UserInfo], None]
+    icon: str
+
+
+# Each address is spelt out as a url_path keyword: test_session_cookie reads them from this file.
+_RESTRICTED_VIEWS = {
+    view.url_path: view
+    for view in (
+        _PageView(url_path="pruefung", render=ui_review.render, icon=":material/rule_folder:"),
+        _PageView(url_path="uebersicht", render=ui_overview.render, icon=":material/bar_chart:"),
+        _PageView(url_path="berechtigungen", render=ui_permissions.render, icon=":material/lock_person:"),
+        _PageView(url_path="aktenplan-pflege", render=ui_aktenplan.render, icon=":material/account_tree:"),
+        _PageView(url_path="suchanalyse", render=ui_search_analytics.render, icon=":material/query_stats:"),
+        _PageView(url_path="verwaltung", render=ui_admin.render, icon=":material/settings:"),
+    )
+}
 
 
 @st.cache_resource(show_spinner=False)
@@ -79,57 +106,14 @@ def main() -> None:
         default=True,
     )
     pages = [search, wiki]
-    if can_review(user.roles):
-        pages.append(
-            st.Page(
-                lambda: ui_review.render(ctx, user),
-                title="Aktenplan-Prüfung",
-                icon=":material/rule_folder:",
-                url_path="pruefung",
+    # The restricted pages these roles may open, in the order of the one list the login
+    # gate and the "Kein Zugang" notices use too.
+    for page in page_access.RESTRICTED_PAGES:
+        if page.may_open(user.roles):
+            view = _RESTRICTED_VIEWS[page.url_path]
+            pages.append(
+                st.Page(partial(view.render, ctx, user), title=page.title, icon=view.icon, url_path=view.url_path)
             )
-        )
-        pages.append(
-            st.Page(
-                lambda: ui_overview.render(ctx, user),
-                title="Übersicht",
-                icon=":material/bar_chart:",
-                url_path="uebersicht",
-            )
-        )
-        pages.append(
-            st.Page(
-                lambda: ui_permissions.render(ctx, user),
-                title="Berechtigungsbericht",
-                icon=":material/lock_person:",
-                url_path="berechtigungen",
-            )
-        )
-        pages.append(
-            st.Page(
-                lambda: ui_aktenplan.render(ctx, user),
-                title="Aktenplan-Pflege",
-                icon=":material/account_tree:",
-                url_path="aktenplan-pflege",
-            )
-        )
-    if can_edit(user.roles):  # the Digitallotsen, who answer with the wiki, and the admins
-        pages.append(
-            st.Page(
-                lambda: ui_search_analytics.render(ctx, user),
-                title="Suchanalyse",
-                icon=":material/query_stats:",
-                url_path="suchanalyse",
-            )
-        )
-    if "admin" in user.roles:
-        pages.append(
-            st.Page(
-                lambda: ui_admin.render(ctx, user),
-                title="Verwaltung",
-                icon=":material/settings:",
-                url_path="verwaltung",
-            )
-        )
     # A link to a page these roles may not open says so (Streamlit would show the search).
     pages += page_access.forbidden_pages(user.roles, search)
     st.navigation(pages).run()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from aktenlotse.search.spelling import in_typed_form
 from aktenlotse.text.analysis import fold
@@ -28,6 +28,22 @@ COUNT_CAP = 500
 # never lets an unreadable one in.
 MAX_CHECKS = 200
 _SEPARATORS = re.compile(r"[^a-z0-9]+")
+# A backend's part of a completion: for (principals, index prefix, limit) the readable terms,
+# most frequent first, and how readable texts write them (see `surface_forms`).
+ReadableTermsFinder = Callable[[list[str], str, int], tuple[list[str], dict[str, str]]]
+
+
+def complete(prefix: str, principals: Sequence[str], limit: int, find: ReadableTermsFinder) -> list[str]:
+    """`Backend.completions` for both backends: the typed `prefix` as an index prefix, the
+    limit clamped, and the terms `find` lists written like the user typed them; [] for no
+    principals, nothing searchable or a limit of 0 (without asking `find`)."""
+    principals = list(dict.fromkeys(principals))
+    term_prefix = index_prefix(prefix)
+    limit = clamp_limit(limit)
+    if not principals or not term_prefix or not limit:
+        return []
+    found, spellings = find(principals, term_prefix, limit)
+    return [written_like(prefix.strip(), term, spellings.get(term)) for term in found]
 
 
 def index_prefix(word: str) -> str:

@@ -12,6 +12,7 @@ import json
 import math
 import sqlite3
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import tantivy
@@ -58,6 +59,10 @@ _MATCH_COLUMNS = "d.id, d.modified, d.year, d.file_type, d.folder, d.source"
 # (visible, filtered documents with vectors as match rows with the cosine as score, best
 # first; best chunk span per id; the best cosine of the visible documents regardless of filters)
 _Semantic = tuple[list[tuple], dict[str, tuple[int, int]], float | None]
+# The columns of a shown document that become the `Hit` fields of the same names.
+_HIT_COLUMNS = ("id", "path", "title", "source", "display_path", "file_type", "size", "modified", "kind", "extra")
+# A shown document: the head of its text (for the snippet) and its `Hit` fields by name.
+_PageRow = tuple[str | None, dict[str, Any]]
 
 
 class EmbeddedSearch(EmbeddedIndexFile):
@@ -195,7 +200,7 @@ class EmbeddedSearch(EmbeddedIndexFile):
         self,
         plan: QueryPlan,
         shown: list[tuple],
-        rows: dict[int, tuple],
+        rows: dict[int, _PageRow],
         chunk_texts: dict[int, str],
         best_chunks: dict[str, tuple[int, int]],
         lexical_rowids: set[int],
@@ -206,27 +211,13 @@ class EmbeddedSearch(EmbeddedIndexFile):
             row = rows.get(match_row[0])
             if row is None:  # deleted between the two statements
                 continue
+            head, fields = row
             chunk_text = chunk_texts.get(match_row[0])
-            chunk = None if chunk_text is None else (chunk_text, best_chunks[row[0]][0])
+            chunk = None if chunk_text is None else (chunk_text, best_chunks[fields["id"]][0])
             snippet = hit_snippet(
-                row[3] or row[2], plan.parsed, self.analyzer, chunk, match_row[0] in lexical_rowids, decided
+                head or fields["title"], plan.parsed, self.analyzer, chunk, match_row[0] in lexical_rowids, decided
             )
-            hits.append(
-                Hit(
-                    id=row[0],
-                    path=row[1],
-                    title=row[2],
-                    score=-float(match_row[1]),
-                    snippet=snippet,
-                    source=row[4],
-                    display_path=row[5],
-                    file_type=row[6],
-                    size=row[7],
-                    modified=row[8],
-                    kind=row[9],
-                    extra=json.loads(row[10]),
-                )
-            )
+            hits.append(Hit(**fields, score=-float(match_row[1]), snippet=snippet))
         return hits
 
     def _semantic(
@@ -309,19 +300,23 @@ class EmbeddedSearch(EmbeddedIndexFile):
 
     def _page_rows(
         self, connection: sqlite3.Connection, rowids: list[int], visible_sets: list[str]
-    ) -> dict[int, tuple]:
+    ) -> dict[int, _PageRow]:
         """The shown rows, visibility tested once more against the rows themselves (the
         full-text index said they are visible; SQLite is the truth)."""
         if not rowids:
             return {}
         visible, visible_params = sql_condition("d.perm_id", visible_sets)
         rows = connection.execute(
-            f"SELECT rowid, id, path, title, substr(text, 1, {SCAN_CHARS}), source, display_path,"
-            f" file_type, size, modified, kind, extra FROM docs d"
+            f"SELECT rowid, substr(text, 1, {SCAN_CHARS}), {', '.join(_HIT_COLUMNS)} FROM docs d"
             f" WHERE rowid IN ({', '.join('?' * len(rowids))}) AND {visible}",
             [*rowids, *visible_params],
         ).fetchall()
-        return {row[0]: row[1:] for row in rows}
+        page_rows = {}
+        for rowid, head, *values in rows:
+            fields = dict(zip(_HIT_COLUMNS, values, strict=True))
+            fields["extra"] = json.loads(fields["extra"])
+            page_rows[rowid] = (head, fields)
+        return page_rows
 
     def spelling_suggestions(self, text: str, principals: Sequence[str], limit: int = 3) -> list[str]:
         """Spelling variants of a query that found nothing, from the words of documents
@@ -352,11 +347,10 @@ class EmbeddedSearch(EmbeddedIndexFile):
     def completions(self, prefix: str, principals: Sequence[str], limit: int = 8) -> list[str]:
         """Words starting with `prefix` from documents `principals` may read, most frequent
         among those first (see `embedded_completion`); [] for input with nothing searchable."""
-        principals = list(dict.fromkeys(principals))
-        term_prefix = completion.index_prefix(prefix)
-        limit = completion.clamp_limit(limit)
-        if not principals or not term_prefix or not limit:
-            return []
+        return completion.complete(prefix, principals, limit, self._readable_terms)
+
+    def _readable_terms(self, principals: list[str], term_prefix: str, limit: int) -> tuple[list[str], dict[str, str]]:
+        """The completion terms `principals` may read and their spellings (`completion.complete`)."""
         try:
             connection = self._connection()
             readable = ReadableTerms(
@@ -366,10 +360,9 @@ class EmbeddedSearch(EmbeddedIndexFile):
                 self._fulltext.pending(connection),
             )
             found = [term for term, _ in readable_completions(readable, term_prefix, limit)]
-            spellings = readable_spellings(connection, readable, found, self._words)
+            return found, readable_spellings(connection, readable, found, self._words)
         except (sqlite3.Error, ValueError) as error:  # ValueError: tantivy refused the query
             raise BackendError(MSG_QUERY_FAILED) from error
-        return [completion.written_like(prefix.strip(), term, spellings.get(term)) for term in found]
 
     def _words(self, text: str) -> list[str]:
         return [word for _, _, word in self.analyzer.iter_words(text)]

@@ -317,11 +317,10 @@ class EsSearch(EsIndexClient):
     def completions(self, prefix: str, principals: Sequence[str], limit: int = 8) -> list[str]:
         """Words starting with `prefix` from documents `principals` may read, most frequent
         among those first (see `es_completion`); [] for input with nothing searchable."""
-        principals = list(dict.fromkeys(principals))
-        term_prefix = completion.index_prefix(prefix)
-        limit = completion.clamp_limit(limit)
-        if not principals or not term_prefix or not limit:
-            return []
+        return completion.complete(prefix, principals, limit, self._readable_terms)
+
+    def _readable_terms(self, principals: list[str], term_prefix: str, limit: int) -> tuple[list[str], dict[str, str]]:
+        """The completion terms `principals` may read and their spellings (`completion.complete`)."""
         visible = self.permissions.filter_for(principals)
 
         def msearch(searches: list[dict[str, Any]]) -> Any:
@@ -334,8 +333,7 @@ class EsSearch(EsIndexClient):
             )
         ]
         texts = es_completion.readable_texts(msearch, self.alias, visible, found)
-        spellings = completion.surface_forms(texts, found, self._words)
-        return [completion.written_like(prefix.strip(), term, spellings.get(term)) for term in found]
+        return found, completion.surface_forms(texts, found, self._words)
 
     def _words(self, text: str) -> list[str]:
         return [word for _, _, word in self.analyzer.iter_words(text)]

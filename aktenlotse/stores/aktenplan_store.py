@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aktenlotse.enrich.aktenplan import MAX_LEVELS, Aktenplan, AktenplanClass, read_aktenplan
-from aktenlotse.stores.appdb import app_db_exists, app_db_path, open_app_db
+from aktenlotse.stores.appdb import AppTables, app_db_exists, app_db_path, open_app_db
 
 
 @dataclass(frozen=True)
@@ -26,22 +26,12 @@ class ImportResult:
     unchanged: bool  # the same content as the current version (nothing new stored)
 
 
-class AktenplanStore:
+class AktenplanStore(AppTables):
     """Durable Aktenplan versions in the app database of `data_dir`."""
 
     def __init__(self, data_dir: Path):
         self.path = app_db_path(data_dir)
-        self._db = open_app_db(data_dir)
-
-    def close(self) -> None:
-        """Close the app database connection."""
-        self._db.close()
-
-    def __enter__(self) -> AktenplanStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        super().__init__(open_app_db(data_dir))
 
     def import_file(self, path: Path | str, max_levels: int | None = MAX_LEVELS) -> ImportResult:
         """Read, validate and store a file; raises AktenplanError (nothing stored) on problems.
@@ -55,26 +45,26 @@ class AktenplanStore:
         digest = plan_hash(plan)
         current = self.current_version()
         if current is not None:
-            row = self._db.execute("SELECT sha256 FROM aktenplan_imports WHERE version=?", (current,)).fetchone()
+            row = self._conn.execute("SELECT sha256 FROM aktenplan_imports WHERE version=?", (current,)).fetchone()
             if row and row[0] == digest:
                 return ImportResult(current, len(plan), plan.warnings, unchanged=True)
-        with self._db:  # one transaction: all rows or none
-            version = insert_version(self._db, plan, source_name)
+        with self._conn:  # one transaction: all rows or none
+            version = insert_version(self._conn, plan, source_name)
         return ImportResult(version, len(plan), plan.warnings, unchanged=False)
 
     def current_version(self) -> int | None:
         """The newest imported version, None before the first import."""
-        row = self._db.execute("SELECT MAX(version) FROM aktenplan_imports").fetchone()
+        row = self._conn.execute("SELECT MAX(version) FROM aktenplan_imports").fetchone()
         return row[0] if row and row[0] is not None else None
 
     def current_hash(self) -> str | None:
         """The content hash of the newest version."""
-        row = self._db.execute("SELECT sha256 FROM aktenplan_imports ORDER BY version DESC LIMIT 1").fetchone()
+        row = self._conn.execute("SELECT sha256 FROM aktenplan_imports ORDER BY version DESC LIMIT 1").fetchone()
         return row[0] if row else None
 
     def imports(self) -> list[dict]:
         """Every import, oldest first."""
-        rows = self._db.execute(
+        rows = self._conn.execute(
             "SELECT version, imported_at, source_name, sha256, n_classes FROM aktenplan_imports ORDER BY version"
         ).fetchall()
         names = ("version", "imported_at", "source_name", "sha256", "n_classes")
@@ -89,14 +79,14 @@ class AktenplanStore:
         if not codes or version is None:
             return {}
         folded = dict(
-            self._db.execute(
+            self._conn.execute(
                 f"SELECT code, target FROM aktenplan_folded WHERE version = ? AND code IN ({_marks(codes)})",
                 (version, *codes),
             )
         )
         wanted = list(dict.fromkeys([*codes, *folded.values()]))
         titles = dict(
-            self._db.execute(
+            self._conn.execute(
                 f"SELECT code, title FROM aktenplan_classes WHERE version = ? AND code IN ({_marks(wanted)})",
                 (version, *wanted),
             )
@@ -110,14 +100,14 @@ class AktenplanStore:
         if version is None:
             return None
         classes = {}
-        for code, title, parent, description, keywords, level in self._db.execute(
+        for code, title, parent, description, keywords, level in self._conn.execute(
             "SELECT code, title, parent, description, keywords, level FROM aktenplan_classes "
             "WHERE version=? ORDER BY position",
             (version,),
         ):
             classes[code] = AktenplanClass(code, title, parent, description, tuple(json.loads(keywords)), level)
-        folded = dict(self._db.execute("SELECT code, target FROM aktenplan_folded WHERE version=?", (version,)))
-        row = self._db.execute("SELECT warnings FROM aktenplan_imports WHERE version=?", (version,)).fetchone()
+        folded = dict(self._conn.execute("SELECT code, target FROM aktenplan_folded WHERE version=?", (version,)))
+        row = self._conn.execute("SELECT warnings FROM aktenplan_imports WHERE version=?", (version,)).fetchone()
         return Aktenplan(classes, folded, json.loads(row[0]) if row else [])
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Self
 
 from aktenlotse.stores.migrations import Migration, apply_migrations
 
@@ -241,3 +242,21 @@ def open_app_db(data_dir: Path) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+class AppTables:
+    """What the stores' table classes share: each owns one connection of `open_app_db` and
+    closes it in `close` or at the end of a `with` block."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self._conn = conn
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._conn.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

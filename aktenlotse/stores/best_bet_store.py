@@ -4,8 +4,9 @@ sees a pinned page is decided by `aktenlotse.services.best_bets`."""
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
+
+from aktenlotse.stores.appdb import AppTables
 
 
 @dataclass(frozen=True)
@@ -21,15 +22,8 @@ class BestBet:
     at: float
 
 
-class BestBetTables:
+class BestBetTables(AppTables):
     """Reads and writes of `best_bets`; one connection of `appdb.open_app_db`."""
-
-    def __init__(self, conn: sqlite3.Connection):
-        self._conn = conn
-
-    def close(self) -> None:
-        """Close the connection."""
-        self._conn.close()
 
     def add(self, query: str, match: str, slug: str, pinned_by: str, at: float) -> BestBet:
         """Pin the page; pinning the same page to the same query twice keeps the first pin."""

@@ -8,10 +8,11 @@ and what a valid decision is stays in `aktenlotse.services.review`.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+
+from aktenlotse.stores.appdb import AppTables
 
 DECISIONS = {"accept": "übernommen", "reassign": "andere Klasse", "skip": "nicht migrieren"}
 _COLUMNS = "source, path, content_hash, code, decision, comment, reviewer, at"
@@ -59,15 +60,8 @@ class ModelRun:
     confusions: Sequence[tuple[str, str, int]] = ()
 
 
-class ReviewTables:
+class ReviewTables(AppTables):
     """Reads and writes of the review's rows; one connection of `appdb.open_app_db`."""
-
-    def __init__(self, conn: sqlite3.Connection):
-        self._conn = conn
-
-    def close(self) -> None:
-        """Close the connection."""
-        self._conn.close()
 
     def add_decisions(
         self, docs: Sequence[DocRef], *, decision: str, code: str | None, comment: str, reviewer: str

@@ -10,8 +10,9 @@ themselves.
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass, field
+
+from aktenlotse.stores.appdb import AppTables
 
 _COLUMNS = "id, owner, name, text, mode, sort, filters, shared, created"
 
@@ -67,15 +68,8 @@ def _row(row: tuple) -> SavedSearch:
     )
 
 
-class SavedSearchTables:
+class SavedSearchTables(AppTables):
     """Reads and writes of `saved_searches`; one connection of `appdb.open_app_db`."""
-
-    def __init__(self, conn: sqlite3.Connection):
-        self._conn = conn
-
-    def close(self) -> None:
-        """Close the connection."""
-        self._conn.close()
 
     def save(
         self, owner: str, name: str, text: str, mode: str, sort: str, filters: dict[str, list[str]], now: float

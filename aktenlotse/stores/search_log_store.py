@@ -9,8 +9,9 @@ keep it and what the numbers mean is `aktenlotse.services.search_analytics`'s bu
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
+
+from aktenlotse.stores.appdb import AppTables
 
 
 @dataclass(frozen=True)
@@ -35,15 +36,8 @@ class QueryStats:
     last_day: str
 
 
-class SearchLogTables:
+class SearchLogTables(AppTables):
     """Reads and writes of `search_counts`; one connection of `appdb.open_app_db`."""
-
-    def __init__(self, conn: sqlite3.Connection):
-        self._conn = conn
-
-    def close(self) -> None:
-        """Close the connection."""
-        self._conn.close()
 
     def add(self, search: LoggedSearch, hits: int, purge_before: str) -> None:
         """Count one search with its number of hits, and in the same transaction delete

@@ -6,8 +6,9 @@ Only storage: what a valid cookie is and how long a session may live is decided 
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
+
+from aktenlotse.stores.appdb import AppTables
 
 
 @dataclass(frozen=True)
@@ -22,15 +23,8 @@ class SessionRow:
     revoked: float | None
 
 
-class SessionTables:
+class SessionTables(AppTables):
     """Reads and writes of `portal_sessions`; one connection of `appdb.open_app_db`."""
-
-    def __init__(self, conn: sqlite3.Connection):
-        self._conn = conn
-
-    def close(self) -> None:
-        """Close the connection."""
-        self._conn.close()
 
     def create(self, row: SessionRow, handover_hash: str, handover_until: float) -> None:
         """Store a new login together with its one-time handover token (as a hash)."""

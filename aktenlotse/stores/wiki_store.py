@@ -11,6 +11,8 @@ import time
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
+from aktenlotse.stores.appdb import AppTables
+
 _CURRENT = "SELECT r.* FROM wiki_pages p JOIN wiki_revisions r ON r.slug = p.slug AND r.revision = p.revision"
 
 
@@ -35,15 +37,8 @@ class Revision:
         return self.status == "published"
 
 
-class WikiTables:
+class WikiTables(AppTables):
     """Reads and writes of the wiki's rows; one connection of `appdb.open_app_db`."""
-
-    def __init__(self, conn: sqlite3.Connection):
-        self._conn = conn
-
-    def close(self) -> None:
-        """Close the connection."""
-        self._conn.close()
 
     def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         """`with tables.transaction():` commits everything in the block, or nothing."""
