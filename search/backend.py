@@ -13,9 +13,9 @@ Who may write what (one writer of permissions):
   They cannot carry permissions and are refused when the document's content moved on, so
   a pass that read a document before a crawl changed it can never write old state back.
   Passes get a `PassIndex`, which has no whole-document write at all.
-- `fetch_untrimmed`, `ids`, `ids_without_vectors`: not trimmed; for the crawler, the
-  passes and maintenance, never for anything a user asked. What `fetch_untrimmed`
-  returns is never written back whole by anybody but the crawl.
+- `fetch_untrimmed`, `ids`, `ids_without_vectors`, `count_without_vectors`: not trimmed;
+  for the crawler, the passes and maintenance, never for anything a user asked. What
+  `fetch_untrimmed` returns is never written back whole by anybody but the crawl.
 - `dms_listing`: every document by id, for the AG DMS pages (review queue, overview,
   migration list, retraining), and only for a caller whose roles include a DMS role
   (`visibility.DMS_ROLES`); anybody else gets `visibility.DmsRoleRequired`.
@@ -187,6 +187,11 @@ class Backend(Protocol):
         """Up to `limit` document ids that have no vectors of `model` yet (for the
         resumable embedding pass; not security-trimmed)."""
 
+    def count_without_vectors(self, model: str) -> int:
+        """How many documents have no vectors of `model` yet: the number of ids
+        `ids_without_vectors` would give without a limit (the embedding pass's total due;
+        reads only, not security-trimmed)."""
+
     def fetch_untrimmed(self, ids: Sequence[str]) -> list[Document]:
         """Documents by id, NOT security-trimmed and not shortened: for the crawler and
         the passes (to read text), never for anything a user asked."""
@@ -216,6 +221,8 @@ class PassIndex(Protocol):
     def fetch_untrimmed(self, ids: Sequence[str]) -> list[Document]: ...
 
     def ids_without_vectors(self, model: str, limit: int) -> list[str]: ...
+
+    def count_without_vectors(self, model: str) -> int: ...
 
     def upsert_vectors(self, items: Sequence[ChunkVectors]) -> None: ...
 

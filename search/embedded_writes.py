@@ -180,6 +180,13 @@ class EmbeddedWrites(EmbeddedIndexFile):
         except sqlite3.Error as error:
             raise BackendError(MSG_INDEX_UNAVAILABLE) from error
 
+    def count_without_vectors(self, model: str) -> int:
+        """How many documents have no vectors row of `model` (one count, writes nothing)."""
+        try:
+            return self._vectors.count_without(self._connection(), model)
+        except sqlite3.Error as error:
+            raise BackendError(MSG_INDEX_UNAVAILABLE) from error
+
 
 def _rowids(connection: sqlite3.Connection, ids: Sequence[str]) -> list[int]:
     """The rowids of the stored documents among `ids`."""

@@ -245,5 +245,14 @@ class EsWrites(EsIndexClient):
 
     def ids_without_vectors(self, model: str, limit: int) -> list[str]:
         """Up to `limit` ids (by id) without vectors of `model`; not security-trimmed."""
-        query = {"bool": {"must_not": [{"term": {"vector_model": model}}]}}
-        return self._ids_matching(query, max(0, int(limit)))
+        return self._ids_matching(_without_vectors(model), max(0, int(limit)))
+
+    def count_without_vectors(self, model: str) -> int:
+        """How many documents have no vectors of `model` (a count, writes nothing)."""
+        query = _without_vectors(model)
+        return int(self._call(lambda: self.client.count(index=self.alias, query=query), retry=True)["count"])
+
+
+def _without_vectors(model: str) -> dict[str, Any]:
+    # Listing and counting the due documents share the query: the pass's total is what it walks.
+    return {"bool": {"must_not": [{"term": {"vector_model": model}}]}}

@@ -44,6 +44,9 @@ INSERT OR IGNORE INTO meta(key, value) VALUES ('vector_generation', '0');
 # second best (a document that answers in two places is a little more likely the one;
 # measured against plain max in docs/evaluation-search.md).
 SECOND_CHUNK_WEIGHT = 0.3
+# "Document d has no vectors of the model" (one parameter): listing and counting the due
+# documents share it, so the embedding pass's total is what its listing walks through.
+_WITHOUT_VECTORS = "NOT EXISTS (SELECT 1 FROM doc_vectors v WHERE v.doc_id = d.id AND v.model = ?)"
 
 
 def content_key(content_hash: str | None, title: str, text: str) -> str:
@@ -151,11 +154,14 @@ class VectorStore:
     @staticmethod
     def ids_without(connection: sqlite3.Connection, model: str, limit: int) -> list[str]:
         rows = connection.execute(
-            "SELECT d.id FROM docs d WHERE NOT EXISTS"
-            " (SELECT 1 FROM doc_vectors v WHERE v.doc_id = d.id AND v.model = ?) ORDER BY d.rowid LIMIT ?",
+            f"SELECT d.id FROM docs d WHERE {_WITHOUT_VECTORS} ORDER BY d.rowid LIMIT ?",
             (model, max(0, int(limit))),
         ).fetchall()
         return [row[0] for row in rows]
+
+    @staticmethod
+    def count_without(connection: sqlite3.Connection, model: str) -> int:
+        return int(connection.execute(f"SELECT count(*) FROM docs d WHERE {_WITHOUT_VECTORS}", (model,)).fetchone()[0])
 
     @staticmethod
     def counts(connection: sqlite3.Connection) -> dict[str, dict[str, int]]:

@@ -10,7 +10,7 @@ import pytest
 from aktenlotse.core.config import EnrichConfig
 from aktenlotse.core.visibility import may_read, of_item
 from aktenlotse.pipeline.embed_pass import run_embedding_pass
-from aktenlotse.search.backend import Hits, Query
+from aktenlotse.search.backend import ChunkVectors, Hits, Query
 from tests.conformance_base import ConformanceBase
 from tests.conformance_corpus import (
     BAUAMT,
@@ -200,3 +200,20 @@ class VectorConformance(ConformanceBase):
         assert "ord-1" not in ids_of(self.vsearch(with_vectors, text, "semantic"))
         with_vectors.upsert([BY_ID["ord-1"]])
         assert with_vectors.ids_without_vectors(shared_encoder().name, 100) == ["ord-1"]
+
+    def test_count_without_vectors_is_what_the_listing_walks(self, loaded):
+        encoder = shared_encoder()
+
+        def listed(model: str) -> int:
+            return len(loaded.ids_without_vectors(model, 10 * len(CORPUS)))
+
+        assert loaded.count_without_vectors(encoder.name) == listed(encoder.name) == len(CORPUS)
+        stats = run_embedding_pass(loaded, encoder, EnrichConfig(chunk_words=50, chunk_overlap=10), limit=3)
+        assert stats.documents == 3
+        # Vectors of another model leave a document due for this one.
+        other = loaded.ids_without_vectors(encoder.name, 1)[0]
+        text = BY_ID[other].text
+        loaded.upsert_vectors([ChunkVectors(other, "anderes-modell", encoder.encode([text]), [(0, len(text))])])
+        assert loaded.count_without_vectors(encoder.name) == listed(encoder.name) == len(CORPUS) - 3
+        assert loaded.count_without_vectors("anderes-modell") == listed("anderes-modell") == len(CORPUS) - 1
+        assert loaded.count_without_vectors("kein-modell") == listed("kein-modell") == len(CORPUS)

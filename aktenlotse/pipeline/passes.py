@@ -79,6 +79,10 @@ class OwnFieldsIndex:
         """Documents without vectors of `model` (see `PassIndex.ids_without_vectors`)."""
         return self.index.ids_without_vectors(model, limit)
 
+    def count_without_vectors(self, model: str) -> int:
+        """How many documents have no vectors of `model` (see `PassIndex.count_without_vectors`)."""
+        return self.index.count_without_vectors(model)
+
     def upsert_vectors(self, items: Sequence[ChunkVectors]) -> None:
         """Store chunk vectors; only for a pass that owns `VECTORS`."""
         if items and VECTORS not in self.fields:
