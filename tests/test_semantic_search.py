@@ -38,6 +38,23 @@ def test_pass_stops_after_limit_and_rerun_completes(tmp_path):
         assert second.chunks_per_s > 0 and second.docs_per_s > 0
 
 
+def test_pass_counts_what_is_due_before_the_first_document(tmp_path):
+    encoder = shared_encoder()
+    with EmbeddedBackend(tmp_path / "index.db") as backend:
+        backend.upsert(list(CORPUS))
+        seen: list[tuple[int, int, float | None]] = []
+        first = run_embedding_pass(
+            backend, encoder, SMALL, limit=4, progress=lambda s: seen.append((s.due, s.done, s.remaining_seconds))
+        )
+        assert first.due == 4 and first.as_dict()["due"] == 4
+        assert seen[0] == (4, 0, None)  # counted before anything is embedded: no pace yet
+        assert seen[-1][:2] == (4, 4) and seen[-1][2] == 0
+        assert len(backend.ids_without_vectors(encoder.name, 100)) == len(CORPUS) - 4  # the count wrote nothing
+        second = run_embedding_pass(backend, encoder, SMALL, skip_sources=["mail"])
+        assert second.due == len(CORPUS) - 4 == second.done and second.complete
+        assert run_embedding_pass(backend, encoder, SMALL).due == 0
+
+
 def test_sources_without_embeddings_are_skipped(tmp_path):
     encoder = shared_encoder()
     with EmbeddedBackend(tmp_path / "index.db") as backend:
@@ -113,6 +130,7 @@ def test_enrich_command(tmp_path, monkeypatch, capsys):
     assert main(["--config", str(config), "enrich", "--limit", "3", "--json"]) == 0
     first = json.loads(capsys.readouterr().out)["embeddings"]
     assert first["documents"] == 3 and first["complete"] is False and first["model"] == "use-static"
+    assert first["due"] == 3  # bounded by --limit
     assert main(["--config", str(config), "enrich"]) == 0
     out = capsys.readouterr().out
     assert "7 Dokumente" in out and "alle Dokumente haben Vektoren" in out

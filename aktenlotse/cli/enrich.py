@@ -6,10 +6,10 @@ import argparse
 import json
 import sys
 
+from aktenlotse.cli.embed_progress import ProgressLine
 from aktenlotse.cli.logging_setup import configure_logging
 from aktenlotse.core.config import load_config
 from aktenlotse.pipeline import app
-from aktenlotse.pipeline.embed_pass import EmbedStats
 from aktenlotse.services.review_index import record_decisions_in_index
 
 
@@ -27,20 +27,13 @@ def cmd_enrich(args: argparse.Namespace) -> int:
         print("Fehler: --limit darf nicht negativ sein", file=sys.stderr)
         return 1
     show = not args.json and sys.stderr.isatty()
-
-    def progress(stats: EmbedStats) -> None:
-        if show:
-            print(
-                f"\r{stats.documents} Dokumente, {stats.chunks} Abschnitte, {stats.chunks_per_s:.1f} Abschnitte/s",
-                end="",
-                file=sys.stderr,
-                flush=True,
-            )
-
-    results = app.run_second_pass(config, limit=args.limit, progress=progress)
+    progress = ProgressLine(sys.stderr) if show else None
+    try:
+        results = app.run_second_pass(config, limit=args.limit, progress=progress)
+    finally:
+        if progress is not None:
+            progress.finish()
     results.update(record_decisions_in_index(config, limit=args.limit))
-    if show:
-        print(file=sys.stderr)
     if args.json:
         print(json.dumps(results, ensure_ascii=False))
         return 0

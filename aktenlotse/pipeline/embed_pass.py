@@ -1,8 +1,9 @@
 """The resumable second enrichment pass: chunk vectors for documents that have none.
 
 Full-text indexing never waits for this: the crawler upserts documents, and this pass
-asks the backend for `ids_without_vectors`, embeds them in batches and stores the vectors
-with `upsert_vectors`. Each batch is durable when stored, so a killed pass loses at most
+counts the documents due (`count_without_vectors`, for the progress display), asks the
+backend for `ids_without_vectors`, embeds them in batches and stores the vectors with
+`upsert_vectors`. Each batch is durable when stored, so a killed pass loses at most
 the batch in flight and a rerun continues with the documents still without vectors.
 
 The pass writes only its own fields (`EmbeddingPass.fields`: vectors, and the Aktenplan
@@ -39,7 +40,8 @@ CHUNKS_PER_ROUND = 1024
 @dataclass
 class EmbedStats:
     """What one pass did. `seconds` is wall time of the whole pass; `encode_seconds`
-    the part spent inside the encoder."""
+    the part spent inside the encoder. `due` is how many documents were without vectors
+    at the start (at most the limit): what the progress display counts towards."""
 
     documents: int = 0
     chunks: int = 0
@@ -50,6 +52,20 @@ class EmbedStats:
     model: str = ""
     complete: bool = False  # no document without vectors was left
     errors: list[str] = field(default_factory=list)
+    due: int = 0
+
+    @property
+    def done(self) -> int:
+        """Documents finished so far, embedded or marked done without embedding."""
+        return self.documents + self.skipped
+
+    @property
+    def remaining_seconds(self) -> float | None:
+        """The time the documents still due take at the pace so far; None before the first
+        stored group (no pace yet). Documents added during the pass are not foreseen."""
+        if not self.done or not self.seconds:
+            return None
+        return max(0, self.due - self.done) * self.seconds / self.done
 
     @property
     def docs_per_s(self) -> float:
@@ -71,6 +87,7 @@ class EmbedStats:
             "docs_per_s": round(self.docs_per_s, 2),
             "chunks_per_s": round(self.chunks_per_s, 2),
             "complete": self.complete,
+            "due": self.due,
         }
 
 
@@ -96,7 +113,8 @@ class EmbeddingPass:
         self.on_vectors = on_vectors
 
     def run(self, limit: int | None = None, progress: Callable[[EmbedStats], None] | None = None) -> EmbedStats:
-        """Embed at most `limit` documents without vectors; `progress` after each stored group."""
+        """Embed at most `limit` documents without vectors; `progress` once the documents due
+        are counted and after each stored group."""
         return run_embedding_pass(
             self.index, self.encoder, self.config, limit, progress, self.skip_sources, self.on_vectors
         )
@@ -120,12 +138,20 @@ def run_embedding_pass(
     `skip_sources` are source names whose documents get an empty vectors row (sources
     configured with `embeddings = false`): marked done, never embedded. Chunks of several
     documents share encoder batches, so small documents do not make small batches.
+
+    `progress(stats)` comes once before the first document, with `stats.due` counted
+    (a read only), and after each stored group.
     """
     # Whoever calls: the pass writes only the fields EmbeddingPass owns.
     backend = OwnFieldsIndex(backend, EmbeddingPass.name, EmbeddingPass.fields)
     stats = EmbedStats(model=encoder.name)
     skipped_sources = frozenset(skip_sources)
     started = time.perf_counter()
+    stats.due = backend.count_without_vectors(encoder.name)
+    if limit is not None:
+        stats.due = min(stats.due, max(0, limit))
+    if progress is not None:
+        progress(stats)
     batch_size = max(1, config.batch_size)
     while limit is None or stats.documents + stats.skipped < limit:
         want = DOCS_PER_ROUND if limit is None else min(DOCS_PER_ROUND, limit - stats.documents - stats.skipped)

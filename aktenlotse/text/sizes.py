@@ -16,10 +16,20 @@ def human_size(size: int) -> str:
     return f"{value:.1f} GB"
 
 
+def grouped(n: int) -> str:
+    """A whole number with German digit groups ("10.000")."""
+    return f"{n:,}".replace(",", ".")
+
+
+def decimal(value: float, places: int = 1) -> str:
+    """A decimal number as German readers write it ("1.234,5")."""
+    return f"{value:,.{places}f}".translate(str.maketrans(",.", ".,"))
+
+
 def counted(n: int, one: str, many: str) -> str:
     """A count with its noun in the right number and German digit groups ("1 Entscheidung",
     "10.000 Entscheidungen")."""
-    return f"{n:,}".replace(",", ".") + " " + (one if n == 1 else many)
+    return grouped(n) + " " + (one if n == 1 else many)
 
 
 def decisions(n: int) -> str:

@@ -1,0 +1,70 @@
+"""The progress line of `aktenlotse enrich` on a terminal: a bar, done of due, pace, time left.
+
+`progress_line` is pure (tested on its own); `ProgressLine` only writes it over the
+previous one. tqdm (the crawl's bar) is not used here: its counts and times are English
+("1,234", "00:03"), and this line is read by German users.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+from typing import TextIO
+
+from aktenlotse.pipeline.embed_pass import EmbedStats
+from aktenlotse.text.sizes import decimal, grouped
+
+LABEL = "Einbettungen"
+
+
+def progress_line(stats: EmbedStats, width: int = 10) -> str:
+    """One line such as "Einbettungen [#####.....] 1.234 von 5.678 Dokumenten ·
+    42,0 Abschnitte/s · noch ca. 3 min"; without a bar when nothing is due."""
+    if stats.due <= 0:
+        return f"{LABEL}: nichts zu tun"
+    # Documents the crawl adds meanwhile are embedded too: the bar then stays full.
+    total = max(stats.due, stats.done)
+    filled = min(width, width * stats.done // total)
+    bar = "#" * filled + "." * (width - filled)
+    noun = "Dokument" if total == 1 else "Dokumenten"
+    head = f"{LABEL} [{bar}] {grouped(stats.done)} von {grouped(total)} {noun}"
+    remaining = stats.remaining_seconds
+    if remaining is None:
+        return f"{head} · Restzeit noch unbekannt"
+    pace = f"{decimal(stats.chunks_per_s)} Abschnitte/s"
+    return f"{head} · {pace} · {time_left(remaining)}"
+
+
+def time_left(seconds: float) -> str:
+    """The remaining time in the unit a reader plans with ("noch ca. 3 min"); under a
+    minute rounded up, so it never says 0 s while work is left."""
+    if seconds <= 0:
+        return "gleich fertig"
+    if seconds < 60:
+        return f"noch ca. {math.ceil(seconds)} s"
+    minutes = math.floor(seconds / 60 + 0.5)
+    if minutes < 60:
+        return f"noch ca. {minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"noch ca. {hours} h {minutes} min" if minutes else f"noch ca. {hours} h"
+
+
+class ProgressLine:
+    """Writes each new progress line over the last one on a terminal stream."""
+
+    def __init__(self, stream: TextIO):
+        self.stream = stream
+        self.shown = False
+
+    def __call__(self, stats: EmbedStats) -> None:
+        # A line wider than the terminal wraps, and "\r" would then rewrite only its tail.
+        columns = shutil.get_terminal_size().columns
+        line = progress_line(stats)[: max(1, columns - 1)]
+        print(f"\r{line}\x1b[K", end="", file=self.stream, flush=True)
+        self.shown = True
+
+    def finish(self) -> None:
+        """End the line, so what follows starts on a line of its own."""
+        if self.shown:
+            print(file=self.stream, flush=True)
+            self.shown = False
