@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from aktenlotse.cli.embed_progress import ProgressLine, progress_line, time_left
+from aktenlotse.cli.embed_progress import ProgressLine, progress_line, summary_line, time_left
 from aktenlotse.pipeline.embed_pass import EmbedStats
 
 
@@ -56,3 +56,13 @@ def test_progress_line_writes_over_itself_and_ends_the_line_once():
     written = stream.getvalue()
     assert written.count("\r") == 2 and written.endswith("gleich fertig\x1b[K\n")
     assert written.count("\n") == 1
+
+
+def test_summary_line_writes_german_numbers():
+    stats = EmbedStats(model="use-static", documents=1234, chunks=5678, skipped=3, seconds=12.5, complete=True)
+    assert summary_line(stats.as_dict()) == (
+        "Modell use-static: 1.234 Dokumente, 5.678 Abschnitte eingebettet, 3 übersprungen in 12,5 s "
+        "(98,7 Dokumente/s, 454,2 Abschnitte/s); alle Dokumente haben Vektoren."
+    )
+    waiting = EmbedStats(model="e5-small", documents=1, chunks=2, seconds=1.0, complete=False)
+    assert summary_line(waiting.as_dict()).endswith("; weitere Dokumente warten (erneut aufrufen).")

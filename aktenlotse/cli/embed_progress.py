@@ -1,4 +1,5 @@
-"""The progress line of `aktenlotse enrich` on a terminal: a bar, done of due, pace, time left.
+"""The progress line of `aktenlotse enrich` on a terminal (a bar, done of due, pace, time left)
+and its closing summary line.
 
 `progress_line` is pure (tested on its own); `ProgressLine` only writes it over the
 previous one. tqdm (the crawl's bar) is not used here: its counts and times are English
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import math
 import shutil
-from typing import TextIO
+from typing import Any, TextIO
 
 from aktenlotse.pipeline.embed_pass import EmbedStats
 from aktenlotse.text.sizes import decimal, grouped
@@ -47,6 +48,18 @@ def time_left(seconds: float) -> str:
         return f"noch ca. {minutes} min"
     hours, minutes = divmod(minutes, 60)
     return f"noch ca. {hours} h {minutes} min" if minutes else f"noch ca. {hours} h"
+
+
+def summary_line(stats: dict[str, Any]) -> str:
+    """What one pass did (`EmbedStats.as_dict`), in German numbers: "Modell use-static:
+    1.234 Dokumente, 5.678 Abschnitte eingebettet, 3 übersprungen in 12,5 s (…)"."""
+    rest = "alle Dokumente haben Vektoren" if stats["complete"] else "weitere Dokumente warten (erneut aufrufen)"
+    return (
+        f"Modell {stats['model']}: {grouped(stats['documents'])} Dokumente, "
+        f"{grouped(stats['chunks'])} Abschnitte eingebettet, {grouped(stats['skipped'])} übersprungen "
+        f"in {decimal(stats['seconds'])} s ({decimal(stats['docs_per_s'])} Dokumente/s, "
+        f"{decimal(stats['chunks_per_s'])} Abschnitte/s); {rest}."
+    )
 
 
 class ProgressLine:

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from aktenlotse.cli.embed_progress import ProgressLine
+from aktenlotse.cli.embed_progress import ProgressLine, summary_line
 from aktenlotse.cli.logging_setup import configure_logging
 from aktenlotse.core.config import load_config
 from aktenlotse.pipeline import app
@@ -41,12 +41,7 @@ def cmd_enrich(args: argparse.Namespace) -> int:
         print("Nichts zu tun: Einbettungen sind ausgeschaltet (enrich.embeddings) und keine Quelle hat ocr = true.")
     stats = results.get("embeddings")
     if stats:
-        rest = "alle Dokumente haben Vektoren" if stats["complete"] else "weitere Dokumente warten (erneut aufrufen)"
-        print(
-            f"Modell {stats['model']}: {stats['documents']} Dokumente, {stats['chunks']} Abschnitte eingebettet, "
-            f"{stats['skipped']} übersprungen in {stats['seconds']:.1f} s "
-            f"({stats['docs_per_s']:.1f} Dokumente/s, {stats['chunks_per_s']:.1f} Abschnitte/s); {rest}."
-        )
+        print(summary_line(stats))
     if results.get("ocr"):
         print(f"OCR: {results['ocr']}")
     if results.get("decisions"):
