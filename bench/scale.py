@@ -41,6 +41,7 @@ from aktenlotse.search.backend import ChunkVectors, Query
 from aktenlotse.search.embedded import SCHEMA_VERSION, EmbeddedBackend
 from aktenlotse.search.embedded_base import PAGE_SIZE
 from aktenlotse.search.fulltext_index import FOLDER_SUFFIX
+from aktenlotse.search.vector_store import STORED_FORM
 from bench.crawl_throughput import CACHE
 from bench.es_query_latency import documents
 from bench.latency import percentiles
@@ -139,6 +140,8 @@ def sizes_on_disk(index: Path, n_docs: int) -> dict:
 def ensure_index(n_docs: int, chunks: int, encoder: Encoder) -> tuple[Path, dict]:
     """The cached index of `n_docs` documents and its build figures (built if needed)."""
     layout = f"v{SCHEMA_VERSION}-p{PAGE_SIZE // 1024}k"  # a new layout builds a new index
+    if chunks:
+        layout += f"-{STORED_FORM}"
     folder = CACHE / f"scale-{n_docs}-{chunks}x{encoder.dim}-{encoder.name}-{layout}"
     index, marker = folder / "index.sqlite", folder / "complete.json"
     if index.exists() and marker.exists():

@@ -1,18 +1,21 @@
 """Chunk vectors inside the embedded index's SQLite file, searched by brute-force cosine.
 
-Storage: one row per (document, model) in `doc_vectors`: the chunk vectors as one float32
-blob (chunks x dim, L2-normalised), their (start, end) character spans as an int32 blob,
+Storage: one row per (document, model) in `doc_vectors`: the chunk vectors as one blob
+(see `encode_vectors`: int8 per chunk with its float32 scale, ~dim + 4 bytes a chunk instead
+of 4 x dim; rows written before hold plain float32 and stay readable, the blob's length
+says which), their (start, end) character spans as an int32 blob,
 and the `content_key` of the text they were computed from. A re-upsert of the document
 with another content key drops the row (the text changed); a move or a permission change
 keeps it. A row with zero chunks marks a document as done without vectors (empty text, a
 source with `embeddings = false`), so the resumable pass does not pick it up again.
 
 Search: per model, one float32 matrix of all chunks in memory (about 200 MB for 100k
-chunks of 512 dimensions), reloaded when `meta.vector_generation` moves (any vector write,
-by any process). A query scores every chunk with one matrix-vector product, folds chunk
-scores to documents and returns scores only for the documents the caller passes in: the
-backend passes exactly the visible, filtered documents, so an invisible document's
-vectors never influence a result.
+chunks of 512 dimensions; the int8 rows are expanded and normalised again on load),
+reloaded when `meta.vector_generation` moves (any vector write, by any process). A query
+scores every chunk with one matrix-vector product, folds chunk scores to documents and
+returns scores only for the documents the caller passes in: the backend passes exactly
+the visible, filtered documents, so an invisible document's vectors never influence a
+result.
 """
 
 from __future__ import annotations
@@ -44,9 +47,40 @@ INSERT OR IGNORE INTO meta(key, value) VALUES ('vector_generation', '0');
 # second best (a document that answers in two places is a little more likely the one;
 # measured against plain max in docs/evaluation-search.md).
 SECOND_CHUNK_WEIGHT = 0.3
+# How `encode_vectors` stores chunk vectors (a benchmark keys its cached indexes by it).
+STORED_FORM = "int8"
 # "Document d has no vectors of the model" (one parameter): listing and counting the due
 # documents share it, so the embedding pass's total is what its listing walks through.
 _WITHOUT_VECTORS = "NOT EXISTS (SELECT 1 FROM doc_vectors v WHERE v.doc_id = d.id AND v.model = ?)"
+
+
+def encode_vectors(vectors: np.ndarray) -> bytes:
+    """The stored form of L2-normalised chunk vectors (chunks x dim): each chunk as int8
+    (symmetric, its largest component at 127) after all chunks' float32 scales. Cosines
+    change by about 1e-3, below what orders search results (docs/evaluation.md), for a
+    quarter of the bytes."""
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    if vectors.size == 0:
+        return b""
+    scales = np.abs(vectors).max(axis=1) / 127.0
+    safe = np.where(scales > 0, scales, 1.0).astype(np.float32)
+    quantized = np.clip(np.rint(vectors / safe[:, None]), -127, 127).astype(np.int8)
+    return scales.astype(np.float32).tobytes() + quantized.tobytes()
+
+
+def decode_vectors(blob: bytes, chunks: int, dim: int) -> np.ndarray:
+    """Chunk vectors (chunks x dim, float32, unit length) from either stored form: plain
+    float32 (rows of indexes written before int8) or `encode_vectors`'s."""
+    if len(blob) == chunks * dim * 4:
+        return np.frombuffer(blob, dtype=np.float32).reshape(chunks, dim)
+    if len(blob) != chunks * (dim + 4):
+        raise ValueError(f"vector blob of {len(blob)} bytes fits neither form for {chunks} x {dim}")
+    scales = np.frombuffer(blob, dtype=np.float32, count=chunks)
+    quantized = np.frombuffer(blob, dtype=np.int8, offset=chunks * 4).reshape(chunks, dim)
+    vectors = quantized.astype(np.float32) * scales[:, None]
+    # Normalised again, so a score stays a cosine (the rounding shortens or lengthens a vector).
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms > 0, norms, 1.0)
 
 
 def content_key(content_hash: str | None, title: str, text: str) -> str:
@@ -145,7 +179,7 @@ class VectorStore:
             connection.execute(
                 "INSERT INTO doc_vectors(doc_id, model, content_key, dim, chunks, spans, vectors)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (doc_id, model, key, dim, int(len(spans)), spans.tobytes(), vectors.tobytes()),
+                (doc_id, model, key, dim, int(len(spans)), spans.tobytes(), encode_vectors(vectors)),
             )
         _bump(connection)
 
@@ -220,7 +254,7 @@ def _load(connection: sqlite3.Connection, model: str, dim: int, generation: str)
     for doc_id, chunks, span_blob, vector_blob in cursor:
         if len(ids) == documents or position + chunks > total:
             break  # rows written after the count (another process); the next query reloads
-        vectors[position : position + chunks] = np.frombuffer(vector_blob, dtype=np.float32).reshape(chunks, dim)
+        vectors[position : position + chunks] = decode_vectors(vector_blob, chunks, dim)
         spans[position : position + chunks] = np.frombuffer(span_blob, dtype=np.int32).reshape(chunks, 2)
         offsets[len(ids)], counts[len(ids)] = position, chunks
         ids.append(doc_id)

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+from contextlib import closing
 from dataclasses import replace
 
 import numpy as np
 
 from aktenlotse.cli.main import main
 from aktenlotse.core.config import EnrichConfig
+from aktenlotse.enrich.chunking import document_chunks
 from aktenlotse.pipeline.embed_pass import run_embedding_pass
-from aktenlotse.search.backend import Query
+from aktenlotse.search.backend import ChunkVectors, Query
 from aktenlotse.search.embedded import EmbeddedBackend
 from aktenlotse.search.hybrid import LEXICAL_WEIGHT, fuse, rrf
+from aktenlotse.search.vector_store import content_key, decode_vectors
 from tests.conformance_corpus import BAUAMT, BY_ID, CORPUS, ids_of, query_vector, shared_encoder
 
 SMALL = EnrichConfig(chunk_words=50, chunk_overlap=10, batch_size=4)
@@ -136,19 +140,43 @@ def test_enrich_command(tmp_path, monkeypatch, capsys):
     assert "7 Dokumente" in out and "alle Dokumente haben Vektoren" in out
 
 
-def test_stored_vectors_are_float32_and_normalised(tmp_path):
-    import sqlite3
-
+def test_stored_vectors_are_int8_with_scales_and_decode_to_the_encoders_vectors(tmp_path):
+    encoder = shared_encoder()
     with EmbeddedBackend(tmp_path / "index.db") as backend:
         backend.upsert([BY_ID["kaem-1"]])
-        run_embedding_pass(backend, shared_encoder(), SMALL)
-    blob, spans, chunks = (
-        sqlite3.connect(tmp_path / "index.db").execute("SELECT vectors, spans, chunks FROM doc_vectors").fetchone()
-    )
-    vectors = np.frombuffer(blob, dtype=np.float32).reshape(chunks, -1)
+        run_embedding_pass(backend, encoder, SMALL)
+    with closing(sqlite3.connect(tmp_path / "index.db")) as connection:
+        blob, spans, chunks, dim = connection.execute("SELECT vectors, spans, chunks, dim FROM doc_vectors").fetchone()
+    assert dim == encoder.dim and len(blob) == chunks * (dim + 4)  # a byte a component, a float32 scale a chunk
+    vectors = decode_vectors(blob, chunks, dim)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    _, inputs = document_chunks(BY_ID["kaem-1"].title, BY_ID["kaem-1"].text, SMALL)
+    exact = encoder.encode(inputs)
+    assert np.min(np.sum(vectors * exact, axis=1)) > 0.999
     start, end = np.frombuffer(spans, dtype=np.int32)[:2]
     assert BY_ID["kaem-1"].text[start:end].startswith("Die Hundesteuersatzung")
+
+
+def test_rows_of_float32_vectors_from_before_int8_are_still_searched(tmp_path):
+    """An index written before int8 storage keeps its float32 rows next to new int8 ones."""
+    with EmbeddedBackend(tmp_path / "index.db") as backend:
+        backend.upsert([BY_ID["bau-1"], BY_ID["kaem-1"]])
+        backend.upsert_vectors([_chunk_vectors("bau-1", [1.0, 0.0, 0.0]), _chunk_vectors("kaem-1", [0.0, 1.0, 0.0])])
+    with closing(sqlite3.connect(tmp_path / "index.db")) as connection, connection:
+        legacy = np.array([[0.0, 0.0, 1.0]], dtype=np.float32)  # as the old format stored it
+        connection.execute("UPDATE doc_vectors SET vectors = ? WHERE doc_id = 'kaem-1'", (legacy.tobytes(),))
+        connection.execute("UPDATE meta SET value = value + 1 WHERE key = 'vector_generation'")
+    with EmbeddedBackend(tmp_path / "index.db") as backend:
+        hits = backend.search(Query("x", mode="semantic", vector=(0.0, 0.1, 1.0)), BAUAMT)
+        assert ids_of(hits)[0] == "kaem-1"
+        hits = backend.search(Query("x", mode="semantic", vector=(1.0, 0.0, 0.1)), BAUAMT)
+        assert ids_of(hits)[0] == "bau-1"
+
+
+def _chunk_vectors(doc_id: str, vector: list[float]) -> ChunkVectors:
+    doc = BY_ID[doc_id]
+    unit = np.array([vector], dtype=np.float32) / np.linalg.norm(vector)
+    return ChunkVectors(doc_id, "test", unit, [(0, 10)], content_key(doc.content_hash, doc.title, doc.text))
 
 
 def test_vectors_of_a_text_that_changed_meanwhile_are_refused(tmp_path):
