@@ -13,7 +13,7 @@ from aktenlotse.portal.context import PortalContext
 from aktenlotse.services.overview import STALE_YEARS, overview_for
 from aktenlotse.services.review import can_review
 from aktenlotse.services.review_forecast import TABLE_COLUMNS, forecast_for, forecast_lines, table_rows
-from aktenlotse.text.sizes import human_size
+from aktenlotse.text.sizes import grouped, human_size
 
 
 def render(ctx: PortalContext, user: UserInfo) -> None:
@@ -27,7 +27,7 @@ def render(ctx: PortalContext, user: UserInfo) -> None:
         st.info("Noch kein Crawl gelaufen.")
         return
     cols = st.columns(4)
-    cols[0].metric("Dateien", f"{view.total:,}".replace(",", "."))
+    cols[0].metric("Dateien", grouped(view.total))
     cols[1].metric(
         f"Dubletten ({view.duplicate_groups} {'Gruppe' if view.duplicate_groups == 1 else 'Gruppen'})",
         f"{view.duplicate_files}",
