@@ -20,6 +20,8 @@ from aktenlotse.search.embedded_migration import migrate_v1, migrate_v2
 from aktenlotse.search.embedded_schema import DOC_COLUMNS, DOCS_TABLE, SCHEMA, load_registry
 from aktenlotse.search.fulltext_index import Fulltext
 from aktenlotse.search.permission_sets import PermissionCache
+from aktenlotse.search.vector_permissions import BUMP_DOCS_GENERATION, VectorPermissionCache
+from aktenlotse.search.vector_permissions import SCHEMA as VECTOR_PERMISSIONS_SCHEMA
 from aktenlotse.search.vector_store import SCHEMA as VECTOR_SCHEMA
 from aktenlotse.search.vector_store import VectorStore
 from aktenlotse.text.analysis import GermanAnalyzer
@@ -44,6 +46,7 @@ class EmbeddedIndexFile:
         self._write_lock = threading.Lock()
         self._closed = False
         self._vectors = VectorStore()
+        self._vector_permissions = VectorPermissionCache()
         self._permissions = PermissionCache()
         self._fulltext = Fulltext(self.db_path)
         try:
@@ -54,6 +57,7 @@ class EmbeddedIndexFile:
                 migrate_v2(connection)
                 connection.executescript(SCHEMA)
                 connection.executescript(VECTOR_SCHEMA)
+                connection.executescript(VECTOR_PERMISSIONS_SCHEMA)
                 self._fulltext.open(connection)
         except (sqlite3.Error, OSError, ValueError) as error:
             # ValueError: tantivy's errors (a damaged or locked full-text folder).
@@ -98,6 +102,8 @@ class EmbeddedIndexFile:
                 connection.execute("BEGIN IMMEDIATE")
                 try:
                     yield connection
+                    # Readers' copies of per-document state (`vector_permissions`) see it moved.
+                    connection.execute(BUMP_DOCS_GENERATION)
                     connection.execute("COMMIT")
                 except BaseException:
                     connection.execute("ROLLBACK")

@@ -2,8 +2,9 @@
 trimmed to the caller's permission sets before anything is counted, ranked or shown.
 
 Full text asks tantivy for the page, the exact total and the facets in one trimmed query
-(`fulltext_query.trimmed`). Semantic and hybrid search score only the documents that the
-visibility and filter SQL returns, so vectors are trimmed exactly like text.
+(`fulltext_query.trimmed`). Semantic and hybrid search keep only the scores of the caller's
+visible documents and read every kept row through the visibility and filter SQL
+(`embedded_semantic`), so vectors are trimmed exactly like text.
 """
 
 from __future__ import annotations
@@ -30,14 +31,13 @@ from aktenlotse.search.backend_common import (
 from aktenlotse.search.embedded_base import MSG_QUERY_FAILED, EmbeddedIndexFile
 from aktenlotse.search.embedded_completion import ReadableTerms, readable_completions, readable_spellings
 from aktenlotse.search.embedded_ranking import (
-    NOT_EMPTY_FILE,
     facets,
-    filter_sql,
     hybrid_matches,
     keyword_facets,
     page,
     semantic_matches,
 )
+from aktenlotse.search.embedded_semantic import MATCH_COLUMNS, Semantic, semantic_side
 from aktenlotse.search.folder_facet import folder_children
 from aktenlotse.search.fulltext_facets import aggregated_facets, folder_field
 from aktenlotse.search.fulltext_query import (
@@ -54,11 +54,6 @@ from aktenlotse.search.fulltext_query import (
 from aktenlotse.search.query_parser import ParsedQuery, parse_query
 from aktenlotse.search.snippets import SCAN_CHARS
 
-# What the visibility and filter SQL hands on for every match (see `embedded_ranking`).
-_MATCH_COLUMNS = "d.id, d.modified, d.year, d.file_type, d.folder, d.source"
-# (visible, filtered documents with vectors as match rows with the cosine as score, best
-# first; best chunk span per id; the best cosine of the visible documents regardless of filters)
-_Semantic = tuple[list[tuple], dict[str, tuple[int, int]], float | None]
 # The columns of a shown document that become the `Hit` fields of the same names.
 _HIT_COLUMNS = ("id", "path", "title", "source", "display_path", "file_type", "size", "modified", "kind", "extra")
 # A shown document: the head of its text (for the snippet) and its `Hit` fields by name.
@@ -163,7 +158,7 @@ class EmbeddedSearch(EmbeddedIndexFile):
         trimmed_words: tantivy.Query,
         visible_sets: list[str],
         mode: str,
-        semantic: _Semantic,
+        semantic: Semantic,
     ) -> Hits:
         """Semantic and hybrid: match rows of both sides, ranked, counted and faceted together."""
         ranked, best_chunks, anchor = semantic
@@ -191,7 +186,7 @@ class EmbeddedSearch(EmbeddedIndexFile):
         rowids = [rowid for rowid, _ in scored]
         score_of = {rowid: -score for rowid, score in scored}
         rows = connection.execute(
-            f"SELECT d.rowid, {_MATCH_COLUMNS} FROM docs d WHERE d.rowid IN (SELECT value FROM json_each(?))",
+            f"SELECT d.rowid, {MATCH_COLUMNS} FROM docs d WHERE d.rowid IN (SELECT value FROM json_each(?))",
             (json.dumps(rowids),),
         ).fetchall()
         return [(row[0], score_of[row[0]], *row[1:]) for row in rows]
@@ -226,9 +221,9 @@ class EmbeddedSearch(EmbeddedIndexFile):
         query: Query,
         parsed: ParsedQuery,
         visible_sets: list[str],
-    ) -> _Semantic | None:
-        """The semantic side (see `_Semantic`), or None when no vectors of the query
-        vector's dimension exist. Only rows the visibility SQL returned are ever scored."""
+    ) -> Semantic | None:
+        """The semantic side (`embedded_semantic`), or None when no vectors of the query
+        vector's dimension exist."""
         vector = np.asarray(query.vector, dtype=np.float32)
         norm = float(np.linalg.norm(vector))
         if vector.ndim != 1 or norm == 0 or not math.isfinite(norm):
@@ -236,43 +231,9 @@ class EmbeddedSearch(EmbeddedIndexFile):
         matrix = self._vectors.matrix_for(connection, int(vector.shape[0]))
         if matrix is None:
             return None
-        visible, visible_params = sql_condition("d.perm_id", visible_sets)
-        filters, filter_params = filter_sql(query)
-        where = " AND ".join([visible, NOT_EMPTY_FILE, *filters])
-        candidates = connection.execute(
-            f"SELECT d.rowid, 0.0, {_MATCH_COLUMNS} FROM docs d WHERE {where}", [*visible_params, *filter_params]
-        ).fetchall()
         excluded = self._excluded_rowids(parsed, visible_sets)
-        positions = [matrix.index.get(row[2], -1) for row in candidates]
-        keep = [i for i, pos in enumerate(positions) if pos >= 0 and candidates[i][0] not in excluded]
-        if not keep:
-            return [], {}, None
-        scores, best_rows = matrix.doc_scores(vector / norm)
-        chosen = np.asarray([positions[i] for i in keep], dtype=np.int64)
-        chosen_scores = scores[chosen]
-        anchor = float(chosen_scores.max())
-        if filters:
-            # The band hangs from the best document the user may see WITHOUT the filters:
-            # picking a facet value must give exactly the hits its count promised, so the
-            # filtered set has to be a subset of the unfiltered one.
-            unfiltered = [
-                matrix.index.get(doc_id, -1)
-                for rowid, doc_id in connection.execute(
-                    f"SELECT d.rowid, d.id FROM docs d WHERE {visible} AND {NOT_EMPTY_FILE}", visible_params
-                )
-                if rowid not in excluded
-            ]
-            unfiltered = [pos for pos in unfiltered if pos >= 0]
-            anchor = max(anchor, float(scores[np.asarray(unfiltered, dtype=np.int64)].max()))
-        order = np.argsort(-chosen_scores, kind="stable")
-        ranked = []
-        best_chunks: dict[str, tuple[int, int]] = {}
-        for j in order:
-            row = candidates[keep[j]]
-            ranked.append((row[0], float(chosen_scores[j]), *row[2:]))
-            start, end = matrix.spans[best_rows[chosen[j]]]
-            best_chunks[row[2]] = (int(start), int(end))
-        return ranked, best_chunks, anchor
+        permissions = None if excluded else self._vector_permissions.for_matrix(connection, matrix)
+        return semantic_side(connection, matrix, permissions, vector / norm, query, visible_sets, excluded)
 
     def _excluded_rowids(self, parsed: ParsedQuery, visible_sets: list[str]) -> set[int]:
         # "-Wort" excludes documents in every mode, not only in full text.

@@ -12,10 +12,9 @@ source with `embeddings = false`), so the resumable pass does not pick it up aga
 Search: per model, one float32 matrix of all chunks in memory (about 200 MB for 100k
 chunks of 512 dimensions; the int8 rows are expanded and normalised again on load),
 reloaded when `meta.vector_generation` moves (any vector write, by any process). A query
-scores every chunk with one matrix-vector product, folds chunk scores to documents and
-returns scores only for the documents the caller passes in: the backend passes exactly
-the visible, filtered documents, so an invisible document's vectors never influence a
-result.
+scores every chunk with one matrix-vector product and folds chunk scores to documents;
+`embedded_semantic` keeps only the caller's visible documents' scores, so an invisible
+document's vectors never influence a result.
 """
 
 from __future__ import annotations
