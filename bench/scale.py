@@ -37,7 +37,7 @@ import numpy as np
 from aktenlotse.core.config import EnrichConfig
 from aktenlotse.core.records import Document
 from aktenlotse.enrich.embeddings import Encoder, encode_queries, load_encoder
-from aktenlotse.search.backend import ChunkVectors, Query
+from aktenlotse.search.backend import ChunkVectors, Hits, Query
 from aktenlotse.search.embedded import SCHEMA_VERSION, EmbeddedBackend
 from aktenlotse.search.embedded_base import PAGE_SIZE
 from aktenlotse.search.fulltext_index import FOLDER_SUFFIX
@@ -45,10 +45,12 @@ from aktenlotse.search.vector_store import STORED_FORM
 from bench.crawl_throughput import CACHE
 from bench.es_query_latency import documents
 from bench.latency import percentiles
+from bench.scale_ann import ensure_snapshot, recall_at_10, set_aside
 
 PRINCIPALS = ["everyone", "authenticated", "group:bauamt", "user:mueller"]
 BATCH = 1000
 QUERY_KINDS = ("common_word", "one_hit_word", "phrase", "filtered", "facets_only", "semantic", "hybrid")
+ANN_KINDS = ("semantic", "hybrid")
 
 
 def numbered(n_docs: int):
@@ -186,32 +188,51 @@ def _timed(run: Callable[[], object], repeat: int) -> list[float]:
     return timings
 
 
-def _run_query(backend: EmbeddedBackend, encoder, query: Query) -> int:
-    """One search as the portal runs it (semantic and hybrid embed the query first); its total."""
+def _run_query(backend: EmbeddedBackend, encoder, query: Query) -> Hits:
+    """One search as the portal runs it (semantic and hybrid embed the query first)."""
     if query.mode != "fulltext":
         vector = encode_queries(encoder, [query.text])[0]
         query = replace(query, vector=tuple(float(x) for x in vector))
-    return backend.search(query, PRINCIPALS).total
+    return backend.search(query, PRINCIPALS)
 
 
-def query_figures(index: str, n_docs: int, rounds: int, model: str, results: multiprocessing.Queue) -> None:
-    """Run in a fresh process: p50/p95 and the median total per query kind, and this
-    process's peak RSS."""
+def query_figures(
+    index: str, n_docs: int, rounds: int, model: str, kinds: tuple[str, ...], results: multiprocessing.Queue
+) -> None:
+    """Run in a fresh process: p50/p95 and the median total per query kind, the top ids
+    of every query (`top`), and this process's peak RSS."""
     encoder = load_encoder(model)
     backend = EmbeddedBackend(Path(index))
     figures: dict[str, object] = {}
+    top: dict[str, list[list[str]]] = {}
     try:
         for kind, queries in _queries(n_docs).items():
+            if kind not in kinds:
+                continue
             timings: list[float] = []
             totals = []
             for query in queries:
-                totals.append(_run_query(backend, encoder, query))  # warm-up; the first semantic one loads the matrix
+                hits = _run_query(backend, encoder, query)  # warm-up; the first semantic one loads the vectors
+                totals.append(hits.total)
+                top.setdefault(kind, []).append([hit.id for hit in hits.hits])
                 timings += _timed(partial(_run_query, backend, encoder, query), rounds)
             figures[kind] = (*percentiles(timings), statistics.median(totals))
     finally:
         backend.close()
     figures["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    figures["top"] = top
     results.put(figures)
+
+
+def _measured(index: Path, n_docs: int, args: argparse.Namespace, kinds: tuple[str, ...]) -> dict:
+    """`query_figures` in a fresh process (its RSS is the query process's own)."""
+    spawn = multiprocessing.get_context("spawn")
+    results = spawn.Queue()
+    process = spawn.Process(target=query_figures, args=(str(index), n_docs, args.rounds, args.model, kinds, results))
+    process.start()
+    figures = results.get()
+    process.join()
+    return figures
 
 
 def main() -> None:
@@ -222,18 +243,15 @@ def main() -> None:
     parser.add_argument("--model", default=EnrichConfig.model)
     args = parser.parse_args()
     encoder = load_encoder(args.model)
-    spawn = multiprocessing.get_context("spawn")
     previous: dict | None = None
+    previous_ann: dict | None = None
     previous_size = 0
     # Without vectors semantic and hybrid would fall back to full text: not worth a line.
     kinds = QUERY_KINDS if args.chunks else tuple(k for k in QUERY_KINDS if k not in ("semantic", "hybrid"))
     for n_docs in (int(size) for size in args.sizes.split(",")):
         index, built = ensure_index(n_docs, args.chunks, encoder)
-        results = spawn.Queue()
-        process = spawn.Process(target=query_figures, args=(str(index), n_docs, args.rounds, args.model, results))
-        process.start()
-        figures = results.get()
-        process.join()
+        with set_aside(index):  # exact search first: every chunk scored
+            figures = _measured(index, n_docs, args, kinds)
         print(
             f"scale_build_{n_docs} {built['docs_per_s']:.0f} docs/s (text),"
             f" {built['with_vectors_docs_per_s']:.0f} docs/s with {args.chunks} vectors each",
@@ -253,10 +271,35 @@ def main() -> None:
             p50, p95, total = figures[kind]
             print(f"scale_{kind}_ms_{n_docs} p50 {p50:.1f} p95 {p95:.1f}  (median total {total:.0f})", flush=True)
         print(f"scale_query_process_rss_mb_{n_docs} {figures['rss_mb']:.0f}  (target <= 3072 at 1M)", flush=True)
+        ann = _ann_figures(index, n_docs, args, figures) if args.chunks else None
         if previous is not None:
             growth = ", ".join(f"{kind} {figures[kind][1] / max(previous[kind][1], 1e-9):.1f}x" for kind in kinds)
             print(f"scale_growth_p95_{previous_size}_to_{n_docs} {growth}  (target <= 2x for 100k -> 1M)", flush=True)
-        previous, previous_size = figures, n_docs
+        if previous_ann is not None and ann is not None:
+            growth = ", ".join(f"{kind} {ann[kind][1] / max(previous_ann[kind][1], 1e-9):.1f}x" for kind in ANN_KINDS)
+            print(f"scale_growth_p95_ann_{previous_size}_to_{n_docs} {growth}  (target <= 2x)", flush=True)
+        previous, previous_ann, previous_size = figures, ann, n_docs
+
+
+def _ann_figures(index: Path, n_docs: int, args: argparse.Namespace, exact: dict) -> dict:
+    """Semantic and hybrid over the ANN snapshot, beside the exact figures of the same run."""
+    built = ensure_snapshot(index, args.model)
+    print(
+        f"scale_ann_build_{n_docs} {built['chunks_per_s']:.0f} chunks/s ({built['chunks']} chunks,"
+        f" {built['nlist']} clusters, {built['seconds']:.0f} s), {built['bytes_per_chunk']:.0f} bytes per chunk",
+        flush=True,
+    )
+    ann = _measured(index, n_docs, args, ANN_KINDS)
+    for kind in ANN_KINDS:
+        p50, p95, total = ann[kind]
+        recall = recall_at_10(exact["top"][kind], ann["top"][kind])
+        print(
+            f"scale_{kind}_ann_ms_{n_docs} p50 {p50:.1f} p95 {p95:.1f}  (median total {total:.0f};"
+            f" exact p95 {exact[kind][1]:.1f}, {exact[kind][1] / max(p95, 1e-9):.1f}x; recall@10 {recall:.3f})",
+            flush=True,
+        )
+    print(f"scale_query_process_rss_mb_ann_{n_docs} {ann['rss_mb']:.0f}", flush=True)
+    return ann
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ exercises every operation below.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -191,6 +191,14 @@ class Backend(Protocol):
         """How many documents have no vectors of `model` yet: the number of ids
         `ids_without_vectors` would give without a limit (the embedding pass's total due;
         reads only, not security-trimmed)."""
+
+    def refresh_vector_index(
+        self, model: str, force: bool = False, progress: Callable[[int, int], None] | None = None
+    ) -> dict[str, int] | None:
+        """Bring the approximate vector index of `model` up to date when it is due (`force`:
+        always); the figures of what was built (documents, chunks), or None when nothing
+        was. Embedded: the ANN snapshot (`vector_ann`); search servers keep theirs
+        themselves and return None. `progress(done, total)` follows the chunks."""
 
     def fetch_untrimmed(self, ids: Sequence[str]) -> list[Document]:
         """Documents by id, NOT security-trimmed and not shortened: for the crawler and

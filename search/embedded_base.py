@@ -20,6 +20,8 @@ from aktenlotse.search.embedded_migration import migrate_v1, migrate_v2
 from aktenlotse.search.embedded_schema import DOC_COLUMNS, DOCS_TABLE, SCHEMA, load_registry
 from aktenlotse.search.fulltext_index import Fulltext
 from aktenlotse.search.permission_sets import PermissionCache
+from aktenlotse.search.vector_ann import SCHEMA as VECTOR_ANN_SCHEMA
+from aktenlotse.search.vector_ann import AnnStore
 from aktenlotse.search.vector_permissions import BUMP_DOCS_GENERATION, VectorPermissionCache
 from aktenlotse.search.vector_permissions import SCHEMA as VECTOR_PERMISSIONS_SCHEMA
 from aktenlotse.search.vector_store import SCHEMA as VECTOR_SCHEMA
@@ -47,6 +49,7 @@ class EmbeddedIndexFile:
         self._closed = False
         self._vectors = VectorStore()
         self._vector_permissions = VectorPermissionCache()
+        self._ann = AnnStore(self.db_path)
         self._permissions = PermissionCache()
         self._fulltext = Fulltext(self.db_path)
         try:
@@ -58,6 +61,7 @@ class EmbeddedIndexFile:
                 connection.executescript(SCHEMA)
                 connection.executescript(VECTOR_SCHEMA)
                 connection.executescript(VECTOR_PERMISSIONS_SCHEMA)
+                connection.executescript(VECTOR_ANN_SCHEMA)
                 self._fulltext.open(connection)
         except (sqlite3.Error, OSError, ValueError) as error:
             # ValueError: tantivy's errors (a damaged or locked full-text folder).

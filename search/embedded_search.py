@@ -28,6 +28,7 @@ from aktenlotse.search.backend_common import (
     hit_snippet,
     plan_query,
 )
+from aktenlotse.search.embedded_ann import ann_side
 from aktenlotse.search.embedded_base import MSG_QUERY_FAILED, EmbeddedIndexFile
 from aktenlotse.search.embedded_completion import ReadableTerms, readable_completions, readable_spellings
 from aktenlotse.search.embedded_ranking import (
@@ -228,10 +229,26 @@ class EmbeddedSearch(EmbeddedIndexFile):
         norm = float(np.linalg.norm(vector))
         if vector.ndim != 1 or norm == 0 or not math.isfinite(norm):
             return None
-        matrix = self._vectors.matrix_for(connection, int(vector.shape[0]))
-        if matrix is None:
+        dim = int(vector.shape[0])
+        model = self._vectors.model_for(connection, dim)
+        if model is None:
             return None
         excluded = self._excluded_rowids(parsed, visible_sets)
+        snapshot = self._ann.snapshot(connection, model, dim)
+        if snapshot is not None:
+            return ann_side(
+                connection,
+                snapshot,
+                self._vectors,
+                self._vector_permissions,
+                vector / norm,
+                query,
+                visible_sets,
+                excluded,
+            )
+        matrix = self._vectors.matrix_for(connection, dim, model)
+        if matrix is None:
+            return None
         permissions = None if excluded else self._vector_permissions.for_matrix(connection, matrix)
         return semantic_side(connection, matrix, permissions, vector / norm, query, visible_sets, excluded)
 

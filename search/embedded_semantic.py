@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -37,7 +38,18 @@ MATCH_COLUMNS = "d.id, d.modified, d.year, d.file_type, d.folder, d.source"
 # (visible, filtered documents with vectors as match rows with the cosine as score, best
 # first; best chunk span per id; the best cosine of the visible documents regardless of filters)
 Semantic = tuple[list[tuple], dict[str, tuple[int, int]], float | None]
-_Where = tuple[str, list[object]]
+Where = tuple[str, list[object]]
+
+
+@dataclass
+class Scored:
+    """Candidate documents with their scores and best chunk spans (rows of `spans`), and
+    the best score of the caller's visible documents regardless of filters."""
+
+    ids: list[str]
+    scores: np.ndarray  # float32, one per id
+    spans: np.ndarray  # (len(ids), 2) int
+    anchor: float
 
 
 def semantic_side(
@@ -49,30 +61,39 @@ def semantic_side(
     visible_sets: Sequence[str],
     excluded: set[int],
 ) -> Semantic:
-    """The semantic side of a query (see `Semantic`). `permissions` is the fast copy of the
-    matrix's permission sets (None: list the visible documents through SQL); `excluded`
-    the rowids a "-Wort" of the query removes."""
+    """The semantic side of a query (see `Semantic`) over every chunk of `matrix`.
+    `permissions` is the fast copy of the matrix's permission sets (None: list the visible
+    documents through SQL); `excluded` the rowids a "-Wort" of the query removes."""
     scores, best_rows = matrix.doc_scores(unit_vector)
-    visible, visible_params = sql_condition("d.perm_id", list(visible_sets))
-    filters, filter_params = filter_sql(query)
-    unfiltered: _Where = (f"{visible} AND {NOT_EMPTY_FILE}", [*visible_params])
-    filtered: _Where = (" AND ".join([unfiltered[0], *filters]), [*visible_params, *filter_params])
+    unfiltered, filtered = visibility_where(query, visible_sets)
+    has_filters = filtered != unfiltered
     if permissions is not None and not excluded:
         anchors = permissions.visible_positions(visible_sets)
-        candidates = _listed(connection, matrix, filtered, excluded) if filters else anchors
-        kept = _kept_rows(connection, matrix, scores, best_rows, candidates, anchors, filtered, strict=True)
+        candidates = listed_positions(connection, matrix.index, filtered, excluded) if has_filters else anchors
+        kept = read_kept(connection, _exact(matrix, scores, best_rows, candidates, anchors), filtered, strict=True)
         if kept is not None:
             return kept
-    anchors = _listed(connection, matrix, unfiltered, excluded)
-    candidates = _listed(connection, matrix, filtered, excluded) if filters else anchors
-    kept = _kept_rows(connection, matrix, scores, best_rows, candidates, anchors, filtered, strict=False)
+    anchors = listed_positions(connection, matrix.index, unfiltered, excluded)
+    candidates = listed_positions(connection, matrix.index, filtered, excluded) if has_filters else anchors
+    kept = read_kept(connection, _exact(matrix, scores, best_rows, candidates, anchors), filtered, strict=False)
     assert kept is not None  # only a strict read gives up
     return kept
 
 
-def _listed(connection: sqlite3.Connection, matrix: ChunkMatrix, where: _Where, excluded: set[int]) -> np.ndarray:
-    """Matrix positions of the documents `where` lets through (minus `excluded` rowids)."""
-    position_of = matrix.index
+def visibility_where(query: Query, visible_sets: Sequence[str]) -> tuple[Where, Where]:
+    """SQL on alias `d` for the caller's searchable documents, without and with the filters."""
+    visible, visible_params = sql_condition("d.perm_id", list(visible_sets))
+    filters, filter_params = filter_sql(query)
+    unfiltered: Where = (f"{visible} AND {NOT_EMPTY_FILE}", [*visible_params])
+    if not filters:
+        return unfiltered, unfiltered
+    return unfiltered, (" AND ".join([unfiltered[0], *filters]), [*visible_params, *filter_params])
+
+
+def listed_positions(
+    connection: sqlite3.Connection, position_of: dict[str, int], where: Where, excluded: set[int]
+) -> np.ndarray:
+    """Positions (in `position_of`) of the documents `where` lets through, minus `excluded` rowids."""
     positions = [
         position_of.get(doc_id, -1)
         for rowid, doc_id in connection.execute(f"SELECT d.rowid, d.id FROM docs d WHERE {where[0]}", where[1])
@@ -82,43 +103,40 @@ def _listed(connection: sqlite3.Connection, matrix: ChunkMatrix, where: _Where, 
     return listed[listed >= 0]
 
 
-def _kept_rows(
-    connection: sqlite3.Connection,
-    matrix: ChunkMatrix,
-    scores: np.ndarray,
-    best_rows: np.ndarray,
-    candidates: np.ndarray,
-    anchors: np.ndarray,
-    where: _Where,
-    strict: bool,
-) -> Semantic | None:
+def _exact(
+    matrix: ChunkMatrix, scores: np.ndarray, best_rows: np.ndarray, candidates: np.ndarray, anchors: np.ndarray
+) -> Scored:
+    chosen = scores[candidates]
+    anchor = max(float(chosen.max()) if chosen.size else -1.0, float(scores[anchors].max()) if anchors.size else -1.0)
+    ids = [matrix.ids[position] for position in candidates.tolist()]
+    return Scored(ids, chosen, matrix.spans[best_rows[candidates]], anchor)
+
+
+def read_kept(connection: sqlite3.Connection, scored: Scored, where: Where, strict: bool) -> Semantic | None:
     """Match rows of the candidates in the band or the top DEPTH, read through `where`.
     None when `strict` and `where` dropped one of them."""
-    if candidates.size == 0:
+    if not scored.ids:
         return [], {}, None
-    chosen = scores[candidates]
-    anchor = float(chosen.max())
-    if anchors.size:
-        anchor = max(anchor, float(scores[anchors].max()))
+    chosen = scored.scores
     # The band hangs from the best document the user may see WITHOUT the filters: picking
     # a facet value must give exactly the hits its count promised, so the filtered set has
     # to be a subset of the unfiltered one.
-    keep = chosen >= semantic_floor(anchor)
+    keep = chosen >= semantic_floor(scored.anchor)
     if chosen.size > DEPTH:
         keep |= chosen >= np.partition(chosen, chosen.size - DEPTH)[chosen.size - DEPTH]
     else:
         keep[:] = True
-    kept = candidates[keep]
-    ids = [matrix.ids[position] for position in kept.tolist()]
+    picked = np.flatnonzero(keep)
+    ids = [scored.ids[i] for i in picked.tolist()]
     rows = connection.execute(
         f"SELECT d.rowid, {MATCH_COLUMNS} FROM docs d WHERE d.id IN (SELECT value FROM json_each(?)) AND {where[0]}",
         [json.dumps(ids), *where[1]],
     ).fetchall()
     if strict and len(rows) != len(ids):
         return None
-    score_of = dict(zip(ids, scores[kept].tolist(), strict=True))
-    span_of = dict(zip(ids, matrix.spans[best_rows[kept]].tolist(), strict=True))
+    score_of = dict(zip(ids, chosen[picked].tolist(), strict=True))
+    span_of = dict(zip(ids, scored.spans[picked].tolist(), strict=True))
     # Ties by rowid, so that both ways to the candidates rank alike.
     ranked = sorted(((row[0], score_of[row[1]], *row[1:]) for row in rows), key=lambda r: (-r[1], r[0]))
     best_chunks = {row[2]: (int(span_of[row[2]][0]), int(span_of[row[2]][1])) for row in ranked}
-    return ranked, best_chunks, anchor
+    return ranked, best_chunks, scored.anchor

@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
 from aktenlotse.core.records import Document
+from aktenlotse.core.storage_errors import storage_problem
 from aktenlotse.core.visibility import Permissions, of_item
 from aktenlotse.search.backend import Acl, BackendError, ChunkVectors, FieldUpdate
 from aktenlotse.search.backend_common import merged_extra
-from aktenlotse.search.embedded_base import MSG_INDEX_UNAVAILABLE, EmbeddedIndexFile
+from aktenlotse.search.embedded_base import MSG_INDEX_UNAVAILABLE, MSG_WRITE_FAILED, EmbeddedIndexFile
 from aktenlotse.search.embedded_ranking import as_matrix
 from aktenlotse.search.embedded_schema import INSERT_DOC, doc_row, facet_rows, last_per_id, pack_terms
 from aktenlotse.search.fulltext_index import Fulltext
+from aktenlotse.search.vector_ann import build_snapshot, rebuild_due, token_key
 from aktenlotse.search.vector_store import content_key
 
 _INSERT_FACETS = "INSERT OR IGNORE INTO doc_facets(doc, kind, value) VALUES (?, ?, ?)"
@@ -179,6 +181,30 @@ class EmbeddedWrites(EmbeddedIndexFile):
             return self._vectors.ids_without(self._connection(), model, limit)
         except sqlite3.Error as error:
             raise BackendError(MSG_INDEX_UNAVAILABLE) from error
+
+    def refresh_vector_index(
+        self, model: str, force: bool = False, progress: Callable[[int, int], None] | None = None
+    ) -> dict[str, int] | None:
+        """Build the ANN snapshot of `model`'s vectors (`vector_ann`) when it is due, or
+        always with `force`; None when nothing was built. Readers go on meanwhile."""
+        try:
+            connection = self._connection()
+            row = connection.execute("SELECT max(dim) FROM doc_vectors WHERE model = ? AND chunks > 0", (model,))
+            dim = row.fetchone()[0]
+            if not dim or not (force or rebuild_due(connection, self._ann, model, int(dim))):
+                return None
+            built: dict = build_snapshot(connection, self.db_path, model, int(dim), progress)
+            with self._write_transaction() as writing:
+                writing.execute(
+                    "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (token_key(model), built.pop("token"))
+                )
+                # What the new snapshot already reflects need not be remembered.
+                writing.execute(
+                    "DELETE FROM vector_deletions WHERE id <= ? AND model = ?", (built.pop("max_deletion"), model)
+                )
+            return built
+        except (sqlite3.Error, OSError, RuntimeError) as error:  # RuntimeError: faiss
+            raise BackendError(f"{MSG_WRITE_FAILED} {storage_problem(error)}") from error
 
     def count_without_vectors(self, model: str) -> int:
         """How many documents have no vectors row of `model` (one count, writes nothing)."""

@@ -247,6 +247,12 @@ class EsWrites(EsIndexClient):
         """Up to `limit` ids (by id) without vectors of `model`; not security-trimmed."""
         return self._ids_matching(_without_vectors(model), max(0, int(limit)))
 
+    def refresh_vector_index(
+        self, model: str, force: bool = False, progress: Callable[[int, int], None] | None = None
+    ) -> dict[str, int] | None:
+        """Nothing to do: the server keeps its HNSW graph of the vectors up to date itself."""
+        return None
+
     def count_without_vectors(self, model: str) -> int:
         """How many documents have no vectors of `model` (a count, writes nothing)."""
         query = _without_vectors(model)

@@ -16,10 +16,9 @@ import sqlite3
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
-
-from aktenlotse.search.vector_store import ChunkMatrix
 
 # Moved by every write transaction of the embedded index (`EmbeddedIndexFile`).
 DOCS_GENERATION = "docs_generation"
@@ -31,11 +30,18 @@ BUMP_DOCS_GENERATION = (
 _NOT_SEARCHABLE = "kind = 'file' AND size = 0"
 
 
+class Positioned(Protocol):
+    """Documents by position: a `ChunkMatrix`, an ANN snapshot."""
+
+    ids: list[str]
+    index: dict[str, int]
+
+
 @dataclass(frozen=True)
 class VectorPermissions:
     """The permission set of each document of `matrix`, by matrix position."""
 
-    matrix: ChunkMatrix
+    matrix: Positioned
     docs_generation: str
     codes: np.ndarray  # int32 per matrix position: index into `perm_ids`; -1: no searchable row
     perm_ids: dict[str, int]
@@ -49,32 +55,33 @@ class VectorPermissions:
 
 
 class VectorPermissionCache:
-    """The `VectorPermissions` of the matrix last asked for, reloaded when it is stale."""
+    """The `VectorPermissions` of the matrices last asked for (one per `role`: the exact
+    matrix, an ANN snapshot, its delta), each reloaded when it is stale."""
 
     def __init__(self) -> None:
-        self._cached: VectorPermissions | None = None
+        self._cached: dict[str, VectorPermissions] = {}
         self._lock = threading.Lock()
 
-    def for_matrix(self, connection: sqlite3.Connection, matrix: ChunkMatrix) -> VectorPermissions:
+    def for_matrix(self, connection: sqlite3.Connection, matrix: Positioned, role: str = "exact") -> VectorPermissions:
         row = connection.execute("SELECT value FROM meta WHERE key = ?", (DOCS_GENERATION,)).fetchone()
         generation = row[0] if row else "0"
         with self._lock:
-            cached = self._cached
+            cached = self._cached.get(role)
         if cached is not None and cached.matrix is matrix and cached.docs_generation == generation:
             return cached
         # Read after the generation: a write in between makes this copy newer than its
         # label, so the next query loads again; never older.
         loaded = _load(connection, matrix, generation)
         with self._lock:
-            self._cached = loaded
+            self._cached[role] = loaded
         return loaded
 
     def invalidate(self) -> None:
         with self._lock:
-            self._cached = None
+            self._cached.clear()
 
 
-def _load(connection: sqlite3.Connection, matrix: ChunkMatrix, generation: str) -> VectorPermissions:
+def _load(connection: sqlite3.Connection, matrix: Positioned, generation: str) -> VectorPermissions:
     codes = np.full(len(matrix.ids), -1, dtype=np.int32)
     perm_ids: dict[str, int] = {}
     position_of = matrix.index

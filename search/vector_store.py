@@ -20,6 +20,7 @@ document's vectors never influence a result.
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
@@ -113,6 +114,21 @@ class ChunkMatrix:
         return fold_chunk_scores(chunk_scores, self.offsets, self.counts)
 
 
+@dataclass
+class StoredChunks:
+    """Chunks of some documents as `VectorStore.chunks_of` read them, grouped per document."""
+
+    ids: list[str]
+    counts: np.ndarray  # chunks per document (int64)
+    vectors: np.ndarray  # (chunks, dim) float32, unit length
+    spans: np.ndarray  # (chunks, 2) int64
+
+    def doc_scores(self, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(score, best chunk row) per document in `ids` order, as `ChunkMatrix` folds them."""
+        offsets = np.concatenate([[0], np.cumsum(self.counts)[:-1]]).astype(np.int64)
+        return fold_chunk_scores(self.vectors @ query, offsets, self.counts)
+
+
 def fold_chunk_scores(
     chunk_scores: np.ndarray, offsets: np.ndarray, counts: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -203,24 +219,62 @@ class VectorStore:
         ).fetchall()
         return {model: {"documents": docs, "chunks": chunks or 0, "dim": dim or 0} for model, docs, chunks, dim in rows}
 
-    def matrix_for(self, connection: sqlite3.Connection, dim: int) -> ChunkMatrix | None:
-        """The chunk matrix of the model whose vectors have `dim` dimensions (the one
-        with most documents when several do), or None when there are none."""
-        generation = connection.execute("SELECT value FROM meta WHERE key = 'vector_generation'").fetchone()
-        generation = generation[0] if generation else "0"
-        with self._lock:
-            cached = self._matrices.get(str(dim))
-            if cached is not None and cached.generation == generation:
-                return cached
+    @staticmethod
+    def chunks_of(connection: sqlite3.Connection, model: str, dim: int, doc_ids: Sequence[str]) -> StoredChunks:
+        """The current chunks of `model` of the given documents (those that have some)."""
+        ids: list[str] = []
+        counts: list[int] = []
+        parts: list[np.ndarray] = []
+        spans: list[np.ndarray] = []
+        for doc_id, chunks, span_blob, vector_blob in connection.execute(
+            "SELECT doc_id, chunks, spans, vectors FROM doc_vectors"
+            " WHERE model = ? AND dim = ? AND chunks > 0 AND doc_id IN (SELECT value FROM json_each(?))",
+            (model, dim, json.dumps(list(doc_ids))),
+        ):
+            ids.append(doc_id)
+            counts.append(chunks)
+            spans.append(np.frombuffer(span_blob, dtype=np.int32).reshape(chunks, 2))
+            if len(vector_blob) == chunks * (dim + 4):
+                # int8 rows: the scale drops out of a unit vector, so only the codes are read
+                # here, and normalised together below (one array operation for all rows).
+                parts.append(np.frombuffer(vector_blob, dtype=np.int8, offset=chunks * 4).reshape(chunks, dim))
+            else:
+                parts.append(decode_vectors(vector_blob, chunks, dim))
+        if not ids:
+            return StoredChunks([], np.zeros(0, np.int64), np.zeros((0, dim), np.float32), np.zeros((0, 2), np.int64))
+        vectors = np.concatenate([part.astype(np.float32) for part in parts])
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        vectors /= np.where(norms > 0, norms, 1.0)
+        return StoredChunks(ids, np.asarray(counts, np.int64), vectors, np.concatenate(spans).astype(np.int64))
+
+    @staticmethod
+    def model_for(connection: sqlite3.Connection, dim: int) -> str | None:
+        """The model whose vectors have `dim` dimensions (the one with most documents when
+        several do), or None when there are none."""
         row = connection.execute(
             "SELECT model FROM doc_vectors WHERE dim = ? AND chunks > 0 GROUP BY model ORDER BY count(*) DESC LIMIT 1",
             (dim,),
         ).fetchone()
-        if row is None:
-            return None
-        matrix = _load(connection, row[0], dim, generation)
+        return None if row is None else str(row[0])
+
+    def matrix_for(
+        self, connection: sqlite3.Connection, dim: int, model: str | None = None, after_rowid: int | None = None
+    ) -> ChunkMatrix | None:
+        """The chunk matrix of `model` (default: `model_for(dim)`), or None when there are
+        no vectors. `after_rowid`: only rows written after that rowid (an ANN snapshot's delta)."""
+        generation = connection.execute("SELECT value FROM meta WHERE key = 'vector_generation'").fetchone()
+        generation = generation[0] if generation else "0"
+        key = f"{dim}/{model}/{after_rowid}"
         with self._lock:
-            self._matrices[str(dim)] = matrix
+            cached = self._matrices.get(key)
+            if cached is not None and cached.generation == generation:
+                return cached
+        model = model or self.model_for(connection, dim)
+        if model is None:
+            return None
+        matrix = _load(connection, model, dim, generation, after_rowid or 0)
+        with self._lock:
+            self._matrices[key] = matrix
         return matrix
 
     def invalidate(self) -> None:
@@ -234,12 +288,13 @@ def _bump(connection: sqlite3.Connection) -> None:
     )
 
 
-def _load(connection: sqlite3.Connection, model: str, dim: int, generation: str) -> ChunkMatrix:
+def _load(connection: sqlite3.Connection, model: str, dim: int, generation: str, after_rowid: int) -> ChunkMatrix:
     # Two passes (count, then stream rows into the preallocated matrix): holding all
     # blobs and the matrix at once would double the peak memory.
-    where = "WHERE model = ? AND dim = ? AND chunks > 0"
+    where = "WHERE model = ? AND dim = ? AND chunks > 0 AND rowid > ?"
+    params = (model, dim, after_rowid)
     documents, total = connection.execute(
-        f"SELECT count(*), coalesce(sum(chunks), 0) FROM doc_vectors {where}", (model, dim)
+        f"SELECT count(*), coalesce(sum(chunks), 0) FROM doc_vectors {where}", params
     ).fetchone()
     vectors = np.empty((total, dim), dtype=np.float32)
     spans = np.empty((total, 2), dtype=np.int64)
@@ -248,7 +303,7 @@ def _load(connection: sqlite3.Connection, model: str, dim: int, generation: str)
     ids: list[str] = []
     position = 0
     cursor = connection.execute(
-        f"SELECT doc_id, chunks, spans, vectors FROM doc_vectors {where} ORDER BY doc_id", (model, dim)
+        f"SELECT doc_id, chunks, spans, vectors FROM doc_vectors {where} ORDER BY doc_id", params
     )
     for doc_id, chunks, span_blob, vector_blob in cursor:
         if len(ids) == documents or position + chunks > total:

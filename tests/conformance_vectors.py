@@ -217,3 +217,34 @@ class VectorConformance(ConformanceBase):
         assert loaded.count_without_vectors(encoder.name) == listed(encoder.name) == len(CORPUS) - 3
         assert loaded.count_without_vectors("anderes-modell") == listed("anderes-modell") == len(CORPUS) - 1
         assert loaded.count_without_vectors("kein-modell") == listed("kein-modell") == len(CORPUS)
+
+    def test_vector_index_changes_no_answer(self, with_vectors):
+        """Embedded: the ANN snapshot answers as the exact search did (this corpus is far
+        below the size where it is due, so it is forced); servers: a no-op."""
+        model = shared_encoder().name
+        assert with_vectors.refresh_vector_index(model) is None  # not due for ten documents
+        texts = [
+            "Sonnenhang",
+            "Antrag auf Bau",
+            "Termine für das Personal",
+            "Parken in der Stadt -Bewohnerparkausweise",
+        ]
+        readers = [EVERYONE, BAUAMT, MUELLER, []]
+        cases = [(mode, text, tuple(p)) for mode in ("semantic", "hybrid") for text in texts for p in readers]
+        before = {
+            case: ids_of(self.vsearch(with_vectors, case[1], case[0], principals=list(case[2]))) for case in cases
+        }
+        with_vectors.refresh_vector_index(model, force=True)
+        for (mode, text, principals), ids in before.items():
+            hits = self.vsearch(with_vectors, text, mode, principals=list(principals), facets=True)
+            assert ids_of(hits) == ids
+            assert set(ids) <= {d.id for d in CORPUS if may_read(principals, of_item(d))}
+            assert_facet_totals(hits)
+        # Writes after the snapshot count at once.
+        text = "Wo bekomme ich eine Erlaubnis zum Parken vor meiner Wohnung?"
+        moved = replace(BY_ID["ord-1"], path="Archiv/Parkausweise.pdf", allow=("group:bauamt",))
+        with_vectors.upsert([moved])
+        assert ids_of(self.vsearch(with_vectors, text, "semantic", principals=BAUAMT))[0] == "ord-1"
+        assert "ord-1" not in ids_of(self.vsearch(with_vectors, text, "semantic", principals=EVERYONE))
+        with_vectors.delete(["ord-1"])
+        assert "ord-1" not in ids_of(self.vsearch(with_vectors, text, "semantic", principals=BAUAMT))

@@ -20,6 +20,7 @@ from aktenlotse.cli.common import UserError
 from aktenlotse.core.config import Config, load_config
 from aktenlotse.core.space_reserve import RESERVE_NAME
 from aktenlotse.search.fulltext_index import FOLDER_SUFFIX
+from aktenlotse.search.vector_ann import SNAPSHOT_SUFFIX
 
 SKIPPED_SUFFIXES = ("-wal", "-shm", "-journal", ".lock")
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -69,6 +70,8 @@ def backup(config: Config, dest: Path) -> list[Path]:
             # The embedded index's full-text folder is derived from index.sqlite and rebuilt
             # from it when missing; a copy taken while a crawl writes it could not be trusted.
             or any(part.endswith(FOLDER_SUFFIX) for part in relative.parts)
+            # Likewise the vector index snapshot (`aktenlotse enrich` builds it again).
+            or any(part.endswith(SNAPSHOT_SUFFIX) for part in relative.parts)
         ):  # ballast, recreated on the restored machine
             continue
         target = data_target / relative

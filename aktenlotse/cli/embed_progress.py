@@ -62,6 +62,21 @@ def summary_line(stats: dict[str, Any]) -> str:
     )
 
 
+def vector_index_progress_line(done: int, total: int, width: int = 10) -> str:
+    """ "Vektorindex [#####.....] 250.000 von 500.000 Abschnitten" while it is built."""
+    total = max(total, done, 1)
+    filled = min(width, width * done // total)
+    return f"Vektorindex [{'#' * filled}{'.' * (width - filled)}] {grouped(done)} von {grouped(total)} Abschnitten"
+
+
+def vector_index_line(built: dict[str, Any]) -> str:
+    """What a vector index build did (`Backend.refresh_vector_index`)."""
+    return (
+        f"Vektorindex neu aufgebaut: {grouped(built['documents'])} Dokumente, "
+        f"{grouped(built['chunks'])} Abschnitte (schnelle Suche nach Bedeutung)."
+    )
+
+
 class ProgressLine:
     """Writes each new progress line over the last one on a terminal stream."""
 
@@ -70,10 +85,12 @@ class ProgressLine:
         self.shown = False
 
     def __call__(self, stats: EmbedStats) -> None:
+        self.show(progress_line(stats))
+
+    def show(self, line: str) -> None:
         # A line wider than the terminal wraps, and "\r" would then rewrite only its tail.
         columns = shutil.get_terminal_size().columns
-        line = progress_line(stats)[: max(1, columns - 1)]
-        print(f"\r{line}\x1b[K", end="", file=self.stream, flush=True)
+        print(f"\r{line[: max(1, columns - 1)]}\x1b[K", end="", file=self.stream, flush=True)
         self.shown = True
 
     def finish(self) -> None:
@@ -81,3 +98,16 @@ class ProgressLine:
         if self.shown:
             print(file=self.stream, flush=True)
             self.shown = False
+
+
+class VectorIndexLine:
+    """The progress line of a vector index build (`refresh_vector_index`'s callback)."""
+
+    def __init__(self, stream: TextIO):
+        self.line = ProgressLine(stream)
+
+    def __call__(self, done: int, total: int) -> None:
+        self.line.show(vector_index_progress_line(done, total))
+
+    def finish(self) -> None:
+        self.line.finish()

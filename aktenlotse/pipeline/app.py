@@ -183,12 +183,17 @@ def _crawl_locked(
 
 
 def run_second_pass(
-    config: Config, limit: int | None = None, progress: Callable[[Any], None] | None = None
+    config: Config,
+    limit: int | None = None,
+    progress: Callable[[Any], None] | None = None,
+    rebuild_vector_index: bool = False,
+    vector_index_progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """What the crawl leaves for later, resumable: chunk embeddings (with the Aktenplan
     suggestion refined by them) and OCR of scans, each a Pass (`pipeline.passes`) that
-    writes only its own fields. `progress(EmbedStats)` follows the embedding pass.
-    Returns the figures of each pass by name."""
+    writes only its own fields; then the index's approximate vector index where it is due
+    (`rebuild_vector_index`: always). `progress(EmbedStats)` follows the embedding pass,
+    `vector_index_progress(done, total)` the vector index. Returns the figures by name."""
     results: dict = {}
     backend = open_backend(config)
     try:
@@ -196,6 +201,11 @@ def run_second_pass(
             embeddings = _embedding_pass(config, backend)
             progress_of = {embeddings.name: progress} if progress is not None else None
             results.update(run_passes([embeddings], limit, progress_of))
+            built = backend.refresh_vector_index(
+                results[embeddings.name]["model"], force=rebuild_vector_index, progress=vector_index_progress
+            )
+            if built is not None:
+                results["vector_index"] = built
         if any(s.ocr for s in config.sources):
             results.update(_ocr_pass(config, backend, limit))
     finally:
