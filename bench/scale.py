@@ -15,6 +15,11 @@ size, then the growth ratio between consecutive sizes of every query figure (p95
 Query kinds: a common word (in most documents), a one-hit word (a document's unique
 number), a phrase, a filtered search (folder + year), a browse with facets only (empty
 text, one filter), semantic and hybrid (query embedding included).
+
+With vectors, semantic and hybrid are measured twice in the same run: exact (the ANN
+snapshot set aside, every chunk scored) and over the ANN snapshot (`vector_ann`, built once
+per cached index), with the snapshot's build rate and size, the query process's RSS and
+recall@10 of the snapshot's answers against the exact ones.
 """
 
 from __future__ import annotations

@@ -157,6 +157,7 @@ class VectorStore:
 
     def __init__(self) -> None:
         self._matrices: dict[str, ChunkMatrix] = {}
+        self._models: dict[int, tuple[str, str | None]] = {}  # dim -> (generation, model)
         self._lock = threading.Lock()
 
     # -- writes (inside the backend's transaction) --
@@ -247,23 +248,29 @@ class VectorStore:
         vectors /= np.where(norms > 0, norms, 1.0)
         return StoredChunks(ids, np.asarray(counts, np.int64), vectors, np.concatenate(spans).astype(np.int64))
 
-    @staticmethod
-    def model_for(connection: sqlite3.Connection, dim: int) -> str | None:
+    def model_for(self, connection: sqlite3.Connection, dim: int) -> str | None:
         """The model whose vectors have `dim` dimensions (the one with most documents when
-        several do), or None when there are none."""
+        several do), or None when there are none. Counted again only after vector writes."""
+        generation = _generation(connection)
+        with self._lock:
+            cached = self._models.get(dim)
+        if cached is not None and cached[0] == generation:
+            return cached[1]
         row = connection.execute(
             "SELECT model FROM doc_vectors WHERE dim = ? AND chunks > 0 GROUP BY model ORDER BY count(*) DESC LIMIT 1",
             (dim,),
         ).fetchone()
-        return None if row is None else str(row[0])
+        model = None if row is None else str(row[0])
+        with self._lock:
+            self._models[dim] = (generation, model)
+        return model
 
     def matrix_for(
         self, connection: sqlite3.Connection, dim: int, model: str | None = None, after_rowid: int | None = None
     ) -> ChunkMatrix | None:
         """The chunk matrix of `model` (default: `model_for(dim)`), or None when there are
         no vectors. `after_rowid`: only rows written after that rowid (an ANN snapshot's delta)."""
-        generation = connection.execute("SELECT value FROM meta WHERE key = 'vector_generation'").fetchone()
-        generation = generation[0] if generation else "0"
+        generation = _generation(connection)
         key = f"{dim}/{model}/{after_rowid}"
         with self._lock:
             cached = self._matrices.get(key)
@@ -280,6 +287,12 @@ class VectorStore:
     def invalidate(self) -> None:
         with self._lock:
             self._matrices.clear()
+            self._models.clear()
+
+
+def _generation(connection: sqlite3.Connection) -> str:
+    row = connection.execute("SELECT value FROM meta WHERE key = 'vector_generation'").fetchone()
+    return row[0] if row else "0"
 
 
 def _bump(connection: sqlite3.Connection) -> None:

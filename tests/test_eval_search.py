@@ -7,6 +7,7 @@ from pathlib import Path
 
 from aktenlotse.cli.main import main
 from aktenlotse.pipeline.eval_search import ndcg_at, recall_at
+from aktenlotse.search.embedded import EmbeddedBackend
 
 # Each document with the one question it answers: id: (title, text, question). The
 # questions are the queries q1, q2, … in this order.
@@ -101,3 +102,25 @@ def test_eval_search_text_output(tmp_path, capsys, monkeypatch):
     assert main(_eval_search_argv(corpus, queries, qrels, "fulltext")) == 0
     out = capsys.readouterr().out
     assert "ndcg_at_10:" in out and "recall_at_100:" in out
+
+
+def test_eval_search_over_the_ann_snapshot_agrees_with_exact(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    corpus, queries, qrels = _fixture(tmp_path)
+    built = []
+    original = EmbeddedBackend.refresh_vector_index
+
+    def recorded(backend, model, force=False, progress=None):
+        built.append(original(backend, model, force, progress))
+        return built[-1]
+
+    monkeypatch.setattr(EmbeddedBackend, "refresh_vector_index", recorded)
+    figures = {}
+    for vector_index in ("auto", "ann"):
+        argv = _eval_search_argv(corpus, queries, qrels, "semantic")
+        assert (
+            main([*argv, "--json", "--chunk-words", "20", "--chunk-overlap", "5", "--vector-index", vector_index]) == 0
+        )
+        figures[vector_index] = json.loads(capsys.readouterr().out)
+    assert built[0] is None and built[1]["documents"] == 5  # not due for five documents; forced
+    assert figures["ann"] == figures["auto"]  # a corpus this small: every cluster is scanned

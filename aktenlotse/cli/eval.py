@@ -69,6 +69,12 @@ def search_arguments(parser: argparse.ArgumentParser) -> None:
         help="index to measure (a search server gets a throw-away index, deleted afterwards)",
     )
     parser.add_argument("--server-url", default=None, help="URL of the search server for --backend")
+    parser.add_argument(
+        "--vector-index",
+        choices=("auto", "ann"),
+        default="auto",
+        help="embedded: 'ann' searches the approximate vector index even for a small corpus",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 

@@ -46,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
         enrich=enrich,
         cache_dir=Path(args.cache_dir) if args.cache_dir else default_cache_dir(),
         server=_server(args),
+        vector_index=args.vector_index,
     )
     result = evaluate(Path(args.corpus), Path(args.queries), Path(args.qrels), setup)
     if args.json:
@@ -213,12 +214,14 @@ class CachedEncoder:
 class SearchSetup:
     """How an evaluation indexes and searches: the retrieval `mode`, the enrichment settings
     (model, chunking), the embedding cache below `cache_dir`, and the search server holding
-    the throw-away index (None: the embedded index)."""
+    the throw-away index (None: the embedded index); `vector_index` "ann" builds the
+    approximate vector index even where the corpus is too small for it to be due."""
 
     mode: str
     enrich: EnrichConfig
     cache_dir: Path
     server: ElasticsearchConfig | None = None
+    vector_index: str = "auto"
 
 
 def build_index(
@@ -236,6 +239,7 @@ def build_index(
         model = load_encoder(setup.enrich.model, setup.enrich.threads)
         encoder = CachedEncoder(model, setup.cache_dir / "embeddings")
     run_embedding_pass(backend, encoder, setup.enrich)
+    backend.refresh_vector_index(encoder.name, force=setup.vector_index == "ann")
     return backend, encoder
 
 
