@@ -13,8 +13,9 @@ closest of `nlist` cluster centres and scans only those clusters' 8-bit codes.
 - Memory-mapped: the index file is opened with `IO_FLAG_MMAP`, so every portal process
   shares the page cache instead of holding its own copy of the vectors.
 - Snapshot and delta: a snapshot knows the highest `doc_vectors` rowid it holds. Rows
-  written after it (new or re-embedded documents; a rewrite always gets a higher rowid) are
-  the delta, scored exactly; documents with a delta row or deleted since the snapshot
+  written after it (new or re-embedded documents; every write gets a rowid above all before,
+  `VectorStore.write`) are the delta, scored exactly; documents with a delta row or deleted
+  since the snapshot
   (`vector_deletions`, filled by a trigger) are masked out of the snapshot. A rebuild
   (`build_snapshot`, run by `aktenlotse enrich` when the delta has grown) folds the delta in.
 - Files: `<index>.vectors/<model>.json` (the positions' document ids, the rowid bound, the

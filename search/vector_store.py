@@ -186,17 +186,29 @@ class VectorStore:
 
     @staticmethod
     def write(connection: sqlite3.Connection, rows: Iterable[tuple[str, str, str, np.ndarray, np.ndarray]]) -> None:
-        """Store (doc_id, model, content_key, vectors, spans); one model per document."""
+        """Store (doc_id, model, content_key, vectors, spans); one model per document.
+
+        Every row gets a rowid above all rowids ever written (`meta.vector_rowid`): SQLite
+        alone would give a rewritten last row its old rowid again, and an ANN snapshot
+        tells its rows from newer ones by rowid (`vector_ann`)."""
+        rowid = int(
+            connection.execute(
+                "SELECT max(coalesce((SELECT max(rowid) FROM doc_vectors), 0),"
+                " coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'vector_rowid'), 0))"
+            ).fetchone()[0]
+        )
         for doc_id, model, key, vectors, spans in rows:
             vectors = np.ascontiguousarray(vectors, dtype=np.float32)
             spans = np.ascontiguousarray(spans, dtype=np.int32).reshape(-1, 2)
             dim = int(vectors.shape[1]) if vectors.ndim == 2 and vectors.shape[0] else 0
             connection.execute("DELETE FROM doc_vectors WHERE doc_id = ?", (doc_id,))
+            rowid += 1
             connection.execute(
-                "INSERT INTO doc_vectors(doc_id, model, content_key, dim, chunks, spans, vectors)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (doc_id, model, key, dim, int(len(spans)), spans.tobytes(), encode_vectors(vectors)),
+                "INSERT INTO doc_vectors(rowid, doc_id, model, content_key, dim, chunks, spans, vectors)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (rowid, doc_id, model, key, dim, int(len(spans)), spans.tobytes(), encode_vectors(vectors)),
             )
+        connection.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('vector_rowid', ?)", (str(rowid),))
         _bump(connection)
 
     # -- reads --

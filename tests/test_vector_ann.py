@@ -189,3 +189,19 @@ def test_an_index_restored_from_before_the_snapshot_ignores_it(tmp_path):
         assert ids_of(restored.search(_query(topics[3]), BAUAMT)) == exact
         assert restored.refresh_vector_index("test", force=True) is not None
         assert restored._ann.snapshot(restored._connection(), "test", DIM) is not None
+
+
+def test_the_last_written_document_re_embedded_after_the_snapshot_is_found(tmp_path):
+    # SQLite gives a new row the highest rowid + 1: rewriting the row that held the highest
+    # rowid must still land above the snapshot's bound, or it would be in neither part.
+    docs, vectors, _, topics = _clustered(300, seed=6)
+    with EmbeddedBackend(tmp_path / "index.db") as backend:
+        backend.upsert(docs)
+        backend.upsert_vectors(vectors)
+        backend.refresh_vector_index("test", force=True)
+        last = docs[-1]
+        target = np.zeros(DIM, dtype=np.float32)
+        target[0] = 1.0
+        backend.set_permissions([last.id], permissions(["group:bauamt"]))
+        backend.upsert_vectors([_vectors(last, target[None, :])])
+        assert ids_of(backend.search(_query(target), BAUAMT))[0] == last.id
