@@ -15,6 +15,7 @@ from pathlib import Path
 
 from aktenlotse.core.storage_errors import MSG_FULL, storage_problem
 from aktenlotse.core.visibility import sql_condition
+from aktenlotse.search import meta_counters
 from aktenlotse.search.backend import BackendError
 from aktenlotse.search.embedded_migration import migrate_v1, migrate_v2
 from aktenlotse.search.embedded_schema import DOC_COLUMNS, DOCS_TABLE, SCHEMA, load_registry
@@ -22,7 +23,7 @@ from aktenlotse.search.fulltext_index import Fulltext
 from aktenlotse.search.permission_sets import PermissionCache
 from aktenlotse.search.vector_ann import SCHEMA as VECTOR_ANN_SCHEMA
 from aktenlotse.search.vector_ann import AnnStore
-from aktenlotse.search.vector_permissions import BUMP_DOCS_GENERATION, VectorPermissionCache
+from aktenlotse.search.vector_permissions import DOCS_GENERATION, VectorPermissionCache
 from aktenlotse.search.vector_permissions import SCHEMA as VECTOR_PERMISSIONS_SCHEMA
 from aktenlotse.search.vector_store import SCHEMA as VECTOR_SCHEMA
 from aktenlotse.search.vector_store import VectorStore
@@ -107,7 +108,7 @@ class EmbeddedIndexFile:
                 try:
                     yield connection
                     # Readers' copies of per-document state (`vector_permissions`) see it moved.
-                    connection.execute(BUMP_DOCS_GENERATION)
+                    meta_counters.bump(connection, DOCS_GENERATION)
                     connection.execute("COMMIT")
                 except BaseException:
                     connection.execute("ROLLBACK")
@@ -138,10 +139,8 @@ class EmbeddedIndexFile:
         """The ids of the permission sets `principals` may read. Every read goes through here."""
         if not principals:
             return []
-        generation = connection.execute("SELECT value FROM meta WHERE key = 'permission_generation'").fetchone()
-        return self._permissions.visible(
-            principals, generation[0] if generation else None, lambda: load_registry(connection)
-        )
+        generation = meta_counters.read(connection, "permission_generation", default=None)
+        return self._permissions.visible(principals, generation, lambda: load_registry(connection))
 
     def _visible(self, connection: sqlite3.Connection, principals: Sequence[str]) -> tuple[str, list[str]]:
         """SQL condition on alias `d` (and its parameters): only documents whose permission

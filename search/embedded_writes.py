@@ -16,6 +16,7 @@ import numpy as np
 from aktenlotse.core.records import Document
 from aktenlotse.core.storage_errors import storage_problem
 from aktenlotse.core.visibility import Permissions, of_item
+from aktenlotse.search import meta_counters
 from aktenlotse.search.backend import Acl, BackendError, ChunkVectors, FieldUpdate
 from aktenlotse.search.backend_common import merged_extra
 from aktenlotse.search.embedded_base import MSG_INDEX_UNAVAILABLE, MSG_WRITE_FAILED, EmbeddedIndexFile
@@ -69,9 +70,7 @@ class EmbeddedWrites(EmbeddedIndexFile):
             [(perm_id, perms.to_json()) for perm_id, perms in fresh.items()],
         )
         if connection.total_changes != before:
-            connection.execute(
-                "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'permission_generation'"
-            )
+            meta_counters.bump(connection, "permission_generation")
         return list(fresh)
 
     def set_permissions(self, ids: Sequence[str], perms: Permissions, acl: Acl | None = None) -> None:

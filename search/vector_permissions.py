@@ -20,12 +20,11 @@ from typing import Protocol
 
 import numpy as np
 
+from aktenlotse.search import meta_counters
+
 # Moved by every write transaction of the embedded index (`EmbeddedIndexFile`).
 DOCS_GENERATION = "docs_generation"
 SCHEMA = f"INSERT OR IGNORE INTO meta(key, value) VALUES ('{DOCS_GENERATION}', '0');"
-BUMP_DOCS_GENERATION = (
-    f"UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = '{DOCS_GENERATION}'"
-)
 # A document semantic search never returns (see `embedded_ranking.NOT_EMPTY_FILE`).
 _NOT_SEARCHABLE = "kind = 'file' AND size = 0"
 
@@ -63,8 +62,7 @@ class VectorPermissionCache:
         self._lock = threading.Lock()
 
     def for_matrix(self, connection: sqlite3.Connection, matrix: Positioned, role: str = "exact") -> VectorPermissions:
-        row = connection.execute("SELECT value FROM meta WHERE key = ?", (DOCS_GENERATION,)).fetchone()
-        generation = row[0] if row else "0"
+        generation = str(meta_counters.read(connection, DOCS_GENERATION))
         with self._lock:
             cached = self._cached.get(role)
         if cached is not None and cached.matrix is matrix and cached.docs_generation == generation:

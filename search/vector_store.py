@@ -28,6 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from aktenlotse.search import meta_counters
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS doc_vectors (
     doc_id TEXT NOT NULL,
@@ -175,14 +177,14 @@ class VectorStore:
             stale.extend((doc_id,) for doc_id, key in rows if keys[doc_id] != key)
         if stale:
             connection.executemany("DELETE FROM doc_vectors WHERE doc_id = ?", stale)
-            _bump(connection)
+            meta_counters.bump(connection, "vector_generation")
 
     @staticmethod
     def delete(connection: sqlite3.Connection, ids: Sequence[str]) -> None:
         before = connection.total_changes
         connection.executemany("DELETE FROM doc_vectors WHERE doc_id = ?", [(i,) for i in ids])
         if connection.total_changes != before:
-            _bump(connection)
+            meta_counters.bump(connection, "vector_generation")
 
     @staticmethod
     def write(connection: sqlite3.Connection, rows: Iterable[tuple[str, str, str, np.ndarray, np.ndarray]]) -> None:
@@ -209,7 +211,7 @@ class VectorStore:
                 (rowid, doc_id, model, key, dim, int(len(spans)), spans.tobytes(), encode_vectors(vectors)),
             )
         connection.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('vector_rowid', ?)", (str(rowid),))
-        _bump(connection)
+        meta_counters.bump(connection, "vector_generation")
 
     # -- reads --
 
@@ -303,14 +305,7 @@ class VectorStore:
 
 
 def _generation(connection: sqlite3.Connection) -> str:
-    row = connection.execute("SELECT value FROM meta WHERE key = 'vector_generation'").fetchone()
-    return row[0] if row else "0"
-
-
-def _bump(connection: sqlite3.Connection) -> None:
-    connection.execute(
-        "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'vector_generation'"
-    )
+    return str(meta_counters.read(connection, "vector_generation"))
 
 
 def _load(connection: sqlite3.Connection, model: str, dim: int, generation: str, after_rowid: int) -> ChunkMatrix:
